@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Strata: a sequence-DLRM trainer over MPI.
+//
+// Public API: the `strata` executable. Everything else is an implementation
+// module; the dependency direction is the one in docs/DESIGN.md (Tensors and
+// Sparse at the bottom, the CLI at the top, and only CollectivesMPI touching MPI).
+let package = Package(
+    name: "Strata",
+    products: [
+        .executable(name: "strata", targets: ["strata"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+    ],
+    targets: [
+        // MARK: Implementation details: C shims, no Swift API.
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c",
+                       providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+
+        // MARK: Modules.
+        .target(name: "Tensors", dependencies: ["COpenBLAS"]),
+        .target(name: "Collectives"),
+        .target(name: "CollectivesMPI", dependencies: ["Collectives", "CMPI"]),
+
+        // MARK: Executables.
+        .executableTarget(name: "strata", dependencies: [
+            "Collectives", "CollectivesMPI", "Tensors",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // Multi-rank checks run under mpirun by Launch/test (see Tests/MPI).
+        .executableTarget(name: "strata-mpitest", dependencies: [
+            "Collectives", "CollectivesMPI", "Tensors",
+        ]),
+
+        // MARK: Tests.
+        .testTarget(name: "CollectivesTests", dependencies: ["Collectives"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,28 @@
+/// The element types that cross ranks. Each maps to one MPI datatype in
+/// CollectivesMPI; the ledger counts `MemoryLayout<Self>.stride` bytes each.
+public enum ScalarKind: Int, Sendable, CaseIterable {
+    case float, double, int64, int32, uint8
+
+    public var byteWidth: Int {
+        switch self {
+        case .float, .int32: return 4
+        case .double, .int64: return 8
+        case .uint8: return 1
+        }
+    }
+}
+
+public protocol CommScalar: Numeric, Comparable {
+    static var scalarKind: ScalarKind { get }
+}
+
+extension Float: CommScalar { public static var scalarKind: ScalarKind { .float } }
+extension Double: CommScalar { public static var scalarKind: ScalarKind { .double } }
+extension Int64: CommScalar { public static var scalarKind: ScalarKind { .int64 } }
+extension Int32: CommScalar { public static var scalarKind: ScalarKind { .int32 } }
+extension UInt8: CommScalar { public static var scalarKind: ScalarKind { .uint8 } }
+
+/// Reductions offered by `allreduce`.
+public enum ReduceOp: Int, Sendable {
+    case sum, min, max
+}

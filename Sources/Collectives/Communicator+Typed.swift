@@ -1,0 +1,143 @@
+/// The typed face of `Communicator`: each method checks its buffers, times the
+/// raw call and records its bytes in the ledger. Only here is the ledger fed, so
+/// the MPI and local implementations count the same way.
+extension Communicator {
+    public var topology: Topology { ledger.topology }
+    public var worldRank: Int { worldRanks[rank] }
+    /// This rank's node (dense id, see `Topology`).
+    public var node: Int { topology.nodeOfRank[worldRank] }
+
+    @inline(__always)
+    func width<T: CommScalar>(_: T.Type) -> Int { MemoryLayout<T>.stride }
+
+    public func barrier(_ phase: CommPhase = .control) {
+        let t0 = monotonicSeconds()
+        rawBarrier()
+        ledger.recordCall(phase, seconds: monotonicSeconds() - t0)
+    }
+
+    /// Copies root's buffer to every rank.
+    public func broadcast<T: CommScalar>(_ phase: CommPhase, _ buffer: UnsafeMutableBufferPointer<T>, root: Int) {
+        precondition(root >= 0 && root < size, "broadcast root \(root) outside 0..<\(size)")
+        let t0 = monotonicSeconds()
+        rawBroadcast(buffer.baseAddress, count: buffer.count, kind: T.scalarKind, root: root)
+        let bytes = buffer.count * width(T.self)
+        for p in 0..<size where p != rank {
+            // Logical payload: the root sends the buffer to each rank.
+            ledger.recordPeer(phase, peer: worldRanks[p], sent: rank == root ? bytes : 0,
+                              received: p == root ? bytes : 0)
+        }
+        ledger.recordCall(phase, seconds: monotonicSeconds() - t0)
+    }
+
+    /// In-place reduction over every rank.
+    public func allreduce<T: CommScalar>(_ phase: CommPhase, _ buffer: UnsafeMutableBufferPointer<T>, op: ReduceOp = .sum) {
+        let t0 = monotonicSeconds()
+        rawAllreduce(buffer.baseAddress, count: buffer.count, kind: T.scalarKind, op: op)
+        ledger.recordCollective(phase, bytes: buffer.count * width(T.self))
+        ledger.recordCall(phase, seconds: monotonicSeconds() - t0)
+    }
+
+    /// `countPerPeer` elements to each rank; block p of `send` goes to rank p.
+    public func alltoall<T: CommScalar>(_ phase: CommPhase, send: UnsafeBufferPointer<T>,
+                                        recv: UnsafeMutableBufferPointer<T>, countPerPeer: Int) {
+        precondition(send.count >= countPerPeer * size && recv.count >= countPerPeer * size,
+                     "alltoall buffers smaller than countPerPeer * size")
+        let t0 = monotonicSeconds()
+        rawAlltoall(send: send.baseAddress.map(UnsafeRawPointer.init), recv: recv.baseAddress.map(UnsafeMutableRawPointer.init),
+                    countPerPeer: countPerPeer, kind: T.scalarKind)
+        let bytes = countPerPeer * width(T.self)
+        for p in 0..<size { ledger.recordPeer(phase, peer: worldRanks[p], sent: bytes, received: bytes) }
+        ledger.recordCall(phase, seconds: monotonicSeconds() - t0)
+    }
+
+    public func alltoallv<T: CommScalar>(_ phase: CommPhase, send: UnsafeBufferPointer<T>,
+                                         recv: UnsafeMutableBufferPointer<T>, layout: AlltoallvLayout) {
+        checkLayout(layout, send: send.count, recv: recv.count)
+        let t0 = monotonicSeconds()
+        rawAlltoallv(send: send.baseAddress.map(UnsafeRawPointer.init), recv: recv.baseAddress.map(UnsafeMutableRawPointer.init),
+                     layout: layout, kind: T.scalarKind)
+        recordAlltoallv(phase, layout: layout, width: width(T.self))
+        ledger.recordCall(phase, seconds: monotonicSeconds() - t0)
+    }
+
+    /// Starts an all-to-all-v. `send`, `recv` and `layout` must stay alive and
+    /// unchanged until `wait(request)`; bytes are recorded now, seconds at the wait.
+    public func startAlltoallv<T: CommScalar>(_ phase: CommPhase, send: UnsafeBufferPointer<T>,
+                                              recv: UnsafeMutableBufferPointer<T>, layout: AlltoallvLayout,
+                                              request: CommRequest) {
+        precondition(!request.inFlight, "request already in flight")
+        checkLayout(layout, send: send.count, recv: recv.count)
+        request.phase = phase
+        request.started = monotonicSeconds()
+        request.inFlight = true
+        rawStartAlltoallv(send: send.baseAddress.map(UnsafeRawPointer.init), recv: recv.baseAddress.map(UnsafeMutableRawPointer.init),
+                          layout: layout, kind: T.scalarKind, request: request)
+        recordAlltoallv(phase, layout: layout, width: width(T.self))
+    }
+
+    /// Completes a started exchange. Records the whole span from start to
+    /// completion as the phase's seconds (what overlap hides shows as `exposed`
+    /// in the trainer's own timers).
+    public func wait(_ request: CommRequest) {
+        precondition(request.inFlight, "wait on a request that is not in flight")
+        rawWait(request)
+        request.inFlight = false
+        ledger.recordCall(request.phase, seconds: monotonicSeconds() - request.started)
+    }
+
+    /// Every rank's `send` (any count per rank) concatenated in rank order.
+    /// `recvCounts` must hold each rank's count.
+    public func allgatherv<T: CommScalar>(_ phase: CommPhase, send: UnsafeBufferPointer<T>,
+                                          recv: UnsafeMutableBufferPointer<T>, recvCounts: [Int]) {
+        precondition(recvCounts.count == size && recvCounts[rank] == send.count, "allgatherv counts do not match")
+        let total = recvCounts.reduce(0, +)
+        precondition(recv.count >= total, "allgatherv receive buffer too small")
+        var counts = recvCounts.map { Int32($0) }
+        var displs = [Int32](repeating: 0, count: size)
+        for p in 1..<max(size, 1) where p < size { displs[p] = displs[p - 1] + counts[p - 1] }
+        let t0 = monotonicSeconds()
+        counts.withUnsafeMutableBufferPointer { c in
+            displs.withUnsafeMutableBufferPointer { d in
+                rawAllgatherv(send: send.baseAddress.map(UnsafeRawPointer.init), count: send.count,
+                              recv: recv.baseAddress.map(UnsafeMutableRawPointer.init),
+                              recvCounts: UnsafePointer(c.baseAddress!), recvDispls: UnsafePointer(d.baseAddress!), kind: T.scalarKind)
+            }
+        }
+        let w = width(T.self)
+        for p in 0..<size {
+            ledger.recordPeer(phase, peer: worldRanks[p], sent: send.count * w, received: recvCounts[p] * w)
+        }
+        ledger.recordCall(phase, seconds: monotonicSeconds() - t0)
+    }
+
+    public func send<T: CommScalar>(_ phase: CommPhase, _ buffer: UnsafeBufferPointer<T>, to dest: Int, tag: Int = 0) {
+        precondition(dest >= 0 && dest < size, "send to rank \(dest) outside 0..<\(size)")
+        let t0 = monotonicSeconds()
+        rawSend(buffer.baseAddress.map(UnsafeRawPointer.init), count: buffer.count, kind: T.scalarKind, to: dest, tag: tag)
+        ledger.recordPeer(phase, peer: worldRanks[dest], sent: buffer.count * width(T.self), received: 0)
+        ledger.recordCall(phase, seconds: monotonicSeconds() - t0)
+    }
+
+    public func receive<T: CommScalar>(_ phase: CommPhase, _ buffer: UnsafeMutableBufferPointer<T>, from source: Int, tag: Int = 0) {
+        precondition(source >= 0 && source < size, "receive from rank \(source) outside 0..<\(size)")
+        let t0 = monotonicSeconds()
+        rawReceive(buffer.baseAddress.map(UnsafeMutableRawPointer.init), count: buffer.count, kind: T.scalarKind, from: source, tag: tag)
+        ledger.recordPeer(phase, peer: worldRanks[source], sent: 0, received: buffer.count * width(T.self))
+        ledger.recordCall(phase, seconds: monotonicSeconds() - t0)
+    }
+
+    private func checkLayout(_ layout: AlltoallvLayout, send: Int, recv: Int) {
+        precondition(layout.peers == size, "layout has \(layout.peers) peers, communicator \(size)")
+        precondition(layout.totalSend <= send, "alltoallv send buffer holds \(send), layout sends \(layout.totalSend)")
+        precondition(layout.totalRecv <= recv, "alltoallv receive buffer holds \(recv), layout receives \(layout.totalRecv)")
+    }
+
+    @inline(__always)
+    private func recordAlltoallv(_ phase: CommPhase, layout: AlltoallvLayout, width w: Int) {
+        for p in 0..<size {
+            ledger.recordPeer(phase, peer: worldRanks[p], sent: Int(layout.sendCounts[p]) * w,
+                              received: Int(layout.recvCounts[p]) * w)
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import CMPI
+import Collectives
+import Foundation
+
+/// MPI's lifetime. The CLI's `main` calls `start` once and `finish` once; no
+/// other code initialises MPI (see docs/DESIGN.md).
+public enum MPIEnvironment {
+    /// Initialises MPI (single-threaded) and returns the world communicator.
+    /// The topology is the real one (ranks sharing memory form a node) unless
+    /// `ranksPerNode` asks for an emulated one.
+    public static func start(ranksPerNode: Int? = nil,
+                             intraNodeBandwidth: Double = Topology.defaultIntraNodeBandwidth,
+                             interNodeBandwidth: Double = Topology.defaultInterNodeBandwidth) throws -> MPICommunicator {
+        var initialized: Int32 = 0
+        MPI_Initialized(&initialized)
+        if initialized == 0 {
+            var provided: Int32 = 0
+            MPI_Init_thread(nil, nil, strata_mpi_thread_single(), &provided)
+        }
+        let world = strata_mpi_comm_world()!
+        var r: Int32 = 0, s: Int32 = 0
+        MPI_Comm_rank(world, &r)
+        MPI_Comm_size(world, &s)
+        let topology: Topology
+        if let l = ranksPerNode {
+            topology = try Topology.emulated(worldSize: Int(s), ranksPerNode: l,
+                                             intraNodeBandwidth: intraNodeBandwidth, interNodeBandwidth: interNodeBandwidth)
+        } else {
+            topology = Topology(nodeOfRank: realNodes(world: world, rank: r, size: s),
+                                intraNodeBandwidth: intraNodeBandwidth, interNodeBandwidth: interNodeBandwidth)
+        }
+        return MPICommunicator(comm: world, worldRanks: nil, ledger: nil, topology: topology)
+    }
+
+    /// A node is the set of ranks that share memory; its label is its lowest
+    /// world rank, gathered so every rank agrees.
+    static func realNodes(world: MPI_Comm, rank: Int32, size: Int32) -> [Int] {
+        var shared: MPI_Comm? = strata_mpi_comm_null()
+        MPI_Comm_split_type(world, strata_mpi_comm_type_shared(), rank, strata_mpi_info_null(), &shared)
+        var leader = rank
+        var lowest: Int32 = 0
+        MPI_Allreduce(&leader, &lowest, 1, strata_mpi_int32(), strata_mpi_min(), shared)
+        MPI_Comm_free(&shared)
+        var labels = [Int32](repeating: 0, count: Int(size))
+        labels.withUnsafeMutableBufferPointer { out in
+            _ = MPI_Allgather(&lowest, 1, strata_mpi_int32(), out.baseAddress, 1, strata_mpi_int32(), world)
+        }
+        return labels.map { Int($0) }
+    }
+
+    public static func finish() {
+        var finalized: Int32 = 0
+        MPI_Finalized(&finalized)
+        if finalized == 0 { MPI_Finalize() }
+    }
+
+    /// Ends every rank of the job at once (a rank that failed alone must not
+    /// leave the others waiting in a collective).
+    public static func abortWorld(code: Int32) -> Never {
+        MPI_Abort(strata_mpi_comm_world(), code)
+        exit(code)
+    }
+}

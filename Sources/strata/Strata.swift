@@ -1,0 +1,17 @@
+import ArgumentParser
+
+/// The `strata` executable: one worker per MPI rank, started by mpirun (or
+/// alone, as a world of one).
+@main
+struct Strata: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "strata",
+        abstract: "Train sequence DLRMs over MPI, with every byte of communication counted.",
+        discussion: """
+        Launch with mpirun, one process per rank, for example:
+          mpirun -np 4 --oversubscribe strata bench comm
+        Launch/train and Launch/test wrap mpirun with the right environment.
+        """,
+        subcommands: [Bench.self]
+    )
+}
