@@ -61,3 +61,41 @@ public enum MPIEnvironment {
         exit(code)
     }
 }
+
+extension MPIEnvironment {
+    /// Runs `body` inside MPI, the shape every `strata` subcommand uses.
+    /// An `InputError` ends every rank with status 2 and one line from rank 0;
+    /// any other error names the rank and aborts the whole job, so no rank is
+    /// left waiting in a collective for a peer that is gone.
+    public static func run(ranksPerNode: Int?, launchedRank: Int,
+                           intraNodeBandwidth: Double = Topology.defaultIntraNodeBandwidth,
+                           interNodeBandwidth: Double = Topology.defaultInterNodeBandwidth,
+                           _ body: (MPICommunicator) throws -> Void) -> Never {
+        let world: MPICommunicator
+        do {
+            world = try start(ranksPerNode: ranksPerNode, intraNodeBandwidth: intraNodeBandwidth,
+                              interNodeBandwidth: interNodeBandwidth)
+        } catch {
+            // Every rank computes the same topology error; report it once.
+            if launchedRank == 0 { printError("strata: error: \(error)") }
+            finish()
+            exit(2)
+        }
+        do {
+            try body(world)
+        } catch let e as InputError {
+            if world.rank == 0 { printError("strata: error: \(e)") }
+            finish()
+            exit(2)
+        } catch {
+            printError("strata: rank \(world.rank): error: \(error)")
+            abortWorld(code: 1)
+        }
+        finish()
+        exit(0)
+    }
+
+    public static func printError(_ line: String) {
+        FileHandle.standardError.write((line + "\n").data(using: .utf8)!)
+    }
+}

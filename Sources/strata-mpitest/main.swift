@@ -1,1 +1,39 @@
-print("placeholder")
+import Collectives
+import CollectivesMPI
+import Foundation
+
+// Multi-rank checks, run under mpirun by Launch/test (Tests/MPI/run.sh):
+//   strata-mpitest comm [--ranks-per-node L]   collectives and the ledger
+//   strata-mpitest fail-throw RANK             RANK throws mid-run
+//   strata-mpitest fail-kill RANK              RANK kills itself mid-run
+// Each suite ends with "<suite>: N passed, M failed" on rank 0 and a non-zero
+// exit when anything failed on any rank.
+
+let args = Array(CommandLine.arguments.dropFirst())
+let suite = args.first ?? "comm"
+var ranksPerNode: Int?
+if let i = args.firstIndex(of: "--ranks-per-node"), i + 1 < args.count { ranksPerNode = Int(args[i + 1]) }
+let launched = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_RANK"].flatMap(Int.init) ?? 0
+
+struct Failure: Error, CustomStringConvertible { var description: String }
+
+MPIEnvironment.run(ranksPerNode: ranksPerNode, launchedRank: launched) { world in
+    switch suite {
+    case "comm":
+        var checks = Checks(comm: world)
+        CommChecks.run(world, &checks)
+        try checks.finish(suite: "comm")
+    case "fail-throw", "fail-kill":
+        let victim = args.count > 1 ? Int(args[1]) ?? 1 : 1
+        // Everyone does some real work first, then the victim fails while the
+        // others wait in collectives that can never complete.
+        for step in 0..<3 { _ = world.allreduce(.control, Int64(step)) }
+        if world.rank == victim {
+            if suite == "fail-kill" { kill(getpid(), SIGKILL) }
+            throw Failure(description: "deliberate failure at step 3")
+        }
+        for _ in 0..<1_000_000 { world.barrier() }
+    default:
+        throw InputError("unknown suite '\(suite)'; known: comm, fail-throw, fail-kill")
+    }
+}

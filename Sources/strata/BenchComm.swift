@@ -47,11 +47,15 @@ struct BenchComm: ParsableCommand {
     }
 
     func run() throws {
-        try withWorld(ranksPerNode: world.ranksPerNode) { comm in
+        withWorld(ranksPerNode: world.ranksPerNode) { comm in
             var sizes: [Int] = []
             var s = minBytes
             while s <= maxBytes { sizes.append(s); s *= 2 }
             let rows = try sizes.map { try CommBenchmark.measure(comm: comm, bytesPerPeer: $0, reps: reps, warmup: warmup) }
+            // The ledger is part of what is benchmarked: a mismatch fails the run.
+            if let bad = rows.first(where: { !$0.ledgerMatches }) {
+                throw InputError("bench comm: the ledger's bytes differ from the bytes passed to MPI at \(bad.bytesPerPeer) bytes per peer")
+            }
             guard comm.rank == 0 else { return }
             if json {
                 let report = CommBenchReport(worldSize: comm.size, nodes: comm.topology.nodeCount,

@@ -1,5 +1,5 @@
 import XCTest
-@testable import Collectives
+import Collectives
 
 final class TopologyTests: XCTestCase {
     func testEmulatedGroupsConsecutiveRanks() throws {

@@ -1,0 +1,50 @@
+# Shared by the Launch/ scripts: set-up on a fresh machine and the mpirun
+# environment. Sourced, not run.
+set -euo pipefail
+
+STRATA_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+STRATA_BIN="$STRATA_ROOT/.build/release/strata"
+
+log() { printf 'strata: %s\n' "$*" >&2; }
+
+# Installs OpenMPI and OpenBLAS from Debian's packages when missing; quiet and
+# quick when they are already there.
+ensure_packages() {
+    if command -v mpirun >/dev/null 2>&1 && pkg-config --exists ompi-c openblas 2>/dev/null; then
+        return 0
+    fi
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null 2>&1 || { log "need root (or sudo) to install libopenmpi-dev openmpi-bin libopenblas-dev"; exit 1; }
+        sudo="sudo"
+    fi
+    log "installing libopenmpi-dev openmpi-bin libopenblas-dev pkg-config"
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        libopenmpi-dev openmpi-bin libopenblas-dev pkg-config >/dev/null
+}
+
+# Release build; incremental, so cheap when nothing changed.
+build_release() {
+    (cd "$STRATA_ROOT" && swift build -c release 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]|^Building for|^Build complete' >&2 || true)
+    (cd "$STRATA_ROOT" && swift build -c release >/dev/null)
+}
+
+# Runs mpirun with NP ranks: the root variables when root, --oversubscribe
+# when ranks exceed cores, and one OpenBLAS thread per rank when ranks share
+# cores (a multi-threaded BLAS call on a busy core runs ~10x slower).
+mpi_run() {
+    local np="$1"; shift
+    local cores; cores="$(nproc)"
+    local extra=()
+    if [ "$(id -u)" -eq 0 ]; then
+        export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+    fi
+    if [ "$np" -gt "$cores" ]; then extra+=(--oversubscribe); fi
+    if [ "$np" -gt 1 ] || [ -z "${OPENBLAS_NUM_THREADS:-}" ]; then
+        if [ "$np" -ge "$cores" ] || [ "$np" -gt 1 ]; then export OPENBLAS_NUM_THREADS=1; fi
+    fi
+    # Ranks that wait in a collective must yield the core when oversubscribed.
+    export OMPI_MCA_mpi_yield_when_idle=1
+    mpirun -np "$np" ${extra[@]+"${extra[@]}"} --bind-to none "$@"
+}

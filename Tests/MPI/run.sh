@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Multi-rank tests: real mpirun with 1, 2 and 4 ranks (4 oversubscribed on 2
+# cores), driven by Launch/test. Prints "mpi: N passed, M failed" at the end.
+source "$(dirname "$0")/../../Launch/common.sh"
+cd "$STRATA_ROOT"
+T="$STRATA_ROOT/.build/release/strata-mpitest"
+S="$STRATA_BIN"
+passed=0; failed=0
+ok() { passed=$((passed + 1)); printf '  ok   %s\n' "$1"; }
+bad() { failed=$((failed + 1)); printf '  FAIL %s\n' "$1"; [ -n "${2:-}" ] && sed 's/^/       | /' "$2" | tail -20; }
+
+# expect_pass NAME NP ARGS...: the command exits 0.
+expect_pass() {
+    local name="$1" np="$2"; shift 2
+    local out; out="$(mktemp)"
+    if timeout 300 bash -c "source '$STRATA_ROOT/Launch/common.sh'; mpi_run $np $*" >"$out" 2>&1; then ok "$name"; else bad "$name" "$out"; fi
+    rm -f "$out"
+}
+
+# expect_fail NAME NP PATTERN SECONDS ARGS...: exits non-zero within SECONDS
+# and prints PATTERN (an extended regex).
+expect_fail() {
+    local name="$1" np="$2" pattern="$3" limit="$4"; shift 4
+    local out; out="$(mktemp)"
+    local start=$SECONDS rc=0
+    timeout "$limit" bash -c "source '$STRATA_ROOT/Launch/common.sh'; mpi_run $np $*" >"$out" 2>&1 || rc=$?
+    if [ "$rc" -eq 0 ]; then bad "$name: exited 0" "$out"
+    elif [ "$rc" -eq 124 ]; then bad "$name: still running after ${limit}s (hang)" "$out"
+    elif ! grep -Eq "$pattern" "$out"; then bad "$name: no line matching /$pattern/" "$out"
+    else ok "$name (exit $rc in $((SECONDS - start))s)"; fi
+    rm -f "$out"
+}
+
+echo "collectives and ledger"
+expect_pass "comm, 1 rank" 1 "$T" comm
+expect_pass "comm, 2 ranks" 2 "$T" comm
+expect_pass "comm, 4 ranks oversubscribed" 4 "$T" comm
+expect_pass "comm, 4 ranks as 2 emulated nodes of 2" 4 "$T" comm --ranks-per-node 2
+
+echo "failures end the job, naming the rank"
+expect_fail "rank 2 of 4 throws" 4 "rank 2: error: deliberate failure" 30 "$T" fail-throw 2
+expect_fail "rank 1 of 4 is killed" 4 "rank 1 .*(signal 9|Killed)" 30 "$T" fail-kill 1
+
+echo "strata bench comm"
+expect_pass "bench comm, 4 ranks, ledger exact" 4 "$S" bench comm --max-bytes 65536 --reps 3 --ranks-per-node 2
+expect_fail "bench comm, ranks_per_node 3 on 4 ranks" 4 "ranks_per_node = 3 does not divide the world size 4" 30 "$S" bench comm --ranks-per-node 3
+expect_fail "bench comm, negative size" 1 "min-bytes must be at least 4" 30 "$S" bench comm --min-bytes=-5
+expect_fail "unknown subcommand" 1 "Unexpected argument|unknown" 30 "$S" frobnicate
+
+echo "mpi: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
