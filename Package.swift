@@ -24,7 +24,10 @@ let package = Package(
 
         // MARK: Modules.
         .target(name: "Tensors", dependencies: ["COpenBLAS"]),
-        .target(name: "Collectives"),
+        .target(name: "Cluster"),
+        .target(name: "Collectives", dependencies: ["Cluster"]),
+        .target(name: "Sharding", dependencies: ["Cluster"]),
+        .target(name: "ShardedEmbeddings", dependencies: ["Collectives", "Sharding", "Model"]),
         .target(name: "CollectivesMPI", dependencies: ["Collectives", "CMPI"]),
 
         // MARK: Executables.
@@ -41,6 +44,7 @@ let package = Package(
         // MARK: Tests.
         .testTarget(name: "CollectivesTests", dependencies: ["Collectives"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "ShardingTests", dependencies: ["Sharding"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,0 +1,43 @@
+import Model
+import Sharding
+
+/// A sparse feature as the sharded embeddings see it: which table it reads,
+/// and whether it is pooled (one vector per bag) or a sequence (one row per id).
+public struct EmbeddingFeature: Sendable, Equatable {
+    public var name: String
+    /// Index into the collection's tables.
+    public var table: Int
+    public var isSequence: Bool
+    public var pooling: PoolingMode
+
+    public init(name: String, table: Int, isSequence: Bool, pooling: PoolingMode = .sum) {
+        self.name = name; self.table = table; self.isSequence = isSequence; self.pooling = pooling
+    }
+}
+
+/// One step's ids of one feature on this rank: `lengths[u]` ids for each of
+/// its U bags (U = batch size, or the unique rows of an IKJT), `values` the
+/// ids in bag order. Ids must lie in `0 ..< rows` of the feature's table.
+public struct FeatureIds: Sendable, Equatable {
+    public var lengths: [Int32]
+    public var values: [Int64]
+
+    public init(lengths: [Int32], values: [Int64]) {
+        self.lengths = lengths; self.values = values
+    }
+
+    public var bags: Int { lengths.count }
+}
+
+/// A (feature, column shard) pair: the unit the exchanges are organised by.
+/// Every rank derives the same list from the plan, so messages need no tags.
+struct LookupGroup: Equatable {
+    var feature: Int
+    var shard: Int
+    var table: Int
+    var columnStart: Int
+    var width: Int
+    var ranks: [Int]
+    var blockRows: Int
+    var isSequence: Bool
+}

@@ -1,0 +1,95 @@
+import Sharding
+
+/// The requester side of the input dist: buckets one rank's ids by owner.
+///
+/// For each destination rank d the message is three blocks of Int32, in the
+/// order of the lookup groups that d holds (`groupsTo[d]`):
+///
+///     header   [bags of group 0, bags of group 1, ...]
+///     lengths  [ids of each bag that d owns, per group, per bag]
+///     ids      [local row on d of each such id]
+///
+/// Ids travel as the owner's LOCAL row (the placement is a pure function of
+/// the plan), so they fit in 4 bytes. `returnOffset`/`returnWidth` say where
+/// each vector coming back from d lands in the assembly buffer: one per id
+/// for sequence features, one per non-empty bag for pooled ones, in the order
+/// the owner produces them. Worked example, row_wise over ranks [0, 1], rows
+/// 0..<4 (block 2), one pooled feature with bags [[0, 3], [1]]:
+///
+///     to rank 0: header [2]  lengths [1, 1]  ids [0, 1]   (rows 0 and 1)
+///     to rank 1: header [2]  lengths [1, 0]  ids [1]      (row 3 is local row 1)
+///     rank 0 returns 2 partial sums (bags 0 and 1), rank 1 returns 1 (bag 0).
+final class EmbeddingRouter {
+    let groups: [LookupGroup]
+    let groupsTo: [[Int]]
+    let worldSize: Int
+    let header: [ScratchBuffer<Int32>]
+    let lengths: [ScratchBuffer<Int32>]
+    let ids: [ScratchBuffer<Int32>]
+    let returnOffset: [ScratchBuffer<Int32>]
+    let returnWidth: [ScratchBuffer<Int32>]
+    private var bagCounts: [Int32]
+
+    init(groups: [LookupGroup], worldSize: Int) {
+        self.groups = groups
+        self.worldSize = worldSize
+        groupsTo = (0..<worldSize).map { d in groups.indices.filter { groups[$0].ranks.contains(d) } }
+        header = (0..<worldSize).map { _ in ScratchBuffer(zero: 0) }
+        lengths = (0..<worldSize).map { _ in ScratchBuffer(zero: 0) }
+        ids = (0..<worldSize).map { _ in ScratchBuffer(zero: 0) }
+        returnOffset = (0..<worldSize).map { _ in ScratchBuffer(zero: 0) }
+        returnWidth = (0..<worldSize).map { _ in ScratchBuffer(zero: 0) }
+        bagCounts = [Int32](repeating: 0, count: worldSize)
+    }
+
+    /// Words (Int32) of the message to each destination.
+    func messageWords(to d: Int) -> Int { header[d].count + lengths[d].count + ids[d].count }
+
+    /// Floats coming back from `d` in the output dist.
+    func returnFloats(from d: Int) -> Int {
+        var n = 0
+        for i in 0..<returnWidth[d].count { n += Int(returnWidth[d][i]) }
+        return n
+    }
+
+    /// Buckets `features` (one `FeatureIds` per feature, in feature order).
+    /// `base[k]` is feature k's first float in the assembly buffer, `dims[k]` its row width.
+    func route(_ features: [FeatureIds], base: [Int], dims: [Int], tableRows: [Int]) {
+        for d in 0..<worldSize {
+            header[d].removeAll(); lengths[d].removeAll(); ids[d].removeAll()
+            returnOffset[d].removeAll(); returnWidth[d].removeAll()
+        }
+        for g in groups {
+            let f = features[g.feature]
+            let D = dims[g.feature], b0 = base[g.feature], rows = tableRows[g.table]
+            for d in g.ranks { header[d].append(Int32(f.bags)) }
+            var n = 0
+            f.values.withUnsafeBufferPointer { values in
+                for u in 0..<f.bags {
+                    let len = Int(f.lengths[u])
+                    for r in g.ranks { bagCounts[r] = 0 }
+                    for j in n..<(n + len) {
+                        let row = Int(values[j])
+                        precondition(row >= 0 && row < rows, "feature \(g.feature): id \(row) outside table of \(rows) rows")
+                        let i = row / g.blockRows
+                        let d = g.ranks[i]
+                        bagCounts[d] += 1
+                        ids[d].append(Int32(row - i * g.blockRows))
+                        if g.isSequence {
+                            returnOffset[d].append(Int32(b0 + j * D + g.columnStart))
+                            returnWidth[d].append(Int32(g.width))
+                        }
+                    }
+                    for d in g.ranks {
+                        lengths[d].append(bagCounts[d])
+                        if !g.isSequence, bagCounts[d] > 0 {
+                            returnOffset[d].append(Int32(b0 + u * D + g.columnStart))
+                            returnWidth[d].append(Int32(g.width))
+                        }
+                    }
+                    n += len
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import Cluster
+
+/// Where every embedding row lives: per table, its type and its shards.
+///
+/// A shard is a block of columns whose rows are split in contiguous blocks
+/// over a list of ranks (`ranks`). Every type is a special case:
+///
+///     table_wise      [ColumnShard(columns 0..<D, ranks [o])]
+///     row_wise        [ColumnShard(columns 0..<D, ranks [0, 1, ..., R-1])]
+///     table_row_wise  [ColumnShard(columns 0..<D, ranks of one node)]
+///     column_wise     [ColumnShard(0..<D/2, [a]), ColumnShard(D/2..<D, [b])]
+///     data_parallel   [ColumnShard(columns 0..<D, ranks: every rank)], replicated
+///
+/// Row x of a shard over n ranks with block size `ceil(rows / n)` lives on
+/// `ranks[x / block]` at local row `x % block`.
+public struct ShardingPlan: Sendable, Codable, Equatable {
+    public var worldSize: Int
+    public var tables: [TableSharding]
+
+    public init(worldSize: Int, tables: [TableSharding]) {
+        self.worldSize = worldSize
+        self.tables = tables
+    }
+
+    public func sharding(of table: String) -> TableSharding? { tables.first { $0.table == table } }
+}
+
+public struct TableSharding: Sendable, Codable, Equatable {
+    public var table: String
+    public var type: ShardingType
+    public var shards: [ColumnShard]
+
+    public init(table: String, type: ShardingType, shards: [ColumnShard]) {
+        self.table = table; self.type = type; self.shards = shards
+    }
+
+    /// Every rank holds every row: lookups are local.
+    public var isReplicated: Bool { type == .dataParallel }
+}
+
+public struct ColumnShard: Sendable, Codable, Equatable {
+    public var columnStart: Int
+    public var width: Int
+    public var ranks: [Int]
+
+    public init(columnStart: Int, width: Int, ranks: [Int]) {
+        self.columnStart = columnStart; self.width = width; self.ranks = ranks
+    }
+
+    /// Rows per rank block (the last block may be shorter).
+    @inline(__always)
+    public func blockRows(tableRows: Int) -> Int { max(1, (tableRows + ranks.count - 1) / ranks.count) }
+
+    /// Rows stored by the i-th rank of `ranks`.
+    public func localRows(rankIndex i: Int, tableRows: Int) -> Int {
+        let b = blockRows(tableRows: tableRows)
+        return max(0, min(tableRows, (i + 1) * b) - i * b)
+    }
+}
+
+/// A plan that cannot run, named so the user can fix the config or plan file.
+public struct PlanError: Error, CustomStringConvertible, Equatable {
+    public var description: String
+    public init(_ message: String) { description = message }
+}
+
+extension ShardingPlan {
+    /// Checks the plan against the model's tables and the world before training.
+    public func validate(tables configs: [TableConfig], worldSize: Int, memoryBudgetBytes: Int? = nil,
+                         optimizer: EmbeddingOptimizerKind = .rowwiseAdagrad) throws {
+        guard self.worldSize == worldSize else {
+            throw PlanError("the plan was made for \(self.worldSize) ranks but the world has \(worldSize)")
+        }
+        let known = Set(configs.map(\.name))
+        for t in tables where !known.contains(t.table) {
+            throw PlanError("the plan names unknown table '\(t.table)' (tables: \(configs.map(\.name).joined(separator: ", ")))")
+        }
+        for c in configs {
+            guard let t = sharding(of: c.name) else { throw PlanError("the plan has no sharding for table '\(c.name)'") }
+            guard !t.shards.isEmpty else { throw PlanError("table '\(c.name)' has no shards") }
+            var col = 0
+            for s in t.shards {
+                guard s.columnStart == col, s.width > 0 else {
+                    throw PlanError("table '\(c.name)': column shards must cover 0..<\(c.dim) in order without gaps")
+                }
+                col += s.width
+                guard !s.ranks.isEmpty else { throw PlanError("table '\(c.name)': a shard with no ranks") }
+                for r in s.ranks where r < 0 || r >= worldSize {
+                    throw PlanError("table '\(c.name)' is placed on rank \(r), outside the world of \(worldSize) ranks (0..<\(worldSize))")
+                }
+                guard Set(s.ranks).count == s.ranks.count else { throw PlanError("table '\(c.name)': a rank appears twice in one shard") }
+            }
+            guard col == c.dim else { throw PlanError("table '\(c.name)': shards cover \(col) of \(c.dim) columns") }
+            if t.type == .dataParallel, t.shards.count != 1 || t.shards[0].ranks.count != worldSize {
+                throw PlanError("table '\(c.name)': data_parallel must place the whole table on every rank")
+            }
+        }
+        if let budget = memoryBudgetBytes {
+            let mem = memoryPerRank(tables: configs, optimizer: optimizer)
+            if let (r, bytes) = mem.enumerated().max(by: { $0.element < $1.element }).map({ ($0.offset, $0.element) }), bytes > budget {
+                throw PlanError("the plan needs \(bytes) bytes of embeddings on rank \(r), over the memory budget of \(budget) bytes")
+            }
+        }
+    }
+
+    /// Bytes of embedding rows plus optimizer state on each rank.
+    public func memoryPerRank(tables configs: [TableConfig], optimizer: EmbeddingOptimizerKind) -> [Int] {
+        var bytes = [Int](repeating: 0, count: worldSize)
+        for c in configs {
+            guard let t = sharding(of: c.name) else { continue }
+            for s in t.shards {
+                for (i, r) in s.ranks.enumerated() {
+                    let rows = t.isReplicated ? c.rows : s.localRows(rankIndex: i, tableRows: c.rows)
+                    bytes[r] += rows * (s.width + optimizer.stateFloats(width: s.width)) * 4
+                }
+            }
+        }
+        return bytes
+    }
+}
