@@ -25,6 +25,8 @@ let package = Package(
         // MARK: Modules.
         .target(name: "Tensors", dependencies: ["COpenBLAS"]),
         .target(name: "Collectives"),
+        // Dense layers (forward and backward side by side); never imports Collectives.
+        .target(name: "Model", dependencies: ["Tensors"]),
         .target(name: "CollectivesMPI", dependencies: ["Collectives", "CMPI"]),
 
         // MARK: Executables.
@@ -41,6 +43,7 @@ let package = Package(
         // MARK: Tests.
         .testTarget(name: "CollectivesTests", dependencies: ["Collectives"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Tensors"]),
     ],
     swiftLanguageModes: [.v5]
 )
