@@ -125,7 +125,7 @@ public final class SequenceEncoder {
     /// `Wk ~ N(0, sqrt(1/D))` (as `Linear` with I = O = D), `Q ~ N(0, 1)`, keyed by
     /// `(seed, stream)` and `(seed, stream + 1)` per element.
     public func initialize(seed: UInt64, stream: UInt64) {
-        guard let p = params else { return }
+        guard kind != .mean, let p = params else { return }
         let D = dim
         let s = Float((1.0 / Double(D)).squareRoot())
         for i in 0..<(D * D) { p[i] = s * StrataRNG.normal(seed: seed, stream: stream, index: UInt64(i)) }
