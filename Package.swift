@@ -24,6 +24,8 @@ let package = Package(
 
         // MARK: Modules.
         .target(name: "Tensors", dependencies: ["COpenBLAS"]),
+        // Dense layers (forward and backward side by side); never imports Collectives.
+        .target(name: "Model", dependencies: ["Tensors"]),
         .target(name: "Cluster"),
         .target(name: "Collectives", dependencies: ["Cluster"]),
         .target(name: "Sharding", dependencies: ["Cluster"]),
@@ -45,6 +47,7 @@ let package = Package(
         .testTarget(name: "CollectivesTests", dependencies: ["Collectives"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "ShardingTests", dependencies: ["Sharding"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Tensors"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,0 +1,65 @@
+/// DLRM's pairwise dot interaction.
+///
+/// Input: F feature vectors per sample, `x [B x F x D]`, feature 0 being the
+/// bottom-MLP output. Output `[B x (D + F(F-1)/2)]`: feature 0 itself, then the
+/// strict lower triangle of the Gram matrix `Z = X X^T`, row by row
+/// (`for i in 0..<F { for j in 0..<i { Z[i][j] } }`), as the DLRM reference's
+/// `interact_features` with `arch_interaction_itself = False`.
+public struct DotInteraction: Sendable {
+    public let features: Int  // F
+    public let dim: Int       // D
+
+    public init(features: Int, dim: Int) {
+        self.features = features
+        self.dim = dim
+    }
+
+    public var pairs: Int { features * (features - 1) / 2 }
+    public var outputWidth: Int { dim + pairs }
+
+    public func forward(x: UnsafePointer<Float>,           // [B x F x D]
+                        out: UnsafeMutablePointer<Float>,  // [B x (D + F(F-1)/2)]
+                        batch: Int) {
+        let F = features, D = dim, W = outputWidth
+        for b in 0..<batch {
+            let xb = x + b * F * D, ob = out + b * W
+            ob.update(from: xb, count: D)
+            var p = D
+            for i in 0..<F {
+                let xi = xb + i * D
+                for j in 0..<i {
+                    let xj = xb + j * D
+                    var s: Float = 0
+                    for d in 0..<D { s += xi[d] * xj[d] }
+                    ob[p] = s
+                    p += 1
+                }
+            }
+        }
+    }
+
+    /// dx [B x F x D] (overwritten) from dOut [B x W]: dZ_ij flows to x_i as
+    /// dZ_ij x_j and to x_j as dZ_ij x_i.
+    public func backward(x: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
+                         dx: UnsafeMutablePointer<Float>, batch: Int) {
+        let F = features, D = dim, W = outputWidth
+        for b in 0..<batch {
+            let xb = x + b * F * D, gb = dOut + b * W, dxb = dx + b * F * D
+            dxb.update(from: gb, count: D)
+            (dxb + D).update(repeating: 0, count: (F - 1) * D)
+            var p = D
+            for i in 0..<F {
+                let xi = xb + i * D, dxi = dxb + i * D
+                for j in 0..<i {
+                    let g = gb[p]
+                    p += 1
+                    let xj = xb + j * D, dxj = dxb + j * D
+                    for d in 0..<D {
+                        dxi[d] += g * xj[d]
+                        dxj[d] += g * xi[d]
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import Tensors
+
+/// A fully connected layer `y[B x O] = x[B x I] W^T + b`, optionally followed by ReLU.
+///
+/// The layer owns no memory: its weights and gradients are views into the model's
+/// flat parameter and gradient buffers, laid out as `W [O x I]` then `b [O]`
+/// (`Linear.parameterCount(inputs:outputs:)` floats), so the optimizer and the
+/// dense all-reduce see one contiguous range.
+public struct Linear {
+    public let inputs: Int   // I
+    public let outputs: Int  // O
+    public let weight: UnsafeMutablePointer<Float>   // [O x I]
+    public let bias: UnsafeMutablePointer<Float>     // [O]
+    public let dWeight: UnsafeMutablePointer<Float>  // [O x I]
+    public let dBias: UnsafeMutablePointer<Float>    // [O]
+
+    /// `params` and `grads` each point at `parameterCount` floats: W then b.
+    public init(inputs: Int, outputs: Int, params: UnsafeMutablePointer<Float>, grads: UnsafeMutablePointer<Float>) {
+        self.inputs = inputs
+        self.outputs = outputs
+        weight = params
+        bias = params + outputs * inputs
+        dWeight = grads
+        dBias = grads + outputs * inputs
+    }
+
+    public static func parameterCount(inputs: Int, outputs: Int) -> Int { outputs * inputs + outputs }
+
+    /// DLRM reference init: `W ~ N(0, sqrt(2/(I+O)))`, `b ~ N(0, sqrt(1/O))`, each
+    /// element keyed by `(seed, stream, element)`, where the weight uses stream
+    /// `2*layer` and the bias `2*layer+1`, so it is independent of order.
+    public func initialize(seed: UInt64, layer: UInt64) {
+        let sw = Float((2.0 / Double(inputs + outputs)).squareRoot())
+        let sb = Float((1.0 / Double(outputs)).squareRoot())
+        for i in 0..<(outputs * inputs) {
+            weight[i] = sw * StrataRNG.normal(seed: seed, stream: 2 * layer, index: UInt64(i))
+        }
+        for o in 0..<outputs {
+            bias[o] = sb * StrataRNG.normal(seed: seed, stream: 2 * layer + 1, index: UInt64(o))
+        }
+    }
+
+    /// `y = x W^T + b`, then `y = max(y, 0)` when `relu`.
+    public func forward(x: UnsafePointer<Float>,   // [B x I]
+                        y: UnsafeMutablePointer<Float>,  // [B x O]
+                        batch: Int, relu: Bool) {
+        let B = batch, I = inputs, O = outputs
+        // Seed y with the bias rows, then accumulate the product on top (beta = 1).
+        for b in 0..<B { (y + b * O).update(from: bias, count: O) }
+        BLAS.gemm(transB: true, m: B, n: O, k: I, a: x, lda: I, b: weight, ldb: I, beta: 1, c: y, ldc: O)
+        if relu {
+            for i in 0..<(B * O) where y[i] < 0 { y[i] = 0 }
+        }
+    }
+
+    /// Accumulates `dW += dy^T x` and `db += colsum(dy)`; writes `dx = dy W` when given.
+    ///
+    /// With `relu`, `dy` arrives as the gradient of the activated output and is
+    /// masked IN PLACE by `y > 0` (so it becomes the pre-activation gradient):
+    /// this saves a scratch buffer per layer.
+    public func backward(x: UnsafePointer<Float>,        // [B x I] the forward input
+                         y: UnsafePointer<Float>,        // [B x O] the forward output
+                         dy: UnsafeMutablePointer<Float>,  // [B x O]
+                         dx: UnsafeMutablePointer<Float>?, // [B x I]
+                         batch: Int, relu: Bool) {
+        let B = batch, I = inputs, O = outputs
+        if relu {
+            for i in 0..<(B * O) where y[i] <= 0 { dy[i] = 0 }
+        }
+        // dW[O x I] += dy^T[O x B] x[B x I]
+        BLAS.gemm(transA: true, m: O, n: I, k: B, a: dy, lda: O, b: x, ldb: I, beta: 1, c: dWeight, ldc: I)
+        for b in 0..<B {
+            let row = dy + b * O
+            for o in 0..<O { dBias[o] += row[o] }
+        }
+        if let dx {
+            // dx[B x I] = dy[B x O] W[O x I]
+            BLAS.gemm(m: B, n: I, k: O, a: dy, lda: O, b: weight, ldb: I, beta: 0, c: dx, ldc: I)
+        }
+    }
+}
