@@ -25,6 +25,9 @@ let package = Package(
         // MARK: Modules.
         .target(name: "Tensors", dependencies: ["COpenBLAS"]),
         .target(name: "Collectives"),
+        // Plain values in, plain values out: no Collectives, MPI, ArgumentParser or Yams.
+        .target(name: "Sparse"),
+        .target(name: "Data", dependencies: ["Sparse"]),
         .target(name: "CollectivesMPI", dependencies: ["Collectives", "CMPI"]),
 
         // MARK: Executables.
@@ -41,6 +44,8 @@ let package = Package(
         // MARK: Tests.
         .testTarget(name: "CollectivesTests", dependencies: ["Collectives"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "SparseTests", dependencies: ["Sparse"]),
+        .testTarget(name: "DataTests", dependencies: ["Data", "Sparse"]),
     ],
     swiftLanguageModes: [.v5]
 )
