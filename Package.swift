@@ -26,6 +26,9 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["COpenBLAS"]),
         // Dense layers (forward and backward side by side); never imports Collectives.
         .target(name: "Model", dependencies: ["Tensors"]),
+        // Plain values in, plain values out: no Collectives, MPI, ArgumentParser or Yams.
+        .target(name: "Sparse"),
+        .target(name: "Data", dependencies: ["Sparse"]),
         .target(name: "Cluster"),
         .target(name: "Collectives", dependencies: ["Cluster"]),
         .target(name: "Sharding", dependencies: ["Cluster"]),
@@ -48,6 +51,8 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "ShardingTests", dependencies: ["Sharding"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Tensors"]),
+        .testTarget(name: "SparseTests", dependencies: ["Sparse"]),
+        .testTarget(name: "DataTests", dependencies: ["Data", "Sparse"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,0 +1,111 @@
+import Sparse
+
+/// Which part of a data set.
+public enum Split: String, Sendable, Codable, Equatable { case train, eval }
+
+/// One batch of B samples.
+///
+/// ```
+/// // B = 3, denseCount 2, a session of 2 samples then another user:
+/// //   labels     [1, 0, 0]
+/// //   dense      [d00, d01, d10, d11, d20, d21]          B x denseCount, row-major
+/// //   itemSide   keys [item]: [[41], [7], [41]]           stride B
+/// //   userSide   unique keys [user, history]:
+/// //                row 0: [5], [3, 9]   row 1: [8], []    stride U = 2
+/// //              inverse [0, 0, 1]
+/// ```
+public struct Batch: Sendable, Equatable {
+    /// B samples.
+    public var size: Int
+    /// B labels, 0 or 1.
+    public var labels: [Float]
+    /// B x denseCount, row-major.
+    public var dense: [Float]
+    /// Per-sample pooled features (candidate item etc.), stride B.
+    public var itemSide: KeyedJaggedTensor
+    /// User-side features (user pooled ids and sequence features): unique rows + inverse.
+    public var userSide: InverseKeyedJaggedTensor
+    /// Global index of the first sample in its split.
+    public var sampleIndex: Int
+
+    public init(size: Int, labels: [Float], dense: [Float], itemSide: KeyedJaggedTensor,
+                userSide: InverseKeyedJaggedTensor, sampleIndex: Int) {
+        precondition(labels.count == size, "labels.count \(labels.count) != size \(size)")
+        precondition(size == 0 || dense.count % size == 0, "dense.count \(dense.count) not a multiple of \(size)")
+        precondition(itemSide.stride == size, "itemSide.stride \(itemSide.stride) != size \(size)")
+        precondition(userSide.batchSize == size, "userSide.batchSize \(userSide.batchSize) != size \(size)")
+        self.size = size; self.labels = labels; self.dense = dense
+        self.itemSide = itemSide; self.userSide = userSide; self.sampleIndex = sampleIndex
+    }
+
+    /// Unique user-side rows per sample: B / U.
+    public var duplicationFactor: Double { userSide.duplicationFactor }
+
+    /// The same batch with user-side features expanded to one row per sample.
+    public func withoutDedup() -> Batch {
+        var b = self
+        b.userSide = .identity(userSide.expanded())
+        return b
+    }
+
+    /// Stacks batches (same keys, same dense width) in order. Unique user rows are
+    /// concatenated; inverse indices are shifted. The result's `sampleIndex` is the
+    /// first part's.
+    public static func concatenating(_ parts: [Batch]) throws -> Batch {
+        guard let first = parts.first else {
+            return Batch(size: 0, labels: [], dense: [], itemSide: .empty(stride: 0),
+                         userSide: .identity(.empty(stride: 0)), sampleIndex: 0)
+        }
+        let item = try KeyedJaggedTensor.concatenating(samplesOf: parts.map(\.itemSide))
+        let unique = try KeyedJaggedTensor.concatenating(samplesOf: parts.map(\.userSide.unique))
+        var inverse: [Int32] = []
+        var shift: Int32 = 0
+        for p in parts {
+            inverse.append(contentsOf: p.userSide.inverse.map { $0 + shift })
+            shift += Int32(p.userSide.uniqueCount)
+        }
+        return Batch(size: parts.reduce(0) { $0 + $1.size },
+                     labels: parts.flatMap(\.labels), dense: parts.flatMap(\.dense),
+                     itemSide: item,
+                     userSide: try InverseKeyedJaggedTensor(unique: unique, inverse: inverse),
+                     sampleIndex: first.sampleIndex)
+    }
+}
+
+/// A random-access source of samples: `batch` is a pure function of its arguments.
+public protocol BatchSource: Sendable {
+    var schema: DatasetSchema { get }
+    /// Number of samples in `split`.
+    func sampleCount(_ split: Split) -> Int
+    /// Samples `globalStart ..< globalStart + count` of `split` (clamped to the split's
+    /// end). With `dedup`, the user-side IKJT keeps one row per run of samples sharing
+    /// their user-side features; without, it is `identity` (U = B).
+    func batch(globalStart: Int, count: Int, split: Split, dedup: Bool) -> Batch
+}
+
+extension BatchSource {
+    public func batch(globalStart: Int, count: Int, split: Split) -> Batch {
+        batch(globalStart: globalStart, count: count, split: split, dedup: true)
+    }
+
+    /// All samples of `split` in one batch.
+    public func all(_ split: Split, dedup: Bool = true) -> Batch {
+        batch(globalStart: 0, count: sampleCount(split), split: split, dedup: dedup)
+    }
+}
+
+/// Rank `rank`'s share of global batch `globalBatch` of size `step`: the samples
+/// `[k*G + start, k*G + start + count)`. When G is not divisible by R, the first
+/// G % R ranks get one more sample.
+///
+/// ```
+/// // G = 10, R = 4: ranks get 3, 3, 2, 2 samples
+/// // sliceRange(globalBatch: 1, rank: 2, worldSize: 4, step: 10) == 16..<18
+/// ```
+public func sliceRange(globalBatch k: Int, rank r: Int, worldSize R: Int, step G: Int) -> Range<Int> {
+    precondition(R > 0 && r >= 0 && r < R && G >= 0 && k >= 0,
+                 "sliceRange: need 0 <= rank \(r) < worldSize \(R), step \(G) >= 0, batch \(k) >= 0")
+    let base = G / R, extra = G % R
+    let start = k * G + r * base + min(r, extra)
+    return start..<(start + base + (r < extra ? 1 : 0))
+}

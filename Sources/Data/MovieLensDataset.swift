@@ -1,0 +1,203 @@
+import Foundation
+import Sparse
+
+/// Options of the MovieLens reader.
+public struct MovieLensConfig: Sendable, Codable, Equatable {
+    /// At most this many history items (the most recent ones).
+    public var historyLength: Int = 50
+    /// Each user's last `evalPerUser` ratings (in time order) are eval.
+    public var evalPerUser: Int = 5
+    /// A user's ratings less than this many seconds apart form one session; a
+    /// session's samples share their history (0: only equal timestamps do).
+    public var sessionGapSeconds: Int = 3600
+    /// Dense features per sample: the first 4 are real (see `MovieLensDataset`), the
+    /// rest zero padding; fewer than 4 keeps the first `denseCount`.
+    public var denseCount: Int = 4
+    public init() {}
+}
+
+/// MovieLens ml-latest-small as sequence-recommendation samples.
+///
+/// Each rating is a sample, label `rating >= 4`. Item side: `movie` (pooled, table
+/// `movie`, movies numbered in `movies.csv` order) and `genres` (multi-hot pooled,
+/// table `genre`). User side: `user` (pooled, table `user`) and `history` (sequence
+/// on table `movie`): the user's movies rated before the current SESSION began,
+/// oldest first, at most `historyLength`.
+///
+/// Sessions: a user's ratings (sorted by time) split where consecutive timestamps
+/// differ by more than `sessionGapSeconds`. All samples of a session share the
+/// same user-side row, so the batch's IKJT keeps one row per session run; and the
+/// history of every sample is strictly earlier than its candidate (a session
+/// starts strictly after the previous rating's timestamp).
+///
+/// ```
+/// // user 3 rates at t = 100, 200, 9000, 9100 (gap 3600):
+/// //   sample   movie   session   history
+/// //   0        a       s0        []
+/// //   1        b       s0        []
+/// //   2        c       s1        [a, b]
+/// //   3        d       s1        [a, b]        -> unique rows 2, inverse [0,0,1,1]
+/// ```
+///
+/// Split by time: each user's last `evalPerUser` ratings are eval. Samples are
+/// ordered by user, then time (ties by movie). Dense features: log1p(ratings of the
+/// user before the session), (year − 2000) / 20 (0 if unknown), log1p(history
+/// length), genre count / 3; zero padded to `denseCount`.
+public struct MovieLensDataset: BatchSource {
+    public let config: MovieLensConfig
+    public let schema: DatasetSchema
+    /// Genre names; a genre's row is its index.
+    public let genres: [String]
+    /// Original MovieLens ids, by dense index.
+    public let movieIds: [Int]
+    public let userIds: [Int]
+
+    // Ratings sorted by (user, time, movie).
+    let user: [Int32], movie: [Int32], time: [Int], label: [Float]
+    let userStart: [Int]       // per rating: first rating of its user
+    let sessionStart: [Int]    // per rating: first rating of its session
+    let movieGenres: [[Int64]], movieYear: [Float]
+    let trainIndex: [Int], evalIndex: [Int]
+
+    public init(directory: String, config: MovieLensConfig = MovieLensConfig()) throws {
+        self.config = config
+        let moviesPath = directory + "/ml-latest-small-movies.csv"
+        let ratingsPath = directory + "/ml-latest-small-ratings.csv"
+
+        // movies.csv: movieId,title,genres (title may be quoted and hold commas).
+        var movieIndex: [Int: Int32] = [:]
+        var ids: [Int] = [], genreLists: [[String]] = [], years: [Float] = []
+        for (n, line) in try Self.lines(moviesPath).enumerated() where n > 0 && !line.isEmpty {
+            guard let c1 = line.firstIndex(of: ","), let c2 = line.lastIndex(of: ","), c1 < c2,
+                  let id = Int(line[..<c1]) else {
+                throw DataError.malformedLine(file: moviesPath, line: n + 1, reason: "expected movieId,title,genres")
+            }
+            movieIndex[id] = Int32(ids.count)
+            ids.append(id)
+            let title = line[line.index(after: c1)..<c2]
+            years.append(Self.year(of: title))
+            let g = line[line.index(after: c2)...]
+            genreLists.append(g.split(separator: "|").map(String.init))
+        }
+        guard !ids.isEmpty else { throw DataError.emptyFile(file: moviesPath) }
+        let genreNames = Set(genreLists.joined()).sorted()
+        let genreIndex = Dictionary(uniqueKeysWithValues: genreNames.enumerated().map { ($1, Int64($0)) })
+        movieGenres = genreLists.map { $0.map { genreIndex[$0]! } }
+        movieYear = years; movieIds = ids; genres = genreNames
+
+        // ratings.csv: userId,movieId,rating,timestamp
+        var rows: [(u: Int, m: Int32, t: Int, y: Float)] = []
+        for (n, line) in try Self.lines(ratingsPath).enumerated() where n > 0 && !line.isEmpty {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard f.count == 4, let u = Int(f[0]), let mid = Int(f[1]), let r = Double(f[2]), let t = Int(f[3]) else {
+                throw DataError.malformedLine(file: ratingsPath, line: n + 1, reason: "expected userId,movieId,rating,timestamp")
+            }
+            guard let m = movieIndex[mid] else {
+                throw DataError.malformedLine(file: ratingsPath, line: n + 1, reason: "movie \(mid) not in \(moviesPath)")
+            }
+            rows.append((u, m, t, r >= 4 ? 1 : 0))
+        }
+        guard !rows.isEmpty else { throw DataError.emptyFile(file: ratingsPath) }
+        rows.sort { ($0.u, $0.t, $0.m) < ($1.u, $1.t, $1.m) }
+        let uids = Array(Set(rows.map(\.u))).sorted()
+        let userIndex = Dictionary(uniqueKeysWithValues: uids.enumerated().map { ($1, Int32($0)) })
+        userIds = uids
+        user = rows.map { userIndex[$0.u]! }; movie = rows.map(\.m); time = rows.map(\.t); label = rows.map(\.y)
+
+        var us = [Int](repeating: 0, count: rows.count), ss = us
+        var train: [Int] = [], eval: [Int] = []
+        var i = 0
+        while i < rows.count {
+            var j = i
+            while j < rows.count && user[j] == user[i] { j += 1 }
+            for k in i..<j {
+                us[k] = i
+                ss[k] = (k > i && time[k] - time[k - 1] <= config.sessionGapSeconds) ? ss[k - 1] : k
+                if k >= j - config.evalPerUser { eval.append(k) } else { train.append(k) }
+            }
+            i = j
+        }
+        userStart = us; sessionStart = ss; trainIndex = train; evalIndex = eval
+
+        schema = DatasetSchema(
+            denseCount: config.denseCount,
+            tables: [TableSpec(name: "movie", rows: ids.count), TableSpec(name: "genre", rows: genreNames.count),
+                     TableSpec(name: "user", rows: uids.count)],
+            features: [FeatureSpec(name: "movie", table: "movie", kind: .pooled, userSide: false),
+                       FeatureSpec(name: "genres", table: "genre", kind: .pooled, userSide: false),
+                       FeatureSpec(name: "user", table: "user", kind: .pooled, userSide: true),
+                       FeatureSpec(name: "history", table: "movie", kind: .sequence, userSide: true)])
+    }
+
+    public func sampleCount(_ split: Split) -> Int { split == .train ? trainIndex.count : evalIndex.count }
+
+    /// The rating behind sample `i` of `split`: (dense user, dense movie, timestamp).
+    public func rating(_ i: Int, split: Split) -> (user: Int, movie: Int, timestamp: Int) {
+        let r = (split == .train ? trainIndex : evalIndex)[i]
+        return (Int(user[r]), Int(movie[r]), time[r])
+    }
+
+    /// Timestamps of the history items of sample `i` (for checks).
+    public func historyTimestamps(_ i: Int, split: Split) -> [Int] {
+        let r = (split == .train ? trainIndex : evalIndex)[i]
+        return historyRange(r).map { time[$0] }
+    }
+
+    func historyRange(_ r: Int) -> Range<Int> {
+        max(userStart[r], sessionStart[r] - config.historyLength)..<sessionStart[r]
+    }
+
+    public func batch(globalStart: Int, count: Int, split: Split, dedup: Bool) -> Batch {
+        let index = split == .train ? trainIndex : evalIndex
+        let lo = max(0, min(globalStart, index.count)), hi = max(lo, min(globalStart + count, index.count))
+        let n = hi - lo, D = config.denseCount
+        var labels = [Float](), dense = [Float](repeating: 0, count: n * D)
+        var movies = [Int64](), genreLengths = [Int32](), genreValues = [Int64]()
+        var users = [Int64](), histLengths = [Int32](), histValues = [Int64]()
+        var inverse = [Int32](repeating: 0, count: n)
+        for j in 0..<n {
+            let r = index[lo + j]
+            let m = Int(movie[r])
+            labels.append(label[r])
+            movies.append(Int64(m))
+            genreLengths.append(Int32(movieGenres[m].count)); genreValues.append(contentsOf: movieGenres[m])
+            let h = historyRange(r)
+            let features: [Float] = [Float(log1p(Double(sessionStart[r] - userStart[r]))), movieYear[m],
+                                     Float(log1p(Double(h.count))), Float(movieGenres[m].count) / 3]
+            for d in 0..<min(D, features.count) { dense[j * D + d] = features[d] }
+            let newRow = !dedup || j == 0 || sessionStart[index[lo + j - 1]] != sessionStart[r]
+            if newRow {
+                users.append(Int64(user[r]))
+                histLengths.append(Int32(h.count))
+                histValues.append(contentsOf: h.map { Int64(movie[$0]) })
+            }
+            inverse[j] = Int32(users.count - 1)
+        }
+        let item = try! KeyedJaggedTensor(keys: ["movie", "genres"], stride: n,
+                                          lengths: [Int32](repeating: 1, count: n) + genreLengths,
+                                          values: movies + genreValues)
+        let unique = try! KeyedJaggedTensor(keys: ["user", "history"], stride: users.count,
+                                            lengths: [Int32](repeating: 1, count: users.count) + histLengths,
+                                            values: users + histValues)
+        return Batch(size: n, labels: labels, dense: dense, itemSide: item,
+                     userSide: try! InverseKeyedJaggedTensor(unique: unique, inverse: inverse), sampleIndex: lo)
+    }
+
+    static func lines(_ path: String) throws -> [Substring] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DataError.unreadable(file: path, reason: "no such file or not readable")
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        return text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            $0.hasSuffix("\r") ? $0.dropLast() : $0
+        }
+    }
+
+    /// "(1995)" at the end of a title -> (1995 - 2000) / 20; 0 if absent.
+    static func year(of title: Substring) -> Float {
+        let t = title.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
+        guard let open = t.lastIndex(of: "("), let y = Int(t[t.index(after: open)...].prefix(4)), (1800...2100).contains(y)
+        else { return 0 }
+        return Float(y - 2000) / 20
+    }
+}

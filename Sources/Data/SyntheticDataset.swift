@@ -1,0 +1,230 @@
+import Foundation
+import Sparse
+
+/// Seeded, streaming, random-access synthetic sequence-DLRM data.
+///
+/// Global sample i of a split is a pure function of (seed, split, i): sample i
+/// belongs to session slot `i / sessionLength` at position `i % sessionLength`; a
+/// shuffle window maps slots to sessions; a session's features come from hashes
+/// of (seed, split, session). So rank r generates only its slice
+/// (`sliceRange(globalBatch:rank:worldSize:step:)`), and the slices of all ranks
+/// concatenate to the global batch.
+///
+/// ```
+/// // sessionLength 3, batch of samples 0..<5, dedup on:
+/// //   sample      0     1     2     3     4
+/// //   session     s0    s0    s0    s1    s1
+/// //   item        a     b     c     d     e      (item side, per sample)
+/// //   user        u0    u0    u0    u1    u1     (user side, shared)
+/// //   history     h0    h0    h0    h1    h1
+/// //   userSide.unique rows [u0,h0], [u1,h1]; inverse [0,0,0,1,1]
+/// ```
+///
+/// Ids of each table follow Zipf(`exponent`) over ranks, scattered over rows by a
+/// `ScatterPermutation`. Labels come from a planted logistic model: bias + dense
+/// weights + hash weights of pooled ids + `matchStrength` x (fraction of history
+/// items in the candidate's cluster − ½·affinity), so a model that reads the
+/// history can beat one that does not. `planted` reports that model's own AUC.
+public struct SyntheticDataset: BatchSource {
+    public let config: SyntheticConfig
+    public let schema: DatasetSchema
+
+    let itemZipf: ZipfSampler
+    let userZipf: ZipfSampler
+    let extraZipf: [ZipfSampler]
+    let itemScatter: ScatterPermutation
+    let userScatter: ScatterPermutation
+    let extraScatter: [ScatterPermutation]
+    let denseWeights: [Double]
+
+    public init(_ config: SyntheticConfig) {
+        precondition(config.sessionLength > 0 && config.clusters > 0 && config.shuffleWindow > 0,
+                     "sessionLength, clusters and shuffleWindow must be positive")
+        self.config = config
+        let s = config.seed
+        itemZipf = ZipfSampler(count: config.itemRows, exponent: config.exponent(forTable: "item"))
+        userZipf = ZipfSampler(count: config.userRows, exponent: config.exponent(forTable: "user"))
+        extraZipf = config.extraTables.map { ZipfSampler(count: $0.rows, exponent: config.exponent(forTable: $0.name)) }
+        itemScatter = ScatterPermutation(count: config.itemRows, seed: hash(s, 101))
+        userScatter = ScatterPermutation(count: config.userRows, seed: hash(s, 102))
+        extraScatter = config.extraTables.enumerated().map {
+            ScatterPermutation(count: $0.element.rows, seed: hash(s, 103, UInt64($0.offset)))
+        }
+        denseWeights = (0..<config.denseCount).map { signedUnit(hash(s, 104, UInt64($0))) }
+        var features = [FeatureSpec(name: "item", table: "item", kind: .pooled, userSide: false)]
+        features += config.extraTables.map { FeatureSpec(name: $0.name, table: $0.name, kind: .pooled, userSide: false) }
+        features += [FeatureSpec(name: "user", table: "user", kind: .pooled, userSide: true),
+                     FeatureSpec(name: "history", table: "item", kind: .sequence, userSide: true)]
+        schema = DatasetSchema(
+            denseCount: config.denseCount,
+            tables: [TableSpec(name: "item", rows: config.itemRows),
+                     TableSpec(name: "user", rows: config.userRows)] + config.extraTables,
+            features: features)
+    }
+
+    public func sampleCount(_ split: Split) -> Int {
+        split == .train ? config.samples : config.evalSamples
+    }
+
+    // MARK: Sessions and samples
+
+    /// The user-side features of one session.
+    struct Session {
+        var id: Int
+        var user: Int64
+        var cluster: Int
+        var history: [Int64]
+        var historyClusterCount: [Int]   // per cluster, history items in it
+    }
+
+    /// The item side, dense features, label and logit parts of one sample.
+    struct Sample {
+        var item: Int64
+        var extras: [Int64]
+        var dense: [Float]
+        var baseLogit: Double
+        var matchLogit: Double
+        var label: Float
+    }
+
+    func splitSeed(_ split: Split) -> UInt64 { hash(config.seed, split == .train ? 1 : 2) }
+
+    /// Session id and position of global sample `i` (after the shuffle window).
+    func locate(_ i: Int, split: Split) -> (session: Int, position: Int) {
+        let L = config.sessionLength, W = config.shuffleWindow
+        let slot = i / L, pos = i % L
+        guard W > 1 else { return (slot, pos) }
+        let w = slot / W
+        let perm = ScatterPermutation(count: W, seed: hash(splitSeed(split), 201, UInt64(w)))
+        return (w * W + perm(slot % W), pos)
+    }
+
+    func cluster(ofItem row: Int64) -> Int {
+        Int(hash(config.seed, 301, UInt64(row)) % UInt64(config.clusters))
+    }
+
+    func idWeight(table: UInt64, row: Int64) -> Double {
+        signedUnit(hash(config.seed, 400 &+ table, UInt64(row))) * 1.7
+    }
+
+    @inline(__always)
+    func drawItem(_ g: inout SplitMix64) -> Int64 { Int64(itemScatter(itemZipf.sample(&g) - 1)) }
+
+    /// An item of cluster `c` (rejection over Zipf draws; falls back after 64 tries).
+    func drawItem(inCluster c: Int, _ g: inout SplitMix64) -> Int64 {
+        var item = drawItem(&g)
+        var tries = 0
+        while cluster(ofItem: item) != c && tries < 64 { item = drawItem(&g); tries += 1 }
+        return item
+    }
+
+    func session(_ id: Int, split: Split) -> Session {
+        var g = SplitMix64(hash(splitSeed(split), 501, UInt64(id)))
+        let user = Int64(userScatter(userZipf.sample(&g) - 1))
+        let c = Int(hash(config.seed, 502, UInt64(user)) % UInt64(config.clusters))
+        let len = Int(g.next() % UInt64(config.historyMaxLength + 1))
+        var history: [Int64] = []; history.reserveCapacity(len)
+        var counts = [Int](repeating: 0, count: config.clusters)
+        for _ in 0..<len {
+            let item = g.nextUnit() < config.historyAffinity ? drawItem(inCluster: c, &g) : drawItem(&g)
+            history.append(item)
+            counts[cluster(ofItem: item)] += 1
+        }
+        return Session(id: id, user: user, cluster: c, history: history, historyClusterCount: counts)
+    }
+
+    func sample(_ s: Session, position: Int, split: Split) -> Sample {
+        var g = SplitMix64(hash(splitSeed(split), 601 &+ UInt64(position), UInt64(s.id)))
+        let item = g.nextUnit() < config.candidateAffinity ? drawItem(inCluster: s.cluster, &g) : drawItem(&g)
+        var extras: [Int64] = []
+        var logit = config.bias
+        logit += config.idWeightScale * (idWeight(table: 0, row: item) + idWeight(table: 1, row: s.user))
+        for t in 0..<extraZipf.count {
+            let row = Int64(extraScatter[t](extraZipf[t].sample(&g) - 1))
+            extras.append(row)
+            logit += config.idWeightScale * idWeight(table: 2 + UInt64(t), row: row)
+        }
+        var dense = [Float](repeating: 0, count: config.denseCount)
+        var denseTerm = 0.0
+        for j in 0..<config.denseCount {
+            let x = g.nextNormal()
+            dense[j] = Float(x)
+            denseTerm += denseWeights[j] * x
+        }
+        logit += config.denseWeightScale * denseTerm
+        let frac = s.history.isEmpty ? 0 : Double(s.historyClusterCount[cluster(ofItem: item)]) / Double(s.history.count)
+        let match = config.matchStrength * (frac - 0.5 * config.historyAffinity)
+        let p = 1 / (1 + exp(-(logit + match)))
+        let label: Float = g.nextUnit() < p ? 1 : 0
+        return Sample(item: item, extras: extras, dense: dense, baseLogit: logit, matchLogit: match, label: label)
+    }
+
+    // MARK: Batches
+
+    public func batch(globalStart: Int, count: Int, split: Split, dedup: Bool) -> Batch {
+        let start = max(0, min(globalStart, sampleCount(split)))
+        let n = max(0, min(count, sampleCount(split) - start))
+        let E = config.extraTables.count
+        var labels = [Float](); labels.reserveCapacity(n)
+        var dense = [Float](); dense.reserveCapacity(n * config.denseCount)
+        var items = [Int64](repeating: 0, count: n * (1 + E))   // key-major
+        var users: [Int64] = [], histLengths: [Int32] = [], histValues: [Int64] = []
+        var inverse = [Int32](repeating: 0, count: n)
+        var current: Session? = nil
+        for j in 0..<n {
+            let (sid, pos) = locate(start + j, split: split)
+            if current?.id != sid { current = session(sid, split: split) }
+            let s = current!
+            let smp = sample(s, position: pos, split: split)
+            labels.append(smp.label)
+            dense.append(contentsOf: smp.dense)
+            items[j] = smp.item
+            for t in 0..<E { items[(1 + t) * n + j] = smp.extras[t] }
+            // A new unique row when the session changes (or always, without dedup).
+            let newRow = !dedup || j == 0 || locate(start + j - 1, split: split).session != sid
+            if newRow {
+                users.append(s.user)
+                histLengths.append(Int32(s.history.count))
+                histValues.append(contentsOf: s.history)
+            }
+            inverse[j] = Int32(users.count - 1)
+        }
+        let u = users.count
+        let itemSide = try! KeyedJaggedTensor(keys: schema.itemSideKeys, stride: n,
+                                              lengths: [Int32](repeating: 1, count: n * (1 + E)), values: items)
+        let unique = try! KeyedJaggedTensor(keys: schema.userSideKeys, stride: u,
+                                            lengths: [Int32](repeating: 1, count: u) + histLengths,
+                                            values: users + histValues)
+        return Batch(size: n, labels: labels, dense: dense, itemSide: itemSide,
+                     userSide: try! InverseKeyedJaggedTensor(unique: unique, inverse: inverse),
+                     sampleIndex: start)
+    }
+
+    // MARK: The planted model
+
+    /// The planted model's true probabilities on the first `samples` samples of
+    /// `split` (all by default); without `includeMatch`, the history/candidate
+    /// match term is left out (a model blind to the sequence).
+    public func plantedScores(split: Split, samples: Int? = nil, includeMatch: Bool = true) -> (scores: [Double], labels: [Float]) {
+        let n = min(samples ?? sampleCount(split), sampleCount(split))
+        var scores: [Double] = [], labels: [Float] = []
+        scores.reserveCapacity(n); labels.reserveCapacity(n)
+        var current: Session? = nil
+        for i in 0..<n {
+            let (sid, pos) = locate(i, split: split)
+            if current?.id != sid { current = session(sid, split: split) }
+            let smp = sample(current!, position: pos, split: split)
+            let z = smp.baseLogit + (includeMatch ? smp.matchLogit : 0)
+            scores.append(1 / (1 + exp(-z)))
+            labels.append(smp.label)
+        }
+        return (scores, labels)
+    }
+
+    /// AUC and logloss of the planted model's own probabilities (Bayes-optimal
+    /// with `includeMatch`) on the same samples a trained model is scored on.
+    public func planted(split: Split = .eval, samples: Int? = nil, includeMatch: Bool = true) -> BinaryMetrics {
+        let (s, l) = plantedScores(split: split, samples: samples, includeMatch: includeMatch)
+        return BinaryMetrics(scores: s, labels: l)
+    }
+}
