@@ -15,6 +15,9 @@ public enum CommPhase: Int, Sendable, CaseIterable, Codable {
     case replicaGradSync
     /// Dense (MLP, data-parallel table) gradients.
     case denseAllreduce
+    /// Lookups for evaluation (ids and rows, no backward), kept apart from
+    /// the training step's traffic.
+    case evalA2A
     /// Losses and eval statistics.
     case metrics
     /// Plans, configs, barriers and other start-up or bookkeeping traffic.
@@ -37,6 +40,7 @@ public enum CommPhase: Int, Sendable, CaseIterable, Codable {
         case .embBwdA2AIntra: return "emb_bwd_a2a_intra"
         case .replicaGradSync: return "replica_grad_sync"
         case .denseAllreduce: return "dense_allreduce"
+        case .evalA2A: return "eval_a2a"
         case .metrics: return "metrics"
         case .control: return "control"
         case .checkpoint: return "checkpoint"

@@ -8,7 +8,7 @@ extension ShardedEmbeddingCollection {
     /// Buckets this rank's ids by owner and sends them: counts first
     /// (MPI_Alltoall), then the ids (MPI_Alltoallv), both under `ids_a2a`.
     /// `ids` holds one entry per feature, in feature order.
-    public func inputDist(_ ids: [FeatureIds]) {
+    public func inputDist(_ ids: [FeatureIds], training: Bool = true) {
         precondition(ids.count == features.count, "expected ids for \(features.count) features, got \(ids.count)")
         current = ids
         var at = 0
@@ -28,11 +28,12 @@ extension ShardedEmbeddingCollection {
             sendWords.append(router.ids[d].pointer, count: router.ids[d].count)
         }
         counts.withUnsafeBufferPointer { s in
-            recvCounts.withUnsafeMutableBufferPointer { r in comm.alltoall(.idsA2A, send: s, recv: r, countPerPeer: 1) }
+            recvCounts.withUnsafeMutableBufferPointer { r in comm.alltoall(training ? .idsA2A : .evalA2A, send: s, recv: r, countPerPeer: 1) }
         }
         idsLayout.set(sendCounts: counts, recvCounts: recvCounts)
         recvWords.setCount(idsLayout.totalRecv)
-        comm.alltoallv(.idsA2A, send: sendWords.readOnly, recv: recvWords.buffer, layout: idsLayout)
+        phaseIsTraining = training
+        comm.alltoallv(training ? .idsA2A : .evalA2A, send: sendWords.readOnly, recv: recvWords.buffer, layout: idsLayout)
     }
 
     /// Walks the ids received from each rank in the order they were packed:
@@ -114,7 +115,7 @@ extension ShardedEmbeddingCollection {
     /// can run until `finishOutputDist`.
     public func startOutputDist() {
         rowsIn.setCount(rowsLayout.totalRecv)
-        comm.startAlltoallv(.embFwdA2A, send: rowsOut.readOnly, recv: rowsIn.buffer, layout: rowsLayout, request: outputRequest)
+        comm.startAlltoallv(phaseIsTraining ? .embFwdA2A : .evalA2A, send: rowsOut.readOnly, recv: rowsIn.buffer, layout: rowsLayout, request: outputRequest)
     }
 
     /// Waits for the rows, adds them into each feature's output, looks up
@@ -142,6 +143,7 @@ extension ShardedEmbeddingCollection {
     /// (`emb_bwd_a2a`) and applies the optimizer on the owners. `gradient(k)`
     /// must hold d loss / d output(k) for every feature.
     public func backward(learningRate lr: Float) {
+        precondition(phaseIsTraining, "backward after an eval lookup")
         for (k, f) in features.enumerated() where !f.isSequence && f.pooling == .mean {
             scaleMeans(k, gradAssembly.pointer)   // d sum = d mean / length
         }

@@ -1,0 +1,65 @@
+import Data
+
+/// The configured data as a random-access `BatchSource`, plus what the model
+/// needs to size itself.
+public struct LoadedData: Sendable {
+    public var source: any BatchSource
+    /// Longest sequence any sample can carry (sizes the model's buffers).
+    public var maxSequenceLength: Int
+    /// Malformed lines skipped while loading (Criteo with skip_bad_lines).
+    public var badLines: Int
+    /// The planted model's eval metrics (synthetic data only).
+    public var planted: BinaryMetrics?
+}
+
+public enum DataSources {
+    public static func load(_ config: DataConfig, seed: UInt64) throws -> LoadedData {
+        switch config.source {
+        case "synthetic":
+            let d = SyntheticDataset(config.synthetic)
+            return LoadedData(source: d, maxSequenceLength: config.synthetic.historyMaxLength, badLines: 0,
+                              planted: d.planted(split: .eval))
+        case "criteo":
+            let c = CriteoConfig(rowsPerTable: config.criteoRowsPerTable, skipBadLines: config.skipBadLines,
+                                 evalEvery: config.criteoEvalEvery)
+            let d = try CriteoDataset(path: config.path!, config: c)
+            return LoadedData(source: d, maxSequenceLength: 0, badLines: d.badLines, planted: nil)
+        case "movielens":
+            let d = try MovieLensDataset(directory: config.path!, config: config.movielens)
+            return LoadedData(source: d, maxSequenceLength: config.movielens.historyLength, badLines: 0, planted: nil)
+        case "binary":
+            let train = try BinaryDataset(path: config.path!)
+            let eval = try config.evalPath.map { try BinaryDataset(path: $0) }
+            let pair = SplitPair(train: train, eval: eval)
+            return LoadedData(source: pair, maxSequenceLength: longestSequence(pair), badLines: 0, planted: nil)
+        default:
+            throw ConfigError("data.source must be synthetic, criteo, movielens or binary, got '\(config.source)'")
+        }
+    }
+}
+
+/// Scans every sample once for the longest sequence feature.
+func longestSequence(_ source: some BatchSource) -> Int {
+    let keys = source.schema.features.filter { $0.kind == .sequence }.map(\.name)
+    var longest = 0
+    for split in [Split.train, .eval] where source.sampleCount(split) > 0 {
+        let b = source.all(split)
+        for key in keys {
+            let lengths = b.userSide.unique.lengths(forKey: key) ?? b.itemSide.lengths(forKey: key) ?? []
+            longest = max(longest, Int(lengths.max() ?? 0))
+        }
+    }
+    return longest
+}
+
+/// Two single-split binary files served as one source.
+struct SplitPair: BatchSource {
+    var train: BinaryDataset
+    var eval: BinaryDataset?
+    var schema: DatasetSchema { train.schema }
+    func sampleCount(_ split: Split) -> Int { split == .train ? train.sampleCount(.train) : eval?.sampleCount(.eval) ?? 0 }
+    func batch(globalStart: Int, count: Int, split: Split, dedup: Bool) -> Batch {
+        split == .train ? train.batch(globalStart: globalStart, count: count, split: .train, dedup: dedup)
+            : eval!.batch(globalStart: globalStart, count: count, split: .eval, dedup: dedup)
+    }
+}

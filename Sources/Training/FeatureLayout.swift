@@ -1,0 +1,60 @@
+import Data
+import Model
+import ShardedEmbeddings
+import Sharding
+
+/// How the data's features map onto the sharded embeddings and the dense
+/// model. Embedding features are the item-side ones (stride B) then the
+/// user-side ones (stride U, unique rows), in schema order; the model's P
+/// pooled inputs and S sequences keep that order.
+///
+///     synthetic: embedding features [item, c0, c1, c2 | user, history]
+///                pooled  = [item, c0, c1, c2, user]   (user expanded by inverse)
+///                sequence = [history]
+public struct FeatureLayout: Sendable {
+    public var tables: [TableConfig]
+    public var features: [EmbeddingFeature]
+    public var userSide: [Bool]
+    /// Embedding-feature index of each pooled model input, and of each sequence.
+    public var pooled: [Int]
+    public var sequences: [Int]
+    /// Index among `pooled` of the target-attention query, if any.
+    public var targetQuery: Int?
+
+    public init(schema: DatasetSchema, model: ModelConfig) throws {
+        let D = model.embeddingDim
+        tables = schema.tables.map { TableConfig(name: $0.name, rows: $0.rows, dim: D) }
+        let ordered = schema.itemSideFeatures + schema.userSideFeatures
+        let pooling: PoolingMode = model.pooling == "mean" ? .mean : .sum
+        var features: [EmbeddingFeature] = []
+        for f in ordered {
+            guard let t = schema.tables.firstIndex(where: { $0.name == f.table }) else {
+                throw ConfigError("feature '\(f.name)' reads table '\(f.table)', which the data does not define")
+            }
+            features.append(EmbeddingFeature(name: f.name, table: t, isSequence: f.kind == .sequence, pooling: pooling))
+        }
+        self.features = features
+        userSide = ordered.map(\.userSide)
+        pooled = features.indices.filter { !features[$0].isSequence }
+        sequences = features.indices.filter { features[$0].isSequence }
+        if model.encoder == "target_attention", !sequences.isEmpty {
+            let seqTable = features[sequences[0]].table
+            let wanted = model.targetQuery
+            guard let q = pooled.firstIndex(where: { k in
+                wanted.map { features[k].name == $0 } ?? (features[k].table == seqTable && !userSide[k])
+            }) else {
+                throw ConfigError("model.target_query: no pooled feature \(wanted.map { "named '\($0)'" } ?? "on the sequence's table") to query target attention with")
+            }
+            targetQuery = q
+        }
+    }
+
+    /// One step's ids per embedding feature, from a batch.
+    public func ids(of batch: Batch) -> [FeatureIds] {
+        features.indices.map { k in
+            let kjt = userSide[k] ? batch.userSide.unique : batch.itemSide
+            let name = features[k].name
+            return FeatureIds(lengths: Array(kjt.lengths(forKey: name) ?? []), values: Array(kjt.values(forKey: name) ?? []))
+        }
+    }
+}

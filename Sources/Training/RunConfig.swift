@@ -1,0 +1,154 @@
+import Data
+import Sharding
+
+/// Everything a training run is told, as plain values. The CLI fills it from
+/// YAML and `--set key=value` (dotted keys, as in `Configs/*.yaml`); nothing
+/// below the CLI parses text. Defaults are the quickstart's.
+public struct RunConfig: Sendable, Codable, Equatable {
+    public var model = ModelConfig()
+    public var data = DataConfig()
+    public var optimizer = OptimizerConfig()
+    public var run = RunSettings()
+    public var sharding = ShardingConfig()
+    public var topology = TopologyConfig()
+
+    public init() {}
+}
+
+public struct ModelConfig: Sendable, Codable, Equatable {
+    /// D: every table's width and the bottom MLP's last width.
+    public var embeddingDim = 16
+    /// Bottom MLP widths after the dense input; the last must equal `embeddingDim`.
+    public var bottom = [64, 16]
+    /// Top MLP widths after the interaction; the last must be 1.
+    public var top = [64, 1]
+    /// `mean`, `attention` or `target_attention`.
+    public var encoder = "attention"
+    public var heads = 2
+    /// `sum` or `mean` for pooled features.
+    public var pooling = "sum"
+    /// The pooled feature whose embedding queries target attention (default:
+    /// the item-side pooled feature on the sequence's table).
+    public var targetQuery: String?
+}
+
+public struct DataConfig: Sendable, Codable, Equatable {
+    /// `synthetic`, `criteo`, `movielens` or `binary`.
+    public var source = "synthetic"
+    /// Criteo file, MovieLens folder, or binary file (train split).
+    public var path: String?
+    /// Binary file of the eval split (source `binary`).
+    public var evalPath: String?
+    /// User-side features as an IKJT of unique rows (RecD); false: one row per sample.
+    public var dedup = true
+    public var synthetic = SyntheticConfig()
+    public var criteoRowsPerTable = 100_000
+    public var skipBadLines = false
+    /// Criteo: every k-th line is eval (0: none).
+    public var criteoEvalEvery = 10
+    public var movielens = MovieLensConfig()
+}
+
+public struct OptimizerConfig: Sendable, Codable, Equatable {
+    /// `sgd` or `adagrad`.
+    public var dense = "adagrad"
+    public var denseLearningRate: Float = 0.05
+    /// `rowwise_adagrad`, `adagrad` or `sgd`.
+    public var embedding = EmbeddingOptimizerKind.rowwiseAdagrad
+    public var embeddingLearningRate: Float = 0.05
+}
+
+public struct RunSettings: Sendable, Codable, Equatable {
+    public var steps = 300
+    /// The GLOBAL batch: each step trains on the same samples whatever the world size.
+    public var batchSize = 256
+    public var seed: UInt64 = 1
+    /// Evaluate every N steps (0: only at the end).
+    public var evalEvery = 0
+    /// Eval samples used (0: the whole eval split).
+    public var evalSamples = 0
+    /// Progress line every N steps.
+    public var logEvery = 50
+}
+
+public struct ShardingConfig: Sendable, Codable, Equatable {
+    /// A `ShardingType` raw value for every table not overridden, or `auto`.
+    public var type = "table_wise"
+    /// Per-table types by table name.
+    public var tables: [String: String] = [:]
+    /// Per-rank embedding memory budget in bytes for `auto` and checks (0: none).
+    public var memoryBudgetBytes = 0
+}
+
+public struct TopologyConfig: Sendable, Codable, Equatable {
+    /// Emulate nodes of this many consecutive ranks (nil: the real nodes).
+    public var ranksPerNode: Int?
+    public var intraNodeGiBps = 600.0
+    public var interNodeGiBps = 12.5
+}
+
+/// A config that cannot run; the message names the key.
+public struct ConfigError: Error, CustomStringConvertible, Equatable {
+    public var description: String
+    public init(_ message: String) { description = message }
+}
+
+extension RunConfig {
+    /// Checks values that every key path could get wrong, naming the key.
+    public func validate() throws {
+        func positive(_ v: Int, _ key: String) throws {
+            guard v > 0 else { throw ConfigError("\(key) must be positive, got \(v)") }
+        }
+        try positive(model.embeddingDim, "model.embedding_dim")
+        try positive(run.steps, "run.steps")
+        try positive(run.batchSize, "run.batch_size")
+        try positive(run.logEvery, "run.log_every")
+        guard run.evalEvery >= 0 else { throw ConfigError("run.eval_every must not be negative, got \(run.evalEvery)") }
+        guard run.evalSamples >= 0 else { throw ConfigError("run.eval_samples must not be negative, got \(run.evalSamples)") }
+        guard !model.bottom.isEmpty, model.bottom.allSatisfy({ $0 > 0 }) else {
+            throw ConfigError("model.bottom must be a list of positive widths, got \(model.bottom)")
+        }
+        guard model.bottom.last == model.embeddingDim else {
+            throw ConfigError("model.bottom must end at model.embedding_dim (\(model.embeddingDim)), got \(model.bottom)")
+        }
+        guard !model.top.isEmpty, model.top.allSatisfy({ $0 > 0 }), model.top.last == 1 else {
+            throw ConfigError("model.top must be positive widths ending at 1 (the logit), got \(model.top)")
+        }
+        guard ["mean", "attention", "target_attention"].contains(model.encoder) else {
+            throw ConfigError("model.encoder must be mean, attention or target_attention, got '\(model.encoder)'")
+        }
+        try positive(model.heads, "model.heads")
+        guard ["sum", "mean"].contains(model.pooling) else {
+            throw ConfigError("model.pooling must be sum or mean, got '\(model.pooling)'")
+        }
+        guard ["synthetic", "criteo", "movielens", "binary"].contains(data.source) else {
+            throw ConfigError("data.source must be synthetic, criteo, movielens or binary, got '\(data.source)'")
+        }
+        if data.source != "synthetic", data.path == nil {
+            throw ConfigError("data.path is required for data.source '\(data.source)'")
+        }
+        try positive(data.synthetic.samples, "data.synthetic.samples")
+        try positive(data.synthetic.evalSamples, "data.synthetic.eval_samples")
+        try positive(data.synthetic.itemRows, "data.synthetic.item_rows")
+        try positive(data.synthetic.userRows, "data.synthetic.user_rows")
+        try positive(data.synthetic.sessionLength, "data.synthetic.session_length")
+        try positive(data.criteoRowsPerTable, "data.criteo_rows_per_table")
+        guard ["sgd", "adagrad"].contains(optimizer.dense) else {
+            throw ConfigError("optimizer.dense must be sgd or adagrad, got '\(optimizer.dense)'")
+        }
+        guard optimizer.denseLearningRate > 0, optimizer.embeddingLearningRate > 0 else {
+            throw ConfigError("optimizer learning rates must be positive")
+        }
+        let types = ShardingType.allCases.map(\.rawValue)
+        guard sharding.type == "auto" || types.contains(sharding.type) else {
+            throw ConfigError("sharding.type must be one of \((types + ["auto"]).joined(separator: ", ")), got '\(sharding.type)'")
+        }
+        for (table, t) in sharding.tables where !types.contains(t) {
+            throw ConfigError("sharding.tables.\(table) must be one of \(types.joined(separator: ", ")), got '\(t)'")
+        }
+        if let l = topology.ranksPerNode { try positive(l, "topology.ranks_per_node") }
+        guard topology.intraNodeGiBps > 0, topology.interNodeGiBps > 0 else {
+            throw ConfigError("topology bandwidths must be positive")
+        }
+    }
+}

@@ -1,0 +1,206 @@
+import Collectives
+import Data
+import Foundation
+import Model
+import ShardedEmbeddings
+import Sharding
+
+/// One rank's worker: the data slice, the dense model (replicated, data
+/// parallel) and its share of the sharded embeddings. `step` is the whole
+/// schedule of SYSTEM.md's training step; `evaluate` the forward alone.
+public final class Trainer {
+    public let config: RunConfig
+    public let comm: Communicator
+    public let data: LoadedData
+    public let layout: FeatureLayout
+    public let plan: ShardingPlan
+    public let embeddings: ShardedEmbeddingCollection
+    public let model: DLRMDense
+    let denseState: UnsafeMutableBufferPointer<Float>
+    let localMaxBatch: Int
+    // Per-step model inputs, reused.
+    let pooledInput: UnsafeMutableBufferPointer<Float>
+    var sequenceOffsets: [[Int32]]
+    var identityInverse: [Int32]
+    public private(set) var timers = StepTimers()
+    public private(set) var step = 0
+
+    public init(config: RunConfig, comm: Communicator, plan explicitPlan: ShardingPlan? = nil) throws {
+        try config.validate()
+        self.config = config
+        self.comm = comm
+        guard config.run.batchSize >= comm.size else {
+            throw ConfigError("run.batch_size (\(config.run.batchSize)) must be at least the world size (\(comm.size))")
+        }
+        data = try DataSources.load(config.data, seed: config.run.seed)
+        guard data.source.sampleCount(.train) >= config.run.batchSize else {
+            throw ConfigError("the training data has \(data.source.sampleCount(.train)) samples, fewer than run.batch_size (\(config.run.batchSize))")
+        }
+        layout = try FeatureLayout(schema: data.source.schema, model: config.model)
+        if let p = explicitPlan {
+            plan = p
+        } else {
+            plan = try Planner.plan(config: config.sharding, tables: layout.tables, topology: comm.topology,
+                                    optimizer: config.optimizer.embedding)
+        }
+        try plan.validate(tables: layout.tables, worldSize: comm.size,
+                          memoryBudgetBytes: config.sharding.memoryBudgetBytes > 0 ? config.sharding.memoryBudgetBytes : nil,
+                          optimizer: config.optimizer.embedding)
+        embeddings = try ShardedEmbeddingCollection(tables: layout.tables, features: layout.features, plan: plan,
+                                                    optimizer: config.optimizer.embedding, seed: config.run.seed, comm: comm)
+        localMaxBatch = (config.run.batchSize + comm.size - 1) / comm.size
+        let encoder: SequenceEncoderKind
+        switch config.model.encoder {
+        case "mean": encoder = .mean
+        case "target_attention": encoder = .targetAttention
+        default: encoder = .attention(heads: config.model.heads)
+        }
+        let shape = DLRMShape(denseFeatures: data.source.schema.denseCount, bottom: config.model.bottom, top: config.model.top,
+                              pooledFeatures: layout.pooled.count, sequenceFeatures: layout.sequences.count,
+                              embeddingDim: config.model.embeddingDim, encoder: encoder, targetQueryFeature: layout.targetQuery,
+                              maxBatch: localMaxBatch, maxSequenceRows: max(1, localMaxBatch * data.maxSequenceLength))
+        if let reason = shape.invalidReason { throw ConfigError("model: \(reason)") }
+        model = DLRMDense(shape: shape, seed: config.run.seed)
+        denseState = .allocate(capacity: max(model.parameterCount, 1))
+        denseState.initialize(repeating: 0)
+        pooledInput = .allocate(capacity: max(layout.pooled.count * localMaxBatch * config.model.embeddingDim, 1))
+        pooledInput.initialize(repeating: 0)
+        sequenceOffsets = layout.sequences.map { _ in [Int32](repeating: 0, count: localMaxBatch + 1) }
+        identityInverse = (0..<localMaxBatch).map(Int32.init)
+    }
+
+    deinit {
+        denseState.deallocate()
+        pooledInput.deallocate()
+    }
+
+    /// Global batches in one pass over the training split.
+    public var batchesPerEpoch: Int { max(1, data.source.sampleCount(.train) / config.run.batchSize) }
+
+    /// This rank's slice of global training batch `k` (wrapping around the split).
+    public func localBatch(_ k: Int, split: Split = .train) -> Batch {
+        let range = sliceRange(globalBatch: k % batchesPerEpoch, rank: comm.rank, worldSize: comm.size, step: config.run.batchSize)
+        return data.source.batch(globalStart: range.lowerBound, count: range.count, split: split, dedup: config.data.dedup)
+    }
+
+    /// One training step on global batch `step`; returns the global mean loss.
+    @discardableResult
+    public func trainStep() -> Double {
+        var t = monotonicSeconds()
+        func lap(_ field: WritableKeyPath<StepTimers, Double>) {
+            let now = monotonicSeconds(); timers[keyPath: field] += now - t; t = now
+        }
+        let batch = localBatch(step)
+        let ids = layout.ids(of: batch)
+        lap(\.data)
+        embeddings.inputDist(ids)
+        lap(\.inputDist)
+        embeddings.lookup()
+        embeddings.startOutputDist()
+        lap(\.lookup)
+        embeddings.finishOutputDist()
+        lap(\.outputDist)
+        let lossSum = forwardDense(batch, lossScale: 1 / Float(config.run.batchSize))
+        lap(\.denseForward)
+        model.zeroGrad()
+        model.backward()
+        lap(\.denseBackward)
+        scatterEmbeddingGradients(batch)
+        embeddings.backward(learningRate: config.optimizer.embeddingLearningRate)
+        lap(\.embeddingBackward)
+        comm.allreduce(.denseAllreduce, model.grads.buffer)
+        lap(\.denseAllreduce)
+        applyDenseOptimizer()
+        lap(\.optimizer)
+        let loss = comm.allreduce(.metrics, Double(lossSum)) / Double(config.run.batchSize)
+        comm.ledger.endStep()
+        step += 1
+        return loss
+    }
+
+    /// The dense model on the looked-up embeddings; returns the local loss sum.
+    func forwardDense(_ batch: Batch, lossScale: Float) -> Float {
+        let B = batch.size, D = config.model.embeddingDim
+        let inverse = batch.userSide.inverse
+        for (p, k) in layout.pooled.enumerated() {
+            let src = embeddings.output(k).baseAddress!
+            let dst = pooledInput.baseAddress! + p * B * D
+            if layout.userSide[k] {
+                for b in 0..<B { (dst + b * D).update(from: src + Int(inverse[b]) * D, count: D) }
+            } else {
+                dst.update(from: src, count: B * D)
+            }
+        }
+        var sequences: [SequenceBatch] = []
+        sequences.reserveCapacity(layout.sequences.count)
+        return inverse.withUnsafeBufferPointer { inv in
+            identityInverse.withUnsafeBufferPointer { identity in
+                for (s, k) in layout.sequences.enumerated() {
+                    let lengths = embeddings.current[k].lengths
+                    sequenceOffsets[s][0] = 0
+                    for u in 0..<lengths.count { sequenceOffsets[s][u + 1] = sequenceOffsets[s][u] + lengths[u] }
+                    let offsets = sequenceOffsets[s].withUnsafeBufferPointer { $0.baseAddress! }
+                    sequences.append(SequenceBatch(rows: UnsafePointer(embeddings.output(k).baseAddress ?? UnsafeMutablePointer(mutating: [Float(0)])),
+                                                   offsets: offsets, uniqueCount: lengths.count,
+                                                   inverse: layout.userSide[k] ? inv.baseAddress! : identity.baseAddress!))
+                }
+                return batch.dense.withUnsafeBufferPointer { dense in
+                    batch.labels.withUnsafeBufferPointer { labels in
+                        model.forward(batch: B, dense: dense.baseAddress!, pooled: pooledInput.baseAddress!,
+                                      sequences: sequences, labels: labels.baseAddress!, lossScale: lossScale)
+                    }
+                }
+            }
+        }
+    }
+
+    /// d loss / d embedding outputs, in the shapes the embeddings produced:
+    /// user-side pooled gradients are summed back onto their unique rows.
+    func scatterEmbeddingGradients(_ batch: Batch) {
+        let B = batch.size, D = config.model.embeddingDim
+        for (p, k) in layout.pooled.enumerated() {
+            let g = embeddings.gradient(k)
+            let src = model.dPooled + p * B * D
+            if layout.userSide[k] {
+                g.update(repeating: 0)
+                for b in 0..<B {
+                    let dst = g.baseAddress! + Int(batch.userSide.inverse[b]) * D, row = src + b * D
+                    for c in 0..<D { dst[c] += row[c] }
+                }
+            } else {
+                g.baseAddress!.update(from: src, count: B * D)
+            }
+        }
+        for (s, k) in layout.sequences.enumerated() {
+            let g = embeddings.gradient(k)
+            if g.count > 0 { g.baseAddress!.update(from: model.dRows(feature: s), count: g.count) }
+        }
+    }
+
+    func applyDenseOptimizer() {
+        let n = model.parameterCount
+        switch config.optimizer.dense {
+        case "sgd":
+            SGD.step(params: model.params.pointer, grads: model.grads.pointer, count: n,
+                     learningRate: config.optimizer.denseLearningRate)
+        default:
+            Adagrad.step(params: model.params.pointer, grads: model.grads.pointer, state: denseState.baseAddress!,
+                         count: n, learningRate: config.optimizer.denseLearningRate)
+        }
+    }
+}
+
+/// Seconds spent in each part of the step on this rank, summed over steps.
+public struct StepTimers: Sendable, Codable, Equatable {
+    public var data = 0.0
+    public var inputDist = 0.0
+    public var lookup = 0.0
+    public var outputDist = 0.0
+    public var denseForward = 0.0
+    public var denseBackward = 0.0
+    public var embeddingBackward = 0.0
+    public var denseAllreduce = 0.0
+    public var optimizer = 0.0
+
+    public var total: Double { data + inputDist + lookup + outputDist + denseForward + denseBackward + embeddingBackward + denseAllreduce + optimizer }
+}
