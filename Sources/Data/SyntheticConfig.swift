@@ -23,7 +23,8 @@ public struct SyntheticConfig: Sendable, Codable, Equatable {
     public var zipfExponent: Double = 1.05
     /// Per-table Zipf exponents by table name.
     public var zipfExponents: [String: Double] = [:]
-    /// Items fall into this many hash clusters; each user prefers one.
+    /// Items fall into this many clusters (Zipf rank mod clusters, a fixed function
+    /// of the row); each user prefers one.
     public var clusters: Int = 16
     /// Probability that a history item is drawn from the user's cluster.
     public var historyAffinity: Double = 0.7

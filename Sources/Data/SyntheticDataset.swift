@@ -30,6 +30,7 @@ public struct SyntheticDataset: BatchSource {
     public let schema: DatasetSchema
 
     let itemZipf: ZipfSampler
+    let clusterZipf: ZipfSampler?
     let userZipf: ZipfSampler
     let extraZipf: [ZipfSampler]
     let itemScatter: ScatterPermutation
@@ -43,6 +44,8 @@ public struct SyntheticDataset: BatchSource {
         self.config = config
         let s = config.seed
         itemZipf = ZipfSampler(count: config.itemRows, exponent: config.exponent(forTable: "item"))
+        clusterZipf = config.itemRows >= config.clusters
+            ? ZipfSampler(count: config.itemRows / config.clusters, exponent: config.exponent(forTable: "item")) : nil
         userZipf = ZipfSampler(count: config.userRows, exponent: config.exponent(forTable: "user"))
         extraZipf = config.extraTables.map { ZipfSampler(count: $0.rows, exponent: config.exponent(forTable: $0.name)) }
         itemScatter = ScatterPermutation(count: config.itemRows, seed: hash(s, 101))
@@ -99,23 +102,25 @@ public struct SyntheticDataset: BatchSource {
         return (w * W + perm(slot % W), pos)
     }
 
-    func cluster(ofItem row: Int64) -> Int {
-        Int(hash(config.seed, 301, UInt64(row)) % UInt64(config.clusters))
-    }
-
     func idWeight(table: UInt64, row: Int64) -> Double {
         signedUnit(hash(config.seed, 400 &+ table, UInt64(row))) * 1.7
     }
 
+    /// A Zipf item: its row and its cluster. Clusters are residues of the Zipf
+    /// rank (rank % clusters), so the cluster is a fixed function of the row.
     @inline(__always)
-    func drawItem(_ g: inout SplitMix64) -> Int64 { Int64(itemScatter(itemZipf.sample(&g) - 1)) }
+    func drawItem(_ g: inout SplitMix64) -> (row: Int64, cluster: Int) {
+        let rank = itemZipf.sample(&g) - 1
+        return (Int64(itemScatter(rank)), rank % config.clusters)
+    }
 
-    /// An item of cluster `c` (rejection over Zipf draws; falls back after 64 tries).
-    func drawItem(inCluster c: Int, _ g: inout SplitMix64) -> Int64 {
-        var item = drawItem(&g)
-        var tries = 0
-        while cluster(ofItem: item) != c && tries < 64 { item = drawItem(&g); tries += 1 }
-        return item
+    /// A Zipf-ranked item of cluster `c`: rank k*clusters + c with k Zipf over the
+    /// cluster's ranks, O(1) per draw.
+    @inline(__always)
+    func drawItem(inCluster c: Int, _ g: inout SplitMix64) -> (row: Int64, cluster: Int) {
+        guard let z = clusterZipf else { return drawItem(&g) }
+        let rank = (z.sample(&g) - 1) * config.clusters + c
+        return (Int64(itemScatter(rank)), c)
     }
 
     func session(_ id: Int, split: Split) -> Session {
@@ -127,8 +132,8 @@ public struct SyntheticDataset: BatchSource {
         var counts = [Int](repeating: 0, count: config.clusters)
         for _ in 0..<len {
             let item = g.nextUnit() < config.historyAffinity ? drawItem(inCluster: c, &g) : drawItem(&g)
-            history.append(item)
-            counts[cluster(ofItem: item)] += 1
+            history.append(item.row)
+            counts[item.cluster] += 1
         }
         return Session(id: id, user: user, cluster: c, history: history, historyClusterCount: counts)
     }
@@ -138,7 +143,7 @@ public struct SyntheticDataset: BatchSource {
         let item = g.nextUnit() < config.candidateAffinity ? drawItem(inCluster: s.cluster, &g) : drawItem(&g)
         var extras: [Int64] = []
         var logit = config.bias
-        logit += config.idWeightScale * (idWeight(table: 0, row: item) + idWeight(table: 1, row: s.user))
+        logit += config.idWeightScale * (idWeight(table: 0, row: item.row) + idWeight(table: 1, row: s.user))
         for t in 0..<extraZipf.count {
             let row = Int64(extraScatter[t](extraZipf[t].sample(&g) - 1))
             extras.append(row)
@@ -152,11 +157,11 @@ public struct SyntheticDataset: BatchSource {
             denseTerm += denseWeights[j] * x
         }
         logit += config.denseWeightScale * denseTerm
-        let frac = s.history.isEmpty ? 0 : Double(s.historyClusterCount[cluster(ofItem: item)]) / Double(s.history.count)
+        let frac = s.history.isEmpty ? 0 : Double(s.historyClusterCount[item.cluster]) / Double(s.history.count)
         let match = config.matchStrength * (frac - 0.5 * config.historyAffinity)
         let p = 1 / (1 + exp(-(logit + match)))
         let label: Float = g.nextUnit() < p ? 1 : 0
-        return Sample(item: item, extras: extras, dense: dense, baseLogit: logit, matchLogit: match, label: label)
+        return Sample(item: item.row, extras: extras, dense: dense, baseLogit: logit, matchLogit: match, label: label)
     }
 
     // MARK: Batches

@@ -133,7 +133,7 @@ final class SyntheticTests: XCTestCase {
         let dt = Date().timeIntervalSince(t0)
         print("100k synthetic samples in \(dt) s")
         XCTAssertEqual(total, 100_000)
-        XCTAssertLessThan(dt, 2.0)
+        XCTAssertLessThan(dt, 1.0)
     }
 
     func testMetricsAUC() {
