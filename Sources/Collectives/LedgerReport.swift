@@ -8,6 +8,17 @@ public struct LedgerReport: Sendable, Codable, Equatable {
         public var max: Double
         /// Sum over ranks (world totals of bytes).
         public var total: Double
+
+        public init(min: Double, mean: Double, max: Double, total: Double) {
+            self.min = min; self.mean = mean; self.max = max; self.total = total
+        }
+
+        /// min / mean / max / sum of one value per rank.
+        public init(_ perRank: [Double]) {
+            let total = perRank.reduce(0, +)
+            self.init(min: perRank.min() ?? 0, mean: total / Double(Swift.max(perRank.count, 1)),
+                      max: perRank.max() ?? 0, total: total)
+        }
     }
 
     public struct Phase: Sendable, Codable, Equatable {
@@ -40,9 +51,7 @@ public struct LedgerReport: Sendable, Codable, Equatable {
         var phases: [Phase] = []
         for p in CommPhase.allCases {
             func stat(_ f: Int) -> Stat {
-                let xs = all.map { $0[p.rawValue * fields + f] }
-                let total = xs.reduce(0, +)
-                return Stat(min: xs.min() ?? 0, mean: total / Double(max(xs.count, 1)), max: xs.max() ?? 0, total: total)
+                Stat(all.map { $0[p.rawValue * fields + f] })
             }
             let calls = stat(0)
             guard calls.total > 0 else { continue }

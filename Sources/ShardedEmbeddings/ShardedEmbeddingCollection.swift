@@ -51,7 +51,7 @@ public final class ShardedEmbeddingCollection {
     /// Feature k's first float in `assembly`, and its float count.
     public internal(set) var featureBase: [Int]
     public internal(set) var featureFloats: [Int]
-    var current: [FeatureIds] = []
+    public internal(set) var current: [FeatureIds] = []
     var phaseIsTraining = true
 
     public init(tables: [TableConfig], features: [EmbeddingFeature], plan: ShardingPlan,

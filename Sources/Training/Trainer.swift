@@ -20,7 +20,7 @@ public final class Trainer {
     let localMaxBatch: Int
     // Per-step model inputs, reused.
     let pooledInput: UnsafeMutableBufferPointer<Float>
-    var sequenceOffsets: [[Int32]]
+    let sequenceOffsets: [UnsafeMutablePointer<Int32>]
     var identityInverse: [Int32]
     public private(set) var timers = StepTimers()
     public private(set) var step = 0
@@ -65,13 +65,19 @@ public final class Trainer {
         denseState.initialize(repeating: 0)
         pooledInput = .allocate(capacity: max(layout.pooled.count * localMaxBatch * config.model.embeddingDim, 1))
         pooledInput.initialize(repeating: 0)
-        sequenceOffsets = layout.sequences.map { _ in [Int32](repeating: 0, count: localMaxBatch + 1) }
-        identityInverse = (0..<localMaxBatch).map(Int32.init)
+        let maxBatch = localMaxBatch
+        sequenceOffsets = layout.sequences.map { _ in
+            let p = UnsafeMutablePointer<Int32>.allocate(capacity: maxBatch + 1)
+            p.initialize(repeating: 0, count: maxBatch + 1)
+            return p
+        }
+        identityInverse = (0..<maxBatch).map(Int32.init)
     }
 
     deinit {
         denseState.deallocate()
         pooledInput.deallocate()
+        sequenceOffsets.forEach { $0.deallocate() }
     }
 
     /// Global batches in one pass over the training split.
@@ -139,9 +145,8 @@ public final class Trainer {
                     let lengths = embeddings.current[k].lengths
                     sequenceOffsets[s][0] = 0
                     for u in 0..<lengths.count { sequenceOffsets[s][u + 1] = sequenceOffsets[s][u] + lengths[u] }
-                    let offsets = sequenceOffsets[s].withUnsafeBufferPointer { $0.baseAddress! }
-                    sequences.append(SequenceBatch(rows: UnsafePointer(embeddings.output(k).baseAddress ?? UnsafeMutablePointer(mutating: [Float(0)])),
-                                                   offsets: offsets, uniqueCount: lengths.count,
+                    sequences.append(SequenceBatch(rows: UnsafePointer(embeddings.output(k).baseAddress!),
+                                                   offsets: sequenceOffsets[s], uniqueCount: lengths.count,
                                                    inverse: layout.userSide[k] ? inv.baseAddress! : identity.baseAddress!))
                 }
                 return batch.dense.withUnsafeBufferPointer { dense in

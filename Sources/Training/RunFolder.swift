@@ -1,0 +1,54 @@
+import Foundation
+
+/// A run's folder on disk. Only the writer rank (0) writes; JSON files are
+/// written whole to a temporary name and renamed, so a reader never sees half
+/// a file and a failed run leaves earlier files intact.
+public struct RunFolder {
+    public let path: String
+    public let isWriter: Bool
+
+    public init(path: String, isWriter: Bool) throws {
+        self.path = path
+        self.isWriter = isWriter
+        guard isWriter else { return }
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw TrainingFailure("cannot create run folder \(path): \(error.localizedDescription)")
+        }
+    }
+
+    static func encoder() -> JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        e.keyEncodingStrategy = .convertToSnakeCase
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return e
+    }
+
+    public func writeJSON<T: Encodable>(_ name: String, _ value: T) throws {
+        guard isWriter else { return }
+        let bytes = try Self.encoder().encode(value)
+        let final = (path as NSString).appendingPathComponent(name)
+        let temp = final + ".tmp"
+        try bytes.write(to: URL(fileURLWithPath: temp))
+        if FileManager.default.fileExists(atPath: final) { try FileManager.default.removeItem(atPath: final) }
+        try FileManager.default.moveItem(atPath: temp, toPath: final)
+    }
+
+    public func appendLine<T: Encodable>(_ name: String, _ value: T) throws {
+        guard isWriter else { return }
+        let e = JSONEncoder()
+        e.keyEncodingStrategy = .convertToSnakeCase
+        e.outputFormatting = [.sortedKeys]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        var line = try e.encode(value)
+        line.append(0x0A)
+        let file = (path as NSString).appendingPathComponent(name)
+        if !FileManager.default.fileExists(atPath: file) { FileManager.default.createFile(atPath: file, contents: nil) }
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
+        defer { try? h.close() }
+        try h.seekToEnd()
+        try h.write(contentsOf: line)
+    }
+}

@@ -1,0 +1,105 @@
+import Collectives
+import Foundation
+import Sharding
+
+/// `summary.json`: what ran, how well, how fast, what it sent, what it held.
+public struct RunSummary: Sendable, Codable {
+    public struct Metrics: Sendable, Codable {
+        /// Mean training loss over the last (up to 50) steps.
+        public var trainLogloss: Double
+        public var evalLogloss: Double
+        public var evalAuc: Double
+        public var evalNe: Double
+        public var evalSamples: Int
+        public var evalHistory: [StepEval]
+    }
+
+    public struct DataInfo: Sendable, Codable {
+        public var source: String
+        public var dedup: Bool
+        public var plantedAuc: Double?
+        public var plantedLogloss: Double?
+        public var badLines: Int
+    }
+
+    public struct Throughput: Sendable, Codable {
+        /// Whole steps, data loading included.
+        public var samplesPerSec: Double
+        public var seconds: Double
+    }
+
+    public struct Memory: Sendable, Codable {
+        /// Embedding rows plus optimizer state, per rank.
+        public var embeddingBytesPerRank: [Int]
+        public var maxEmbeddingBytes: Int
+        public var denseParameters: Int
+    }
+
+    public var config: RunConfig
+    public var worldSize: Int
+    public var nodes: Int
+    public var plan: ShardingPlan
+    public var steps: Int
+    public var samples: Int
+    public var metrics: Metrics
+    public var data: DataInfo
+    public var throughput: Throughput
+    public var comm: CommSummary
+    public var memory: Memory
+    public var stepBreakdown: StepBreakdown
+}
+
+public struct StepEval: Sendable, Codable {
+    public var step: Int
+    public var metrics: EvalMetrics
+}
+
+public struct StepRecord: Sendable, Codable {
+    public var step: Int
+    public var loss: Double
+    /// Bytes rank 0 sent to other ranks in this step's all-to-alls.
+    public var a2aBytes: Int
+    public var seconds: Double
+}
+
+/// The ledger's run totals as summary.json shows them: per phase, bytes sent
+/// to other ranks, by link class, and seconds, each min/mean/max over ranks.
+public struct CommSummary: Sendable, Codable {
+    public var phases: [String: LedgerReport.Phase]
+    /// All-to-all bytes sent to other ranks per step, summed over ranks.
+    public var a2aBytesPerStep: Double
+    public var interNodeBytesPerStep: Double
+    public var intraNodeBytesPerStep: Double
+    public var seconds: Double
+
+    public init(report: LedgerReport) {
+        phases = Dictionary(uniqueKeysWithValues: report.phases.map { ($0.phase, $0) })
+        a2aBytesPerStep = report.allToAllBytesPerStep
+        let a2a = report.phases.filter { p in CommPhase.allCases.contains { $0.tag == p.phase && $0.isAllToAll } }
+        let steps = Double(max(report.steps, 1))
+        interNodeBytesPerStep = a2a.reduce(0) { $0 + $1.interNodeBytes.total } / steps
+        intraNodeBytesPerStep = a2a.reduce(0) { $0 + $1.intraNodeBytes.total } / steps
+        seconds = report.phases.filter { $0.phase != CommPhase.evalA2A.tag }.reduce(0) { $0 + $1.seconds.max }
+    }
+}
+
+/// Seconds per step in each part of the step, min/mean/max over ranks.
+public struct StepBreakdown: Sendable, Codable {
+    public var parts: [String: LedgerReport.Stat]
+
+    public init(perRank: [[Double]], steps: Int) {
+        var parts: [String: LedgerReport.Stat] = [:]
+        for (i, name) in StepTimers.names.enumerated() {
+            parts[name] = LedgerReport.Stat(perRank.map { $0[i] / Double(max(steps, 1)) })
+        }
+        self.parts = parts
+    }
+}
+
+extension StepTimers {
+    static let names = ["data", "input_dist", "lookup", "output_dist_wait", "dense_forward", "dense_backward",
+                        "embedding_backward", "dense_allreduce", "optimizer"]
+    var asArray: [Double] {
+        [data, inputDist, lookup, outputDist, denseForward, denseBackward, embeddingBackward, denseAllreduce, optimizer]
+    }
+}

@@ -1,0 +1,60 @@
+import Collectives
+import Data
+import Foundation
+
+/// Quality on held-out data: each rank scores its slice of every global eval
+/// batch (lookups tagged `eval_a2a`, no backward); scores and labels are
+/// gathered so every rank computes the same metrics.
+public struct EvalMetrics: Sendable, Codable, Equatable {
+    public var logloss: Double
+    public var auc: Double
+    /// Normalized entropy: logloss over the entropy of the eval base rate.
+    public var ne: Double
+    public var positiveRate: Double
+    public var samples: Int
+}
+
+extension Trainer {
+    public func evaluate() -> EvalMetrics {
+        let available = data.source.sampleCount(.eval)
+        let total = config.run.evalSamples > 0 ? min(config.run.evalSamples, available) : available
+        let G = config.run.batchSize
+        var scores: [Double] = []
+        var labels: [Float] = []
+        var at = 0
+        while at < total {
+            let g = min(G, total - at)
+            let base = g / comm.size, extra = g % comm.size
+            let start = at + comm.rank * base + min(comm.rank, extra)
+            let count = base + (comm.rank < extra ? 1 : 0)
+            let batch = data.source.batch(globalStart: start, count: count, split: .eval, dedup: config.data.dedup)
+            embeddings.inputDist(layout.ids(of: batch), training: false)
+            embeddings.lookup()
+            embeddings.startOutputDist()
+            embeddings.finishOutputDist()
+            _ = forwardDense(batch, lossScale: 1)
+            for b in 0..<batch.size { scores.append(Double(model.logits[b])) }
+            labels += batch.labels
+            at += g
+        }
+        let allScores = comm.allgatherv(.metrics, scores)
+        let allLabels = comm.allgatherv(.metrics, labels)
+        return EvalMetrics.compute(logits: allScores, labels: allLabels)
+    }
+}
+
+extension EvalMetrics {
+    /// Metrics from logits (AUC is rank-based, so logits serve as scores).
+    public static func compute(logits: [Double], labels: [Float]) -> EvalMetrics {
+        guard !labels.isEmpty else { return EvalMetrics(logloss: .nan, auc: .nan, ne: .nan, positiveRate: .nan, samples: 0) }
+        var loss = 0.0
+        for (z, y) in zip(logits, labels) {
+            loss += max(z, 0) - z * Double(y) + log1p(exp(-abs(z)))
+        }
+        loss /= Double(labels.count)
+        let p = labels.reduce(0.0) { $0 + Double($1) } / Double(labels.count)
+        let entropy = p <= 0 || p >= 1 ? 0 : -(p * log(p) + (1 - p) * log(1 - p))
+        return EvalMetrics(logloss: loss, auc: BinaryMetrics.auc(scores: logits, labels: labels),
+                           ne: entropy > 0 ? loss / entropy : .nan, positiveRate: p, samples: labels.count)
+    }
+}

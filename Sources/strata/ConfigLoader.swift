@@ -1,0 +1,201 @@
+import Collectives
+import Data
+import Foundation
+import Sharding
+import Training
+import Yams
+
+/// YAML configs and `--set key=value` overrides into a `RunConfig`. Keys are
+/// dotted paths (`run.batch_size`); unknown keys and wrong types are errors
+/// that name the file, line and key. Only the CLI parses text.
+enum ConfigLoader {
+    /// A value from YAML with where it came from, for error messages.
+    struct Value {
+        var node: Node
+        var origin: String
+
+        func fail(_ key: String, _ expected: String) -> InputError {
+            InputError("\(origin): \(key) must be \(expected), got '\(Value.text(node))'")
+        }
+
+        static func text(_ node: Node) -> String {
+            if let s = node.scalar?.string { return s }
+            if let seq = node.sequence { return "[" + seq.map(text).joined(separator: ", ") + "]" }
+            return "a mapping"
+        }
+
+        func int(_ key: String) throws -> Int {
+            guard let s = node.scalar?.string, let v = Int(s.replacingOccurrences(of: "_", with: "")) else { throw fail(key, "an integer") }
+            return v
+        }
+        func uint64(_ key: String) throws -> UInt64 {
+            guard let s = node.scalar?.string, let v = UInt64(s) else { throw fail(key, "a non-negative integer") }
+            return v
+        }
+        func double(_ key: String) throws -> Double {
+            guard let s = node.scalar?.string, let v = Double(s.replacingOccurrences(of: "_", with: "")) else { throw fail(key, "a number") }
+            return v
+        }
+        func float(_ key: String) throws -> Float { Float(try double(key)) }
+        func bool(_ key: String) throws -> Bool {
+            switch node.scalar?.string.lowercased() {
+            case "true", "yes", "on": return true
+            case "false", "no", "off": return false
+            default: throw fail(key, "true or false")
+            }
+        }
+        func string(_ key: String) throws -> String {
+            guard let s = node.scalar?.string, !s.isEmpty else { throw fail(key, "a string") }
+            return s
+        }
+        func ints(_ key: String) throws -> [Int] {
+            guard let seq = node.sequence else { throw fail(key, "a list of integers") }
+            return try seq.map { n in
+                guard let v = n.scalar.flatMap({ Int($0.string) }) else { throw fail(key, "a list of integers") }
+                return v
+            }
+        }
+    }
+
+    typealias Setter = (inout RunConfig, Value, String) throws -> Void
+
+    // Every key a config may hold. Keep in step with RunConfig and Configs/*.yaml.
+    static let setters: [String: Setter] = [
+        "model.embedding_dim": { c, v, k in c.model.embeddingDim = try v.int(k) },
+        "model.bottom": { c, v, k in c.model.bottom = try v.ints(k) },
+        "model.top": { c, v, k in c.model.top = try v.ints(k) },
+        "model.encoder": { c, v, k in c.model.encoder = try v.string(k) },
+        "model.heads": { c, v, k in c.model.heads = try v.int(k) },
+        "model.pooling": { c, v, k in c.model.pooling = try v.string(k) },
+        "model.target_query": { c, v, k in c.model.targetQuery = try v.string(k) },
+        "data.source": { c, v, k in c.data.source = try v.string(k) },
+        "data.path": { c, v, k in c.data.path = try v.string(k) },
+        "data.eval_path": { c, v, k in c.data.evalPath = try v.string(k) },
+        "data.dedup": { c, v, k in c.data.dedup = try v.bool(k) },
+        "data.criteo_rows_per_table": { c, v, k in c.data.criteoRowsPerTable = try v.int(k) },
+        "data.criteo_eval_every": { c, v, k in c.data.criteoEvalEvery = try v.int(k) },
+        "data.skip_bad_lines": { c, v, k in c.data.skipBadLines = try v.bool(k) },
+        "data.synthetic.seed": { c, v, k in c.data.synthetic.seed = try v.uint64(k) },
+        "data.synthetic.samples": { c, v, k in c.data.synthetic.samples = try v.int(k) },
+        "data.synthetic.eval_samples": { c, v, k in c.data.synthetic.evalSamples = try v.int(k) },
+        "data.synthetic.dense_count": { c, v, k in c.data.synthetic.denseCount = try v.int(k) },
+        "data.synthetic.item_rows": { c, v, k in c.data.synthetic.itemRows = try v.int(k) },
+        "data.synthetic.user_rows": { c, v, k in c.data.synthetic.userRows = try v.int(k) },
+        "data.synthetic.extra_tables": { c, v, k in
+            c.data.synthetic.extraTables = try v.ints(k).enumerated().map { TableSpec(name: "c\($0.offset)", rows: $0.element) }
+        },
+        "data.synthetic.history_max_length": { c, v, k in c.data.synthetic.historyMaxLength = try v.int(k) },
+        "data.synthetic.session_length": { c, v, k in c.data.synthetic.sessionLength = try v.int(k) },
+        "data.synthetic.zipf_exponent": { c, v, k in c.data.synthetic.zipfExponent = try v.double(k) },
+        "data.synthetic.clusters": { c, v, k in c.data.synthetic.clusters = try v.int(k) },
+        "data.synthetic.history_affinity": { c, v, k in c.data.synthetic.historyAffinity = try v.double(k) },
+        "data.synthetic.candidate_affinity": { c, v, k in c.data.synthetic.candidateAffinity = try v.double(k) },
+        "data.synthetic.match_strength": { c, v, k in c.data.synthetic.matchStrength = try v.double(k) },
+        "data.synthetic.id_weight_scale": { c, v, k in c.data.synthetic.idWeightScale = try v.double(k) },
+        "data.synthetic.dense_weight_scale": { c, v, k in c.data.synthetic.denseWeightScale = try v.double(k) },
+        "data.synthetic.bias": { c, v, k in c.data.synthetic.bias = try v.double(k) },
+        "data.synthetic.shuffle_window": { c, v, k in c.data.synthetic.shuffleWindow = try v.int(k) },
+        "data.movielens.history_length": { c, v, k in c.data.movielens.historyLength = try v.int(k) },
+        "data.movielens.eval_per_user": { c, v, k in c.data.movielens.evalPerUser = try v.int(k) },
+        "data.movielens.session_gap_seconds": { c, v, k in c.data.movielens.sessionGapSeconds = try v.int(k) },
+        "data.movielens.dense_count": { c, v, k in c.data.movielens.denseCount = try v.int(k) },
+        "optimizer.dense": { c, v, k in c.optimizer.dense = try v.string(k) },
+        "optimizer.dense_learning_rate": { c, v, k in c.optimizer.denseLearningRate = try v.float(k) },
+        "optimizer.embedding": { c, v, k in
+            let s = try v.string(k)
+            guard let o = EmbeddingOptimizerKind(rawValue: s) else {
+                throw InputError("\(v.origin): \(k) must be one of \(EmbeddingOptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(s)'")
+            }
+            c.optimizer.embedding = o
+        },
+        "optimizer.embedding_learning_rate": { c, v, k in c.optimizer.embeddingLearningRate = try v.float(k) },
+        "run.steps": { c, v, k in c.run.steps = try v.int(k) },
+        "run.batch_size": { c, v, k in c.run.batchSize = try v.int(k) },
+        "run.seed": { c, v, k in c.run.seed = try v.uint64(k) },
+        "run.eval_every": { c, v, k in c.run.evalEvery = try v.int(k) },
+        "run.eval_samples": { c, v, k in c.run.evalSamples = try v.int(k) },
+        "run.log_every": { c, v, k in c.run.logEvery = try v.int(k) },
+        "sharding.type": { c, v, k in c.sharding.type = try v.string(k) },
+        "sharding.memory_budget_bytes": { c, v, k in c.sharding.memoryBudgetBytes = try v.int(k) },
+        "topology.ranks_per_node": { c, v, k in c.topology.ranksPerNode = try v.int(k) },
+        "topology.intra_node_gibps": { c, v, k in c.topology.intraNodeGiBps = try v.double(k) },
+        "topology.inter_node_gibps": { c, v, k in c.topology.interNodeGiBps = try v.double(k) },
+    ]
+
+    /// Keys whose last part is a name (a table's), not a fixed word.
+    static let namedPrefixes = ["sharding.tables."]
+
+    static func set(_ key: String, _ value: Value, in config: inout RunConfig) throws {
+        if let setter = setters[key] { return try setter(&config, value, key) }
+        if key.hasPrefix("sharding.tables."), value.node.scalar != nil {
+            config.sharding.tables[String(key.dropFirst("sharding.tables.".count))] = try value.string(key)
+            return
+        }
+        throw InputError("\(value.origin): unknown key '\(key)'\(suggestion(for: key))")
+    }
+
+    static func suggestion(for key: String) -> String {
+        let best = setters.keys.map { ($0, editDistance($0, key)) }.min { ($0.1, $0.0) < ($1.1, $1.0) }
+        guard let (k, d) = best, d <= max(2, key.count / 4) else { return "" }
+        return " (did you mean '\(k)'?)"
+    }
+
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        var row = Array(0...b.count)
+        for i in 1...max(a.count, 1) where i <= a.count {
+            var prev = row[0]; row[0] = i
+            for j in 1...max(b.count, 1) where j <= b.count {
+                let cur = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1))
+                prev = cur
+            }
+        }
+        return row[b.count]
+    }
+
+    /// Walks a YAML mapping into dotted keys.
+    static func apply(_ node: Node, prefix: String, file: String, to config: inout RunConfig) throws {
+        guard let mapping = node.mapping else {
+            throw InputError("\(file):\(node.mark?.line ?? 0): expected a mapping of keys\(prefix.isEmpty ? "" : " under '\(prefix)'")")
+        }
+        for (k, v) in mapping {
+            guard let name = k.scalar?.string else { throw InputError("\(file):\(k.mark?.line ?? 0): keys must be plain words") }
+            let key = prefix.isEmpty ? name : "\(prefix).\(name)"
+            let origin = "\(file):\(k.mark?.line ?? 0)"
+            if v.mapping != nil, setters[key] == nil {
+                let known = setters.keys.contains { $0.hasPrefix(key + ".") } || namedPrefixes.contains { $0.hasPrefix(key + ".") || $0 == key + "." }
+                guard known else { throw InputError("\(origin): unknown key '\(key)'\(suggestion(for: key))") }
+                try apply(v, prefix: key, file: file, to: &config)
+            } else {
+                try set(key, Value(node: v, origin: origin), in: &config)
+            }
+        }
+    }
+
+    static func load(file: String?, overrides: [String]) throws -> RunConfig {
+        var config = RunConfig()
+        if let file {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw InputError("\(file): cannot read the config file")
+            }
+            let node: Node?
+            do { node = try Yams.compose(yaml: text) } catch {
+                throw InputError("\(file): not valid YAML: \(error)")
+            }
+            if let node { try apply(node, prefix: "", file: file, to: &config) }
+        }
+        for o in overrides {
+            guard let eq = o.firstIndex(of: "="), eq != o.startIndex else {
+                throw InputError("--set \(o): expected key=value")
+            }
+            let key = String(o[..<eq]), text = String(o[o.index(after: eq)...])
+            guard let node = try? Yams.compose(yaml: text) ?? Node("") else { throw InputError("--set \(o): value is not valid YAML") }
+            try set(key, Value(node: node, origin: "--set"), in: &config)
+        }
+        do { try config.validate() } catch let e as ConfigError {
+            throw InputError("\(file ?? "config"): \(e.description)")
+        }
+        return config
+    }
+}
