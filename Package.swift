@@ -44,13 +44,14 @@ let package = Package(
         ]),
         // Multi-rank checks run under mpirun by Launch/test (see Tests/MPI).
         .executableTarget(name: "strata-mpitest", dependencies: [
-            "Collectives", "CollectivesMPI", "Tensors",
+            "Collectives", "CollectivesMPI", "Tensors", "Training", "Sharding",
         ]),
 
         // MARK: Tests.
         .testTarget(name: "CollectivesTests", dependencies: ["Collectives"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "ShardingTests", dependencies: ["Sharding"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Collectives", "Sharding", "Data", "ShardedEmbeddings"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Tensors"]),
         .testTarget(name: "SparseTests", dependencies: ["Sparse"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Sparse"]),

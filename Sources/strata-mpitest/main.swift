@@ -4,6 +4,7 @@ import Foundation
 
 // Multi-rank checks, run under mpirun by Launch/test (Tests/MPI/run.sh):
 //   strata-mpitest comm [--ranks-per-node L]   collectives and the ledger
+//   strata-mpitest equivalence [--ranks-per-node L]  sharded training == one process
 //   strata-mpitest fail-throw RANK             RANK throws mid-run
 //   strata-mpitest fail-kill RANK              RANK kills itself mid-run
 // Each suite ends with "<suite>: N passed, M failed" on rank 0 and a non-zero
@@ -23,6 +24,10 @@ MPIEnvironment.run(ranksPerNode: ranksPerNode, launchedRank: launched) { world i
         var checks = Checks(comm: world)
         CommChecks.run(world, &checks)
         try checks.finish(suite: "comm")
+    case "equivalence":
+        var checks = Checks(comm: world)
+        try EquivalenceChecks.run(world, &checks)
+        try checks.finish(suite: "equivalence")
     case "fail-throw", "fail-kill":
         let victim = args.count > 1 ? Int(args[1]) ?? 1 : 1
         // Everyone does some real work first, then the victim fails while the
@@ -34,6 +39,6 @@ MPIEnvironment.run(ranksPerNode: ranksPerNode, launchedRank: launched) { world i
         }
         for _ in 0..<1_000_000 { world.barrier() }
     default:
-        throw InputError("unknown suite '\(suite)'; known: comm, fail-throw, fail-kill")
+        throw InputError("unknown suite '\(suite)'; known: comm, equivalence, fail-throw, fail-kill")
     }
 }
