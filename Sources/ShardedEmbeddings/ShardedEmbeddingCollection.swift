@@ -49,8 +49,8 @@ public final class ShardedEmbeddingCollection {
     var pendingRows: [ScratchBuffer<Int32>]
     var pendingGrads: [ScratchBuffer<Float>]
     /// Feature k's first float in `assembly`, and its float count.
-    public private(set) var featureBase: [Int]
-    public private(set) var featureFloats: [Int]
+    public internal(set) var featureBase: [Int]
+    public internal(set) var featureFloats: [Int]
     var current: [FeatureIds] = []
 
     public init(tables: [TableConfig], features: [EmbeddingFeature], plan: ShardingPlan,
