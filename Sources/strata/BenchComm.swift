@@ -17,7 +17,10 @@ struct BenchComm: ParsableCommand {
         nccl-tests convention (alltoall: algbw * (R-1)/R, allreduce: algbw * 2(R-1)/R). \
         The ledger columns are the bytes this rank sent to other ranks per call, on \
         intra-node and inter-node links; the run fails if they differ from the \
-        bytes the benchmark passed to MPI.
+        bytes the benchmark passed to MPI. With several nodes (or --links), a link \
+        section follows: rank 0's ping-pong with a peer on its node and with a peer \
+        on another node, per size, so intra-node and inter-node bandwidth are \
+        measured apart (one-way time = half the median round trip).
         """
     )
 
@@ -38,6 +41,10 @@ struct BenchComm: ParsableCommand {
     @Flag(help: "Print JSON instead of the table.")
     var json = false
 
+    @Flag(inversion: .prefixedNo,
+          help: "Also time rank 0's ping-pong with a same-node and an other-node peer, per size (default: when there are several nodes).")
+    var links: Bool? = nil
+
     func validate() throws {
         guard minBytes >= 4 else { throw ValidationError("--min-bytes must be at least 4, got \(minBytes)") }
         guard maxBytes >= minBytes else { throw ValidationError("--max-bytes (\(maxBytes)) must be at least --min-bytes (\(minBytes))") }
@@ -56,13 +63,23 @@ struct BenchComm: ParsableCommand {
             if let bad = rows.first(where: { !$0.ledgerMatches }) {
                 throw InputError("bench comm: the ledger's bytes differ from the bytes passed to MPI at \(bad.bytesPerPeer) bytes per peer")
             }
+            // Intra-node and inter-node links apart (CommLinkBenchmark.swift).
+            var linkRows: [CommLinkRow]?
+            if links ?? (comm.topology.nodeCount > 1) {
+                let measured = try sizes.map { try CommLinkBenchmark.measure(comm: comm, bytes: $0, reps: reps, warmup: warmup) }
+                if let bad = measured.first(where: { !$0.ledgerMatches }) {
+                    throw InputError("bench comm: the ledger's bytes differ from the bytes sent at \(bad.bytes) bytes (links)")
+                }
+                linkRows = measured
+            }
             guard comm.rank == 0 else { return }
             if json {
                 let report = CommBenchReport(worldSize: comm.size, nodes: comm.topology.nodeCount,
-                                             nodeOfRank: comm.topology.nodeOfRank, rows: rows)
+                                             nodeOfRank: comm.topology.nodeOfRank, rows: rows, links: linkRows)
                 print(try report.jsonString())
             } else {
                 print(CommBenchmark.table(rows, comm: comm))
+                if let linkRows { print(CommLinkBenchmark.table(linkRows, comm: comm)) }
             }
         }
     }

@@ -22,6 +22,8 @@ struct CommBenchReport: Codable {
     var nodes: Int
     var nodeOfRank: [Int]
     var rows: [CommBenchRow]
+    /// The link section (intra-node vs inter-node ping-pong), when it ran.
+    var links: [CommLinkRow]? = nil
 
     func jsonString() throws -> String {
         let e = JSONEncoder()

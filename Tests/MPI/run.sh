@@ -52,5 +52,17 @@ expect_fail "bench comm, ranks_per_node 3 on 4 ranks" 4 "ranks_per_node = 3 does
 expect_fail "bench comm, negative size" 1 "min-bytes must be at least 4" 30 "$S" bench comm --min-bytes=-5
 expect_fail "unknown subcommand" 1 "Unexpected argument|unknown" 30 "$S" frobnicate
 
+echo "cluster on one machine: namespaces as hosts (Tests/MPI/cluster-box.sh)"
+# Its own script (it needs root and cleans up with a trap); its counts join ours.
+box_out="$(mktemp)"
+timeout 900 bash "$STRATA_ROOT/Tests/MPI/cluster-box.sh" 2>&1 | tee "$box_out" || true
+if line="$(grep -E '^box: [0-9]+ passed, [0-9]+ failed$' "$box_out")"; then
+    read -r _ p _ f _ <<<"$line"
+    passed=$((passed + p)); failed=$((failed + f))
+else
+    bad "Tests/MPI/cluster-box.sh ended without its summary line (timeout or crash)"
+fi
+rm -f "$box_out"
+
 echo "mpi: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
