@@ -34,6 +34,8 @@ let package = Package(
         .target(name: "Sharding", dependencies: ["Cluster"]),
         .target(name: "ShardedEmbeddings", dependencies: ["Collectives", "Sharding", "Model"]),
         .target(name: "CollectivesMPI", dependencies: ["Collectives", "CMPI"]),
+        // Sweep fits: L(x) = a * x^(-b) + c, bootstrap, held-out check, SVG. Pure Swift.
+        .target(name: "ScalingLaws"),
 
         // MARK: Executables.
         .executableTarget(name: "strata", dependencies: [
@@ -53,6 +55,7 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model", "Tensors"]),
         .testTarget(name: "SparseTests", dependencies: ["Sparse"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Sparse"]),
+        .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws"]),
     ],
     swiftLanguageModes: [.v5]
 )
