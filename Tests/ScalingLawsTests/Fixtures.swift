@@ -1,3 +1,4 @@
+import Foundation
 import ScalingLaws
 
 /// Points drawn from a known law, with seeded multiplicative Gaussian noise, so a
@@ -27,6 +28,3 @@ enum Fixtures {
     }
 }
 
-#if canImport(Foundation)
-import Foundation
-#endif
