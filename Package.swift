@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "ShardedEmbeddings", dependencies: ["Collectives", "Sharding", "Model"]),
         .target(name: "Training", dependencies: ["ShardedEmbeddings", "Data", "Sparse", "Model", "Collectives", "Sharding", "Tensors"]),
         .target(name: "CollectivesMPI", dependencies: ["Collectives", "CMPI"]),
+        // Sweep fits: L(x) = a * x^(-b) + c, bootstrap, held-out check, SVG. Pure Swift.
+        .target(name: "ScalingLaws"),
 
         // MARK: Executables.
         .executableTarget(name: "strata", dependencies: [
@@ -55,6 +57,7 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model", "Tensors"]),
         .testTarget(name: "SparseTests", dependencies: ["Sparse"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Sparse"]),
+        .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,0 +1,30 @@
+import Foundation
+import ScalingLaws
+
+/// Points drawn from a known law, with seeded multiplicative Gaussian noise, so a
+/// test can compare what the fit recovers with the truth.
+enum Fixtures {
+    /// `count` log-spaced x from `from` to `to`.
+    static func logSpaced(_ from: Double, _ to: Double, count: Int) -> [Double] {
+        (0..<count).map { k in
+            from * pow(to / from, Double(k) / Double(count - 1))
+        }
+    }
+
+    /// `law(x) * (1 + noise * N(0, 1))` for each x, `seedsPerX` times.
+    static func points(_ law: PowerLaw, xs: [Double], noise: Double, seed: UInt64,
+                       seedsPerX: Int = 1) -> [ScalingPoint] {
+        var rng = SplitMix64(seed: seed)
+        return xs.flatMap { x in
+            (0..<seedsPerX).map { _ in
+                ScalingPoint(x: x, y: law(x) * (1 + noise * rng.nextGaussian()))
+            }
+        }
+    }
+
+    /// Relative difference, |got - want| / |want|.
+    static func relative(_ got: Double, _ want: Double) -> Double {
+        abs(got - want) / abs(want)
+    }
+}
+
