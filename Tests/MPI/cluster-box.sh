@@ -70,13 +70,11 @@ if box 120 run -np 4 -- strata bench comm --json --min-bytes 4096 --max-bytes 40
     else bad "ledger: (intra, inter) = $v, expected (4776, 6824)" "$out"; fi
 else bad "bench comm --json on 2 hosts" "$out"; fi
 
-# ---- HOOK: sharding equivalence on the box --------------------------------
-# The equivalence test of the sharding issue (the sharded trainer against the
-# single-process reference) must pass here as it does on one host. The
-# trainer is not merged on this branch yet; when it is, add its run here, e.g.
-#     box 300 run -np 4 -- strata <equivalence test args> && ok ... || bad ...
-echo "  skip sharding equivalence on the box: the trainer is not merged yet (hook in Tests/MPI/cluster-box.sh)"
-# ---------------------------------------------------------------------------
+# The sharding equivalence test (every plan, dedup on and off, against one
+# process) must pass over TCP between hosts as it does in shared memory.
+if box 300 run -np 4 -- strata-mpitest equivalence && grep -q "equivalence: [0-9]* passed, 0 failed" "$out"; then
+    ok "sharded training equals one process on 2 hosts x 2 ranks"
+else bad "equivalence on 2 hosts" "$out"; fi
 
 echo "2 hosts, links shaped to 100 Mbit"
 if box 60 up --hosts 2 --slots 2 --link-rate 100mbit; then ok "up --link-rate 100mbit"; else bad "up --link-rate 100mbit" "$out"; fi
