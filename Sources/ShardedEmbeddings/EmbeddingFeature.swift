@@ -29,15 +29,31 @@ public struct FeatureIds: Sendable, Equatable {
     public var bags: Int { lengths.count }
 }
 
-/// A (feature, column shard) pair: the unit the exchanges are organised by.
-/// Every rank derives the same list from the plan, so messages need no tags.
-struct LookupGroup: Equatable {
+/// FlexShard's row -> (tier, index) codes of one table, shared by its groups.
+final class TierCodes {
+    let codes: [UInt32]
+    init(_ codes: [UInt32]) { self.codes = codes }
+}
+
+/// Where a group's rows live on the ranks of its lane's communicator.
+enum Placement {
+    /// Contiguous row blocks: row x on `destinations[x / blockRows]`, local row `x % blockRows`.
+    case block(blockRows: Int)
+    /// One FlexShard tier: the tier's j-th row on lane rank `j % peers`, local row `j / peers`;
+    /// rows of other tiers are not this group's.
+    case tier(TierCodes, tier: UInt32, peers: Int)
+}
+
+/// A (feature, column shard) pair, or a (feature, FlexShard tier): the unit
+/// the exchanges are organised by. Every rank derives the same list from the
+/// plan, so messages need no tags.
+struct LookupGroup {
     var feature: Int
-    var shard: Int
     var table: Int
     var columnStart: Int
     var width: Int
-    var ranks: [Int]
-    var blockRows: Int
+    /// Ranks of the lane's communicator that may own rows of this group.
+    var destinations: [Int]
+    var placement: Placement
     var isSequence: Bool
 }

@@ -3,7 +3,7 @@ import Sharding
 /// The requester side of the input dist: buckets one rank's ids by owner.
 ///
 /// For each destination rank d the message is three blocks of Int32, in the
-/// order of the lookup groups that d holds (`groupsTo[d]`):
+/// order of the lookup groups that d may own (`groupsTo[d]`):
 ///
 ///     header   [bags of group 0, bags of group 1, ...]
 ///     lengths  [ids of each bag that d owns, per group, per bag]
@@ -22,7 +22,7 @@ import Sharding
 final class EmbeddingRouter {
     let groups: [LookupGroup]
     let groupsTo: [[Int]]
-    let worldSize: Int
+    let peers: Int
     let header: [ScratchBuffer<Int32>]
     let lengths: [ScratchBuffer<Int32>]
     let ids: [ScratchBuffer<Int32>]
@@ -30,16 +30,16 @@ final class EmbeddingRouter {
     let returnWidth: [ScratchBuffer<Int32>]
     private var bagCounts: [Int32]
 
-    init(groups: [LookupGroup], worldSize: Int) {
+    init(groups: [LookupGroup], peers: Int) {
         self.groups = groups
-        self.worldSize = worldSize
-        groupsTo = (0..<worldSize).map { d in groups.indices.filter { groups[$0].ranks.contains(d) } }
-        header = (0..<worldSize).map { _ in ScratchBuffer(zero: 0) }
-        lengths = (0..<worldSize).map { _ in ScratchBuffer(zero: 0) }
-        ids = (0..<worldSize).map { _ in ScratchBuffer(zero: 0) }
-        returnOffset = (0..<worldSize).map { _ in ScratchBuffer(zero: 0) }
-        returnWidth = (0..<worldSize).map { _ in ScratchBuffer(zero: 0) }
-        bagCounts = [Int32](repeating: 0, count: worldSize)
+        self.peers = peers
+        groupsTo = (0..<peers).map { d in groups.indices.filter { groups[$0].destinations.contains(d) } }
+        header = (0..<peers).map { _ in ScratchBuffer(zero: 0) }
+        lengths = (0..<peers).map { _ in ScratchBuffer(zero: 0) }
+        ids = (0..<peers).map { _ in ScratchBuffer(zero: 0) }
+        returnOffset = (0..<peers).map { _ in ScratchBuffer(zero: 0) }
+        returnWidth = (0..<peers).map { _ in ScratchBuffer(zero: 0) }
+        bagCounts = [Int32](repeating: 0, count: peers)
     }
 
     /// Words (Int32) of the message to each destination.
@@ -52,35 +52,50 @@ final class EmbeddingRouter {
         return n
     }
 
+    /// Owner (lane rank) and local row of `row` in group `g`, or nil when the
+    /// row is not this group's (another FlexShard tier).
+    @inline(__always)
+    static func locate(_ row: Int, in g: LookupGroup) -> (dest: Int, local: Int)? {
+        switch g.placement {
+        case .block(let blockRows):
+            let i = row / blockRows
+            return (g.destinations[i], row - i * blockRows)
+        case .tier(let codes, let tier, let peers):
+            let code = codes.codes[row]
+            guard RowTiers.tier(code) == tier else { return nil }
+            let j = RowTiers.index(code)
+            return (j % peers, j / peers)
+        }
+    }
+
     /// Buckets `features` (one `FeatureIds` per feature, in feature order).
     /// `base[k]` is feature k's first float in the assembly buffer, `dims[k]` its row width.
     func route(_ features: [FeatureIds], base: [Int], dims: [Int], tableRows: [Int]) {
-        for d in 0..<worldSize {
+        for d in 0..<peers {
             header[d].removeAll(); lengths[d].removeAll(); ids[d].removeAll()
             returnOffset[d].removeAll(); returnWidth[d].removeAll()
         }
         for g in groups {
             let f = features[g.feature]
             let D = dims[g.feature], b0 = base[g.feature], rows = tableRows[g.table]
-            for d in g.ranks { header[d].append(Int32(f.bags)) }
+            for d in g.destinations { header[d].append(Int32(f.bags)) }
             var n = 0
             f.values.withUnsafeBufferPointer { values in
                 for u in 0..<f.bags {
                     let len = Int(f.lengths[u])
-                    for r in g.ranks { bagCounts[r] = 0 }
+                    for d in g.destinations { bagCounts[d] = 0 }
                     for j in n..<(n + len) {
                         let row = Int(values[j])
                         precondition(row >= 0 && row < rows, "feature \(g.feature): id \(row) outside table of \(rows) rows")
-                        let i = row / g.blockRows
-                        let d = g.ranks[i]
+                        guard let (d, local) = Self.locate(row, in: g) else { continue }
                         bagCounts[d] += 1
-                        ids[d].append(Int32(row - i * g.blockRows))
+                        ids[d].append(Int32(local))
                         if g.isSequence {
                             returnOffset[d].append(Int32(b0 + j * D + g.columnStart))
                             returnWidth[d].append(Int32(g.width))
                         }
                     }
-                    for d in g.ranks {
+                    for d in g.destinations {
                         lengths[d].append(bagCounts[d])
                         if !g.isSequence, bagCounts[d] > 0 {
                             returnOffset[d].append(Int32(b0 + u * D + g.columnStart))

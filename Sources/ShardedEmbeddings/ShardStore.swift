@@ -1,37 +1,50 @@
 import Model
 import Sharding
 
-/// The rows of one column shard that this rank stores, with their optimizer
-/// state. Rows are initialised from their GLOBAL index (see
-/// `initEmbeddingRow`), so any sharding starts from the same model.
+/// The rows of one shard that this rank stores, with their optimizer state.
+/// Rows are initialised from their GLOBAL index (see `initEmbeddingRow`), so
+/// any sharding starts from the same model.
 final class ShardStore {
+    /// Which global row each local row is.
+    enum RowMap {
+        /// Local row r is global row `first + r` (block placements).
+        case contiguous(first: Int)
+        /// Local row r is `order[offset + r * peers + member]` (a FlexShard tier).
+        case tiered(order: [Int32], offset: Int, peers: Int, member: Int)
+
+        @inline(__always)
+        func global(_ r: Int) -> Int {
+            switch self {
+            case .contiguous(let first): return first + r
+            case .tiered(let order, let offset, let peers, let member): return Int(order[offset + r * peers + member])
+            }
+        }
+    }
+
     let table: Int
-    let shard: Int
+    let config: TableConfig
     let width: Int
     let columnStart: Int
-    /// Global row of local row 0.
-    let firstRow: Int
-    let rows: Int
-    let weights: UnsafeMutablePointer<Float>    // [rows x width]
-    let state: UnsafeMutablePointer<Float>      // optimizer state, [rows] or [rows x width]
+    let map: RowMap
+    /// Rows allocated now; a lazy store grows up to `capacityRows` as rows are touched.
+    private(set) var rows: Int
+    let capacityRows: Int
+    private(set) var weights: UnsafeMutablePointer<Float>    // [rows x width]
+    private(set) var state: UnsafeMutablePointer<Float>      // [rows] or [rows x width]
     let optimizer: EmbeddingOptimizerKind
+    let seed: UInt64
     private(set) var aggregator: RowAggregator
 
-    init(table: Int, shard: Int, config: TableConfig, columnStart: Int, width: Int, firstRow: Int, rows: Int,
-         seed: UInt64, optimizer: EmbeddingOptimizerKind, maxIdsPerStep: Int) {
-        self.table = table; self.shard = shard; self.width = width; self.columnStart = columnStart
-        self.firstRow = firstRow; self.rows = rows; self.optimizer = optimizer
-        weights = .allocate(capacity: max(rows * width, 1))
-        let stateCount = max(rows * optimizer.stateFloats(width: width), 1)
-        state = .allocate(capacity: stateCount)
-        state.initialize(repeating: 0, count: stateCount)
-        let full = UnsafeMutablePointer<Float>.allocate(capacity: config.dim)
-        defer { full.deallocate() }
-        for r in 0..<rows {
-            initEmbeddingRow(seed: seed, table: table, row: firstRow + r, dim: config.dim, rowsInTable: config.rows, out: full)
-            (weights + r * width).initialize(from: full + columnStart, count: width)
-        }
-        aggregator = RowAggregator(tableRows: max(rows, 1), maxIds: max(maxIdsPerStep, 1), dim: width)
+    init(table: Int, config: TableConfig, columnStart: Int, width: Int, map: RowMap, rows: Int, capacityRows: Int? = nil,
+         seed: UInt64, optimizer: EmbeddingOptimizerKind) {
+        self.table = table; self.config = config; self.width = width; self.columnStart = columnStart
+        self.map = map; self.optimizer = optimizer; self.seed = seed
+        self.rows = 0
+        self.capacityRows = capacityRows ?? rows
+        weights = .allocate(capacity: 1)
+        state = .allocate(capacity: 1)
+        aggregator = RowAggregator(tableRows: 1, maxIds: 1, dim: width)
+        grow(to: rows)
     }
 
     deinit {
@@ -39,7 +52,33 @@ final class ShardStore {
         state.deallocate()
     }
 
-    var bytes: Int { rows * (width + optimizer.stateFloats(width: width)) * 4 }
+    var stateFloatsPerRow: Int { optimizer.stateFloats(width: width) }
+    var bytes: Int { rows * (width + stateFloatsPerRow) * 4 }
+
+    /// Makes local rows `0 ..< n` exist (a lazy store's first touch of a row).
+    @inline(__always)
+    func ensureRows(_ n: Int) {
+        if n > rows { grow(to: max(n, min(capacityRows, rows + rows / 2 + 16))) }
+    }
+
+    private func grow(to n: Int) {
+        precondition(n <= capacityRows, "table \(table): local row \(n - 1) beyond the shard's \(capacityRows) rows")
+        let w = UnsafeMutablePointer<Float>.allocate(capacity: max(n * width, 1))
+        let s = UnsafeMutablePointer<Float>.allocate(capacity: max(n * stateFloatsPerRow, 1))
+        w.moveInitialize(from: weights, count: rows * width)
+        s.moveInitialize(from: state, count: rows * stateFloatsPerRow)
+        (s + rows * stateFloatsPerRow).initialize(repeating: 0, count: (n - rows) * stateFloatsPerRow)
+        let full = UnsafeMutablePointer<Float>.allocate(capacity: config.dim)
+        defer { full.deallocate() }
+        for r in rows..<n {
+            initEmbeddingRow(seed: seed, table: table, row: map.global(r), dim: config.dim, rowsInTable: config.rows, out: full)
+            (w + r * width).initialize(from: full + columnStart, count: width)
+        }
+        weights.deallocate(); state.deallocate()
+        weights = w; state = s
+        rows = n
+        aggregator = RowAggregator(tableRows: max(n, 1), maxIds: max(aggregator.maxIds, 1), dim: width)
+    }
 
     /// Sums duplicate rows' gradients (growing the aggregator only when a step
     /// brings more ids than any before) and applies the optimizer.

@@ -1,31 +1,49 @@
 import Collectives
+import Model
 
 extension ShardedEmbeddingCollection {
     /// The whole of table `t` ([rows x dim], row-major) on every rank, gathered
-    /// from its shards (collective). For tests, checkpoints and re-sharding.
+    /// from its shards by global row (collective). Rows no rank has allocated
+    /// yet (FlexShard's lazy cold rows) hold their initial values.
     public func gatherTable(_ t: Int) -> [Float] {
         let config = tables[t]
-        if let replica = replicas[t] {
-            return Array(UnsafeBufferPointer(start: replica.weights, count: config.rows * config.dim))
-        }
-        var meta: [Int64] = []
+        var rows: [Int64] = []
         var data: [Float] = []
         for s in stores where s.table == t {
-            meta += [Int64(s.firstRow), Int64(s.rows), Int64(s.columnStart), Int64(s.width)]
-            data += UnsafeBufferPointer(start: s.weights, count: s.rows * s.width)
-        }
-        let metas = comm.allgatherArrays(.control, meta)
-        let datas = comm.allgatherArrays(.control, data)
-        var out = [Float](repeating: .nan, count: config.rows * config.dim)
-        for (m, d) in zip(metas, datas) {
-            var at = 0
-            for i in stride(from: 0, to: m.count, by: 4) {
-                let first = Int(m[i]), rows = Int(m[i + 1]), col = Int(m[i + 2]), w = Int(m[i + 3])
-                for r in 0..<rows {
-                    for c in 0..<w { out[(first + r) * config.dim + col + c] = d[at + r * w + c] }
-                }
-                at += rows * w
+            for r in 0..<s.rows {
+                rows += [Int64(s.map.global(r)), Int64(s.columnStart), Int64(s.width)]
+                data += UnsafeBufferPointer(start: s.weights + r * s.width, count: s.width)
             }
+        }
+        let allRows = comm.allgatherArrays(.control, rows)
+        let allData = comm.allgatherArrays(.control, data)
+        var out = [Float](repeating: 0, count: config.rows * config.dim)
+        var filled = [Bool](repeating: false, count: config.rows)
+        for (m, d) in zip(allRows, allData) {
+            var at = 0
+            for i in stride(from: 0, to: m.count, by: 3) {
+                let row = Int(m[i]), col = Int(m[i + 1]), w = Int(m[i + 2])
+                for c in 0..<w { out[row * config.dim + col + c] = d[at + c] }
+                filled[row] = true
+                at += w
+            }
+        }
+        out.withUnsafeMutableBufferPointer { o in
+            for row in 0..<config.rows where !filled[row] {
+                initEmbeddingRow(seed: seed, table: t, row: row, dim: config.dim, rowsInTable: config.rows,
+                                 out: o.baseAddress! + row * config.dim)
+            }
+        }
+        return out
+    }
+
+    /// Every copy of the hot (replicated) rows on this rank, for the replica
+    /// check: (table, local row, row values).
+    public func replicatedRows() -> [Float] {
+        var out: [Float] = []
+        for sync in syncs where sync.comm.size == comm.size {
+            let s = stores[sync.store]
+            out += UnsafeBufferPointer(start: s.weights, count: s.rows * s.width)
         }
         return out
     }

@@ -1,16 +1,19 @@
 import Collectives
 import Model
+import Sharding
 
 /// One step of the sharded embeddings: each stage next to its backward.
 extension ShardedEmbeddingCollection {
     // MARK: input dist
 
-    /// Buckets this rank's ids by owner and sends them: counts first
-    /// (MPI_Alltoall), then the ids (MPI_Alltoallv), both under `ids_a2a`.
-    /// `ids` holds one entry per feature, in feature order.
+    /// Buckets this rank's ids by owner and sends them on every lane: counts
+    /// first (MPI_Alltoall), then the ids (MPI_Alltoallv). `ids` holds one
+    /// entry per feature, in feature order. `training: false` tags the
+    /// traffic `eval_a2a` and allows no backward.
     public func inputDist(_ ids: [FeatureIds], training: Bool = true) {
         precondition(ids.count == features.count, "expected ids for \(features.count) features, got \(ids.count)")
         current = ids
+        self.training = training
         var at = 0
         for k in features.indices {
             let floats = (features[k].isSequence ? ids[k].values.count : ids[k].bags) * dim(k)
@@ -19,91 +22,23 @@ extension ShardedEmbeddingCollection {
             at += floats
         }
         assembly.resizeZeroed(at)
-        router.route(ids, base: featureBase, dims: features.indices.map(dim), tableRows: tables.map(\.rows))
-        sendWords.removeAll()
-        for d in 0..<comm.size {
-            counts[d] = Int64(router.messageWords(to: d))
-            sendWords.append(router.header[d].pointer, count: router.header[d].count)
-            sendWords.append(router.lengths[d].pointer, count: router.lengths[d].count)
-            sendWords.append(router.ids[d].pointer, count: router.ids[d].count)
-        }
-        counts.withUnsafeBufferPointer { s in
-            recvCounts.withUnsafeMutableBufferPointer { r in comm.alltoall(training ? .idsA2A : .evalA2A, send: s, recv: r, countPerPeer: 1) }
-        }
-        idsLayout.set(sendCounts: counts, recvCounts: recvCounts)
-        recvWords.setCount(idsLayout.totalRecv)
-        phaseIsTraining = training
-        comm.alltoallv(training ? .idsA2A : .evalA2A, send: sendWords.readOnly, recv: recvWords.buffer, layout: idsLayout)
-    }
-
-    /// Walks the ids received from each rank in the order they were packed:
-    /// `visit(p, store, isSequence, bagLength, idsAt)` once per bag with at
-    /// least one id (sequence groups: once per bag too; the ids follow).
-    @inline(__always)
-    func forEachReceivedBag(_ visit: (_ source: Int, _ store: Int, _ isSequence: Bool, _ length: Int, _ ids: UnsafePointer<Int32>) -> Void) {
-        let words = recvWords.pointer
-        for p in 0..<comm.size {
-            let start = Int(idsLayout.recvDispls[p])
-            var lenAt = start + heldGroups.count
-            var totalBags = 0
-            for h in 0..<heldGroups.count { totalBags += Int(words[start + h]) }
-            var idAt = lenAt + totalBags
-            for (h, gi) in heldGroups.enumerated() {
-                let store = storeOfGroup[gi]!
-                let seq = groups[gi].isSequence
-                for _ in 0..<Int(words[start + h]) {
-                    let len = Int(words[lenAt]); lenAt += 1
-                    if len > 0 { visit(p, store, seq, len, words + idAt) }
-                    idAt += len
-                }
-            }
-            precondition(idAt == start + Int(idsLayout.recvCounts[p]), "malformed ids message from rank \(p)")
-        }
+        let dims = features.indices.map(dim), rows = tables.map(\.rows)
+        for lane in lanes { lane.inputDist(ids, base: featureBase, dims: dims, tableRows: rows, training: training) }
     }
 
     // MARK: lookup (owners), and its backward: gradients onto rows
 
-    /// Owners gather the requested rows: one row per id for sequence features,
-    /// one (partial) sum per bag for pooled ones.
+    /// Owners gather the requested rows.
     public func lookup() {
-        rowsOut.removeAll()
-        var produced = [Int](repeating: 0, count: comm.size)
-        forEachReceivedBag { p, s, seq, len, ids in
-            let store = stores[s], w = store.width
-            if seq {
-                for j in 0..<len { rowsOut.append(store.weights + Int(ids[j]) * w, count: w) }
-                produced[p] += len * w
-            } else {
-                let at = rowsOut.count
-                rowsOut.setCount(at + w)
-                let out = rowsOut.pointer + at
-                out.update(repeating: 0, count: w)
-                for j in 0..<len {
-                    let row = store.weights + Int(ids[j]) * w
-                    for c in 0..<w { out[c] += row[c] }
-                }
-                produced[p] += w
-            }
-        }
-        rowsLayout.set(sendCounts: produced, recvCounts: (0..<comm.size).map { router.returnFloats(from: $0) })
+        for lane in lanes { lane.lookup(stores) }
     }
 
-    /// The mirror of `lookup`: each received gradient goes to every id it came
-    /// from; duplicates are summed per row, then the optimizer runs once per row.
-    func applyReceivedGradients(learningRate lr: Float) {
+    /// Owners sum each row's gradients and apply the optimizer once per row.
+    func applyOwnedGradients(learningRate lr: Float) {
         for i in stores.indices { pendingRows[i].removeAll(); pendingGrads[i].removeAll() }
-        var g = [Int](repeating: 0, count: comm.size)
-        for p in 0..<comm.size { g[p] = Int(gradsLayout.recvDispls[p]) }
-        forEachReceivedBag { p, s, seq, len, ids in
-            let w = stores[s].width
-            for j in 0..<len {
-                pendingRows[s].append(ids[j])
-                pendingGrads[s].append(gradsIn.pointer + g[p], count: w)
-                if seq { g[p] += w }
-            }
-            if !seq { g[p] += w }
-        }
-        for (s, store) in stores.enumerated() {
+        for lane in lanes { lane.collectGradients(stores, pendingRows: pendingRows, pendingGrads: pendingGrads) }
+        let synced = Set(syncs.map(\.store))
+        for (s, store) in stores.enumerated() where !synced.contains(s) {
             store.aggregateAndApply(rows: pendingRows[s].pointer, grads: pendingGrads[s].pointer,
                                     count: pendingRows[s].count, learningRate: lr)
         }
@@ -111,99 +46,101 @@ extension ShardedEmbeddingCollection {
 
     // MARK: output dist, and its backward (the same exchange, counts swapped)
 
-    /// Starts sending the rows back (MPI_Ialltoallv, `emb_fwd_a2a`); dense work
-    /// can run until `finishOutputDist`.
+    /// Starts sending the rows back (MPI_Ialltoallv); dense work can run
+    /// until `finishOutputDist`.
     public func startOutputDist() {
-        rowsIn.setCount(rowsLayout.totalRecv)
-        comm.startAlltoallv(phaseIsTraining ? .embFwdA2A : .evalA2A, send: rowsOut.readOnly, recv: rowsIn.buffer, layout: rowsLayout, request: outputRequest)
+        for lane in lanes { lane.startOutputDist() }
     }
 
-    /// Waits for the rows, adds them into each feature's output, looks up
-    /// data-parallel tables locally, and turns pooled sums into means where asked.
+    /// Waits for the rows, adds them into each feature's output, serves local
+    /// lookups (data_parallel tables, FlexShard's hot rows), and turns pooled
+    /// sums into means where asked.
     public func finishOutputDist() {
-        comm.wait(outputRequest)
-        let out = assembly.pointer
-        for d in 0..<comm.size {
-            var at = Int(rowsLayout.recvDispls[d])
-            let offsets = router.returnOffset[d], widths = router.returnWidth[d]
-            for e in 0..<offsets.count {
-                let dst = out + Int(offsets[e]), w = Int(widths[e])
-                let src = rowsIn.pointer + at
-                for c in 0..<w { dst[c] += src[c] }
-                at += w
-            }
-        }
-        for (k, f) in features.enumerated() {
-            if let replica = replicas[f.table] { lookupLocally(k, replica) }
-            if !f.isSequence && f.pooling == .mean { scaleMeans(k, out) }
-        }
+        for lane in lanes { lane.finishOutputDist(into: assembly.pointer) }
+        for g in localGroups { lookupLocally(g) }
+        for (k, f) in features.enumerated() where !f.isSequence && f.pooling == .mean { scaleMeans(k, assembly.pointer) }
     }
 
     /// Sends each output gradient back to the rank that produced the row
-    /// (`emb_bwd_a2a`) and applies the optimizer on the owners. `gradient(k)`
-    /// must hold d loss / d output(k) for every feature.
+    /// (`emb_bwd_a2a`), applies the optimizer on the owners, and syncs
+    /// replicated rows. `gradient(k)` must hold d loss / d output(k).
     public func backward(learningRate lr: Float) {
-        precondition(phaseIsTraining, "backward after an eval lookup")
+        precondition(training, "backward after an eval lookup")
         for (k, f) in features.enumerated() where !f.isSequence && f.pooling == .mean {
             scaleMeans(k, gradAssembly.pointer)   // d sum = d mean / length
         }
-        gradsOut.removeAll()
-        for d in 0..<comm.size {
-            let offsets = router.returnOffset[d], widths = router.returnWidth[d]
-            for e in 0..<offsets.count {
-                gradsOut.append(gradAssembly.pointer + Int(offsets[e]), count: Int(widths[e]))
+        for lane in lanes { lane.sendGradients(from: gradAssembly.pointer) }
+        for sync in syncs { sync.begin(rows: stores[sync.store].rows) }
+        applyOwnedGradients(learningRate: lr)
+        // Warm copies: what the node's owners collected, summed across nodes.
+        for sync in syncs where pendingRows[sync.store].count > 0 {
+            let w = sync.width
+            for i in 0..<pendingRows[sync.store].count {
+                sync.add(row: Int(pendingRows[sync.store][i]), pendingGrads[sync.store].pointer + i * w)
             }
         }
-        gradsLayout.setMirror(of: rowsLayout)
-        gradsIn.setCount(gradsLayout.totalRecv)
-        comm.alltoallv(.embBwdA2A, send: gradsOut.readOnly, recv: gradsIn.buffer, layout: gradsLayout)
-        applyReceivedGradients(learningRate: lr)
-        applyReplicaGradients(learningRate: lr)
+        collectLocalGradients()
+        for sync in syncs { sync.finish(stores[sync.store], learningRate: lr) }
+        applyReplicaTableGradients(learningRate: lr)
     }
 
-    /// Buffer for d loss / d output(k), same shape as `output(k)`.
-    public func gradient(_ k: Int) -> UnsafeMutableBufferPointer<Float> {
-        gradAssembly.setCount(assembly.count)
-        return UnsafeMutableBufferPointer(start: gradAssembly.pointer + featureBase[k], count: featureFloats[k])
-    }
+    // MARK: local lookups (data_parallel and hot rows) and their gradients
 
-    var gradAssembly: ScratchBuffer<Float> { gradScratch }
-
-    // MARK: data-parallel tables
-
-    func lookupLocally(_ k: Int, _ replica: ShardStore) {
-        let f = current[k], w = replica.width
-        let out = assembly.pointer + featureBase[k]
+    /// Calls `visit(n, u, localRow)` for each id of feature `g.feature` this
+    /// rank serves itself: every id of a data_parallel table, hot ids of FlexShard.
+    @inline(__always)
+    func forEachLocalId(_ g: LocalGroup, _ visit: (_ n: Int, _ u: Int, _ row: Int) -> Void) {
+        let f = current[g.feature]
         var n = 0
         for u in 0..<f.bags {
             for _ in 0..<Int(f.lengths[u]) {
-                let row = replica.weights + Int(f.values[n]) * w
-                let dst = features[k].isSequence ? out + n * w : out + u * w
-                for c in 0..<w { dst[c] += row[c] }
+                let row = Int(f.values[n])
+                if let codes = g.hotCodes {
+                    let code = codes.codes[row]
+                    if RowTiers.tier(code) == RowTiers.Tier.hot.rawValue { visit(n, u, RowTiers.index(code)) }
+                } else {
+                    visit(n, u, row)
+                }
                 n += 1
             }
         }
     }
 
+    func lookupLocally(_ g: LocalGroup) {
+        let store = stores[g.store], w = store.width
+        let out = assembly.pointer + featureBase[g.feature]
+        let seq = features[g.feature].isSequence
+        forEachLocalId(g) { n, u, row in
+            let src = store.weights + row * w
+            let dst = seq ? out + n * w : out + u * w
+            for c in 0..<w { dst[c] += src[c] }
+        }
+    }
+
+    func collectLocalGradients() {
+        for g in localGroups where g.hotCodes != nil {
+            guard let sync = syncs.first(where: { $0.store == g.store }) else { continue }
+            let w = stores[g.store].width, seq = features[g.feature].isSequence
+            let dOut = gradAssembly.pointer + featureBase[g.feature]
+            forEachLocalId(g) { n, u, row in sync.add(row: row, seq ? dOut + n * w : dOut + u * w) }
+        }
+    }
+
     /// Sums every rank's gradient of the whole table (as TorchRec's
     /// data_parallel does) so all replicas apply the same update.
-    func applyReplicaGradients(learningRate lr: Float) {
-        for t in replicas.keys.sorted() {
-            let replica = replicas[t]!, grads = replicaGrads[t]!, w = replica.width
+    func applyReplicaTableGradients(learningRate lr: Float) {
+        for (t, s, grads) in replicaTables {
+            let replica = stores[s], w = replica.width
             grads.resizeZeroed(replica.rows * w)
-            for (k, feature) in features.enumerated() where feature.table == t {
-                let f = current[k]
-                let dOut = gradAssembly.pointer + featureBase[k]
-                var n = 0
-                for u in 0..<f.bags {
-                    for _ in 0..<Int(f.lengths[u]) {
-                        let src = feature.isSequence ? dOut + n * w : dOut + u * w
-                        let dst = grads.pointer + Int(f.values[n]) * w
-                        for c in 0..<w { dst[c] += src[c] }
-                        n += 1
-                    }
+            for g in localGroups where g.store == s {
+                let seq = features[g.feature].isSequence
+                let dOut = gradAssembly.pointer + featureBase[g.feature]
+                forEachLocalId(g) { n, u, row in
+                    let src = seq ? dOut + n * w : dOut + u * w, dst = grads.pointer + row * w
+                    for c in 0..<w { dst[c] += src[c] }
                 }
             }
+            _ = t
             comm.allreduce(.denseAllreduce, grads.buffer)
             for r in 0..<replica.rows {
                 let g = grads.pointer + r * w

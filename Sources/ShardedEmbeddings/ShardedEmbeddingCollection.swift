@@ -13,46 +13,43 @@ import Sharding
 ///
 /// Row-wise pooled tables return one partial sum per (bag, owner), which the
 /// requester adds up. Data-parallel tables are looked up locally and their
-/// gradients all-reduced. Every exchange is tagged in the ledger.
+/// gradients all-reduced. FlexShard tables are split per row: hot rows are
+/// replicated (looked up locally, touched gradients all-reduced), warm rows
+/// live once per node (exchanged on the node's communicator, their gradients
+/// summed across the nodes' copies), cold rows once in the world. Every
+/// exchange is tagged in the ledger.
 public final class ShardedEmbeddingCollection {
     public let tables: [TableConfig]
     public let features: [EmbeddingFeature]
     public let plan: ShardingPlan
     public let optimizer: EmbeddingOptimizerKind
+    public let seed: UInt64
     let comm: Communicator
-    let groups: [LookupGroup]
-    let router: EmbeddingRouter
-    /// Groups this rank holds, in group order (the order of every message it receives).
-    let heldGroups: [Int]
-    /// Store of each held group, by group index.
-    var storeOfGroup: [Int: Int] = [:]
     let stores: [ShardStore]
-    /// Data-parallel tables: a full copy here, by table index.
-    let replicas: [Int: ShardStore]
-    let replicaGrads: [Int: ScratchBuffer<Float>]
+    let lanes: [ExchangeLane]
+    let localGroups: [LocalGroup]
+    /// Data-parallel tables: the store and a full-table gradient, by table.
+    let replicaTables: [(table: Int, store: Int, grads: ScratchBuffer<Float>)]
+    /// Replicated row sets whose touched gradients are summed across copies.
+    let syncs: [ReplicaSync]
 
-    // Per-step buffers, reused.
-    let sendWords = ScratchBuffer<Int32>(zero: 0)
-    let recvWords = ScratchBuffer<Int32>(zero: 0)
-    let rowsOut = ScratchBuffer<Float>(zero: 0)    // owner -> requesters
-    let rowsIn = ScratchBuffer<Float>(zero: 0)     // back at the requester
-    let gradsOut = ScratchBuffer<Float>(zero: 0)   // requester -> owners
-    let gradsIn = ScratchBuffer<Float>(zero: 0)    // at the owner
-    let assembly = ScratchBuffer<Float>(zero: 0)   // outputs of every feature
-    let gradScratch = ScratchBuffer<Float>(zero: 0)
-    let idsLayout: AlltoallvLayout
-    let rowsLayout: AlltoallvLayout
-    let gradsLayout: AlltoallvLayout
-    let outputRequest = CommRequest()
-    var counts: [Int64]
-    var recvCounts: [Int64]
-    var pendingRows: [ScratchBuffer<Int32>]
-    var pendingGrads: [ScratchBuffer<Float>]
+    let assembly = ScratchBuffer<Float>(zero: 0)
+    let gradAssembly = ScratchBuffer<Float>(zero: 0)
+    let pendingRows: [ScratchBuffer<Int32>]
+    let pendingGrads: [ScratchBuffer<Float>]
     /// Feature k's first float in `assembly`, and its float count.
     public internal(set) var featureBase: [Int]
     public internal(set) var featureFloats: [Int]
     public internal(set) var current: [FeatureIds] = []
-    var phaseIsTraining = true
+    var training = true
+
+    /// A lookup served from this rank's own copy.
+    struct LocalGroup {
+        var feature: Int
+        var store: Int
+        /// nil: every row (data_parallel); else only rows of FlexShard's hot tier.
+        var hotCodes: TierCodes?
+    }
 
     public init(tables: [TableConfig], features: [EmbeddingFeature], plan: ShardingPlan,
                 optimizer: EmbeddingOptimizerKind, seed: UInt64, comm: Communicator) throws {
@@ -61,78 +58,131 @@ public final class ShardedEmbeddingCollection {
             throw PlanError("feature '\(f.name)' reads table \(f.table), which does not exist")
         }
         self.tables = tables; self.features = features; self.plan = plan
-        self.optimizer = optimizer; self.comm = comm
+        self.optimizer = optimizer; self.seed = seed; self.comm = comm
+        let me = comm.rank, R = comm.size
+        let topo = comm.topology
+        let nodeRanks = topo.ranks(onNode: comm.node)
+        let L = nodeRanks.count, nodeLocal = nodeRanks.firstIndex(of: comm.worldRank)!
         let shardings = tables.map { plan.sharding(of: $0.name)! }
-        var groups: [LookupGroup] = []
-        for (k, f) in features.enumerated() {
-            let t = shardings[f.table]
-            guard !t.isReplicated else { continue }
-            for (s, shard) in t.shards.enumerated() {
-                groups.append(LookupGroup(feature: k, shard: s, table: f.table, columnStart: shard.columnStart,
-                                          width: shard.width, ranks: shard.ranks,
-                                          blockRows: shard.blockRows(tableRows: tables[f.table].rows),
-                                          isSequence: f.isSequence))
+
+        var stores: [ShardStore] = []
+        var storeKey: [String: Int] = [:]
+        func store(_ key: String, _ make: () -> ShardStore) -> Int {
+            if let s = storeKey[key] { return s }
+            stores.append(make())
+            storeKey[key] = stores.count - 1
+            return stores.count - 1
+        }
+        var worldGroups: [LookupGroup] = [], nodeGroups: [LookupGroup] = []
+        var worldStores: [Int] = [], nodeStores: [Int] = []
+        var localGroups: [LocalGroup] = []
+        var codes: [Int: TierCodes] = [:]
+        // Every table gets its stores, read or not, so memory and checkpoints are whole.
+        for (t, sharding) in shardings.enumerated() {
+            let c = tables[t]
+            if sharding.isReplicated {
+                _ = store("\(t)/replica") {
+                    ShardStore(table: t, config: c, columnStart: 0, width: c.dim, map: .contiguous(first: 0), rows: c.rows,
+                               seed: seed, optimizer: optimizer)
+                }
+            } else if let tiers = sharding.tiers {
+                codes[t] = TierCodes(tiers.codes())
+                _ = store("\(t)/hot") {
+                    ShardStore(table: t, config: c, columnStart: 0, width: c.dim,
+                               map: .tiered(order: tiers.order, offset: 0, peers: 1, member: 0), rows: tiers.hot,
+                               seed: seed, optimizer: optimizer)
+                }
+                _ = store("\(t)/warm") {
+                    ShardStore(table: t, config: c, columnStart: 0, width: c.dim,
+                               map: .tiered(order: tiers.order, offset: tiers.hot, peers: L, member: nodeLocal),
+                               rows: FlexShardCounts.share(tiers.warm, of: L, index: nodeLocal), seed: seed, optimizer: optimizer)
+                }
+                _ = store("\(t)/cold") {
+                    ShardStore(table: t, config: c, columnStart: 0, width: c.dim,
+                               map: .tiered(order: tiers.order, offset: tiers.hot + tiers.warm, peers: R, member: me),
+                               rows: FlexShardCounts.share(tiers.seenCold, of: R, index: me),
+                               capacityRows: FlexShardCounts.share(tiers.cold, of: R, index: me), seed: seed, optimizer: optimizer)
+                }
+            } else {
+                for (s, shard) in sharding.shards.enumerated() {
+                    guard let i = shard.ranks.firstIndex(of: me) else { continue }
+                    let block = shard.blockRows(tableRows: c.rows)
+                    _ = store("\(t)/\(s)") {
+                        ShardStore(table: t, config: c, columnStart: shard.columnStart, width: shard.width,
+                                   map: .contiguous(first: i * block), rows: shard.localRows(rankIndex: i, tableRows: c.rows),
+                                   seed: seed, optimizer: optimizer)
+                    }
+                }
             }
         }
-        self.groups = groups
-        router = EmbeddingRouter(groups: groups, worldSize: comm.size)
-        let me = comm.rank
-        heldGroups = groups.indices.filter { groups[$0].ranks.contains(me) }
-
-        // One store per (table, shard) held here; features sharing a table share it.
-        var stores: [ShardStore] = []
-        var storeIndex: [String: Int] = [:]
-        var storeOfGroup: [Int: Int] = [:]
-        for gi in heldGroups {
-            let g = groups[gi]
-            let key = "\(g.table)/\(g.shard)"
-            if let s = storeIndex[key] { storeOfGroup[gi] = s; continue }
-            let i = g.ranks.firstIndex(of: me)!
-            let shard = shardings[g.table].shards[g.shard]
-            stores.append(ShardStore(table: g.table, shard: g.shard, config: tables[g.table], columnStart: g.columnStart,
-                                     width: g.width, firstRow: i * g.blockRows,
-                                     rows: shard.localRows(rankIndex: i, tableRows: tables[g.table].rows),
-                                     seed: seed, optimizer: optimizer, maxIdsPerStep: 1024))
-            storeIndex[key] = stores.count - 1
-            storeOfGroup[gi] = stores.count - 1
-        }
-        // Tables nobody reads still get their shards, so memory and checkpoints are whole.
-        for (t, sharding) in shardings.enumerated() where !sharding.isReplicated {
-            for (s, shard) in sharding.shards.enumerated() where storeIndex["\(t)/\(s)"] == nil {
-                guard let i = shard.ranks.firstIndex(of: me) else { continue }
-                let block = shard.blockRows(tableRows: tables[t].rows)
-                stores.append(ShardStore(table: t, shard: s, config: tables[t], columnStart: shard.columnStart,
-                                         width: shard.width, firstRow: i * block,
-                                         rows: shard.localRows(rankIndex: i, tableRows: tables[t].rows),
-                                         seed: seed, optimizer: optimizer, maxIdsPerStep: 1))
-                storeIndex["\(t)/\(s)"] = stores.count - 1
+        for (k, f) in features.enumerated() {
+            let t = f.table, c = tables[t], sharding = shardings[t]
+            if sharding.isReplicated {
+                localGroups.append(LocalGroup(feature: k, store: storeKey["\(t)/replica"]!, hotCodes: nil))
+            } else if let tiers = sharding.tiers {
+                let tc = codes[t]!
+                if tiers.hot > 0 { localGroups.append(LocalGroup(feature: k, store: storeKey["\(t)/hot"]!, hotCodes: tc)) }
+                if tiers.warm > 0 {
+                    nodeGroups.append(LookupGroup(feature: k, table: t, columnStart: 0, width: c.dim, destinations: Array(0..<L),
+                                                  placement: .tier(tc, tier: RowTiers.Tier.warm.rawValue, peers: L),
+                                                  isSequence: f.isSequence))
+                    nodeStores.append(storeKey["\(t)/warm"]!)
+                }
+                if tiers.cold > 0 {
+                    worldGroups.append(LookupGroup(feature: k, table: t, columnStart: 0, width: c.dim, destinations: Array(0..<R),
+                                                   placement: .tier(tc, tier: RowTiers.Tier.cold.rawValue, peers: R),
+                                                   isSequence: f.isSequence))
+                    worldStores.append(storeKey["\(t)/cold"]!)
+                }
+            } else {
+                for (s, shard) in sharding.shards.enumerated() {
+                    worldGroups.append(LookupGroup(feature: k, table: t, columnStart: shard.columnStart, width: shard.width,
+                                                   destinations: shard.ranks,
+                                                   placement: .block(blockRows: shard.blockRows(tableRows: c.rows)),
+                                                   isSequence: f.isSequence))
+                    worldStores.append(storeKey["\(t)/\(s)"] ?? -1)
+                }
             }
         }
         self.stores = stores
-        self.storeOfGroup = storeOfGroup
-        var replicas: [Int: ShardStore] = [:]
-        var replicaGrads: [Int: ScratchBuffer<Float>] = [:]
-        for (t, sharding) in shardings.enumerated() where sharding.isReplicated {
-            replicas[t] = ShardStore(table: t, shard: 0, config: tables[t], columnStart: 0, width: tables[t].dim,
-                                     firstRow: 0, rows: tables[t].rows, seed: seed, optimizer: optimizer,
-                                     maxIdsPerStep: tables[t].rows)
-            replicaGrads[t] = ScratchBuffer(capacity: tables[t].rows * tables[t].dim, zero: 0)
+        self.localGroups = localGroups
+        var lanes: [ExchangeLane] = []
+        if !worldGroups.isEmpty {
+            lanes.append(ExchangeLane(comm: comm, phases: .world, groups: worldGroups) { worldStores[$0] })
         }
-        self.replicas = replicas
-        self.replicaGrads = replicaGrads
-        idsLayout = AlltoallvLayout(peers: comm.size)
-        rowsLayout = AlltoallvLayout(peers: comm.size)
-        gradsLayout = AlltoallvLayout(peers: comm.size)
-        counts = [Int64](repeating: 0, count: comm.size)
-        recvCounts = counts
+        // Plan-wide facts, so every rank makes the same collective calls.
+        let anyWarm = shardings.contains { ($0.tiers?.warm ?? 0) > 0 }
+        var nodeComm: Communicator?
+        var crossComm: Communicator?
+        if anyWarm {
+            nodeComm = comm.split(color: comm.node, key: me)
+            crossComm = comm.split(color: nodeLocal, key: me)
+            if !nodeGroups.isEmpty {
+                lanes.append(ExchangeLane(comm: nodeComm!, phases: .node, groups: nodeGroups) { nodeStores[$0] })
+            }
+        }
+        self.lanes = lanes
+        var syncs: [ReplicaSync] = []
+        for (t, sharding) in shardings.enumerated() {
+            guard let tiers = sharding.tiers else { continue }
+            if tiers.hot > 0 { syncs.append(ReplicaSync(store: storeKey["\(t)/hot"]!, comm: comm, width: tables[t].dim)) }
+            if tiers.warm > 0, let cross = crossComm, cross.size > 1 {
+                syncs.append(ReplicaSync(store: storeKey["\(t)/warm"]!, comm: cross, width: tables[t].dim))
+            }
+        }
+        self.syncs = syncs
+        replicaTables = shardings.indices.filter { shardings[$0].isReplicated }.map { t in
+            (t, storeKey["\(t)/replica"]!, ScratchBuffer<Float>(capacity: tables[t].rows * tables[t].dim, zero: 0))
+        }
         pendingRows = stores.map { _ in ScratchBuffer(zero: 0) }
         pendingGrads = stores.map { _ in ScratchBuffer(zero: 0) }
         featureBase = [Int](repeating: 0, count: features.count)
         featureFloats = featureBase
     }
 
-    /// Bytes of embedding rows and optimizer state this rank holds.
-    public var memoryBytes: Int { stores.reduce(0) { $0 + $1.bytes } + replicas.values.reduce(0) { $0 + $1.bytes } }
+    /// Bytes of embedding rows and optimizer state this rank holds now (lazy
+    /// FlexShard rows count once touched).
+    public var memoryBytes: Int { stores.reduce(0) { $0 + $1.bytes } }
 
     func dim(_ k: Int) -> Int { tables[features[k].table].dim }
 
@@ -140,5 +190,11 @@ public final class ShardedEmbeddingCollection {
     /// sequence [ids x D]. Valid after `finishOutputDist` until the next step.
     public func output(_ k: Int) -> UnsafeMutableBufferPointer<Float> {
         UnsafeMutableBufferPointer(start: assembly.pointer + featureBase[k], count: featureFloats[k])
+    }
+
+    /// Buffer for d loss / d output(k), same shape as `output(k)`.
+    public func gradient(_ k: Int) -> UnsafeMutableBufferPointer<Float> {
+        gradAssembly.setCount(assembly.count)
+        return UnsafeMutableBufferPointer(start: gradAssembly.pointer + featureBase[k], count: featureFloats[k])
     }
 }

@@ -21,7 +21,9 @@ extension ShardingPlan {
                 let o = leastLoaded(rankLoad)
                 rankLoad[o] += size
                 out[t.name] = TableSharding(table: t.name, type: kind, shards: [ColumnShard(columnStart: 0, width: t.dim, ranks: [o])])
-            case .rowWise:
+            case .rowWise, .flexShard:
+                // FlexShard spans every rank; its row tiers come from a profile
+                // (`FlexShardPlanner`) and are attached before the plan is used.
                 for k in 0..<r { rankLoad[k] += size / r }
                 out[t.name] = TableSharding(table: t.name, type: kind, shards: [ColumnShard(columnStart: 0, width: t.dim, ranks: Array(0..<r))])
             case .tableRowWise:

@@ -29,9 +29,11 @@ public struct TableSharding: Sendable, Codable, Equatable {
     public var table: String
     public var type: ShardingType
     public var shards: [ColumnShard]
+    /// FlexShard's per-row tiers (type `flexshard` only).
+    public var tiers: RowTiers?
 
-    public init(table: String, type: ShardingType, shards: [ColumnShard]) {
-        self.table = table; self.type = type; self.shards = shards
+    public init(table: String, type: ShardingType, shards: [ColumnShard], tiers: RowTiers? = nil) {
+        self.table = table; self.type = type; self.shards = shards; self.tiers = tiers
     }
 
     /// Every rank holds every row: lookups are local.
@@ -94,6 +96,23 @@ extension ShardingPlan {
             if t.type == .dataParallel, t.shards.count != 1 || t.shards[0].ranks.count != worldSize {
                 throw PlanError("table '\(c.name)': data_parallel must place the whole table on every rank")
             }
+            if t.type == .flexShard {
+                guard let tiers = t.tiers else { throw PlanError("table '\(c.name)': flexshard needs its row tiers") }
+                guard tiers.order.count == c.rows, tiers.hot >= 0, tiers.warm >= 0, tiers.hot + tiers.warm <= c.rows,
+                      tiers.seenCold >= 0, tiers.seenCold <= tiers.cold else {
+                    throw PlanError("table '\(c.name)': flexshard tiers do not fit the table's \(c.rows) rows")
+                }
+                var seen = [Bool](repeating: false, count: c.rows)
+                for r in tiers.order {
+                    guard r >= 0, Int(r) < c.rows, !seen[Int(r)] else {
+                        throw PlanError("table '\(c.name)': flexshard row order is not a permutation of the rows")
+                    }
+                    seen[Int(r)] = true
+                }
+                guard t.shards.count == 1, t.shards[0].ranks == Array(0..<worldSize) else {
+                    throw PlanError("table '\(c.name)': flexshard spans every rank")
+                }
+            }
         }
         if let budget = memoryBudgetBytes {
             let mem = memoryPerRank(tables: configs, optimizer: optimizer)
@@ -104,10 +123,24 @@ extension ShardingPlan {
     }
 
     /// Bytes of embedding rows plus optimizer state on each rank.
-    public func memoryPerRank(tables configs: [TableConfig], optimizer: EmbeddingOptimizerKind) -> [Int] {
+    /// FlexShard's warm tier depends on the node layout: `nodeRanks[0]` ranks
+    /// per node and each rank's index inside its node (empty: one node).
+    public func memoryPerRank(tables configs: [TableConfig], optimizer: EmbeddingOptimizerKind,
+                              nodeRanks: [Int] = [], nodeLocalRank: [Int] = []) -> [Int] {
         var bytes = [Int](repeating: 0, count: worldSize)
         for c in configs {
             guard let t = sharding(of: c.name) else { continue }
+            if let tiers = t.tiers {
+                let perRow = (c.dim + optimizer.stateFloats(width: c.dim)) * 4
+                let l = nodeRanks.isEmpty ? worldSize : nodeRanks[0]
+                for r in 0..<worldSize {
+                    let local = nodeLocalRank.isEmpty ? r % l : nodeLocalRank[r]
+                    let warm = FlexShardCounts.share(tiers.warm, of: l, index: local)
+                    let cold = FlexShardCounts.share(tiers.seenCold, of: worldSize, index: r)
+                    bytes[r] += (tiers.hot + warm + cold) * perRow
+                }
+                continue
+            }
             for s in t.shards {
                 for (i, r) in s.ranks.enumerated() {
                     let rows = t.isReplicated ? c.rows : s.localRows(rankIndex: i, tableRows: c.rows)
@@ -116,5 +149,13 @@ extension ShardingPlan {
             }
         }
         return bytes
+    }
+}
+
+/// How many of `n` tier rows land on member `index` of `peers` (round robin).
+public enum FlexShardCounts {
+    @inline(__always)
+    public static func share(_ n: Int, of peers: Int, index: Int) -> Int {
+        n / peers + (index < n % peers ? 1 : 0)
     }
 }

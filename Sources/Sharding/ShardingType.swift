@@ -7,12 +7,17 @@
 /// | `column_wise` | all | blocks, each on one rank | world |
 /// | `table_row_wise` | blocks over the ranks of one node | all | world (ids), rows only inside the node's shard set |
 /// | `data_parallel` | all, on every rank | all | nothing (gradients are all-reduced) |
+/// | `flexshard` | per row: hot on every rank, warm once per node, cold once | all | hot: nothing; warm: the node; cold: world |
 public enum ShardingType: String, Sendable, Codable, CaseIterable {
     case tableWise = "table_wise"
     case rowWise = "row_wise"
     case columnWise = "column_wise"
     case tableRowWise = "table_row_wise"
     case dataParallel = "data_parallel"
+    case flexShard = "flexshard"
+
+    /// TorchRec's baselines (every type but FlexShard).
+    public static var baselines: [ShardingType] { allCases.filter { $0 != .flexShard } }
 }
 
 /// An embedding table as the planner sees it.

@@ -78,6 +78,8 @@ public struct ShardingConfig: Sendable, Codable, Equatable {
     public var tables: [String: String] = [:]
     /// Per-rank embedding memory budget in bytes for `auto` and checks (0: none).
     public var memoryBudgetBytes = 0
+    /// Global batches FlexShard profiles to rank rows by access count.
+    public var profileSteps = 50
 }
 
 public struct TopologyConfig: Sendable, Codable, Equatable {
@@ -143,6 +145,7 @@ extension RunConfig {
         guard sharding.type == "auto" || types.contains(sharding.type) else {
             throw ConfigError("sharding.type must be one of \((types + ["auto"]).joined(separator: ", ")), got '\(sharding.type)'")
         }
+        try positive(sharding.profileSteps, "sharding.profile_steps")
         for (table, t) in sharding.tables where !types.contains(t) {
             throw ConfigError("sharding.tables.\(table) must be one of \(types.joined(separator: ", ")), got '\(t)'")
         }

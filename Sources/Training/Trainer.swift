@@ -37,12 +37,15 @@ public final class Trainer {
             throw ConfigError("the training data has \(data.source.sampleCount(.train)) samples, fewer than run.batch_size (\(config.run.batchSize))")
         }
         layout = try FeatureLayout(schema: data.source.schema, model: config.model)
-        if let p = explicitPlan {
-            plan = p
-        } else {
-            plan = try Planner.plan(config: config.sharding, tables: layout.tables, topology: comm.topology,
+        var plan = try explicitPlan ?? Planner.plan(config: config.sharding, tables: layout.tables, topology: comm.topology,
+                                                    optimizer: config.optimizer.embedding)
+        if plan.tables.contains(where: { $0.type == .flexShard && $0.tiers == nil }) {
+            let profile = AccessProfile.measure(source: data.source, layout: layout, batchSize: config.run.batchSize,
+                                                steps: config.sharding.profileSteps, dedup: config.data.dedup)
+            _ = profile.attachTiers(to: &plan, tables: layout.tables, topology: comm.topology,
                                     optimizer: config.optimizer.embedding)
         }
+        self.plan = plan
         try plan.validate(tables: layout.tables, worldSize: comm.size,
                           memoryBudgetBytes: config.sharding.memoryBudgetBytes > 0 ? config.sharding.memoryBudgetBytes : nil,
                           optimizer: config.optimizer.embedding)

@@ -117,6 +117,7 @@ enum ConfigLoader {
         "run.log_every": { c, v, k in c.run.logEvery = try v.int(k) },
         "sharding.type": { c, v, k in c.sharding.type = try v.string(k) },
         "sharding.memory_budget_bytes": { c, v, k in c.sharding.memoryBudgetBytes = try v.int(k) },
+        "sharding.profile_steps": { c, v, k in c.sharding.profileSteps = try v.int(k) },
         "topology.ranks_per_node": { c, v, k in c.topology.ranksPerNode = try v.int(k) },
         "topology.intra_node_gibps": { c, v, k in c.topology.intraNodeGiBps = try v.double(k) },
         "topology.inter_node_gibps": { c, v, k in c.topology.interNodeGiBps = try v.double(k) },

@@ -1,0 +1,177 @@
+import Collectives
+
+/// One communicator's share of the embedding exchanges: the world (every
+/// baseline type, FlexShard's cold tier) or a node (FlexShard's warm tier).
+/// Holds its groups, router, layouts and step buffers; the phases it records
+/// under say which lane moved the bytes.
+final class ExchangeLane {
+    struct Phases {
+        var ids: CommPhase, fwd: CommPhase, bwd: CommPhase
+        static let world = Phases(ids: .idsA2A, fwd: .embFwdA2A, bwd: .embBwdA2A)
+        static let node = Phases(ids: .idsA2AIntra, fwd: .embFwdA2AIntra, bwd: .embBwdA2AIntra)
+    }
+
+    let comm: Communicator
+    let phases: Phases
+    let groups: [LookupGroup]
+    let router: EmbeddingRouter
+    /// Groups this rank may own rows of, in group order (the order of every
+    /// message it receives), and the store each reads.
+    let heldGroups: [Int]
+    let heldStores: [Int]
+    var training = true
+
+    let sendWords = ScratchBuffer<Int32>(zero: 0)
+    let recvWords = ScratchBuffer<Int32>(zero: 0)
+    let rowsOut = ScratchBuffer<Float>(zero: 0)    // owner -> requesters
+    let rowsIn = ScratchBuffer<Float>(zero: 0)     // back at the requester
+    let gradsOut = ScratchBuffer<Float>(zero: 0)   // requester -> owners
+    let gradsIn = ScratchBuffer<Float>(zero: 0)    // at the owner
+    let idsLayout: AlltoallvLayout
+    let rowsLayout: AlltoallvLayout
+    let gradsLayout: AlltoallvLayout
+    let request = CommRequest()
+    var counts: [Int64]
+    var recvCounts: [Int64]
+    var produced: [Int]
+    var cursor: [Int]
+
+    init(comm: Communicator, phases: Phases, groups: [LookupGroup], storeOfGroup: (Int) -> Int) {
+        self.comm = comm
+        self.phases = phases
+        self.groups = groups
+        router = EmbeddingRouter(groups: groups, peers: comm.size)
+        heldGroups = groups.indices.filter { groups[$0].destinations.contains(comm.rank) }
+        heldStores = heldGroups.map(storeOfGroup)
+        idsLayout = AlltoallvLayout(peers: comm.size)
+        rowsLayout = AlltoallvLayout(peers: comm.size)
+        gradsLayout = AlltoallvLayout(peers: comm.size)
+        counts = [Int64](repeating: 0, count: comm.size)
+        recvCounts = counts
+        produced = [Int](repeating: 0, count: comm.size)
+        cursor = produced
+    }
+
+    func phase(_ p: CommPhase) -> CommPhase { training ? p : .evalA2A }
+
+    // MARK: input dist
+
+    /// Counts first (MPI_Alltoall), then the ids (MPI_Alltoallv).
+    func inputDist(_ ids: [FeatureIds], base: [Int], dims: [Int], tableRows: [Int], training: Bool) {
+        self.training = training
+        router.route(ids, base: base, dims: dims, tableRows: tableRows)
+        sendWords.removeAll()
+        for d in 0..<comm.size {
+            counts[d] = Int64(router.messageWords(to: d))
+            sendWords.append(router.header[d].pointer, count: router.header[d].count)
+            sendWords.append(router.lengths[d].pointer, count: router.lengths[d].count)
+            sendWords.append(router.ids[d].pointer, count: router.ids[d].count)
+        }
+        counts.withUnsafeBufferPointer { s in
+            recvCounts.withUnsafeMutableBufferPointer { r in comm.alltoall(phase(phases.ids), send: s, recv: r, countPerPeer: 1) }
+        }
+        idsLayout.set(sendCounts: counts, recvCounts: recvCounts)
+        recvWords.setCount(idsLayout.totalRecv)
+        comm.alltoallv(phase(phases.ids), send: sendWords.readOnly, recv: recvWords.buffer, layout: idsLayout)
+    }
+
+    /// Walks the ids received from each rank in the order they were packed:
+    /// `visit(source, store, isSequence, bagLength, ids)` once per bag with at least one id.
+    @inline(__always)
+    func forEachReceivedBag(_ visit: (_ source: Int, _ store: Int, _ isSequence: Bool, _ length: Int, _ ids: UnsafePointer<Int32>) -> Void) {
+        let words = recvWords.pointer
+        for p in 0..<comm.size {
+            let start = Int(idsLayout.recvDispls[p])
+            var lenAt = start + heldGroups.count
+            var totalBags = 0
+            for h in 0..<heldGroups.count { totalBags += Int(words[start + h]) }
+            var idAt = lenAt + totalBags
+            for (h, gi) in heldGroups.enumerated() {
+                let store = heldStores[h], seq = groups[gi].isSequence
+                for _ in 0..<Int(words[start + h]) {
+                    let len = Int(words[lenAt]); lenAt += 1
+                    if len > 0 { visit(p, store, seq, len, words + idAt) }
+                    idAt += len
+                }
+            }
+            precondition(idAt == start + Int(idsLayout.recvCounts[p]), "malformed ids message from rank \(p)")
+        }
+    }
+
+    // MARK: lookup on the owners, and its backward
+
+    /// One row per id for sequence features, one (partial) sum per bag for pooled ones.
+    func lookup(_ stores: [ShardStore]) {
+        rowsOut.removeAll()
+        for p in 0..<comm.size { produced[p] = 0 }
+        forEachReceivedBag { p, s, seq, len, ids in
+            let store = stores[s], w = store.width
+            var top = 0
+            for j in 0..<len { top = max(top, Int(ids[j]) + 1) }
+            store.ensureRows(top)
+            if seq {
+                for j in 0..<len { rowsOut.append(store.weights + Int(ids[j]) * w, count: w) }
+                produced[p] += len * w
+            } else {
+                let at = rowsOut.count
+                rowsOut.setCount(at + w)
+                let out = rowsOut.pointer + at
+                out.update(repeating: 0, count: w)
+                for j in 0..<len {
+                    let row = store.weights + Int(ids[j]) * w
+                    for c in 0..<w { out[c] += row[c] }
+                }
+                produced[p] += w
+            }
+        }
+        rowsLayout.set(sendCounts: produced, recvCounts: (0..<comm.size).map { router.returnFloats(from: $0) })
+    }
+
+    /// Each received gradient goes to every id it came from (pending lists per store).
+    func collectGradients(_ stores: [ShardStore], pendingRows: [ScratchBuffer<Int32>], pendingGrads: [ScratchBuffer<Float>]) {
+        for p in 0..<comm.size { cursor[p] = Int(gradsLayout.recvDispls[p]) }
+        forEachReceivedBag { p, s, seq, len, ids in
+            let w = stores[s].width
+            for j in 0..<len {
+                pendingRows[s].append(ids[j])
+                pendingGrads[s].append(gradsIn.pointer + cursor[p], count: w)
+                if seq { cursor[p] += w }
+            }
+            if !seq { cursor[p] += w }
+        }
+    }
+
+    // MARK: output dist, and its backward (the same exchange, counts swapped)
+
+    func startOutputDist() {
+        rowsIn.setCount(rowsLayout.totalRecv)
+        comm.startAlltoallv(phase(phases.fwd), send: rowsOut.readOnly, recv: rowsIn.buffer, layout: rowsLayout, request: request)
+    }
+
+    /// Waits, then adds every returned vector into its place in `assembly`.
+    func finishOutputDist(into assembly: UnsafeMutablePointer<Float>) {
+        comm.wait(request)
+        for d in 0..<comm.size {
+            var at = Int(rowsLayout.recvDispls[d])
+            let offsets = router.returnOffset[d], widths = router.returnWidth[d]
+            for e in 0..<offsets.count {
+                let dst = assembly + Int(offsets[e]), w = Int(widths[e])
+                let src = rowsIn.pointer + at
+                for c in 0..<w { dst[c] += src[c] }
+                at += w
+            }
+        }
+    }
+
+    /// Sends d loss / d output back to the owners (`emb_bwd_a2a`).
+    func sendGradients(from gradAssembly: UnsafePointer<Float>) {
+        gradsOut.removeAll()
+        for d in 0..<comm.size {
+            let offsets = router.returnOffset[d], widths = router.returnWidth[d]
+            for e in 0..<offsets.count { gradsOut.append(gradAssembly + Int(offsets[e]), count: Int(widths[e])) }
+        }
+        gradsLayout.setMirror(of: rowsLayout)
+        gradsIn.setCount(gradsLayout.totalRecv)
+        comm.alltoallv(phases.bwd, send: gradsOut.readOnly, recv: gradsIn.buffer, layout: gradsLayout)
+    }
+}

@@ -1,0 +1,40 @@
+/// FlexShard's per-row placement of one table: rows in order of access
+/// probability (hottest first), cut into three tiers.
+///
+///     order = [r7, r2, r9, r0, r4, ...]   hot = 1, warm = 2
+///     hot:  r7           replicated on every rank, index 0
+///     warm: r2, r9       one copy per node: warm index j on node-local rank j % L
+///     cold: r0, r4, ...  one copy: cold index j on world rank j % R
+///
+/// Cold rows after `seenCold` were never seen by the profile; they are stored
+/// lazily, so the memory they would take pays for the replicas.
+public struct RowTiers: Sendable, Codable, Equatable {
+    public enum Tier: UInt32, Sendable { case hot = 0, warm = 1, cold = 2 }
+
+    /// Every row of the table once, hottest first.
+    public var order: [Int32]
+    public var hot: Int
+    public var warm: Int
+    /// Cold rows the profile saw (stored eagerly); the rest are lazy.
+    public var seenCold: Int
+
+    public init(order: [Int32], hot: Int, warm: Int, seenCold: Int) {
+        self.order = order; self.hot = hot; self.warm = warm; self.seenCold = seenCold
+    }
+
+    public var cold: Int { order.count - hot - warm }
+
+    /// The compact row -> (tier, index within tier) map: one UInt32 per row,
+    /// tier in the top 2 bits.
+    public func codes() -> [UInt32] {
+        var codes = [UInt32](repeating: 0, count: order.count)
+        for (i, row) in order.enumerated() {
+            let (tier, j): (Tier, Int) = i < hot ? (.hot, i) : i < hot + warm ? (.warm, i - hot) : (.cold, i - hot - warm)
+            codes[Int(row)] = tier.rawValue << 30 | UInt32(j)
+        }
+        return codes
+    }
+
+    @inline(__always) public static func tier(_ code: UInt32) -> UInt32 { code >> 30 }
+    @inline(__always) public static func index(_ code: UInt32) -> Int { Int(code & 0x3FFF_FFFF) }
+}
