@@ -24,7 +24,8 @@ public struct FeatureLayout: Sendable {
     public init(schema: DatasetSchema, model: ModelConfig) throws {
         let D = model.embeddingDim
         tables = schema.tables.map { TableConfig(name: $0.name, rows: $0.rows, dim: D) }
-        let ordered = schema.itemSideFeatures + schema.userSideFeatures
+        // model.use_sequences: false drops the sequence features (the ablation baseline).
+        let ordered = (schema.itemSideFeatures + schema.userSideFeatures).filter { model.useSequences || $0.kind != .sequence }
         let pooling: PoolingMode = model.pooling == "mean" ? .mean : .sum
         var features: [EmbeddingFeature] = []
         for f in ordered {

@@ -30,6 +30,9 @@ public struct ModelConfig: Sendable, Codable, Equatable {
     /// The pooled feature whose embedding queries target attention (default:
     /// the item-side pooled feature on the sequence's table).
     public var targetQuery: String?
+    /// false: the data's sequence features are not looked up or encoded (the
+    /// model without them, as a baseline on the same data).
+    public var useSequences = true
 }
 
 public struct DataConfig: Sendable, Codable, Equatable {

@@ -20,6 +20,9 @@ public struct RunSummary: Sendable, Codable {
         public var plantedAuc: Double?
         public var plantedLogloss: Double?
         public var badLines: Int
+        /// Samples per unique user-side row, mean over training batches (RecD's
+        /// in-batch duplication; 1 with dedup off).
+        public var duplicationFactor: Double
     }
 
     public struct Throughput: Sendable, Codable {

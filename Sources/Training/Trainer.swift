@@ -24,6 +24,9 @@ public final class Trainer {
     var identityInverse: [Int32]
     public private(set) var timers = StepTimers()
     public private(set) var step = 0
+    /// Sum over this rank's training batches of B / U (samples per unique
+    /// user-side row); `duplicationFactor()` averages it over ranks and steps.
+    public private(set) var duplicationSum = 0.0
 
     public init(config: RunConfig, comm: Communicator, plan explicitPlan: ShardingPlan? = nil) throws {
         try config.validate()
@@ -100,6 +103,7 @@ public final class Trainer {
             let now = monotonicSeconds(); timers[keyPath: field] += now - t; t = now
         }
         let batch = localBatch(step)
+        duplicationSum += batch.duplicationFactor
         let ids = layout.ids(of: batch)
         lap(\.data)
         embeddings.inputDist(ids)

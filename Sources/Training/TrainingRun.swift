@@ -48,9 +48,9 @@ public struct TrainingRun {
                 let rate = Double((s + 1 - lastLogStep) * config.run.batchSize) / max(now - lastLog, 1e-9)
                 let eta = Double(config.run.steps - s - 1) * (now - start) / Double(s + 1)
                 let recent = losses.suffix(config.run.logEvery)
-                progress?(String(format: "step %d/%d  loss %.4f  %.0f samples/s  a2a %.3f MB/step  eta %.0fs",
+                progress?(String(format: "step %d/%d  loss %.4f  %.0f samples/s  a2a %.3f MB/step  dup %.2f  eta %.0fs",
                                  s + 1, config.run.steps, recent.reduce(0, +) / Double(recent.count), rate,
-                                 Double(a2a) / 1e6, eta))
+                                 Double(a2a) / 1e6, trainer.localDuplicationFactor, eta))
                 lastLog = now; lastLogStep = s + 1
             }
             if config.run.evalEvery > 0, (s + 1) % config.run.evalEvery == 0, s + 1 < config.run.steps {
@@ -63,6 +63,7 @@ public struct TrainingRun {
         let report = LedgerReport.reduce(comm.ledger.run, steps: config.run.steps, comm: comm)
         let final = trainer.evaluate()
         evals.append(StepEval(step: config.run.steps, metrics: final))
+        let duplication = trainer.duplicationFactor()
         let memory = comm.allgather(.control, Int64(trainer.embeddings.memoryBytes)).map(Int.init)
         let timerSums = comm.allgatherArrays(.control, trainer.timers.asArray)
         let tail = losses.suffix(max(1, min(50, losses.count)))
@@ -72,7 +73,8 @@ public struct TrainingRun {
             metrics: .init(trainLogloss: tail.reduce(0, +) / Double(tail.count), evalLogloss: final.logloss,
                            evalAuc: final.auc, evalNe: final.ne, evalSamples: final.samples, evalHistory: evals),
             data: .init(source: config.data.source, dedup: config.data.dedup, plantedAuc: trainer.data.planted?.auc,
-                        plantedLogloss: trainer.data.planted?.logloss, badLines: trainer.data.badLines),
+                        plantedLogloss: trainer.data.planted?.logloss, badLines: trainer.data.badLines,
+                        duplicationFactor: duplication),
             throughput: .init(samplesPerSec: Double(config.run.steps * config.run.batchSize) / trainSeconds,
                               seconds: trainSeconds),
             comm: CommSummary(report: report),

@@ -68,6 +68,7 @@ enum ConfigLoader {
         "model.heads": { c, v, k in c.model.heads = try v.int(k) },
         "model.pooling": { c, v, k in c.model.pooling = try v.string(k) },
         "model.target_query": { c, v, k in c.model.targetQuery = try v.string(k) },
+        "model.use_sequences": { c, v, k in c.model.useSequences = try v.bool(k) },
         "data.source": { c, v, k in c.data.source = try v.string(k) },
         "data.path": { c, v, k in c.data.path = try v.string(k) },
         "data.eval_path": { c, v, k in c.data.evalPath = try v.string(k) },

@@ -52,6 +52,33 @@ expect_fail "bench comm, ranks_per_node 3 on 4 ranks" 4 "ranks_per_node = 3 does
 expect_fail "bench comm, negative size" 1 "min-bytes must be at least 4" 30 "$S" bench comm --min-bytes=-5
 expect_fail "unknown subcommand" 1 "Unexpected argument|unknown" 30 "$S" frobnicate
 
+echo "strata train and strata data on real data"
+CSV="$STRATA_ROOT/../shared/data/criteo/criteo_sample.csv"
+if [ -f "$CSV" ]; then
+    tmp="$(mktemp -d)"
+    # The sample as real Criteo lines (tab-separated, no header); line 5 malformed.
+    tail -n +2 "$CSV" | tr ',' '\t' >"$tmp/good.tsv"
+    awk 'NR == 5 { print "1\tnot\tenough"; next } { print }' "$tmp/good.tsv" >"$tmp/bad.tsv"
+    CR="--set data.source=criteo --set data.criteo_rows_per_table=1000 --set run.batch_size=36 --set run.steps=10 --set run.log_every=5"
+    expect_pass "train on Criteo CSV, 2 ranks" 2 "$S" train --quiet $CR --set data.path="$CSV" --run-dir "$tmp/csv"
+    expect_pass "train on Criteo TSV, 2 ranks" 2 "$S" train --quiet $CR --set data.path="$tmp/good.tsv" --run-dir "$tmp/tsv"
+    if python3 -c "import json,sys; a,b=(json.load(open(p+'/summary.json'))['metrics'] for p in sys.argv[1:]); sys.exit(0 if (a['eval_auc'],a['eval_logloss'],a['train_logloss'])==(b['eval_auc'],b['eval_logloss'],b['train_logloss']) else 1)" "$tmp/csv" "$tmp/tsv" 2>/dev/null
+    then ok "Criteo CSV and TSV give identical metrics"; else bad "Criteo CSV and TSV metrics differ"; fi
+    expect_fail "malformed Criteo line names file:line" 2 "bad.tsv:5: expected 40 fields" 60 "$S" train --quiet $CR --set data.path="$tmp/bad.tsv" --run-dir "$tmp/bad"
+    expect_pass "skip_bad_lines trains" 2 "$S" train --quiet $CR --set data.path="$tmp/bad.tsv" --set data.skip_bad_lines=true --run-dir "$tmp/skip"
+    if grep -q '"bad_lines" : 1' "$tmp/skip/summary.json" 2>/dev/null; then ok "summary.json counts 1 bad line"; else bad "summary.json bad_lines is not 1" "$tmp/skip/summary.json"; fi
+    expect_pass "data convert criteo to binary" 1 "$S" data convert --config Configs/quickstart.yaml $CR --set data.path="$CSV" --out "$tmp/bin"
+    expect_pass "train on the converted binary" 2 "$S" train --quiet $CR --set data.source=binary --set data.path="$tmp/bin/train.strata" --set data.eval_path="$tmp/bin/eval.strata" --run-dir "$tmp/binrun"
+    if python3 -c "import json,sys; a,b=(json.load(open(p+'/summary.json'))['metrics'] for p in sys.argv[1:]); sys.exit(0 if a['eval_auc']==b['eval_auc'] and a['train_logloss']==b['train_logloss'] else 1)" "$tmp/csv" "$tmp/binrun" 2>/dev/null
+    then ok "binary conversion trains like the CSV"; else bad "binary run differs from the CSV run"; fi
+    expect_pass "data stats on the converted files" 1 "$S" data stats "$tmp/bin/train.strata" "$tmp/bin/eval.strata"
+    rm -rf "$tmp"
+else
+    echo "  skip: $CSV is absent"
+fi
+expect_fail "data synth refuses a non-synthetic config" 1 "synth writes synthetic data" 30 "$S" data synth --config Configs/movielens.yaml --out /tmp/strata-never
+expect_fail "data stats on a non-binary file" 1 "not a Strata data file|truncated" 30 "$S" data stats Configs/quickstart.yaml
+
 echo "cluster on one machine: namespaces as hosts (Tests/MPI/cluster-box.sh)"
 # Its own script (it needs root and cleans up with a trap); its counts join ours.
 box_out="$(mktemp)"

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Data
+import Training
+
+/// `strata data baseline`: the item-popularity score on the config's eval split.
+struct DataBaseline: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "baseline",
+        abstract: "Eval AUC of scoring each sample by its item's training positive rate.",
+        discussion: """
+        Loads the config's data (the same split training uses), counts each item's \
+        positives on the training split and scores every eval sample with that rate \
+        (the training base rate for unseen items; with --prior-strength M, \
+        (positives + M * base) / (count + M)). Prints eval AUC, logloss and NE. For the \
+        model without sequence features, train with --set model.use_sequences=false.
+        """
+    )
+
+    @Option(help: "YAML config (the data section is used).")
+    var config: String
+
+    @Option(name: .customLong("set"), help: "Override a config key, key=value (repeatable).")
+    var overrides: [String] = []
+
+    @Option(help: "Item-side feature whose id is the item (default: the one on a sequence's table, else the first).")
+    var feature: String?
+
+    @Option(name: .customLong("prior-strength"), help: "Pseudo-counts of the base rate added to every item.")
+    var priorStrength: Double = 0
+
+    func run() throws {
+        let cfg = try loadConfig(config, overrides)
+        do {
+            let source = try DataSources.load(cfg.data, seed: cfg.run.seed).source
+            guard let name = feature ?? PopularityBaseline.defaultFeature(source.schema) else {
+                throw ConfigError("the data has no item-side feature to score by")
+            }
+            let m = try PopularityBaseline.evaluate(source: source, feature: name, priorStrength: priorStrength)
+            print(String(format: "popularity baseline (%@, prior strength %g): eval auc %.4f  logloss %.4f  ne %.4f  (%d samples)",
+                         name, priorStrength, m.auc, m.logloss, m.ne, m.samples))
+        } catch let e as ExitCode { throw e } catch { throw inputFailure("\(error)") }
+    }
+}
