@@ -31,12 +31,25 @@ extension Communicator {
     }
 
     /// In-place reduction over every rank.
+    ///
+    /// The payload passed to MPI is recorded as `collectiveBytes`. How MPI
+    /// moves it is its own choice, so the per-peer and link-class bytes are
+    /// those of a ring allreduce: each rank sends `2 (n-1)/n` of the payload
+    /// to its successor in the ring (rank + 1), the most bandwidth-frugal
+    /// algorithm, so replica and dense syncs are never hidden from the totals.
     public func allreduce<T: CommScalar>(_ phase: CommPhase, _ buffer: UnsafeMutableBufferPointer<T>, op: ReduceOp = .sum) {
         let t0 = monotonicSeconds()
         rawAllreduce(buffer.baseAddress, count: buffer.count, kind: T.scalarKind, op: op)
-        ledger.recordCollective(phase, bytes: buffer.count * width(T.self))
+        let bytes = buffer.count * width(T.self)
+        ledger.recordCollective(phase, bytes: bytes)
+        if size > 1 {
+            let ring = ringAllreduceBytes(payload: bytes, ranks: size)
+            ledger.recordPeer(phase, peer: worldRanks[(rank + 1) % size], sent: ring, received: 0)
+            ledger.recordPeer(phase, peer: worldRanks[(rank + size - 1) % size], sent: 0, received: ring)
+        }
         ledger.recordCall(phase, seconds: monotonicSeconds() - t0)
     }
+
 
     /// `countPerPeer` elements to each rank; block p of `send` goes to rank p.
     public func alltoall<T: CommScalar>(_ phase: CommPhase, send: UnsafeBufferPointer<T>,
@@ -141,3 +154,6 @@ extension Communicator {
         }
     }
 }
+
+/// Bytes each rank sends in a ring allreduce of `payload` bytes over `ranks`.
+public func ringAllreduceBytes(payload: Int, ranks: Int) -> Int { 2 * (ranks - 1) * payload / ranks }

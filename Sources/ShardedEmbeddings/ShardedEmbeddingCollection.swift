@@ -73,10 +73,7 @@ public final class ShardedEmbeddingCollection {
             storeKey[key] = stores.count - 1
             return stores.count - 1
         }
-        var worldGroups: [LookupGroup] = [], nodeGroups: [LookupGroup] = []
-        var worldStores: [Int] = [], nodeStores: [Int] = []
-        var localGroups: [LocalGroup] = []
-        var codes: [Int: TierCodes] = [:]
+        let groups = LookupGroups(plan: plan, tables: tables, features: features, worldSize: R, nodeSize: L)
         // Every table gets its stores, read or not, so memory and checkpoints are whole.
         for (t, sharding) in shardings.enumerated() {
             let c = tables[t]
@@ -86,7 +83,6 @@ public final class ShardedEmbeddingCollection {
                                seed: seed, optimizer: optimizer)
                 }
             } else if let tiers = sharding.tiers {
-                codes[t] = TierCodes(tiers.codes())
                 _ = store("\(t)/hot") {
                     ShardStore(table: t, config: c, columnStart: 0, width: c.dim,
                                map: .tiered(order: tiers.order, offset: 0, peers: 1, member: 0), rows: tiers.hot,
@@ -115,40 +111,24 @@ public final class ShardedEmbeddingCollection {
                 }
             }
         }
-        for (k, f) in features.enumerated() {
-            let t = f.table, c = tables[t], sharding = shardings[t]
-            if sharding.isReplicated {
-                localGroups.append(LocalGroup(feature: k, store: storeKey["\(t)/replica"]!, hotCodes: nil))
-            } else if let tiers = sharding.tiers {
-                let tc = codes[t]!
-                if tiers.hot > 0 { localGroups.append(LocalGroup(feature: k, store: storeKey["\(t)/hot"]!, hotCodes: tc)) }
-                if tiers.warm > 0 {
-                    nodeGroups.append(LookupGroup(feature: k, table: t, columnStart: 0, width: c.dim, destinations: Array(0..<L),
-                                                  placement: .tier(tc, tier: RowTiers.Tier.warm.rawValue, peers: L),
-                                                  isSequence: f.isSequence))
-                    nodeStores.append(storeKey["\(t)/warm"]!)
-                }
-                if tiers.cold > 0 {
-                    worldGroups.append(LookupGroup(feature: k, table: t, columnStart: 0, width: c.dim, destinations: Array(0..<R),
-                                                   placement: .tier(tc, tier: RowTiers.Tier.cold.rawValue, peers: R),
-                                                   isSequence: f.isSequence))
-                    worldStores.append(storeKey["\(t)/cold"]!)
-                }
-            } else {
-                for (s, shard) in sharding.shards.enumerated() {
-                    worldGroups.append(LookupGroup(feature: k, table: t, columnStart: shard.columnStart, width: shard.width,
-                                                   destinations: shard.ranks,
-                                                   placement: .block(blockRows: shard.blockRows(tableRows: c.rows)),
-                                                   isSequence: f.isSequence))
-                    worldStores.append(storeKey["\(t)/\(s)"] ?? -1)
-                }
+        // Each group reads the store of its (table, shard or tier) on this rank.
+        func storeOf(_ g: LookupGroup) -> Int {
+            switch g.placement {
+            case .tier(_, let tier, _): return storeKey["\(g.table)/\(tier == RowTiers.Tier.warm.rawValue ? "warm" : "cold")"]!
+            case .block:
+                let s = shardings[g.table].shards.firstIndex { $0.columnStart == g.columnStart }!
+                return storeKey["\(g.table)/\(s)"] ?? -1
             }
+        }
+        let worldGroups = groups.world, nodeGroups = groups.node
+        let localGroups = groups.local.map { l in
+            LocalGroup(feature: l.feature, store: storeKey["\(l.table)/\(l.hotCodes == nil ? "replica" : "hot")"]!, hotCodes: l.hotCodes)
         }
         self.stores = stores
         self.localGroups = localGroups
         var lanes: [ExchangeLane] = []
         if !worldGroups.isEmpty {
-            lanes.append(ExchangeLane(comm: comm, phases: .world, groups: worldGroups) { worldStores[$0] })
+            lanes.append(ExchangeLane(comm: comm, phases: .world, groups: worldGroups) { storeOf(worldGroups[$0]) })
         }
         // Plan-wide facts, so every rank makes the same collective calls.
         let anyWarm = shardings.contains { ($0.tiers?.warm ?? 0) > 0 }
@@ -158,7 +138,7 @@ public final class ShardedEmbeddingCollection {
             nodeComm = comm.split(color: comm.node, key: me)
             crossComm = comm.split(color: nodeLocal, key: me)
             if !nodeGroups.isEmpty {
-                lanes.append(ExchangeLane(comm: nodeComm!, phases: .node, groups: nodeGroups) { nodeStores[$0] })
+                lanes.append(ExchangeLane(comm: nodeComm!, phases: .node, groups: nodeGroups) { storeOf(nodeGroups[$0]) })
             }
         }
         self.lanes = lanes

@@ -13,7 +13,9 @@ import Foundation
 ///   each remote access costs an id (4 B) plus a row out and a gradient back;
 ///   hot:  the rows touched anywhere in the step (sum of 1 - exp(-c_i)) are
 ///         all-reduced: 2 (R-1)/R of their gradients, on inter-node links when
-///         there are several nodes.
+///         there are several nodes;
+///   warm: each node's copy syncs its touched rows with the other nodes'
+///         copies: 2 (N-1)/N of their gradients, spread over the L members.
 /// The time is the busiest rank's bytes per link class over that class's bandwidth.
 public enum FlexShardPlanner {
     public struct Cost: Sendable, Codable, Equatable {
@@ -54,8 +56,14 @@ public enum FlexShardPlanner {
             var intra = aWarm * Double(L - 1) / Double(L) * remoteAccessBytes / Double(R)
             intra += aCold * Double(L - 1) / Double(R) * remoteAccessBytes / Double(R)
             var inter = aCold * Double(R - L) / Double(R) * remoteAccessBytes / Double(R)
-            let sync = R > 1 ? 2 * Double(R - 1) / Double(R) * (touched[h] * 4 * D + Double(h)) : 0
-            if nodes > 1 { inter += sync } else { intra += sync }
+            // Hot copies sync the rows touched anywhere over every rank; warm
+            // copies sync between the nodes, each member its 1/L of the tier.
+            let hotSync = R > 1 ? 2 * Double(R - 1) / Double(R) * (touched[h] * 4 * D + Double(h)) : 0
+            if nodes > 1 { inter += hotSync } else { intra += hotSync }
+            if nodes > 1, w > 0 {
+                let n = Double(nodes)
+                inter += 2 * (n - 1) / n * ((touched[h + w] - touched[h]) * 4 * D + Double(w)) / Double(L)
+            }
             let seconds = intra / topology.intraNodeBandwidth + inter / topology.interNodeBandwidth
             return Cost(hot: h, warm: w, seconds: seconds, intraBytesPerRank: intra, interBytesPerRank: inter, bytesPerRank: mine)
         }

@@ -89,7 +89,13 @@ enum CommBenchmark {
             if comm.topology.sameNode(comm.worldRanks[me], comm.worldRanks[p]) { expectedIntra += b } else { expectedInter += b }
         }
         let mine = (0..<r).filter { $0 != me }.reduce(0) { $0 + sendCounts[$1] * 4 }
-        let matches = totals.intraNodeBytesSent == expectedIntra && totals.interNodeBytesSent == expectedInter
+        // The allreduce adds its ring bytes to the successor's link class.
+        var ringIntra = 0, ringInter = 0
+        if r > 1 {
+            let ring = ringAllreduceBytes(payload: nominal * 4, ranks: r) * calls
+            if comm.topology.sameNode(comm.worldRanks[me], comm.worldRanks[(me + 1) % r]) { ringIntra = ring } else { ringInter = ring }
+        }
+        let matches = totals.intraNodeBytesSent == expectedIntra + ringIntra && totals.interNodeBytesSent == expectedInter + ringInter
             && totals.collectiveBytes == nominal * 4 * calls
         let allMatch = comm.allreduce(.control, Int64(matches ? 0 : 1), op: .max) == 0
         let worldBytes = Int(comm.allreduce(.control, Int64(mine)))
