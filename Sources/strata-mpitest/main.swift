@@ -7,6 +7,9 @@ import Foundation
 //   strata-mpitest equivalence [--ranks-per-node L]  sharded training == one process
 //   strata-mpitest fail-throw RANK             RANK throws mid-run
 //   strata-mpitest fail-kill RANK              RANK kills itself mid-run
+//   strata-mpitest compare RTOL A.params B.params [A/steps.jsonl B/steps.jsonl]
+//                                              two runs' dumps (strata train --dump-params)
+//                                              and loss trajectories agree to RTOL; one process
 // Each suite ends with "<suite>: N passed, M failed" on rank 0 and a non-zero
 // exit when anything failed on any rank.
 
@@ -38,7 +41,9 @@ MPIEnvironment.run(ranksPerNode: ranksPerNode, launchedRank: launched) { world i
             throw Failure(description: "deliberate failure at step 3")
         }
         for _ in 0..<1_000_000 { world.barrier() }
+    case "compare":
+        try RunComparison.run(Array(args.dropFirst()))
     default:
-        throw InputError("unknown suite '\(suite)'; known: comm, equivalence, fail-throw, fail-kill")
+        throw InputError("unknown suite '\(suite)'; known: comm, equivalence, fail-throw, fail-kill, compare")
     }
 }
