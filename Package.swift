@@ -46,7 +46,7 @@ let package = Package(
         ]),
         // Multi-rank checks run under mpirun by Launch/test (see Tests/MPI).
         .executableTarget(name: "strata-mpitest", dependencies: [
-            "Collectives", "CollectivesMPI", "Tensors", "Training", "Sharding",
+            "Collectives", "CollectivesMPI", "Tensors", "Training", "Sharding", "Data",
         ]),
 
         // MARK: Tests.

@@ -12,6 +12,11 @@ final class ShardStore {
         /// Local row r is `order[offset + r * peers + member]` (a FlexShard tier).
         case tiered(order: [Int32], offset: Int, peers: Int, member: Int)
 
+        var isTiered: Bool {
+            if case .tiered = self { return true }
+            return false
+        }
+
         @inline(__always)
         func global(_ r: Int) -> Int {
             switch self {
@@ -34,11 +39,15 @@ final class ShardStore {
     let optimizer: EmbeddingOptimizerKind
     let seed: UInt64
     private(set) var aggregator: RowAggregator
+    /// For a FlexShard tier store: the table's row codes and this store's tier.
+    var tierCodes: TierCodes?
+    var tier: UInt32 = 0
 
     init(table: Int, config: TableConfig, columnStart: Int, width: Int, map: RowMap, rows: Int, capacityRows: Int? = nil,
-         seed: UInt64, optimizer: EmbeddingOptimizerKind) {
+         seed: UInt64, optimizer: EmbeddingOptimizerKind, tier: RowTiers.Tier? = nil) {
         self.table = table; self.config = config; self.width = width; self.columnStart = columnStart
         self.map = map; self.optimizer = optimizer; self.seed = seed
+        self.tier = tier?.rawValue ?? 0
         self.rows = 0
         self.capacityRows = capacityRows ?? rows
         weights = .allocate(capacity: 1)
@@ -53,6 +62,21 @@ final class ShardStore {
     }
 
     var stateFloatsPerRow: Int { optimizer.stateFloats(width: width) }
+
+    /// The local row holding global row `g`, or nil when this store does not
+    /// hold it (a lazy row beyond the allocated ones counts as held).
+    func local(ofGlobal g: Int) -> Int? {
+        switch map {
+        case .contiguous(let first):
+            let r = g - first
+            return r >= 0 && r < rows ? r : nil
+        case .tiered(_, _, let peers, let member):
+            guard let code = tierCodes?.codes[g], RowTiers.tier(code) == tier else { return nil }
+            let j = RowTiers.index(code)
+            guard j % peers == member, j / peers < capacityRows else { return nil }
+            return j / peers
+        }
+    }
     var bytes: Int { rows * (width + stateFloatsPerRow) * 4 }
 
     /// Makes local rows `0 ..< n` exist (a lazy store's first touch of a row).

@@ -86,18 +86,20 @@ public final class ShardedEmbeddingCollection {
                 _ = store("\(t)/hot") {
                     ShardStore(table: t, config: c, columnStart: 0, width: c.dim,
                                map: .tiered(order: tiers.order, offset: 0, peers: 1, member: 0), rows: tiers.hot,
-                               seed: seed, optimizer: optimizer)
+                               seed: seed, optimizer: optimizer, tier: .hot)
                 }
                 _ = store("\(t)/warm") {
                     ShardStore(table: t, config: c, columnStart: 0, width: c.dim,
                                map: .tiered(order: tiers.order, offset: tiers.hot, peers: L, member: nodeLocal),
-                               rows: FlexShardCounts.share(tiers.warm, of: L, index: nodeLocal), seed: seed, optimizer: optimizer)
+                               rows: FlexShardCounts.share(tiers.warm, of: L, index: nodeLocal), seed: seed, optimizer: optimizer,
+                               tier: .warm)
                 }
                 _ = store("\(t)/cold") {
                     ShardStore(table: t, config: c, columnStart: 0, width: c.dim,
                                map: .tiered(order: tiers.order, offset: tiers.hot + tiers.warm, peers: R, member: me),
                                rows: FlexShardCounts.share(tiers.seenCold, of: R, index: me),
-                               capacityRows: FlexShardCounts.share(tiers.cold, of: R, index: me), seed: seed, optimizer: optimizer)
+                               capacityRows: FlexShardCounts.share(tiers.cold, of: R, index: me), seed: seed, optimizer: optimizer,
+                               tier: .cold)
                 }
             } else {
                 for (s, shard) in sharding.shards.enumerated() {
@@ -124,6 +126,7 @@ public final class ShardedEmbeddingCollection {
         let localGroups = groups.local.map { l in
             LocalGroup(feature: l.feature, store: storeKey["\(l.table)/\(l.hotCodes == nil ? "replica" : "hot")"]!, hotCodes: l.hotCodes)
         }
+        for st in stores where st.map.isTiered { st.tierCodes = groups.codes[st.table] }
         self.stores = stores
         self.localGroups = localGroups
         var lanes: [ExchangeLane] = []

@@ -72,6 +72,25 @@ public struct RunSettings: Sendable, Codable, Equatable {
     public var evalSamples = 0
     /// Progress line every N steps.
     public var logEvery = 50
+    /// Checkpoint every N steps (0: only at the end); see docs/RELIABILITY.md.
+    public var checkpointEvery = 0
+    /// Complete checkpoints kept in the run folder (the newest ones).
+    public var keepCheckpoints = 2
+
+    public init() {}
+
+    // Configs written before checkpoints existed decode with the defaults.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        steps = try c.decode(Int.self, forKey: .steps)
+        batchSize = try c.decode(Int.self, forKey: .batchSize)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        evalEvery = try c.decode(Int.self, forKey: .evalEvery)
+        evalSamples = try c.decode(Int.self, forKey: .evalSamples)
+        logEvery = try c.decode(Int.self, forKey: .logEvery)
+        checkpointEvery = try c.decodeIfPresent(Int.self, forKey: .checkpointEvery) ?? 0
+        keepCheckpoints = try c.decodeIfPresent(Int.self, forKey: .keepCheckpoints) ?? 2
+    }
 }
 
 public struct ShardingConfig: Sendable, Codable, Equatable {
@@ -108,6 +127,8 @@ extension RunConfig {
         try positive(run.steps, "run.steps")
         try positive(run.batchSize, "run.batch_size")
         try positive(run.logEvery, "run.log_every")
+        guard run.checkpointEvery >= 0 else { throw ConfigError("run.checkpoint_every must not be negative, got \(run.checkpointEvery)") }
+        try positive(run.keepCheckpoints, "run.keep_checkpoints")
         guard run.evalEvery >= 0 else { throw ConfigError("run.eval_every must not be negative, got \(run.evalEvery)") }
         guard run.evalSamples >= 0 else { throw ConfigError("run.eval_samples must not be negative, got \(run.evalSamples)") }
         guard !model.bottom.isEmpty, model.bottom.allSatisfy({ $0 > 0 }) else {
@@ -138,6 +159,14 @@ extension RunConfig {
         try positive(data.synthetic.userRows, "data.synthetic.user_rows")
         try positive(data.synthetic.sessionLength, "data.synthetic.session_length")
         try positive(data.criteoRowsPerTable, "data.criteo_rows_per_table")
+        try positive(data.synthetic.historyMaxLength, "data.synthetic.history_max_length")
+        try positive(data.synthetic.clusters, "data.synthetic.clusters")
+        try positive(data.synthetic.shuffleWindow, "data.synthetic.shuffle_window")
+        guard data.synthetic.denseCount >= 0 else { throw ConfigError("data.synthetic.dense_count must not be negative, got \(data.synthetic.denseCount)") }
+        for (i, t) in data.synthetic.extraTables.enumerated() where t.rows <= 0 {
+            throw ConfigError("data.synthetic.extra_tables[\(i)] must be positive, got \(t.rows)")
+        }
+        try positive(data.movielens.historyLength, "data.movielens.history_length")
         guard ["sgd", "adagrad"].contains(optimizer.dense) else {
             throw ConfigError("optimizer.dense must be sgd or adagrad, got '\(optimizer.dense)'")
         }

@@ -51,4 +51,20 @@ public struct RunFolder {
         try h.seekToEnd()
         try h.write(contentsOf: line)
     }
+
+    /// Drops the lines of `steps.jsonl` after step `step` (a resumed run
+    /// replays them), rewriting the file atomically.
+    public func truncateSteps(after step: Int) throws {
+        guard isWriter else { return }
+        let file = (path as NSString).appendingPathComponent("steps.jsonl")
+        guard let data = FileManager.default.contents(atPath: file) else { return }
+        struct Line: Decodable { var step: Int }
+        var kept: [UInt8] = []
+        for line in data.split(separator: 0x0A, omittingEmptySubsequences: true) {
+            guard let l = try? JSONDecoder().decode(Line.self, from: Data(line)), l.step <= step else { continue }
+            kept += line
+            kept.append(0x0A)
+        }
+        try DurableFile.write(kept, to: file)
+    }
 }

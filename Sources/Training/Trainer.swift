@@ -23,7 +23,7 @@ public final class Trainer {
     let sequenceOffsets: [UnsafeMutablePointer<Int32>]
     var identityInverse: [Int32]
     public private(set) var timers = StepTimers()
-    public private(set) var step = 0
+    public internal(set) var step = 0
     /// Sum over this rank's training batches of B / U (samples per unique
     /// user-side row); `duplicationFactor()` averages it over ranks and steps.
     public private(set) var duplicationSum = 0.0
@@ -187,6 +187,27 @@ public final class Trainer {
             let g = embeddings.gradient(k)
             if g.count > 0 { g.baseAddress!.update(from: model.dRows(feature: s), count: g.count) }
         }
+    }
+
+    /// Nil when the step's numbers are finite; otherwise which phase made
+    /// them infinite or NaN (every rank agrees: loss, gradients and dense
+    /// parameters are the same on every rank after the step).
+    public func nonFiniteReason(loss: Double) -> String? {
+        func finite(_ p: UnsafeMutableBufferPointer<Float>) -> Bool {
+            var acc: Float = 0
+            for v in p { acc += v * 0 }  // NaN as soon as one value is NaN or infinite
+            return acc == 0
+        }
+        if !loss.isFinite {
+            return "the loss is \(loss) (phase: forward, dense model and loss)"
+        }
+        if !finite(model.grads.buffer) {
+            return "dense gradients are not finite (phase: backward and dense_allreduce; loss \(loss))"
+        }
+        if !finite(model.params.buffer) {
+            return "dense parameters are not finite (phase: optimizer update; loss \(loss))"
+        }
+        return nil
     }
 
     func applyDenseOptimizer() {

@@ -20,33 +20,50 @@ public struct TrainingRun {
     public func run() throws -> RunSummary {
         let comm = trainer.comm, config = trainer.config
         let folder = try runDirectory.map { try RunFolder(path: $0, isWriter: comm.rank == 0) }
+        let startStep = trainer.step
+        if let folder, comm.rank == 0 {
+            try DurableFile.write([UInt8](try Checkpoint.jsonEncoder().encode(config)),
+                                  to: (folder.path as NSString).appendingPathComponent("config.json"))
+            // A resumed run's trajectory continues from its checkpoint: later lines came from the lost steps.
+            if startStep > 0 { try folder.truncateSteps(after: startStep) }
+        }
         try folder?.writeJSON("plan.json", trainer.plan)
         progress?("strata: \(comm.size) ranks on \(comm.topology.nodeCount) node(s); plan: "
                   + trainer.plan.tables.map { "\($0.table)=\($0.type.rawValue)" }.joined(separator: " "))
         progress?("strata: embeddings on this rank: \(trainer.embeddings.memoryBytes) bytes; dense parameters: \(trainer.model.parameterCount)")
+        if startStep > 0 { progress?("strata: resumed at step \(startStep) of \(config.run.steps)") }
         comm.barrier()
         comm.ledger.resetAll()
         let start = monotonicSeconds()
         var losses: [Double] = []
         var evals: [StepEval] = []
-        var lastLog = start, lastLogStep = 0
+        var lastLog = start, lastLogStep = startStep
         var a2aSoFar = 0
-        for s in 0..<config.run.steps {
+        for s in startStep..<max(startStep, config.run.steps) {
             let loss = trainer.trainStep()
-            guard loss.isFinite else {
-                throw TrainingFailure("step \(s): the loss is \(loss) (forward pass of the dense model diverged)")
+            if let why = trainer.nonFiniteReason(loss: loss) {
+                throw TrainingFailure("step \(s + 1): \(why)")
             }
             losses.append(loss)
             // endStep folded this step into the run totals: the difference is the step's traffic.
             let a2aTotal = Self.allToAllBytes(comm.ledger.run)
             let a2a = a2aTotal - a2aSoFar
             a2aSoFar = a2aTotal
-            try folder?.appendLine("steps.jsonl", StepRecord(step: s + 1, loss: loss, a2aBytes: a2a,
-                                                             seconds: monotonicSeconds() - start))
+            do {
+                try folder?.appendLine("steps.jsonl", StepRecord(step: s + 1, loss: loss, a2aBytes: a2a,
+                                                                 seconds: monotonicSeconds() - start))
+                if let dir = runDirectory, config.run.checkpointEvery > 0, (s + 1) % config.run.checkpointEvery == 0,
+                   s + 1 < config.run.steps {
+                    let path = try Checkpoint.write(trainer, runDirectory: dir, keep: config.run.keepCheckpoints)
+                    progress?("checkpoint: step \(s + 1) -> \(path)")
+                }
+            } catch {
+                throw TrainingFailure("step \(s + 1): \(error)")
+            }
             if (s + 1) % config.run.logEvery == 0 || s + 1 == config.run.steps {
                 let now = monotonicSeconds()
                 let rate = Double((s + 1 - lastLogStep) * config.run.batchSize) / max(now - lastLog, 1e-9)
-                let eta = Double(config.run.steps - s - 1) * (now - start) / Double(s + 1)
+                let eta = Double(config.run.steps - s - 1) * (now - start) / Double(s + 1 - startStep)
                 let recent = losses.suffix(config.run.logEvery)
                 progress?(String(format: "step %d/%d  loss %.4f  %.0f samples/s  a2a %.3f MB/step  dup %.2f  eta %.0fs",
                                  s + 1, config.run.steps, recent.reduce(0, +) / Double(recent.count), rate,
@@ -59,14 +76,23 @@ public struct TrainingRun {
                 progress?(String(format: "eval at step %d: logloss %.4f  auc %.4f  ne %.4f", s + 1, m.logloss, m.auc, m.ne))
             }
         }
+        if let dir = runDirectory {
+            do {
+                let path = try Checkpoint.write(trainer, runDirectory: dir, keep: config.run.keepCheckpoints)
+                progress?("checkpoint: step \(trainer.step) -> \(path)")
+            } catch {
+                throw TrainingFailure("step \(trainer.step): final checkpoint: \(error)")
+            }
+        }
+        let stepsRun = max(1, trainer.step - startStep)
         let trainSeconds = monotonicSeconds() - start
-        let report = LedgerReport.reduce(comm.ledger.run, steps: config.run.steps, comm: comm)
+        let report = LedgerReport.reduce(comm.ledger.run, steps: stepsRun, comm: comm)
         let final = trainer.evaluate()
         evals.append(StepEval(step: config.run.steps, metrics: final))
         let duplication = trainer.duplicationFactor()
         let memory = comm.allgather(.control, Int64(trainer.embeddings.memoryBytes)).map(Int.init)
         let timerSums = comm.allgatherArrays(.control, trainer.timers.asArray)
-        let tail = losses.suffix(max(1, min(50, losses.count)))
+        let tail = losses.isEmpty ? [Double.nan] : losses.suffix(max(1, min(50, losses.count)))
         let summary = RunSummary(
             config: config, worldSize: comm.size, nodes: comm.topology.nodeCount, plan: trainer.plan,
             steps: config.run.steps, samples: config.run.steps * config.run.batchSize,
@@ -75,12 +101,12 @@ public struct TrainingRun {
             data: .init(source: config.data.source, dedup: config.data.dedup, plantedAuc: trainer.data.planted?.auc,
                         plantedLogloss: trainer.data.planted?.logloss, badLines: trainer.data.badLines,
                         duplicationFactor: duplication),
-            throughput: .init(samplesPerSec: Double(config.run.steps * config.run.batchSize) / trainSeconds,
+            throughput: .init(samplesPerSec: Double(stepsRun * config.run.batchSize) / trainSeconds,
                               seconds: trainSeconds),
             comm: CommSummary(report: report),
             memory: .init(embeddingBytesPerRank: memory, maxEmbeddingBytes: memory.max() ?? 0,
                           denseParameters: trainer.model.parameterCount),
-            stepBreakdown: StepBreakdown(perRank: timerSums, steps: config.run.steps))
+            stepBreakdown: StepBreakdown(perRank: timerSums, steps: stepsRun))
         try folder?.writeJSON("summary.json", summary)
         progress?(report.table())
         progress?(String(format: "final eval: logloss %.4f  auc %.4f  ne %.4f  (%d samples)%@", final.logloss, final.auc, final.ne,
@@ -94,8 +120,31 @@ public struct TrainingRun {
     }
 }
 
-/// Why a run stopped that is not bad input (a diverged loss).
+/// Why a run stopped that is not bad input (a diverged loss, a failed write); names the step.
 public struct TrainingFailure: Error, CustomStringConvertible {
     public var description: String
     public init(_ message: String) { description = message }
+}
+
+extension TrainingRun {
+    /// Why a fresh run must not start in `path` (nil: it may): a folder that
+    /// already holds a run is never overwritten. Checked on rank 0 before
+    /// anything is written.
+    public static func refusalToStart(in path: String, config: RunConfig) -> String? {
+        let fm = FileManager.default
+        let marks = ["config.json", "steps.jsonl", "summary.json", "checkpoints"]
+        guard marks.contains(where: { fm.fileExists(atPath: (path as NSString).appendingPathComponent($0)) }) else { return nil }
+        let configPath = (path as NSString).appendingPathComponent("config.json")
+        if let bytes = fm.contents(atPath: configPath), let old = try? JSONDecoder().decode(RunConfig.self, from: bytes) {
+            if old == config {
+                return "\(path): already holds this run; continue it with --resume \(path), or pick another --run-dir"
+            }
+            let differing = ["model": old.model == config.model, "data": old.data == config.data,
+                             "optimizer": old.optimizer == config.optimizer, "run": old.run == config.run,
+                             "sharding": old.sharding == config.sharding, "topology": old.topology == config.topology]
+                .filter { !$0.value }.keys.sorted()
+            return "\(path): already holds a different run (its config.json differs in \(differing.joined(separator: ", "))); pick another --run-dir"
+        }
+        return "\(path): already holds a different run (files of a run without a readable config.json); pick another --run-dir"
+    }
 }

@@ -1,5 +1,6 @@
 import Collectives
 import CollectivesMPI
+import Data
 import Foundation
 
 // Multi-rank checks, run under mpirun by Launch/test (Tests/MPI/run.sh):
@@ -7,6 +8,10 @@ import Foundation
 //   strata-mpitest equivalence [--ranks-per-node L]  sharded training == one process
 //   strata-mpitest fail-throw RANK             RANK throws mid-run
 //   strata-mpitest fail-kill RANK              RANK kills itself mid-run
+//   strata-mpitest compare RTOL A.params B.params [A/steps.jsonl B/steps.jsonl]
+//                                              two runs' dumps (strata train --dump-params)
+//                                              and loss trajectories agree to RTOL; one process
+//   strata-mpitest write-binary PATH           a small synthetic binary data file (fixtures)
 // Each suite ends with "<suite>: N passed, M failed" on rank 0 and a non-zero
 // exit when anything failed on any rank.
 
@@ -38,7 +43,15 @@ MPIEnvironment.run(ranksPerNode: ranksPerNode, launchedRank: launched) { world i
             throw Failure(description: "deliberate failure at step 3")
         }
         for _ in 0..<1_000_000 { world.barrier() }
+    case "write-binary":
+        guard args.count > 1 else { throw InputError("usage: write-binary PATH") }
+        var c = SyntheticConfig()
+        c.samples = 500; c.evalSamples = 50; c.itemRows = 100; c.userRows = 50
+        c.extraTables = [.init(name: "c0", rows: 20)]; c.historyMaxLength = 4; c.sessionLength = 3
+        try BinaryDataset.write(from: SyntheticDataset(c), split: .train, layout: .session, to: args[1])
+    case "compare":
+        try RunComparison.run(Array(args.dropFirst()))
     default:
-        throw InputError("unknown suite '\(suite)'; known: comm, equivalence, fail-throw, fail-kill")
+        throw InputError("unknown suite '\(suite)'; known: comm, equivalence, fail-throw, fail-kill, compare")
     }
 }

@@ -116,6 +116,8 @@ enum ConfigLoader {
         "run.eval_every": { c, v, k in c.run.evalEvery = try v.int(k) },
         "run.eval_samples": { c, v, k in c.run.evalSamples = try v.int(k) },
         "run.log_every": { c, v, k in c.run.logEvery = try v.int(k) },
+        "run.checkpoint_every": { c, v, k in c.run.checkpointEvery = try v.int(k) },
+        "run.keep_checkpoints": { c, v, k in c.run.keepCheckpoints = try v.int(k) },
         "sharding.type": { c, v, k in c.sharding.type = try v.string(k) },
         "sharding.memory_budget_bytes": { c, v, k in c.sharding.memoryBudgetBytes = try v.int(k) },
         "sharding.profile_steps": { c, v, k in c.sharding.profileSteps = try v.int(k) },
@@ -175,8 +177,24 @@ enum ConfigLoader {
         }
     }
 
-    static func load(file: String?, overrides: [String]) throws -> RunConfig {
-        var config = RunConfig()
+    /// Keys `--set` may change when resuming: how long, how often, where rows
+    /// live. Everything else would make a different run.
+    static let resumableKeys = ["run.steps", "run.checkpoint_every", "run.keep_checkpoints", "run.log_every",
+                                "run.eval_every", "run.eval_samples", "sharding.", "topology."]
+
+    /// A saved config with `--set` overrides limited to `onlyKeys` (exact keys, or prefixes ending in a dot).
+    static func load(base: RunConfig, overrides: [String], onlyKeys: [String]) throws -> RunConfig {
+        for o in overrides {
+            let key = String(o.prefix { $0 != "=" })
+            guard onlyKeys.contains(where: { $0.hasSuffix(".") ? key.hasPrefix($0) : key == $0 }) else {
+                throw InputError("--set \(o): \(key) cannot change when resuming (allowed: \(onlyKeys.map { $0.hasSuffix(".") ? $0 + "*" : $0 }.joined(separator: ", ")))")
+            }
+        }
+        return try load(file: nil, overrides: overrides, base: base)
+    }
+
+    static func load(file: String?, overrides: [String], base: RunConfig = RunConfig()) throws -> RunConfig {
+        var config = base
         if let file {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                 throw InputError("\(file): cannot read the config file")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Collectives
+import Data
 import Foundation
 import Sharding
 import Training
@@ -28,36 +29,71 @@ struct Train: ParsableCommand {
     @Option(help: "A sharding plan (JSON, as written to plan.json) instead of sharding.type.")
     var plan: String?
 
+    @Option(help: ArgumentHelp("Continue the run in RUN_DIR from its newest complete checkpoint, on any world size.",
+                               discussion: "The config comes from the checkpoint; --set may change only run.steps, run.checkpoint_every, run.keep_checkpoints, run.log_every, run.eval_every, run.eval_samples, sharding.* and topology.*.",
+                               valueName: "RUN_DIR"))
+    var resume: String?
+
+    @Option(name: .customLong("dump-params"), help: ArgumentHelp("After training, write the dense parameters and every table (gathered) to FILE, binary (see ParameterDump; for tests).", valueName: "FILE"))
+    var dumpParams: String?
+
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
     func run() throws {
         let cfg: RunConfig
+        var checkpoint: LoadedCheckpoint?
         do {
-            cfg = try ConfigLoader.load(file: config, overrides: overrides)
+            if let resume {
+                guard config == nil, runDir == nil else {
+                    throw InputError("--resume takes the config and the run folder from \(resume); drop --config and --run-dir")
+                }
+                let ck = try Checkpoint.latest(in: resume)
+                checkpoint = ck
+                cfg = try ConfigLoader.load(base: ck.state.config, overrides: overrides, onlyKeys: ConfigLoader.resumableKeys)
+            } else {
+                cfg = try ConfigLoader.load(file: config, overrides: overrides)
+            }
         } catch {
             if launchedRank == 0 { printError("strata: error: \(error)") }
             throw ExitCode(2)
         }
-        let explicitPlan = try plan.map(loadPlan)
+        let givenPlan = try plan.map(loadPlan)
+        // Resuming: the saved plan when it fits this world; otherwise the config's sharding plans afresh.
+        let savedPlan = checkpoint.flatMap { ck in
+            cfg.sharding == ck.state.config.sharding && ck.state.plan.worldSize == launchedWorldSize ? ck.state.plan : nil
+        }
+        let explicitPlan = givenPlan ?? savedPlan
         let name = config.map { (($0 as NSString).lastPathComponent as NSString).deletingPathExtension } ?? "default"
         let quiet = quiet
-        let runDir = runDir
+        let runDir = resume ?? runDir
+        let dumpParams = dumpParams
+        let resuming = checkpoint
         withWorld(ranksPerNode: cfg.topology.ranksPerNode, intraNodeBandwidth: cfg.topology.intraNodeGiBps * 1_073_741_824,
                   interNodeBandwidth: cfg.topology.interNodeGiBps * 1_073_741_824) { world in
             // One folder name for every rank: rank 0's clock decides.
             let stamp = world.broadcast(.control, bytes: Array(Self.timestamp().utf8), root: 0)
             let dir = runDir ?? "runs/\(name)-\(String(decoding: stamp, as: UTF8.self))"
+            if resuming == nil {
+                // Never start over a folder that holds a run (rank 0 looks, every rank hears).
+                let refusal = world.rank == 0 ? Array((TrainingRun.refusalToStart(in: dir, config: cfg) ?? "").utf8) : []
+                let why = world.broadcast(.control, bytes: refusal, root: 0)
+                if !why.isEmpty { throw InputError(String(decoding: why, as: UTF8.self)) }
+            }
             let trainer: Trainer
             do {
                 trainer = try Trainer(config: cfg, comm: world, plan: explicitPlan)
+                if let ck = resuming { try trainer.restore(from: ck) }
             } catch let e as ConfigError {
-                throw InputError("\(config ?? "config"): \(e.description)")
+                throw InputError("\(config ?? resuming.map { $0.directory + "/state.json" } ?? "config"): \(e.description)")
             } catch let e as PlanError {
                 throw InputError("\(plan ?? "plan"): \(e.description)")
+            } catch let e as DataError {
+                throw InputError(e.description)
             }
             let run = TrainingRun(trainer: trainer, runDirectory: dir, progress: quiet ? nil : { print($0); fflush(stdout) })
             try run.run()
+            if let dumpParams { try ParameterDump.write(trainer, to: dumpParams) }
             if world.rank == 0 && !quiet { print("run folder: \(dir)") }
         }
     }

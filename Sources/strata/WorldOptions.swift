@@ -22,6 +22,11 @@ var launchedRank: Int {
     ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_RANK"].flatMap(Int.init) ?? 0
 }
 
+/// The world size mpirun gave this process, read before MPI starts.
+var launchedWorldSize: Int {
+    ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"].flatMap(Int.init) ?? 1
+}
+
 func withWorld(ranksPerNode: Int?, intraNodeBandwidth: Double = Topology.defaultIntraNodeBandwidth,
                interNodeBandwidth: Double = Topology.defaultInterNodeBandwidth,
                _ body: (MPICommunicator) throws -> Void) -> Never {

@@ -46,6 +46,17 @@ echo "failures end the job, naming the rank"
 expect_fail "rank 2 of 4 throws" 4 "rank 2: error: deliberate failure" 30 "$T" fail-throw 2
 expect_fail "rank 1 of 4 is killed" 4 "rank 1 .*(signal 9|Killed)" 30 "$T" fail-kill 1
 
+echo "checkpoints, resume, failures and bad input (Tests/MPI/reliability.sh)"
+rel_out="$(mktemp)"
+timeout 900 bash "$STRATA_ROOT/Tests/MPI/reliability.sh" 2>&1 | tee "$rel_out" || true
+if line="$(grep -E '^reliability: [0-9]+ passed, [0-9]+ failed$' "$rel_out")"; then
+    read -r _ p _ f _ <<<"$line"
+    passed=$((passed + p)); failed=$((failed + f))
+else
+    bad "Tests/MPI/reliability.sh ended without its summary line (timeout or crash)"
+fi
+rm -f "$rel_out"
+
 echo "strata bench comm"
 expect_pass "bench comm, 4 ranks, ledger exact" 4 "$S" bench comm --max-bytes 65536 --reps 3 --ranks-per-node 2
 expect_fail "bench comm, ranks_per_node 3 on 4 ranks" 4 "ranks_per_node = 3 does not divide the world size 4" 30 "$S" bench comm --ranks-per-node 3

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Reliability tests (docs/RELIABILITY.md): checkpoints and exact resume, resume
+# on other world sizes, a rank killed mid-run, corrupted checkpoints, and a
+# table of bad inputs. Run by Tests/MPI/run.sh; prints
+# "reliability: N passed, M failed" at the end. Every command runs under timeout.
+source "$(dirname "$0")/../../Launch/common.sh"
+set +e
+cd "$STRATA_ROOT"
+B="$STRATA_BIN"
+T="$STRATA_ROOT/.build/release/strata-mpitest"
+C="$STRATA_ROOT/Tests/MPI/fixtures/tiny.yaml"
+W="$(mktemp -d)"
+trap 'rm -rf "$W"' EXIT
+passed=0; failed=0
+ok() { passed=$((passed + 1)); printf '  ok   %s\n' "$1"; }
+bad() { failed=$((failed + 1)); printf '  FAIL %s\n' "$1"; [ -n "${2:-}" ] && [ -f "$2" ] && sed 's/^/       | /' "$2" | tail -20; }
+
+# run NP ARGS...: mpirun under a 300 s timeout, output to $W/out.
+run() { local np="$1"; shift; timeout 300 bash -c "source '$STRATA_ROOT/Launch/common.sh'; mpi_run $np $*" </dev/null >"$W/out" 2>&1; }
+# check NAME COMMAND...: the command exits 0.
+check() { local name="$1"; shift; if "$@"; then ok "$name"; else bad "$name" "$W/out"; fi; }
+# compare NAME RTOL A B: dumps and loss trajectories of run folders $W/A and $W/B.
+compare() {
+    if timeout 60 "$T" compare "$2" "$W/$3.params" "$W/$4.params" "$W/$3/steps.jsonl" "$W/$4/steps.jsonl" >"$W/out" 2>&1
+    then ok "$1"; else bad "$1" "$W/out"; fi
+}
+# fingerprint DIR: every file's name and checksum (to show nothing changed).
+fingerprint() { (cd "$1" && find . -type f | sort | xargs md5sum); }
+
+echo "reliability: checkpoints and resume"
+check "uninterrupted, 4 ranks" run 4 "$B" train --config "$C" --run-dir "$W/ref4" --dump-params "$W/ref4.params" --quiet
+check "uninterrupted, 1 rank" run 1 "$B" train --config "$C" --run-dir "$W/ref1" --dump-params "$W/ref1.params" --quiet
+if [ "$(ls "$W/ref4/checkpoints" | wc -l)" -eq 2 ] && [ -f "$W/ref4/checkpoints/step-00000040/manifest.json" ] \
+   && [ -f "$W/ref4/checkpoints/step-00000030/manifest.json" ] && ! ls "$W/ref4/checkpoints/"*/*.tmp >/dev/null 2>&1; then
+    ok "keeps the last 2 checkpoints (30, 40), no temporary files"
+else bad "keep_checkpoints: $(ls "$W/ref4/checkpoints")"; fi
+
+check "4 ranks, 20 steps" run 4 "$B" train --config "$C" --run-dir "$W/r44" --set run.steps=20 --quiet
+check "resume 4 -> 4 ranks to step 40" run 4 "$B" train --resume "$W/r44" --set run.steps=40 --dump-params "$W/r44.params" --quiet
+compare "resume 4 -> 4: bit-identical parameters and losses" 0 r44 ref4
+
+check "4 ranks, 20 steps" run 4 "$B" train --config "$C" --run-dir "$W/r42" --set run.steps=20 --quiet
+check "resume 4 -> 2 ranks to step 40" run 2 "$B" train --resume "$W/r42" --set run.steps=40 --dump-params "$W/r42.params" --quiet
+compare "resume 4 -> 2 equals uninterrupted 4 ranks (rtol 1e-5)" 1e-5 r42 ref4
+
+check "1 rank, 20 steps" run 1 "$B" train --config "$C" --run-dir "$W/r14" --set run.steps=20 --quiet
+check "resume 1 -> 4 ranks (table_wise plan) to step 40" run 4 "$B" train --resume "$W/r14" --set run.steps=40 --set sharding.type=table_wise --dump-params "$W/r14.params" --quiet
+compare "resume 1 -> 4 equals uninterrupted 1 rank (rtol 1e-5)" 1e-5 r14 ref1
+
+echo "reliability: a rank killed with SIGKILL mid-run"
+K="--config $C --set run.steps=1500 --set run.checkpoint_every=50 --set run.log_every=500"
+check "uninterrupted, 4 ranks, 1500 steps" run 4 "$B" train $K --run-dir "$W/kref" --dump-params "$W/kref.params" --quiet
+( timeout 120 bash -c "source '$STRATA_ROOT/Launch/common.sh'; mpi_run 4 '$B' train $K --run-dir '$W/kill'" >"$W/kill.out" 2>&1; echo $? >"$W/kill.rc" ) &
+job=$!
+victim=""
+for _ in $(seq 1 600); do
+    if ls "$W/kill/checkpoints/"*/manifest.json >/dev/null 2>&1; then
+        # The rank processes (not mpirun): their command line starts with the binary.
+        victim="$(pgrep -f "^$B train .*--run-dir $W/kill" | sed -n 2p)"
+        [ -n "$victim" ] && break
+    fi
+    sleep 0.1
+done
+if [ -z "$victim" ]; then
+    bad "no checkpoint or no rank process to kill" "$W/kill.out"; wait "$job"
+else
+    t0=$(date +%s.%N)
+    kill -9 "$victim"
+    wait "$job"
+    secs=$(echo "$(date +%s.%N) - $t0" | bc)
+    rc=$(cat "$W/kill.rc")
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -Eq "rank [0-9]+ .*(signal 9|Killed)" "$W/kill.out"; then
+        ok "killed rank: exit $rc in ${secs}s, naming the rank; last progress: $(grep -E '^checkpoint' "$W/kill.out" | tail -1)"
+    else bad "killed rank: exit $rc after ${secs}s" "$W/kill.out"; fi
+    check "resume after the kill" run 4 "$B" train --resume "$W/kill" --dump-params "$W/kill.params" --quiet
+    compare "killed and resumed equals uninterrupted (bit-identical)" 0 kill kref
+fi
+
+echo "reliability: corrupted checkpoints"
+cp -r "$W/ref4" "$W/corrupt"
+shard="$(ls -d "$W/corrupt/checkpoints/"step-* | tail -1)/emb-rank-00001.bin"
+printf '\x7f' | dd of="$shard" bs=1 seek=100 conv=notrunc status=none
+before="$(fingerprint "$W/corrupt")"
+rc=0; run 2 "$B" train --resume "$W/corrupt" --set run.steps=50 || rc=$?
+if [ "$rc" -ne 0 ] && grep -q "emb-rank-00001.bin: checksum mismatch" "$W/out" && [ "$before" = "$(fingerprint "$W/corrupt")" ]; then
+    ok "a flipped byte: resume refuses with a checksum error naming the file (exit $rc), folder untouched"
+else bad "corrupted shard (exit $rc)" "$W/out"; fi
+cp -r "$W/ref4" "$W/trunc"
+truncate -s 100 "$(ls -d "$W/trunc/checkpoints/"step-* | tail -1)/dense.bin"
+rc=0; run 2 "$B" train --resume "$W/trunc" --set run.steps=50 || rc=$?
+if [ "$rc" -ne 0 ] && grep -Eq "dense.bin: 100 bytes, the manifest says" "$W/out"; then ok "a truncated dense.bin: resume refuses naming the file"
+else bad "truncated checkpoint (exit $rc)" "$W/out"; fi
+# A crash while writing leaves a folder without a manifest: resume takes the previous one.
+cp -r "$W/r44" "$W/partial"
+mkdir -p "$W/partial/checkpoints/step-00000050" && echo junk >"$W/partial/checkpoints/step-00000050/emb-rank-00000.bin.tmp"
+if run 1 "$B" train --resume "$W/partial" --set run.steps=45 --quiet && [ -f "$W/partial/checkpoints/step-00000045/manifest.json" ]; then
+    ok "an incomplete checkpoint folder (no manifest) is skipped"
+else bad "incomplete checkpoint" "$W/out"; fi
+
+echo "reliability: bad input (each: clear message, non-zero exit, nothing written damaged)"
+printf 'run:\n  steps: 10\n  batch_sise: 32\n' >"$W/misspelt.yaml"
+printf 'run:\n  steps: ten\n' >"$W/wrongtype.yaml"
+sed 's/"table" : "c0"/"table" : "nosuch"/' "$W/ref4/plan.json" >"$W/plan-unknown.json"
+python3 - "$W/ref4/plan.json" "$W/plan-rank.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1])); p["tables"][0]["shards"][0]["ranks"][-1] = 7
+json.dump(p, open(sys.argv[2], "w"))
+PY
+CRITEO="$STRATA_ROOT/../shared/data/criteo/criteo_sample.csv"
+[ -f "$CRITEO" ] || CRITEO="/work/shared/data/criteo/criteo_sample.csv"
+{ head -50 "$CRITEO"; printf '1\t2\tnot-a-number\n'; } >"$W/malformed.csv"
+: >"$W/empty.csv"
+timeout 60 "$T" write-binary "$W/data.bin" >/dev/null 2>&1
+head -c 20000 "$W/data.bin" >"$W/truncated.bin"
+cp "$W/data.bin" "$W/corrupt.bin"; printf '\x55' | dd of="$W/corrupt.bin" bs=1 seek=30000 conv=notrunc status=none
+good_before="$(fingerprint "$W/ref4")"
+L="--run-dir $W/badrun --quiet"
+# name | ranks | pattern | arguments
+while IFS='|' read -r name np pattern args; do
+    [ -z "$name" ] && continue
+    rm -rf "$W/badrun"
+    rc=0; start=$SECONDS
+    run "$np" "$B" train $args || rc=$?
+    if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -Eq -- "$pattern" "$W/out"; then ok "$name (exit $rc in $((SECONDS - start))s)"
+    else bad "$name: exit $rc, expected /$pattern/" "$W/out"; fi
+done <<EOF2
+misspelt key (--set)|1|unknown key 'run.stepz' \(did you mean 'run.steps'\?\)|--set run.stepz=3 $L
+misspelt key in a file, with its line|1|misspelt.yaml:3: unknown key 'run.batch_sise' \(did you mean 'run.batch_size'\?\)|--config $W/misspelt.yaml $L
+wrong type in a file, with its line|1|wrongtype.yaml:2: run.steps must be an integer, got 'ten'|--config $W/wrongtype.yaml $L
+wrong type (--set)|1|data.dedup must be true or false, got 'maybe'|--set data.dedup=maybe $L
+negative size|1|run.batch_size must be positive, got -4|--set run.batch_size=-4 $L
+zero size|1|model.embedding_dim must be positive, got 0|--set model.embedding_dim=0 $L
+zero table size|1|data.synthetic.extra_tables\[1\] must be positive, got 0|--set data.synthetic.extra_tables=[10,0] $L
+negative checkpoint interval|1|run.checkpoint_every must not be negative, got -1|--set run.checkpoint_every=-1 $L
+zero checkpoints kept|1|run.keep_checkpoints must be positive, got 0|--set run.keep_checkpoints=0 $L
+plan names an unknown table|4|plan-unknown.json: the plan names unknown table 'nosuch'|--config $C --plan $W/plan-unknown.json $L
+plan places a rank outside the world|4|plan-rank.json: table 'item' is placed on rank 7, outside the world of 4 ranks|--config $C --plan $W/plan-rank.json $L
+world size the plan cannot use|2|plan.json: the plan was made for 4 ranks but the world has 2|--config $C --plan $W/ref4/plan.json $L
+sharding naming an unknown table|1|sharding.tables names unknown table 'itme'|--config $C --set sharding.tables.itme=row_wise $L
+ranks_per_node that does not divide the world|4|ranks_per_node = 3 does not divide the world size 4|--config $C --set topology.ranks_per_node=3 $L
+malformed data line|1|malformed.csv:51: |--set data.source=criteo --set data.path=$W/malformed.csv --set run.batch_size=8 $L
+empty data file|1|empty.csv: empty file|--set data.source=criteo --set data.path=$W/empty.csv $L
+missing data file|1|nosuch.csv: |--set data.source=criteo --set data.path=$W/nosuch.csv $L
+truncated binary data file|1|truncated.bin: truncated|--set data.source=binary --set data.path=$W/truncated.bin $L
+corrupted binary data file|1|corrupt.bin: corrupted: checksum mismatch|--set data.source=binary --set data.path=$W/corrupt.bin $L
+run folder holding a different run|1|ref4: already holds a different run \(its config.json differs in model\)|--config $C --set model.heads=1 --run-dir $W/ref4 --quiet
+run folder holding this run (no --resume)|4|ref4: already holds this run; continue it with --resume|--config $C --run-dir $W/ref4 --quiet
+resume changing the model|2|model.embedding_dim cannot change when resuming|--resume $W/ref4 --set model.embedding_dim=4 --quiet
+resume from a missing folder|1|not-there: no such run folder|--resume $W/not-there --quiet
+resume from a folder without checkpoints|1|no complete checkpoint|--resume $W/ref4/checkpoints --quiet
+NaN or infinite loss names the step and the phase|2|rank [0-9]: error: step [0-9]+: the loss is -?[a-z]+ \(phase: forward|--config $C --set optimizer.dense_learning_rate=1e30 $L
+EOF2
+if [ "$good_before" = "$(fingerprint "$W/ref4")" ]; then ok "the run folder named by the bad inputs is unchanged"
+else bad "a bad input changed $W/ref4"; fi
+
+echo "reliability: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,74 @@
+import XCTest
+import Collectives
+import Foundation
+import Training
+
+/// Checkpoints in-process (ranks as threads): written by one world size,
+/// restored on another, training continues as if never stopped; a damaged
+/// file is refused by name. Tests/MPI/reliability.sh repeats this under mpirun
+/// with real processes, kills and bad input.
+final class CheckpointTests: XCTestCase {
+    var root = ""
+
+    override func setUpWithError() throws {
+        root = NSTemporaryDirectory() + "strata-ckpt-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(atPath: root) }
+
+    func config() -> RunConfig {
+        var c = EquivalenceTests.tinyConfig()
+        c.sharding.type = "row_wise"
+        c.run.steps = 12
+        return c
+    }
+
+    /// Trains `from..<to` on `worldSize` ranks, restoring from `root` first
+    /// when `from > 0`, and checkpoints at the end.
+    func train(worldSize: Int, from: Int, to: Int) throws -> EquivalenceTests.Outcome {
+        var c = config()
+        c.run.steps = to
+        let dir = root
+        let outcomes = try LocalCommunicator.run(worldSize: worldSize) { comm -> EquivalenceTests.Outcome in
+            let trainer = try Trainer(config: c, comm: comm)
+            if from > 0 {
+                try trainer.restore(from: Checkpoint.latest(in: dir))
+                XCTAssertEqual(trainer.step, from)
+            }
+            var losses: [Double] = []
+            while trainer.step < to { losses.append(trainer.trainStep()) }
+            try Checkpoint.write(trainer, runDirectory: dir, keep: 2)
+            return EquivalenceTests.Outcome(losses: losses, dense: Array(trainer.model.params.buffer),
+                                            tables: trainer.layout.tables.indices.map { trainer.embeddings.gatherTable($0) })
+        }
+        return outcomes[0]
+    }
+
+    func testResumeOnAnotherWorldSizeContinuesTheRun() throws {
+        let whole = try EquivalenceTests.train(config(), worldSize: 1)
+        let first = try train(worldSize: 4, from: 0, to: 6)
+        let second = try train(worldSize: 2, from: 6, to: 12)
+        let joined = EquivalenceTests.Outcome(losses: first.losses + second.losses, dense: second.dense, tables: second.tables)
+        EquivalenceTests.assertClose(joined, whole, "4 ranks to step 6, then 2 ranks to step 12")
+        let kept = try FileManager.default.contentsOfDirectory(atPath: root + "/checkpoints").sorted()
+        XCTAssertEqual(kept, ["step-00000006", "step-00000012"])
+    }
+
+    func testFlippedByteIsRefusedNamingTheFile() throws {
+        _ = try train(worldSize: 2, from: 0, to: 3)
+        let shard = Checkpoint.folder(runDirectory: root, step: 3) + "/emb-rank-00001.bin"
+        var bytes = try XCTUnwrap(FileManager.default.contents(atPath: shard))
+        bytes[bytes.count / 2] ^= 0x01
+        try bytes.write(to: URL(fileURLWithPath: shard))
+        XCTAssertThrowsError(try Checkpoint.latest(in: root)) { error in
+            XCTAssertTrue("\(error)".contains("emb-rank-00001.bin: checksum mismatch"), "\(error)")
+        }
+    }
+
+    func testNoCheckpointIsAClearError() {
+        XCTAssertThrowsError(try Checkpoint.latest(in: root)) { error in
+            XCTAssertTrue("\(error)".contains("no complete checkpoint"), "\(error)")
+        }
+    }
+}
