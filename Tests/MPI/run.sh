@@ -80,9 +80,9 @@ check_sweep() {
         b="$(value_of "$sweep_dir/alone-$point/summary.json" eval_logloss)"
         [ -n "$a" ] && [ "$a" = "$b" ] || { echo "$point: sweep eval_logloss '$a' != alone '$b'"; return 1; }
     done
-    # --resume with everything done trains nothing and keeps the results.
+    # --resume keeps the 14 done points and retries only the 2 failed ones.
     mpi_run 3 "$S" sweep --config Tests/MPI/sweep-tiny.yaml --out "$d" --resume >"$sweep_dir/resume.log" 2>&1 || return 1
-    grep -q '0 to run, 14 kept' "$sweep_dir/resume.log" || { echo "resume did not keep the 14 done points"; cat "$sweep_dir/resume.log"; return 1; }
+    grep -q '2 to run, 14 kept' "$sweep_dir/resume.log" || { echo "resume did not keep the 14 done points (and retry the 2 failed)"; cat "$sweep_dir/resume.log"; return 1; }
 }
 out_check="$(mktemp)"
 if (source "$STRATA_ROOT/Launch/common.sh"; check_sweep) >"$out_check" 2>&1; then ok "sweep outputs, failed point, equal to training alone, resume"
