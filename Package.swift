@@ -37,10 +37,13 @@ let package = Package(
         .target(name: "CollectivesMPI", dependencies: ["Collectives", "CMPI"]),
         // Sweep fits: L(x) = a * x^(-b) + c, bootstrap, held-out check, SVG. Pure Swift.
         .target(name: "ScalingLaws"),
+        // Scaling-law sweeps: specs, points, the coordinator and worker groups
+        // (over the Communicator protocol only), runs.csv, fits.json, plots.
+        .target(name: "Sweep", dependencies: ["Training", "Collectives", "ScalingLaws"]),
 
         // MARK: Executables.
         .executableTarget(name: "strata", dependencies: [
-            "Collectives", "CollectivesMPI", "Tensors", "Training", "Sharding", "Data",
+            "Collectives", "CollectivesMPI", "Tensors", "Training", "Sharding", "Data", "Sweep",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ]),
@@ -58,6 +61,7 @@ let package = Package(
         .testTarget(name: "SparseTests", dependencies: ["Sparse"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Sparse"]),
         .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws"]),
+        .testTarget(name: "SweepTests", dependencies: ["Sweep", "Training", "Collectives", "ScalingLaws"]),
     ],
     swiftLanguageModes: [.v5]
 )

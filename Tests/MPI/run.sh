@@ -89,6 +89,46 @@ else
 fi
 expect_fail "data synth refuses a non-synthetic config" 1 "synth writes synthetic data" 30 "$S" data synth --config Configs/movielens.yaml --out /tmp/strata-never
 expect_fail "data stats on a non-binary file" 1 "not a Strata data file|truncated" 30 "$S" data stats Configs/quickstart.yaml
+echo "strata sweep: coordinator plus two worker groups of one"
+# value_of FILE KEY: a number from a pretty-printed JSON file.
+value_of() { sed -n "s/^ *\"$2\" : \([-0-9.e]*\),\{0,1\}$/\1/p" "$1" | head -1; }
+sweep_dir="$(mktemp -d)"
+expect_pass "sweep, 3 ranks, one bad point" 3 "$S" sweep --config Tests/MPI/sweep-tiny.yaml --out "$sweep_dir/out" --quiet
+check_sweep() {
+    local d="$sweep_dir/out" f
+    for f in runs.csv fits.json sweep.json plot-data.svg plot-dim.svg plot-compute.svg; do
+        [ -s "$d/$f" ] || { echo "missing $f"; return 1; }
+    done
+    [ "$(wc -l <"$d/runs.csv")" -eq 17 ] || { echo "runs.csv: expected 16 rows"; cat "$d/runs.csv"; return 1; }
+    [ "$(grep -c ',done,' "$d/runs.csv")" -eq 14 ] || { echo "expected 14 done"; cat "$d/runs.csv"; return 1; }
+    grep -q '^[0-9]*,data=20_seed=1,failed,.*fewer than run.batch_size' "$d/runs.csv" || { echo "data=20 not failed"; cat "$d/runs.csv"; return 1; }
+    grep -q '"held_out_error"' "$d/fits.json" || { echo "fits.json lacks held_out_error"; return 1; }
+    # Each point equals the same config trained alone on one rank.
+    local point samples seed dim args
+    for point in data=400_seed=2 dim=8_seed=1; do
+        samples=400; seed=1; args=()
+        case "$point" in data=*) samples="${point#data=}"; samples="${samples%%_*}" ;; esac
+        case "$point" in *seed=2) seed=2 ;; esac
+        case "$point" in dim=8*) args=(--set model.embedding_dim=8 --set "model.bottom=[8,8]") ;; esac
+        mpi_run 1 "$S" train --config Tests/MPI/sweep-tiny-base.yaml --set data.synthetic.samples="$samples" \
+            --set run.seed="$seed" "${args[@]}" --run-dir "$sweep_dir/alone-$point" --quiet || return 1
+        local a b
+        a="$(value_of "$d/runs/$point/summary.json" eval_logloss)"
+        b="$(value_of "$sweep_dir/alone-$point/summary.json" eval_logloss)"
+        [ -n "$a" ] && [ "$a" = "$b" ] || { echo "$point: sweep eval_logloss '$a' != alone '$b'"; return 1; }
+    done
+    # --resume keeps the 14 done points and retries only the 2 failed ones.
+    mpi_run 3 "$S" sweep --config Tests/MPI/sweep-tiny.yaml --out "$d" --resume >"$sweep_dir/resume.log" 2>&1 || return 1
+    grep -q '2 to run, 14 kept' "$sweep_dir/resume.log" || { echo "resume did not keep the 14 done points (and retry the 2 failed)"; cat "$sweep_dir/resume.log"; return 1; }
+}
+out_check="$(mktemp)"
+if (source "$STRATA_ROOT/Launch/common.sh"; check_sweep) >"$out_check" 2>&1; then ok "sweep outputs, failed point, equal to training alone, resume"
+else bad "sweep outputs, failed point, equal to training alone, resume" "$out_check"; fi
+rm -rf "$sweep_dir" "$out_check"
+expect_fail "sweep, misspelt axis key" 3 "sweep-bad.yaml:[0-9]+: unknown axis key 'model.embeding_dim' \\(did you mean 'model.embedding_dim'" 30 \
+    "$S" sweep --config Tests/MPI/sweep-bad.yaml --out /tmp/strata-sweep-never
+expect_fail "sweep, group size does not divide" 4 "group_size 2 does not divide the 3 worker ranks" 30 \
+    "$S" sweep --config Tests/MPI/sweep-tiny-groups2.yaml --out /tmp/strata-sweep-never2
 
 echo "cluster on one machine: namespaces as hosts (Tests/MPI/cluster-box.sh)"
 # Its own script (it needs root and cleans up with a trap); its counts join ours.

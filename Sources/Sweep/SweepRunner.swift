@@ -1,0 +1,255 @@
+import Collectives
+import Foundation
+import Training
+
+/// Runs a sweep over a world communicator: rank 0 coordinates, the other ranks
+/// form worker groups of `spec.groupSize` consecutive ranks, each a communicator
+/// of its own that trains one point at a time with the full sharded trainer.
+///
+/// Messages (world communicator, phase `.sweep`):
+///
+///     coordinator --(tag 71: WorkMessage JSON)--> group leader (group rank 0)
+///     leader --(group broadcast)--> the rest of its group
+///     leader --(tag 72: PointRecord JSON)--> coordinator
+///
+/// A `WorkMessage` without a point is the stop message. The coordinator hands
+/// out points largest first as groups come free, never trains, and rewrites
+/// runs.csv after every result. A point whose config is bad (the Trainer throws)
+/// or that fails in training (a diverged loss) comes back as failed with the
+/// error and its group goes on. A worker process that dies takes the MPI job
+/// with it; `--resume` (`resume: true`) then re-runs only what did not finish.
+public struct SweepRunner {
+    public var spec: SweepSpec
+    public var points: [SweepPoint]
+    /// The sweep folder (runs.csv, fits.json, plots, runs/<id>/).
+    public var outDirectory: String
+    /// Keep points whose `point.json` says done with the same config.
+    public var resume: Bool
+    /// Progress lines (rank 0 only).
+    public var progress: ((String) -> Void)?
+
+    static let workTag = 71
+    static let resultTag = 72
+
+    public init(spec: SweepSpec, points: [SweepPoint], outDirectory: String, resume: Bool,
+                progress: ((String) -> Void)?) {
+        self.spec = spec
+        self.points = points
+        self.outDirectory = outDirectory
+        self.resume = resume
+        self.progress = progress
+    }
+
+    struct WorkMessage: Codable {
+        var point: SweepPoint?
+    }
+
+    /// Collective over `world`. Returns the outcome on rank 0, nil on workers.
+    @discardableResult
+    public func run(world: Communicator) throws -> SweepOutcome? {
+        try spec.validate()
+        let workers = world.size - 1
+        guard workers >= 1 else {
+            throw InputError("a sweep needs at least 2 ranks (a coordinator and one worker group); got 1")
+        }
+        guard workers % spec.groupSize == 0 else {
+            throw InputError("group_size \(spec.groupSize) does not divide the \(workers) worker ranks "
+                             + "(world size \(world.size) minus the coordinator)")
+        }
+        let isCoordinator = world.rank == 0
+        let group = world.split(color: isCoordinator ? -1 : (world.rank - 1) / spec.groupSize, key: world.rank)
+        if let group {
+            try workerLoop(world: world, group: group)
+            return nil
+        }
+        return try coordinate(world: world, groups: workers / spec.groupSize)
+    }
+
+    // MARK: Workers
+
+    func workerLoop(world: Communicator, group: Communicator) throws {
+        let groupIndex = (world.rank - 1) / spec.groupSize
+        while true {
+            var bytes: [UInt8] = []
+            if group.rank == 0 { bytes = world.receiveArray(.sweep, from: 0, tag: Self.workTag).values }
+            bytes = group.broadcast(.sweep, bytes: bytes, root: 0)
+            let message = try JSONDecoder().decode(WorkMessage.self, from: Data(bytes))
+            guard let point = message.point else { return }
+            let record = runPoint(point, group: group, groupIndex: groupIndex)
+            if group.rank == 0 {
+                world.send(.sweep, Array(try JSONEncoder().encode(record)), to: 0, tag: Self.resultTag)
+            }
+        }
+    }
+
+    /// Trains one point on `group`; every error becomes a failed record.
+    func runPoint(_ point: SweepPoint, group: Communicator, groupIndex: Int) -> PointRecord {
+        var record = PointRecord(pending: point)
+        record.group = groupIndex
+        let start = Date()
+        do {
+            // The group's own topology (its ranks' nodes, renumbered): a split
+            // communicator shares the world's ledger and so reports the world's
+            // topology, and a plan must be made for the group's ranks.
+            let config = point.config
+            let data = try DataSources.load(config.data, seed: config.run.seed)
+            let tables = try FeatureLayout(schema: data.source.schema, model: config.model).tables
+            let plan = try Planner.plan(config: config.sharding, tables: tables, topology: Self.topology(of: group),
+                                        optimizer: config.optimizer.embedding)
+            let trainer = try Trainer(config: config, comm: group, plan: plan)
+            let dir = (outDirectory as NSString).appendingPathComponent(point.runDirectory)
+            let summary = try TrainingRun(trainer: trainer, runDirectory: dir, progress: nil).run()
+            record.status = .done
+            record.evalLogloss = summary.metrics.evalLogloss
+            record.evalNe = summary.metrics.evalNe
+            record.evalAuc = summary.metrics.evalAuc
+            record.plantedLogloss = summary.data.plantedLogloss
+            record.denseParameters = trainer.model.parameterCount
+            record.embeddingParameters = trainer.layout.tables.reduce(0) { $0 + $1.rows * $1.dim }
+            record.samplesSeen = summary.samples
+            let meanLength = Double(trainer.data.maxSequenceLength) / 2
+            record.flops = trainer.model.flopsPerSample(meanSequenceLength: meanLength) * Double(summary.samples)
+        } catch {
+            record.status = .failed
+            record.error = "\(error)"
+        }
+        record.seconds = Date().timeIntervalSince(start)
+        return record
+    }
+
+    /// `group`'s ranks as a topology of their own (nodes renumbered from 0 in order of appearance).
+    public static func topology(of group: Communicator) -> Topology {
+        let world = group.topology
+        var renumber: [Int: Int] = [:]
+        let nodes = group.worldRanks.map { r -> Int in
+            let n = world.nodeOfRank[r]
+            if let m = renumber[n] { return m }
+            renumber[n] = renumber.count
+            return renumber.count - 1
+        }
+        return Topology(nodeOfRank: nodes, intraNodeBandwidth: world.intraNodeBandwidth,
+                        interNodeBandwidth: world.interNodeBandwidth)
+    }
+
+    // MARK: Coordinator
+
+    func coordinate(world: Communicator, groups: Int) throws -> SweepOutcome {
+        let start = Date()
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: outDirectory, withIntermediateDirectories: true)
+        try writeJSON("sweep.json", spec)
+        var records = points.map(PointRecord.init(pending:))
+        var kept = 0
+        if resume {
+            for (i, p) in points.enumerated() where p.setupError == nil {
+                if let old = readRecord(p), old.status == .done, old.config == p.config {
+                    records[i] = old
+                    kept += 1
+                }
+            }
+        }
+        // Largest first, so the last points to start are the short ones and the groups end together.
+        var queue = points.filter { records[$0.index].status == .pending }.sorted { ($0.cost, -$0.index) > ($1.cost, -$1.index) }
+        let failedUpFront = records.filter { $0.status == .failed }.count
+        progress?("sweep: \(points.count) points (\(queue.count) to run, \(kept) kept from an earlier run, "
+                  + "\(failedUpFront) failed before training) on \(groups) group(s) of \(spec.groupSize) rank(s)")
+        for r in records where r.status == .failed { try writeRecord(r) }
+        try writeCSV(records)
+        let total = queue.count
+        var finished = 0
+        var busy: [Int: SweepPoint] = [:]   // leader world rank -> point
+        var idle = (0..<groups).map { 1 + $0 * spec.groupSize }.reversed().map { $0 }
+        while !queue.isEmpty || !busy.isEmpty {
+            while !queue.isEmpty, let leader = idle.popLast() {
+                let p = queue.removeFirst()
+                try fm.createDirectory(atPath: (outDirectory as NSString).appendingPathComponent(p.runDirectory),
+                                       withIntermediateDirectories: true)
+                world.send(.sweep, Array(try JSONEncoder().encode(WorkMessage(point: p))), to: leader, tag: Self.workTag)
+                busy[leader] = p
+            }
+            let (leader, bytes): (Int, [UInt8]) = world.receiveArray(.sweep, from: nil, tag: Self.resultTag)
+            let record = try JSONDecoder().decode(PointRecord.self, from: Data(bytes))
+            busy[leader] = nil
+            idle.append(leader)
+            records[record.index] = record
+            finished += 1
+            try writeRecord(record)
+            try writeCSV(records)
+            progress?(line(record, finished: finished, total: total, elapsed: Date().timeIntervalSince(start)))
+        }
+        for g in 0..<groups {
+            world.send(.sweep, Array(try JSONEncoder().encode(WorkMessage(point: nil))), to: 1 + g * spec.groupSize,
+                       tag: Self.workTag)
+        }
+        let fits = SweepFits.fit(spec: spec, records: records)
+        try writeJSON("fits.json", fits)
+        for f in fits.all {
+            let svg = f.plot(metric: spec.metric)
+            try svg.write(toFile: (outDirectory as NSString).appendingPathComponent("plot-\(f.name).svg"),
+                          atomically: true, encoding: .utf8)
+        }
+        let seconds = Date().timeIntervalSince(start)
+        let outcome = SweepOutcome(records: records, fits: fits, seconds: seconds)
+        progress?(fits.table())
+        progress?(String(format: "sweep: %d done, %d failed in %.1fs; outputs in %@", outcome.done, outcome.failed,
+                         seconds, outDirectory))
+        return outcome
+    }
+
+    func line(_ r: PointRecord, finished: Int, total: Int, elapsed: Double) -> String {
+        let head = "[\(finished)/\(total)] \(r.id)"
+        if r.status == .done {
+            return String(format: "%@: logloss %.4f  ne %.4f  (%.1fs on group %d; sweep %.0fs)", head,
+                          r.evalLogloss ?? .nan, r.evalNe ?? .nan, r.seconds ?? 0, r.group ?? -1, elapsed)
+        }
+        return "\(head): FAILED: \(r.error ?? "unknown error")"
+    }
+
+    // MARK: Files
+
+    func path(_ name: String) -> String { (outDirectory as NSString).appendingPathComponent(name) }
+
+    static func encoder() -> JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        e.keyEncodingStrategy = .convertToSnakeCase
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return e
+    }
+
+    func writeJSON<T: Encodable>(_ name: String, _ value: T) throws {
+        try Self.encoder().encode(value).write(to: URL(fileURLWithPath: path(name)), options: .atomic)
+    }
+
+    func writeRecord(_ r: PointRecord) throws {
+        let dir = path(r.runDirectory)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        // Plain keys (no snake case), so axis names and table names read back as written.
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        try e.encode(r).write(to: URL(fileURLWithPath: (dir as NSString).appendingPathComponent("point.json")), options: .atomic)
+    }
+
+    func readRecord(_ p: SweepPoint) -> PointRecord? {
+        let file = (path(p.runDirectory) as NSString).appendingPathComponent("point.json")
+        guard let data = FileManager.default.contents(atPath: file) else { return nil }
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try? d.decode(PointRecord.self, from: data)
+    }
+
+    func writeCSV(_ records: [PointRecord]) throws {
+        try RunsCSV.render(records, axes: spec.axes.map(\.name))
+            .write(toFile: path("runs.csv"), atomically: true, encoding: .utf8)
+    }
+}
+
+/// What rank 0 gets back from a sweep.
+public struct SweepOutcome: Sendable {
+    public var records: [PointRecord]
+    public var fits: SweepFits
+    public var seconds: Double
+    public var done: Int { records.filter { $0.status == .done }.count }
+    public var failed: Int { records.filter { $0.status == .failed }.count }
+}
