@@ -1,0 +1,141 @@
+import Cluster
+import Collectives
+import Sharding
+
+/// Bytes a plan will move, computed without communicating: every rank's
+/// ids are routed by the same `EmbeddingRouter` the exchanges use, the
+/// replica syncs are counted from the union of touched rows, and allreduces
+/// as the ledger counts them (a ring). Held against the ledger in tests, so
+/// `strata plan`'s figures are the ones a run will measure.
+public struct PredictedTraffic: Sendable, Codable, Equatable {
+    public struct Phase: Sendable, Codable, Equatable {
+        public var phase: String
+        /// Per rank, summed over the predicted steps: bytes sent to other ranks, and by link class.
+        public var bytesSent: [Int]
+        public var intraNodeBytes: [Int]
+        public var interNodeBytes: [Int]
+    }
+
+    public var steps: Int
+    public var phases: [Phase]
+    /// Per step: the busiest rank's intra bytes over the intra-node bandwidth
+    /// plus inter bytes over the inter-node bandwidth, summed over phases.
+    public var modelledSecondsPerStep: Double
+
+    public func phase(_ p: CommPhase) -> Phase? { phases.first { $0.phase == p.tag } }
+
+    /// All-to-all bytes (both lanes) per step, summed over ranks.
+    public var allToAllBytesPerStep: Double {
+        let a2a = Set(CommPhase.allCases.filter(\.isAllToAll).map(\.tag))
+        return Double(phases.filter { a2a.contains($0.phase) }.reduce(0) { $0 + $1.bytesSent.reduce(0, +) }) / Double(max(steps, 1))
+    }
+
+    /// Bytes on inter-node links per step (every phase), summed over ranks.
+    public var interNodeBytesPerStep: Double {
+        Double(phases.reduce(0) { $0 + $1.interNodeBytes.reduce(0, +) }) / Double(max(steps, 1))
+    }
+
+    /// Every byte sent to other ranks per step (every phase), summed over ranks.
+    public var totalBytesPerStep: Double {
+        Double(phases.reduce(0) { $0 + $1.bytesSent.reduce(0, +) }) / Double(max(steps, 1))
+    }
+}
+
+public enum TrafficPredictor {
+    /// `steps[s][r]` is rank r's ids (one entry per feature) in step s.
+    public static func predict(plan: ShardingPlan, tables: [TableConfig], features: [EmbeddingFeature], topology: Topology,
+                               steps: [[[FeatureIds]]], denseParameters: Int) -> PredictedTraffic {
+        let R = topology.worldSize
+        let nodes = (0..<topology.nodeCount).map { topology.ranks(onNode: $0) }
+        let L = nodes.map(\.count).max() ?? 1
+        let groups = LookupGroups(plan: plan, tables: tables, features: features, worldSize: R, nodeSize: L)
+        let tracked: [CommPhase] = [.idsA2A, .embFwdA2A, .embBwdA2A, .idsA2AIntra, .embFwdA2AIntra, .embBwdA2AIntra,
+                                    .replicaGradSync, .denseAllreduce]
+        var sent = Dictionary(uniqueKeysWithValues: tracked.map { ($0, [Int](repeating: 0, count: R)) })
+        var intra = sent, inter = sent
+        var seconds = 0.0
+        func add(_ p: CommPhase, from a: Int, to b: Int, _ bytes: Int) {
+            guard a != b, bytes > 0 else { return }
+            sent[p]![a] += bytes
+            if topology.sameNode(a, b) { intra[p]![a] += bytes } else { inter[p]![a] += bytes }
+        }
+        func ring(_ p: CommPhase, _ members: [Int], payload: Int) {
+            guard members.count > 1 else { return }
+            let b = ringAllreduceBytes(payload: payload, ranks: members.count)
+            for (i, m) in members.enumerated() { add(p, from: m, to: members[(i + 1) % members.count], b) }
+        }
+        let dims = features.map { tables[$0.table].dim }, rows = tables.map(\.rows)
+        let worldRouters = (0..<R).map { _ in EmbeddingRouter(groups: groups.world, peers: R) }
+        let nodeRouters = (0..<R).map { _ in EmbeddingRouter(groups: groups.node, peers: L) }
+        let shardings = tables.map { plan.sharding(of: $0.name)! }
+        for step in steps {
+            let before = (intra, inter)
+            for r in 0..<R {
+                let ids = step[r]
+                var base: [Int] = [], at = 0
+                for (k, f) in features.enumerated() {
+                    base.append(at)
+                    at += (f.isSequence ? ids[k].values.count : ids[k].bags) * dims[k]
+                }
+                if !groups.world.isEmpty {
+                    worldRouters[r].route(ids, base: base, dims: dims, tableRows: rows)
+                    for d in 0..<R {
+                        add(.idsA2A, from: r, to: d, 8 + 4 * worldRouters[r].messageWords(to: d))
+                        let floats = 4 * worldRouters[r].returnFloats(from: d)
+                        add(.embFwdA2A, from: d, to: r, floats)
+                        add(.embBwdA2A, from: r, to: d, floats)
+                    }
+                }
+                if !groups.node.isEmpty {
+                    let mine = nodes[topology.nodeOfRank[r]]
+                    nodeRouters[r].route(ids, base: base, dims: dims, tableRows: rows)
+                    for (d, peer) in mine.enumerated() {
+                        add(.idsA2AIntra, from: r, to: peer, 8 + 4 * nodeRouters[r].messageWords(to: d))
+                        let floats = 4 * nodeRouters[r].returnFloats(from: d)
+                        add(.embFwdA2AIntra, from: peer, to: r, floats)
+                        add(.embBwdA2AIntra, from: r, to: peer, floats)
+                    }
+                }
+            }
+            // Replica syncs: a mask of the copy's rows, then the touched rows' gradients.
+            for (t, s) in shardings.enumerated() {
+                let D = tables[t].dim
+                if s.isReplicated { ring(.denseAllreduce, Array(0..<R), payload: tables[t].rows * D * 4) }
+                guard let tiers = s.tiers, let codes = groups.codes[t] else { continue }
+                var touchedHot = Set<Int>(), touchedWarm = Set<Int>()
+                for r in 0..<R {
+                    for (k, f) in features.enumerated() where f.table == t {
+                        for v in step[r][k].values {
+                            let code = codes.codes[Int(v)]
+                            if RowTiers.tier(code) == RowTiers.Tier.hot.rawValue { touchedHot.insert(RowTiers.index(code)) }
+                            if RowTiers.tier(code) == RowTiers.Tier.warm.rawValue { touchedWarm.insert(RowTiers.index(code)) }
+                        }
+                    }
+                }
+                if tiers.hot > 0 {
+                    ring(.replicaGradSync, Array(0..<R), payload: tiers.hot)
+                    ring(.replicaGradSync, Array(0..<R), payload: touchedHot.count * D * 4)
+                }
+                if tiers.warm > 0, nodes.count > 1 {
+                    for m in 0..<L {
+                        let members = nodes.compactMap { $0.count > m ? $0[m] : nil }
+                        ring(.replicaGradSync, members, payload: FlexShardCounts.share(tiers.warm, of: L, index: m))
+                        ring(.replicaGradSync, members, payload: touchedWarm.filter { $0 % L == m }.count * D * 4)
+                    }
+                }
+            }
+            ring(.denseAllreduce, Array(0..<R), payload: denseParameters * 4)
+            for p in tracked {
+                let t = (0..<R).map { r in
+                    Double(intra[p]![r] - before.0[p]![r]) / topology.intraNodeBandwidth
+                        + Double(inter[p]![r] - before.1[p]![r]) / topology.interNodeBandwidth
+                }
+                seconds += t.max() ?? 0
+            }
+        }
+        return PredictedTraffic(steps: steps.count,
+                                phases: tracked.map { .init(phase: $0.tag, bytesSent: sent[$0]!, intraNodeBytes: intra[$0]!,
+                                                            interNodeBytes: inter[$0]!) },
+                                modelledSecondsPerStep: seconds / Double(max(steps.count, 1)))
+    }
+}

@@ -1,0 +1,49 @@
+import XCTest
+import Collectives
+import ShardedEmbeddings
+import Sharding
+import Training
+
+/// `strata plan`'s predicted bytes are what a run measures: the predictor
+/// routes every rank's ids like the exchanges do; the ledger records what the
+/// exchanges passed. Every phase, every rank, every link class, exactly.
+final class PredictorTests: XCTestCase {
+    func check(type: String, worldSize: Int, ranksPerNode: Int, dedup: Bool) throws {
+        var config = EquivalenceTests.tinyConfig(dedup: dedup)
+        config.sharding.type = type
+        config.run.steps = 4
+        let topo = try Topology.emulated(worldSize: worldSize, ranksPerNode: ranksPerNode)
+        let results = LocalCommunicator.run(worldSize: worldSize, topology: topo) { comm -> ([PhaseTotals], [[FeatureIds]], Trainer) in
+            let trainer = try! Trainer(config: config, comm: comm)
+            comm.ledger.resetAll()
+            var ids: [[FeatureIds]] = []
+            for s in 0..<config.run.steps {
+                ids.append(trainer.layout.ids(of: trainer.localBatch(s)))
+                trainer.trainStep()
+            }
+            return (comm.ledger.run, ids, trainer)
+        }
+        let t0 = results[0].2
+        let steps = (0..<config.run.steps).map { s in (0..<worldSize).map { results[$0].1[s] } }
+        let predicted = TrafficPredictor.predict(plan: t0.plan, tables: t0.layout.tables, features: t0.layout.features,
+                                                 topology: topo, steps: steps, denseParameters: t0.model.parameterCount)
+        for p in predicted.phases {
+            let phase = CommPhase.allCases.first { $0.tag == p.phase }!
+            for r in 0..<worldSize {
+                let measured = results[r].0[phase.rawValue]
+                let what = "\(type), \(worldSize) ranks by \(ranksPerNode), dedup \(dedup), \(p.phase), rank \(r)"
+                XCTAssertEqual(p.bytesSent[r], measured.bytesSent, "\(what): bytes sent")
+                XCTAssertEqual(p.intraNodeBytes[r], measured.intraNodeBytesSent, "\(what): intra-node bytes")
+                XCTAssertEqual(p.interNodeBytes[r], measured.interNodeBytesSent, "\(what): inter-node bytes")
+            }
+        }
+        XCTAssertGreaterThan(predicted.totalBytesPerStep, 0)
+    }
+
+    func testPredictedBytesEqualMeasuredForEveryPlan() throws {
+        for type in ShardingType.allCases.map(\.rawValue) {
+            try check(type: type, worldSize: 4, ranksPerNode: 2, dedup: true)
+            try check(type: type, worldSize: 3, ranksPerNode: 3, dedup: false)
+        }
+    }
+}
