@@ -40,7 +40,7 @@ let package = Package(
 
         // MARK: Executables.
         .executableTarget(name: "strata", dependencies: [
-            "Collectives", "CollectivesMPI", "Tensors", "Training", "Sharding", "Data",
+            "Collectives", "CollectivesMPI", "Tensors", "Model", "Training", "Sharding", "Data",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ]),
