@@ -120,11 +120,11 @@ final class EmbeddingBenchmark {
         }
     }
 
-    static func time(reps: Int, warmup: Int, bytes: Int, _ body: () -> Void) -> (Spread, Spread) {
+    static func time(reps: Int, warmup: Int, bytes: Int, _ body: (Int) -> Void) -> (Spread, Spread) {
         var ms: [Double] = [], gbps: [Double] = []
         for i in 0..<(warmup + reps) {
             let t0 = Date.timeIntervalSinceReferenceDate
-            body()
+            body(i)
             let dt = Date.timeIntervalSinceReferenceDate - t0
             if i >= warmup { ms.append(dt * 1e3); gbps.append(Double(bytes) / dt / 1e9) }
         }
@@ -137,72 +137,73 @@ final class EmbeddingBenchmark {
         let dst = UnsafeMutableRawPointer.allocate(byteCount: n, alignment: 64)
         defer { src.deallocate(); dst.deallocate() }
         memset(src, 1, n); memset(dst, 2, n)
-        let (ms, gb) = Self.time(reps: reps, warmup: warmup, bytes: 2 * n) { memcpy(dst, src, n) }
+        let (ms, gb) = Self.time(reps: reps, warmup: warmup, bytes: 2 * n) { _ in memcpy(dst, src, n) }
         return EmbeddingBenchRow(kernel: "copy (memcpy \(mib) MiB)", ids: 0, bytes: 2 * n, milliseconds: ms, gbps: gb)
     }
 
     /// poolForward over batch x tables bags of `bagSize` ids, then the backward's
-    /// aggregation and the two row updates on the same ids.
+    /// aggregation and the two row updates on the same ids. Every repetition
+    /// draws new ids, so rows come from memory, not from the last repetition's cache.
     func pooled(bagSize: Int, reps: Int, warmup: Int) -> [EmbeddingBenchRow] {
-        let D = dim, bags = batch * tables, n = bags * bagSize
+        let D = dim, bags = batch * tables, n = bags * bagSize, runs = reps + warmup
         // Bag g = (table g / batch, sample g % batch), as the trainer lays out features.
-        let rowIds = ids(count: n, perTable: batch * bagSize, seed: UInt64(bagSize))
+        let idSets = (0..<runs).map { ids(count: n, perTable: batch * bagSize, seed: UInt64(1000 * bagSize + $0)) }
         let offsets = (0...bags).map { Int32($0 * bagSize) }
         let out = UnsafeMutableBufferPointer<Float>.allocate(capacity: bags * D)
         let grads = UnsafeMutableBufferPointer<Float>.allocate(capacity: n * D)
         defer { out.deallocate(); grads.deallocate() }
         for i in 0..<grads.count { grads[i] = Float(i % 7) * 1e-4 }
+        let g = UnsafePointer(grads.baseAddress!)
         var result: [EmbeddingBenchRow] = []
-        rowIds.withUnsafeBufferPointer { r in
-            offsets.withUnsafeBufferPointer { o in
-                let fwdBytes = n * D * 4 + bags * D * 4 + n * 4 + (bags + 1) * 4
-                let (ms, gb) = Self.time(reps: reps, warmup: warmup, bytes: fwdBytes) {
+        offsets.withUnsafeBufferPointer { o in
+            let fwdBytes = n * D * 4 + bags * D * 4 + n * 4 + (bags + 1) * 4
+            let (ms, gb) = Self.time(reps: reps, warmup: warmup, bytes: fwdBytes) { i in
+                idSets[i].withUnsafeBufferPointer { r in
                     EmbeddingBag.poolForward(table: UnsafePointer(table.baseAddress!), dim: D, rowIndices: r.baseAddress!,
                                              offsets: o.baseAddress!, bags: bags, mode: .sum, out: out.baseAddress!)
                 }
-                result.append(EmbeddingBenchRow(kernel: "poolForward bag \(bagSize)", ids: n, bytes: fwdBytes,
-                                                milliseconds: ms, gbps: gb))
-
-                let agg = RowAggregator(tableRows: totalRows, maxIds: n, dim: D)
-                var unique = agg.aggregate(rows: r.baseAddress!, gradRows: UnsafePointer(grads.baseAddress!), count: n)
-                // Reads ids and gradient rows, reads/writes slots, writes unique rows and sums.
-                let aggBytes = n * 4 + n * D * 4 + 2 * n * 4 + unique * (4 + D * 4)
-                let (ams, agb) = Self.time(reps: reps, warmup: warmup, bytes: aggBytes) {
-                    unique = agg.aggregate(rows: r.baseAddress!, gradRows: UnsafePointer(grads.baseAddress!), count: n)
-                }
-                result.append(EmbeddingBenchRow(kernel: "RowAggregator bag \(bagSize)", ids: n, bytes: aggBytes,
-                                                milliseconds: ams, gbps: agb))
-
-                // Rows read and written, gradients read, accumulators read and written.
-                let adaBytes = unique * (4 + D * 4 + 2 * D * 4 + 2 * 4)
-                let (wms, wgb) = Self.time(reps: reps, warmup: warmup, bytes: adaBytes) {
-                    RowWiseAdagrad.step(table: table.baseAddress!, accumulators: accumulators.baseAddress!, dim: D,
-                                        rows: agg.uniqueRows, gradRows: agg.uniqueGrads, count: unique, learningRate: 0.01)
-                }
-                result.append(EmbeddingBenchRow(kernel: "RowWiseAdagrad.step bag \(bagSize)", ids: unique, bytes: adaBytes,
-                                                milliseconds: wms, gbps: wgb))
-
-                let sgdBytes = unique * (4 + D * 4 + 2 * D * 4)
-                let (sms, sgb) = Self.time(reps: reps, warmup: warmup, bytes: sgdBytes) {
-                    EmbeddingSGD.step(table: table.baseAddress!, dim: D, rows: agg.uniqueRows, gradRows: agg.uniqueGrads,
-                                      count: unique, learningRate: 0.01)
-                }
-                result.append(EmbeddingBenchRow(kernel: "EmbeddingSGD.step bag \(bagSize)", ids: unique, bytes: sgdBytes,
-                                                milliseconds: sms, gbps: sgb))
             }
+            result.append(EmbeddingBenchRow(kernel: "poolForward bag \(bagSize)", ids: n, bytes: fwdBytes,
+                                            milliseconds: ms, gbps: gb))
         }
+        // The backward: one aggregator per id set (as each step has its own), made untimed.
+        let aggs = (0..<runs).map { _ in RowAggregator(tableRows: totalRows, maxIds: n, dim: D) }
+        var uniques = [Int](repeating: 0, count: runs)
+        let unique0 = idSets[0].withUnsafeBufferPointer { aggs[0].aggregate(rows: $0.baseAddress!, gradRows: g, count: n) }
+        // Reads ids and gradient rows, reads/writes slots, writes unique rows and sums.
+        let aggBytes = n * 4 + n * D * 4 + 2 * n * 4 + unique0 * (4 + D * 4)
+        let (ams, agb) = Self.time(reps: reps, warmup: warmup, bytes: aggBytes) { i in
+            uniques[i] = idSets[i].withUnsafeBufferPointer { aggs[i].aggregate(rows: $0.baseAddress!, gradRows: g, count: n) }
+        }
+        result.append(EmbeddingBenchRow(kernel: "RowAggregator bag \(bagSize)", ids: n, bytes: aggBytes,
+                                        milliseconds: ams, gbps: agb))
+        // Rows read and written, gradients read, accumulators read and written.
+        let adaBytes = unique0 * (4 + D * 4 + 2 * D * 4 + 2 * 4)
+        let (wms, wgb) = Self.time(reps: reps, warmup: warmup, bytes: adaBytes) { i in
+            RowWiseAdagrad.step(table: table.baseAddress!, accumulators: accumulators.baseAddress!, dim: D,
+                                rows: aggs[i].uniqueRows, gradRows: aggs[i].uniqueGrads, count: uniques[i], learningRate: 0.01)
+        }
+        result.append(EmbeddingBenchRow(kernel: "RowWiseAdagrad.step bag \(bagSize)", ids: unique0, bytes: adaBytes,
+                                        milliseconds: wms, gbps: wgb))
+        let sgdBytes = unique0 * (4 + D * 4 + 2 * D * 4)
+        let (sms, sgb) = Self.time(reps: reps, warmup: warmup, bytes: sgdBytes) { i in
+            EmbeddingSGD.step(table: table.baseAddress!, dim: D, rows: aggs[i].uniqueRows, gradRows: aggs[i].uniqueGrads,
+                              count: uniques[i], learningRate: 0.01)
+        }
+        result.append(EmbeddingBenchRow(kernel: "EmbeddingSGD.step bag \(bagSize)", ids: unique0, bytes: sgdBytes,
+                                        milliseconds: sms, gbps: sgb))
         return result
     }
 
     /// gatherRows: one row per id (unpooled sequence lookups), batch x length ids.
     func sequence(length: Int, reps: Int, warmup: Int) -> EmbeddingBenchRow {
         let D = dim, n = batch * length
-        let rowIds = ids(count: n, perTable: n, seed: 99)
+        let idSets = (0..<(reps + warmup)).map { ids(count: n, perTable: n, seed: UInt64(99 + $0)) }
         let out = UnsafeMutableBufferPointer<Float>.allocate(capacity: n * D)
         defer { out.deallocate() }
         let bytes = n * 4 + 2 * n * D * 4
-        let (ms, gb) = rowIds.withUnsafeBufferPointer { r in
-            Self.time(reps: reps, warmup: warmup, bytes: bytes) {
+        let (ms, gb) = Self.time(reps: reps, warmup: warmup, bytes: bytes) { i in
+            idSets[i].withUnsafeBufferPointer { r in
                 EmbeddingBag.gatherRows(table: UnsafePointer(table.baseAddress!), dim: D, rowIndices: r.baseAddress!,
                                         count: n, out: out.baseAddress!)
             }
