@@ -10,6 +10,8 @@ let package = Package(
     name: "Strata",
     products: [
         .executable(name: "strata", targets: ["strata"]),
+        // For Benchmarks/ (a separate package, `.package(path: "../")`): the trainer and a world of one.
+        .library(name: "StrataTraining", targets: ["Training", "Collectives", "Data"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
