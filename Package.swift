@@ -10,6 +10,8 @@ let package = Package(
     name: "Strata",
     products: [
         .executable(name: "strata", targets: ["strata"]),
+        // For Benchmarks/ (a separate package, `.package(path: "../")`): the trainer and a world of one.
+        .library(name: "StrataTraining", targets: ["Training", "Collectives", "Data"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -43,7 +45,7 @@ let package = Package(
 
         // MARK: Executables.
         .executableTarget(name: "strata", dependencies: [
-            "Collectives", "CollectivesMPI", "Tensors", "Training", "Sharding", "Data", "Sweep",
+            "Collectives", "CollectivesMPI", "Tensors", "Model", "Training", "Sharding", "Data", "Sweep",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ]),

@@ -41,7 +41,7 @@ extension ShardedEmbeddingCollection {
     /// check: (table, local row, row values).
     public func replicatedRows() -> [Float] {
         var out: [Float] = []
-        for sync in syncs where sync.comm.size == comm.size {
+        for sync in syncs where sync.isEveryRank || sync.comm?.size == comm.size {
             let s = stores[sync.store]
             out += UnsafeBufferPointer(start: s.weights, count: s.rows * s.width)
         }

@@ -135,9 +135,11 @@ public final class ShardedEmbeddingCollection {
         }
         // Plan-wide facts, so every rank makes the same collective calls.
         let anyWarm = shardings.contains { ($0.tiers?.warm ?? 0) > 0 }
+        let anyHot = shardings.contains { ($0.tiers?.hot ?? 0) > 0 }
+        let multiNode = topo.nodeCount > 1
         var nodeComm: Communicator?
         var crossComm: Communicator?
-        if anyWarm {
+        if anyWarm || (anyHot && multiNode) {
             nodeComm = comm.split(color: comm.node, key: me)
             crossComm = comm.split(color: nodeLocal, key: me)
             if !nodeGroups.isEmpty {
@@ -148,7 +150,14 @@ public final class ShardedEmbeddingCollection {
         var syncs: [ReplicaSync] = []
         for (t, sharding) in shardings.enumerated() {
             guard let tiers = sharding.tiers else { continue }
-            if tiers.hot > 0 { syncs.append(ReplicaSync(store: storeKey["\(t)/hot"]!, comm: comm, width: tables[t].dim)) }
+            if tiers.hot > 0 {
+                let s = storeKey["\(t)/hot"]!
+                if multiNode, let node = nodeComm, let cross = crossComm {
+                    syncs.append(ReplicaSync(store: s, node: node, cross: cross, width: tables[t].dim))
+                } else {
+                    syncs.append(ReplicaSync(store: s, comm: comm, width: tables[t].dim))
+                }
+            }
             if tiers.warm > 0, let cross = crossComm, cross.size > 1 {
                 syncs.append(ReplicaSync(store: storeKey["\(t)/warm"]!, comm: cross, width: tables[t].dim))
             }

@@ -112,7 +112,24 @@ public enum TrafficPredictor {
                         }
                     }
                 }
-                if tiers.hot > 0 {
+                if tiers.hot > 0, nodes.count > 1 {
+                    // Hierarchical: mask over the node then across; gradients summed
+                    // in the node, each member's slice across nodes, slices gathered.
+                    let T = touchedHot.count
+                    for n in nodes { ring(.replicaGradSync, n, payload: tiers.hot) }
+                    for m in 0..<L { ring(.replicaGradSync, nodes.compactMap { $0.count > m ? $0[m] : nil }, payload: tiers.hot) }
+                    for n in nodes { ring(.replicaGradSync, n, payload: T * D * 4) }
+                    for m in 0..<L {
+                        let rowsM = ReplicaSync.sliceStart(T, L, m + 1) - ReplicaSync.sliceStart(T, L, m)
+                        ring(.replicaGradSync, nodes.compactMap { $0.count > m ? $0[m] : nil }, payload: rowsM * D * 4)
+                    }
+                    for n in nodes {
+                        for (i, a) in n.enumerated() {
+                            let rowsI = ReplicaSync.sliceStart(T, n.count, i + 1) - ReplicaSync.sliceStart(T, n.count, i)
+                            for b in n where b != a { add(.replicaGradSync, from: a, to: b, rowsI * D * 4) }
+                        }
+                    }
+                } else if tiers.hot > 0 {
                     ring(.replicaGradSync, Array(0..<R), payload: tiers.hot)
                     ring(.replicaGradSync, Array(0..<R), payload: touchedHot.count * D * 4)
                 }

@@ -12,8 +12,9 @@ import Foundation
 ///   cold: accesses * (L-1)/R intra, * (R-L)/R inter;
 ///   each remote access costs an id (4 B) plus a row out and a gradient back;
 ///   hot:  the rows touched anywhere in the step (sum of 1 - exp(-c_i)) are
-///         all-reduced: 2 (R-1)/R of their gradients, on inter-node links when
-///         there are several nodes;
+///         all-reduced: inside one node 2 (R-1)/R of their gradients; over
+///         several nodes hierarchically (node sum, 1/L slice across nodes,
+///         node gather);
 ///   warm: each node's copy syncs its touched rows with the other nodes'
 ///         copies: 2 (N-1)/N of their gradients, spread over the L members.
 /// The time is the busiest rank's bytes per link class over that class's bandwidth.
@@ -58,8 +59,15 @@ public enum FlexShardPlanner {
             var inter = aCold * Double(R - L) / Double(R) * remoteAccessBytes / Double(R)
             // Hot copies sync the rows touched anywhere over every rank; warm
             // copies sync between the nodes, each member its 1/L of the tier.
-            let hotSync = R > 1 ? 2 * Double(R - 1) / Double(R) * (touched[h] * 4 * D + Double(h)) : 0
-            if nodes > 1 { inter += hotSync } else { intra += hotSync }
+            let hotPayload = touched[h] * 4 * D
+            if nodes > 1 {
+                // Hierarchical: node sum and gather inside, each member's 1/L slice across nodes.
+                let n = Double(nodes), l = Double(L)
+                intra += (3 * (l - 1) / l) * hotPayload + 2 * (l - 1) / l * Double(h)
+                inter += 2 * (n - 1) / n * (hotPayload / l + Double(h))
+            } else if R > 1 {
+                intra += 2 * Double(R - 1) / Double(R) * (hotPayload + Double(h))
+            }
             if nodes > 1, w > 0 {
                 let n = Double(nodes)
                 inter += 2 * (n - 1) / n * ((touched[h + w] - touched[h]) * 4 * D + Double(w)) / Double(L)

@@ -2,7 +2,7 @@ import ArgumentParser
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure Strata's parts: communication (and more as they land).",
-        subcommands: [BenchComm.self]
+        abstract: "Measure Strata's parts: dense GEMMs, embedding kernels, communication, whole training steps.",
+        subcommands: [BenchGemm.self, BenchEmbedding.self, BenchComm.self, BenchTrain.self]
     )
 }

@@ -45,6 +45,10 @@ struct BenchComm: ParsableCommand {
           help: "Also time rank 0's ping-pong with a same-node and an other-node peer, per size (default: when there are several nodes).")
     var links: Bool? = nil
 
+    @Flag(inversion: .prefixedNo,
+          help: "Also compare Strata's alltoallv (with the ledger) with bare MPI_Alltoallv on the same buffers, per size.")
+    var overhead = true
+
     func validate() throws {
         guard minBytes >= 4 else { throw ValidationError("--min-bytes must be at least 4, got \(minBytes)") }
         guard maxBytes >= minBytes else { throw ValidationError("--max-bytes (\(maxBytes)) must be at least --min-bytes (\(minBytes))") }
@@ -72,14 +76,19 @@ struct BenchComm: ParsableCommand {
                 }
                 linkRows = measured
             }
+            // The ledger's cost: the same exchange with and without it (BenchCommOverhead.swift).
+            let overheadRows = overhead
+                ? sizes.map { CommOverheadBenchmark.measure(comm: comm, bytesPerPeer: $0, reps: reps, warmup: warmup) } : nil
             guard comm.rank == 0 else { return }
             if json {
                 let report = CommBenchReport(worldSize: comm.size, nodes: comm.topology.nodeCount,
-                                             nodeOfRank: comm.topology.nodeOfRank, rows: rows, links: linkRows)
+                                             nodeOfRank: comm.topology.nodeOfRank, rows: rows, links: linkRows,
+                                             overhead: overheadRows)
                 print(try report.jsonString())
             } else {
                 print(CommBenchmark.table(rows, comm: comm))
                 if let linkRows { print(CommLinkBenchmark.table(linkRows, comm: comm)) }
+                if let overheadRows { print(CommOverheadBenchmark.table(overheadRows)) }
             }
         }
     }

@@ -24,6 +24,8 @@ struct CommBenchReport: Codable {
     var rows: [CommBenchRow]
     /// The link section (intra-node vs inter-node ping-pong), when it ran.
     var links: [CommLinkRow]? = nil
+    /// Strata's alltoallv against bare MPI_Alltoallv, when it ran.
+    var overhead: [CommOverheadRow]? = nil
 
     func jsonString() throws -> String {
         let e = JSONEncoder()

@@ -83,7 +83,7 @@ final class CriteoEndToEndTests: XCTestCase {
         var c = Self.config(path)
         c.data.skipBadLines = true
         let summaries = try LocalCommunicator.run(worldSize: 2) { comm in
-            try TrainingRun(trainer: Trainer(config: c, comm: comm), runDirectory: comm.rank == 0 ? dir : nil, progress: nil).run()
+            try TrainingRun(trainer: Trainer(config: c, comm: comm), runDirectory: dir, progress: nil).run()
         }
         XCTAssertEqual(summaries[0].data.badLines, 2)
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/summary.json"))) as! [String: Any]
