@@ -35,6 +35,19 @@ public struct PredictedTraffic: Sendable, Codable, Equatable {
         Double(phases.reduce(0) { $0 + $1.interNodeBytes.reduce(0, +) }) / Double(max(steps, 1))
     }
 
+    /// Embedding traffic per step (all-to-alls of both lanes and replica
+    /// syncs; the dense allreduce, the same for every plan, left out), summed over ranks.
+    public var embeddingBytesPerStep: Double {
+        let keep = Set(CommPhase.allCases.filter { $0.isAllToAll || $0 == .replicaGradSync }.map(\.tag))
+        return Double(phases.filter { keep.contains($0.phase) }.reduce(0) { $0 + $1.bytesSent.reduce(0, +) }) / Double(max(steps, 1))
+    }
+
+    /// The part of `embeddingBytesPerStep` on inter-node links.
+    public var embeddingInterNodeBytesPerStep: Double {
+        let keep = Set(CommPhase.allCases.filter { $0.isAllToAll || $0 == .replicaGradSync }.map(\.tag))
+        return Double(phases.filter { keep.contains($0.phase) }.reduce(0) { $0 + $1.interNodeBytes.reduce(0, +) }) / Double(max(steps, 1))
+    }
+
     /// Every byte sent to other ranks per step (every phase), summed over ranks.
     public var totalBytesPerStep: Double {
         Double(phases.reduce(0) { $0 + $1.bytesSent.reduce(0, +) }) / Double(max(steps, 1))
@@ -65,8 +78,9 @@ public enum TrafficPredictor {
             for (i, m) in members.enumerated() { add(p, from: m, to: members[(i + 1) % members.count], b) }
         }
         let dims = features.map { tables[$0.table].dim }, rows = tables.map(\.rows)
-        let worldRouters = (0..<R).map { _ in EmbeddingRouter(groups: groups.world, peers: R) }
-        let nodeRouters = (0..<R).map { _ in EmbeddingRouter(groups: groups.node, peers: L) }
+        // One router per lane, reused for every rank in turn.
+        let worldRouter = EmbeddingRouter(groups: groups.world, peers: R)
+        let nodeRouter = EmbeddingRouter(groups: groups.node, peers: L)
         let shardings = tables.map { plan.sharding(of: $0.name)! }
         for step in steps {
             let before = (intra, inter)
@@ -78,20 +92,20 @@ public enum TrafficPredictor {
                     at += (f.isSequence ? ids[k].values.count : ids[k].bags) * dims[k]
                 }
                 if !groups.world.isEmpty {
-                    worldRouters[r].route(ids, base: base, dims: dims, tableRows: rows)
+                    worldRouter.route(ids, base: base, dims: dims, tableRows: rows)
                     for d in 0..<R {
-                        add(.idsA2A, from: r, to: d, 8 + 4 * worldRouters[r].messageWords(to: d))
-                        let floats = 4 * worldRouters[r].returnFloats(from: d)
+                        add(.idsA2A, from: r, to: d, 8 + 4 * worldRouter.messageWords(to: d))
+                        let floats = 4 * worldRouter.returnFloats(from: d)
                         add(.embFwdA2A, from: d, to: r, floats)
                         add(.embBwdA2A, from: r, to: d, floats)
                     }
                 }
                 if !groups.node.isEmpty {
                     let mine = nodes[topology.nodeOfRank[r]]
-                    nodeRouters[r].route(ids, base: base, dims: dims, tableRows: rows)
+                    nodeRouter.route(ids, base: base, dims: dims, tableRows: rows)
                     for (d, peer) in mine.enumerated() {
-                        add(.idsA2AIntra, from: r, to: peer, 8 + 4 * nodeRouters[r].messageWords(to: d))
-                        let floats = 4 * nodeRouters[r].returnFloats(from: d)
+                        add(.idsA2AIntra, from: r, to: peer, 8 + 4 * nodeRouter.messageWords(to: d))
+                        let floats = 4 * nodeRouter.returnFloats(from: d)
                         add(.embFwdA2AIntra, from: peer, to: r, floats)
                         add(.embBwdA2AIntra, from: r, to: peer, floats)
                     }
