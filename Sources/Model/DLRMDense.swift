@@ -40,6 +40,8 @@ public final class DLRMDense {
     private let logitBuffer: FlatBuffer<Float>  // [maxB]
     private let dLogits: FlatBuffer<Float>      // [maxB]
     private var batch = 0
+    /// Set by `forwardBottom`: the bottom MLP already ran on this batch.
+    private var bottomReady: (batch: Int, dense: UnsafePointer<Float>, out: UnsafePointer<Float>)?
 
     public init(shape: DLRMShape, seed: UInt64) {
         if let why = shape.invalidReason { preconditionFailure("DLRMShape: \(why)") }
@@ -108,8 +110,15 @@ public final class DLRMDense {
         let D = shape.embeddingDim, F = shape.features, P = shape.pooledFeatures
         batch = B
         let x = features.pointer
-        // Feature 0: bottom MLP.
-        let x0 = bottomMLP.forward(dense, batch: B)
+        // Feature 0: bottom MLP (unless `forwardBottom` ran it while the
+        // embedding exchange was in flight).
+        let x0: UnsafePointer<Float>
+        if let ready = bottomReady, ready.batch == B, ready.dense == dense {
+            x0 = ready.out
+        } else {
+            x0 = bottomMLP.forward(dense, batch: B)
+        }
+        bottomReady = nil
         for b in 0..<B { (x + b * F * D).update(from: x0 + b * D, count: D) }
         // Features 1...P: pooled embeddings, transposed from feature-major.
         for p in 0..<P {
@@ -126,6 +135,14 @@ public final class DLRMDense {
         logitBuffer.pointer.update(from: z, count: B)
         return BinaryCrossEntropy.forward(logits: z, labels: labels, count: B, scale: lossScale,
                                           dLogits: dLogits.pointer)
+    }
+
+    /// Runs the bottom MLP alone, so a trainer can overlap it with the
+    /// embedding output dist (dlrm's `distributed_forward`); the next
+    /// `forward` on the same `dense` pointer and batch reuses its output.
+    public func forwardBottom(batch B: Int, dense: UnsafePointer<Float>) {
+        precondition(B <= shape.maxBatch, "batch \(B) > maxBatch \(shape.maxBatch)")
+        bottomReady = (B, dense, bottomMLP.forward(dense, batch: B))
     }
 
     /// The forward schedule reversed. Accumulates parameter gradients; writes

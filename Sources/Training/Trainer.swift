@@ -20,6 +20,9 @@ public final class Trainer {
     let localMaxBatch: Int
     // Per-step model inputs, reused.
     let pooledInput: UnsafeMutableBufferPointer<Float>
+    /// This step's dense features, copied to memory that stays put while the
+    /// bottom MLP runs ahead of the rest of the forward.
+    let denseInput: UnsafeMutableBufferPointer<Float>
     let sequenceOffsets: [UnsafeMutablePointer<Int32>]
     var identityInverse: [Int32]
     public private(set) var timers = StepTimers()
@@ -71,6 +74,8 @@ public final class Trainer {
         denseState.initialize(repeating: 0)
         pooledInput = .allocate(capacity: max(layout.pooled.count * localMaxBatch * config.model.embeddingDim, 1))
         pooledInput.initialize(repeating: 0)
+        denseInput = .allocate(capacity: max(localMaxBatch * data.source.schema.denseCount, 1))
+        denseInput.initialize(repeating: 0)
         let maxBatch = localMaxBatch
         sequenceOffsets = layout.sequences.map { _ in
             let p = UnsafeMutablePointer<Int32>.allocate(capacity: maxBatch + 1)
@@ -83,6 +88,7 @@ public final class Trainer {
     deinit {
         denseState.deallocate()
         pooledInput.deallocate()
+        denseInput.deallocate()
         sequenceOffsets.forEach { $0.deallocate() }
     }
 
@@ -111,6 +117,9 @@ public final class Trainer {
         embeddings.lookup()
         embeddings.startOutputDist()
         lap(\.lookup)
+        // The bottom MLP runs while the rows are in flight (dlrm's distributed_forward).
+        model.forwardBottom(batch: batch.size, dense: stageDense(batch))
+        lap(\.denseForward)
         embeddings.finishOutputDist()
         lap(\.outputDist)
         let lossSum = forwardDense(batch, lossScale: 1 / Float(config.run.batchSize))
@@ -156,14 +165,22 @@ public final class Trainer {
                                                    offsets: sequenceOffsets[s], uniqueCount: lengths.count,
                                                    inverse: layout.userSide[k] ? inv.baseAddress! : identity.baseAddress!))
                 }
-                return batch.dense.withUnsafeBufferPointer { dense in
-                    batch.labels.withUnsafeBufferPointer { labels in
-                        model.forward(batch: B, dense: dense.baseAddress!, pooled: pooledInput.baseAddress!,
-                                      sequences: sequences, labels: labels.baseAddress!, lossScale: lossScale)
-                    }
+                let dense = stageDense(batch)
+                return batch.labels.withUnsafeBufferPointer { labels in
+                    model.forward(batch: B, dense: dense, pooled: pooledInput.baseAddress!,
+                                  sequences: sequences, labels: labels.baseAddress!, lossScale: lossScale)
                 }
             }
         }
+    }
+
+    /// Copies the batch's dense features into `denseInput` ([B x 13] floats,
+    /// cheap), where they stay put between `forwardBottom` and `forward`.
+    func stageDense(_ batch: Batch) -> UnsafePointer<Float> {
+        batch.dense.withUnsafeBufferPointer { d in
+            if let base = d.baseAddress { denseInput.baseAddress!.update(from: base, count: d.count) }
+        }
+        return UnsafePointer(denseInput.baseAddress!)
     }
 
     /// d loss / d embedding outputs, in the shapes the embeddings produced:
