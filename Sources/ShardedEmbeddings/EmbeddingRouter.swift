@@ -5,10 +5,14 @@ import Sharding
 /// For each destination rank d the message is three blocks of Int32, in the
 /// order of the lookup groups that d may own (`groupsTo[d]`):
 ///
-///     header   [bags of group 0, bags of group 1, ...]
-///     lengths  [ids of each bag that d owns, per group, per bag]
+///     header   [one count per group: pooled, the bags with ids on d;
+///               sequence, the ids on d]
+///     lengths  [ids on d of each such bag (pooled groups only)]
 ///     ids      [local row on d of each such id]
 ///
+/// Empty bags cost nothing, so a rank that owns few of a bag's ids (row_wise,
+/// FlexShard over many ranks) is sent only what it owns; sequence ids need no
+/// bag structure at all, since each returns its own row.
 /// Ids travel as the owner's LOCAL row (the placement is a pure function of
 /// the plan), so they fit in 4 bytes. `returnOffset`/`returnWidth` say where
 /// each vector coming back from d lands in the assembly buffer: one per id
@@ -52,6 +56,8 @@ final class EmbeddingRouter {
         return n
     }
 
+    private var headerAt: [Int] = []
+
     /// Owner (lane rank) and local row of `row` in group `g`, or nil when the
     /// row is not this group's (another FlexShard tier).
     @inline(__always)
@@ -78,7 +84,8 @@ final class EmbeddingRouter {
         for g in groups {
             let f = features[g.feature]
             let D = dims[g.feature], b0 = base[g.feature], rows = tableRows[g.table]
-            for d in g.destinations { header[d].append(Int32(f.bags)) }
+            if headerAt.count < peers { headerAt = [Int](repeating: 0, count: peers) }
+            for d in g.destinations { headerAt[d] = header[d].count; header[d].append(0) }
             var n = 0
             f.values.withUnsafeBufferPointer { values in
                 for u in 0..<f.bags {
@@ -91,13 +98,15 @@ final class EmbeddingRouter {
                         bagCounts[d] += 1
                         ids[d].append(Int32(local))
                         if g.isSequence {
+                            header[d][headerAt[d]] += 1
                             returnOffset[d].append(Int32(b0 + j * D + g.columnStart))
                             returnWidth[d].append(Int32(g.width))
                         }
                     }
-                    for d in g.destinations {
-                        lengths[d].append(bagCounts[d])
-                        if !g.isSequence, bagCounts[d] > 0 {
+                    if !g.isSequence {
+                        for d in g.destinations where bagCounts[d] > 0 {
+                            header[d][headerAt[d]] += 1
+                            lengths[d].append(bagCounts[d])
                             returnOffset[d].append(Int32(b0 + u * D + g.columnStart))
                             returnWidth[d].append(Int32(g.width))
                         }

@@ -76,21 +76,27 @@ final class ExchangeLane {
     }
 
     /// Walks the ids received from each rank in the order they were packed:
-    /// `visit(source, store, isSequence, bagLength, ids)` once per bag with at least one id.
+    /// `visit(source, store, isSequence, length, ids)` once per non-empty
+    /// pooled bag, and once per sequence group with all its ids.
     @inline(__always)
-    func forEachReceivedBag(_ visit: (_ source: Int, _ store: Int, _ isSequence: Bool, _ length: Int, _ ids: UnsafePointer<Int32>) -> Void) {
+    func forEachReceivedBag(_ visit: (_ source: Int, _ store: Int, _ isSequence: Bool, _ length: Int, _ ids: UnsafeMutablePointer<Int32>) -> Void) {
         let words = recvWords.pointer
         for p in 0..<comm.size {
             let start = Int(idsLayout.recvDispls[p])
             var lenAt = start + heldGroups.count
             var totalBags = 0
-            for h in 0..<heldGroups.count { totalBags += Int(words[start + h]) }
+            for (h, gi) in heldGroups.enumerated() where !groups[gi].isSequence { totalBags += Int(words[start + h]) }
             var idAt = lenAt + totalBags
             for (h, gi) in heldGroups.enumerated() {
-                let store = heldStores[h], seq = groups[gi].isSequence
-                for _ in 0..<Int(words[start + h]) {
+                let store = heldStores[h], count = Int(words[start + h])
+                if groups[gi].isSequence {
+                    if count > 0 { visit(p, store, true, count, words + idAt) }
+                    idAt += count
+                    continue
+                }
+                for _ in 0..<count {
                     let len = Int(words[lenAt]); lenAt += 1
-                    if len > 0 { visit(p, store, seq, len, words + idAt) }
+                    visit(p, store, false, len, words + idAt)
                     idAt += len
                 }
             }
@@ -100,15 +106,16 @@ final class ExchangeLane {
 
     // MARK: lookup on the owners, and its backward
 
-    /// One row per id for sequence features, one (partial) sum per bag for pooled ones.
+    /// One row per id for sequence features, one (partial) sum per bag for
+    /// pooled ones. Must run once per inputDist: it turns ids into slots.
     func lookup(_ stores: [ShardStore]) {
         rowsOut.removeAll()
         for p in 0..<comm.size { produced[p] = 0 }
         forEachReceivedBag { p, s, seq, len, ids in
             let store = stores[s], w = store.width
-            var top = 0
-            for j in 0..<len { top = max(top, Int(ids[j]) + 1) }
-            store.ensureRows(top)
+            // Local rows become storage slots in place (a lazy store gives an
+            // unseen row its slot now); the backward walks the same slots.
+            for j in 0..<len { ids[j] = Int32(store.slot(forLocal: Int(ids[j]))) }
             if seq {
                 for j in 0..<len { rowsOut.append(store.weights + Int(ids[j]) * w, count: w) }
                 produced[p] += len * w

@@ -31,9 +31,17 @@ final class ShardStore {
     let width: Int
     let columnStart: Int
     let map: RowMap
-    /// Rows allocated now; a lazy store grows up to `capacityRows` as rows are touched.
+    /// Slots in use. Local rows `0 ..< eagerRows` sit in slots of the same
+    /// number; a lazy store (FlexShard's cold tier) gives each later local row
+    /// its slot when first touched, so rows nobody reads take no memory.
     private(set) var rows: Int
+    /// Local rows this store may hold.
     let capacityRows: Int
+    private(set) var eagerRows = 0
+    /// Slots the storage has room for (what `bytes` reports).
+    private(set) var allocatedRows = 0
+    private var lazySlot: [Int32] = []     // local - eagerRows -> slot, -1: not yet
+    private var lazyLocal: [Int32] = []    // slot - eagerRows -> local
     private(set) var weights: UnsafeMutablePointer<Float>    // [rows x width]
     private(set) var state: UnsafeMutablePointer<Float>      // [rows] or [rows x width]
     let optimizer: EmbeddingOptimizerKind
@@ -53,7 +61,11 @@ final class ShardStore {
         weights = .allocate(capacity: 1)
         state = .allocate(capacity: 1)
         aggregator = RowAggregator(tableRows: 1, maxIds: 1, dim: width)
-        grow(to: rows)
+        reserve(rows)
+        for r in 0..<rows { initialize(slot: r, local: r) }
+        self.rows = rows
+        eagerRows = rows
+        if self.capacityRows > rows { lazySlot = [Int32](repeating: -1, count: self.capacityRows - rows) }
     }
 
     deinit {
@@ -77,31 +89,51 @@ final class ShardStore {
             return j / peers
         }
     }
-    var bytes: Int { rows * (width + stateFloatsPerRow) * 4 }
+    /// Rows and optimizer state as allocated, plus a lazy store's slot map.
+    var bytes: Int { allocatedRows * (width + stateFloatsPerRow) * 4 + (lazySlot.count + lazyLocal.count) * 4 }
 
-    /// Makes local rows `0 ..< n` exist (a lazy store's first touch of a row).
+    /// The slot of local row `l`, giving it one (initialised from its global
+    /// row) on first touch.
     @inline(__always)
-    func ensureRows(_ n: Int) {
-        if n > rows { grow(to: max(n, min(capacityRows, rows + rows / 2 + 16))) }
+    func slot(forLocal l: Int) -> Int {
+        if l < eagerRows { return l }
+        let i = l - eagerRows
+        precondition(i < lazySlot.count, "table \(table): local row \(l) beyond the shard's \(capacityRows) rows")
+        if lazySlot[i] >= 0 { return Int(lazySlot[i]) }
+        let s = rows
+        if s == allocatedRows { reserve(max(s + 64, s + s / 4)) }
+        initialize(slot: s, local: l)
+        lazySlot[i] = Int32(s)
+        lazyLocal.append(Int32(l))
+        rows += 1
+        return s
     }
 
-    private func grow(to n: Int) {
-        precondition(n <= capacityRows, "table \(table): local row \(n - 1) beyond the shard's \(capacityRows) rows")
+    /// The global row in `slot`.
+    @inline(__always)
+    func globalRow(ofSlot s: Int) -> Int {
+        map.global(s < eagerRows ? s : Int(lazyLocal[s - eagerRows]))
+    }
+
+    /// Room for `n` slots (moving the storage; nothing holds its address
+    /// across a step).
+    private func reserve(_ n: Int) {
+        guard n > allocatedRows else { return }
         let w = UnsafeMutablePointer<Float>.allocate(capacity: max(n * width, 1))
         let s = UnsafeMutablePointer<Float>.allocate(capacity: max(n * stateFloatsPerRow, 1))
         w.moveInitialize(from: weights, count: rows * width)
         s.moveInitialize(from: state, count: rows * stateFloatsPerRow)
-        (s + rows * stateFloatsPerRow).initialize(repeating: 0, count: (n - rows) * stateFloatsPerRow)
-        let full = UnsafeMutablePointer<Float>.allocate(capacity: config.dim)
-        defer { full.deallocate() }
-        for r in rows..<n {
-            initEmbeddingRow(seed: seed, table: table, row: map.global(r), dim: config.dim, rowsInTable: config.rows, out: full)
-            (w + r * width).initialize(from: full + columnStart, count: width)
-        }
         weights.deallocate(); state.deallocate()
         weights = w; state = s
-        rows = n
-        aggregator = RowAggregator(tableRows: max(n, 1), maxIds: max(aggregator.maxIds, 1), dim: width)
+        allocatedRows = n
+    }
+
+    private func initialize(slot: Int, local: Int) {
+        let full = UnsafeMutablePointer<Float>.allocate(capacity: config.dim)
+        defer { full.deallocate() }
+        initEmbeddingRow(seed: seed, table: table, row: map.global(local), dim: config.dim, rowsInTable: config.rows, out: full)
+        (weights + slot * width).initialize(from: full + columnStart, count: width)
+        (state + slot * stateFloatsPerRow).initialize(repeating: 0, count: stateFloatsPerRow)
     }
 
     /// Sums duplicate rows' gradients (growing the aggregator only when a step
@@ -109,8 +141,8 @@ final class ShardStore {
     func aggregateAndApply(rows rowIndices: UnsafePointer<Int32>, grads: UnsafePointer<Float>, count n: Int,
                            learningRate lr: Float) {
         guard n > 0 else { return }
-        if n > aggregator.maxIds {
-            aggregator = RowAggregator(tableRows: max(rows, 1), maxIds: max(n, 2 * aggregator.maxIds), dim: width)
+        if n > aggregator.maxIds || aggregator.tableRows < rows {
+            aggregator = RowAggregator(tableRows: max(allocatedRows, 1), maxIds: max(n, 2 * aggregator.maxIds), dim: width)
         }
         let u = aggregator.aggregate(rows: rowIndices, gradRows: grads, count: n)
         apply(rows: aggregator.uniqueRows, grads: aggregator.uniqueGrads, count: u, learningRate: lr)

@@ -46,13 +46,13 @@ extension ShardedEmbeddingCollection {
             return [(EmbeddingBlock(table: s.table, firstRow: first, rows: s.rows, columnStart: s.columnStart, width: s.width,
                                     stateFloatsPerRow: perRow, isReplica: replica), Array(0..<s.rows))]
         }
-        let byGlobal = (0..<s.rows).sorted { s.map.global($0) < s.map.global($1) }
+        let byGlobal = (0..<s.rows).sorted { s.globalRow(ofSlot: $0) < s.globalRow(ofSlot: $1) }
         var out: [(EmbeddingBlock, [Int])] = []
         var i = 0
         while i < byGlobal.count {
             var j = i + 1
-            while j < byGlobal.count, s.map.global(byGlobal[j]) == s.map.global(byGlobal[j - 1]) + 1 { j += 1 }
-            out.append((EmbeddingBlock(table: s.table, firstRow: s.map.global(byGlobal[i]), rows: j - i, columnStart: s.columnStart,
+            while j < byGlobal.count, s.globalRow(ofSlot: byGlobal[j]) == s.globalRow(ofSlot: byGlobal[j - 1]) + 1 { j += 1 }
+            out.append((EmbeddingBlock(table: s.table, firstRow: s.globalRow(ofSlot: byGlobal[i]), rows: j - i, columnStart: s.columnStart,
                                        width: s.width, stateFloatsPerRow: perRow, isReplica: replica), Array(byGlobal[i..<j])))
             i = j
         }
@@ -107,16 +107,16 @@ extension ShardedEmbeddingCollection {
             let perRow = s.optimizer.stateFloats(width: s.width)
             for g in b.firstRow..<(b.firstRow + b.rows) {
                 guard let local = s.local(ofGlobal: g) else { continue }
-                s.ensureRows(local + 1)
+                let slot = s.slot(forLocal: local)
                 let src = (g - b.firstRow) * b.width + (c0 - b.columnStart)
-                let dst = local * s.width + (c0 - s.columnStart)
+                let dst = slot * s.width + (c0 - s.columnStart)
                 for c in 0..<(c1 - c0) { s.weights[dst + c] = weights[src + c] }
                 if !s.map.isTiered { written += c1 - c0 }
                 if perRow == s.width, b.stateFloatsPerRow == b.width {
                     let ss = (g - b.firstRow) * b.width + (c0 - b.columnStart)
                     for c in 0..<(c1 - c0) { s.state[dst + c] = state[ss + c] }
                 } else if perRow == 1, b.stateFloatsPerRow == 1 {
-                    s.state[local] = state[g - b.firstRow]
+                    s.state[slot] = state[g - b.firstRow]
                 }
             }
         }

@@ -11,7 +11,7 @@ extension ShardedEmbeddingCollection {
         var data: [Float] = []
         for s in stores where s.table == t {
             for r in 0..<s.rows {
-                rows += [Int64(s.map.global(r)), Int64(s.columnStart), Int64(s.width)]
+                rows += [Int64(s.globalRow(ofSlot: r)), Int64(s.columnStart), Int64(s.width)]
                 data += UnsafeBufferPointer(start: s.weights + r * s.width, count: s.width)
             }
         }
