@@ -5,14 +5,16 @@ import Sharding
 /// For each destination rank d the message is three blocks of Int32, in the
 /// order of the lookup groups that d may own (`groupsTo[d]`):
 ///
-///     header   [one count per group: pooled, the bags with ids on d;
-///               sequence, the ids on d]
+///     header   [entries, then (group, count) per group with ids on d: the
+///               group's position in `groupsTo[d]`; pooled, the bags with
+///               ids on d; sequence, the ids on d]
 ///     lengths  [ids on d of each such bag (pooled groups only)]
 ///     ids      [local row on d of each such id]
 ///
-/// Empty bags cost nothing, so a rank that owns few of a bag's ids (row_wise,
-/// FlexShard over many ranks) is sent only what it owns; sequence ids need no
-/// bag structure at all, since each returns its own row.
+/// A destination with nothing to look up gets an empty message. Empty groups
+/// and empty bags cost nothing, so a rank that owns few ids (row_wise,
+/// FlexShard over many ranks, small batches on many ranks) is sent only what
+/// it owns; sequence ids need no bag structure, since each returns its own row.
 /// Ids travel as the owner's LOCAL row (the placement is a pure function of
 /// the plan), so they fit in 4 bytes. `returnOffset`/`returnWidth` say where
 /// each vector coming back from d lands in the assembly buffer: one per id
@@ -32,12 +34,17 @@ final class EmbeddingRouter {
     let ids: [ScratchBuffer<Int32>]
     let returnOffset: [ScratchBuffer<Int32>]
     let returnWidth: [ScratchBuffer<Int32>]
+    /// position[d][g]: group g's index in `groupsTo[d]` (what the header names).
+    let position: [[Int32]]
     private var bagCounts: [Int32]
 
     init(groups: [LookupGroup], peers: Int) {
         self.groups = groups
         self.peers = peers
         groupsTo = (0..<peers).map { d in groups.indices.filter { groups[$0].destinations.contains(d) } }
+        var position = [[Int32]](repeating: [Int32](repeating: -1, count: groups.count), count: peers)
+        for d in 0..<peers { for (i, g) in groupsTo[d].enumerated() { position[d][g] = Int32(i) } }
+        self.position = position
         header = (0..<peers).map { _ in ScratchBuffer(zero: 0) }
         lengths = (0..<peers).map { _ in ScratchBuffer(zero: 0) }
         ids = (0..<peers).map { _ in ScratchBuffer(zero: 0) }
@@ -46,8 +53,11 @@ final class EmbeddingRouter {
         bagCounts = [Int32](repeating: 0, count: peers)
     }
 
-    /// Words (Int32) of the message to each destination.
-    func messageWords(to d: Int) -> Int { header[d].count + lengths[d].count + ids[d].count }
+    /// Words (Int32) of the message to each destination (the entry count, the
+    /// header entries, lengths, ids; nothing at all when there are no entries).
+    func messageWords(to d: Int) -> Int {
+        header[d].count == 0 ? 0 : 1 + header[d].count + lengths[d].count + ids[d].count
+    }
 
     /// Floats coming back from `d` in the output dist.
     func returnFloats(from d: Int) -> Int {
@@ -81,11 +91,15 @@ final class EmbeddingRouter {
             header[d].removeAll(); lengths[d].removeAll(); ids[d].removeAll()
             returnOffset[d].removeAll(); returnWidth[d].removeAll()
         }
-        for g in groups {
+        for (gi, g) in groups.enumerated() {
             let f = features[g.feature]
             let D = dims[g.feature], b0 = base[g.feature], rows = tableRows[g.table]
             if headerAt.count < peers { headerAt = [Int](repeating: 0, count: peers) }
-            for d in g.destinations { headerAt[d] = header[d].count; header[d].append(0) }
+            for d in g.destinations {
+                headerAt[d] = header[d].count + 1
+                header[d].append(position[d][gi])
+                header[d].append(0)
+            }
             var n = 0
             f.values.withUnsafeBufferPointer { values in
                 for u in 0..<f.bags {
@@ -114,6 +128,8 @@ final class EmbeddingRouter {
                     n += len
                 }
             }
+            // A group with nothing for d leaves no entry.
+            for d in g.destinations where header[d][headerAt[d]] == 0 { header[d].setCount(headerAt[d] - 1) }
         }
     }
 }

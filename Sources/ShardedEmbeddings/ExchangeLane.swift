@@ -63,6 +63,8 @@ final class ExchangeLane {
         sendWords.removeAll()
         for d in 0..<comm.size {
             counts[d] = Int64(router.messageWords(to: d))
+            guard counts[d] > 0 else { continue }
+            sendWords.append(Int32(router.header[d].count / 2))
             sendWords.append(router.header[d].pointer, count: router.header[d].count)
             sendWords.append(router.lengths[d].pointer, count: router.lengths[d].count)
             sendWords.append(router.ids[d].pointer, count: router.ids[d].count)
@@ -83,14 +85,20 @@ final class ExchangeLane {
         let words = recvWords.pointer
         for p in 0..<comm.size {
             let start = Int(idsLayout.recvDispls[p])
-            var lenAt = start + heldGroups.count
+            guard idsLayout.recvCounts[p] > 0 else { continue }
+            let entries = Int(words[start])
+            let entryAt = start + 1
+            var lenAt = entryAt + 2 * entries
             var totalBags = 0
-            for (h, gi) in heldGroups.enumerated() where !groups[gi].isSequence { totalBags += Int(words[start + h]) }
+            for e in 0..<entries where !groups[heldGroups[Int(words[entryAt + 2 * e])]].isSequence {
+                totalBags += Int(words[entryAt + 2 * e + 1])
+            }
             var idAt = lenAt + totalBags
-            for (h, gi) in heldGroups.enumerated() {
-                let store = heldStores[h], count = Int(words[start + h])
-                if groups[gi].isSequence {
-                    if count > 0 { visit(p, store, true, count, words + idAt) }
+            for e in 0..<entries {
+                let h = Int(words[entryAt + 2 * e]), count = Int(words[entryAt + 2 * e + 1])
+                let store = heldStores[h]
+                if groups[heldGroups[h]].isSequence {
+                    visit(p, store, true, count, words + idAt)
                     idAt += count
                     continue
                 }
