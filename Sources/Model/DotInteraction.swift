@@ -29,9 +29,7 @@ public struct DotInteraction: Sendable {
                 let xi = xb + i * D
                 for j in 0..<i {
                     let xj = xb + j * D
-                    var s: Float = 0
-                    for d in 0..<D { s += xi[d] * xj[d] }
-                    ob[p] = s
+                    ob[p] = Self.dot(xi, xj, D)
                     p += 1
                 }
             }
@@ -40,6 +38,23 @@ public struct DotInteraction: Sendable {
 
     /// dx [B x F x D] (overwritten) from dOut [B x W]: dZ_ij flows to x_i as
     /// dZ_ij x_j and to x_j as dZ_ij x_i.
+    /// Dot product in 8-wide SIMD lanes (strict floating point keeps the
+    /// compiler from vectorising a scalar sum), then the tail.
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+        var acc = SIMD8<Float>()
+        var d = 0
+        while d + 8 <= n {
+            let va = UnsafeRawPointer(a + d).loadUnaligned(as: SIMD8<Float>.self)
+            let vb = UnsafeRawPointer(b + d).loadUnaligned(as: SIMD8<Float>.self)
+            acc += va * vb
+            d += 8
+        }
+        var s = acc.sum()
+        while d < n { s += a[d] * b[d]; d += 1 }
+        return s
+    }
+
     public func backward(x: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
                          dx: UnsafeMutablePointer<Float>, batch: Int) {
         let F = features, D = dim, W = outputWidth

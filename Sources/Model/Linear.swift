@@ -49,7 +49,8 @@ public struct Linear {
         for b in 0..<B { (y + b * O).update(from: bias, count: O) }
         BLAS.gemm(transB: true, m: B, n: O, k: I, a: x, lda: I, b: weight, ldb: I, beta: 1, c: y, ldc: O)
         if relu {
-            for i in 0..<(B * O) where y[i] < 0 { y[i] = 0 }
+            // Branch-free so the compiler vectorises it.
+            for i in 0..<(B * O) { y[i] = max(y[i], 0) }
         }
     }
 
@@ -65,7 +66,7 @@ public struct Linear {
                          batch: Int, relu: Bool) {
         let B = batch, I = inputs, O = outputs
         if relu {
-            for i in 0..<(B * O) where y[i] <= 0 { dy[i] = 0 }
+            for i in 0..<(B * O) { dy[i] = y[i] > 0 ? dy[i] : 0 }
         }
         // dW[O x I] += dy^T[O x B] x[B x I]
         BLAS.gemm(transA: true, m: O, n: I, k: B, a: dy, lda: O, b: x, ldb: I, beta: 1, c: dWeight, ldc: I)

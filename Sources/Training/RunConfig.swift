@@ -159,7 +159,9 @@ extension RunConfig {
         try positive(data.synthetic.userRows, "data.synthetic.user_rows")
         try positive(data.synthetic.sessionLength, "data.synthetic.session_length")
         try positive(data.criteoRowsPerTable, "data.criteo_rows_per_table")
-        try positive(data.synthetic.historyMaxLength, "data.synthetic.history_max_length")
+        guard data.synthetic.historyMaxLength >= 0 else {
+            throw ConfigError("data.synthetic.history_max_length must not be negative, got \(data.synthetic.historyMaxLength)")
+        }
         try positive(data.synthetic.clusters, "data.synthetic.clusters")
         try positive(data.synthetic.shuffleWindow, "data.synthetic.shuffle_window")
         guard data.synthetic.denseCount >= 0 else { throw ConfigError("data.synthetic.dense_count must not be negative, got \(data.synthetic.denseCount)") }
