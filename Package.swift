@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "Collectives", dependencies: ["Cluster"]),
         .target(name: "Sharding", dependencies: ["Cluster"]),
         .target(name: "ShardedEmbeddings", dependencies: ["Collectives", "Sharding", "Model"]),
+        // Shared by the unit tests and the multi-rank suites.
+        .target(name: "StrataTestSupport", dependencies: ["Training"]),
         .target(name: "Training", dependencies: ["ShardedEmbeddings", "Data", "Sparse", "Model", "Collectives", "Sharding", "Tensors"]),
         .target(name: "CollectivesMPI", dependencies: ["Collectives", "CMPI"]),
         // Sweep fits: L(x) = a * x^(-b) + c, bootstrap, held-out check, SVG. Pure Swift.
@@ -51,14 +53,14 @@ let package = Package(
         ]),
         // Multi-rank checks run under mpirun by Launch/test (see Tests/MPI).
         .executableTarget(name: "strata-mpitest", dependencies: [
-            "Collectives", "CollectivesMPI", "Tensors", "Training", "Sharding", "Data",
+            "Collectives", "CollectivesMPI", "Tensors", "Training", "Sharding", "StrataTestSupport", "Data",
         ]),
 
         // MARK: Tests.
         .testTarget(name: "CollectivesTests", dependencies: ["Collectives"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "ShardingTests", dependencies: ["Sharding"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Collectives", "Sharding", "Data", "ShardedEmbeddings"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "StrataTestSupport", "Collectives", "Sharding", "Data", "ShardedEmbeddings"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Tensors"]),
         .testTarget(name: "SparseTests", dependencies: ["Sparse"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Sparse"]),

@@ -1,4 +1,5 @@
 import Collectives
+import Tensors
 
 /// Collectives against what each rank can compute on its own, and the ledger
 /// against the bytes actually passed to MPI.
@@ -11,7 +12,7 @@ enum CommChecks {
     /// Counts for a round: random, uneven, with zeros; in round 1 rank
     /// `round % R` sends and receives nothing at all (an empty rank).
     static func counts(_ round: Int, worldSize r: Int) -> [[Int]] {
-        var rng = SplitMix(seed: UInt64(round) &* 7919)
+        var rng = StrataRNG(seed: UInt64(round) &* 7919)
         var m = (0..<r).map { _ in (0..<r).map { _ in Int(rng.next() % 40) } }
         for f in 0..<r { for t in 0..<r where rng.next() % 4 == 0 { m[f][t] = 0 } }
         if round % 2 == 1 {
@@ -125,17 +126,5 @@ enum CommChecks {
             checks.expect(seen == Set(1..<r), "received from every rank")
         }
         comm.barrier()
-    }
-}
-
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

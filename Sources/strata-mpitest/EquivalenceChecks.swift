@@ -1,5 +1,6 @@
 import Collectives
 import Sharding
+import StrataTestSupport
 import Training
 
 /// Distributed training under mpirun against one process on the global batch
@@ -8,21 +9,7 @@ import Training
 /// replicas bit-identical across ranks.
 enum EquivalenceChecks {
     static func config(dedup: Bool, type: String, encoder: String = "attention") -> RunConfig {
-        var c = RunConfig()
-        c.model.embeddingDim = 8
-        c.model.bottom = [16, 8]
-        c.model.top = [16, 1]
-        c.model.encoder = encoder
-        c.data.synthetic.samples = 2_000
-        c.data.synthetic.evalSamples = 200
-        c.data.synthetic.itemRows = 500
-        c.data.synthetic.userRows = 200
-        c.data.synthetic.extraTables = [.init(name: "c0", rows: 50), .init(name: "c1", rows: 300)]
-        c.data.synthetic.historyMaxLength = 6
-        c.data.synthetic.sessionLength = 3
-        c.data.dedup = dedup
-        c.run.batchSize = 30
-        c.run.steps = 20
+        var c = TinyConfig.sequenceDLRM(dedup: dedup, encoder: encoder)
         c.sharding.type = type
         // One accumulator per row *and column shard* would differ from one
         // process; element-wise Adagrad is exact however columns are split.

@@ -113,7 +113,7 @@ final class EmbeddingBenchmark {
 
     /// Uniform ids: id k of table t is a row of table t.
     func ids(count: Int, perTable: Int, seed: UInt64) -> [Int32] {
-        var g = SplitMix(seed)
+        var g = StrataRNG(seed: seed)
         return (0..<count).map { k in
             let t = (k / perTable) % tables
             return Int32(t * rows + Int(g.next() % UInt64(rows)))
@@ -209,18 +209,5 @@ final class EmbeddingBenchmark {
             }
         }
         return EmbeddingBenchRow(kernel: "gatherRows (sequence \(length))", ids: n, bytes: bytes, milliseconds: ms, gbps: gb)
-    }
-}
-
-/// A small seeded generator for benchmark ids.
-struct SplitMix {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

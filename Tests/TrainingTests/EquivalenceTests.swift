@@ -1,6 +1,7 @@
 import XCTest
 import Collectives
 import Sharding
+import StrataTestSupport
 import Training
 
 /// The central invariant: training on R ranks, any plan, dedup on or off, gives
@@ -9,22 +10,7 @@ import Training
 /// under mpirun.
 final class EquivalenceTests: XCTestCase {
     static func tinyConfig(dedup: Bool = true, encoder: String = "attention") -> RunConfig {
-        var c = RunConfig()
-        c.model.embeddingDim = 8
-        c.model.bottom = [16, 8]
-        c.model.top = [16, 1]
-        c.model.encoder = encoder
-        c.data.synthetic.samples = 2_000
-        c.data.synthetic.evalSamples = 200
-        c.data.synthetic.itemRows = 500
-        c.data.synthetic.userRows = 200
-        c.data.synthetic.extraTables = [.init(name: "c0", rows: 50), .init(name: "c1", rows: 300)]
-        c.data.synthetic.historyMaxLength = 6
-        c.data.synthetic.sessionLength = 3
-        c.data.dedup = dedup
-        c.run.batchSize = 30
-        c.run.steps = 20
-        return c
+        TinyConfig.sequenceDLRM(dedup: dedup, encoder: encoder)
     }
 
     /// Losses per step, dense parameters, and every table, from rank 0.
