@@ -62,6 +62,8 @@ public struct StepRecord: Sendable, Codable {
     public var loss: Double
     /// Bytes rank 0 sent to other ranks in this step's all-to-alls.
     public var a2aBytes: Int
+    /// The global batch's samples per unique user-side row (RecD's duplication).
+    public var duplicationFactor: Double
     public var seconds: Double
 }
 

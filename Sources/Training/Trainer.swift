@@ -30,6 +30,8 @@ public final class Trainer {
     /// Sum over this rank's training batches of B / U (samples per unique
     /// user-side row); `duplicationFactor()` averages it over ranks and steps.
     public private(set) var duplicationSum = 0.0
+    /// The last global batch's samples per unique user-side row (steps.jsonl).
+    public private(set) var lastDuplicationFactor = 1.0
 
     public init(config: RunConfig, comm: Communicator, plan explicitPlan: ShardingPlan? = nil) throws {
         try config.validate()
@@ -134,7 +136,10 @@ public final class Trainer {
         lap(\.denseAllreduce)
         applyDenseOptimizer()
         lap(\.optimizer)
-        let loss = comm.allreduce(.metrics, Double(lossSum)) / Double(config.run.batchSize)
+        // One allreduce for the loss and the global batch's unique user rows.
+        let sums = comm.allreduce(.metrics, [Double(lossSum), Double(batch.userSide.uniqueCount)])
+        let loss = sums[0] / Double(config.run.batchSize)
+        lastDuplicationFactor = Double(config.run.batchSize) / max(sums[1], 1)
         comm.ledger.endStep()
         step += 1
         return loss

@@ -51,7 +51,8 @@ public struct TrainingRun {
             a2aSoFar = a2aTotal
             do {
                 try folder?.appendLine("steps.jsonl", StepRecord(step: s + 1, loss: loss, a2aBytes: a2a,
-                                                                 seconds: monotonicSeconds() - start))
+                                                             duplicationFactor: trainer.lastDuplicationFactor,
+                                                             seconds: monotonicSeconds() - start))
                 if let dir = runDirectory, config.run.checkpointEvery > 0, (s + 1) % config.run.checkpointEvery == 0,
                    s + 1 < config.run.steps {
                     let path = try Checkpoint.write(trainer, runDirectory: dir, keep: config.run.keepCheckpoints)
