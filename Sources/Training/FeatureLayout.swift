@@ -25,7 +25,11 @@ public struct FeatureLayout: Sendable {
         let D = model.embeddingDim
         tables = schema.tables.map { TableConfig(name: $0.name, rows: $0.rows, dim: D) }
         // model.use_sequences: false drops the sequence features (the ablation baseline).
-        let ordered = (schema.itemSideFeatures + schema.userSideFeatures).filter { model.useSequences || $0.kind != .sequence }
+        for name in model.excludeFeatures where schema.feature(named: name) == nil {
+            throw ConfigError("model.exclude_features names unknown feature '\(name)' (features: \(schema.features.map(\.name).joined(separator: ", ")))")
+        }
+        let ordered = (schema.itemSideFeatures + schema.userSideFeatures)
+            .filter { (model.useSequences || $0.kind != .sequence) && !model.excludeFeatures.contains($0.name) }
         let pooling: PoolingMode = model.pooling == "mean" ? .mean : .sum
         var features: [EmbeddingFeature] = []
         for f in ordered {

@@ -33,6 +33,8 @@ public struct ModelConfig: Sendable, Codable, Equatable {
     /// false: the data's sequence features are not looked up or encoded (the
     /// model without them, as a baseline on the same data).
     public var useSequences = true
+    /// Features the model leaves out (ablations: the data still carries them).
+    public var excludeFeatures: [String] = []
 }
 
 public struct DataConfig: Sendable, Codable, Equatable {

@@ -69,6 +69,13 @@ enum ConfigLoader {
         "model.pooling": { c, v, k in c.model.pooling = try v.string(k) },
         "model.target_query": { c, v, k in c.model.targetQuery = try v.string(k) },
         "model.use_sequences": { c, v, k in c.model.useSequences = try v.bool(k) },
+        "model.exclude_features": { c, v, k in
+            guard let seq = v.node.sequence else { throw v.fail(k, "a list of feature names") }
+            c.model.excludeFeatures = try seq.map { n in
+                guard let s = n.scalar?.string else { throw v.fail(k, "a list of feature names") }
+                return s
+            }
+        },
         "data.source": { c, v, k in c.data.source = try v.string(k) },
         "data.path": { c, v, k in c.data.path = try v.string(k) },
         "data.eval_path": { c, v, k in c.data.evalPath = try v.string(k) },
