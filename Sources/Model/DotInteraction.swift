@@ -55,6 +55,28 @@ public struct DotInteraction: Sendable {
         return s
     }
 
+    /// dxi += g * xj and dxj += g * xi, 8 lanes at a time.
+    @inline(__always)
+    static func axpy2(_ g: Float, _ xi: UnsafePointer<Float>, _ xj: UnsafePointer<Float>,
+                      _ dxi: UnsafeMutablePointer<Float>, _ dxj: UnsafeMutablePointer<Float>, _ n: Int) {
+        let vg = SIMD8<Float>(repeating: g)
+        var d = 0
+        while d + 8 <= n {
+            let a = UnsafeRawPointer(xi + d).loadUnaligned(as: SIMD8<Float>.self)
+            let b = UnsafeRawPointer(xj + d).loadUnaligned(as: SIMD8<Float>.self)
+            let da = UnsafeRawPointer(dxi + d).loadUnaligned(as: SIMD8<Float>.self)
+            let db = UnsafeRawPointer(dxj + d).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(dxi + d).storeBytes(of: da + vg * b, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(dxj + d).storeBytes(of: db + vg * a, as: SIMD8<Float>.self)
+            d += 8
+        }
+        while d < n {
+            dxi[d] += g * xj[d]
+            dxj[d] += g * xi[d]
+            d += 1
+        }
+    }
+
     public func backward(x: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
                          dx: UnsafeMutablePointer<Float>, batch: Int) {
         let F = features, D = dim, W = outputWidth
@@ -69,10 +91,7 @@ public struct DotInteraction: Sendable {
                     let g = gb[p]
                     p += 1
                     let xj = xb + j * D, dxj = dxb + j * D
-                    for d in 0..<D {
-                        dxi[d] += g * xj[d]
-                        dxj[d] += g * xi[d]
-                    }
+                    Self.axpy2(g, xi, xj, dxi, dxj, D)
                 }
             }
         }
