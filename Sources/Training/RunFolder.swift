@@ -45,7 +45,7 @@ public struct RunFolder {
         var line = try e.encode(value)
         line.append(0x0A)
         let file = (path as NSString).appendingPathComponent(name)
-        if !FileManager.default.fileExists(atPath: file) { FileManager.default.createFile(atPath: file, contents: nil) }
+        if !FileManager.default.fileExists(atPath: file) { _ = FileManager.default.createFile(atPath: file, contents: nil) }
         let h = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
         defer { try? h.close() }
         try h.seekToEnd()
