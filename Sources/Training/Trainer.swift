@@ -26,6 +26,14 @@ public final class Trainer {
     let sequenceOffsets: [UnsafeMutablePointer<Int32>]
     var identityInverse: [Int32]
     public private(set) var timers = StepTimers()
+    lazy var prefetcher: BatchPrefetcher = {
+        let source = data.source, rank = comm.rank, size = comm.size
+        let G = config.run.batchSize, epoch = batchesPerEpoch, dedup = config.data.dedup
+        return BatchPrefetcher { k in
+            let range = sliceRange(globalBatch: k % epoch, rank: rank, worldSize: size, step: G)
+            return source.batch(globalStart: range.lowerBound, count: range.count, split: .train, dedup: dedup)
+        }
+    }()
     public internal(set) var step = 0
     /// Sum over this rank's training batches of B / U (samples per unique
     /// user-side row); `duplicationFactor()` averages it over ranks and steps.
@@ -110,7 +118,7 @@ public final class Trainer {
         func lap(_ field: WritableKeyPath<StepTimers, Double>) {
             let now = monotonicSeconds(); timers[keyPath: field] += now - t; t = now
         }
-        let batch = localBatch(step)
+        let batch = prefetcher.batch(step)
         duplicationSum += batch.duplicationFactor
         let ids = layout.ids(of: batch)
         lap(\.data)
