@@ -60,7 +60,9 @@ extension ShardedEmbeddingCollection {
     }
 
     /// This rank's blocks with their weights `[rows x width]` and optimizer
-    /// state `[rows x stateFloatsPerRow]`, read-only, in a fixed order.
+    /// state `[rows x stateFloatsPerRow]`, read-only, in a fixed order. The
+    /// buffers are valid only inside `body` (a FlexShard tier's rows are
+    /// gathered into temporaries): copy or write them there.
     public func forEachLocalBlock(_ body: (EmbeddingBlock, UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>) throws -> Void) rethrows {
         for (s, replica) in checkpointStores {
             for (b, locals) in Self.blocks(s, replica: replica) {

@@ -84,12 +84,14 @@ public enum Checkpoint {
 
         var w = BinaryWriter()
         w.magic(embMagic)
-        var blocks: [(EmbeddingBlock, UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>)] = []
+        // The buffers are valid only inside the closure (a FlexShard tier's
+        // blocks are gathered into temporaries), so count first, then write each
+        // block while its buffers are alive.
+        var count = 0
+        trainer.embeddings.forEachLocalBlock { b, _, _ in if !b.isReplica || me == 0 { count += 1 } }
+        w.int(count)
         trainer.embeddings.forEachLocalBlock { b, weights, state in
-            if !b.isReplica || me == 0 { blocks.append((b, weights, state)) }
-        }
-        w.int(blocks.count)
-        for (b, weights, state) in blocks {
+            guard !b.isReplica || me == 0 else { return }
             for v in [b.table, b.firstRow, b.rows, b.columnStart, b.width, b.stateFloatsPerRow, b.isReplica ? 1 : 0] { w.int(v) }
             w.floats(weights)
             w.floats(state)

@@ -7,7 +7,7 @@ import Training
 /// restored on another, training continues as if never stopped; a damaged
 /// file is refused by name. Tests/MPI/reliability.sh repeats this under mpirun
 /// with real processes, kills and bad input.
-final class CheckpointTests: XCTestCase {
+class CheckpointTests: XCTestCase {
     var root = ""
 
     override func setUpWithError() throws {
@@ -17,20 +17,23 @@ final class CheckpointTests: XCTestCase {
 
     override func tearDown() { try? FileManager.default.removeItem(atPath: root) }
 
+    /// The sharding under test (subclasses run the same checks on another).
+    var shardingType: String { "row_wise" }
+
     func config() -> RunConfig {
         var c = EquivalenceTests.tinyConfig()
-        c.sharding.type = "row_wise"
+        c.sharding.type = shardingType
         c.run.steps = 12
         return c
     }
 
     /// Trains `from..<to` on `worldSize` ranks, restoring from `root` first
     /// when `from > 0`, and checkpoints at the end.
-    func train(worldSize: Int, from: Int, to: Int) throws -> EquivalenceTests.Outcome {
+    func train(worldSize: Int, from: Int, to: Int, topology: Topology? = nil) throws -> EquivalenceTests.Outcome {
         var c = config()
         c.run.steps = to
         let dir = root
-        let outcomes = try LocalCommunicator.run(worldSize: worldSize) { comm -> EquivalenceTests.Outcome in
+        let outcomes = try LocalCommunicator.run(worldSize: worldSize, topology: topology) { comm -> EquivalenceTests.Outcome in
             let trainer = try Trainer(config: c, comm: comm)
             if from > 0 {
                 try trainer.restore(from: Checkpoint.latest(in: dir))
@@ -70,5 +73,27 @@ final class CheckpointTests: XCTestCase {
         XCTAssertThrowsError(try Checkpoint.latest(in: root)) { error in
             XCTAssertTrue("\(error)".contains("no complete checkpoint"), "\(error)")
         }
+    }
+}
+
+/// FlexShard's tier stores (lazy cold rows, replicated hot rows, per-node warm
+/// copies) checkpoint by global row like any shard.
+final class FlexShardCheckpointTests: CheckpointTests {
+    override var shardingType: String { "flexshard" }
+
+    func testFlexShardResumesExactly() throws {
+        let whole = try EquivalenceTests.train(config(), worldSize: 1)
+        let first = try train(worldSize: 1, from: 0, to: 6)
+        let second = try train(worldSize: 1, from: 6, to: 12)
+        let joined = EquivalenceTests.Outcome(losses: first.losses + second.losses, dense: second.dense, tables: second.tables)
+        EquivalenceTests.assertClose(joined, whole, "flexshard, 1 rank to step 6, then to step 12")
+    }
+
+    func testFlexShardResumesOnAnotherTopology() throws {
+        let whole = try EquivalenceTests.train(config(), worldSize: 1)
+        let first = try train(worldSize: 4, from: 0, to: 6, topology: try .emulated(worldSize: 4, ranksPerNode: 2))
+        let second = try train(worldSize: 2, from: 6, to: 12)
+        let joined = EquivalenceTests.Outcome(losses: first.losses + second.losses, dense: second.dense, tables: second.tables)
+        EquivalenceTests.assertClose(joined, whole, "flexshard, 4 ranks as 2 nodes to step 6, then 2 ranks on one node")
     }
 }
