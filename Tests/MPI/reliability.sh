@@ -47,6 +47,12 @@ check "1 rank, 20 steps" run 1 "$B" train --config "$C" --run-dir "$W/r14" --set
 check "resume 1 -> 4 ranks (table_wise plan) to step 40" run 4 "$B" train --resume "$W/r14" --set run.steps=40 --set sharding.type=table_wise --dump-params "$W/r14.params" --quiet
 compare "resume 1 -> 4 equals uninterrupted 1 rank (rtol 1e-5)" 1e-5 r14 ref1
 
+F="--set sharding.type=flexshard --set topology.ranks_per_node=2"
+check "flexshard, 4 ranks as 2 nodes, uninterrupted" run 4 "$B" train --config "$C" $F --run-dir "$W/fref" --dump-params "$W/fref.params" --quiet
+check "flexshard, 4 ranks as 2 nodes, 20 steps" run 4 "$B" train --config "$C" $F --run-dir "$W/f44" --set run.steps=20 --quiet
+check "flexshard resume 4 -> 4 to step 40" run 4 "$B" train --resume "$W/f44" --set run.steps=40 --dump-params "$W/f44.params" --quiet
+compare "flexshard resume: tier stores (hot, warm, lazy cold) restored exactly" 1e-5 f44 fref
+
 echo "reliability: a rank killed with SIGKILL mid-run"
 K="--config $C --set run.steps=1500 --set run.checkpoint_every=50 --set run.log_every=500"
 check "uninterrupted, 4 ranks, 1500 steps" run 4 "$B" train $K --run-dir "$W/kref" --dump-params "$W/kref.params" --quiet
