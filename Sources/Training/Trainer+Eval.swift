@@ -24,10 +24,9 @@ extension Trainer {
         var at = 0
         while at < total {
             let g = min(G, total - at)
-            let base = g / comm.size, extra = g % comm.size
-            let start = at + comm.rank * base + min(comm.rank, extra)
-            let count = base + (comm.rank < extra ? 1 : 0)
-            let batch = data.source.batch(globalStart: start, count: count, split: .eval, dedup: config.data.dedup)
+            let slice = sliceRange(globalBatch: 0, rank: comm.rank, worldSize: comm.size, step: g)
+            let batch = data.source.batch(globalStart: at + slice.lowerBound, count: slice.count, split: .eval,
+                                          dedup: config.data.dedup)
             embeddings.inputDist(layout.ids(of: batch), training: false)
             embeddings.lookup()
             embeddings.startOutputDist()

@@ -30,8 +30,8 @@ public final class Trainer {
         let source = data.source, rank = comm.rank, size = comm.size
         let G = config.run.batchSize, epoch = batchesPerEpoch, dedup = config.data.dedup
         return BatchPrefetcher { k in
-            let range = sliceRange(globalBatch: k % epoch, rank: rank, worldSize: size, step: G)
-            return source.batch(globalStart: range.lowerBound, count: range.count, split: .train, dedup: dedup)
+            Trainer.rankBatch(source: source, k: k, epoch: epoch, rank: rank, worldSize: size, batchSize: G,
+                              split: .train, dedup: dedup)
         }
     }()
     public internal(set) var step = 0
@@ -68,16 +68,8 @@ public final class Trainer {
         embeddings = try ShardedEmbeddingCollection(tables: layout.tables, features: layout.features, plan: plan,
                                                     optimizer: config.optimizer.embedding, seed: config.run.seed, comm: comm)
         localMaxBatch = (config.run.batchSize + comm.size - 1) / comm.size
-        let encoder: SequenceEncoderKind
-        switch config.model.encoder {
-        case "mean": encoder = .mean
-        case "target_attention": encoder = .targetAttention
-        default: encoder = .attention(heads: config.model.heads)
-        }
-        let shape = DLRMShape(denseFeatures: data.source.schema.denseCount, bottom: config.model.bottom, top: config.model.top,
-                              pooledFeatures: layout.pooled.count, sequenceFeatures: layout.sequences.count,
-                              embeddingDim: config.model.embeddingDim, encoder: encoder, targetQueryFeature: layout.targetQuery,
-                              maxBatch: localMaxBatch, maxSequenceRows: max(1, localMaxBatch * data.maxSequenceLength))
+        let shape = layout.dlrmShape(config.model, denseFeatures: data.source.schema.denseCount, maxBatch: localMaxBatch,
+                                     maxSequenceRows: max(1, localMaxBatch * data.maxSequenceLength))
         if let reason = shape.invalidReason { throw ConfigError("model: \(reason)") }
         model = DLRMDense(shape: shape, seed: config.run.seed)
         denseState = .allocate(capacity: max(model.parameterCount, 1))
@@ -107,8 +99,15 @@ public final class Trainer {
 
     /// This rank's slice of global training batch `k` (wrapping around the split).
     public func localBatch(_ k: Int, split: Split = .train) -> Batch {
-        let range = sliceRange(globalBatch: k % batchesPerEpoch, rank: comm.rank, worldSize: comm.size, step: config.run.batchSize)
-        return data.source.batch(globalStart: range.lowerBound, count: range.count, split: split, dedup: config.data.dedup)
+        Self.rankBatch(source: data.source, k: k, epoch: batchesPerEpoch, rank: comm.rank, worldSize: comm.size,
+                       batchSize: config.run.batchSize, split: split, dedup: config.data.dedup)
+    }
+
+    /// Rank `rank`'s slice of global batch `k` (wrapping every `epoch` batches).
+    static func rankBatch(source: any BatchSource, k: Int, epoch: Int, rank: Int, worldSize: Int, batchSize: Int,
+                          split: Split, dedup: Bool) -> Batch {
+        let range = sliceRange(globalBatch: k % epoch, rank: rank, worldSize: worldSize, step: batchSize)
+        return source.batch(globalStart: range.lowerBound, count: range.count, split: split, dedup: dedup)
     }
 
     /// One training step on global batch `step`; returns the global mean loss.

@@ -46,3 +46,18 @@ func writeSplits(of source: some BatchSource, to out: String, layout: BinaryLayo
     } catch { throw inputFailure("\(error)") }
     print("train on it with: --set data.source=binary --set data.path=\(out)/train.strata --set data.eval_path=\(out)/eval.strata")
 }
+
+/// The options `data synth` and `data convert` share.
+struct DataFileOptions: ParsableArguments {
+    @Option(help: "YAML config whose data section describes the data (synth: data.synthetic; convert: data.source criteo or movielens and data.path).")
+    var config: String
+
+    @Option(name: .customLong("set"), help: "Override a config key, key=value (repeatable).")
+    var overrides: [String] = []
+
+    @Option(help: "Output folder (created if missing).")
+    var out: String
+
+    @Option(help: "User-side storage: \(BinaryLayout.allCases.map(\.rawValue).joined(separator: " or ")).")
+    var layout: BinaryLayout = .session
+}

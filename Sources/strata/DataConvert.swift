@@ -15,26 +15,16 @@ struct DataConvert: ParsableCommand {
         """
     )
 
-    @Option(help: "YAML config with data.source criteo or movielens and data.path.")
-    var config: String
-
-    @Option(name: .customLong("set"), help: "Override a config key, key=value (repeatable).")
-    var overrides: [String] = []
-
-    @Option(help: "Output folder (created if missing).")
-    var out: String
-
-    @Option(help: "User-side storage: \(BinaryLayout.allCases.map(\.rawValue).joined(separator: " or ")).")
-    var layout: BinaryLayout = .session
+    @OptionGroup var files: DataFileOptions
 
     func run() throws {
-        let cfg = try loadConfig(config, overrides)
+        let cfg = try loadConfig(files.config, files.overrides)
         guard ["criteo", "movielens"].contains(cfg.data.source) else {
-            throw inputFailure("\(config): data.source is '\(cfg.data.source)'; convert reads criteo or movielens (use `strata data synth` for synthetic)")
+            throw inputFailure("\(files.config): data.source is '\(cfg.data.source)'; convert reads criteo or movielens (use `strata data synth` for synthetic)")
         }
         let loaded: LoadedData
         do { loaded = try DataSources.load(cfg.data, seed: cfg.run.seed) } catch { throw inputFailure("\(error)") }
         if loaded.badLines > 0 { print("skipped \(loaded.badLines) malformed line(s)") }
-        try writeSplits(of: loaded.source, to: out, layout: layout)
+        try writeSplits(of: loaded.source, to: files.out, layout: files.layout)
     }
 }

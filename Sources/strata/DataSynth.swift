@@ -15,23 +15,13 @@ struct DataSynth: ParsableCommand {
         """
     )
 
-    @Option(help: "YAML config whose data.synthetic section describes the data.")
-    var config: String
-
-    @Option(name: .customLong("set"), help: "Override a config key, key=value (repeatable).")
-    var overrides: [String] = []
-
-    @Option(help: "Output folder (created if missing).")
-    var out: String
-
-    @Option(help: "User-side storage: \(BinaryLayout.allCases.map(\.rawValue).joined(separator: " or ")).")
-    var layout: BinaryLayout = .session
+    @OptionGroup var files: DataFileOptions
 
     func run() throws {
-        let cfg = try loadConfig(config, overrides)
+        let cfg = try loadConfig(files.config, files.overrides)
         guard cfg.data.source == "synthetic" else {
-            throw inputFailure("\(config): data.source is '\(cfg.data.source)'; synth writes synthetic data (use `strata data convert` for criteo or movielens)")
+            throw inputFailure("\(files.config): data.source is '\(cfg.data.source)'; synth writes synthetic data (use `strata data convert` for criteo or movielens)")
         }
-        try writeSplits(of: SyntheticDataset(cfg.data.synthetic), to: out, layout: layout)
+        try writeSplits(of: SyntheticDataset(cfg.data.synthetic), to: files.out, layout: files.layout)
     }
 }

@@ -146,12 +146,7 @@ struct PlanCommand: ParsableCommand {
     }
 
     static func denseParameters(_ cfg: RunConfig, layout: FeatureLayout, denseCount: Int) -> Int {
-        let encoder: SequenceEncoderKind = cfg.model.encoder == "mean" ? .mean
-            : cfg.model.encoder == "target_attention" ? .targetAttention : .attention(heads: cfg.model.heads)
-        let shape = DLRMShape(denseFeatures: denseCount, bottom: cfg.model.bottom, top: cfg.model.top,
-                              pooledFeatures: layout.pooled.count, sequenceFeatures: layout.sequences.count,
-                              embeddingDim: cfg.model.embeddingDim, encoder: encoder, targetQueryFeature: layout.targetQuery,
-                              maxBatch: 1, maxSequenceRows: 1)
-        return DLRMDense(shape: shape, seed: 0).parameterCount
+        DLRMDense(shape: layout.dlrmShape(cfg.model, denseFeatures: denseCount, maxBatch: 1, maxSequenceRows: 1), seed: 0)
+            .parameterCount
     }
 }
