@@ -24,8 +24,11 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
 
+        // The compiler's prefetch hint (a header, no library).
+        .systemLibrary(name: "CPrefetch", path: "Sources/CPrefetch"),
+
         // MARK: Modules.
-        .target(name: "Tensors", dependencies: ["COpenBLAS"]),
+        .target(name: "Tensors", dependencies: ["COpenBLAS", "CPrefetch"]),
         // Dense layers (forward and backward side by side); never imports Collectives.
         .target(name: "Model", dependencies: ["Tensors"]),
         // Plain values in, plain values out: no Collectives, MPI, ArgumentParser or Yams.
@@ -34,7 +37,7 @@ let package = Package(
         .target(name: "Cluster"),
         .target(name: "Collectives", dependencies: ["Cluster"]),
         .target(name: "Sharding", dependencies: ["Cluster"]),
-        .target(name: "ShardedEmbeddings", dependencies: ["Collectives", "Sharding", "Model"]),
+        .target(name: "ShardedEmbeddings", dependencies: ["Collectives", "Sharding", "Model", "Tensors"]),
         // Shared by the unit tests and the multi-rank suites.
         .target(name: "StrataTestSupport", dependencies: ["Training"]),
         .target(name: "Training", dependencies: ["ShardedEmbeddings", "Data", "Sparse", "Model", "Collectives", "Sharding", "Tensors"]),

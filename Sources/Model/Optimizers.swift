@@ -3,6 +3,7 @@ import Glibc
 #else
 import Darwin
 #endif
+import Tensors
 
 /// Plain SGD over a flat range: `w -= lr * g`. One loop over the whole dense
 /// parameter buffer, because every dense layer lives in it.
@@ -42,6 +43,11 @@ public enum RowWiseAdagrad {
                             gradRows: UnsafePointer<Float>,            // [n x D]
                             count n: Int, learningRate lr: Float, eps: Float = 1e-10) {
         for k in 0..<n {
+            if k + Prefetch.distance < n {
+                let ahead = Int(rows[k + Prefetch.distance])
+                Prefetch.write(table + ahead * D, bytes: D * 4)
+                Prefetch.write(accumulators + ahead)
+            }
             let r = Int(rows[k]), g = gradRows + k * D, w = table + r * D
             var sq: Float = 0
             for d in 0..<D { sq += g[d] * g[d] }
@@ -60,6 +66,7 @@ public enum EmbeddingSGD {
                             rows: UnsafePointer<Int32>, gradRows: UnsafePointer<Float>,
                             count n: Int, learningRate lr: Float) {
         for k in 0..<n {
+            if k + Prefetch.distance < n { Prefetch.write(table + Int(rows[k + Prefetch.distance]) * D, bytes: D * 4) }
             let g = gradRows + k * D, w = table + Int(rows[k]) * D
             for d in 0..<D { w[d] -= lr * g[d] }
         }
@@ -107,6 +114,8 @@ public final class RowAggregator {
         let D = dim
         var u = 0
         for k in 0..<n {
+            // The map is as big as the table: its reads miss like the rows'.
+            if k + Prefetch.distance < n { Prefetch.write(slot + Int(rows[k + Prefetch.distance])) }
             let r = Int(rows[k])
             var s = Int(slot[r])
             if s < 0 {

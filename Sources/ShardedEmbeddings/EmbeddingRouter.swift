@@ -94,6 +94,10 @@ final class EmbeddingRouter {
         for (gi, g) in groups.enumerated() {
             let f = features[g.feature]
             let D = dims[g.feature], b0 = base[g.feature], rows = tableRows[g.table]
+            if g.destinations.count == 1, case .block = g.placement {
+                routeWhole(f, group: gi, to: g.destinations[0], base: b0 + g.columnStart, dim: D, tableRows: rows)
+                continue
+            }
             if headerAt.count < peers { headerAt = [Int](repeating: 0, count: peers) }
             for d in g.destinations {
                 headerAt[d] = header[d].count + 1
@@ -131,5 +135,43 @@ final class EmbeddingRouter {
             // A group with nothing for d leaves no entry.
             for d in g.destinations where header[d][headerAt[d]] == 0 { header[d].setCount(headerAt[d] - 1) }
         }
+    }
+
+    /// A group whose every row lives on one rank (table_wise, column_wise):
+    /// all ids go to `d` unchanged, in tight loops over raw pointers, since
+    /// this is the common case and runs for every id of every step.
+    private func routeWhole(_ f: FeatureIds, group gi: Int, to d: Int, base b0: Int, dim D: Int, tableRows rows: Int) {
+        let g = groups[gi], n = f.values.count
+        guard n > 0 else { return }   // no ids: no entry
+        let width = Int32(g.width)
+        let idOut = ids[d].appendUninitialized(n)
+        f.values.withUnsafeBufferPointer { values in
+            for j in 0..<n {
+                let row = values[j]
+                precondition(row >= 0 && row < rows, "feature \(g.feature): id \(row) outside table of \(rows) rows")
+                idOut[j] = Int32(truncatingIfNeeded: row)
+            }
+        }
+        let entries: Int
+        if g.isSequence {
+            entries = n
+            let offsets = returnOffset[d].appendUninitialized(n), widths = returnWidth[d].appendUninitialized(n)
+            for j in 0..<n { offsets[j] = Int32(b0 + j * D); widths[j] = width }
+        } else {
+            var nonEmpty = 0
+            f.lengths.withUnsafeBufferPointer { lens in
+                for u in 0..<f.bags where lens[u] > 0 { nonEmpty += 1 }
+                let lenOut = lengths[d].appendUninitialized(nonEmpty)
+                let offsets = returnOffset[d].appendUninitialized(nonEmpty), widths = returnWidth[d].appendUninitialized(nonEmpty)
+                var e = 0
+                for u in 0..<f.bags where lens[u] > 0 {
+                    lenOut[e] = lens[u]; offsets[e] = Int32(b0 + u * D); widths[e] = width
+                    e += 1
+                }
+            }
+            entries = nonEmpty
+        }
+        header[d].append(position[d][gi])
+        header[d].append(Int32(entries))
     }
 }

@@ -1,4 +1,5 @@
 import Collectives
+import Tensors
 
 /// One communicator's share of the embedding exchanges: the world (every
 /// baseline type, FlexShard's cold tier) or a node (FlexShard's warm tier).
@@ -27,6 +28,7 @@ final class ExchangeLane {
     let rowsIn = ScratchBuffer<Float>(zero: 0)     // back at the requester
     let gradsOut = ScratchBuffer<Float>(zero: 0)   // requester -> owners
     let gradsIn = ScratchBuffer<Float>(zero: 0)    // at the owner
+    let rowAddress = ScratchBuffer<Int>(zero: 0)   // lookup: each id's row, for prefetch hints
     let idsLayout: AlltoallvLayout
     let rowsLayout: AlltoallvLayout
     let gradsLayout: AlltoallvLayout
@@ -118,26 +120,49 @@ final class ExchangeLane {
     /// pooled ones. Must run once per inputDist: it turns ids into slots.
     func lookup(_ stores: [ShardStore]) {
         rowsOut.removeAll()
+        rowAddress.removeAll()
         for p in 0..<comm.size { produced[p] = 0 }
-        forEachReceivedBag { p, s, seq, len, ids in
+        // First pass: local rows become storage slots in place (a lazy store
+        // gives an unseen row its slot now; the backward walks the same
+        // slots), and each row's address is noted in visiting order, so the
+        // gather can hint rows a fixed distance ahead of itself. (A lazy
+        // store that grows moves its rows: an earlier address is then stale,
+        // which only wastes a hint; the gather reads the current storage.)
+        forEachReceivedBag { _, s, _, len, ids in
             let store = stores[s], w = store.width
-            // Local rows become storage slots in place (a lazy store gives an
-            // unseen row its slot now); the backward walks the same slots.
-            for j in 0..<len { ids[j] = Int32(store.slot(forLocal: Int(ids[j]))) }
+            for j in 0..<len {
+                let slot = store.slot(forLocal: Int(ids[j]))
+                ids[j] = Int32(slot)
+                rowAddress.append(Int(bitPattern: store.weights + slot * w))
+            }
+        }
+        let addresses = rowAddress.pointer, total = rowAddress.count
+        var i = 0
+        @inline(__always) func hint(_ j: Int) {
+            if i + j + Prefetch.distance < total, let p = UnsafeRawPointer(bitPattern: addresses[i + j + Prefetch.distance]) {
+                Prefetch.read(p, bytes: 64)
+            }
+        }
+        forEachReceivedBag { p, s, seq, len, ids in
+            let store = stores[s], w = store.width, weights = store.weights
             if seq {
-                for j in 0..<len { rowsOut.append(store.weights + Int(ids[j]) * w, count: w) }
+                for j in 0..<len { hint(j); rowsOut.append(weights + Int(ids[j]) * w, count: w) }
                 produced[p] += len * w
             } else {
                 let at = rowsOut.count
                 rowsOut.setCount(at + w)
                 let out = rowsOut.pointer + at
-                out.update(repeating: 0, count: w)
-                for j in 0..<len {
-                    let row = store.weights + Int(ids[j]) * w
+                produced[p] += w
+                guard len > 0 else { out.update(repeating: 0, count: w); return }
+                hint(0)
+                out.update(from: weights + Int(ids[0]) * w, count: w)
+                for j in 1..<len {
+                    hint(j)
+                    let row = weights + Int(ids[j]) * w
                     for c in 0..<w { out[c] += row[c] }
                 }
-                produced[p] += w
             }
+            i += len
         }
         rowsLayout.set(sendCounts: produced, recvCounts: (0..<comm.size).map { router.returnFloats(from: $0) })
     }

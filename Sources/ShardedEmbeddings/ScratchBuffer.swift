@@ -43,6 +43,15 @@ final class ScratchBuffer<T> {
         count += 1
     }
 
+    /// Grows the count by `n` and returns where the new elements go (the
+    /// caller writes them): one capacity check for a whole run of appends.
+    func appendUninitialized(_ n: Int) -> UnsafeMutablePointer<T> {
+        reserve(count + n)
+        let p = pointer + count
+        count += n
+        return p
+    }
+
     func append(_ src: UnsafePointer<T>, count n: Int) {
         reserve(count + n)
         (pointer + count).update(from: src, count: n)

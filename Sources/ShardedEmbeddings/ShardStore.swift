@@ -1,4 +1,5 @@
 import Model
+import Tensors
 import Sharding
 
 /// The rows of one shard that this rank stores, with their optimizer state.
@@ -69,8 +70,8 @@ final class ShardStore {
     }
 
     deinit {
-        weights.deallocate()
-        state.deallocate()
+        LargePages.deallocate(weights, count: max(allocatedRows * width, 1))
+        LargePages.deallocate(state, count: max(allocatedRows * stateFloatsPerRow, 1))
     }
 
     var stateFloatsPerRow: Int { optimizer.stateFloats(width: width) }
@@ -119,11 +120,12 @@ final class ShardStore {
     /// across a step).
     private func reserve(_ n: Int) {
         guard n > allocatedRows else { return }
-        let w = UnsafeMutablePointer<Float>.allocate(capacity: max(n * width, 1))
-        let s = UnsafeMutablePointer<Float>.allocate(capacity: max(n * stateFloatsPerRow, 1))
+        let w = LargePages.allocate(Float.self, count: max(n * width, 1))
+        let s = LargePages.allocate(Float.self, count: max(n * stateFloatsPerRow, 1))
         w.moveInitialize(from: weights, count: rows * width)
         s.moveInitialize(from: state, count: rows * stateFloatsPerRow)
-        weights.deallocate(); state.deallocate()
+        LargePages.deallocate(weights, count: max(allocatedRows * width, 1))
+        LargePages.deallocate(state, count: max(allocatedRows * stateFloatsPerRow, 1))
         weights = w; state = s
         allocatedRows = n
     }
