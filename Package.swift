@@ -63,7 +63,10 @@ let package = Package(
         .testTarget(name: "CollectivesTests", dependencies: ["Collectives"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "ShardingTests", dependencies: ["Sharding"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "StrataTestSupport", "Collectives", "Sharding", "Data", "ShardedEmbeddings"]),
+        // Tests only: a per-thread malloc counter (overrides the C library's malloc in the test executable).
+        .target(name: "MallocCounter", path: "Tests/MallocCounter"),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "StrataTestSupport", "Collectives", "Sharding", "Data",
+                                                          "ShardedEmbeddings", "MallocCounter"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Tensors"]),
         .testTarget(name: "SparseTests", dependencies: ["Sparse"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Sparse"]),

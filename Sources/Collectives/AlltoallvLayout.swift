@@ -31,7 +31,9 @@ public final class AlltoallvLayout {
         recvCounts.deallocate(); recvDispls.deallocate()
     }
 
-    /// Sets both sides from per-peer element counts.
+    /// Sets both sides from per-peer element counts. (Inlinable: specialised
+    /// in the caller, the loops need no generic iterator boxes.)
+    @inlinable
     public func set<S: Collection, R: Collection>(sendCounts s: S, recvCounts r: R)
         where S.Element: BinaryInteger, R.Element: BinaryInteger {
         precondition(s.count == peers && r.count == peers, "need one count per peer")

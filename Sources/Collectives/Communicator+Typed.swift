@@ -57,7 +57,7 @@ extension Communicator {
         precondition(send.count >= countPerPeer * size && recv.count >= countPerPeer * size,
                      "alltoall buffers smaller than countPerPeer * size")
         let t0 = monotonicSeconds()
-        rawAlltoall(send: send.baseAddress.map(UnsafeRawPointer.init), recv: recv.baseAddress.map(UnsafeMutableRawPointer.init),
+        rawAlltoall(send: send.rawBase, recv: recv.rawBase,
                     countPerPeer: countPerPeer, kind: T.scalarKind)
         let bytes = countPerPeer * width(T.self)
         for p in 0..<size { ledger.recordPeer(phase, peer: worldRanks[p], sent: bytes, received: bytes) }
@@ -68,7 +68,7 @@ extension Communicator {
                                          recv: UnsafeMutableBufferPointer<T>, layout: AlltoallvLayout) {
         checkLayout(layout, send: send.count, recv: recv.count)
         let t0 = monotonicSeconds()
-        rawAlltoallv(send: send.baseAddress.map(UnsafeRawPointer.init), recv: recv.baseAddress.map(UnsafeMutableRawPointer.init),
+        rawAlltoallv(send: send.rawBase, recv: recv.rawBase,
                      layout: layout, kind: T.scalarKind)
         recordAlltoallv(phase, layout: layout, width: width(T.self))
         ledger.recordCall(phase, seconds: monotonicSeconds() - t0)
@@ -84,7 +84,7 @@ extension Communicator {
         request.phase = phase
         request.started = monotonicSeconds()
         request.inFlight = true
-        rawStartAlltoallv(send: send.baseAddress.map(UnsafeRawPointer.init), recv: recv.baseAddress.map(UnsafeMutableRawPointer.init),
+        rawStartAlltoallv(send: send.rawBase, recv: recv.rawBase,
                           layout: layout, kind: T.scalarKind, request: request)
         recordAlltoallv(phase, layout: layout, width: width(T.self))
     }
@@ -112,8 +112,8 @@ extension Communicator {
         let t0 = monotonicSeconds()
         counts.withUnsafeMutableBufferPointer { c in
             displs.withUnsafeMutableBufferPointer { d in
-                rawAllgatherv(send: send.baseAddress.map(UnsafeRawPointer.init), count: send.count,
-                              recv: recv.baseAddress.map(UnsafeMutableRawPointer.init),
+                rawAllgatherv(send: send.rawBase, count: send.count,
+                              recv: recv.rawBase,
                               recvCounts: UnsafePointer(c.baseAddress!), recvDispls: UnsafePointer(d.baseAddress!), kind: T.scalarKind)
             }
         }
@@ -127,7 +127,7 @@ extension Communicator {
     public func send<T: CommScalar>(_ phase: CommPhase, _ buffer: UnsafeBufferPointer<T>, to dest: Int, tag: Int = 0) {
         precondition(dest >= 0 && dest < size, "send to rank \(dest) outside 0..<\(size)")
         let t0 = monotonicSeconds()
-        rawSend(buffer.baseAddress.map(UnsafeRawPointer.init), count: buffer.count, kind: T.scalarKind, to: dest, tag: tag)
+        rawSend(buffer.rawBase, count: buffer.count, kind: T.scalarKind, to: dest, tag: tag)
         ledger.recordPeer(phase, peer: worldRanks[dest], sent: buffer.count * width(T.self), received: 0)
         ledger.recordCall(phase, seconds: monotonicSeconds() - t0)
     }
@@ -135,7 +135,7 @@ extension Communicator {
     public func receive<T: CommScalar>(_ phase: CommPhase, _ buffer: UnsafeMutableBufferPointer<T>, from source: Int, tag: Int = 0) {
         precondition(source >= 0 && source < size, "receive from rank \(source) outside 0..<\(size)")
         let t0 = monotonicSeconds()
-        rawReceive(buffer.baseAddress.map(UnsafeMutableRawPointer.init), count: buffer.count, kind: T.scalarKind, from: source, tag: tag)
+        rawReceive(buffer.rawBase, count: buffer.count, kind: T.scalarKind, from: source, tag: tag)
         ledger.recordPeer(phase, peer: worldRanks[source], sent: 0, received: buffer.count * width(T.self))
         ledger.recordCall(phase, seconds: monotonicSeconds() - t0)
     }
@@ -157,3 +157,14 @@ extension Communicator {
 
 /// Bytes each rank sends in a ring allreduce of `payload` bytes over `ranks`.
 public func ringAllreduceBytes(payload: Int, ranks: Int) -> Int { 2 * (ranks - 1) * payload / ranks }
+
+// Untyped base addresses without `Optional.map` and an initializer reference:
+// in unspecialised generic code that makes a closure context per call (a heap
+// allocation in the step loop).
+extension UnsafeBufferPointer {
+    @inline(__always) var rawBase: UnsafeRawPointer? { UnsafeRawPointer(baseAddress) }
+}
+
+extension UnsafeMutableBufferPointer {
+    @inline(__always) var rawBase: UnsafeMutableRawPointer? { UnsafeMutableRawPointer(baseAddress) }
+}

@@ -12,6 +12,9 @@ public final class LocalCommunicator: Communicator {
     public let worldRanks: [Int]
     public let ledger: CommLedger
     let world: LocalWorld
+    /// The allreduce's reduction buffer, kept (the step loop allocates nothing).
+    private var scratch = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 16)
+    private var scratchBytes = 16
 
     public var size: Int { world.size }
 
@@ -69,12 +72,22 @@ public final class LocalCommunicator: Communicator {
         world.barrier()
     }
 
+    deinit { scratch.deallocate() }
+
+    private func reduceScratch(_ bytes: Int) -> UnsafeMutableRawPointer {
+        if bytes > scratchBytes {
+            scratch.deallocate()
+            scratchBytes = max(bytes, 2 * scratchBytes)
+            scratch = .allocate(byteCount: scratchBytes, alignment: 16)
+        }
+        return scratch
+    }
+
     public func rawAllreduce(_ buffer: UnsafeMutableRawPointer?, count: Int, kind: ScalarKind, op: ReduceOp) {
         world.post(rank, LocalWorld.Post(ptr: buffer.map(UnsafeRawPointer.init), count: count))
         world.barrier()
         let bytes = count * kind.byteWidth
-        let scratch = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 1), alignment: 16)
-        defer { scratch.deallocate() }
+        let scratch = reduceScratch(bytes)
         if count > 0 {
             // Every rank reduces in rank order, so all get bit-identical results.
             scratch.copyMemory(from: world.posts[0].ptr!, byteCount: bytes)

@@ -27,6 +27,15 @@ public struct FeatureIds: Sendable, Equatable {
     }
 
     public var bags: Int { lengths.count }
+
+    /// Replaces the contents, keeping the arrays' storage: after the first
+    /// steps, refilling allocates nothing.
+    public mutating func assign<L: Collection<Int32>, V: Collection<Int64>>(lengths newLengths: L, values newValues: V) {
+        lengths.removeAll(keepingCapacity: true)
+        lengths.append(contentsOf: newLengths)
+        values.removeAll(keepingCapacity: true)
+        values.append(contentsOf: newValues)
+    }
 }
 
 /// FlexShard's row -> (tier, index) codes of one table, shared by its groups.

@@ -164,7 +164,11 @@ final class ExchangeLane {
             }
             i += len
         }
-        rowsLayout.set(sendCounts: produced, recvCounts: (0..<comm.size).map { router.returnFloats(from: $0) })
+        for p in 0..<comm.size {
+            rowsLayout.sendCounts[p] = Int32(produced[p])
+            rowsLayout.recvCounts[p] = Int32(router.returnFloats(from: p))
+        }
+        rowsLayout.recomputeDisplacements()
     }
 
     /// Each received gradient goes to every id it came from (pending lists per store).

@@ -12,7 +12,10 @@ extension ShardedEmbeddingCollection {
     /// traffic `eval_a2a` and allows no backward.
     public func inputDist(_ ids: [FeatureIds], training: Bool = true) {
         precondition(ids.count == features.count, "expected ids for \(features.count) features, got \(ids.count)")
-        current = ids
+        // Copied into storage this collection keeps, so neither side's next
+        // refill has to copy-on-write (a step allocates nothing).
+        if current.count != ids.count { current = ids.map { _ in FeatureIds(lengths: [], values: []) } }
+        for k in ids.indices { current[k].assign(lengths: ids[k].lengths, values: ids[k].values) }
         self.training = training
         var at = 0
         for k in features.indices {
@@ -22,8 +25,7 @@ extension ShardedEmbeddingCollection {
             at += floats
         }
         assembly.resizeZeroed(at)
-        let dims = features.indices.map(dim), rows = tables.map(\.rows)
-        for lane in lanes { lane.inputDist(ids, base: featureBase, dims: dims, tableRows: rows, training: training) }
+        for lane in lanes { lane.inputDist(current, base: featureBase, dims: featureDims, tableRows: tableRows, training: training) }
     }
 
     // MARK: lookup (owners), and its backward: gradients onto rows
@@ -37,8 +39,7 @@ extension ShardedEmbeddingCollection {
     func applyOwnedGradients(learningRate lr: Float) {
         for i in stores.indices { pendingRows[i].removeAll(); pendingGrads[i].removeAll() }
         for lane in lanes { lane.collectGradients(stores, pendingRows: pendingRows, pendingGrads: pendingGrads) }
-        let synced = Set(syncs.map(\.store))
-        for (s, store) in stores.enumerated() where !synced.contains(s) {
+        for (s, store) in stores.enumerated() where !storeIsSynced[s] {
             store.aggregateAndApply(rows: pendingRows[s].pointer, grads: pendingGrads[s].pointer,
                                     count: pendingRows[s].count, learningRate: lr)
         }

@@ -32,6 +32,8 @@ public final class ShardedEmbeddingCollection {
     let replicaTables: [(table: Int, store: Int, grads: ScratchBuffer<Float>)]
     /// Replicated row sets whose touched gradients are summed across copies.
     let syncs: [ReplicaSync]
+    /// Per store: whether a ReplicaSync applies its updates (not the owner path).
+    let storeIsSynced: [Bool]
 
     let assembly = ScratchBuffer<Float>(zero: 0)
     let gradAssembly = ScratchBuffer<Float>(zero: 0)
@@ -41,6 +43,9 @@ public final class ShardedEmbeddingCollection {
     public internal(set) var featureBase: [Int]
     public internal(set) var featureFloats: [Int]
     public internal(set) var current: [FeatureIds] = []
+    /// Each feature's row width and each table's rows, for the routers.
+    let featureDims: [Int]
+    let tableRows: [Int]
     var training = true
 
     /// A lookup served from this rank's own copy.
@@ -58,6 +63,8 @@ public final class ShardedEmbeddingCollection {
             throw PlanError("feature '\(f.name)' reads table \(f.table), which does not exist")
         }
         self.tables = tables; self.features = features; self.plan = plan
+        featureDims = features.map { tables[$0.table].dim }
+        tableRows = tables.map(\.rows)
         self.optimizer = optimizer; self.seed = seed; self.comm = comm
         let me = comm.rank, R = comm.size
         let topo = comm.topology
@@ -163,6 +170,7 @@ public final class ShardedEmbeddingCollection {
             }
         }
         self.syncs = syncs
+        storeIsSynced = stores.indices.map { s in syncs.contains { $0.store == s } }
         replicaTables = shardings.indices.filter { shardings[$0].isReplicated }.map { t in
             (t, storeKey["\(t)/replica"]!, ScratchBuffer<Float>(capacity: tables[t].rows * tables[t].dim, zero: 0))
         }

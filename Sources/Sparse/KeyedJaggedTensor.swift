@@ -132,6 +132,12 @@ public struct KeyedJaggedTensor: Sendable, Equatable {
         return lengths[(k * stride)..<((k + 1) * stride)]
     }
 
+    /// All ids of key index `k` (no string work: the step loop's accessor).
+    public func values(key k: Int) -> ArraySlice<Int64> { values[offsetPerKey[k]..<offsetPerKey[k + 1]] }
+
+    /// The `stride` bag sizes of key index `k`.
+    public func lengths(key k: Int) -> ArraySlice<Int32> { lengths[(k * stride)..<((k + 1) * stride)] }
+
     /// The bag of key index `key`, sample `sample`.
     public func bag(key: Int, sample: Int) -> ArraySlice<Int64> {
         precondition(key >= 0 && key < keys.count && sample >= 0 && sample < stride,

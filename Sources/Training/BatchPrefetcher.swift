@@ -5,33 +5,70 @@ import Foundation
 /// step trains (batches are a pure function of their index, so the result is
 /// the same as building it in line). The thread never touches MPI: MPI stays
 /// on the main thread, as SYSTEM.md requires.
+///
+/// One long-lived thread and two semaphores made once: handing a batch over
+/// allocates nothing on the training thread (a dispatch per step would box a
+/// closure and a semaphore every time).
 final class BatchPrefetcher: @unchecked Sendable {
     private let make: @Sendable (Int) -> Batch
-    private let queue = DispatchQueue(label: "strata.prefetch")
+    private let request = DispatchSemaphore(value: 0)
+    private let done = DispatchSemaphore(value: 0)
     private let lock = NSLock()
-    private var pending: (step: Int, done: DispatchSemaphore)?
-    private var ready: (step: Int, batch: Batch)?
+    // Guarded by `lock`: the step asked for, the batch built, and the stop flag.
+    private var asked = -1
+    private var built: Batch?
+    private var stopping = false
+    /// The step being built (on the thread), -1 when none.
+    private var pending = -1
+    private var thread: Thread?
 
     init(make: @escaping @Sendable (Int) -> Batch) { self.make = make }
+
+    deinit {
+        guard thread != nil else { return }
+        if pending >= 0 { done.wait() }
+        lock.lock(); stopping = true; lock.unlock()
+        request.signal()
+        done.wait()
+    }
 
     /// Batch `step`: the prefetched one when it was asked for, else built now.
     /// Starts building `step + 1` before returning.
     func batch(_ step: Int) -> Batch {
         var result: Batch?
-        if let p = pending, p.step == step {
-            p.done.wait()
-            lock.lock(); result = ready?.step == step ? ready?.batch : nil; ready = nil; lock.unlock()
-        } else if let p = pending {
-            p.done.wait()    // a stale prefetch (after a resume or eval): let it finish, drop it
+        if pending >= 0 {
+            done.wait()   // a stale prefetch (after a resume or eval) finishes and is dropped
+            lock.lock()
+            if pending == step { result = built }
+            built = nil
+            lock.unlock()
         }
         let batch = result ?? make(step)
-        let next = step + 1, done = DispatchSemaphore(value: 0)
-        pending = (next, done)
-        queue.async { [make] in
-            let b = make(next)
-            self.lock.lock(); self.ready = (next, b); self.lock.unlock()
+        startThreadIfNeeded()
+        lock.lock(); asked = step + 1; lock.unlock()
+        pending = step + 1
+        request.signal()
+        return batch
+    }
+
+    private func startThreadIfNeeded() {
+        guard thread == nil else { return }
+        let t = Thread { [unowned self] in self.run() }
+        t.name = "strata.prefetch"
+        thread = t
+        t.start()
+    }
+
+    private func run() {
+        while true {
+            request.wait()
+            lock.lock()
+            let stop = stopping, k = asked
+            lock.unlock()
+            if stop { done.signal(); return }
+            let b = make(k)
+            lock.lock(); built = b; lock.unlock()
             done.signal()
         }
-        return batch
     }
 }

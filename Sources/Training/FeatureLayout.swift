@@ -20,6 +20,9 @@ public struct FeatureLayout: Sendable {
     public var sequences: [Int]
     /// Index among `pooled` of the target-attention query, if any.
     public var targetQuery: Int?
+    /// Each feature's key index in its side's jagged tensor (the schema's
+    /// item-side or user-side key order, which every source uses).
+    public var keyIndex: [Int]
 
     public init(schema: DatasetSchema, model: ModelConfig) throws {
         let D = model.embeddingDim
@@ -40,6 +43,9 @@ public struct FeatureLayout: Sendable {
         }
         self.features = features
         userSide = ordered.map(\.userSide)
+        keyIndex = ordered.map { f in
+            (f.userSide ? schema.userSideKeys : schema.itemSideKeys).firstIndex(of: f.name)!
+        }
         pooled = features.indices.filter { !features[$0].isSequence }
         sequences = features.indices.filter { features[$0].isSequence }
         if model.encoder == "target_attention", !sequences.isEmpty {
@@ -56,10 +62,22 @@ public struct FeatureLayout: Sendable {
 
     /// One step's ids per embedding feature, from a batch.
     public func ids(of batch: Batch) -> [FeatureIds] {
-        features.indices.map { k in
+        var ids: [FeatureIds] = []
+        fillIds(of: batch, into: &ids)
+        return ids
+    }
+
+    /// The same, written into `ids` (reusing its arrays' storage: the step
+    /// loop's form, which allocates nothing once the arrays have grown).
+    public func fillIds(of batch: Batch, into ids: inout [FeatureIds]) {
+        if ids.count != features.count { ids = features.map { _ in FeatureIds(lengths: [], values: []) } }
+        for k in features.indices {
             let kjt = userSide[k] ? batch.userSide.unique : batch.itemSide
-            let name = features[k].name
-            return FeatureIds(lengths: Array(kjt.lengths(forKey: name) ?? []), values: Array(kjt.values(forKey: name) ?? []))
+            // The schema's key order, checked (short strings compare inline, no allocation).
+            let key = keyIndex[k] < kjt.keyCount && kjt.keys[keyIndex[k]] == features[k].name
+                ? keyIndex[k] : kjt.index(ofKey: features[k].name)
+            guard let key else { ids[k].assign(lengths: EmptyCollection(), values: EmptyCollection()); continue }
+            ids[k].assign(lengths: kjt.lengths(key: key), values: kjt.values(key: key))
         }
     }
 }

@@ -25,6 +25,10 @@ public final class Trainer {
     let denseInput: UnsafeMutableBufferPointer<Float>
     let sequenceOffsets: [UnsafeMutablePointer<Int32>]
     var identityInverse: [Int32]
+    /// Reused every step (their storage stays; see `FeatureLayout.fillIds`).
+    var stepIds: [FeatureIds] = []
+    var sequenceInputs: [SequenceBatch] = []
+    var metricSums: [Double] = [0, 0]
     public private(set) var timers = StepTimers()
     lazy var prefetcher: BatchPrefetcher = {
         let source = data.source, rank = comm.rank, size = comm.size
@@ -119,9 +123,9 @@ public final class Trainer {
         }
         let batch = prefetcher.batch(step)
         duplicationSum += batch.duplicationFactor
-        let ids = layout.ids(of: batch)
+        layout.fillIds(of: batch, into: &stepIds)
         lap(\.data)
-        embeddings.inputDist(ids)
+        embeddings.inputDist(stepIds)
         lap(\.inputDist)
         embeddings.lookup()
         embeddings.startOutputDist()
@@ -144,9 +148,10 @@ public final class Trainer {
         applyDenseOptimizer()
         lap(\.optimizer)
         // One allreduce for the loss and the global batch's unique user rows.
-        let sums = comm.allreduce(.metrics, [Double(lossSum), Double(batch.userSide.uniqueCount)])
-        let loss = sums[0] / Double(config.run.batchSize)
-        lastDuplicationFactor = Double(config.run.batchSize) / max(sums[1], 1)
+        metricSums[0] = Double(lossSum); metricSums[1] = Double(batch.userSide.uniqueCount)
+        metricSums.withUnsafeMutableBufferPointer { comm.allreduce(.metrics, $0) }
+        let loss = metricSums[0] / Double(config.run.batchSize)
+        lastDuplicationFactor = Double(config.run.batchSize) / max(metricSums[1], 1)
         comm.ledger.endStep()
         step += 1
         return loss
@@ -165,22 +170,21 @@ public final class Trainer {
                 dst.update(from: src, count: B * D)
             }
         }
-        var sequences: [SequenceBatch] = []
-        sequences.reserveCapacity(layout.sequences.count)
+        sequenceInputs.removeAll(keepingCapacity: true)
         return inverse.withUnsafeBufferPointer { inv in
             identityInverse.withUnsafeBufferPointer { identity in
                 for (s, k) in layout.sequences.enumerated() {
                     let lengths = embeddings.current[k].lengths
                     sequenceOffsets[s][0] = 0
                     for u in 0..<lengths.count { sequenceOffsets[s][u + 1] = sequenceOffsets[s][u] + lengths[u] }
-                    sequences.append(SequenceBatch(rows: UnsafePointer(embeddings.output(k).baseAddress!),
+                    sequenceInputs.append(SequenceBatch(rows: UnsafePointer(embeddings.output(k).baseAddress!),
                                                    offsets: sequenceOffsets[s], uniqueCount: lengths.count,
                                                    inverse: layout.userSide[k] ? inv.baseAddress! : identity.baseAddress!))
                 }
                 let dense = stageDense(batch)
                 return batch.labels.withUnsafeBufferPointer { labels in
                     model.forward(batch: B, dense: dense, pooled: pooledInput.baseAddress!,
-                                  sequences: sequences, labels: labels.baseAddress!, lossScale: lossScale)
+                                  sequences: sequenceInputs, labels: labels.baseAddress!, lossScale: lossScale)
                 }
             }
         }

@@ -1,0 +1,33 @@
+// See include/MallocCounter.h. Per-thread counting: other threads (XCTest,
+// background data threads) never disturb a count, and a count sees exactly
+// the allocations of the code the test runs on its own thread.
+#include "MallocCounter.h"
+#include <stddef.h>
+
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
+extern void __libc_free(void *);
+
+static __thread int counting;
+static __thread long count;
+
+void strata_malloc_count_start(void) { count = 0; counting = 1; }
+long strata_malloc_count_stop(void) { counting = 0; return count; }
+
+static inline void note(void) { if (counting) count++; }
+
+void *malloc(size_t n) { note(); return __libc_malloc(n); }
+void *calloc(size_t k, size_t n) { note(); return __libc_calloc(k, n); }
+void *realloc(void *p, size_t n) { note(); return __libc_realloc(p, n); }
+void free(void *p) { __libc_free(p); }
+void *memalign(size_t a, size_t n) { note(); return __libc_memalign(a, n); }
+void *aligned_alloc(size_t a, size_t n) { note(); return __libc_memalign(a, n); }
+int posix_memalign(void **out, size_t a, size_t n) {
+    note();
+    void *p = __libc_memalign(a, n);
+    if (!p) return 12;   // ENOMEM
+    *out = p;
+    return 0;
+}

@@ -1,0 +1,60 @@
+import XCTest
+import Collectives
+import MallocCounter
+import Sharding
+import StrataTestSupport
+import Training
+
+/// SYSTEM.md's "the step loop allocates nothing": after warm-up, a training
+/// step makes no heap allocation on its rank's thread, for every plan, with
+/// dedup on and off and with each encoder. Counted by a per-thread malloc
+/// hook (Tests/MallocCounter), so a step that allocated even once would fail.
+///
+/// The data is one epoch of 6 batches: warm-up trains all of them, so the
+/// counted steps replay batches whose sizes every buffer has already seen
+/// (buffers grow only when a step brings more ids than any before it).
+final class StepAllocationTests: XCTestCase {
+    static func config(dedup: Bool = true, encoder: String = "attention") -> RunConfig {
+        var c = TinyConfig.sequenceDLRM(dedup: dedup, encoder: encoder)
+        c.data.synthetic.samples = 6 * c.run.batchSize
+        return c
+    }
+
+    /// Allocations each rank's thread made during `steps` steps after warm-up.
+    static func allocations(_ config: RunConfig, worldSize: Int, topology: Topology? = nil, steps: Int = 6) throws -> [Int] {
+        try LocalCommunicator.run(worldSize: worldSize, topology: topology) { comm -> Int in
+            let trainer = try Trainer(config: config, comm: comm)
+            for _ in 0..<(2 * steps) { trainer.trainStep() }
+            strata_malloc_count_start()
+            for _ in 0..<steps { trainer.trainStep() }
+            return strata_malloc_count_stop()
+        }
+    }
+
+    func testTheCounterCounts() {
+        strata_malloc_count_start()
+        let a = [Int](repeating: 7, count: 1000 + Int.random(in: 0..<2))
+        let n = strata_malloc_count_stop()
+        XCTAssertEqual(a.count >= 1000, true)
+        XCTAssertGreaterThanOrEqual(n, 1, "an array allocation was not counted")
+    }
+
+    func testOneRankStepAllocatesNothing() throws {
+        for dedup in [true, false] {
+            for encoder in ["mean", "attention", "target_attention"] {
+                let got = try Self.allocations(Self.config(dedup: dedup, encoder: encoder), worldSize: 1)
+                XCTAssertEqual(got, [0], "1 rank, dedup \(dedup), \(encoder): allocations in 6 steps")
+            }
+        }
+    }
+
+    func testEveryPlanStepAllocatesNothing() throws {
+        for type in ShardingType.allCases {
+            var c = Self.config()
+            c.sharding.type = type.rawValue
+            c.optimizer.embedding = type == .columnWise ? .adagrad : .rowwiseAdagrad
+            let got = try Self.allocations(c, worldSize: 4, topology: .emulated(worldSize: 4, ranksPerNode: 2))
+            XCTAssertEqual(got, [0, 0, 0, 0], "\(type.rawValue) on 4 ranks as 2 nodes: allocations per rank in 6 steps")
+        }
+    }
+}
