@@ -6,10 +6,9 @@ import Tensors
 ///     backward  dy = y > 0 ? dy : 0; db += colsum(dy)   (mask and bias gradient fused)
 ///
 /// Why these and not BLAS: seeding `y` with bias rows before a beta = 1 GEMM
-/// costs a write pass plus the GEMM's read of C, and a separate ReLU another
-/// read+write; a bias gradient as `gemv(dy^T, ones)` is one more read of dy
-/// after the mask already had it in registers. Fused, each direction touches
-/// `[B x O]` once. At the bottom MLP's 13x512 layer the GEMMs are so cheap
+/// and then a ReLU is two passes over y besides the GEMM; a bias gradient as
+/// `gemv(dy^T, ones)` is one more read of dy after the mask already had it in
+/// registers. Fused, each direction touches `[B x O]` once. At the bottom MLP's 13x512 layer the GEMMs are so cheap
 /// that these passes were most of the layer's time (docs/BENCHMARKS.md).
 ///
 /// The loops go 16 floats at a time (`SIMD16<Float>` through raw pointers, so

@@ -45,10 +45,10 @@ public struct Linear {
                         y: UnsafeMutablePointer<Float>,  // [B x O]
                         batch: Int, relu: Bool) {
         let B = batch, I = inputs, O = outputs
-        // The product first (beta = 0: the GEMM never reads y), then bias and
-        // ReLU in one pass. Seeding y with bias rows for a beta = 1 GEMM cost a
-        // write pass and a read of C; the sum is the same (acc + b == b + acc)
-        // up to the order of OpenBLAS's K blocks when I is large.
+        // The product first (beta = 0, nothing to seed), then bias and ReLU in
+        // one pass. Seeding y with bias rows for a beta = 1 GEMM was a pass of
+        // its own before the ReLU pass. Each element gets the same sum
+        // (acc + b == b + acc) except for rounding where OpenBLAS splits a large I into K blocks.
         BLAS.gemm(transB: true, m: B, n: O, k: I, a: x, lda: I, b: weight, ldb: I, beta: 0, c: y, ldc: O)
         Linear.addBias(y, bias: bias, rows: B, columns: O, relu: relu)
     }
