@@ -45,13 +45,12 @@ public struct Linear {
                         y: UnsafeMutablePointer<Float>,  // [B x O]
                         batch: Int, relu: Bool) {
         let B = batch, I = inputs, O = outputs
-        // Seed y with the bias rows, then accumulate the product on top (beta = 1).
-        for b in 0..<B { (y + b * O).update(from: bias, count: O) }
-        BLAS.gemm(transB: true, m: B, n: O, k: I, a: x, lda: I, b: weight, ldb: I, beta: 1, c: y, ldc: O)
-        if relu {
-            // Branch-free so the compiler vectorises it.
-            for i in 0..<(B * O) { y[i] = max(y[i], 0) }
-        }
+        // The product first (beta = 0, nothing to seed), then bias and ReLU in
+        // one pass. Seeding y with bias rows for a beta = 1 GEMM was a pass of
+        // its own before the ReLU pass. Each element gets the same sum
+        // (acc + b == b + acc) except for rounding where OpenBLAS splits a large I into K blocks.
+        BLAS.gemm(transB: true, m: B, n: O, k: I, a: x, lda: I, b: weight, ldb: I, beta: 0, c: y, ldc: O)
+        Linear.addBias(y, bias: bias, rows: B, columns: O, relu: relu)
     }
 
     /// Accumulates `dW += dy^T x` and `db += colsum(dy)`; writes `dx = dy W` when given.
@@ -65,15 +64,10 @@ public struct Linear {
                          dx: UnsafeMutablePointer<Float>?, // [B x I]
                          batch: Int, relu: Bool) {
         let B = batch, I = inputs, O = outputs
-        if relu {
-            for i in 0..<(B * O) { dy[i] = y[i] > 0 ? dy[i] : 0 }
-        }
+        // ReLU mask and db += colsum(dy) in one pass over dy (Linear+Epilogues).
+        Linear.maskAndSumColumns(y: y, dy: dy, dBias: dBias, rows: B, columns: O, relu: relu)
         // dW[O x I] += dy^T[O x B] x[B x I]
         BLAS.gemm(transA: true, m: O, n: I, k: B, a: dy, lda: O, b: x, ldb: I, beta: 1, c: dWeight, ldc: I)
-        for b in 0..<B {
-            let row = dy + b * O
-            for o in 0..<O { dBias[o] += row[o] }
-        }
         if let dx {
             // dx[B x I] = dy[B x O] W[O x I]
             BLAS.gemm(m: B, n: I, k: O, a: dy, lda: O, b: weight, ldb: I, beta: 0, c: dx, ldc: I)
