@@ -80,6 +80,36 @@ public struct DotInteraction: Sendable {
     public func backward(x: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
                          dx: UnsafeMutablePointer<Float>, batch: Int) {
         let F = features, D = dim, W = outputWidth
+        guard D % 8 == 0 else { return backwardPairs(x: x, dOut: dOut, dx: dx, batch: batch) }
+        for b in 0..<batch {
+            let xb = x + b * F * D, gb = dOut + b * W, dxb = dx + b * F * D
+            // dx_i = sum over j != i of dZ_ij x_j (dZ symmetric: the lower
+            // triangle read both ways), accumulated 8 lanes at a time in a
+            // register and stored once: no read-modify-write of dx per pair.
+            for i in 0..<F {
+                var c = 0
+                while c < D {
+                    var acc = i == 0 ? UnsafeRawPointer(gb + c).loadUnaligned(as: SIMD8<Float>.self) : SIMD8<Float>()
+                    let rowI = D + i * (i - 1) / 2        // dZ_ij, j < i
+                    for j in 0..<i {
+                        acc += SIMD8(repeating: gb[rowI + j]) * UnsafeRawPointer(xb + j * D + c).loadUnaligned(as: SIMD8<Float>.self)
+                    }
+                    var j = i + 1
+                    while j < F {                         // dZ_ji, j > i
+                        acc += SIMD8(repeating: gb[D + j * (j - 1) / 2 + i]) * UnsafeRawPointer(xb + j * D + c).loadUnaligned(as: SIMD8<Float>.self)
+                        j += 1
+                    }
+                    UnsafeMutableRawPointer(dxb + i * D + c).storeBytes(of: acc, as: SIMD8<Float>.self)
+                    c += 8
+                }
+            }
+        }
+    }
+
+    /// The same for any D: each pair's gradient added to both vectors.
+    func backwardPairs(x: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
+                       dx: UnsafeMutablePointer<Float>, batch: Int) {
+        let F = features, D = dim, W = outputWidth
         for b in 0..<batch {
             let xb = x + b * F * D, gb = dOut + b * W, dxb = dx + b * F * D
             dxb.update(from: gb, count: D)

@@ -14,8 +14,13 @@ final class DotInteractionTests: XCTestCase {
         XCTAssertEqual(Array(out.buffer), [1, 2, 11, 17, 39])
     }
 
+    /// D = 5 takes the pairwise backward; 8 and 16 the register-accumulating one.
     func testGradient() {
-        let B = 3, F = 4, D = 5
+        for D in [5, 8, 16] { checkGradient(D: D) }
+    }
+
+    func checkGradient(D: Int) {
+        let B = 3, F = 4
         let layer = DotInteraction(features: F, dim: D)
         let x = randomBuffer(B * F * D, seed: 1), w = randomBuffer(B * layer.outputWidth, seed: 2)
         let out = FlatBuffer<Float>(count: B * layer.outputWidth), dx = FlatBuffer<Float>(count: B * F * D)
