@@ -28,6 +28,8 @@ import Sparse
 public struct SyntheticDataset: BatchSource {
     public let config: SyntheticConfig
     public let schema: DatasetSchema
+    /// The schema's key lists, made once (each batch names its keys).
+    let itemSideKeys: [String], userSideKeys: [String]
 
     let itemZipf: ZipfSampler
     let clusterZipf: ZipfSampler?
@@ -63,6 +65,8 @@ public struct SyntheticDataset: BatchSource {
             tables: [TableSpec(name: "item", rows: config.itemRows),
                      TableSpec(name: "user", rows: config.userRows)] + config.extraTables,
             features: features)
+        itemSideKeys = schema.itemSideKeys
+        userSideKeys = schema.userSideKeys
     }
 
     public func sampleCount(_ split: Split) -> Int {
@@ -124,36 +128,58 @@ public struct SyntheticDataset: BatchSource {
     }
 
     func session(_ id: Int, split: Split) -> Session {
+        var s = Session(id: id, user: 0, cluster: 0, history: [], historyClusterCount: [])
+        fillSession(&s, id, split: split)
+        return s
+    }
+
+    /// `session`, written into `s` (its arrays keep their storage: a batch
+    /// makes no allocation per session).
+    func fillSession(_ s: inout Session, _ id: Int, split: Split) {
         var g = SplitMix64(hash(splitSeed(split), 501, UInt64(id)))
         let user = Int64(userScatter(userZipf.sample(&g) - 1))
         let c = Int(hash(config.seed, 502, UInt64(user)) % UInt64(config.clusters))
         let len = Int(g.next() % UInt64(config.historyMaxLength + 1))
-        var history: [Int64] = []; history.reserveCapacity(len)
-        var counts = [Int](repeating: 0, count: config.clusters)
+        s.id = id; s.user = user; s.cluster = c
+        s.history.removeAll(keepingCapacity: true)
+        s.historyClusterCount.removeAll(keepingCapacity: true)
+        s.historyClusterCount.append(contentsOf: repeatElement(0, count: config.clusters))
         for _ in 0..<len {
             let item = g.nextUnit() < config.historyAffinity ? drawItem(inCluster: c, &g) : drawItem(&g)
-            history.append(item.row)
-            counts[item.cluster] += 1
+            s.history.append(item.row)
+            s.historyClusterCount[item.cluster] += 1
         }
-        return Session(id: id, user: user, cluster: c, history: history, historyClusterCount: counts)
     }
 
     func sample(_ s: Session, position: Int, split: Split) -> Sample {
+        var extras = [Int64](repeating: 0, count: extraZipf.count)
+        var dense = [Float](repeating: 0, count: config.denseCount)
+        let parts = extras.withUnsafeMutableBufferPointer { e in
+            dense.withUnsafeMutableBufferPointer { d in
+                sample(s, position: position, split: split, extras: e.baseAddress, dense: d.baseAddress)
+            }
+        }
+        return Sample(item: parts.item, extras: extras, dense: dense, baseLogit: parts.baseLogit,
+                      matchLogit: parts.matchLogit, label: parts.label)
+    }
+
+    /// `sample`, its extra-table rows and dense features written to `extras`
+    /// [E] and `dense` [denseCount] (a batch writes them in place).
+    func sample(_ s: Session, position: Int, split: Split, extras: UnsafeMutablePointer<Int64>?,
+                dense: UnsafeMutablePointer<Float>?) -> (item: Int64, baseLogit: Double, matchLogit: Double, label: Float) {
         var g = SplitMix64(hash(splitSeed(split), 601 &+ UInt64(position), UInt64(s.id)))
         let item = g.nextUnit() < config.candidateAffinity ? drawItem(inCluster: s.cluster, &g) : drawItem(&g)
-        var extras: [Int64] = []
         var logit = config.bias
         logit += config.idWeightScale * (idWeight(table: 0, row: item.row) + idWeight(table: 1, row: s.user))
         for t in 0..<extraZipf.count {
             let row = Int64(extraScatter[t](extraZipf[t].sample(&g) - 1))
-            extras.append(row)
+            extras?[t] = row
             logit += config.idWeightScale * idWeight(table: 2 + UInt64(t), row: row)
         }
-        var dense = [Float](repeating: 0, count: config.denseCount)
         var denseTerm = 0.0
         for j in 0..<config.denseCount {
             let x = g.nextNormal()
-            dense[j] = Float(x)
+            dense?[j] = Float(x)
             denseTerm += denseWeights[j] * x
         }
         logit += config.denseWeightScale * denseTerm
@@ -161,7 +187,7 @@ public struct SyntheticDataset: BatchSource {
         let match = config.matchStrength * (frac - 0.5 * config.historyAffinity)
         let p = 1 / (1 + exp(-(logit + match)))
         let label: Float = g.nextUnit() < p ? 1 : 0
-        return Sample(item: item.row, extras: extras, dense: dense, baseLogit: logit, matchLogit: match, label: label)
+        return (item.row, logit, match, label)
     }
 
     // MARK: Batches
@@ -170,34 +196,39 @@ public struct SyntheticDataset: BatchSource {
         let start = max(0, min(globalStart, sampleCount(split)))
         let n = max(0, min(count, sampleCount(split) - start))
         let E = config.extraTables.count
-        var labels = [Float](); labels.reserveCapacity(n)
-        var dense = [Float](); dense.reserveCapacity(n * config.denseCount)
+        let D = config.denseCount
+        var labels = [Float](repeating: 0, count: n)
+        var dense = [Float](repeating: 0, count: n * D)
         var items = [Int64](repeating: 0, count: n * (1 + E))   // key-major
         var users: [Int64] = [], histLengths: [Int32] = [], histValues: [Int64] = []
         var inverse = [Int32](repeating: 0, count: n)
-        var current: Session? = nil
-        for j in 0..<n {
-            let (sid, pos) = locate(start + j, split: split)
-            if current?.id != sid { current = session(sid, split: split) }
-            let s = current!
-            let smp = sample(s, position: pos, split: split)
-            labels.append(smp.label)
-            dense.append(contentsOf: smp.dense)
-            items[j] = smp.item
-            for t in 0..<E { items[(1 + t) * n + j] = smp.extras[t] }
-            // A new unique row when the session changes (or always, without dedup).
-            let newRow = !dedup || j == 0 || locate(start + j - 1, split: split).session != sid
-            if newRow {
-                users.append(s.user)
-                histLengths.append(Int32(s.history.count))
-                histValues.append(contentsOf: s.history)
+        var extras = [Int64](repeating: 0, count: max(E, 1))
+        var s = Session(id: -1, user: 0, cluster: 0, history: [], historyClusterCount: [])
+        var previous = -1
+        dense.withUnsafeMutableBufferPointer { denseOut in
+            extras.withUnsafeMutableBufferPointer { ex in
+                for j in 0..<n {
+                    let (sid, pos) = locate(start + j, split: split)
+                    if s.id != sid { fillSession(&s, sid, split: split) }
+                    let smp = sample(s, position: pos, split: split, extras: ex.baseAddress, dense: denseOut.baseAddress.map { $0 + j * D })
+                    labels[j] = smp.label
+                    items[j] = smp.item
+                    for t in 0..<E { items[(1 + t) * n + j] = ex[t] }
+                    // A new unique row when the session changes (or always, without dedup).
+                    if !dedup || j == 0 || previous != sid {
+                        users.append(s.user)
+                        histLengths.append(Int32(s.history.count))
+                        histValues.append(contentsOf: s.history)
+                    }
+                    previous = sid
+                    inverse[j] = Int32(users.count - 1)
+                }
             }
-            inverse[j] = Int32(users.count - 1)
         }
         let u = users.count
-        let itemSide = try! KeyedJaggedTensor(keys: schema.itemSideKeys, stride: n,
+        let itemSide = try! KeyedJaggedTensor(keys: itemSideKeys, stride: n,
                                               lengths: [Int32](repeating: 1, count: n * (1 + E)), values: items)
-        let unique = try! KeyedJaggedTensor(keys: schema.userSideKeys, stride: u,
+        let unique = try! KeyedJaggedTensor(keys: userSideKeys, stride: u,
                                             lengths: [Int32](repeating: 1, count: u) + histLengths,
                                             values: users + histValues)
         return Batch(size: n, labels: labels, dense: dense, itemSide: itemSide,
