@@ -153,9 +153,10 @@ struct TrainBenchReport: Codable {
 
     static let trainingPhases = CommPhase.allCases.filter { $0 != .bench && $0 != .control }
 
-    /// Bytes sent to other ranks point to point (the all-to-alls), training phases.
+    /// Bytes sent to other ranks in the all-to-alls, training phases (the
+    /// allreduces' ring bytes are per-peer bytes too, so filter by phase).
     static func bytesSent(_ totals: [PhaseTotals]) -> Double {
-        Double(trainingPhases.reduce(0) { $0 + totals[$1.rawValue].bytesSent })
+        Double(trainingPhases.filter(\.isAllToAll).reduce(0) { $0 + totals[$1.rawValue].bytesSent })
     }
 
     /// The allreduces' payload (bytes passed to MPI), training phases; 0 on one rank.
