@@ -40,16 +40,32 @@ extension Communicator {
     public func allreduce<T: CommScalar>(_ phase: CommPhase, _ buffer: UnsafeMutableBufferPointer<T>, op: ReduceOp = .sum) {
         let t0 = monotonicSeconds()
         rawAllreduce(buffer.baseAddress, count: buffer.count, kind: T.scalarKind, op: op)
-        let bytes = buffer.count * width(T.self)
+        recordAllreduce(phase, bytes: buffer.count * width(T.self))
+        ledger.recordCall(phase, seconds: monotonicSeconds() - t0)
+    }
+
+    /// Starts `allreduce` (MPI_Iallreduce): other work runs until
+    /// `wait(request)`, and `buffer` must not be touched before it. Bytes are
+    /// recorded now, seconds (start to completion) at the wait.
+    public func startAllreduce<T: CommScalar>(_ phase: CommPhase, _ buffer: UnsafeMutableBufferPointer<T>, op: ReduceOp = .sum,
+                                              request: CommRequest) {
+        precondition(!request.inFlight, "request already in flight")
+        request.phase = phase
+        request.started = monotonicSeconds()
+        request.inFlight = true
+        rawStartAllreduce(buffer.baseAddress, count: buffer.count, kind: T.scalarKind, op: op, request: request)
+        recordAllreduce(phase, bytes: buffer.count * width(T.self))
+    }
+
+    /// The payload as `collectiveBytes`, the ring's bytes per peer and link class.
+    private func recordAllreduce(_ phase: CommPhase, bytes: Int) {
         ledger.recordCollective(phase, bytes: bytes)
         if size > 1 {
             let ring = ringAllreduceBytes(payload: bytes, ranks: size)
             ledger.recordPeer(phase, peer: worldRanks[(rank + 1) % size], sent: ring, received: 0)
             ledger.recordPeer(phase, peer: worldRanks[(rank + size - 1) % size], sent: 0, received: ring)
         }
-        ledger.recordCall(phase, seconds: monotonicSeconds() - t0)
     }
-
 
     /// `countPerPeer` elements to each rank; block p of `send` goes to rank p.
     public func alltoall<T: CommScalar>(_ phase: CommPhase, send: UnsafeBufferPointer<T>,

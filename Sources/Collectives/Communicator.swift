@@ -26,6 +26,9 @@ public protocol Communicator: AnyObject {
     /// stay alive and unmoved until `rawWait`.
     func rawStartAlltoallv(send: UnsafeRawPointer?, recv: UnsafeMutableRawPointer?,
                            layout: AlltoallvLayout, kind: ScalarKind, request: CommRequest)
+    /// Starts an in-place allreduce into `request`; `buffer` must stay alive
+    /// and untouched until `rawWait`.
+    func rawStartAllreduce(_ buffer: UnsafeMutableRawPointer?, count: Int, kind: ScalarKind, op: ReduceOp, request: CommRequest)
     func rawWait(_ request: CommRequest)
     /// Every rank contributes `count` elements; rank p's land at `recvDispls[p]`.
     func rawAllgatherv(send: UnsafeRawPointer?, count: Int, recv: UnsafeMutableRawPointer?,

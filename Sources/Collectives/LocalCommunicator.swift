@@ -133,6 +133,13 @@ public final class LocalCommunicator: Communicator {
         rawAlltoallv(send: send, recv: recv, layout: layout, kind: kind)
     }
 
+    /// Ranks as threads have no background progress: the reduction is done
+    /// at the start (the same result, no overlap).
+    public func rawStartAllreduce(_ buffer: UnsafeMutableRawPointer?, count: Int, kind: ScalarKind, op: ReduceOp,
+                                  request: CommRequest) {
+        rawAllreduce(buffer, count: count, kind: kind, op: op)
+    }
+
     public func rawWait(_ request: CommRequest) {}
 
     public func rawAllgatherv(send: UnsafeRawPointer?, count: Int, recv: UnsafeMutableRawPointer?,

@@ -81,6 +81,16 @@ public final class MPICommunicator: Communicator {
         request.handle = UnsafeMutableRawPointer(req)
     }
 
+    public func rawStartAllreduce(_ buffer: UnsafeMutableRawPointer?, count: Int, kind: ScalarKind, op: ReduceOp,
+                                  request: CommRequest) {
+        var req: MPI_Request? = strata_mpi_request_null()
+        if count > 0 {
+            check(MPI_Iallreduce(strata_mpi_in_place(), buffer, Int32(count), Self.datatype(kind), Self.op(op), comm, &req),
+                  "MPI_Iallreduce")
+        }
+        request.handle = UnsafeMutableRawPointer(req)
+    }
+
     public func rawWait(_ request: CommRequest) {
         var req: MPI_Request? = request.handle.map { MPI_Request($0) }
         check(MPI_Wait(&req, strata_mpi_status_ignore()), "MPI_Wait")

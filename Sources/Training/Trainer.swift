@@ -29,6 +29,7 @@ public final class Trainer {
     var stepIds: [FeatureIds] = []
     var sequenceInputs: [SequenceBatch] = []
     var metricSums: [Double] = [0, 0]
+    let denseAllreduce = CommRequest()
     public private(set) var timers = StepTimers()
     lazy var prefetcher: BatchPrefetcher = {
         let source = data.source, rank = comm.rank, size = comm.size
@@ -139,11 +140,14 @@ public final class Trainer {
         lap(\.denseForward)
         model.zeroGrad()
         model.backward()
+        // The dense gradients are summed (MPI_Iallreduce) while the embedding
+        // backward runs, which reads the model's input gradients only.
+        comm.startAllreduce(.denseAllreduce, model.grads.buffer, request: denseAllreduce)
         lap(\.denseBackward)
         scatterEmbeddingGradients(batch)
         embeddings.backward(learningRate: config.optimizer.embeddingLearningRate)
         lap(\.embeddingBackward)
-        comm.allreduce(.denseAllreduce, model.grads.buffer)
+        comm.wait(denseAllreduce)
         lap(\.denseAllreduce)
         applyDenseOptimizer()
         lap(\.optimizer)

@@ -82,6 +82,21 @@ enum CommChecks {
         checks.expect(comm.ledger.step[CommPhase.metrics.rawValue].collectiveBytes == 3 * 8 + 8 + 4,
                       "allreduce payload bytes recorded")
 
+        // Non-blocking allreduce (MPI_Iallreduce) overlapping a blocking one:
+        // both complete, in order, with the same sums.
+        var pending: [Float] = (0..<1000).map { Float(me + $0) }
+        let reduceRequest = CommRequest()
+        pending.withUnsafeMutableBufferPointer { buffer in
+            comm.startAllreduce(.denseAllreduce, buffer, request: reduceRequest)
+            let during = comm.allreduce(.metrics, Int64(me) + 1)
+            checks.expect(during == rr * (rr + 1) / 2, "blocking allreduce while one is in flight: \(during)")
+            comm.wait(reduceRequest)
+        }
+        let wantFirst = Float(tri), wantLast = Float(tri) + Float(r * 999)
+        checks.expect(pending[0] == wantFirst && pending[999] == wantLast, "started allreduce sums: \(pending[0]) \(pending[999])")
+        checks.expect(comm.ledger.step[CommPhase.denseAllreduce.rawValue].collectiveBytes == 4000,
+                      "started allreduce payload recorded")
+
         // Non-blocking alltoallv with wait, buffers owned until the wait.
         let layout = AlltoallvLayout(peers: r)
         let m = counts(7, worldSize: r)
