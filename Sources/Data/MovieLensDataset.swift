@@ -22,6 +22,9 @@ public struct MovieLensConfig: Sendable, Codable, Equatable {
     /// one history stay together, so dedup still finds them) instead of by user
     /// then time, which hands SGD one user at a time. Eval order is unchanged.
     public var shuffleTrain: Bool = false
+    /// History sequences read their own table `history_movie` (movies numbered as
+    /// in `movie`) instead of sharing the candidate's table `movie`.
+    public var historyTable: Bool = false
     public init() {}
 }
 
@@ -143,11 +146,14 @@ public struct MovieLensDataset: BatchSource {
         schema = DatasetSchema(
             denseCount: config.denseCount,
             tables: [TableSpec(name: "movie", rows: ids.count), TableSpec(name: "genre", rows: genreNames.count),
-                     TableSpec(name: "user", rows: uids.count)],
+                     TableSpec(name: "user", rows: uids.count)]
+                + (config.historyTable ? [TableSpec(name: "history_movie", rows: ids.count)] : []),
             features: [FeatureSpec(name: "movie", table: "movie", kind: .pooled, userSide: false),
                        FeatureSpec(name: "genres", table: "genre", kind: .pooled, userSide: false),
                        FeatureSpec(name: "user", table: "user", kind: .pooled, userSide: true)]
-                + Self.historyKeys(config).map { FeatureSpec(name: $0, table: "movie", kind: .sequence, userSide: true) })
+                + Self.historyKeys(config).map {
+                    FeatureSpec(name: $0, table: config.historyTable ? "history_movie" : "movie", kind: .sequence, userSide: true)
+                })
     }
 
     /// The user-side sequence features: `history`, or with `historyFeedback` the liked and disliked halves.

@@ -109,6 +109,7 @@ enum ConfigLoader {
         "data.movielens.dense_count": { c, v, k in c.data.movielens.denseCount = try v.int(k) },
         "data.movielens.history_feedback": { c, v, k in c.data.movielens.historyFeedback = try v.bool(k) },
         "data.movielens.shuffle_train": { c, v, k in c.data.movielens.shuffleTrain = try v.bool(k) },
+        "data.movielens.history_table": { c, v, k in c.data.movielens.historyTable = try v.bool(k) },
         "optimizer.dense": { c, v, k in c.optimizer.dense = try v.string(k) },
         "optimizer.dense_learning_rate": { c, v, k in c.optimizer.denseLearningRate = try v.float(k) },
         "optimizer.embedding": { c, v, k in

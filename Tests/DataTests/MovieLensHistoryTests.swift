@@ -108,6 +108,16 @@ final class MovieLensHistoryTests: XCTestCase {
         XCTAssertEqual(t.liked + t.disliked, [[], [], [], []])
     }
 
+    func testOwnHistoryTable() throws {
+        let ds = try tiny { $0.historyTable = true }
+        XCTAssertEqual(ds.schema.tables.map(\.name), ["movie", "genre", "user", "history_movie"])
+        XCTAssertEqual(ds.schema.table(named: "history_movie")?.rows, 7)
+        XCTAssertEqual(ds.schema.features.map(\.table), ["movie", "genre", "user", "history_movie", "history_movie"])
+        // Same ids, only the table differs.
+        XCTAssertEqual(ds.batch(globalStart: 0, count: 6, split: .train, dedup: true),
+                       try tiny().batch(globalStart: 0, count: 6, split: .train, dedup: true))
+    }
+
     func testShuffleKeepsSamplesAndRows() throws {
         let ds = try tiny(), shuffled = try tiny { $0.shuffleTrain = true }
         func key(_ d: MovieLensDataset, _ i: Int, _ s: Split) -> String {
