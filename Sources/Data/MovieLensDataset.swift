@@ -33,11 +33,11 @@ public struct MovieLensConfig: Sendable, Codable, Equatable {
 /// Each rating is a sample, label `rating >= 4`. Item side: `movie` (pooled, table
 /// `movie`, movies numbered in `movies.csv` order) and `genres` (multi-hot pooled,
 /// table `genre`). User side: `user` (pooled, table `user`) and `history` (sequence
-/// on table `movie`): the user's TRAINING ratings from before the current SESSION
+/// on table `movie`, or `history_movie` with `historyTable`): the user's TRAINING ratings from before the current SESSION
 /// began, oldest first, at most `historyLength`. An eval sample's history never
 /// holds eval ratings, so no eval label reaches a feature. With `historyFeedback`
 /// the window is split by label into `history_liked` and `history_disliked` (both
-/// sequences on table `movie`, each oldest first).
+/// sequences on the history's table, each oldest first).
 ///
 /// Sessions: a user's ratings (sorted by time) split where consecutive timestamps
 /// differ by more than `sessionGapSeconds`. All samples of a session share the
