@@ -13,6 +13,18 @@ public struct MovieLensConfig: Sendable, Codable, Equatable {
     /// Dense features per sample: the first 4 are real (see `MovieLensDataset`), the
     /// rest zero padding; fewer than 4 keeps the first `denseCount`.
     public var denseCount: Int = 4
+    /// Split the history by the user's past feedback into two sequences,
+    /// `history_liked` (rated >= 4) and `history_disliked`, instead of one
+    /// `history`, so target attention can match the candidate against each (DIN
+    /// with behaviour feedback). The window is the same last `historyLength` items.
+    public var historyFeedback: Bool = false
+    /// Train in a fixed pseudo-random order of user-side rows (the samples sharing
+    /// one history stay together, so dedup still finds them) instead of by user
+    /// then time, which hands SGD one user at a time. Eval order is unchanged.
+    public var shuffleTrain: Bool = false
+    /// History sequences read their own table `history_movie` (movies numbered as
+    /// in `movie`) instead of sharing the candidate's table `movie`.
+    public var historyTable: Bool = false
     public init() {}
 }
 
@@ -21,8 +33,11 @@ public struct MovieLensConfig: Sendable, Codable, Equatable {
 /// Each rating is a sample, label `rating >= 4`. Item side: `movie` (pooled, table
 /// `movie`, movies numbered in `movies.csv` order) and `genres` (multi-hot pooled,
 /// table `genre`). User side: `user` (pooled, table `user`) and `history` (sequence
-/// on table `movie`): the user's movies rated before the current SESSION began,
-/// oldest first, at most `historyLength`.
+/// on table `movie`, or `history_movie` with `historyTable`): the user's TRAINING ratings from before the current SESSION
+/// began, oldest first, at most `historyLength`. An eval sample's history never
+/// holds eval ratings, so no eval label reaches a feature. With `historyFeedback`
+/// the window is split by label into `history_liked` and `history_disliked` (both
+/// sequences on the history's table, each oldest first).
 ///
 /// Sessions: a user's ratings (sorted by time) split where consecutive timestamps
 /// differ by more than `sessionGapSeconds`. All samples of a session share the
@@ -37,7 +52,11 @@ public struct MovieLensConfig: Sendable, Codable, Equatable {
 /// //   1        b       s0        []
 /// //   2        c       s1        [a, b]
 /// //   3        d       s1        [a, b]        -> unique rows 2, inverse [0,0,1,1]
+/// // historyFeedback, a liked and b not: sample 2's history_liked [a], history_disliked [b]
 /// ```
+///
+/// With `sessionGapSeconds: 0` a session is one timestamp, so the history is every
+/// earlier training rating (at most `historyLength`), the items just rated included.
 ///
 /// Split by time: each user's last `evalPerUser` ratings are eval. Samples are
 /// ordered by user, then time (ties by movie). Dense features: log1p(ratings of the
@@ -56,6 +75,7 @@ public struct MovieLensDataset: BatchSource {
     let user: [Int32], movie: [Int32], time: [Int], label: [Float]
     let userStart: [Int]       // per rating: first rating of its user
     let sessionStart: [Int]    // per rating: first rating of its session
+    let historyEnd: [Int]      // per rating: min(its session's start, its user's first eval rating)
     let movieGenres: [[Int64]], movieYear: [Float]
     let trainIndex: [Int], evalIndex: [Int]
 
@@ -104,29 +124,41 @@ public struct MovieLensDataset: BatchSource {
         userIds = uids
         user = rows.map { userIndex[$0.u]! }; movie = rows.map(\.m); time = rows.map(\.t); label = rows.map(\.y)
 
-        var us = [Int](repeating: 0, count: rows.count), ss = us
+        var us = [Int](repeating: 0, count: rows.count), ss = us, he = us
         var train: [Int] = [], eval: [Int] = []
         var i = 0
         while i < rows.count {
             var j = i
             while j < rows.count && user[j] == user[i] { j += 1 }
+            let firstEval = max(i, j - config.evalPerUser)
             for k in i..<j {
                 us[k] = i
                 ss[k] = (k > i && time[k] - time[k - 1] <= config.sessionGapSeconds) ? ss[k - 1] : k
-                if k >= j - config.evalPerUser { eval.append(k) } else { train.append(k) }
+                he[k] = min(ss[k], firstEval)
+                if k >= firstEval { eval.append(k) } else { train.append(k) }
             }
             i = j
         }
-        userStart = us; sessionStart = ss; trainIndex = train; evalIndex = eval
+        userStart = us; sessionStart = ss; historyEnd = he
+        trainIndex = config.shuffleTrain ? Self.shuffledByRow(train, historyEnd: he) : train
+        evalIndex = eval
 
         schema = DatasetSchema(
             denseCount: config.denseCount,
             tables: [TableSpec(name: "movie", rows: ids.count), TableSpec(name: "genre", rows: genreNames.count),
-                     TableSpec(name: "user", rows: uids.count)],
+                     TableSpec(name: "user", rows: uids.count)]
+                + (config.historyTable ? [TableSpec(name: "history_movie", rows: ids.count)] : []),
             features: [FeatureSpec(name: "movie", table: "movie", kind: .pooled, userSide: false),
                        FeatureSpec(name: "genres", table: "genre", kind: .pooled, userSide: false),
-                       FeatureSpec(name: "user", table: "user", kind: .pooled, userSide: true),
-                       FeatureSpec(name: "history", table: "movie", kind: .sequence, userSide: true)])
+                       FeatureSpec(name: "user", table: "user", kind: .pooled, userSide: true)]
+                + Self.historyKeys(config).map {
+                    FeatureSpec(name: $0, table: config.historyTable ? "history_movie" : "movie", kind: .sequence, userSide: true)
+                })
+    }
+
+    /// The user-side sequence features: `history`, or with `historyFeedback` the liked and disliked halves.
+    static func historyKeys(_ config: MovieLensConfig) -> [String] {
+        config.historyFeedback ? ["history_liked", "history_disliked"] : ["history"]
     }
 
     public func sampleCount(_ split: Split) -> Int { split == .train ? trainIndex.count : evalIndex.count }
@@ -143,8 +175,14 @@ public struct MovieLensDataset: BatchSource {
         return historyRange(r).map { time[$0] }
     }
 
+    /// Movie ids of the history of sample `i` with their labels, oldest first (for checks).
+    public func history(_ i: Int, split: Split) -> [(movie: Int, liked: Bool)] {
+        let r = (split == .train ? trainIndex : evalIndex)[i]
+        return historyRange(r).map { (Int(movie[$0]), label[$0] == 1) }
+    }
+
     func historyRange(_ r: Int) -> Range<Int> {
-        max(userStart[r], sessionStart[r] - config.historyLength)..<sessionStart[r]
+        max(userStart[r], historyEnd[r] - config.historyLength)..<historyEnd[r]
     }
 
     public func batch(globalStart: Int, count: Int, split: Split, dedup: Bool) -> Batch {
@@ -153,7 +191,9 @@ public struct MovieLensDataset: BatchSource {
         let n = hi - lo, D = config.denseCount
         var labels = [Float](), dense = [Float](repeating: 0, count: n * D)
         var movies = [Int64](), genreLengths = [Int32](), genreValues = [Int64]()
-        var users = [Int64](), histLengths = [Int32](), histValues = [Int64]()
+        let keys = Self.historyKeys(config)
+        var users = [Int64](), histLengths = [[Int32]](repeating: [], count: keys.count)
+        var histValues = [[Int64]](repeating: [], count: keys.count)
         var inverse = [Int32](repeating: 0, count: n)
         for j in 0..<n {
             let r = index[lo + j]
@@ -165,22 +205,42 @@ public struct MovieLensDataset: BatchSource {
             let features: [Float] = [Float(log1p(Double(sessionStart[r] - userStart[r]))), movieYear[m],
                                      Float(log1p(Double(h.count))), Float(movieGenres[m].count) / 3]
             for d in 0..<min(D, features.count) { dense[j * D + d] = features[d] }
-            let newRow = !dedup || j == 0 || sessionStart[index[lo + j - 1]] != sessionStart[r]
+            let newRow = !dedup || j == 0 || historyEnd[index[lo + j - 1]] != historyEnd[r]
             if newRow {
                 users.append(Int64(user[r]))
-                histLengths.append(Int32(h.count))
-                histValues.append(contentsOf: h.map { Int64(movie[$0]) })
+                for (s, part) in historyParts(h).enumerated() {
+                    histLengths[s].append(Int32(part.count))
+                    histValues[s].append(contentsOf: part.map { Int64(movie[$0]) })
+                }
             }
             inverse[j] = Int32(users.count - 1)
         }
         let item = try! KeyedJaggedTensor(keys: ["movie", "genres"], stride: n,
                                           lengths: [Int32](repeating: 1, count: n) + genreLengths,
                                           values: movies + genreValues)
-        let unique = try! KeyedJaggedTensor(keys: ["user", "history"], stride: users.count,
-                                            lengths: [Int32](repeating: 1, count: users.count) + histLengths,
-                                            values: users + histValues)
+        let unique = try! KeyedJaggedTensor(keys: ["user"] + keys, stride: users.count,
+                                            lengths: [Int32](repeating: 1, count: users.count) + histLengths.joined(),
+                                            values: users + histValues.joined())
         return Batch(size: n, labels: labels, dense: dense, itemSide: item,
                      userSide: try! InverseKeyedJaggedTensor(unique: unique, inverse: inverse), sampleIndex: lo)
+    }
+
+    /// `index` reordered by runs that share a `historyEnd` (one user-side row),
+    /// the runs in a fixed hashed order, each run kept in time order.
+    static func shuffledByRow(_ index: [Int], historyEnd: [Int]) -> [Int] {
+        guard !index.isEmpty else { return index }
+        var runs: [ArraySlice<Int>] = []
+        var a = 0
+        for b in 1...index.count where b == index.count || historyEnd[index[b]] != historyEnd[index[a]] {
+            runs.append(index[a..<b]); a = b
+        }
+        return runs.sorted { hash(0x4D4C, UInt64($0.first!)) < hash(0x4D4C, UInt64($1.first!)) }.flatMap { $0 }
+    }
+
+    /// A history window as the rating indices of each sequence feature (`historyKeys` order).
+    func historyParts(_ h: Range<Int>) -> [[Int]] {
+        guard config.historyFeedback else { return [Array(h)] }
+        return [h.filter { label[$0] == 1 }, h.filter { label[$0] != 1 }]
     }
 
     static func lines(_ path: String) throws -> [Substring] {

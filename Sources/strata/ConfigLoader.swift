@@ -107,6 +107,9 @@ enum ConfigLoader {
         "data.movielens.eval_per_user": { c, v, k in c.data.movielens.evalPerUser = try v.int(k) },
         "data.movielens.session_gap_seconds": { c, v, k in c.data.movielens.sessionGapSeconds = try v.int(k) },
         "data.movielens.dense_count": { c, v, k in c.data.movielens.denseCount = try v.int(k) },
+        "data.movielens.history_feedback": { c, v, k in c.data.movielens.historyFeedback = try v.bool(k) },
+        "data.movielens.shuffle_train": { c, v, k in c.data.movielens.shuffleTrain = try v.bool(k) },
+        "data.movielens.history_table": { c, v, k in c.data.movielens.historyTable = try v.bool(k) },
         "optimizer.dense": { c, v, k in c.optimizer.dense = try v.string(k) },
         "optimizer.dense_learning_rate": { c, v, k in c.optimizer.denseLearningRate = try v.float(k) },
         "optimizer.embedding": { c, v, k in
