@@ -1,3 +1,5 @@
+import Tensors
+
 /// How a bag of embedding rows becomes one vector.
 public enum PoolingMode: String, Sendable, Equatable {
     case sum
@@ -22,11 +24,14 @@ public enum EmbeddingBag {
                                    offsets: UnsafePointer<Int32>,    // [bags + 1]
                                    bags: Int, mode: PoolingMode,
                                    out: UnsafeMutablePointer<Float>) { // [bags x D]
+        let N = Int(offsets[bags])
         for g in 0..<bags {
             let o = out + g * D
             o.update(repeating: 0, count: D)
             let lo = Int(offsets[g]), hi = Int(offsets[g + 1])
             for n in lo..<hi {
+                // The row a fixed distance ahead, so its miss overlaps this work (see Prefetch).
+                if n + Prefetch.distance < N { Prefetch.read(table + Int(rowIndices[n + Prefetch.distance]) * D, bytes: D * 4) }
                 let row = table + Int(rowIndices[n]) * D
                 for d in 0..<D { o[d] += row[d] }
             }

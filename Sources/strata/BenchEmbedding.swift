@@ -103,13 +103,19 @@ final class EmbeddingBenchmark {
 
     init(tables: Int, rows: Int, dim: Int, batch: Int) {
         self.tables = tables; self.rows = rows; self.dim = dim; self.batch = batch
-        table = .allocate(capacity: tables * rows * dim)
+        // On 2 MiB pages, as the training stores are (ShardStore).
+        table = UnsafeMutableBufferPointer(start: LargePages.allocate(Float.self, count: tables * rows * dim),
+                                           count: tables * rows * dim)
         for i in 0..<table.count { table[i] = Float(i & 1023) * 1e-3 }
-        accumulators = .allocate(capacity: tables * rows)
+        accumulators = UnsafeMutableBufferPointer(start: LargePages.allocate(Float.self, count: tables * rows),
+                                                  count: tables * rows)
         accumulators.initialize(repeating: 0)
     }
 
-    deinit { table.deallocate(); accumulators.deallocate() }
+    deinit {
+        LargePages.deallocate(table.baseAddress!, count: table.count)
+        LargePages.deallocate(accumulators.baseAddress!, count: accumulators.count)
+    }
 
     /// Uniform ids: id k of table t is a row of table t.
     func ids(count: Int, perTable: Int, seed: UInt64) -> [Int32] {
