@@ -174,4 +174,34 @@ public enum FlexShardPlanner {
             intra / topology.intraNodeBandwidth + inter / topology.interNodeBandwidth
         }
     }
+
+    /// Inter-node embedding bytes per step, summed over ranks: with one copy of
+    /// every row in the world (`oneCopy`, what row_wise pays, headers aside),
+    /// and a lower bound for ANY placement of the rows (`floor`).
+    ///
+    /// A row with `c` expected accesses per step (Poisson, spread evenly over
+    /// the ranks) either has one copy, and each access from another node
+    /// costs an id, a row out and a gradient back:
+    ///     c * (R-L)/R * (4 + 8 D),
+    /// or a copy on every node, and each node that touched it must send its
+    /// gradient (4 D bytes, fp32, nothing less keeps the copies exact) to every
+    /// other node:
+    ///     N * (1 - exp(-c/N)) * (N-1) * 4 D.
+    /// The floor takes the cheaper of the two for every row. Tiers cannot beat
+    /// it; at Zipf 1.1 most rows are accessed less than once per step, where
+    /// the two costs are equal, so the floor stays far above 15 % of `oneCopy`.
+    public static func interNodeFloor(counts: [Int], steps: Int, table: TableConfig,
+                                      topology: Topology) -> (oneCopy: Double, floor: Double) {
+        let R = Double(topology.worldSize), n = Double(max(topology.nodeCount, 1))
+        guard n > 1 else { return (0, 0) }
+        let L = R / n, D = Double(table.dim)
+        var oneCopy = 0.0, floor = 0.0
+        for k in counts where k > 0 {
+            let c = Double(k) / Double(max(steps, 1))
+            let single = c * (R - L) / R * (4 + 8 * D)
+            oneCopy += single
+            floor += min(single, n * (1 - exp(-c / n)) * (n - 1) * 4 * D)
+        }
+        return (oneCopy, floor)
+    }
 }
