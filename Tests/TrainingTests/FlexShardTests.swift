@@ -147,4 +147,21 @@ final class FlexShardTests: XCTestCase {
         XCTAssertGreaterThan(tight.reduce(0.0) { $0 + $1.1.seconds }, free.reduce(0.0) { $0 + $1.1.seconds })
         XCTAssertGreaterThan(tight[0].0.hot + tight[0].0.warm, 0, "the skewed table keeps replicas")
     }
+
+    func testInterNodeFloor() throws {
+        // D = 16 on 2 nodes of 2: one copy costs c * 1/2 * 132 B; copies on both
+        // nodes 64 B for each node that touched the row.
+        let topo = try Topology.emulated(worldSize: 4, ranksPerNode: 2)
+        let table = TableConfig(name: "t", rows: 2, dim: 16)
+        let hot = FlexShardPlanner.interNodeFloor(counts: [10_000, 0], steps: 1, table: table, topology: topo)
+        XCTAssertEqual(hot.oneCopy, 10_000 * 66, accuracy: 1e-6)
+        XCTAssertEqual(hot.floor, 2 * 64, accuracy: 1e-6, "read on both nodes every step: one gradient each way")
+        let rare = FlexShardPlanner.interNodeFloor(counts: [1, 1], steps: 100, table: table, topology: topo)
+        XCTAssertEqual(rare.floor / rare.oneCopy, 64.0 / 66.0, accuracy: 0.01, "rows read rarely gain nothing from copies")
+        // 8 nodes: a row read everywhere costs an allreduce's 2 (N-1) rows, not N (N-1).
+        let wide = try Topology.emulated(worldSize: 8, ranksPerNode: 1)
+        XCTAssertEqual(FlexShardPlanner.interNodeFloor(counts: [100_000, 0], steps: 1, table: table, topology: wide).floor,
+                       2 * 7 * 64, accuracy: 1e-6)
+    }
 }
+
