@@ -154,7 +154,7 @@ public final class ShardedEmbeddingCollection {
                 let s = storeKey["\(t)/hot"]!
                 if multiNode, let node = nodeComm, let cross = crossComm {
                     syncs.append(ReplicaSync(store: s, node: node, cross: cross, width: tables[t].dim,
-                                             mode: tiers.hotSync ?? .allreduce))
+                                             mode: RowTiers.hotSync(tiers, on: topo)))
                 } else {
                     syncs.append(ReplicaSync(store: s, comm: comm, width: tables[t].dim))
                 }

@@ -135,7 +135,7 @@ public enum TrafficPredictor {
                 let anyHot = touchedHot.reduce(into: Set<Int>()) { $0.formUnion($1) }
                 let anyWarm = touchedWarm.reduce(into: Set<Int>()) { $0.formUnion($1) }
                 let cross = (0..<L).map { m in nodes.compactMap { $0.count > m ? $0[m] : nil } }
-                if tiers.hot > 0, nodes.count > 1, tiers.hotSync == .gather {
+                if tiers.hot > 0, RowTiers.hotSync(tiers, on: topology) == .gather {
                     // Node mask and node sums of the node's rows; member m's slice
                     // to member m of every node (counts, ids, gradients); what it
                     // received shared inside the node (counts per node, ids, gradients).

@@ -1,3 +1,4 @@
+import Cluster
 /// FlexShard's per-row placement of one table: rows in order of access
 /// probability (hottest first), cut into three tiers.
 ///
@@ -31,6 +32,12 @@ public struct RowTiers: Sendable, Codable, Equatable {
     ///                the nodes' partial sums in node order. No mask crosses nodes;
     ///                best when rows are touched on few nodes (the tail of a tier).
     public enum CrossNodeSync: String, Sendable, Codable { case allreduce, gather }
+
+    /// The hot tier's sync on `topology`: gather needs several nodes of equal
+    /// size (a plan made for another topology, as on resume, falls back).
+    public static func hotSync(_ tiers: RowTiers, on topology: Topology) -> CrossNodeSync {
+        tiers.hotSync == .gather && topology.nodeCount > 1 && topology.uniformRanksPerNode != nil ? .gather : .allreduce
+    }
 
     public init(order: [Int32], hot: Int, warm: Int, seenCold: Int,
                 hotSync: CrossNodeSync? = nil, warmSync: CrossNodeSync? = nil) {
