@@ -1,16 +1,29 @@
 import Collectives
+import Sharding
 
 /// Keeps the copies of a replicated row set identical: FlexShard's hot rows
 /// (a copy on every rank) and warm rows (a copy per node, synced between the
 /// ranks that hold the same warm block on each node). Each copy sums the
-/// gradients its own rank collected; then only the rows touched anywhere are
-/// all-reduced (a touched mask first, then their gradients), so every copy
-/// applies the same update. Phase `replica_grad_sync`.
+/// gradients its own rank collected; then the copies exchange them so that
+/// every copy applies the same update. Phase `replica_grad_sync`.
 ///
 /// Hot rows sync hierarchically, as NCCL and TorchRec's 2D sync do: sum
-/// inside the node, then each of the node's L ranks all-reduces its 1/L
-/// slice across the nodes, then the slices are gathered inside the node. The
-/// slow links carry each byte once per node instead of once per rank.
+/// inside the node (a touched mask first, then the touched rows' gradients),
+/// then each of the node's L ranks handles its 1/L slice across the nodes,
+/// then the slices are shared inside the node. The slow links carry each byte
+/// once per node instead of once per rank.
+///
+/// Across nodes, two exchanges (`RowTiers.CrossNodeSync`, the planner picks):
+///
+///     allreduce: mask of the tier (max), then the gradients of the rows
+///                touched anywhere (sum): the union of the nodes' rows crosses.
+///     gather:    each node's rows as (ids, gradients), counts first; every
+///                copy adds the nodes' partial sums in node order, so copies
+///                stay bit-identical. Only the rows a node touched leave it.
+///
+/// Worked example, gather, 2 nodes of 1 rank, rows 0..<4: node 0 touched rows
+/// [1, 3], node 1 row [3]; node 0 sends ids [1, 3] and 2 gradient rows, node 1
+/// sends [3] and 1 row; both apply rows [1, 3] with row 3 = g0[3] + g1[3].
 final class ReplicaSync {
     let store: Int
     /// Flat: the communicator of all copies. Hierarchical: nil (see below).
@@ -18,20 +31,32 @@ final class ReplicaSync {
     let node: Communicator?
     let cross: Communicator?
     let width: Int
+    let mode: RowTiers.CrossNodeSync
     let grads = ScratchBuffer<Float>(zero: 0)      // [rows x width], this rank's sums
     let mask = ScratchBuffer<UInt8>(zero: 0)       // [rows]
     let touched = ScratchBuffer<Int32>(zero: 0)
     let packed = ScratchBuffer<Float>(zero: 0)
+    // Gather: lists received across nodes, then shared inside the node.
+    private let crossIds = ScratchBuffer<Int32>(zero: 0), crossGrads = ScratchBuffer<Float>(zero: 0)
+    private let forwardIds = ScratchBuffer<Int32>(zero: 0), forwardGrads = ScratchBuffer<Float>(zero: 0)
+    private let nodeIds = ScratchBuffer<Int32>(zero: 0), nodeGrads = ScratchBuffer<Float>(zero: 0)
+    private let countsOut = ScratchBuffer<Int32>(zero: 0), countsIn = ScratchBuffer<Int32>(zero: 0)
+    private var recvCounts: [Int] = []
+    /// The cross-node members in node order: the order every copy adds in.
+    private let nodeOrder: [Int]
 
-    /// Copies on every rank of `comm` (flat sync).
-    init(store: Int, comm: Communicator, width: Int) {
-        self.store = store; self.comm = comm; self.node = nil; self.cross = nil; self.width = width
+    /// Copies on every rank of `comm` (flat sync; across nodes when the
+    /// members are one rank per node).
+    init(store: Int, comm: Communicator, width: Int, mode: RowTiers.CrossNodeSync = .allreduce) {
+        self.store = store; self.comm = comm; self.node = nil; self.cross = nil; self.width = width; self.mode = mode
+        nodeOrder = Self.nodeOrder(comm)
     }
 
     /// Copies on every rank: `node` is this rank's node, `cross` the ranks
     /// with the same place in the other nodes.
-    init(store: Int, node: Communicator, cross: Communicator, width: Int) {
-        self.store = store; self.comm = nil; self.node = node; self.cross = cross; self.width = width
+    init(store: Int, node: Communicator, cross: Communicator, width: Int, mode: RowTiers.CrossNodeSync = .allreduce) {
+        self.store = store; self.comm = nil; self.node = node; self.cross = cross; self.width = width; self.mode = mode
+        nodeOrder = Self.nodeOrder(cross)
     }
 
     /// Whether every rank of the world holds a copy (hot rows).
@@ -49,25 +74,34 @@ final class ReplicaSync {
         mask[row] = 1
     }
 
-    /// All-reduces the touched rows' gradients and applies them on every copy.
+    /// Exchanges the touched rows' gradients and applies them on every copy.
     func finish(_ s: ShardStore, learningRate lr: Float) {
-        if let comm {
-            comm.allreduce(.replicaGradSync, mask.buffer, op: .max)
+        if mode == .gather {
+            finishGather()
         } else {
-            node!.allreduce(.replicaGradSync, mask.buffer, op: .max)
-            cross!.allreduce(.replicaGradSync, mask.buffer, op: .max)
+            if let comm {
+                comm.allreduce(.replicaGradSync, mask.buffer, op: .max)
+            } else {
+                node!.allreduce(.replicaGradSync, mask.buffer, op: .max)
+                cross!.allreduce(.replicaGradSync, mask.buffer, op: .max)
+            }
+            pack()
+            if let comm {
+                comm.allreduce(.replicaGradSync, packed.buffer)
+            } else {
+                hierarchicalSum(touched.count)
+            }
         }
+        s.apply(rows: touched.pointer, grads: packed.pointer, count: touched.count, learningRate: lr)
+    }
+
+    /// `touched` and `packed`: the rows with a mask, ascending, and their sums.
+    private func pack() {
         touched.removeAll(); packed.removeAll()
         for r in 0..<mask.count where mask[r] != 0 {
             touched.append(Int32(r))
             packed.append(grads.pointer + r * width, count: width)
         }
-        if let comm {
-            comm.allreduce(.replicaGradSync, packed.buffer)
-        } else {
-            hierarchicalSum(touched.count)
-        }
-        s.apply(rows: touched.pointer, grads: packed.pointer, count: touched.count, learningRate: lr)
     }
 
     /// Node sum, cross-node sum of this rank's slice, node gather of the slices.
@@ -81,6 +115,123 @@ final class ReplicaSync {
         let counts = (0..<L).map { (Self.sliceStart(rows, L, $0 + 1) - Self.sliceStart(rows, L, $0)) * width }
         let copy = Array(slice)
         copy.withUnsafeBufferPointer { node.allgatherv(.replicaGradSync, send: $0, recv: packed.buffer, recvCounts: counts) }
+    }
+
+    /// The gather exchange; leaves the rows to apply in `touched`/`packed`.
+    private func finishGather() {
+        let across = cross ?? comm!
+        if let node {
+            // This node's rows and sums (the same on every member), then this
+            // member's slice of them to the same member of every other node.
+            node.allreduce(.replicaGradSync, mask.buffer, op: .max)
+            pack()
+            node.allreduce(.replicaGradSync, packed.buffer)
+        } else {
+            pack()
+        }
+        let T = touched.count, L = node?.size ?? 1, m = node?.rank ?? 0
+        let lo = Self.sliceStart(T, L, m), hi = Self.sliceStart(T, L, m + 1)
+        gatherLists(across, ids: touched.pointer + lo, grads: packed.pointer + lo * width, count: hi - lo, perMember: 1,
+                    intoIds: crossIds, intoGrads: crossGrads)
+        // Every row this rank will apply is zero from here on; contributions are
+        // added node by node in node order, the same sums on every copy.
+        for i in 0..<T { (grads.pointer + Int(touched[i]) * width).update(repeating: 0, count: width) }
+        if let node {
+            // What came from the other nodes, in node order, shared inside the node.
+            forwardIds.removeAll(); forwardGrads.removeAll(); countsOut.removeAll()
+            for q in nodeOrder where q != across.rank {
+                let (at, n) = blockOf(q, counts: countsIn, perMember: 1)
+                forwardIds.append(crossIds.pointer + at, count: n)
+                forwardGrads.append(crossGrads.pointer + at * width, count: n * width)
+                countsOut.append(Int32(n))
+            }
+            let pieces = countsOut.count, sent = forwardIds.count
+            gatherLists(node, ids: forwardIds.pointer, grads: forwardGrads.pointer, count: sent, perMember: pieces,
+                        pieceCounts: true, intoIds: nodeIds, intoGrads: nodeGrads)
+            // countsIn now holds, per member, its pieces' counts in node order.
+            var piece = 0
+            for q in nodeOrder {
+                if q == across.rank {
+                    addRows(touched.pointer, packed.pointer, count: T)
+                    continue
+                }
+                for j in 0..<node.size {
+                    let (at, n) = pieceOf(member: j, piece: piece, pieces: pieces)
+                    addRows(nodeIds.pointer + at, nodeGrads.pointer + at * width, count: n)
+                }
+                piece += 1
+            }
+        } else {
+            // Flat: one member per node; the own node's list is in crossIds too.
+            for q in nodeOrder {
+                let (at, n) = blockOf(q, counts: countsIn, perMember: 1)
+                addRows(crossIds.pointer + at, crossGrads.pointer + at * width, count: n)
+            }
+        }
+        pack()
+    }
+
+    /// Adds rows (ids into this copy, gradients) into `grads` and marks them.
+    private func addRows(_ ids: UnsafePointer<Int32>, _ g: UnsafePointer<Float>, count n: Int) {
+        for i in 0..<n {
+            let r = Int(ids[i])
+            let dst = grads.pointer + r * width, src = g + i * width
+            for c in 0..<width { dst[c] += src[c] }
+            mask[r] = 1
+        }
+    }
+
+    /// The members of `c` in the order of their nodes (ties by member rank).
+    private static func nodeOrder(_ c: Communicator) -> [Int] {
+        let node = c.ledger.topology.nodeOfRank
+        return (0..<c.size).sorted { (node[c.worldRanks[$0]], $0) < (node[c.worldRanks[$1]], $1) }
+    }
+
+    /// Start and length (in rows) of member q's block of the last gather.
+    private func blockOf(_ q: Int, counts: ScratchBuffer<Int32>, perMember: Int) -> (Int, Int) {
+        var at = 0
+        for p in 0..<q { for k in 0..<perMember { at += Int(counts[p * perMember + k]) } }
+        var n = 0
+        for k in 0..<perMember { n += Int(counts[q * perMember + k]) }
+        return (at, n)
+    }
+
+    /// Start and length of member j's `piece`-th piece in the node gather.
+    private func pieceOf(member j: Int, piece: Int, pieces: Int) -> (Int, Int) {
+        let (block, _) = blockOf(j, counts: countsIn, perMember: pieces)
+        var at = block
+        for k in 0..<piece { at += Int(countsIn[j * pieces + k]) }
+        return (at, Int(countsIn[j * pieces + piece]))
+    }
+
+    /// Every member's `count` rows (ids and gradients) over `c`, in member
+    /// order. Counts go first: `perMember` Int32 each (the row count, or with
+    /// `pieceCounts` the counts already in `countsOut`), into `countsIn`.
+    private func gatherLists(_ c: Communicator, ids: UnsafePointer<Int32>, grads g: UnsafePointer<Float>, count: Int,
+                             perMember: Int, pieceCounts: Bool = false,
+                             intoIds: ScratchBuffer<Int32>, intoGrads: ScratchBuffer<Float>) {
+        if !pieceCounts {
+            countsOut.removeAll()
+            countsOut.append(Int32(count))
+        }
+        if recvCounts.count != c.size { recvCounts = [Int](repeating: 0, count: c.size) }
+        for p in 0..<c.size { recvCounts[p] = perMember }
+        countsIn.setCount(perMember * c.size)
+        c.allgatherv(.replicaGradSync, send: countsOut.readOnly, recv: countsIn.buffer, recvCounts: recvCounts)
+        var total = 0
+        for p in 0..<c.size {
+            var n = 0
+            for k in 0..<perMember { n += Int(countsIn[p * perMember + k]) }
+            recvCounts[p] = n
+            total += n
+        }
+        intoIds.setCount(total)
+        c.allgatherv(.replicaGradSync, send: UnsafeBufferPointer(start: ids, count: count), recv: intoIds.buffer,
+                     recvCounts: recvCounts)
+        for p in 0..<c.size { recvCounts[p] *= width }
+        intoGrads.setCount(total * width)
+        c.allgatherv(.replicaGradSync, send: UnsafeBufferPointer(start: g, count: count * width), recv: intoGrads.buffer,
+                     recvCounts: recvCounts)
     }
 
     /// First row of member m's slice of `rows` rows split over `members`.

@@ -160,13 +160,15 @@ public final class ShardedEmbeddingCollection {
             if tiers.hot > 0 {
                 let s = storeKey["\(t)/hot"]!
                 if multiNode, let node = nodeComm, let cross = crossComm {
-                    syncs.append(ReplicaSync(store: s, node: node, cross: cross, width: tables[t].dim))
+                    syncs.append(ReplicaSync(store: s, node: node, cross: cross, width: tables[t].dim,
+                                             mode: RowTiers.hotSync(tiers, on: topo)))
                 } else {
                     syncs.append(ReplicaSync(store: s, comm: comm, width: tables[t].dim))
                 }
             }
             if tiers.warm > 0, let cross = crossComm, cross.size > 1 {
-                syncs.append(ReplicaSync(store: storeKey["\(t)/warm"]!, comm: cross, width: tables[t].dim))
+                syncs.append(ReplicaSync(store: storeKey["\(t)/warm"]!, comm: cross, width: tables[t].dim,
+                                         mode: tiers.warmSync ?? .allreduce))
             }
         }
         self.syncs = syncs

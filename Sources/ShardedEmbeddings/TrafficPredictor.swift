@@ -77,6 +77,10 @@ public enum TrafficPredictor {
             let b = ringAllreduceBytes(payload: payload, ranks: members.count)
             for (i, m) in members.enumerated() { add(p, from: m, to: members[(i + 1) % members.count], b) }
         }
+        /// `ReplicaSync.gatherLists`: `counts` Int32, then ids and gradient rows, to every other member.
+        func gather(_ p: CommPhase, from a: Int, to members: [Int], rows: Int, width: Int, counts: Int) {
+            for b in members { add(p, from: a, to: b, 4 * counts + 4 * rows + 4 * rows * width) }
+        }
         let dims = features.map { tables[$0.table].dim }, rows = tables.map(\.rows)
         // One router per lane, reused for every rank in turn.
         let worldRouter = EmbeddingRouter(groups: groups.world, peers: R)
@@ -116,26 +120,50 @@ public enum TrafficPredictor {
                 let D = tables[t].dim
                 if s.isReplicated { ring(.denseAllreduce, Array(0..<R), payload: tables[t].rows * D * 4) }
                 guard let tiers = s.tiers, let codes = groups.codes[t] else { continue }
-                var touchedHot = Set<Int>(), touchedWarm = Set<Int>()
+                // Rows touched per node (hot index, warm index); their unions.
+                var touchedHot = [Set<Int>](repeating: [], count: nodes.count), touchedWarm = touchedHot
                 for r in 0..<R {
-                    for (k, f) in features.enumerated() where f.table == t {
-                        for v in step[r][k].values {
+                    let k = topology.nodeOfRank[r]
+                    for (f, feature) in features.enumerated() where feature.table == t {
+                        for v in step[r][f].values {
                             let code = codes.codes[Int(v)]
-                            if RowTiers.tier(code) == RowTiers.Tier.hot.rawValue { touchedHot.insert(RowTiers.index(code)) }
-                            if RowTiers.tier(code) == RowTiers.Tier.warm.rawValue { touchedWarm.insert(RowTiers.index(code)) }
+                            if RowTiers.tier(code) == RowTiers.Tier.hot.rawValue { touchedHot[k].insert(RowTiers.index(code)) }
+                            if RowTiers.tier(code) == RowTiers.Tier.warm.rawValue { touchedWarm[k].insert(RowTiers.index(code)) }
                         }
                     }
                 }
-                if tiers.hot > 0, nodes.count > 1 {
+                let anyHot = touchedHot.reduce(into: Set<Int>()) { $0.formUnion($1) }
+                let anyWarm = touchedWarm.reduce(into: Set<Int>()) { $0.formUnion($1) }
+                let cross = (0..<L).map { m in nodes.compactMap { $0.count > m ? $0[m] : nil } }
+                if tiers.hot > 0, RowTiers.hotSync(tiers, on: topology) == .gather {
+                    // Node mask and node sums of the node's rows; member m's slice
+                    // to member m of every node (counts, ids, gradients); what it
+                    // received shared inside the node (counts per node, ids, gradients).
+                    let T = touchedHot.map(\.count)
+                    for (k, n) in nodes.enumerated() {
+                        ring(.replicaGradSync, n, payload: tiers.hot)
+                        ring(.replicaGradSync, n, payload: T[k] * D * 4)
+                    }
+                    func slice(_ k: Int, _ m: Int) -> Int {
+                        ReplicaSync.sliceStart(T[k], nodes[k].count, m + 1) - ReplicaSync.sliceStart(T[k], nodes[k].count, m)
+                    }
+                    for (k, n) in nodes.enumerated() {
+                        for (m, a) in n.enumerated() {
+                            gather(.replicaGradSync, from: a, to: cross[m], rows: slice(k, m), width: D, counts: 1)
+                            let received = nodes.indices.filter { $0 != k }.reduce(0) { $0 + slice($1, m) }
+                            gather(.replicaGradSync, from: a, to: n, rows: received, width: D, counts: nodes.count - 1)
+                        }
+                    }
+                } else if tiers.hot > 0, nodes.count > 1 {
                     // Hierarchical: mask over the node then across; gradients summed
                     // in the node, each member's slice across nodes, slices gathered.
-                    let T = touchedHot.count
+                    let T = anyHot.count
                     for n in nodes { ring(.replicaGradSync, n, payload: tiers.hot) }
-                    for m in 0..<L { ring(.replicaGradSync, nodes.compactMap { $0.count > m ? $0[m] : nil }, payload: tiers.hot) }
+                    for m in 0..<L { ring(.replicaGradSync, cross[m], payload: tiers.hot) }
                     for n in nodes { ring(.replicaGradSync, n, payload: T * D * 4) }
                     for m in 0..<L {
                         let rowsM = ReplicaSync.sliceStart(T, L, m + 1) - ReplicaSync.sliceStart(T, L, m)
-                        ring(.replicaGradSync, nodes.compactMap { $0.count > m ? $0[m] : nil }, payload: rowsM * D * 4)
+                        ring(.replicaGradSync, cross[m], payload: rowsM * D * 4)
                     }
                     for n in nodes {
                         for (i, a) in n.enumerated() {
@@ -145,13 +173,19 @@ public enum TrafficPredictor {
                     }
                 } else if tiers.hot > 0 {
                     ring(.replicaGradSync, Array(0..<R), payload: tiers.hot)
-                    ring(.replicaGradSync, Array(0..<R), payload: touchedHot.count * D * 4)
+                    ring(.replicaGradSync, Array(0..<R), payload: anyHot.count * D * 4)
                 }
                 if tiers.warm > 0, nodes.count > 1 {
                     for m in 0..<L {
-                        let members = nodes.compactMap { $0.count > m ? $0[m] : nil }
-                        ring(.replicaGradSync, members, payload: FlexShardCounts.share(tiers.warm, of: L, index: m))
-                        ring(.replicaGradSync, members, payload: touchedWarm.filter { $0 % L == m }.count * D * 4)
+                        if tiers.warmSync == .gather {
+                            for (k, n) in nodes.enumerated() where n.count > m {
+                                gather(.replicaGradSync, from: n[m], to: cross[m], rows: touchedWarm[k].filter { $0 % L == m }.count,
+                                       width: D, counts: 1)
+                            }
+                        } else {
+                            ring(.replicaGradSync, cross[m], payload: FlexShardCounts.share(tiers.warm, of: L, index: m))
+                            ring(.replicaGradSync, cross[m], payload: anyWarm.filter { $0 % L == m }.count * D * 4)
+                        }
                     }
                 }
             }

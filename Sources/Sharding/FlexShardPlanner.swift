@@ -1,23 +1,27 @@
 import Cluster
 import Foundation
 
-/// FlexShard's tier planner for one table: rows sorted by access count, cut
+/// FlexShard's tier planner: per table, rows sorted by access count, cut
 /// into hot (replicated), warm (one copy per node) and cold (one copy in the
-/// world) where the modelled communication time of a step is lowest, within
-/// the memory the row_wise baseline gives this table on each rank.
+/// world) where the modelled communication time of a step is lowest; across
+/// tables, the memory the row_wise baseline gives each rank is spent where it
+/// saves the most time (`plan(tables:)`).
 ///
 /// The model, per step, with `c_i` the expected accesses of row i over the
-/// global batch, R ranks, L per node, B_intra and B_inter the bandwidths:
+/// global batch, R ranks, N nodes of L, B_intra and B_inter the bandwidths:
 ///   warm: accesses * (L-1)/L cross intra-node links;
 ///   cold: accesses * (L-1)/R intra, * (R-L)/R inter;
-///   each remote access costs an id (4 B) plus a row out and a gradient back;
-///   hot:  the rows touched anywhere in the step (sum of 1 - exp(-c_i)) are
-///         all-reduced: inside one node 2 (R-1)/R of their gradients; over
-///         several nodes hierarchically (node sum, 1/L slice across nodes,
-///         node gather);
-///   warm: each node's copy syncs its touched rows with the other nodes'
-///         copies: 2 (N-1)/N of their gradients, spread over the L members.
-/// The time is the busiest rank's bytes per link class over that class's bandwidth.
+///   each remote access costs an id (4 B) plus a row out and a gradient back
+///   (the exchanges send one id per access: no per-rank dedup beyond IKJT's);
+///   hot, across nodes by allreduce: the rows touched anywhere in the step
+///         (sum of 1 - exp(-c_i)) are all-reduced hierarchically (node sum,
+///         1/L slice across nodes, node gather), after a 1-byte-a-row mask;
+///   hot, by gather: each node's touched rows (sum of 1 - exp(-c_i/N)), node
+///         sum, then ids and gradients of the member's 1/L to the N-1 other
+///         nodes, shared inside the node; no mask crosses nodes;
+///   warm: each node's copy syncs with the other nodes' copies, each member
+///         its 1/L of the tier, by allreduce (mask, union) or by gather.
+/// The time is a rank's bytes per link class over that class's bandwidth.
 public enum FlexShardPlanner {
     public struct Cost: Sendable, Codable, Equatable {
         public var hot: Int
@@ -26,69 +30,182 @@ public enum FlexShardPlanner {
         public var intraBytesPerRank: Double
         public var interBytesPerRank: Double
         public var bytesPerRank: Int
+        public var hotSync: RowTiers.CrossNodeSync = .allreduce
+        public var warmSync: RowTiers.CrossNodeSync = .allreduce
     }
 
-    /// `counts[row]` accesses over `steps` profiled global batches.
+    /// `counts[row]` accesses over `steps` profiled global batches; the best
+    /// tiers within `budgetBytesPerRank` (default: the table's row_wise share).
     public static func plan(counts: [Int], steps: Int, table: TableConfig, topology: Topology,
                             optimizer: EmbeddingOptimizerKind, budgetBytesPerRank: Int? = nil) -> (RowTiers, Cost) {
-        let rows = table.rows
-        precondition(counts.count == rows)
-        let order = (0..<rows).sorted { (counts[$0], -$0) > (counts[$1], -$1) }.map(Int32.init)
-        let seen = counts.lazy.filter { $0 > 0 }.count
-        let R = topology.worldSize, nodes = topology.nodeCount
-        let L = max(1, R / max(nodes, 1))
-        let perRow = (table.dim + optimizer.stateFloats(width: table.dim)) * 4
-        let budget = budgetBytesPerRank ?? (rows + R - 1) / R * perRow
-        let D = Double(table.dim)
-        let remoteAccessBytes = 4 + 2 * 4 * D
-        // Prefix sums of expected accesses and of P(touched in a step).
-        var access = [Double](repeating: 0, count: rows + 1)
-        var touched = [Double](repeating: 0, count: rows + 1)
-        for i in 0..<rows {
-            let c = Double(counts[Int(order[i])]) / Double(max(steps, 1))
-            access[i + 1] = access[i] + c
-            touched[i + 1] = touched[i] + (1 - exp(-c))
+        let m = TableModel(counts: counts, steps: steps, table: table, topology: topology, optimizer: optimizer)
+        let budget = budgetBytesPerRank ?? (table.rows + topology.worldSize - 1) / topology.worldSize * m.perRow
+        let best = m.candidates().filter { $0.bytesPerRank <= budget }.min { $0.seconds < $1.seconds } ?? m.cost(hot: 0, warm: 0)
+        return (m.tiers(best), best)
+    }
+
+    /// Every table at once under one per-rank budget (default: the row_wise
+    /// footprint, every table's share summed): each table's candidate cuts,
+    /// then the choice per table minimising seconds + lambda * bytes, with the
+    /// smallest lambda whose total fits (a Lagrangian relaxation of the
+    /// multiple-choice knapsack; lambda = 0 when the budget does not bind).
+    public static func plan(tables: [(counts: [Int], table: TableConfig)], steps: Int, topology: Topology,
+                            optimizer: EmbeddingOptimizerKind, budgetBytesPerRank: Int? = nil) -> [(RowTiers, Cost)] {
+        let models = tables.map { TableModel(counts: $0.counts, steps: steps, table: $0.table, topology: topology, optimizer: optimizer) }
+        let budget = budgetBytesPerRank ?? models.reduce(0) {
+            $0 + ($1.rows + topology.worldSize - 1) / topology.worldSize * $1.perRow
         }
-        func cost(hot h: Int, warm w: Int) -> Cost? {
-            let seenCold = max(0, seen - h - w)
-            let mine = (h + (w + L - 1) / L + (seenCold + R - 1) / R) * perRow
-            guard mine <= budget else { return nil }
+        let candidates = models.map { $0.candidates() }
+        func choose(_ lambda: Double) -> [Cost] {
+            candidates.map { c in c.min { ($0.seconds + lambda * Double($0.bytesPerRank), $0.bytesPerRank)
+                                           < ($1.seconds + lambda * Double($1.bytesPerRank), $1.bytesPerRank) }! }
+        }
+        func bytes(_ c: [Cost]) -> Int { c.reduce(0) { $0 + $1.bytesPerRank } }
+        var chosen = choose(0)
+        if bytes(chosen) > budget {
+            var lo = 0.0, hi = 1e-12
+            while bytes(choose(hi)) > budget, hi < 1e3 { hi *= 4 }
+            for _ in 0..<60 {
+                let mid = (lo + hi) / 2
+                if bytes(choose(mid)) > budget { lo = mid } else { hi = mid }
+            }
+            chosen = choose(hi)
+        }
+        return zip(models, chosen).map { ($0.tiers($1), $1) }
+    }
+
+    /// One table's rows in order and the prefix sums the cost model reads.
+    struct TableModel {
+        let order: [Int32]
+        let rows: Int, seen: Int, perRow: Int
+        let R: Int, nodes: Int, L: Int, D: Double
+        let gatherAllowed: Bool
+        let topology: Topology
+        /// Prefix sums, hottest first: expected accesses per step, P(touched
+        /// anywhere in a step), P(touched on a given node).
+        var access: [Double], touched: [Double], touchedNode: [Double]
+
+        init(counts: [Int], steps: Int, table: TableConfig, topology: Topology, optimizer: EmbeddingOptimizerKind) {
+            rows = table.rows
+            precondition(counts.count == rows)
+            order = (0..<rows).sorted { (counts[$0], -$0) > (counts[$1], -$1) }.map(Int32.init)
+            seen = counts.lazy.filter { $0 > 0 }.count
+            R = topology.worldSize; nodes = topology.nodeCount
+            L = max(1, R / max(nodes, 1))
+            perRow = (table.dim + optimizer.stateFloats(width: table.dim)) * 4
+            D = Double(table.dim)
+            gatherAllowed = nodes > 1 && topology.uniformRanksPerNode != nil
+            self.topology = topology
+            access = [Double](repeating: 0, count: rows + 1)
+            touched = access; touchedNode = access
+            let n = Double(max(nodes, 1))
+            for i in 0..<rows {
+                let c = Double(counts[Int(order[i])]) / Double(max(steps, 1))
+                access[i + 1] = access[i] + c
+                touched[i + 1] = touched[i] + (1 - exp(-c))
+                touchedNode[i + 1] = touchedNode[i] + (1 - exp(-c / n))
+            }
+        }
+
+        func tiers(_ c: Cost) -> RowTiers {
+            RowTiers(order: order, hot: c.hot, warm: c.warm, seenCold: max(0, seen - c.hot - c.warm),
+                     hotSync: c.hot > 0 && nodes > 1 ? c.hotSync : nil, warmSync: c.warm > 0 && nodes > 1 ? c.warmSync : nil)
+        }
+
+        /// Candidate cuts: 0, then a geometric grid up to the seen rows.
+        func candidates() -> [Cost] {
+            var grid: [Int] = [0]
+            var x = 1.0
+            while Int(x) < seen { grid.append(Int(x)); x *= 1.25 }
+            grid.append(seen)
+            grid = Array(Set(grid)).sorted()
+            var out: [Cost] = []
+            for h in grid {
+                for w in (nodes > 1 ? grid : [0]) where h + w <= rows { out.append(cost(hot: h, warm: w)) }
+            }
+            return out
+        }
+
+        func cost(hot h: Int, warm w: Int) -> Cost {
+            // Memory a rank holds at the start: its rows of every tier and the lazy
+            // cold store's slot map (4 B a row not stored yet). Rows first read
+            // after the profile are stored lazily on top of this, as they come.
+            let seenCold = max(0, seen - h - w), unseen = rows - h - w - seenCold
+            let mine = (h + (w + L - 1) / L + (seenCold + R - 1) / R) * perRow + ((unseen + R - 1) / R + 1) * 4
             let aWarm = access[h + w] - access[h], aCold = access[rows] - access[h + w]
+            let remoteAccessBytes = 4 + 2 * 4 * D
             var intra = aWarm * Double(L - 1) / Double(L) * remoteAccessBytes / Double(R)
             intra += aCold * Double(L - 1) / Double(R) * remoteAccessBytes / Double(R)
             var inter = aCold * Double(R - L) / Double(R) * remoteAccessBytes / Double(R)
-            // Hot copies sync the rows touched anywhere over every rank; warm
-            // copies sync between the nodes, each member its 1/L of the tier.
-            let hotPayload = touched[h] * 4 * D
-            if nodes > 1 {
-                // Hierarchical: node sum and gather inside, each member's 1/L slice across nodes.
-                let n = Double(nodes), l = Double(L)
-                intra += (3 * (l - 1) / l) * hotPayload + 2 * (l - 1) / l * Double(h)
-                inter += 2 * (n - 1) / n * (hotPayload / l + Double(h))
-            } else if R > 1 {
-                intra += 2 * Double(R - 1) / Double(R) * (hotPayload + Double(h))
+            let n = Double(nodes), l = Double(L), row = 4 * D
+            var hotSync = RowTiers.CrossNodeSync.allreduce, warmSync = hotSync
+            if h > 0, nodes > 1 {
+                // Allreduce: node sum and gather inside, each member's 1/L slice across nodes.
+                let union = touched[h] * row
+                let aIntra = (3 * (l - 1) / l) * union + 2 * (l - 1) / l * Double(h)
+                let aInter = 2 * (n - 1) / n * (union / l + Double(h))
+                var (sIntra, sInter) = (aIntra, aInter)
+                if gatherAllowed {
+                    // Gather: node mask and sum of the node's rows; the member's slice
+                    // (ids and rows) to the other nodes; what came back shared in the node.
+                    let mineRows = touchedNode[h] / l
+                    let gIntra = 2 * (l - 1) / l * (Double(h) + touchedNode[h] * row)
+                        + (l - 1) * (4 * (n - 1) + (n - 1) * mineRows * (row + 4))
+                    let gInter = (n - 1) * (4 + mineRows * (row + 4))
+                    if time(gIntra, gInter) < time(aIntra, aInter) { (sIntra, sInter) = (gIntra, gInter); hotSync = .gather }
+                }
+                intra += sIntra; inter += sInter
+            } else if h > 0, R > 1 {
+                intra += 2 * Double(R - 1) / Double(R) * (touched[h] * row + Double(h))
             }
             if nodes > 1, w > 0 {
-                let n = Double(nodes)
-                inter += 2 * (n - 1) / n * ((touched[h + w] - touched[h]) * 4 * D + Double(w)) / Double(L)
+                var sInter = 2 * (n - 1) / n * ((touched[h + w] - touched[h]) * row + Double(w)) / l
+                if gatherAllowed {
+                    let gInter = (n - 1) * (4 + (touchedNode[h + w] - touchedNode[h]) / l * (row + 4))
+                    if gInter < sInter { sInter = gInter; warmSync = .gather }
+                }
+                inter += sInter
             }
-            let seconds = intra / topology.intraNodeBandwidth + inter / topology.interNodeBandwidth
-            return Cost(hot: h, warm: w, seconds: seconds, intraBytesPerRank: intra, interBytesPerRank: inter, bytesPerRank: mine)
+            return Cost(hot: h, warm: w, seconds: time(intra, inter), intraBytesPerRank: intra, interBytesPerRank: inter,
+                        bytesPerRank: mine, hotSync: hotSync, warmSync: warmSync)
         }
-        // Candidate cut points: 0, then a geometric grid up to the seen rows.
-        var grid: [Int] = [0]
-        var x = 1.0
-        while Int(x) < seen { grid.append(Int(x)); x *= 1.25 }
-        grid.append(seen)
-        grid = Array(Set(grid)).sorted()
-        var best = cost(hot: 0, warm: 0) ?? Cost(hot: 0, warm: 0, seconds: .infinity, intraBytesPerRank: 0,
-                                                  interBytesPerRank: 0, bytesPerRank: 0)
-        for h in grid {
-            for w in (nodes > 1 ? grid : [0]) where h + w <= rows {
-                if let c = cost(hot: h, warm: w), c.seconds < best.seconds - 1e-15 { best = c }
-            }
+
+        func time(_ intra: Double, _ inter: Double) -> Double {
+            intra / topology.intraNodeBandwidth + inter / topology.interNodeBandwidth
         }
-        let seenCold = max(0, seen - best.hot - best.warm)
-        return (RowTiers(order: order, hot: best.hot, warm: best.warm, seenCold: seenCold), best)
+    }
+
+    /// Inter-node embedding bytes per step, summed over ranks: with one copy of
+    /// every row in the world (`oneCopy`, what row_wise pays, headers aside),
+    /// and a lower bound for ANY placement of the rows (`floor`).
+    ///
+    /// A row with `c` expected accesses per step (Poisson, spread evenly over
+    /// the ranks) either has one copy, and each access from another node
+    /// costs an id, a row out and a gradient back:
+    ///     c * (R-L)/R * (4 + 8 D),
+    /// or a copy on every node, and every other node must learn the gradient
+    /// (4 D bytes, fp32: nothing less keeps the copies exact): with k nodes
+    /// touching the row, k (N-1) rows by gather, 2 (N-1) by a bandwidth-optimal
+    /// allreduce, so at least
+    ///     E[min(k, 2)] * (N-1) * 4 D,  k ~ Binomial(N, 1 - exp(-c/N)).
+    /// The floor takes the cheaper of the two for every row (ids and count
+    /// headers left out, so it is a bound, not a plan). At Zipf 1.1 most
+    /// accesses go to rows read about once a step or less, where the two costs
+    /// are equal (c * 66 B against c * 64 B at D = 16 on 2 nodes of 2), so no
+    /// tiering takes 85 % of the bytes off the slow links.
+    public static func interNodeFloor(counts: [Int], steps: Int, table: TableConfig,
+                                      topology: Topology) -> (oneCopy: Double, floor: Double) {
+        let R = Double(topology.worldSize), n = Double(max(topology.nodeCount, 1))
+        guard n > 1 else { return (0, 0) }
+        let L = R / n, D = Double(table.dim)
+        var oneCopy = 0.0, floor = 0.0
+        for k in counts where k > 0 {
+            let c = Double(k) / Double(max(steps, 1))
+            let single = c * (R - L) / R * (4 + 8 * D)
+            oneCopy += single
+            let q = 1 - exp(-c / n), none = pow(1 - q, n), one = n * q * pow(1 - q, n - 1)
+            floor += min(single, ((1 - none) + (1 - none - one)) * (n - 1) * 4 * D)
+        }
+        return (oneCopy, floor)
     }
 }

@@ -1,3 +1,4 @@
+import Cluster
 /// FlexShard's per-row placement of one table: rows in order of access
 /// probability (hottest first), cut into three tiers.
 ///
@@ -17,9 +18,31 @@ public struct RowTiers: Sendable, Codable, Equatable {
     public var warm: Int
     /// Cold rows the profile saw (stored eagerly); the rest are lazy.
     public var seenCold: Int
+    /// How the hot and the warm copies sync across nodes; nil is `.allreduce`.
+    public var hotSync: CrossNodeSync?
+    public var warmSync: CrossNodeSync?
 
-    public init(order: [Int32], hot: Int, warm: Int, seenCold: Int) {
+    /// The exchange that keeps the copies on different nodes identical.
+    ///
+    ///     allreduce: a touched mask over the tier (1 byte a row), then a ring
+    ///                allreduce of the gradients of every row touched anywhere;
+    ///                best when most rows are touched on every node.
+    ///     gather:    each node sends the ids and gradients of only the rows IT
+    ///                touched to every other node (counts first); every copy sums
+    ///                the nodes' partial sums in node order. No mask crosses nodes;
+    ///                best when rows are touched on few nodes (the tail of a tier).
+    public enum CrossNodeSync: String, Sendable, Codable { case allreduce, gather }
+
+    /// The hot tier's sync on `topology`: gather needs several nodes of equal
+    /// size (a plan made for another topology, as on resume, falls back).
+    public static func hotSync(_ tiers: RowTiers, on topology: Topology) -> CrossNodeSync {
+        tiers.hotSync == .gather && topology.nodeCount > 1 && topology.uniformRanksPerNode != nil ? .gather : .allreduce
+    }
+
+    public init(order: [Int32], hot: Int, warm: Int, seenCold: Int,
+                hotSync: CrossNodeSync? = nil, warmSync: CrossNodeSync? = nil) {
         self.order = order; self.hot = hot; self.warm = warm; self.seenCold = seenCold
+        self.hotSync = hotSync; self.warmSync = warmSync
     }
 
     public var cold: Int { order.count - hot - warm }

@@ -24,14 +24,20 @@ public struct AccessProfile: Sendable, Codable, Equatable {
         return AccessProfile(steps: batches, counts: counts)
     }
 
-    /// Attaches FlexShard tiers to every `flexshard` table of `plan`.
+    /// Attaches FlexShard tiers to every `flexshard` table of `plan`, planned
+    /// jointly under one per-rank budget (`budgetBytesPerRank`, default the
+    /// row_wise footprint of those tables).
     public func attachTiers(to plan: inout ShardingPlan, tables: [TableConfig], topology: Topology,
-                            optimizer: EmbeddingOptimizerKind) -> [String: FlexShardPlanner.Cost] {
+                            optimizer: EmbeddingOptimizerKind, budgetBytesPerRank: Int? = nil) -> [String: FlexShardPlanner.Cost] {
+        let todo = plan.tables.indices.compactMap { i -> (Int, Int)? in
+            guard plan.tables[i].type == .flexShard, plan.tables[i].tiers == nil,
+                  let t = tables.firstIndex(where: { $0.name == plan.tables[i].table }) else { return nil }
+            return (i, t)
+        }
+        let planned = FlexShardPlanner.plan(tables: todo.map { (counts[$0.1], tables[$0.1]) }, steps: steps, topology: topology,
+                                            optimizer: optimizer, budgetBytesPerRank: budgetBytesPerRank)
         var costs: [String: FlexShardPlanner.Cost] = [:]
-        for i in plan.tables.indices where plan.tables[i].type == .flexShard && plan.tables[i].tiers == nil {
-            guard let t = tables.firstIndex(where: { $0.name == plan.tables[i].table }) else { continue }
-            let (tiers, cost) = FlexShardPlanner.plan(counts: counts[t], steps: steps, table: tables[t], topology: topology,
-                                                      optimizer: optimizer)
+        for ((i, t), (tiers, cost)) in zip(todo, planned) {
             plan.tables[i].tiers = tiers
             costs[tables[t].name] = cost
         }

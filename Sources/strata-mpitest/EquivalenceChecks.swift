@@ -27,14 +27,34 @@ enum EquivalenceChecks {
         var losses: [Double]
         var dense: [Float]
         var tables: [[Float]]
+        /// FlexShard's hot copies on this rank (empty for other plans).
+        var replicas: [Float]
     }
 
-    static func train(_ config: RunConfig, comm: Communicator) throws -> Outcome {
-        let trainer = try Trainer(config: config, comm: comm)
+    static func train(_ config: RunConfig, comm: Communicator, plan: ShardingPlan? = nil) throws -> Outcome {
+        let trainer = try Trainer(config: config, comm: comm, plan: plan)
         var losses: [Double] = []
         for _ in 0..<config.run.steps { losses.append(trainer.trainStep()) }
         return Outcome(losses: losses, dense: Array(trainer.model.params.buffer),
-                       tables: trainer.layout.tables.indices.map { trainer.embeddings.gatherTable($0) })
+                       tables: trainer.layout.tables.indices.map { trainer.embeddings.gatherTable($0) },
+                       replicas: trainer.embeddings.replicatedRows())
+    }
+
+    /// FlexShard's profiled plan with both tiers synced across nodes by gather
+    /// (the planner picks it only where it models cheaper).
+    static func gatherPlan(_ config: RunConfig, topology: Topology) throws -> ShardingPlan {
+        let source = try DataSources.load(config.data, seed: config.run.seed).source
+        let layout = try FeatureLayout(schema: source.schema, model: config.model)
+        var plan = try Planner.plan(config: config.sharding, tables: layout.tables, topology: topology,
+                                    optimizer: config.optimizer.embedding)
+        let profile = AccessProfile.measure(source: source, layout: layout, batchSize: config.run.batchSize,
+                                            steps: config.sharding.profileSteps, dedup: config.data.dedup)
+        _ = profile.attachTiers(to: &plan, tables: layout.tables, topology: topology, optimizer: config.optimizer.embedding)
+        for i in plan.tables.indices {
+            plan.tables[i].tiers?.hotSync = .gather
+            plan.tables[i].tiers?.warmSync = .gather
+        }
+        return plan
     }
 
     static func close(_ a: [Float], _ b: [Float]) -> Bool {
@@ -45,9 +65,23 @@ enum EquivalenceChecks {
 
     static func run(_ world: Communicator, _ checks: inout Checks) throws {
         for dedup in [true, false] {
-            for type in ShardingType.allCases.map(\.rawValue) + ["mixed"] {
-                let c = config(dedup: dedup, type: type, encoder: type == "mixed" ? "target_attention" : "attention")
-                let got = try train(c, comm: world)
+            for type in ShardingType.allCases.map(\.rawValue) + ["mixed", "flexshard_gather"] {
+                var c = config(dedup: dedup, type: type, encoder: type == "mixed" ? "target_attention" : "attention")
+                var plan: ShardingPlan?
+                if type == "flexshard_gather" {
+                    // Skewed ids and batches large enough for hot and warm rows (as FlexShardTests).
+                    c.sharding.type = ShardingType.flexShard.rawValue
+                    c.data.synthetic.zipfExponent = 1.2
+                    c.data.synthetic.samples = 12_000
+                    c.run.batchSize = 400
+                    c.sharding.profileSteps = 10
+                    let p = try gatherPlan(c, topology: world.topology)
+                    let tiers = p.tables.compactMap(\.tiers)
+                    checks.expect(tiers.contains { $0.hot > 0 } && (world.topology.nodeCount == 1 || tiers.contains { $0.warm > 0 }),
+                                  "flexshard_gather on \(world.topology.nodeCount) node(s): the plan has hot (and warm) rows")
+                    plan = p
+                }
+                let got = try train(c, comm: world, plan: plan)
                 let ref = try train(c, comm: LocalCommunicator())
                 let what = "\(type), dedup \(dedup), \(world.size) ranks on \(world.topology.nodeCount) node(s)"
                 checks.expect(zip(got.losses, ref.losses).allSatisfy { abs($0 - $1) <= 1e-5 * abs($1) },
@@ -59,8 +93,8 @@ enum EquivalenceChecks {
                     checks.expect(false, "\(what): table \(t) differs by up to \(worst) (scale \(scale))")
                 }
                 checks.expect(true, "\(what): embedding tables")
-                // Replicas: every rank holds the same dense bits.
-                let bits = got.dense.map { Int64($0.bitPattern) }
+                // Replicas: every rank holds the same dense bits and hot copies.
+                let bits = (got.dense + got.replicas).map { Int64($0.bitPattern) }
                 let lo = world.allreduce(.control, bits, op: .min), hi = world.allreduce(.control, bits, op: .max)
                 checks.expect(lo == hi, "\(what): dense replicas differ across ranks")
             }

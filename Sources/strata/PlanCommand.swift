@@ -142,6 +142,30 @@ struct PlanCommand: ParsableCommand {
                              best.modelledSecondsPerStep / max(flex.modelledSecondsPerStep, 1e-12),
                              Double(flex.maxMemoryBytesPerRank) / Double(max(best.maxMemoryBytesPerRank, 1))))
             }
+            if topology.nodeCount > 1, let best = baselines.min(by: { $0.modelledSecondsPerStep < $1.modelledSecondsPerStep }) {
+                var oneCopy = 0.0, floor = 0.0
+                for (t, table) in layout.tables.enumerated() {
+                    let b = FlexShardPlanner.interNodeFloor(counts: profile.counts[t], steps: profile.steps, table: table,
+                                                            topology: topology)
+                    oneCopy += b.oneCopy; floor += b.floor
+                }
+                print(String(format: "placement floor (FlexShardPlanner.interNodeFloor): any placement moves at least %.4f MB/step of embedding bytes between nodes, %.1f%% less than one copy per row (%.4f MB/step); flexshard's plan: %.4f MB/step",
+                             floor / 1e6, 100 * (1 - floor / max(oneCopy, 1)), oneCopy / 1e6,
+                             flex.embeddingInterNodeBytesPerStep / 1e6))
+                // Modelled time: the embedding phases take at least the mean rank's
+                // share of the floor over the slow link; the dense allreduce is the same for every plan.
+                var dense = 0.0
+                if let p = flex.phases.first(where: { $0.phase == CommPhase.denseAllreduce.tag }) {
+                    for r in 0..<ranks {
+                        let intra = Double(p.intraNodeBytes[r]) / topology.intraNodeBandwidth
+                        let inter = Double(p.interNodeBytes[r]) / topology.interNodeBandwidth
+                        dense = max(dense, (intra + inter) / Double(steps))
+                    }
+                }
+                let fastest = floor / Double(ranks) / topology.interNodeBandwidth + dense
+                print(String(format: "so no placement models under %.4f ms/step (dense allreduce %.4f of it): at most %.2fx lower than %@",
+                             fastest * 1e3, dense * 1e3, best.modelledSecondsPerStep / fastest, best.strategy))
+            }
         }
     }
 

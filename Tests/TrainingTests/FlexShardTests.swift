@@ -65,4 +65,103 @@ final class FlexShardTests: XCTestCase {
             XCTAssertLessThan(flex, interBytes(b), "flexshard vs \(b)")
         }
     }
+
+    /// The profiled FlexShard plan with both tiers' cross-node sync forced.
+    static func tieredPlan(_ config: RunConfig, topology: Topology, tables: [TableConfig],
+                           hot: RowTiers.CrossNodeSync, warm: RowTiers.CrossNodeSync) throws -> ShardingPlan {
+        let source = try DataSources.load(config.data, seed: 1).source
+        let layout = try FeatureLayout(schema: source.schema, model: config.model)
+        var plan = try Planner.plan(config: config.sharding, tables: tables, topology: topology, optimizer: config.optimizer.embedding)
+        let profile = AccessProfile.measure(source: source, layout: layout, batchSize: config.run.batchSize,
+                                            steps: config.sharding.profileSteps, dedup: config.data.dedup)
+        _ = profile.attachTiers(to: &plan, tables: tables, topology: topology, optimizer: config.optimizer.embedding)
+        for i in plan.tables.indices {
+            plan.tables[i].tiers?.hotSync = hot
+            plan.tables[i].tiers?.warmSync = warm
+        }
+        return plan
+    }
+
+    func testEveryCrossNodeSyncIsExactIdenticalAndPredicted() throws {
+        let topo = try Topology.emulated(worldSize: 4, ranksPerNode: 2)
+        var config = config()
+        config.run.steps = 5
+        var single = config
+        single.sharding.type = "table_wise"
+        let reference = try EquivalenceTests.train(single, worldSize: 1)
+        let modes: [(RowTiers.CrossNodeSync, RowTiers.CrossNodeSync)] = [(.allreduce, .allreduce), (.gather, .gather),
+                                                                         (.allreduce, .gather), (.gather, .allreduce)]
+        for (hot, warm) in modes {
+            let what = "hot by \(hot), warm by \(warm)"
+            let makePlan = { (t: Topology, tables: [TableConfig]) in
+                try! Self.tieredPlan(config, topology: t, tables: tables, hot: hot, warm: warm)
+            }
+            // One process's model.
+            let got = try EquivalenceTests.train(config, worldSize: 4, topology: topo, plan: makePlan)
+            EquivalenceTests.assertClose(got, reference, what)
+            // Bit-identical hot copies after every step; predicted bytes == the ledger's.
+            let out = LocalCommunicator.run(worldSize: 4, topology: topo) { comm -> ([[UInt32]], [PhaseTotals], [[FeatureIds]], Trainer) in
+                let tables = try! FeatureLayout(schema: DataSources.load(config.data, seed: 1).source.schema, model: config.model).tables
+                let trainer = try! Trainer(config: config, comm: comm, plan: makePlan(comm.topology, tables))
+                comm.ledger.resetAll()
+                var copies: [[UInt32]] = [], ids: [[FeatureIds]] = []
+                for s in 0..<config.run.steps {
+                    ids.append(trainer.layout.ids(of: trainer.localBatch(s)))
+                    trainer.trainStep()
+                    copies.append(trainer.embeddings.replicatedRows().map(\.bitPattern))
+                }
+                return (copies, comm.ledger.run, ids, trainer)
+            }
+            let plan = out[0].3.plan
+            XCTAssertTrue(plan.tables.contains { ($0.tiers?.hot ?? 0) > 0 } && plan.tables.contains { ($0.tiers?.warm ?? 0) > 0 },
+                          "\(what): the plan has hot and warm rows")
+            for r in 1..<4 { XCTAssertEqual(out[r].0, out[0].0, "\(what): rank \(r)'s hot copies differ from rank 0's") }
+            let t0 = out[0].3
+            let steps = (0..<config.run.steps).map { s in (0..<4).map { out[$0].2[s] } }
+            let predicted = TrafficPredictor.predict(plan: plan, tables: t0.layout.tables, features: t0.layout.features,
+                                                     topology: topo, steps: steps, denseParameters: t0.model.parameterCount)
+            for p in predicted.phases {
+                let phase = CommPhase.allCases.first { $0.tag == p.phase }!
+                for r in 0..<4 {
+                    let measured = out[r].1[phase.rawValue]
+                    XCTAssertEqual(p.bytesSent[r], measured.bytesSent, "\(what), \(p.phase), rank \(r): bytes sent")
+                    XCTAssertEqual(p.interNodeBytes[r], measured.interNodeBytesSent, "\(what), \(p.phase), rank \(r): inter-node bytes")
+                }
+            }
+            XCTAssertGreaterThan(predicted.phase(.replicaGradSync)?.bytesSent.reduce(0, +) ?? 0, 0, what)
+        }
+    }
+
+    func testJointBudgetBindsAcrossTables() throws {
+        // A budget smaller than the unconstrained plans' sum: the joint plan fits
+        // it and spends it where the modelled time falls most.
+        let topo = try Topology.emulated(worldSize: 4, ranksPerNode: 2)
+        let table = TableConfig(name: "a", rows: 2_000, dim: 8)
+        let skewed = (0..<2_000).map { 4_000 / ($0 + 1) }, flat = (0..<2_000).map { _ in 1 }
+        let free = FlexShardPlanner.plan(tables: [(skewed, table), (flat, table)], steps: 10, topology: topo,
+                                         optimizer: .rowwiseAdagrad, budgetBytesPerRank: .max)
+        let used = free.reduce(0) { $0 + $1.1.bytesPerRank }
+        let tight = FlexShardPlanner.plan(tables: [(skewed, table), (flat, table)], steps: 10, topology: topo,
+                                          optimizer: .rowwiseAdagrad, budgetBytesPerRank: used * 3 / 4)
+        XCTAssertLessThanOrEqual(tight.reduce(0) { $0 + $1.1.bytesPerRank }, used * 3 / 4)
+        XCTAssertGreaterThan(tight.reduce(0.0) { $0 + $1.1.seconds }, free.reduce(0.0) { $0 + $1.1.seconds })
+        XCTAssertGreaterThan(tight[0].0.hot + tight[0].0.warm, 0, "the skewed table keeps replicas")
+    }
+
+    func testInterNodeFloor() throws {
+        // D = 16 on 2 nodes of 2: one copy costs c * 1/2 * 132 B; copies on both
+        // nodes 64 B for each node that touched the row.
+        let topo = try Topology.emulated(worldSize: 4, ranksPerNode: 2)
+        let table = TableConfig(name: "t", rows: 2, dim: 16)
+        let hot = FlexShardPlanner.interNodeFloor(counts: [10_000, 0], steps: 1, table: table, topology: topo)
+        XCTAssertEqual(hot.oneCopy, 10_000 * 66, accuracy: 1e-6)
+        XCTAssertEqual(hot.floor, 2 * 64, accuracy: 1e-6, "read on both nodes every step: one gradient each way")
+        let rare = FlexShardPlanner.interNodeFloor(counts: [1, 1], steps: 100, table: table, topology: topo)
+        XCTAssertEqual(rare.floor / rare.oneCopy, 64.0 / 66.0, accuracy: 0.01, "rows read rarely gain nothing from copies")
+        // 8 nodes: a row read everywhere costs an allreduce's 2 (N-1) rows, not N (N-1).
+        let wide = try Topology.emulated(worldSize: 8, ranksPerNode: 1)
+        XCTAssertEqual(FlexShardPlanner.interNodeFloor(counts: [100_000, 0], steps: 1, table: table, topology: wide).floor,
+                       2 * 7 * 64, accuracy: 1e-6)
+    }
 }
+
