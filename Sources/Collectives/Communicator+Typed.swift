@@ -117,6 +117,23 @@ extension Communicator {
 
     /// Every rank's `send` (any count per rank) concatenated in rank order.
     /// `recvCounts` must hold each rank's count.
+    /// `allgatherv` with the counts in a kept layout (`layout.recvCounts`,
+    /// displacements already computed; send counts unused): the step loop's
+    /// form, which allocates nothing.
+    public func allgatherv<T: CommScalar>(_ phase: CommPhase, send: UnsafeBufferPointer<T>,
+                                          recv: UnsafeMutableBufferPointer<T>, layout: AlltoallvLayout) {
+        precondition(layout.peers == size && Int(layout.recvCounts[rank]) == send.count, "allgatherv counts do not match")
+        precondition(recv.count >= layout.totalRecv, "allgatherv receive buffer too small")
+        let t0 = monotonicSeconds()
+        rawAllgatherv(send: send.rawBase, count: send.count, recv: recv.rawBase,
+                      recvCounts: UnsafePointer(layout.recvCounts), recvDispls: UnsafePointer(layout.recvDispls), kind: T.scalarKind)
+        let w = width(T.self)
+        for p in 0..<size {
+            ledger.recordPeer(phase, peer: worldRanks[p], sent: send.count * w, received: Int(layout.recvCounts[p]) * w)
+        }
+        ledger.recordCall(phase, seconds: monotonicSeconds() - t0)
+    }
+
     public func allgatherv<T: CommScalar>(_ phase: CommPhase, send: UnsafeBufferPointer<T>,
                                           recv: UnsafeMutableBufferPointer<T>, recvCounts: [Int]) {
         precondition(recvCounts.count == size && recvCounts[rank] == send.count, "allgatherv counts do not match")

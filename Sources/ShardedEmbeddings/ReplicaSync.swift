@@ -41,7 +41,9 @@ final class ReplicaSync {
     private let forwardIds = ScratchBuffer<Int32>(zero: 0), forwardGrads = ScratchBuffer<Float>(zero: 0)
     private let nodeIds = ScratchBuffer<Int32>(zero: 0), nodeGrads = ScratchBuffer<Float>(zero: 0)
     private let countsOut = ScratchBuffer<Int32>(zero: 0), countsIn = ScratchBuffer<Int32>(zero: 0)
-    private var recvCounts: [Int] = []
+    private let sliceCopy = ScratchBuffer<Float>(zero: 0)
+    /// Gather counts and displacements per communicator used, kept (no allocation per step).
+    private var layouts: [(comm: Communicator, layout: AlltoallvLayout)] = []
     /// The cross-node members in node order: the order every copy adds in.
     private let nodeOrder: [Int]
 
@@ -112,9 +114,20 @@ final class ReplicaSync {
         let lo = Self.sliceStart(rows, L, node.rank), hi = Self.sliceStart(rows, L, node.rank + 1)
         let slice = UnsafeMutableBufferPointer(start: packed.pointer + lo * width, count: (hi - lo) * width)
         cross.allreduce(.replicaGradSync, slice)
-        let counts = (0..<L).map { (Self.sliceStart(rows, L, $0 + 1) - Self.sliceStart(rows, L, $0)) * width }
-        let copy = Array(slice)
-        copy.withUnsafeBufferPointer { node.allgatherv(.replicaGradSync, send: $0, recv: packed.buffer, recvCounts: counts) }
+        let layout = gatherLayout(node)
+        for m in 0..<L { layout.recvCounts[m] = Int32((Self.sliceStart(rows, L, m + 1) - Self.sliceStart(rows, L, m)) * width) }
+        layout.recomputeDisplacements()
+        sliceCopy.setCount(slice.count)
+        if slice.count > 0 { sliceCopy.pointer.update(from: slice.baseAddress!, count: slice.count) }
+        node.allgatherv(.replicaGradSync, send: sliceCopy.readOnly, recv: packed.buffer, layout: layout)
+    }
+
+    /// The kept gather layout of `c` (send counts stay zero).
+    private func gatherLayout(_ c: Communicator) -> AlltoallvLayout {
+        for entry in layouts where entry.comm === c { return entry.layout }
+        let l = AlltoallvLayout(peers: c.size)
+        layouts.append((c, l))
+        return l
     }
 
     /// The gather exchange; leaves the rows to apply in `touched`/`packed`.
@@ -214,24 +227,26 @@ final class ReplicaSync {
             countsOut.removeAll()
             countsOut.append(Int32(count))
         }
-        if recvCounts.count != c.size { recvCounts = [Int](repeating: 0, count: c.size) }
-        for p in 0..<c.size { recvCounts[p] = perMember }
+        let layout = gatherLayout(c)
+        for p in 0..<c.size { layout.recvCounts[p] = Int32(perMember) }
+        layout.recomputeDisplacements()
         countsIn.setCount(perMember * c.size)
-        c.allgatherv(.replicaGradSync, send: countsOut.readOnly, recv: countsIn.buffer, recvCounts: recvCounts)
+        c.allgatherv(.replicaGradSync, send: countsOut.readOnly, recv: countsIn.buffer, layout: layout)
         var total = 0
         for p in 0..<c.size {
             var n = 0
             for k in 0..<perMember { n += Int(countsIn[p * perMember + k]) }
-            recvCounts[p] = n
+            layout.recvCounts[p] = Int32(n)
             total += n
         }
+        layout.recomputeDisplacements()
         intoIds.setCount(total)
-        c.allgatherv(.replicaGradSync, send: UnsafeBufferPointer(start: ids, count: count), recv: intoIds.buffer,
-                     recvCounts: recvCounts)
-        for p in 0..<c.size { recvCounts[p] *= width }
+        c.allgatherv(.replicaGradSync, send: UnsafeBufferPointer(start: ids, count: count), recv: intoIds.buffer, layout: layout)
+        for p in 0..<c.size { layout.recvCounts[p] *= Int32(width) }
+        layout.recomputeDisplacements()
         intoGrads.setCount(total * width)
         c.allgatherv(.replicaGradSync, send: UnsafeBufferPointer(start: g, count: count * width), recv: intoGrads.buffer,
-                     recvCounts: recvCounts)
+                     layout: layout)
     }
 
     /// First row of member m's slice of `rows` rows split over `members`.
