@@ -84,7 +84,7 @@ public final class MPICommunicator: Communicator {
     public func rawStartAllreduce(_ buffer: UnsafeMutableRawPointer?, count: Int, kind: ScalarKind, op: ReduceOp,
                                   request: CommRequest) {
         var req: MPI_Request? = strata_mpi_request_null()
-        if count > 0 {
+        if count > 0 && size > 1 {   // one rank: the sum is the buffer (and libnbc would allocate a schedule)
             check(MPI_Iallreduce(strata_mpi_in_place(), buffer, Int32(count), Self.datatype(kind), Self.op(op), comm, &req),
                   "MPI_Iallreduce")
         }

@@ -41,6 +41,11 @@ public struct Batch: Sendable, Equatable {
     /// Unique user-side rows per sample: B / U.
     public var duplicationFactor: Double { userSide.duplicationFactor }
 
+    /// A batch of no samples and no keys: storage for `BatchSource.fill` to grow.
+    public static var empty: Batch {
+        Batch(size: 0, labels: [], dense: [], itemSide: .empty(stride: 0), userSide: .identity(.empty(stride: 0)), sampleIndex: 0)
+    }
+
     /// The same batch with user-side features expanded to one row per sample.
     public func withoutDedup() -> Batch {
         var b = self
@@ -81,9 +86,16 @@ public protocol BatchSource: Sendable {
     /// end). With `dedup`, the user-side IKJT keeps one row per run of samples sharing
     /// their user-side features; without, it is `identity` (U = B).
     func batch(globalStart: Int, count: Int, split: Split, dedup: Bool) -> Batch
+    /// The same batch written into `batch`, reusing its storage where the
+    /// source can (the prefetch thread's loop); by default a new batch.
+    func fill(_ batch: inout Batch, globalStart: Int, count: Int, split: Split, dedup: Bool)
 }
 
 extension BatchSource {
+    public func fill(_ batch: inout Batch, globalStart: Int, count: Int, split: Split, dedup: Bool) {
+        batch = self.batch(globalStart: globalStart, count: count, split: split, dedup: dedup)
+    }
+
     public func batch(globalStart: Int, count: Int, split: Split) -> Batch {
         batch(globalStart: globalStart, count: count, split: split, dedup: true)
     }

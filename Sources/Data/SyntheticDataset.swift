@@ -136,19 +136,40 @@ public struct SyntheticDataset: BatchSource {
     /// `session`, written into `s` (its arrays keep their storage: a batch
     /// makes no allocation per session).
     func fillSession(_ s: inout Session, _ id: Int, split: Split) {
+        s.history.removeAll(keepingCapacity: true)
+        s.history.append(contentsOf: repeatElement(0, count: config.historyMaxLength))
+        s.historyClusterCount.removeAll(keepingCapacity: true)
+        s.historyClusterCount.append(contentsOf: repeatElement(0, count: config.clusters))
+        let v = s.history.withUnsafeMutableBufferPointer { h in
+            s.historyClusterCount.withUnsafeMutableBufferPointer { c in
+                drawSession(id, split: split, history: h.baseAddress, clusterCounts: c.baseAddress!)
+            }
+        }
+        s.id = id; s.user = v.user; s.cluster = v.cluster
+        s.history.removeLast(config.historyMaxLength - v.historyCount)
+    }
+
+    /// A session's draws without arrays: the history (up to
+    /// `historyMaxLength` rows) and per-cluster counts (`clusters` of them)
+    /// written to caller-owned memory.
+    struct SessionView {
+        var id: Int, user: Int64, cluster: Int, historyCount: Int
+        var clusterCounts: UnsafePointer<Int>
+    }
+
+    func drawSession(_ id: Int, split: Split, history: UnsafeMutablePointer<Int64>?,
+                     clusterCounts: UnsafeMutablePointer<Int>) -> SessionView {
         var g = SplitMix64(hash(splitSeed(split), 501, UInt64(id)))
         let user = Int64(userScatter(userZipf.sample(&g) - 1))
         let c = Int(hash(config.seed, 502, UInt64(user)) % UInt64(config.clusters))
         let len = Int(g.next() % UInt64(config.historyMaxLength + 1))
-        s.id = id; s.user = user; s.cluster = c
-        s.history.removeAll(keepingCapacity: true)
-        s.historyClusterCount.removeAll(keepingCapacity: true)
-        s.historyClusterCount.append(contentsOf: repeatElement(0, count: config.clusters))
-        for _ in 0..<len {
+        clusterCounts.update(repeating: 0, count: config.clusters)
+        for k in 0..<len {
             let item = g.nextUnit() < config.historyAffinity ? drawItem(inCluster: c, &g) : drawItem(&g)
-            s.history.append(item.row)
-            s.historyClusterCount[item.cluster] += 1
+            history?[k] = item.row
+            clusterCounts[item.cluster] += 1
         }
+        return SessionView(id: id, user: user, cluster: c, historyCount: len, clusterCounts: clusterCounts)
     }
 
     func sample(_ s: Session, position: Int, split: Split) -> Sample {
@@ -167,6 +188,14 @@ public struct SyntheticDataset: BatchSource {
     /// [E] and `dense` [denseCount] (a batch writes them in place).
     func sample(_ s: Session, position: Int, split: Split, extras: UnsafeMutablePointer<Int64>?,
                 dense: UnsafeMutablePointer<Float>?) -> (item: Int64, baseLogit: Double, matchLogit: Double, label: Float) {
+        s.historyClusterCount.withUnsafeBufferPointer { c in
+            sample(SessionView(id: s.id, user: s.user, cluster: s.cluster, historyCount: s.history.count, clusterCounts: c.baseAddress!),
+                   position: position, split: split, extras: extras, dense: dense)
+        }
+    }
+
+    func sample(_ s: SessionView, position: Int, split: Split, extras: UnsafeMutablePointer<Int64>?,
+                dense: UnsafeMutablePointer<Float>?) -> (item: Int64, baseLogit: Double, matchLogit: Double, label: Float) {
         var g = SplitMix64(hash(splitSeed(split), 601 &+ UInt64(position), UInt64(s.id)))
         let item = g.nextUnit() < config.candidateAffinity ? drawItem(inCluster: s.cluster, &g) : drawItem(&g)
         var logit = config.bias
@@ -183,7 +212,7 @@ public struct SyntheticDataset: BatchSource {
             denseTerm += denseWeights[j] * x
         }
         logit += config.denseWeightScale * denseTerm
-        let frac = s.history.isEmpty ? 0 : Double(s.historyClusterCount[item.cluster]) / Double(s.history.count)
+        let frac = s.historyCount == 0 ? 0 : Double(s.clusterCounts[item.cluster]) / Double(s.historyCount)
         let match = config.matchStrength * (frac - 0.5 * config.historyAffinity)
         let p = 1 / (1 + exp(-(logit + match)))
         let label: Float = g.nextUnit() < p ? 1 : 0
@@ -193,47 +222,87 @@ public struct SyntheticDataset: BatchSource {
     // MARK: Batches
 
     public func batch(globalStart: Int, count: Int, split: Split, dedup: Bool) -> Batch {
+        var b = Batch.empty
+        fill(&b, globalStart: globalStart, count: count, split: split, dedup: dedup)
+        return b
+    }
+
+    /// Writes the batch into `b`, reusing the storage of its arrays (and of
+    /// its jagged tensors when they already have this source's keys): once a
+    /// batch has held a batch of this size, refilling it allocates nothing.
+    public func fill(_ b: inout Batch, globalStart: Int, count: Int, split: Split, dedup: Bool) {
         let start = max(0, min(globalStart, sampleCount(split)))
         let n = max(0, min(count, sampleCount(split) - start))
-        let E = config.extraTables.count
-        let D = config.denseCount
-        var labels = [Float](repeating: 0, count: n)
-        var dense = [Float](repeating: 0, count: n * D)
-        var items = [Int64](repeating: 0, count: n * (1 + E))   // key-major
-        var users: [Int64] = [], histLengths: [Int32] = [], histValues: [Int64] = []
-        var inverse = [Int32](repeating: 0, count: n)
-        var extras = [Int64](repeating: 0, count: max(E, 1))
-        var s = Session(id: -1, user: 0, cluster: 0, history: [], historyClusterCount: [])
-        var previous = -1
-        dense.withUnsafeMutableBufferPointer { denseOut in
-            extras.withUnsafeMutableBufferPointer { ex in
-                for j in 0..<n {
-                    let (sid, pos) = locate(start + j, split: split)
-                    if s.id != sid { fillSession(&s, sid, split: split) }
-                    let smp = sample(s, position: pos, split: split, extras: ex.baseAddress, dense: denseOut.baseAddress.map { $0 + j * D })
-                    labels[j] = smp.label
-                    items[j] = smp.item
-                    for t in 0..<E { items[(1 + t) * n + j] = ex[t] }
-                    // A new unique row when the session changes (or always, without dedup).
-                    if !dedup || j == 0 || previous != sid {
-                        users.append(s.user)
-                        histLengths.append(Int32(s.history.count))
-                        histValues.append(contentsOf: s.history)
+        let E = config.extraTables.count, D = config.denseCount
+        // Unique user-side rows: a new one when the session changes (or
+        // always, without dedup); sessions come from positions alone.
+        var u = 0, previous = -1
+        for j in 0..<n {
+            let sid = locate(start + j, split: split).session
+            if !dedup || j == 0 || sid != previous { u += 1 }
+            previous = sid
+        }
+        // Move the parts out of `b` (leaving empties) so each is uniquely
+        // held while it is refilled, and its storage is reused.
+        var labels: [Float] = [], dense: [Float] = []
+        swap(&labels, &b.labels); swap(&dense, &b.dense)
+        var item = Self.placeholder.itemSide, user = Self.placeholder.userSide
+        swap(&item, &b.itemSide); swap(&user, &b.userSide)
+        if item.keys != itemSideKeys { item = Self.emptyTensor(itemSideKeys) }
+        if user.keys != userSideKeys { user = .identity(Self.emptyTensor(userSideKeys)) }
+        labels.removeAll(keepingCapacity: true); labels.append(contentsOf: repeatElement(0, count: n))
+        dense.removeAll(keepingCapacity: true); dense.append(contentsOf: repeatElement(0, count: n * D))
+        // Scratch for one sample's extra rows and one session's draws (on the
+        // stack when small: a refill allocates nothing).
+        withUnsafeTemporaryAllocation(of: Int64.self, capacity: max(E, 1) + config.historyMaxLength) { scratch in
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: max(config.clusters, 1)) { counts in
+        let extras = scratch.baseAddress!, history = scratch.baseAddress! + max(E, 1)
+        var s = SessionView(id: -1, user: 0, cluster: 0, historyCount: 0, clusterCounts: UnsafePointer(counts.baseAddress!))
+        try! item.refill(stride: n) { itemLengths, items in
+            itemLengths.append(contentsOf: repeatElement(1, count: n * (1 + E)))
+            items.append(contentsOf: repeatElement(0, count: n * (1 + E)))   // key-major
+            try! user.refill(uniqueCount: u) { userLengths, userValues, inverse in
+                // [1 x U user ids | U history lengths], values [U users | histories]
+                userLengths.append(contentsOf: repeatElement(1, count: u))
+                userLengths.append(contentsOf: repeatElement(0, count: u))
+                userValues.append(contentsOf: repeatElement(0, count: u))
+                inverse.append(contentsOf: repeatElement(0, count: n))
+                var row = -1, previous = -1
+                dense.withUnsafeMutableBufferPointer { denseOut in
+                    for j in 0..<n {
+                        let (sid, pos) = locate(start + j, split: split)
+                        if s.id != sid { s = drawSession(sid, split: split, history: history, clusterCounts: counts.baseAddress!) }
+                        let smp = sample(s, position: pos, split: split, extras: extras,
+                                         dense: denseOut.baseAddress.map { $0 + j * D })
+                        labels[j] = smp.label
+                        items[j] = smp.item
+                        for t in 0..<E { items[(1 + t) * n + j] = extras[t] }
+                        if !dedup || j == 0 || previous != sid {
+                            row += 1
+                            userValues[row] = s.user
+                            userLengths[u + row] = Int32(s.historyCount)
+                            userValues.append(contentsOf: UnsafeBufferPointer(start: history, count: s.historyCount))
+                        }
+                        previous = sid
+                        inverse[j] = Int32(row)
                     }
-                    previous = sid
-                    inverse[j] = Int32(users.count - 1)
                 }
             }
         }
-        let u = users.count
-        let itemSide = try! KeyedJaggedTensor(keys: itemSideKeys, stride: n,
-                                              lengths: [Int32](repeating: 1, count: n * (1 + E)), values: items)
-        let unique = try! KeyedJaggedTensor(keys: userSideKeys, stride: u,
-                                            lengths: [Int32](repeating: 1, count: u) + histLengths,
-                                            values: users + histValues)
-        return Batch(size: n, labels: labels, dense: dense, itemSide: itemSide,
-                     userSide: try! InverseKeyedJaggedTensor(unique: unique, inverse: inverse),
-                     sampleIndex: start)
+        }
+        }
+        b.size = n; b.sampleIndex = start
+        b.labels = labels; b.dense = dense
+        b.itemSide = item; b.userSide = user
+    }
+
+    /// What `fill` leaves in a batch while its parts are out (a constant:
+    /// swapping it in allocates nothing).
+    private static let placeholder = Batch.empty
+
+    /// No rows over `keys`, to be refilled.
+    static func emptyTensor(_ keys: [String]) -> KeyedJaggedTensor {
+        try! KeyedJaggedTensor(keys: keys, stride: 0, lengths: [], values: [])
     }
 
     // MARK: The planted model

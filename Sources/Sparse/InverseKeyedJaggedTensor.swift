@@ -26,9 +26,9 @@
 /// ```
 public struct InverseKeyedJaggedTensor: Sendable, Equatable {
     /// The distinct rows: a KJT of stride U.
-    public let unique: KeyedJaggedTensor
+    public private(set) var unique: KeyedJaggedTensor
     /// For each of the B samples, its row in `unique`.
-    public let inverse: [Int32]
+    public private(set) var inverse: [Int32]
 
     /// - Throws: `KJTError.invalid` if an inverse index is outside `0..<unique.stride`.
     public init(unique: KeyedJaggedTensor, inverse: [Int32]) throws {
@@ -38,6 +38,16 @@ public struct InverseKeyedJaggedTensor: Sendable, Equatable {
         }
         self.unique = unique
         self.inverse = inverse
+    }
+
+    /// Rebuilds in place (storage kept, see `KeyedJaggedTensor.refill`):
+    /// `fill` writes the U unique rows' lengths and ids and the B inverse indices.
+    public mutating func refill(uniqueCount u: Int, _ fill: (inout [Int32], inout [Int64], inout [Int32]) -> Void) throws {
+        inverse.removeAll(keepingCapacity: true)
+        try unique.refill(stride: u) { lengths, values in fill(&lengths, &values, &inverse) }
+        for (b, i) in inverse.enumerated() where i < 0 || Int(i) >= u {
+            throw KJTError.invalid("inverse[\(b)] = \(i) outside 0..<\(u)")
+        }
     }
 
     /// Keys of the group.

@@ -27,20 +27,20 @@ public struct KeyedJaggedTensor: Sendable, Equatable {
     /// Feature names, K of them, in storage order.
     public let keys: [String]
     /// Rows per key: the batch size B.
-    public let stride: Int
+    public private(set) var stride: Int
     /// Bag sizes, key-major: `lengths[k*stride + b]`. Count K*stride.
-    public let lengths: [Int32]
+    public private(set) var lengths: [Int32]
     /// The ids of every bag, concatenated key-major. Count N = sum(lengths).
-    public let values: [Int64]
+    public private(set) var values: [Int64]
     /// Optional per-id weights, parallel to `values`.
     public let weights: [Float]?
 
     /// Derived: bag start offsets into `values`, count K*stride + 1.
-    public let offsets: [Int]
+    public private(set) var offsets: [Int]
     /// Derived: start of each key's ids in `values`, count K + 1.
-    public let offsetPerKey: [Int]
+    public private(set) var offsetPerKey: [Int]
     /// Derived: number of ids of each key, count K.
-    public let lengthPerKey: [Int]
+    public private(set) var lengthPerKey: [Int]
 
     /// Validates and builds a KJT; offsets are derived here.
     ///
@@ -80,6 +80,44 @@ public struct KeyedJaggedTensor: Sendable, Equatable {
         self.offsets = offsets
         self.offsetPerKey = offsetPerKey
         self.lengthPerKey = (0..<keys.count).map { offsetPerKey[$0 + 1] - offsetPerKey[$0] }
+    }
+
+    /// Rebuilds this tensor in place over the same keys (no weights): `fill`
+    /// rewrites `lengths` (K x `newStride`) and `values`, whose storage, like
+    /// the derived offsets', is kept. Once the arrays have grown to a batch's
+    /// size, refilling allocates nothing (the prefetch thread's batch loop).
+    /// Validates as `init` does; on error the tensor is left empty.
+    public mutating func refill(stride newStride: Int, _ fill: (inout [Int32], inout [Int64]) -> Void) throws {
+        precondition(weights == nil, "refill of a weighted jagged tensor")
+        guard newStride >= 0 else { throw KJTError.invalid("stride \(newStride) is negative") }
+        lengths.removeAll(keepingCapacity: true)
+        values.removeAll(keepingCapacity: true)
+        fill(&lengths, &values)
+        let K = keys.count
+        func fail(_ why: String) -> KJTError {
+            stride = 0; lengths.removeAll(keepingCapacity: true); values.removeAll(keepingCapacity: true)
+            offsets.removeAll(keepingCapacity: true); offsets.append(0)
+            for k in 0..<K { offsetPerKey[k + 1] = 0; lengthPerKey[k] = 0 }
+            return KJTError.invalid(why)
+        }
+        guard lengths.count == K * newStride else {
+            throw fail("lengths.count \(lengths.count) != keys.count \(K) * stride \(newStride)")
+        }
+        stride = newStride
+        offsets.removeAll(keepingCapacity: true)
+        offsets.append(0)
+        var running = 0
+        for i in 0..<lengths.count {
+            let l = lengths[i]
+            guard l >= 0 else { throw fail("lengths[\(i)] = \(l) is negative") }
+            running += Int(l)
+            offsets.append(running)
+        }
+        guard running == values.count else { throw fail("values.count \(values.count) != sum(lengths) \(running)") }
+        for k in 0..<K {
+            offsetPerKey[k + 1] = offsets[(k + 1) * newStride]
+            lengthPerKey[k] = offsetPerKey[k + 1] - offsetPerKey[k]
+        }
     }
 
     /// A KJT with no keys (and so no ids) over `stride` samples.

@@ -8,21 +8,25 @@ import Foundation
 ///
 /// One long-lived thread and two semaphores made once: handing a batch over
 /// allocates nothing on the training thread (a dispatch per step would box a
-/// closure and a semaphore every time).
+/// closure and a semaphore every time). Batches circulate: the step hands its
+/// batch back (`recycle`) and the thread refills that storage for a later
+/// step, so a source that fills in place (`BatchSource.fill`) allocates
+/// nothing either, once two batches' worth of storage exists.
 final class BatchPrefetcher: @unchecked Sendable {
-    private let make: @Sendable (Int) -> Batch
+    private let fill: @Sendable (inout Batch, Int) -> Void
     private let request = DispatchSemaphore(value: 0)
     private let done = DispatchSemaphore(value: 0)
     private let lock = NSLock()
     // Guarded by `lock`: the step asked for, the batch built, and the stop flag.
     private var asked = -1
     private var built: Batch?
+    private var spare: Batch?
     private var stopping = false
     /// The step being built (on the thread), -1 when none.
     private var pending = -1
     private var thread: Thread?
 
-    init(make: @escaping @Sendable (Int) -> Batch) { self.make = make }
+    init(fill: @escaping @Sendable (inout Batch, Int) -> Void) { self.fill = fill }
 
     deinit {
         guard thread != nil else { return }
@@ -51,6 +55,22 @@ final class BatchPrefetcher: @unchecked Sendable {
         return batch
     }
 
+    /// Takes back a batch the step is done with (the caller keeps no copy),
+    /// for its storage to be refilled.
+    func recycle(_ batch: consuming Batch) {
+        lock.lock(); spare = batch; lock.unlock()
+    }
+
+    /// Batch `step` built into the spare storage, if any.
+    private func make(_ step: Int) -> Batch {
+        lock.lock()
+        var b = spare ?? Batch.empty
+        spare = nil
+        lock.unlock()
+        fill(&b, step)
+        return b
+    }
+
     private func startThreadIfNeeded() {
         guard thread == nil else { return }
         let t = Thread { [unowned self] in self.run() }
@@ -67,7 +87,7 @@ final class BatchPrefetcher: @unchecked Sendable {
             lock.unlock()
             if stop { done.signal(); return }
             let b = make(k)
-            lock.lock(); built = b; lock.unlock()
+            lock.lock(); built = consume b; lock.unlock()
             done.signal()
         }
     }

@@ -34,9 +34,9 @@ public final class Trainer {
     lazy var prefetcher: BatchPrefetcher = {
         let source = data.source, rank = comm.rank, size = comm.size
         let G = config.run.batchSize, epoch = batchesPerEpoch, dedup = config.data.dedup
-        return BatchPrefetcher { k in
-            Trainer.rankBatch(source: source, k: k, epoch: epoch, rank: rank, worldSize: size, batchSize: G,
-                              split: .train, dedup: dedup)
+        return BatchPrefetcher { batch, k in
+            Trainer.fillRankBatch(&batch, source: source, k: k, epoch: epoch, rank: rank, worldSize: size, batchSize: G,
+                                  split: .train, dedup: dedup)
         }
     }()
     public internal(set) var step = 0
@@ -115,6 +115,13 @@ public final class Trainer {
         return source.batch(globalStart: range.lowerBound, count: range.count, split: split, dedup: dedup)
     }
 
+    /// The same, written into `batch` (its storage reused where the source can).
+    static func fillRankBatch(_ batch: inout Batch, source: any BatchSource, k: Int, epoch: Int, rank: Int, worldSize: Int,
+                              batchSize: Int, split: Split, dedup: Bool) {
+        let range = sliceRange(globalBatch: k % epoch, rank: rank, worldSize: worldSize, step: batchSize)
+        source.fill(&batch, globalStart: range.lowerBound, count: range.count, split: split, dedup: dedup)
+    }
+
     /// One training step on global batch `step`; returns the global mean loss.
     @discardableResult
     public func trainStep() -> Double {
@@ -156,6 +163,7 @@ public final class Trainer {
         metricSums.withUnsafeMutableBufferPointer { comm.allreduce(.metrics, $0) }
         let loss = metricSums[0] / Double(config.run.batchSize)
         lastDuplicationFactor = Double(config.run.batchSize) / max(metricSums[1], 1)
+        prefetcher.recycle(consume batch)   // its storage holds a later step's batch
         comm.ledger.endStep()
         step += 1
         return loss

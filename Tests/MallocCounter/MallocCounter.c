@@ -2,6 +2,7 @@
 // background data threads) never disturb a count, and a count sees exactly
 // the allocations of the code the test runs on its own thread.
 #include "MallocCounter.h"
+#include <stdatomic.h>
 #include <stddef.h>
 
 extern void *__libc_malloc(size_t);
@@ -12,11 +13,18 @@ extern void __libc_free(void *);
 
 static __thread int counting;
 static __thread long count;
+static atomic_int countingAll;
+static atomic_long countAll;
 
 void strata_malloc_count_start(void) { count = 0; counting = 1; }
 long strata_malloc_count_stop(void) { counting = 0; return count; }
+void strata_malloc_count_all_start(void) { atomic_store(&countAll, 0); atomic_store(&countingAll, 1); }
+long strata_malloc_count_all_stop(void) { atomic_store(&countingAll, 0); return atomic_load(&countAll); }
 
-static inline void note(void) { if (counting) count++; }
+static inline void note(void) {
+    if (counting) count++;
+    if (atomic_load_explicit(&countingAll, memory_order_relaxed)) atomic_fetch_add_explicit(&countAll, 1, memory_order_relaxed);
+}
 
 void *malloc(size_t n) { note(); return __libc_malloc(n); }
 void *calloc(size_t k, size_t n) { note(); return __libc_calloc(k, n); }

@@ -1,5 +1,7 @@
 import XCTest
+import Foundation
 import Collectives
+import Data
 import MallocCounter
 import Sharding
 import StrataTestSupport
@@ -39,6 +41,21 @@ final class StepAllocationTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(n, 1, "an array allocation was not counted")
     }
 
+    func testTheProcessCounterSeesOtherThreads() {
+        let go = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            go.wait()
+            let a = [Int](repeating: 1, count: 4096 + Int.random(in: 0..<2))
+            if a.isEmpty { print("unreachable") }
+            done.signal()
+        }
+        thread.start()
+        strata_malloc_count_all_start()
+        go.signal()
+        done.wait()
+        XCTAssertGreaterThanOrEqual(strata_malloc_count_all_stop(), 1, "another thread's allocation was not counted")
+    }
+
     func testOneRankStepAllocatesNothing() throws {
         for dedup in [true, false] {
             for encoder in ["mean", "attention", "target_attention"] {
@@ -46,6 +63,19 @@ final class StepAllocationTests: XCTestCase {
                 XCTAssertEqual(got, [0], "1 rank, dedup \(dedup), \(encoder): allocations in 6 steps")
             }
         }
+    }
+
+    /// The whole process, the prefetch thread building the next batches
+    /// included: the synthetic source refills the batches the steps hand back.
+    func testOneRankProcessAllocatesNothing() throws {
+        let got = try LocalCommunicator.run(worldSize: 1) { comm -> Int in
+            let trainer = try Trainer(config: Self.config(), comm: comm)
+            for _ in 0..<12 { trainer.trainStep() }
+            strata_malloc_count_all_start()
+            for _ in 0..<6 { trainer.trainStep() }
+            return strata_malloc_count_all_stop()
+        }
+        XCTAssertEqual(got, [0], "allocations of the whole process in 6 steps")
     }
 
     func testEveryPlanStepAllocatesNothing() throws {
@@ -56,5 +86,25 @@ final class StepAllocationTests: XCTestCase {
             let got = try Self.allocations(c, worldSize: 4, topology: .emulated(worldSize: 4, ranksPerNode: 2))
             XCTAssertEqual(got, [0, 0, 0, 0], "\(type.rawValue) on 4 ranks as 2 nodes: allocations per rank in 6 steps")
         }
+    }
+}
+
+/// The synthetic source refills a batch in place: the same batch `batch`
+/// builds, and, once the storage has grown, no allocation.
+final class BatchRefillTests: XCTestCase {
+    func testFillEqualsBatchAndAllocatesNothing() throws {
+        let config = TinyConfig.sequenceDLRM().data.synthetic
+        let source = SyntheticDataset(config)
+        var reused = source.batch(globalStart: 90, count: 40, split: .train, dedup: false)
+        for (start, count, split, dedup) in [(0, 30, Split.train, true), (30, 30, .train, false), (7, 25, .eval, true),
+                                             (1990, 30, .train, true)] {
+            source.fill(&reused, globalStart: start, count: count, split: split, dedup: dedup)
+            XCTAssertEqual(reused, source.batch(globalStart: start, count: count, split: split, dedup: dedup),
+                           "fill(\(start), \(count), \(split), dedup \(dedup))")
+        }
+        for k in 0..<4 { source.fill(&reused, globalStart: 30 * k, count: 30, split: .train, dedup: true) }   // warm
+        strata_malloc_count_start()
+        for k in 0..<4 { source.fill(&reused, globalStart: 30 * k, count: 30, split: .train, dedup: true) }
+        XCTAssertEqual(strata_malloc_count_stop(), 0, "allocations while refilling 4 warmed batches")
     }
 }

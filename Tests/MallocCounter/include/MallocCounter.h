@@ -9,4 +9,7 @@
 void strata_malloc_count_start(void);
 /// Stops counting; returns the allocations since the start.
 long strata_malloc_count_stop(void);
+/// The same over every thread of the process (background threads included).
+void strata_malloc_count_all_start(void);
+long strata_malloc_count_all_stop(void);
 #endif
