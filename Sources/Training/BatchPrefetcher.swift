@@ -20,13 +20,22 @@ final class BatchPrefetcher: @unchecked Sendable {
     // Guarded by `lock`: the step asked for, the batch built, and the stop flag.
     private var asked = -1
     private var built: Batch?
-    private var spare: Batch?
+    /// Batches handed back, whose storage the next fills reuse. A stack, not
+    /// one slot: when the thread wakes late, the step may hand back a second
+    /// batch before the first is taken, and dropping one would mean building
+    /// a new batch later.
+    private var spares: [Batch] = []
     private var stopping = false
     /// The step being built (on the thread), -1 when none.
     private var pending = -1
     private var thread: Thread?
 
-    init(fill: @escaping @Sendable (inout Batch, Int) -> Void) { self.fill = fill }
+    init(fill: @escaping @Sendable (inout Batch, Int) -> Void) {
+        self.fill = fill
+        spares.reserveCapacity(Self.maxSpares)
+    }
+
+    private static let maxSpares = 4
 
     deinit {
         guard thread != nil else { return }
@@ -58,14 +67,15 @@ final class BatchPrefetcher: @unchecked Sendable {
     /// Takes back a batch the step is done with (the caller keeps no copy),
     /// for its storage to be refilled.
     func recycle(_ batch: consuming Batch) {
-        lock.lock(); spare = batch; lock.unlock()
+        lock.lock()
+        if spares.count < Self.maxSpares { spares.append(batch) }
+        lock.unlock()
     }
 
     /// Batch `step` built into the spare storage, if any.
     private func make(_ step: Int) -> Batch {
         lock.lock()
-        var b = spare ?? Batch.empty
-        spare = nil
+        var b = spares.popLast() ?? Batch.empty
         lock.unlock()
         fill(&b, step)
         return b
