@@ -138,15 +138,17 @@ final class ExchangeLane {
         }
         let addresses = rowAddress.pointer, total = rowAddress.count
         var i = 0
-        @inline(__always) func hint(_ j: Int) {
+        // Rows ahead may belong to another store; this store's width is the
+        // hint's length (a hint, so an approximate length costs nothing).
+        @inline(__always) func hint(_ j: Int, _ w: Int) {
             if i + j + Prefetch.distance < total, let p = UnsafeRawPointer(bitPattern: addresses[i + j + Prefetch.distance]) {
-                Prefetch.read(p, bytes: 64)
+                Prefetch.read(p, bytes: w * MemoryLayout<Float>.stride)
             }
         }
         forEachReceivedBag { p, s, seq, len, ids in
             let store = stores[s], w = store.width, weights = store.weights
             if seq {
-                for j in 0..<len { hint(j); rowsOut.append(weights + Int(ids[j]) * w, count: w) }
+                for j in 0..<len { hint(j, w); rowsOut.append(weights + Int(ids[j]) * w, count: w) }
                 produced[p] += len * w
             } else {
                 let at = rowsOut.count
@@ -154,10 +156,10 @@ final class ExchangeLane {
                 let out = rowsOut.pointer + at
                 produced[p] += w
                 guard len > 0 else { out.update(repeating: 0, count: w); return }
-                hint(0)
+                hint(0, w)
                 out.update(from: weights + Int(ids[0]) * w, count: w)
                 for j in 1..<len {
-                    hint(j)
+                    hint(j, w)
                     let row = weights + Int(ids[j]) * w
                     for c in 0..<w { out[c] += row[c] }
                 }
