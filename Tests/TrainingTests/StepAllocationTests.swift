@@ -16,6 +16,10 @@ import Training
 /// counted steps replay batches whose sizes every buffer has already seen
 /// (buffers grow only when a step brings more ids than any before it).
 final class StepAllocationTests: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipUnless(strata_malloc_count_supported() == 1, "the malloc counter needs glibc")
+    }
+
     static func config(dedup: Bool = true, encoder: String = "attention") -> RunConfig {
         var c = TinyConfig.sequenceDLRM(dedup: dedup, encoder: encoder)
         c.data.synthetic.samples = 6 * c.run.batchSize
@@ -92,6 +96,10 @@ final class StepAllocationTests: XCTestCase {
 /// The synthetic source refills a batch in place: the same batch `batch`
 /// builds, and, once the storage has grown, no allocation.
 final class BatchRefillTests: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipUnless(strata_malloc_count_supported() == 1, "the malloc counter needs glibc")
+    }
+
     func testFillEqualsBatchAndAllocatesNothing() throws {
         let config = TinyConfig.sequenceDLRM().data.synthetic
         let source = SyntheticDataset(config)

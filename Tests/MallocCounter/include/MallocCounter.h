@@ -5,6 +5,8 @@
 #ifndef STRATA_MALLOC_COUNTER_H
 #define STRATA_MALLOC_COUNTER_H
 
+/// 1 where the counter works (glibc, whose malloc it overrides), else 0.
+int strata_malloc_count_supported(void);
 /// Starts counting this thread's allocations from zero.
 void strata_malloc_count_start(void);
 /// Stops counting; returns the allocations since the start.
