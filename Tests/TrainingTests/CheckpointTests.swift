@@ -48,12 +48,19 @@ class CheckpointTests: XCTestCase {
         return outcomes[0]
     }
 
-    func testResumeOnAnotherWorldSizeContinuesTheRun() throws {
+    /// Trains to step 6 on `first` ranks, resumes to step 12 on `second`, and
+    /// holds the joined run to one uninterrupted process.
+    func assertResumeContinues(first: Int, firstTopology: Topology? = nil, second: Int, _ what: String,
+                               file: StaticString = #filePath, line: UInt = #line) throws {
         let whole = try EquivalenceTests.train(config(), worldSize: 1)
-        let first = try train(worldSize: 4, from: 0, to: 6)
-        let second = try train(worldSize: 2, from: 6, to: 12)
-        let joined = EquivalenceTests.Outcome(losses: first.losses + second.losses, dense: second.dense, tables: second.tables)
-        EquivalenceTests.assertClose(joined, whole, "4 ranks to step 6, then 2 ranks to step 12")
+        let a = try train(worldSize: first, from: 0, to: 6, topology: firstTopology)
+        let b = try train(worldSize: second, from: 6, to: 12)
+        let joined = EquivalenceTests.Outcome(losses: a.losses + b.losses, dense: b.dense, tables: b.tables)
+        EquivalenceTests.assertClose(joined, whole, what, file: file, line: line)
+    }
+
+    func testResumeOnAnotherWorldSizeContinuesTheRun() throws {
+        try assertResumeContinues(first: 4, second: 2, "4 ranks to step 6, then 2 ranks to step 12")
         let kept = try FileManager.default.contentsOfDirectory(atPath: root + "/checkpoints").sorted()
         XCTAssertEqual(kept, ["step-00000006", "step-00000012"])
     }
@@ -82,18 +89,11 @@ final class FlexShardCheckpointTests: CheckpointTests {
     override var shardingType: String { "flexshard" }
 
     func testFlexShardResumesExactly() throws {
-        let whole = try EquivalenceTests.train(config(), worldSize: 1)
-        let first = try train(worldSize: 1, from: 0, to: 6)
-        let second = try train(worldSize: 1, from: 6, to: 12)
-        let joined = EquivalenceTests.Outcome(losses: first.losses + second.losses, dense: second.dense, tables: second.tables)
-        EquivalenceTests.assertClose(joined, whole, "flexshard, 1 rank to step 6, then to step 12")
+        try assertResumeContinues(first: 1, second: 1, "flexshard, 1 rank to step 6, then to step 12")
     }
 
     func testFlexShardResumesOnAnotherTopology() throws {
-        let whole = try EquivalenceTests.train(config(), worldSize: 1)
-        let first = try train(worldSize: 4, from: 0, to: 6, topology: try .emulated(worldSize: 4, ranksPerNode: 2))
-        let second = try train(worldSize: 2, from: 6, to: 12)
-        let joined = EquivalenceTests.Outcome(losses: first.losses + second.losses, dense: second.dense, tables: second.tables)
-        EquivalenceTests.assertClose(joined, whole, "flexshard, 4 ranks as 2 nodes to step 6, then 2 ranks on one node")
+        try assertResumeContinues(first: 4, firstTopology: .emulated(worldSize: 4, ranksPerNode: 2), second: 2,
+                                  "flexshard, 4 ranks as 2 nodes to step 6, then 2 ranks on one node")
     }
 }
