@@ -75,25 +75,6 @@ public struct SyntheticDataset: BatchSource {
 
     // MARK: Sessions and samples
 
-    /// The user-side features of one session.
-    struct Session {
-        var id: Int
-        var user: Int64
-        var cluster: Int
-        var history: [Int64]
-        var historyClusterCount: [Int]   // per cluster, history items in it
-    }
-
-    /// The item side, dense features, label and logit parts of one sample.
-    struct Sample {
-        var item: Int64
-        var extras: [Int64]
-        var dense: [Float]
-        var baseLogit: Double
-        var matchLogit: Double
-        var label: Float
-    }
-
     func splitSeed(_ split: Split) -> UInt64 { hash(config.seed, split == .train ? 1 : 2) }
 
     /// Session id and position of global sample `i` (after the shuffle window).
@@ -127,38 +108,16 @@ public struct SyntheticDataset: BatchSource {
         return (Int64(itemScatter(rank)), c)
     }
 
-    func session(_ id: Int, split: Split) -> Session {
-        var s = Session(id: id, user: 0, cluster: 0, history: [], historyClusterCount: [])
-        fillSession(&s, id, split: split)
-        return s
-    }
-
-    /// `session`, written into `s` (its arrays keep their storage: a batch
-    /// makes no allocation per session).
-    func fillSession(_ s: inout Session, _ id: Int, split: Split) {
-        s.history.removeAll(keepingCapacity: true)
-        s.history.append(contentsOf: repeatElement(0, count: config.historyMaxLength))
-        s.historyClusterCount.removeAll(keepingCapacity: true)
-        s.historyClusterCount.append(contentsOf: repeatElement(0, count: config.clusters))
-        let v = s.history.withUnsafeMutableBufferPointer { h in
-            s.historyClusterCount.withUnsafeMutableBufferPointer { c in
-                drawSession(id, split: split, history: h.baseAddress, clusterCounts: c.baseAddress!)
-            }
-        }
-        s.id = id; s.user = v.user; s.cluster = v.cluster
-        s.history.removeLast(config.historyMaxLength - v.historyCount)
-    }
-
-    /// A session's draws without arrays: the history (up to
-    /// `historyMaxLength` rows) and per-cluster counts (`clusters` of them)
-    /// written to caller-owned memory.
-    struct SessionView {
+    /// One session's user-side draws: its history (up to `historyMaxLength`
+    /// rows) and per-cluster history counts (`clusters` of them) live in
+    /// caller-owned memory, so drawing a session allocates nothing.
+    struct Session {
         var id: Int, user: Int64, cluster: Int, historyCount: Int
         var clusterCounts: UnsafePointer<Int>
     }
 
     func drawSession(_ id: Int, split: Split, history: UnsafeMutablePointer<Int64>?,
-                     clusterCounts: UnsafeMutablePointer<Int>) -> SessionView {
+                     clusterCounts: UnsafeMutablePointer<Int>) -> Session {
         var g = SplitMix64(hash(splitSeed(split), 501, UInt64(id)))
         let user = Int64(userScatter(userZipf.sample(&g) - 1))
         let c = Int(hash(config.seed, 502, UInt64(user)) % UInt64(config.clusters))
@@ -169,32 +128,13 @@ public struct SyntheticDataset: BatchSource {
             history?[k] = item.row
             clusterCounts[item.cluster] += 1
         }
-        return SessionView(id: id, user: user, cluster: c, historyCount: len, clusterCounts: clusterCounts)
+        return Session(id: id, user: user, cluster: c, historyCount: len, clusterCounts: clusterCounts)
     }
 
-    func sample(_ s: Session, position: Int, split: Split) -> Sample {
-        var extras = [Int64](repeating: 0, count: extraZipf.count)
-        var dense = [Float](repeating: 0, count: config.denseCount)
-        let parts = extras.withUnsafeMutableBufferPointer { e in
-            dense.withUnsafeMutableBufferPointer { d in
-                sample(s, position: position, split: split, extras: e.baseAddress, dense: d.baseAddress)
-            }
-        }
-        return Sample(item: parts.item, extras: extras, dense: dense, baseLogit: parts.baseLogit,
-                      matchLogit: parts.matchLogit, label: parts.label)
-    }
-
-    /// `sample`, its extra-table rows and dense features written to `extras`
-    /// [E] and `dense` [denseCount] (a batch writes them in place).
+    /// The item side, dense features, label and logit parts of one sample;
+    /// its extra-table rows and dense features go to `extras` [E] and `dense`
+    /// [denseCount] when given.
     func sample(_ s: Session, position: Int, split: Split, extras: UnsafeMutablePointer<Int64>?,
-                dense: UnsafeMutablePointer<Float>?) -> (item: Int64, baseLogit: Double, matchLogit: Double, label: Float) {
-        s.historyClusterCount.withUnsafeBufferPointer { c in
-            sample(SessionView(id: s.id, user: s.user, cluster: s.cluster, historyCount: s.history.count, clusterCounts: c.baseAddress!),
-                   position: position, split: split, extras: extras, dense: dense)
-        }
-    }
-
-    func sample(_ s: SessionView, position: Int, split: Split, extras: UnsafeMutablePointer<Int64>?,
                 dense: UnsafeMutablePointer<Float>?) -> (item: Int64, baseLogit: Double, matchLogit: Double, label: Float) {
         var g = SplitMix64(hash(splitSeed(split), 601 &+ UInt64(position), UInt64(s.id)))
         let item = g.nextUnit() < config.candidateAffinity ? drawItem(inCluster: s.cluster, &g) : drawItem(&g)
@@ -257,7 +197,7 @@ public struct SyntheticDataset: BatchSource {
         withUnsafeTemporaryAllocation(of: Int64.self, capacity: max(E, 1) + config.historyMaxLength) { scratch in
         withUnsafeTemporaryAllocation(of: Int.self, capacity: max(config.clusters, 1)) { counts in
         let extras = scratch.baseAddress!, history = scratch.baseAddress! + max(E, 1)
-        var s = SessionView(id: -1, user: 0, cluster: 0, historyCount: 0, clusterCounts: UnsafePointer(counts.baseAddress!))
+        var s = Session(id: -1, user: 0, cluster: 0, historyCount: 0, clusterCounts: UnsafePointer(counts.baseAddress!))
         try! item.refill(stride: n) { itemLengths, items in
             itemLengths.append(contentsOf: repeatElement(1, count: n * (1 + E)))
             items.append(contentsOf: repeatElement(0, count: n * (1 + E)))   // key-major
@@ -314,11 +254,13 @@ public struct SyntheticDataset: BatchSource {
         let n = min(samples ?? sampleCount(split), sampleCount(split))
         var scores: [Double] = [], labels: [Float] = []
         scores.reserveCapacity(n); labels.reserveCapacity(n)
-        var current: Session? = nil
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: max(config.clusters, 1))
+        defer { counts.deallocate() }
+        var s = Session(id: -1, user: 0, cluster: 0, historyCount: 0, clusterCounts: UnsafePointer(counts))
         for i in 0..<n {
             let (sid, pos) = locate(i, split: split)
-            if current?.id != sid { current = session(sid, split: split) }
-            let smp = sample(current!, position: pos, split: split)
+            if s.id != sid { s = drawSession(sid, split: split, history: nil, clusterCounts: counts) }
+            let smp = sample(s, position: pos, split: split, extras: nil, dense: nil)
             let z = smp.baseLogit + (includeMatch ? smp.matchLogit : 0)
             scores.append(1 / (1 + exp(-z)))
             labels.append(smp.label)
