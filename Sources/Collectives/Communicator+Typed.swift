@@ -136,25 +136,11 @@ extension Communicator {
 
     public func allgatherv<T: CommScalar>(_ phase: CommPhase, send: UnsafeBufferPointer<T>,
                                           recv: UnsafeMutableBufferPointer<T>, recvCounts: [Int]) {
-        precondition(recvCounts.count == size && recvCounts[rank] == send.count, "allgatherv counts do not match")
-        let total = recvCounts.reduce(0, +)
-        precondition(recv.count >= total, "allgatherv receive buffer too small")
-        var counts = recvCounts.map { Int32($0) }
-        var displs = [Int32](repeating: 0, count: size)
-        for p in 1..<max(size, 1) where p < size { displs[p] = displs[p - 1] + counts[p - 1] }
-        let t0 = monotonicSeconds()
-        counts.withUnsafeMutableBufferPointer { c in
-            displs.withUnsafeMutableBufferPointer { d in
-                rawAllgatherv(send: send.rawBase, count: send.count,
-                              recv: recv.rawBase,
-                              recvCounts: UnsafePointer(c.baseAddress!), recvDispls: UnsafePointer(d.baseAddress!), kind: T.scalarKind)
-            }
-        }
-        let w = width(T.self)
-        for p in 0..<size {
-            ledger.recordPeer(phase, peer: worldRanks[p], sent: send.count * w, received: recvCounts[p] * w)
-        }
-        ledger.recordCall(phase, seconds: monotonicSeconds() - t0)
+        precondition(recvCounts.count == size, "allgatherv counts do not match")
+        let layout = AlltoallvLayout(peers: size)
+        for p in 0..<size { layout.recvCounts[p] = Int32(recvCounts[p]) }
+        layout.recomputeDisplacements()
+        allgatherv(phase, send: send, recv: recv, layout: layout)
     }
 
     public func send<T: CommScalar>(_ phase: CommPhase, _ buffer: UnsafeBufferPointer<T>, to dest: Int, tag: Int = 0) {
