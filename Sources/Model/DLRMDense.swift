@@ -119,16 +119,16 @@ public final class DLRMDense {
             x0 = bottomMLP.forward(dense, batch: B)
         }
         bottomReady = nil
-        for b in 0..<B { (x + b * F * D).update(from: x0 + b * D, count: D) }
+        for b in 0..<B { Rows.copy(x + b * F * D, x0 + b * D, count: D) }
         // Features 1...P: pooled embeddings, transposed from feature-major.
         for p in 0..<P {
-            for b in 0..<B { (x + (b * F + 1 + p) * D).update(from: pooled + (p * B + b) * D, count: D) }
+            for b in 0..<B { Rows.copy(x + (b * F + 1 + p) * D, pooled + (p * B + b) * D, count: D) }
         }
         // Features P+1...P+S: encoded sequences.
         let query = shape.targetQueryFeature.map { pooled + $0 * B * D }
         for (s, seq) in sequences.enumerated() {
             encoders[s].forward(seq, batch: B, query: query, out: staging.pointer)
-            for b in 0..<B { (x + (b * F + 1 + P + s) * D).update(from: staging.pointer + b * D, count: D) }
+            for b in 0..<B { Rows.copy(x + (b * F + 1 + P + s) * D, staging.pointer + b * D, count: D) }
         }
         interaction.forward(x: x, out: interOut.pointer, batch: B)
         let z = topMLP.forward(interOut.pointer, batch: B)
@@ -152,14 +152,14 @@ public final class DLRMDense {
         topMLP.backward(dLogits.pointer, dx: dInter.pointer)
         interaction.backward(x: features.pointer, dOut: dInter.pointer, dx: dFeatures.pointer, batch: B)
         let dx = dFeatures.pointer
-        for b in 0..<B { (dBottom.pointer + b * D).update(from: dx + b * F * D, count: D) }
+        for b in 0..<B { Rows.copy(dBottom.pointer + b * D, dx + b * F * D, count: D) }
         for p in 0..<P {
-            for b in 0..<B { (dPooledBuffer.pointer + (p * B + b) * D).update(from: dx + (b * F + 1 + p) * D, count: D) }
+            for b in 0..<B { Rows.copy(dPooledBuffer.pointer + (p * B + b) * D, dx + (b * F + 1 + p) * D, count: D) }
         }
         // Target attention's query gradient adds onto its pooled feature's gradient.
         let dQuery = shape.targetQueryFeature.map { dPooledBuffer.pointer + $0 * B * D }
         for (s, encoder) in encoders.enumerated() {
-            for b in 0..<B { (staging.pointer + b * D).update(from: dx + (b * F + 1 + P + s) * D, count: D) }
+            for b in 0..<B { Rows.copy(staging.pointer + b * D, dx + (b * F + 1 + P + s) * D, count: D) }
             encoder.backward(dOut: staging.pointer, dRows: dRowsBuffers[s].pointer, dQuery: dQuery)
         }
         bottomMLP.backward(dBottom.pointer, dx: nil)

@@ -66,7 +66,7 @@ public enum EmbeddingBag {
                                   rowIndices: UnsafePointer<Int32>, count: Int,
                                   out: UnsafeMutablePointer<Float>) {
         for n in 0..<count {
-            (out + n * D).update(from: table + Int(rowIndices[n]) * D, count: D)
+            Rows.copy(out + n * D, table + Int(rowIndices[n]) * D, count: D)
         }
     }
 

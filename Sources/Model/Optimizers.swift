@@ -122,11 +122,10 @@ public final class RowAggregator {
                 s = u
                 slot[r] = Int32(u)
                 rowsOut[u] = Int32(r)
-                (gradsOut + u * D).update(from: gradRows + k * D, count: D)
+                Rows.copy(gradsOut + u * D, gradRows + k * D, count: D)
                 u += 1
             } else {
-                let dst = gradsOut + s * D, src = gradRows + k * D
-                for d in 0..<D { dst[d] += src[d] }
+                Rows.add(gradsOut + s * D, gradRows + k * D, count: D)
             }
         }
         for k in 0..<u { slot[Int(rowsOut[k])] = -1 }

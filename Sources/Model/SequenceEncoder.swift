@@ -236,7 +236,7 @@ public final class SequenceEncoder {
 
     /// out[b] = unique[inverse[b]]
     private func expand(_ seq: SequenceBatch, batch B: Int, out: UnsafeMutablePointer<Float>) {
-        for b in 0..<B { (out + b * dim).update(from: uniqueOut.pointer + Int(seq.inverse[b]) * dim, count: dim) }
+        for b in 0..<B { Rows.copy(out + b * dim, uniqueOut.pointer + Int(seq.inverse[b]) * dim, count: dim) }
     }
 
     /// dUnique[u] = sum over b with inverse[b] == u of dOut[b]

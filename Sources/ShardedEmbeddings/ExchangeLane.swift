@@ -148,7 +148,8 @@ final class ExchangeLane {
         forEachReceivedBag { p, s, seq, len, ids in
             let store = stores[s], w = store.width, weights = store.weights
             if seq {
-                for j in 0..<len { hint(j, w); rowsOut.append(weights + Int(ids[j]) * w, count: w) }
+                let out = rowsOut.appendUninitialized(len * w)
+                for j in 0..<len { hint(j, w); Rows.copy(out + j * w, weights + Int(ids[j]) * w, count: w) }
                 produced[p] += len * w
             } else {
                 let at = rowsOut.count
@@ -157,11 +158,10 @@ final class ExchangeLane {
                 produced[p] += w
                 guard len > 0 else { out.update(repeating: 0, count: w); return }
                 hint(0, w)
-                out.update(from: weights + Int(ids[0]) * w, count: w)
+                Rows.copy(out, weights + Int(ids[0]) * w, count: w)
                 for j in 1..<len {
                     hint(j, w)
-                    let row = weights + Int(ids[j]) * w
-                    for c in 0..<w { out[c] += row[c] }
+                    Rows.add(out, weights + Int(ids[j]) * w, count: w)
                 }
             }
             i += len
@@ -180,7 +180,7 @@ final class ExchangeLane {
             let w = stores[s].width
             for j in 0..<len {
                 pendingRows[s].append(ids[j])
-                pendingGrads[s].append(gradsIn.pointer + cursor[p], count: w)
+                Rows.copy(pendingGrads[s].appendUninitialized(w), gradsIn.pointer + cursor[p], count: w)
                 if seq { cursor[p] += w }
             }
             if !seq { cursor[p] += w }
@@ -202,8 +202,7 @@ final class ExchangeLane {
             let offsets = router.returnOffset[d], widths = router.returnWidth[d]
             for e in 0..<offsets.count {
                 let dst = assembly + Int(offsets[e]), w = Int(widths[e])
-                let src = rowsIn.pointer + at
-                for c in 0..<w { dst[c] += src[c] }
+                Rows.add(dst, rowsIn.pointer + at, count: w)
                 at += w
             }
         }
@@ -214,7 +213,10 @@ final class ExchangeLane {
         gradsOut.removeAll()
         for d in 0..<comm.size {
             let offsets = router.returnOffset[d], widths = router.returnWidth[d]
-            for e in 0..<offsets.count { gradsOut.append(gradAssembly + Int(offsets[e]), count: Int(widths[e])) }
+            for e in 0..<offsets.count {
+                let w = Int(widths[e])
+                Rows.copy(gradsOut.appendUninitialized(w), gradAssembly + Int(offsets[e]), count: w)
+            }
         }
         gradsLayout.setMirror(of: rowsLayout)
         gradsIn.setCount(gradsLayout.totalRecv)

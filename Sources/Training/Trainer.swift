@@ -4,6 +4,7 @@ import Foundation
 import Model
 import ShardedEmbeddings
 import Sharding
+import Tensors
 
 /// One rank's worker: the data slice, the dense model (replicated, data
 /// parallel) and its share of the sharded embeddings. `step` is the whole
@@ -177,7 +178,7 @@ public final class Trainer {
             let src = embeddings.output(k).baseAddress!
             let dst = pooledInput.baseAddress! + p * B * D
             if layout.userSide[k] {
-                for b in 0..<B { (dst + b * D).update(from: src + Int(inverse[b]) * D, count: D) }
+                for b in 0..<B { Rows.copy(dst + b * D, src + Int(inverse[b]) * D, count: D) }
             } else {
                 dst.update(from: src, count: B * D)
             }
@@ -221,8 +222,7 @@ public final class Trainer {
             if layout.userSide[k] {
                 g.update(repeating: 0)
                 for b in 0..<B {
-                    let dst = g.baseAddress! + Int(batch.userSide.inverse[b]) * D, row = src + b * D
-                    for c in 0..<D { dst[c] += row[c] }
+                    Rows.add(g.baseAddress! + Int(batch.userSide.inverse[b]) * D, src + b * D, count: D)
                 }
             } else {
                 g.baseAddress!.update(from: src, count: B * D)
