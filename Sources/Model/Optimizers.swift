@@ -67,9 +67,14 @@ public enum EmbeddingSGD {
                             count n: Int, learningRate lr: Float) {
         for k in 0..<n {
             if k + Prefetch.distance < n { Prefetch.write(table + Int(rows[k + Prefetch.distance]) * D, bytes: D * 4) }
-            let g = gradRows + k * D, w = table + Int(rows[k]) * D
-            for d in 0..<D { w[d] -= lr * g[d] }
+            update(table + Int(rows[k]) * D, gradRows + k * D, dim: D, learningRate: lr)
         }
+    }
+
+    /// One row: `w -= lr * g`.
+    @inline(__always)
+    public static func update(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, dim D: Int, learningRate lr: Float) {
+        for d in 0..<D { w[d] -= lr * g[d] }
     }
 }
 

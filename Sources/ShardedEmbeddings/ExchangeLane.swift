@@ -1,4 +1,5 @@
 import Collectives
+import Model
 import Tensors
 
 /// One communicator's share of the embedding exchanges: the world (every
@@ -35,8 +36,10 @@ final class ExchangeLane {
     let request = CommRequest()
     var counts: [Int64]
     var recvCounts: [Int64]
-    var produced: [Int]
-    var cursor: [Int]
+    // Per-peer counters of the step loops, behind `let` pointers: a class's
+    // `var` array would cost a runtime exclusivity check per bag.
+    let produced: UnsafeMutablePointer<Int>
+    let cursor: UnsafeMutablePointer<Int>
 
     init(comm: Communicator, phases: Phases, groups: [LookupGroup], storeOfGroup: (Int) -> Int) {
         self.comm = comm
@@ -50,8 +53,15 @@ final class ExchangeLane {
         gradsLayout = AlltoallvLayout(peers: comm.size)
         counts = [Int64](repeating: 0, count: comm.size)
         recvCounts = counts
-        produced = [Int](repeating: 0, count: comm.size)
-        cursor = produced
+        produced = .allocate(capacity: comm.size)
+        produced.initialize(repeating: 0, count: comm.size)
+        cursor = .allocate(capacity: comm.size)
+        cursor.initialize(repeating: 0, count: comm.size)
+    }
+
+    deinit {
+        produced.deallocate()
+        cursor.deallocate()
     }
 
     func phase(_ p: CommPhase) -> CommPhase { training ? p : .evalA2A }
@@ -119,25 +129,27 @@ final class ExchangeLane {
     /// One row per id for sequence features, one (partial) sum per bag for
     /// pooled ones. Must run once per inputDist: it turns ids into slots.
     func lookup(_ stores: [ShardStore]) {
-        rowsOut.removeAll()
         rowAddress.removeAll()
         for p in 0..<comm.size { produced[p] = 0 }
+        var floats = 0
         // First pass: local rows become storage slots in place (a lazy store
         // gives an unseen row its slot now; the backward walks the same
         // slots), and each row's address is noted in visiting order, so the
         // gather can hint rows a fixed distance ahead of itself. (A lazy
         // store that grows moves its rows: an earlier address is then stale,
         // which only wastes a hint; the gather reads the current storage.)
-        forEachReceivedBag { _, s, _, len, ids in
+        forEachReceivedBag { _, s, seq, len, ids in
             let store = stores[s], w = store.width
-            for j in 0..<len {
-                let slot = store.slot(forLocal: Int(ids[j]))
-                ids[j] = Int32(slot)
-                rowAddress.append(Int(bitPattern: store.weights + slot * w))
-            }
+            floats += seq ? len * w : w
+            for j in 0..<len { ids[j] = Int32(store.slot(forLocal: Int(ids[j]))) }
+            // Class properties read once per bag, not per id: each read of a
+            // class's `var` is a runtime exclusivity check.
+            let weights = store.weights, out = rowAddress.appendUninitialized(len)
+            for j in 0..<len { out[j] = Int(bitPattern: weights + Int(ids[j]) * w) }
         }
         let addresses = rowAddress.pointer, total = rowAddress.count
-        var i = 0
+        rowsOut.setCount(floats)
+        var out = rowsOut.pointer, i = 0
         // Rows ahead may belong to another store; this store's width is the
         // hint's length (a hint, so an approximate length costs nothing).
         @inline(__always) func hint(_ j: Int, _ w: Int) {
@@ -148,21 +160,22 @@ final class ExchangeLane {
         forEachReceivedBag { p, s, seq, len, ids in
             let store = stores[s], w = store.width, weights = store.weights
             if seq {
-                let out = rowsOut.appendUninitialized(len * w)
                 for j in 0..<len { hint(j, w); Rows.copy(out + j * w, weights + Int(ids[j]) * w, count: w) }
                 produced[p] += len * w
-            } else {
-                let at = rowsOut.count
-                rowsOut.setCount(at + w)
-                let out = rowsOut.pointer + at
+                out += len * w
+            } else if len == 0 {
+                out.update(repeating: 0, count: w)
                 produced[p] += w
-                guard len > 0 else { out.update(repeating: 0, count: w); return }
+                out += w
+            } else {
                 hint(0, w)
                 Rows.copy(out, weights + Int(ids[0]) * w, count: w)
                 for j in 1..<len {
                     hint(j, w)
                     Rows.add(out, weights + Int(ids[j]) * w, count: w)
                 }
+                produced[p] += w
+                out += w
             }
             i += len
         }
@@ -173,17 +186,40 @@ final class ExchangeLane {
         rowsLayout.recomputeDisplacements()
     }
 
-    /// Each received gradient goes to every id it came from (pending lists per store).
-    func collectGradients(_ stores: [ShardStore], pendingRows: [ScratchBuffer<Int32>], pendingGrads: [ScratchBuffer<Float>]) {
+    /// Each received gradient goes to every id it came from: applied at once
+    /// by SGD where `sgdInPlace[store]`, else onto the store's pending lists.
+    ///
+    /// Why in place: SGD is linear, so a row's duplicates applied one by one
+    /// give the update of their sum (up to rounding order), and the pending
+    /// copy (one gradient row per id, 2.3 MB a step at the Kaggle shape) and
+    /// the aggregation pass are skipped. The rows are hinted ahead from the
+    /// addresses the lookup noted, which walked the same bags in this order.
+    func collectGradients(_ stores: [ShardStore], pendingRows: [ScratchBuffer<Int32>], pendingGrads: [ScratchBuffer<Float>],
+                          sgdInPlace: [Bool], learningRate lr: Float) {
         for p in 0..<comm.size { cursor[p] = Int(gradsLayout.recvDispls[p]) }
+        let addresses = rowAddress.pointer, total = rowAddress.count, received = gradsIn.pointer
+        var i = 0
         forEachReceivedBag { p, s, seq, len, ids in
             let w = stores[s].width
-            for j in 0..<len {
-                pendingRows[s].append(ids[j])
-                Rows.copy(pendingGrads[s].appendUninitialized(w), gradsIn.pointer + cursor[p], count: w)
-                if seq { cursor[p] += w }
+            if sgdInPlace[s] {
+                let weights = stores[s].weights, g = received + cursor[p]
+                for j in 0..<len {
+                    if i + j + Prefetch.distance < total, let a = UnsafeMutableRawPointer(bitPattern: addresses[i + j + Prefetch.distance]) {
+                        Prefetch.write(a, bytes: w * MemoryLayout<Float>.stride)
+                    }
+                    EmbeddingSGD.update(weights + Int(ids[j]) * w, g + (seq ? j * w : 0), dim: w, learningRate: lr)
+                }
+                cursor[p] += seq ? len * w : w
+            } else {
+                let rows = pendingRows[s].appendUninitialized(len), grads = pendingGrads[s].appendUninitialized(len * w)
+                let g = received + cursor[p]
+                for j in 0..<len {
+                    rows[j] = ids[j]
+                    Rows.copy(grads + j * w, g + (seq ? j * w : 0), count: w)
+                }
+                cursor[p] += seq ? len * w : w
             }
-            if !seq { cursor[p] += w }
+            i += len
         }
     }
 

@@ -38,7 +38,9 @@ final class ShardStore {
     private(set) var rows: Int
     /// Local rows this store may hold.
     let capacityRows: Int
-    private(set) var eagerRows = 0
+    /// Rows stored from the start; a `let`, so the per-id `slot(forLocal:)`
+    /// reads it without a runtime exclusivity check.
+    let eagerRows: Int
     /// Slots the storage has room for (what `bytes` reports).
     private(set) var allocatedRows = 0
     private var lazySlot: [Int32] = []     // local - eagerRows -> slot, -1: not yet
@@ -59,13 +61,13 @@ final class ShardStore {
         self.tier = tier?.rawValue ?? 0
         self.rows = 0
         self.capacityRows = capacityRows ?? rows
+        eagerRows = rows
         weights = .allocate(capacity: 1)
         state = .allocate(capacity: 1)
         aggregator = RowAggregator(tableRows: 1, maxIds: 1, dim: width)
         reserve(rows)
         for r in 0..<rows { initialize(slot: r, local: r) }
         self.rows = rows
-        eagerRows = rows
         if self.capacityRows > rows { lazySlot = [Int32](repeating: -1, count: self.capacityRows - rows) }
     }
 

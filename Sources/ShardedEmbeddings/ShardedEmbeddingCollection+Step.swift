@@ -35,10 +35,14 @@ extension ShardedEmbeddingCollection {
         for lane in lanes { lane.lookup(stores) }
     }
 
-    /// Owners sum each row's gradients and apply the optimizer once per row.
+    /// Owners apply the gradients of their rows: SGD as they arrive (where no
+    /// sync needs them), the other optimizers once per row after summing.
     func applyOwnedGradients(learningRate lr: Float) {
         for i in stores.indices { pendingRows[i].removeAll(); pendingGrads[i].removeAll() }
-        for lane in lanes { lane.collectGradients(stores, pendingRows: pendingRows, pendingGrads: pendingGrads) }
+        for lane in lanes {
+            lane.collectGradients(stores, pendingRows: pendingRows, pendingGrads: pendingGrads,
+                                  sgdInPlace: sgdInPlace, learningRate: lr)
+        }
         for (s, store) in stores.enumerated() where !storeIsSynced[s] {
             store.aggregateAndApply(rows: pendingRows[s].pointer, grads: pendingGrads[s].pointer,
                                     count: pendingRows[s].count, learningRate: lr)

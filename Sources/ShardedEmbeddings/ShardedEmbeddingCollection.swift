@@ -34,6 +34,9 @@ public final class ShardedEmbeddingCollection {
     let syncs: [ReplicaSync]
     /// Per store: whether a ReplicaSync applies its updates (not the owner path).
     let storeIsSynced: [Bool]
+    /// Stores whose gradients SGD applies as they arrive (no pending lists):
+    /// every SGD store whose rows no replica sync needs to see.
+    let sgdInPlace: [Bool]
 
     let assembly = ScratchBuffer<Float>(zero: 0)
     let gradAssembly = ScratchBuffer<Float>(zero: 0)
@@ -172,7 +175,9 @@ public final class ShardedEmbeddingCollection {
             }
         }
         self.syncs = syncs
-        storeIsSynced = stores.indices.map { s in syncs.contains { $0.store == s } }
+        let synced = stores.indices.map { s in syncs.contains { $0.store == s } }
+        storeIsSynced = synced
+        sgdInPlace = synced.map { optimizer == .sgd && !$0 }
         replicaTables = shardings.indices.filter { shardings[$0].isReplicated }.map { t in
             (t, storeKey["\(t)/replica"]!, ScratchBuffer<Float>(capacity: tables[t].rows * tables[t].dim, zero: 0))
         }
