@@ -27,6 +27,7 @@ public final class DLRMDense {
     public let bottomMLP: MLP
     public let topMLP: MLP
     public let encoders: [SequenceEncoder]
+    private let encoderRanges: [Range<Int>]   // each encoder's parameters in the flat buffer
     public let interaction: DotInteraction
 
     private let features: FlatBuffer<Float>     // [maxB x F x D]
@@ -64,6 +65,7 @@ public final class DLRMDense {
         topMLP = MLP(input: shape.interactionWidth, widths: shape.top, lastActivation: .none, maxBatch: maxB,
                      params: params.pointer + topAt, grads: grads.pointer + topAt)
         let p = params.pointer, g = grads.pointer
+        encoderRanges = encoderAt.map { $0..<($0 + SequenceEncoder.parameterCount(kind: shape.encoder, dim: D)) }
         encoders = encoderAt.map {
             SequenceEncoder(kind: shape.encoder, dim: D, maxBatch: maxB, maxRows: shape.maxSequenceRows,
                             params: p + $0, grads: g + $0)
@@ -146,10 +148,19 @@ public final class DLRMDense {
     }
 
     /// The forward schedule reversed. Accumulates parameter gradients; writes
-    /// `dPooled` and every `dRows(feature:)`.
-    public func backward() {
+    /// `dPooled` and every `dRows(feature:)`. `parametersDone(range)` runs as
+    /// soon as the gradients of `range` (of the flat buffers) are final and
+    /// the rest of the backward no longer reads those parameters: a trainer
+    /// with nothing to sum across ranks updates them there, while they are
+    /// still in cache. The ranges cover every parameter once.
+    public func backward(parametersDone: (Range<Int>) -> Void = { _ in }) {
         let B = batch, D = shape.embeddingDim, F = shape.features, P = shape.pooledFeatures
-        topMLP.backward(dLogits.pointer, dx: dInter.pointer)
+        let base = params.pointer
+        func done(_ layer: Linear) {
+            let at = layer.weight - base
+            parametersDone(at..<(at + Linear.parameterCount(inputs: layer.inputs, outputs: layer.outputs)))
+        }
+        topMLP.backward(dLogits.pointer, dx: dInter.pointer, layerDone: done)
         interaction.backward(x: features.pointer, dOut: dInter.pointer, dx: dFeatures.pointer, batch: B)
         let dx = dFeatures.pointer
         for b in 0..<B { Rows.copy(dBottom.pointer + b * D, dx + b * F * D, count: D) }
@@ -161,8 +172,9 @@ public final class DLRMDense {
         for (s, encoder) in encoders.enumerated() {
             for b in 0..<B { Rows.copy(staging.pointer + b * D, dx + (b * F + 1 + P + s) * D, count: D) }
             encoder.backward(dOut: staging.pointer, dRows: dRowsBuffers[s].pointer, dQuery: dQuery)
+            if !encoderRanges[s].isEmpty { parametersDone(encoderRanges[s]) }
         }
-        bottomMLP.backward(dBottom.pointer, dx: nil)
+        bottomMLP.backward(dBottom.pointer, dx: nil, layerDone: done)
     }
 
     /// Rough forward+backward FLOPs per sample (backward ~ 2x forward): MLPs

@@ -88,8 +88,11 @@ public final class MLP {
     }
 
     /// dOut [B x output] (not modified) -> accumulates every layer's parameter
-    /// gradients and writes dx [B x input] when given.
-    public func backward(_ dOut: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?) {
+    /// gradients and writes dx [B x input] when given. `layerDone` runs after
+    /// each layer (last first), once its gradients are final and its weights
+    /// no longer needed by this backward.
+    public func backward(_ dOut: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
+                         layerDone: (Linear) -> Void = { _ in }) {
         guard let x = lastInput else { preconditionFailure("MLP.backward before forward") }
         let B = lastBatch, L = layers.count
         dActs[L - 1].pointer.update(from: dOut, count: B * output)
@@ -97,6 +100,7 @@ public final class MLP {
             let input = l == 0 ? x : UnsafePointer(acts[l - 1].pointer)
             let dInput = l == 0 ? dx : dActs[l - 1].pointer
             layers[l].backward(x: input, y: acts[l].pointer, dy: dActs[l].pointer, dx: dInput, batch: B, relu: relu(l))
+            layerDone(layers[l])
         }
     }
 }

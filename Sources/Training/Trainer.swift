@@ -147,18 +147,29 @@ public final class Trainer {
         let lossSum = forwardDense(batch, lossScale: 1 / Float(config.run.batchSize))
         lap(\.denseForward)
         model.zeroGrad()
-        model.backward()
-        // The dense gradients are summed (MPI_Iallreduce) while the embedding
-        // backward runs, which reads the model's input gradients only.
-        comm.startAllreduce(.denseAllreduce, model.grads.buffer, request: denseAllreduce)
+        if comm.size == 1 {
+            // Nothing to sum across ranks: each layer is updated as soon as
+            // its gradients are final, while its weights and gradients are
+            // still in cache (PyTorch's optimizer-in-backward), instead of
+            // one pass over every parameter after the step. The same
+            // element-wise updates, so the same bits.
+            model.backward { applyDenseOptimizer($0) }
+        } else {
+            model.backward()
+            // The dense gradients are summed (MPI_Iallreduce) while the embedding
+            // backward runs, which reads the model's input gradients only.
+            comm.startAllreduce(.denseAllreduce, model.grads.buffer, request: denseAllreduce)
+        }
         lap(\.denseBackward)
         scatterEmbeddingGradients(batch)
         embeddings.backward(learningRate: config.optimizer.embeddingLearningRate)
         lap(\.embeddingBackward)
-        comm.wait(denseAllreduce)
-        lap(\.denseAllreduce)
-        applyDenseOptimizer()
-        lap(\.optimizer)
+        if comm.size > 1 {
+            comm.wait(denseAllreduce)
+            lap(\.denseAllreduce)
+            applyDenseOptimizer(0..<model.parameterCount)
+            lap(\.optimizer)
+        }
         // One allreduce for the loss and the global batch's unique user rows.
         metricSums[0] = Double(lossSum); metricSums[1] = Double(batch.userSide.uniqueCount)
         metricSums.withUnsafeMutableBufferPointer { comm.allreduce(.metrics, $0) }
@@ -255,15 +266,17 @@ public final class Trainer {
         return nil
     }
 
-    func applyDenseOptimizer() {
-        let n = model.parameterCount
+    /// The dense optimizer on the parameters in `range` of the flat buffers.
+    func applyDenseOptimizer(_ range: Range<Int>) {
+        let at = range.lowerBound, n = range.count
         switch config.optimizer.dense {
         case "sgd":
-            SGD.step(params: model.params.pointer, grads: model.grads.pointer, count: n,
+            SGD.step(params: model.params.pointer + at, grads: model.grads.pointer + at, count: n,
                      learningRate: config.optimizer.denseLearningRate)
         default:
-            Adagrad.step(params: model.params.pointer, grads: model.grads.pointer, state: denseState.baseAddress!,
-                         count: n, learningRate: config.optimizer.denseLearningRate)
+            Adagrad.step(params: model.params.pointer + at, grads: model.grads.pointer + at,
+                         state: denseState.baseAddress! + at, count: n,
+                         learningRate: config.optimizer.denseLearningRate)
         }
     }
 }

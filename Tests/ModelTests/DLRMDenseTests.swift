@@ -93,6 +93,27 @@ final class DLRMDenseTests: XCTestCase {
         for k in 0..<once.count { XCTAssertEqual(t.model.grads[k], 2 * once[k], accuracy: 1e-6 + 1e-5 * abs(once[k])) }
     }
 
+    /// `parametersDone` names every parameter exactly once, and only after its
+    /// gradient is final: a trainer that updates there would otherwise skip
+    /// or double-update a layer, or update it before its gradient is whole.
+    func testParametersDoneCoversEveryParameterOnceWithFinalGradients() {
+        for kind in [SequenceEncoderKind.mean, .attention(heads: 2), .targetAttention] {
+            let t = TinyDLRM(encoder: kind)
+            t.model.zeroGrad()
+            t.forward(); t.model.backward()
+            let final = Array(t.model.grads.buffer)
+            t.model.zeroGrad()
+            t.forward()
+            var seen = [Int](repeating: 0, count: t.model.parameterCount)
+            var gradsAtDone = [Float](repeating: .nan, count: t.model.parameterCount)
+            t.model.backward { range in
+                for k in range { seen[k] += 1; gradsAtDone[k] = t.model.grads[k] }
+            }
+            XCTAssertEqual(seen, [Int](repeating: 1, count: seen.count), "\(kind)")
+            XCTAssertEqual(gradsAtDone, final, "\(kind): a gradient changed after its range was reported")
+        }
+    }
+
     /// llm.c's golden trajectory: 10 SGD steps on dense parameters and on the
     /// embedding inputs, losses pinned. Any change to init, math or layout shows here.
     func testGoldenTenSteps() {
