@@ -141,7 +141,7 @@ final class ExchangeLane {
         forEachReceivedBag { _, s, seq, len, ids in
             let store = stores[s], w = store.width
             floats += seq ? len * w : w
-            for j in 0..<len { ids[j] = Int32(store.slot(forLocal: Int(ids[j]))) }
+            store.slots(ids, count: len)
             // Class properties read once per bag, not per id: each read of a
             // class's `var` is a runtime exclusivity check.
             let weights = store.weights, out = rowAddress.appendUninitialized(len)

@@ -95,6 +95,22 @@ final class ShardStore {
     /// Rows and optimizer state as allocated, plus a lazy store's slot map.
     var bytes: Int { allocatedRows * (width + stateFloatsPerRow) * 4 + (lazySlot.count + lazyLocal.count) * 4 }
 
+    /// Turns `n` local rows into slots in place: the identity for rows stored
+    /// from the start (checked against the shard's size), `slot(forLocal:)`
+    /// for a lazy store.
+    @inline(__always)
+    func slots(_ ids: UnsafeMutablePointer<Int32>, count n: Int) {
+        if capacityRows > eagerRows {
+            for j in 0..<n { ids[j] = Int32(slot(forLocal: Int(ids[j]))) }
+        } else {
+            // Only `let`s read here: no runtime exclusivity check per id.
+            for j in 0..<n {
+                precondition(UInt(bitPattern: Int(ids[j])) < UInt(eagerRows),
+                             "table \(table): local row \(ids[j]) beyond the shard's \(eagerRows) rows")
+            }
+        }
+    }
+
     /// The slot of local row `l`, giving it one (initialised from its global
     /// row) on first touch.
     @inline(__always)
