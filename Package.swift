@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "ShardingTests", dependencies: ["Sharding"]),
         // Tests only: a per-thread malloc counter (overrides the C library's malloc in the test executable).
         .target(name: "MallocCounter", path: "Tests/MallocCounter"),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "StrataTestSupport", "Collectives", "Sharding", "Data",
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "StrataTestSupport", "Collectives", "Sharding", "Data", "Sparse",
                                                           "ShardedEmbeddings", "MallocCounter"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Tensors"]),
         .testTarget(name: "SparseTests", dependencies: ["Sparse"]),

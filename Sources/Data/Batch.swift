@@ -41,6 +41,15 @@ public struct Batch: Sendable, Equatable {
     /// Unique user-side rows per sample: B / U.
     public var duplicationFactor: Double { userSide.duplicationFactor }
 
+    /// What a source's `fill` leaves in a batch while its parts are out being
+    /// refilled (a constant: swapping it in allocates nothing).
+    static let placeholder = Batch.empty
+
+    /// No rows over `keys`, to be refilled.
+    static func emptyTensor(_ keys: [String]) -> KeyedJaggedTensor {
+        try! KeyedJaggedTensor(keys: keys, stride: 0, lengths: [], values: [])
+    }
+
     /// A batch of no samples and no keys: storage for `BatchSource.fill` to grow.
     public static var empty: Batch {
         Batch(size: 0, labels: [], dense: [], itemSide: .empty(stride: 0), userSide: .identity(.empty(stride: 0)), sampleIndex: 0)

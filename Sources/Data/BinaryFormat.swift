@@ -61,6 +61,9 @@ public struct BinaryDataset: BatchSource {
     public var schema: DatasetSchema { header.schema }
     /// Every sample, user side in the file's unique rows + inverse.
     let all: Batch
+    /// Per sample, the nearest earlier sample using the same unique user row
+    /// (-1: none): `fill` dedups a slice with it, without a map.
+    let previousUse: [Int32]
 
     public func sampleCount(_ split: Split) -> Int { split == header.split ? header.sampleCount : 0 }
 
@@ -202,6 +205,11 @@ public struct BinaryDataset: BatchSource {
                                                lengths: userLengths, values: userValues)
             all = Batch(size: n, labels: labels, dense: dense, itemSide: item,
                         userSide: try InverseKeyedJaggedTensor(unique: unique, inverse: inverse), sampleIndex: 0)
+            var lastUse = [Int32](repeating: -1, count: header.uniqueCount)
+            previousUse = inverse.enumerated().map { j, r in
+                defer { lastUse[Int(r)] = Int32(j) }
+                return lastUse[Int(r)]
+            }
         } catch {
             throw DataError.corrupted(file: path, reason: "\(error)")
         }
@@ -226,5 +234,50 @@ public struct BinaryDataset: BatchSource {
                      userSide: try! InverseKeyedJaggedTensor(unique: all.userSide.unique.gathering(samples: firsts),
                                                              inverse: inverse),
                      sampleIndex: lo)
+    }
+
+    /// `batch(...)` written into `b`'s storage (the prefetch thread's loop:
+    /// once the storage has grown to a batch, no allocation and no map).
+    public func fill(_ b: inout Batch, globalStart: Int, count: Int, split: Split, dedup: Bool) {
+        let n = sampleCount(split)
+        let lo = max(0, min(globalStart, n)), hi = max(lo, min(globalStart + count, n)), d = schema.denseCount
+        let rows = all.userSide.inverse, items = all.itemSide, users = all.userSide.unique, before = previousUse
+        // A sample starts a unique row of the slice when no earlier sample of
+        // the slice uses its file row: the same first-use order as `batch`.
+        @inline(__always) func starts(_ j: Int) -> Bool { !dedup || Int(before[j]) < lo }
+        var u = 0
+        for j in lo..<hi where starts(j) { u += 1 }
+        var labels: [Float] = [], dense: [Float] = []
+        swap(&labels, &b.labels); swap(&dense, &b.dense)
+        var item = Batch.placeholder.itemSide, user = Batch.placeholder.userSide
+        swap(&item, &b.itemSide); swap(&user, &b.userSide)
+        if item.keys != items.keys { item = Batch.emptyTensor(items.keys) }
+        if user.keys != users.keys { user = .identity(Batch.emptyTensor(users.keys)) }
+        labels.removeAll(keepingCapacity: true); labels.append(contentsOf: all.labels[lo..<hi])
+        dense.removeAll(keepingCapacity: true); dense.append(contentsOf: all.dense[(lo * d)..<(hi * d)])
+        try! item.refill(stride: hi - lo) { lengths, values in
+            let S = items.stride
+            for k in 0..<items.keys.count { lengths.append(contentsOf: items.lengths[(k * S + lo)..<(k * S + hi)]) }
+            for k in 0..<items.keys.count { values.append(contentsOf: items.values[items.offsets[k * S + lo]..<items.offsets[k * S + hi]]) }
+        }
+        try! user.refill(uniqueCount: u) { lengths, values, inverse in
+            let S = users.stride
+            for k in 0..<users.keys.count {
+                for j in lo..<hi where starts(j) { lengths.append(users.lengths[k * S + Int(rows[j])]) }
+            }
+            for k in 0..<users.keys.count {
+                for j in lo..<hi where starts(j) {
+                    let i = k * S + Int(rows[j])
+                    values.append(contentsOf: users.values[users.offsets[i]..<users.offsets[i + 1]])
+                }
+            }
+            var next: Int32 = 0
+            for j in lo..<hi {
+                if starts(j) { inverse.append(next); next += 1 } else { inverse.append(inverse[Int(before[j]) - lo]) }
+            }
+        }
+        b.size = hi - lo; b.sampleIndex = lo
+        b.labels = labels; b.dense = dense
+        b.itemSide = item; b.userSide = user
     }
 }

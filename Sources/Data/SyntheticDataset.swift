@@ -186,10 +186,10 @@ public struct SyntheticDataset: BatchSource {
         // held while it is refilled, and its storage is reused.
         var labels: [Float] = [], dense: [Float] = []
         swap(&labels, &b.labels); swap(&dense, &b.dense)
-        var item = Self.placeholder.itemSide, user = Self.placeholder.userSide
+        var item = Batch.placeholder.itemSide, user = Batch.placeholder.userSide
         swap(&item, &b.itemSide); swap(&user, &b.userSide)
-        if item.keys != itemSideKeys { item = Self.emptyTensor(itemSideKeys) }
-        if user.keys != userSideKeys { user = .identity(Self.emptyTensor(userSideKeys)) }
+        if item.keys != itemSideKeys { item = Batch.emptyTensor(itemSideKeys) }
+        if user.keys != userSideKeys { user = .identity(Batch.emptyTensor(userSideKeys)) }
         labels.removeAll(keepingCapacity: true); labels.append(contentsOf: repeatElement(0, count: n))
         dense.removeAll(keepingCapacity: true); dense.append(contentsOf: repeatElement(0, count: n * D))
         // Scratch for one sample's extra rows and one session's draws (on the
@@ -234,15 +234,6 @@ public struct SyntheticDataset: BatchSource {
         b.size = n; b.sampleIndex = start
         b.labels = labels; b.dense = dense
         b.itemSide = item; b.userSide = user
-    }
-
-    /// What `fill` leaves in a batch while its parts are out (a constant:
-    /// swapping it in allocates nothing).
-    private static let placeholder = Batch.empty
-
-    /// No rows over `keys`, to be refilled.
-    static func emptyTensor(_ keys: [String]) -> KeyedJaggedTensor {
-        try! KeyedJaggedTensor(keys: keys, stride: 0, lengths: [], values: [])
     }
 
     // MARK: The planted model

@@ -4,6 +4,7 @@ import Collectives
 import Data
 import MallocCounter
 import Sharding
+import Sparse
 import StrataTestSupport
 import Training
 
@@ -114,5 +115,47 @@ final class BatchRefillTests: XCTestCase {
         strata_malloc_count_start()
         for k in 0..<4 { source.fill(&reused, globalStart: 30 * k, count: 30, split: .train, dedup: true) }
         XCTAssertEqual(strata_malloc_count_stop(), 0, "allocations while refilling 4 warmed batches")
+    }
+
+    /// The binary reader's fill: equal to `batch` for both layouts, dedup on
+    /// and off, windows cut by the file's end, and a file whose user rows
+    /// recur far apart (dedup must still merge them, as `batch`'s map does);
+    /// once warm, no allocation.
+    func testBinaryFillEqualsBatchAndAllocatesNothing() throws {
+        let source = SyntheticDataset(TinyConfig.sequenceDLRM().data.synthetic)
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-fill-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var files: [(String, BinaryDataset)] = []
+        for layout in [BinaryLayout.flat, .session] {
+            let path = dir + "/\(layout).strata"
+            try BinaryDataset.write(from: source, split: .train, layout: layout, to: path, batchSize: 500)
+            files.append(("\(layout)", try BinaryDataset(path: path)))
+        }
+        // Three user rows taking turns: rows recur, never in one run.
+        let base = source.batch(globalStart: 0, count: 300, split: .train, dedup: true)
+        let turns = try InverseKeyedJaggedTensor(unique: base.userSide.unique.gathering(samples: [0, 1, 2]),
+                                                 inverse: (0..<base.size).map { Int32(($0 / 2) % 3) })
+        let recurring = Batch(size: base.size, labels: base.labels, dense: base.dense, itemSide: base.itemSide,
+                              userSide: turns, sampleIndex: 0)
+        try BinaryDataset.write(recurring, schema: source.schema, split: .train, layout: .session, to: dir + "/turns.strata")
+        files.append(("recurring rows", try BinaryDataset(path: dir + "/turns.strata")))
+
+        for (name, file) in files {
+            let n = file.sampleCount(.train)
+            var reused = source.batch(globalStart: 90, count: 40, split: .train, dedup: false)
+            for (start, count, dedup) in [(0, 30, true), (30, 30, false), (7, 25, true), (n - 20, 30, true), (n + 5, 10, true)] {
+                file.fill(&reused, globalStart: start, count: count, split: .train, dedup: dedup)
+                XCTAssertEqual(reused, file.batch(globalStart: start, count: count, split: .train, dedup: dedup),
+                               "\(name): fill(\(start), \(count), dedup \(dedup))")
+            }
+            XCTAssertLessThan(reused.size, 1, "\(name): a window past the end is empty")
+            file.fill(&reused, globalStart: 0, count: 30, split: .train, dedup: true)
+            if name == "recurring rows" { XCTAssertEqual(reused.userSide.uniqueCount, 3, "rows merged across runs") }
+            for k in 0..<4 { file.fill(&reused, globalStart: 30 * k, count: 30, split: .train, dedup: true) }   // warm
+            strata_malloc_count_start()
+            for k in 0..<4 { file.fill(&reused, globalStart: 30 * k, count: 30, split: .train, dedup: true) }
+            XCTAssertEqual(strata_malloc_count_stop(), 0, "\(name): allocations while refilling 4 warmed batches")
+        }
     }
 }
