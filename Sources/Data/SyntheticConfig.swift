@@ -11,15 +11,20 @@ public struct SyntheticConfig: Sendable, Codable, Equatable {
     public var denseCount: Int = 13
     public var itemRows: Int = 100_000
     public var userRows: Int = 20_000
-    /// Extra item-side categorical tables, one id per sample each.
+    /// Extra item-side categorical tables.
     public var extraTables: [TableSpec] = [TableSpec(name: "c0", rows: 1_000),
                                            TableSpec(name: "c1", rows: 10_000),
                                            TableSpec(name: "c2", rows: 100)]
+    /// Ids per bag of each extra table, uniform in this range (the DLRM
+    /// reference's random data draws 1...10); the planted model reads a bag's
+    /// mean id weight.
+    public var extraIdsPerBag: ClosedRange<Int> = 1...1
     /// History lengths are uniform in 0...historyMaxLength.
     public var historyMaxLength: Int = 20
     /// Samples per session.
     public var sessionLength: Int = 6
-    /// Zipf exponent of every table unless overridden in `zipfExponents`.
+    /// Zipf exponent of every table unless overridden in `zipfExponents`
+    /// (0: uniform, as the reference's random data).
     public var zipfExponent: Double = 1.05
     /// Per-table Zipf exponents by table name.
     public var zipfExponents: [String: Double] = [:]

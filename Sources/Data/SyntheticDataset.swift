@@ -132,18 +132,28 @@ public struct SyntheticDataset: BatchSource {
     }
 
     /// The item side, dense features, label and logit parts of one sample;
-    /// its extra-table rows and dense features go to `extras` [E] and `dense`
-    /// [denseCount] when given.
+    /// extra table t's bag goes to `extras + t * extrasStride` with its length
+    /// in `bagLengths[t]`, and the dense features to `dense` [denseCount], when given.
     func sample(_ s: Session, position: Int, split: Split, extras: UnsafeMutablePointer<Int64>?,
+                extrasStride: Int = 0, bagLengths: UnsafeMutablePointer<Int32>? = nil,
                 dense: UnsafeMutablePointer<Float>?) -> (item: Int64, baseLogit: Double, matchLogit: Double, label: Float) {
         var g = SplitMix64(hash(splitSeed(split), 601 &+ UInt64(position), UInt64(s.id)))
         let item = g.nextUnit() < config.candidateAffinity ? drawItem(inCluster: s.cluster, &g) : drawItem(&g)
         var logit = config.bias
         logit += config.idWeightScale * (idWeight(table: 0, row: item.row) + idWeight(table: 1, row: s.user))
+        let bags = config.extraIdsPerBag
         for t in 0..<extraZipf.count {
-            let row = Int64(extraScatter[t](extraZipf[t].sample(&g) - 1))
-            extras?[t] = row
-            logit += config.idWeightScale * idWeight(table: 2 + UInt64(t), row: row)
+            // One bag size a draw only when sizes vary: one-id bags keep the
+            // stream (and so every dataset) they had before bags grew.
+            let len = bags.count == 1 ? bags.lowerBound : bags.lowerBound + Int(g.next() % UInt64(bags.count))
+            bagLengths?[t] = Int32(len)
+            var weights = 0.0
+            for i in 0..<len {
+                let row = Int64(extraScatter[t](extraZipf[t].sample(&g) - 1))
+                extras?[t * extrasStride + i] = row
+                weights += idWeight(table: 2 + UInt64(t), row: row)
+            }
+            if len > 0 { logit += config.idWeightScale * weights / Double(len) }
         }
         var denseTerm = 0.0
         for j in 0..<config.denseCount {
@@ -173,7 +183,7 @@ public struct SyntheticDataset: BatchSource {
     public func fill(_ b: inout Batch, globalStart: Int, count: Int, split: Split, dedup: Bool) {
         let start = max(0, min(globalStart, sampleCount(split)))
         let n = max(0, min(count, sampleCount(split) - start))
-        let E = config.extraTables.count, D = config.denseCount
+        let E = config.extraTables.count, D = config.denseCount, maxBag = config.extraIdsPerBag.upperBound
         // Unique user-side rows: a new one when the session changes (or
         // always, without dedup); sessions come from positions alone.
         var u = 0, previous = -1
@@ -194,13 +204,19 @@ public struct SyntheticDataset: BatchSource {
         dense.removeAll(keepingCapacity: true); dense.append(contentsOf: repeatElement(0, count: n * D))
         // Scratch for one sample's extra rows and one session's draws (on the
         // stack when small: a refill allocates nothing).
-        withUnsafeTemporaryAllocation(of: Int64.self, capacity: max(E, 1) + config.historyMaxLength) { scratch in
+        withUnsafeTemporaryAllocation(of: Int64.self, capacity: max(config.historyMaxLength, 1)) { scratch in
         withUnsafeTemporaryAllocation(of: Int.self, capacity: max(config.clusters, 1)) { counts in
-        let extras = scratch.baseAddress!, history = scratch.baseAddress! + max(E, 1)
+        withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(E, 1)) { bagLengths in
+        let history = scratch.baseAddress!
         var s = Session(id: -1, user: 0, cluster: 0, historyCount: 0, clusterCounts: UnsafePointer(counts.baseAddress!))
         try! item.refill(stride: n) { itemLengths, items in
             itemLengths.append(contentsOf: repeatElement(1, count: n * (1 + E)))
-            items.append(contentsOf: repeatElement(0, count: n * (1 + E)))   // key-major
+            // Key-major: n candidate items, then each extra table's bags. A
+            // bag is written at its padded place (maxBag ids per bag, in
+            // table-then-sample order) and packed after the batch: a bag's
+            // packed start is never after its padded one, so packing in order
+            // overwrites only ids already moved.
+            items.append(contentsOf: repeatElement(0, count: n + n * E * maxBag))
             try! user.refill(uniqueCount: u) { userLengths, userValues, inverse in
                 // [1 x U user ids | U history lengths], values [U users | histories]
                 userLengths.append(contentsOf: repeatElement(1, count: u))
@@ -209,14 +225,17 @@ public struct SyntheticDataset: BatchSource {
                 inverse.append(contentsOf: repeatElement(0, count: n))
                 var row = -1, previous = -1
                 dense.withUnsafeMutableBufferPointer { denseOut in
+                items.withUnsafeMutableBufferPointer { itemsOut in
+                    // The bags go straight to their padded places in `items`.
+                    let extras = itemsOut.baseAddress! + n
                     for j in 0..<n {
                         let (sid, pos) = locate(start + j, split: split)
                         if s.id != sid { s = drawSession(sid, split: split, history: history, clusterCounts: counts.baseAddress!) }
-                        let smp = sample(s, position: pos, split: split, extras: extras,
-                                         dense: denseOut.baseAddress.map { $0 + j * D })
+                        let smp = sample(s, position: pos, split: split, extras: extras + j * maxBag, extrasStride: n * maxBag,
+                                         bagLengths: bagLengths.baseAddress!, dense: denseOut.baseAddress.map { $0 + j * D })
                         labels[j] = smp.label
-                        items[j] = smp.item
-                        for t in 0..<E { items[(1 + t) * n + j] = extras[t] }
+                        itemsOut[j] = smp.item
+                        for t in 0..<E { itemLengths[(1 + t) * n + j] = bagLengths[t] }
                         if !dedup || j == 0 || previous != sid {
                             row += 1
                             userValues[row] = s.user
@@ -227,7 +246,17 @@ public struct SyntheticDataset: BatchSource {
                         inverse[j] = Int32(row)
                     }
                 }
+                }
             }
+            var packed = n
+            for t in 0..<E {
+                for j in 0..<n {
+                    let at = n + (t * n + j) * maxBag
+                    for i in 0..<Int(itemLengths[(1 + t) * n + j]) { items[packed] = items[at + i]; packed += 1 }
+                }
+            }
+            items.removeLast(items.count - packed)
+        }
         }
         }
         }

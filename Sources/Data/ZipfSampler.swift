@@ -16,7 +16,9 @@ struct ZipfSampler: Sendable {
     let threshold: Double
 
     init(count: Int, exponent: Double) {
-        precondition(count > 0 && exponent > 0, "Zipf needs count > 0 and exponent > 0")
+        // Exponent 0 is the uniform law, which the same sampler draws exactly
+        // (h = 1: every rank's interval has the same width, all accepted).
+        precondition(count > 0 && exponent >= 0, "Zipf needs count > 0 and exponent >= 0")
         n = Double(count); s = exponent
         hIntegralX1 = Self.hIntegral(1.5, s) - 1
         hIntegralN = Self.hIntegral(n + 0.5, s)

@@ -165,6 +165,13 @@ extension RunConfig {
             throw ConfigError("data.synthetic.history_max_length must not be negative, got \(data.synthetic.historyMaxLength)")
         }
         try positive(data.synthetic.clusters, "data.synthetic.clusters")
+        for (name, e) in [("zipf_exponent", data.synthetic.zipfExponent)] + data.synthetic.zipfExponents.sorted(by: { $0.key < $1.key })
+            .map({ ("zipf_exponents.\($0.key)", $0.value) }) where !(e >= 0) {
+            throw ConfigError("data.synthetic.\(name) must be >= 0 (0: uniform), got \(e)")
+        }
+        guard data.synthetic.extraIdsPerBag.lowerBound >= 1 else {
+            throw ConfigError("data.synthetic.extra_ids_per_bag must start at 1 or more, got \(data.synthetic.extraIdsPerBag)")
+        }
         try positive(data.synthetic.shuffleWindow, "data.synthetic.shuffle_window")
         guard data.synthetic.denseCount >= 0 else { throw ConfigError("data.synthetic.dense_count must not be negative, got \(data.synthetic.denseCount)") }
         for (i, t) in data.synthetic.extraTables.enumerated() where t.rows <= 0 {

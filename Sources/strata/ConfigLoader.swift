@@ -92,6 +92,12 @@ enum ConfigLoader {
         "data.synthetic.extra_tables": { c, v, k in
             c.data.synthetic.extraTables = try v.ints(k).enumerated().map { TableSpec(name: "c\($0.offset)", rows: $0.element) }
         },
+        "data.synthetic.extra_ids_per_bag": { c, v, k in
+            let r = try v.ints(k)
+            guard (1...2).contains(r.count) else { throw ConfigError("\(k) must be [min, max] or one number, got \(r)") }
+            guard r[0] >= 1, r.last! >= r[0] else { throw ConfigError("\(k) must have 1 <= min <= max, got \(r)") }
+            c.data.synthetic.extraIdsPerBag = r[0]...r.last!
+        },
         "data.synthetic.history_max_length": { c, v, k in c.data.synthetic.historyMaxLength = try v.int(k) },
         "data.synthetic.session_length": { c, v, k in c.data.synthetic.sessionLength = try v.int(k) },
         "data.synthetic.zipf_exponent": { c, v, k in c.data.synthetic.zipfExponent = try v.double(k) },

@@ -110,6 +110,43 @@ final class SyntheticTests: XCTestCase {
         XCTAssertLessThan(hottest.filter { $0 < 500 }.count, 3, "hot rows \(hottest) sit at the start")
     }
 
+    /// Multi-hot extra bags (the reference's 1-10 ids): sizes cover the range
+    /// and only it, ids stay in range, one-id bags give the very data they
+    /// gave before bags could grow, and labels still match the planted model.
+    func testExtraBagsOfSeveralIds() {
+        var c = smallConfig()
+        c.extraIdsPerBag = 1...10
+        let ds = SyntheticDataset(c)
+        let b = ds.batch(globalStart: 0, count: 2_000, split: .train)
+        for t in ["c0", "c1", "c2"] {
+            let lengths = b.itemSide.lengths(forKey: t)!, rows = Int64(ds.schema.table(named: t)!.rows)
+            XCTAssertEqual(Set(lengths.map { Int($0) }), Set(1...10), "\(t): bag sizes")
+            XCTAssertEqual(b.itemSide.values(forKey: t)!.count, lengths.reduce(0) { $0 + Int($1) })
+            for v in b.itemSide.values(forKey: t)! { XCTAssert(v >= 0 && v < rows, "\(t) id \(v)") }
+        }
+        XCTAssertEqual(Array(b.itemSide.lengths(forKey: "item")!), [Int32](repeating: 1, count: 2_000))
+        XCTAssertEqual(ds.batch(globalStart: 0, count: 100, split: .eval).labels, ds.plantedScores(split: .eval, samples: 100).labels)
+        var fixed = smallConfig(); fixed.extraIdsPerBag = 3...3
+        XCTAssertEqual(Set(SyntheticDataset(fixed).batch(globalStart: 0, count: 200, split: .train).itemSide.lengths(forKey: "c1")!), [3])
+        // 1...1 is the default: the same batches as a config that never set it.
+        var one = smallConfig(); one.extraIdsPerBag = 1...1
+        XCTAssertEqual(SyntheticDataset(one).batch(globalStart: 0, count: 300, split: .train),
+                       SyntheticDataset(smallConfig()).batch(globalStart: 0, count: 300, split: .train))
+    }
+
+    /// Exponent 0 is the uniform law (the reference's random ids): every row of
+    /// a small table is drawn about equally often.
+    func testZipfExponentZeroIsUniform() {
+        var c = smallConfig()
+        c.extraTables = [TableSpec(name: "c0", rows: 50)]
+        c.zipfExponent = 0
+        let values = SyntheticDataset(c).batch(globalStart: 0, count: 5_000, split: .train).itemSide.values(forKey: "c0")!
+        var counts = [Int](repeating: 0, count: 50)
+        for v in values { counts[Int(v)] += 1 }
+        XCTAssertGreaterThan(counts.min()!, 60, "expected about 100 draws of each row: \(counts)")
+        XCTAssertLessThan(counts.max()!, 140, "expected about 100 draws of each row: \(counts)")
+    }
+
     func testPlantedModelAndSequenceTerm() {
         let ds = SyntheticDataset(smallConfig())
         let full = ds.planted(split: .eval)

@@ -102,7 +102,19 @@ final class BatchRefillTests: XCTestCase {
     }
 
     func testFillEqualsBatchAndAllocatesNothing() throws {
-        let config = TinyConfig.sequenceDLRM().data.synthetic
+        try checkSyntheticFill(TinyConfig.sequenceDLRM().data.synthetic)
+    }
+
+    /// The same with multi-hot extra bags, as `Configs/bench-kaggle.yaml` draws
+    /// them (1-10 ids over 24 tables: the scratch for a sample's bags).
+    func testMultiHotFillEqualsBatchAndAllocatesNothing() throws {
+        var config = TinyConfig.sequenceDLRM().data.synthetic
+        config.extraTables = (0..<24).map { TableSpec(name: "c\($0)", rows: 1_000) }
+        config.extraIdsPerBag = 1...10
+        try checkSyntheticFill(config)
+    }
+
+    func checkSyntheticFill(_ config: SyntheticConfig) throws {
         let source = SyntheticDataset(config)
         var reused = source.batch(globalStart: 90, count: 40, split: .train, dedup: false)
         for (start, count, split, dedup) in [(0, 30, Split.train, true), (30, 30, .train, false), (7, 25, .eval, true),
