@@ -149,7 +149,11 @@ public struct SyntheticDataset: BatchSource {
             bagLengths?[t] = Int32(len)
             var weights = 0.0
             for i in 0..<len {
-                let row = Int64(extraScatter[t](extraZipf[t].sample(&g) - 1))
+                // A uniform law needs no scattering (any permutation of it is
+                // itself), and the permutation's cycle-walking hashes were
+                // most of the cost of a multi-hot uniform bag.
+                let rank = extraZipf[t].sample(&g) - 1
+                let row = Int64(extraZipf[t].isUniform ? rank : extraScatter[t](rank))
                 extras?[t * extrasStride + i] = row
                 weights += idWeight(table: 2 + UInt64(t), row: row)
             }

@@ -25,9 +25,16 @@ struct ZipfSampler: Sendable {
         threshold = 2 - Self.hIntegralInverse(Self.hIntegral(2.5, s) - Self.h(2, s), s)
     }
 
+    /// Exponent 0: every rank equally likely.
+    var isUniform: Bool { s == 0 }
+
     /// A rank in 1...n.
     @inline(__always)
     func sample(_ g: inout SplitMix64) -> Int {
+        // The uniform law directly: the rejection path would accept on the
+        // first draw anyway, after a log and an exp per id (most of a
+        // multi-hot batch's generation time).
+        if s == 0 { return min(1 + Int(g.nextUnit() * n), Int(n)) }
         while true {
             let u = hIntegralN + g.nextUnit() * (hIntegralX1 - hIntegralN)
             let x = Self.hIntegralInverse(u, s)
