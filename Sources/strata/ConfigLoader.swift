@@ -93,8 +93,9 @@ enum ConfigLoader {
             c.data.synthetic.extraTables = try v.ints(k).enumerated().map { TableSpec(name: "c\($0.offset)", rows: $0.element) }
         },
         "data.synthetic.extra_ids_per_bag": { c, v, k in
-            let r = try v.ints(k)
-            guard (1...2).contains(r.count) else { throw ConfigError("\(k) must be [min, max] or one number, got \(r)") }
+            guard let r = (try? v.ints(k)) ?? (try? v.int(k)).map({ [$0] }), (1...2).contains(r.count) else {
+                throw ConfigError("\(k) must be [min, max] or one number of ids per bag")
+            }
             guard r[0] >= 1, r.last! >= r[0] else { throw ConfigError("\(k) must have 1 <= min <= max, got \(r)") }
             c.data.synthetic.extraIdsPerBag = r[0]...r.last!
         },

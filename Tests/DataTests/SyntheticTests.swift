@@ -125,6 +125,18 @@ final class SyntheticTests: XCTestCase {
             for v in b.itemSide.values(forKey: t)! { XCTAssert(v >= 0 && v < rows, "\(t) id \(v)") }
         }
         XCTAssertEqual(Array(b.itemSide.lengths(forKey: "item")!), [Int32](repeating: 1, count: 2_000))
+        // Each sample's bags, packed from a batch of 40, are the bags the same
+        // sample has alone (a batch of one needs no packing across samples).
+        func bags(_ batch: Batch, _ key: String) -> [[Int64]] {
+            let lengths = batch.itemSide.lengths(forKey: key)!, values = Array(batch.itemSide.values(forKey: key)!)
+            var at = 0
+            return lengths.map { l in defer { at += Int(l) }; return Array(values[at..<(at + Int(l))]) }
+        }
+        let forty = ds.batch(globalStart: 100, count: 40, split: .train)
+        for j in 0..<40 {
+            let one = ds.batch(globalStart: 100 + j, count: 1, split: .train)
+            for t in ["item", "c0", "c1", "c2"] { XCTAssertEqual(bags(forty, t)[j], bags(one, t)[0], "sample \(j), \(t)") }
+        }
         XCTAssertEqual(ds.batch(globalStart: 0, count: 100, split: .eval).labels, ds.plantedScores(split: .eval, samples: 100).labels)
         var fixed = smallConfig(); fixed.extraIdsPerBag = 3...3
         XCTAssertEqual(Set(SyntheticDataset(fixed).batch(globalStart: 0, count: 200, split: .train).itemSide.lengths(forKey: "c1")!), [3])

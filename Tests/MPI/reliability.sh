@@ -137,6 +137,8 @@ wrong type (--set)|1|data.dedup must be true or false, got 'maybe'|--set data.de
 negative size|1|run.batch_size must be positive, got -4|--set run.batch_size=-4 $L
 zero size|1|model.embedding_dim must be positive, got 0|--set model.embedding_dim=0 $L
 zero table size|1|data.synthetic.extra_tables\[1\] must be positive, got 0|--set data.synthetic.extra_tables=[10,0] $L
+bag sizes out of order|1|data.synthetic.extra_ids_per_bag must have 1 <= min <= max, got \[3, 2\]|--set data.synthetic.extra_ids_per_bag=[3,2] $L
+negative Zipf exponent|1|data.synthetic.zipf_exponent must be >= 0 \(0: uniform\), got -1|--set data.synthetic.zipf_exponent=-1 $L
 negative checkpoint interval|1|run.checkpoint_every must not be negative, got -1|--set run.checkpoint_every=-1 $L
 zero checkpoints kept|1|run.keep_checkpoints must be positive, got 0|--set run.keep_checkpoints=0 $L
 plan names an unknown table|4|plan-unknown.json: the plan names unknown table 'nosuch'|--config $C --plan $W/plan-unknown.json $L
