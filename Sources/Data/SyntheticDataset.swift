@@ -143,8 +143,8 @@ public struct SyntheticDataset: BatchSource {
         logit += config.idWeightScale * (idWeight(table: 0, row: item.row) + idWeight(table: 1, row: s.user))
         let bags = config.extraIdsPerBag
         for t in 0..<extraZipf.count {
-            // One bag size a draw only when sizes vary: one-id bags keep the
-            // stream (and so every dataset) they had before bags grew.
+            // A bag's size is drawn only when sizes vary, so one-id bags keep
+            // the random stream (and every dataset) they had before bags grew.
             let len = bags.count == 1 ? bags.lowerBound : bags.lowerBound + Int(g.next() % UInt64(bags.count))
             bagLengths?[t] = Int32(len)
             var weights = 0.0
@@ -206,8 +206,9 @@ public struct SyntheticDataset: BatchSource {
         if user.keys != userSideKeys { user = .identity(Batch.emptyTensor(userSideKeys)) }
         labels.removeAll(keepingCapacity: true); labels.append(contentsOf: repeatElement(0, count: n))
         dense.removeAll(keepingCapacity: true); dense.append(contentsOf: repeatElement(0, count: n * D))
-        // Scratch for one sample's extra rows and one session's draws (on the
-        // stack when small: a refill allocates nothing).
+        // Scratch for one session's history and cluster counts and one
+        // sample's bag sizes (on the stack when small: a refill allocates
+        // nothing); the bags themselves go straight into `items`.
         withUnsafeTemporaryAllocation(of: Int64.self, capacity: max(config.historyMaxLength, 1)) { scratch in
         withUnsafeTemporaryAllocation(of: Int.self, capacity: max(config.clusters, 1)) { counts in
         withUnsafeTemporaryAllocation(of: Int32.self, capacity: max(E, 1)) { bagLengths in
