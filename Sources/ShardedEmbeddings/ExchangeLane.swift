@@ -194,6 +194,15 @@ final class ExchangeLane {
         rowsLayout.recomputeDisplacements()
     }
 
+    /// Hints every row the lookup read, for writing: their updates come after
+    /// the gradient exchange, which their loads then overlap.
+    func hintLookedUpRows() {
+        let addresses = rowAddress.pointer
+        for i in 0..<rowAddress.count {
+            if let p = UnsafeRawPointer(bitPattern: addresses[i]) { Prefetch.write(p) }
+        }
+    }
+
     /// Each received gradient goes to every id it came from: applied at once
     /// by SGD where `sgdInPlace[store]`, else onto the store's pending lists.
     ///

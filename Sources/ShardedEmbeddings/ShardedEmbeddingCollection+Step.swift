@@ -71,6 +71,7 @@ extension ShardedEmbeddingCollection {
     /// replicated rows. `gradient(k)` must hold d loss / d output(k).
     public func backward(learningRate lr: Float) {
         precondition(training, "backward after an eval lookup")
+        for lane in lanes { lane.hintLookedUpRows() }
         for (k, f) in features.enumerated() where !f.isSequence && f.pooling == .mean {
             scaleMeans(k, gradAssembly.pointer)   // d sum = d mean / length
         }
