@@ -41,12 +41,33 @@ public struct Batch: Sendable, Equatable {
     /// Unique user-side rows per sample: B / U.
     public var duplicationFactor: Double { userSide.duplicationFactor }
 
-    /// What a source's `fill` leaves in a batch while its parts are out being
-    /// refilled (a constant: swapping it in allocates nothing).
-    static let placeholder = Batch.empty
+    /// A source's `fill` in place: `b`'s parts are moved out (each then
+    /// uniquely held, so refilling reuses its storage rather than copying
+    /// it), the label and dense arrays emptied and the jagged tensors reset to
+    /// `itemKeys` / `userKeys` when they held others; `fill` writes them, and
+    /// they go back as `size` samples from `sampleIndex`.
+    static func refill(_ b: inout Batch, size: Int, sampleIndex: Int, itemKeys: [String], userKeys: [String],
+                       _ fill: (_ labels: inout [Float], _ dense: inout [Float],
+                                _ item: inout KeyedJaggedTensor, _ user: inout InverseKeyedJaggedTensor) -> Void) {
+        var labels: [Float] = [], dense: [Float] = []
+        swap(&labels, &b.labels); swap(&dense, &b.dense)
+        var item = placeholder.itemSide, user = placeholder.userSide
+        swap(&item, &b.itemSide); swap(&user, &b.userSide)
+        if item.keys != itemKeys { item = emptyTensor(itemKeys) }
+        if user.keys != userKeys { user = .identity(emptyTensor(userKeys)) }
+        labels.removeAll(keepingCapacity: true); dense.removeAll(keepingCapacity: true)
+        fill(&labels, &dense, &item, &user)
+        b.size = size; b.sampleIndex = sampleIndex
+        b.labels = labels; b.dense = dense
+        b.itemSide = item; b.userSide = user
+    }
+
+    /// What `refill` leaves in a batch while its parts are out (a constant:
+    /// swapping it in allocates nothing).
+    private static let placeholder = Batch.empty
 
     /// No rows over `keys`, to be refilled.
-    static func emptyTensor(_ keys: [String]) -> KeyedJaggedTensor {
+    private static func emptyTensor(_ keys: [String]) -> KeyedJaggedTensor {
         try! KeyedJaggedTensor(keys: keys, stride: 0, lengths: [], values: [])
     }
 

@@ -247,14 +247,9 @@ public struct BinaryDataset: BatchSource {
         @inline(__always) func starts(_ j: Int) -> Bool { !dedup || Int(before[j]) < lo }
         var u = 0
         for j in lo..<hi where starts(j) { u += 1 }
-        var labels: [Float] = [], dense: [Float] = []
-        swap(&labels, &b.labels); swap(&dense, &b.dense)
-        var item = Batch.placeholder.itemSide, user = Batch.placeholder.userSide
-        swap(&item, &b.itemSide); swap(&user, &b.userSide)
-        if item.keys != items.keys { item = Batch.emptyTensor(items.keys) }
-        if user.keys != users.keys { user = .identity(Batch.emptyTensor(users.keys)) }
-        labels.removeAll(keepingCapacity: true); labels.append(contentsOf: all.labels[lo..<hi])
-        dense.removeAll(keepingCapacity: true); dense.append(contentsOf: all.dense[(lo * d)..<(hi * d)])
+        Batch.refill(&b, size: hi - lo, sampleIndex: lo, itemKeys: items.keys, userKeys: users.keys) { labels, dense, item, user in
+        labels.append(contentsOf: all.labels[lo..<hi])
+        dense.append(contentsOf: all.dense[(lo * d)..<(hi * d)])
         try! item.refill(stride: hi - lo) { lengths, values in
             let S = items.stride
             for k in 0..<items.keys.count { lengths.append(contentsOf: items.lengths[(k * S + lo)..<(k * S + hi)]) }
@@ -276,8 +271,6 @@ public struct BinaryDataset: BatchSource {
                 if starts(j) { inverse.append(next); next += 1 } else { inverse.append(inverse[Int(before[j]) - lo]) }
             }
         }
-        b.size = hi - lo; b.sampleIndex = lo
-        b.labels = labels; b.dense = dense
-        b.itemSide = item; b.userSide = user
+        }
     }
 }

@@ -196,16 +196,9 @@ public struct SyntheticDataset: BatchSource {
             if !dedup || j == 0 || sid != previous { u += 1 }
             previous = sid
         }
-        // Move the parts out of `b` (leaving empties) so each is uniquely
-        // held while it is refilled, and its storage is reused.
-        var labels: [Float] = [], dense: [Float] = []
-        swap(&labels, &b.labels); swap(&dense, &b.dense)
-        var item = Batch.placeholder.itemSide, user = Batch.placeholder.userSide
-        swap(&item, &b.itemSide); swap(&user, &b.userSide)
-        if item.keys != itemSideKeys { item = Batch.emptyTensor(itemSideKeys) }
-        if user.keys != userSideKeys { user = .identity(Batch.emptyTensor(userSideKeys)) }
-        labels.removeAll(keepingCapacity: true); labels.append(contentsOf: repeatElement(0, count: n))
-        dense.removeAll(keepingCapacity: true); dense.append(contentsOf: repeatElement(0, count: n * D))
+        Batch.refill(&b, size: n, sampleIndex: start, itemKeys: itemSideKeys, userKeys: userSideKeys) { labels, dense, item, user in
+        labels.append(contentsOf: repeatElement(0, count: n))
+        dense.append(contentsOf: repeatElement(0, count: n * D))
         // Scratch for one session's history and cluster counts and one
         // sample's bag sizes (on the stack when small: a refill allocates
         // nothing); the bags themselves go straight into `items`.
@@ -265,9 +258,7 @@ public struct SyntheticDataset: BatchSource {
         }
         }
         }
-        b.size = n; b.sampleIndex = start
-        b.labels = labels; b.dense = dense
-        b.itemSide = item; b.userSide = user
+        }
     }
 
     // MARK: The planted model

@@ -71,7 +71,9 @@ public enum EmbeddingSGD {
         }
     }
 
-    /// One row: `w -= lr * g`.
+    /// One row: `w -= lr * g`. `SGD.step` is the same loop, but calling it
+    /// per row measured 0.1 ms a step slower at the Kaggle shape (it compiles
+    /// to a merged function shared with a sibling).
     @inline(__always)
     public static func update(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, dim D: Int, learningRate lr: Float) {
         for d in 0..<D { w[d] -= lr * g[d] }

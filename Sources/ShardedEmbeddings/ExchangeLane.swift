@@ -217,25 +217,23 @@ final class ExchangeLane {
         let addresses = rowAddress.pointer, total = rowAddress.count, received = gradsIn.pointer
         var i = 0
         forEachReceivedBag { p, s, seq, len, ids in
-            let w = stores[s].width
+            let w = stores[s].width, g = received + cursor[p]   // a pooled bag's gradient serves all its ids
             if sgdInPlace[s] {
-                let weights = stores[s].weights, g = received + cursor[p]
+                let weights = stores[s].weights
                 for j in 0..<len {
                     if i + j + Prefetch.distance < total, let a = UnsafeMutableRawPointer(bitPattern: addresses[i + j + Prefetch.distance]) {
                         Prefetch.write(a, bytes: w * MemoryLayout<Float>.stride)
                     }
                     EmbeddingSGD.update(weights + Int(ids[j]) * w, g + (seq ? j * w : 0), dim: w, learningRate: lr)
                 }
-                cursor[p] += seq ? len * w : w
             } else {
                 let rows = pendingRows[s].appendUninitialized(len), grads = pendingGrads[s].appendUninitialized(len * w)
-                let g = received + cursor[p]
                 for j in 0..<len {
                     rows[j] = ids[j]
                     Rows.copy(grads + j * w, g + (seq ? j * w : 0), count: w)
                 }
-                cursor[p] += seq ? len * w : w
             }
+            cursor[p] += seq ? len * w : w
             i += len
         }
     }

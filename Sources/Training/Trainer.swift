@@ -105,18 +105,14 @@ public final class Trainer {
 
     /// This rank's slice of global training batch `k` (wrapping around the split).
     public func localBatch(_ k: Int, split: Split = .train) -> Batch {
-        Self.rankBatch(source: data.source, k: k, epoch: batchesPerEpoch, rank: comm.rank, worldSize: comm.size,
-                       batchSize: config.run.batchSize, split: split, dedup: config.data.dedup)
+        var batch = Batch.empty
+        Self.fillRankBatch(&batch, source: data.source, k: k, epoch: batchesPerEpoch, rank: comm.rank, worldSize: comm.size,
+                           batchSize: config.run.batchSize, split: split, dedup: config.data.dedup)
+        return batch
     }
 
-    /// Rank `rank`'s slice of global batch `k` (wrapping every `epoch` batches).
-    static func rankBatch(source: any BatchSource, k: Int, epoch: Int, rank: Int, worldSize: Int, batchSize: Int,
-                          split: Split, dedup: Bool) -> Batch {
-        let range = sliceRange(globalBatch: k % epoch, rank: rank, worldSize: worldSize, step: batchSize)
-        return source.batch(globalStart: range.lowerBound, count: range.count, split: split, dedup: dedup)
-    }
-
-    /// The same, written into `batch` (its storage reused where the source can).
+    /// Rank `rank`'s slice of global batch `k` (wrapping every `epoch` batches),
+    /// written into `batch` (its storage reused where the source can).
     static func fillRankBatch(_ batch: inout Batch, source: any BatchSource, k: Int, epoch: Int, rank: Int, worldSize: Int,
                               batchSize: Int, split: Split, dedup: Bool) {
         let range = sliceRange(globalBatch: k % epoch, rank: rank, worldSize: worldSize, step: batchSize)
