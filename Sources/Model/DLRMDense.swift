@@ -153,14 +153,24 @@ public final class DLRMDense {
     /// the rest of the backward no longer reads those parameters: a trainer
     /// with nothing to sum across ranks updates them there, while they are
     /// still in cache. The ranges cover every parameter once.
-    public func backward(parametersDone: (Range<Int>) -> Void = { _ in }) {
+    ///
+    /// `fusedSGD: lr` is that trainer's fast path under plain SGD: every MLP
+    /// layer takes its step `w -= lr * g` inside its own backward
+    /// (`Linear.backwardApplyingSGD`), its weight gradients never written;
+    /// `parametersDone` then reports only the encoders' ranges, whose
+    /// gradients this call zeroes first, so no `zeroGrad` is needed.
+    public func backward(fusedSGD: Float? = nil, parametersDone: (Range<Int>) -> Void = { _ in }) {
         let B = batch, D = shape.embeddingDim, F = shape.features, P = shape.pooledFeatures
         let base = params.pointer
         func done(_ layer: Linear) {
+            guard fusedSGD == nil else { return }
             let at = layer.weight - base
             parametersDone(at..<(at + Linear.parameterCount(inputs: layer.inputs, outputs: layer.outputs)))
         }
-        topMLP.backward(dLogits.pointer, dx: dInter.pointer, layerDone: done)
+        if fusedSGD != nil {
+            for range in encoderRanges { (grads.pointer + range.lowerBound).update(repeating: 0, count: range.count) }
+        }
+        topMLP.backward(dLogits.pointer, dx: dInter.pointer, sgdLearningRate: fusedSGD, layerDone: done)
         interaction.backward(x: features.pointer, dOut: dInter.pointer, dx: dFeatures.pointer, batch: B)
         let dx = dFeatures.pointer
         for b in 0..<B { Rows.copy(dBottom.pointer + b * D, dx + b * F * D, count: D) }
@@ -174,7 +184,7 @@ public final class DLRMDense {
             encoder.backward(dOut: staging.pointer, dRows: dRowsBuffers[s].pointer, dQuery: dQuery)
             if !encoderRanges[s].isEmpty { parametersDone(encoderRanges[s]) }
         }
-        bottomMLP.backward(dBottom.pointer, dx: nil, layerDone: done)
+        bottomMLP.backward(dBottom.pointer, dx: nil, sgdLearningRate: fusedSGD, layerDone: done)
     }
 
     /// Rough forward+backward FLOPs per sample (backward ~ 2x forward): MLPs

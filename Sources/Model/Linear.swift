@@ -73,4 +73,26 @@ public struct Linear {
             BLAS.gemm(m: B, n: I, k: O, a: dy, lda: O, b: weight, ldb: I, beta: 0, c: dx, ldc: I)
         }
     }
+
+    /// `backward` fused with plain SGD, for a trainer with nothing to sum across
+    /// ranks: the weight-gradient GEMM adds its product straight onto the
+    /// weights, `W += (-lr) dy^T x`, so `dWeight` is never written, zeroed or
+    /// read back (at the Kaggle shape that was a memset and an SGD pass over
+    /// 1.9 MB a step). `dBias` is overwritten with this batch's bias gradient
+    /// and `b -= lr * dBias` follows. `dx` is computed first, from the weights
+    /// the forward used.
+    public func backwardApplyingSGD(x: UnsafePointer<Float>,        // [B x I] the forward input
+                                    y: UnsafePointer<Float>,        // [B x O] the forward output
+                                    dy: UnsafeMutablePointer<Float>,  // [B x O], masked in place as in `backward`
+                                    dx: UnsafeMutablePointer<Float>?, // [B x I]
+                                    batch: Int, relu: Bool, learningRate lr: Float) {
+        let B = batch, I = inputs, O = outputs
+        dBias.update(repeating: 0, count: O)
+        Linear.maskAndSumColumns(y: y, dy: dy, dBias: dBias, rows: B, columns: O, relu: relu)
+        if let dx {
+            BLAS.gemm(m: B, n: I, k: O, a: dy, lda: O, b: weight, ldb: I, beta: 0, c: dx, ldc: I)
+        }
+        BLAS.gemm(transA: true, m: O, n: I, k: B, alpha: -lr, a: dy, lda: O, b: x, ldb: I, beta: 1, c: weight, ldc: I)
+        for o in 0..<O { bias[o] -= lr * dBias[o] }
+    }
 }

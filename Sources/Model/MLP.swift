@@ -90,8 +90,10 @@ public final class MLP {
     /// dOut [B x output] (not modified) -> accumulates every layer's parameter
     /// gradients and writes dx [B x input] when given. `layerDone` runs after
     /// each layer (last first), once its gradients are final and its weights
-    /// no longer needed by this backward.
+    /// no longer needed by this backward. With `sgdLearningRate`, each layer
+    /// instead takes its SGD step inside its backward (`Linear.backwardApplyingSGD`).
     public func backward(_ dOut: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>?,
+                         sgdLearningRate: Float? = nil,
                          layerDone: (Linear) -> Void = { _ in }) {
         guard let x = lastInput else { preconditionFailure("MLP.backward before forward") }
         let B = lastBatch, L = layers.count
@@ -99,7 +101,12 @@ public final class MLP {
         for l in stride(from: L - 1, through: 0, by: -1) {
             let input = l == 0 ? x : UnsafePointer(acts[l - 1].pointer)
             let dInput = l == 0 ? dx : dActs[l - 1].pointer
-            layers[l].backward(x: input, y: acts[l].pointer, dy: dActs[l].pointer, dx: dInput, batch: B, relu: relu(l))
+            if let lr = sgdLearningRate {
+                layers[l].backwardApplyingSGD(x: input, y: acts[l].pointer, dy: dActs[l].pointer, dx: dInput,
+                                              batch: B, relu: relu(l), learningRate: lr)
+            } else {
+                layers[l].backward(x: input, y: acts[l].pointer, dy: dActs[l].pointer, dx: dInput, batch: B, relu: relu(l))
+            }
             layerDone(layers[l])
         }
     }

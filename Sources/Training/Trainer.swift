@@ -142,15 +142,20 @@ public final class Trainer {
         lap(\.outputDist)
         let lossSum = forwardDense(batch, lossScale: 1 / Float(config.run.batchSize))
         lap(\.denseForward)
-        model.zeroGrad()
         if comm.size == 1 {
             // Nothing to sum across ranks: each layer is updated as soon as
             // its gradients are final, while its weights and gradients are
             // still in cache (PyTorch's optimizer-in-backward), instead of
-            // one pass over every parameter after the step. The same
-            // element-wise updates, so the same bits.
-            model.backward { applyDenseOptimizer($0) }
+            // one pass over every parameter after the step. Under plain SGD
+            // the MLPs' update rides in their weight-gradient GEMMs.
+            if config.optimizer.dense == "sgd" {
+                model.backward(fusedSGD: config.optimizer.denseLearningRate) { applyDenseOptimizer($0) }
+            } else {
+                model.zeroGrad()
+                model.backward { applyDenseOptimizer($0) }
+            }
         } else {
+            model.zeroGrad()
             model.backward()
             // The dense gradients are summed (MPI_Iallreduce) while the embedding
             // backward runs, which reads the model's input gradients only.

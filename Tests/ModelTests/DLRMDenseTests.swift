@@ -114,6 +114,46 @@ final class DLRMDenseTests: XCTestCase {
         }
     }
 
+    /// `backward(fusedSGD:)` takes the same SGD step as `backward` then
+    /// `SGD.step` over every parameter, over three steps (so a stale weight
+    /// gradient or an update made before `dx` read the weights would show),
+    /// and hands the embeddings the same input gradients.
+    func testFusedSGDBackwardMatchesBackwardThenSGD() {
+        let lr: Float = 0.3
+        for kind in [SequenceEncoderKind.mean, .attention(heads: 2), .targetAttention] {
+            let plain = TinyDLRM(encoder: kind), fused = TinyDLRM(encoder: kind)
+            for step in 0..<3 {
+                plain.model.zeroGrad()
+                plain.forward(); plain.model.backward()
+                SGD.step(params: plain.model.params.pointer, grads: plain.model.grads.pointer,
+                         count: plain.model.parameterCount, learningRate: lr)
+                fused.forward()
+                var reported = 0
+                fused.model.backward(fusedSGD: lr) { range in
+                    reported += range.count
+                    SGD.step(params: fused.model.params.pointer + range.lowerBound,
+                             grads: fused.model.grads.pointer + range.lowerBound, count: range.count, learningRate: lr)
+                }
+                let encoderParameters = fused.model.layout.entries.filter { $0.name.hasPrefix("seq.") }
+                    .reduce(0) { $0 + $1.count }
+                XCTAssertEqual(reported, encoderParameters, "\(kind): only the encoders are left to the caller")
+                for k in 0..<plain.model.parameterCount {
+                    let p = plain.model.params[k], f = fused.model.params[k]
+                    XCTAssertEqual(f, p, accuracy: 1e-6 * max(1, abs(p)), "\(kind) step \(step) parameter \(k)")
+                }
+                for k in 0..<(2 * plain.B * plain.D) {
+                    XCTAssertEqual(fused.model.dPooled[k], plain.model.dPooled[k], "\(kind) step \(step) dPooled \(k)")
+                }
+                for s in 0..<2 {
+                    for k in 0..<plain.rows[s].count {
+                        XCTAssertEqual(fused.model.dRows(feature: s)[k], plain.model.dRows(feature: s)[k],
+                                       "\(kind) step \(step) dRows[\(s)] \(k)")
+                    }
+                }
+            }
+        }
+    }
+
     /// llm.c's golden trajectory: 10 SGD steps on dense parameters and on the
     /// embedding inputs, losses pinned. Any change to init, math or layout shows here.
     func testGoldenTenSteps() {
