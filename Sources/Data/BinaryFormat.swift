@@ -250,11 +250,7 @@ public struct BinaryDataset: BatchSource {
         Batch.refill(&b, size: hi - lo, sampleIndex: lo, itemKeys: items.keys, userKeys: users.keys) { labels, dense, item, user in
         labels.append(contentsOf: all.labels[lo..<hi])
         dense.append(contentsOf: all.dense[(lo * d)..<(hi * d)])
-        try! item.refill(stride: hi - lo) { lengths, values in
-            let S = items.stride
-            for k in 0..<items.keys.count { lengths.append(contentsOf: items.lengths[(k * S + lo)..<(k * S + hi)]) }
-            for k in 0..<items.keys.count { values.append(contentsOf: items.values[items.offsets[k * S + lo]..<items.offsets[k * S + hi]]) }
-        }
+        item.refill(samples: lo..<hi, of: items)
         try! user.refill(uniqueCount: u) { lengths, values, inverse in
             let S = users.stride
             for k in 0..<users.keys.count {

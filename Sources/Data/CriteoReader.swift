@@ -168,4 +168,20 @@ public struct CriteoDataset: BatchSource {
                      itemSide: all.itemSide.slicing(samples: lo..<hi),
                      userSide: .identity(.empty(stride: hi - lo)), sampleIndex: lo)
     }
+
+    /// `batch(...)` written into `b`'s storage: once grown, no allocation.
+    public func fill(_ b: inout Batch, globalStart: Int, count: Int, split: Split, dedup: Bool) {
+        let all = split == .train ? train : eval
+        let lo = max(0, min(globalStart, all.size)), hi = max(lo, min(globalStart + count, all.size))
+        let d = schema.denseCount
+        Batch.refill(&b, size: hi - lo, sampleIndex: lo, itemKeys: all.itemSide.keys, userKeys: []) { labels, dense, item, user in
+            labels.append(contentsOf: all.labels[lo..<hi])
+            dense.append(contentsOf: all.dense[(lo * d)..<(hi * d)])
+            item.refill(samples: lo..<hi, of: all.itemSide)
+            // No user-side features: U = B with the identity inverse.
+            try! user.refill(uniqueCount: hi - lo) { _, _, inverse in
+                for j in 0..<(hi - lo) { inverse.append(Int32(j)) }
+            }
+        }
+    }
 }

@@ -78,6 +78,8 @@ public struct MovieLensDataset: BatchSource {
     let historyEnd: [Int]      // per rating: min(its session's start, its user's first eval rating)
     let movieGenres: [[Int64]], movieYear: [Float]
     let trainIndex: [Int], evalIndex: [Int]
+    /// The schema's keys, kept so a refill builds no key arrays.
+    let itemSideKeys: [String], userSideKeys: [String]
 
     public init(directory: String, config: MovieLensConfig = MovieLensConfig()) throws {
         self.config = config
@@ -154,6 +156,8 @@ public struct MovieLensDataset: BatchSource {
                 + Self.historyKeys(config).map {
                     FeatureSpec(name: $0, table: config.historyTable ? "history_movie" : "movie", kind: .sequence, userSide: true)
                 })
+        itemSideKeys = schema.itemSideKeys
+        userSideKeys = schema.userSideKeys
     }
 
     /// The user-side sequence features: `history`, or with `historyFeedback` the liked and disliked halves.
@@ -186,43 +190,62 @@ public struct MovieLensDataset: BatchSource {
     }
 
     public func batch(globalStart: Int, count: Int, split: Split, dedup: Bool) -> Batch {
+        var b = Batch.empty
+        fill(&b, globalStart: globalStart, count: count, split: split, dedup: dedup)
+        return b
+    }
+
+    /// Writes the batch into `b`, reusing its storage: once grown, refilling
+    /// allocates nothing. Item side: `movie` then `genres`; user side: `user`
+    /// then the history features, one row per run of samples that share a
+    /// history window (or per sample without `dedup`).
+    public func fill(_ b: inout Batch, globalStart: Int, count: Int, split: Split, dedup: Bool) {
         let index = split == .train ? trainIndex : evalIndex
         let lo = max(0, min(globalStart, index.count)), hi = max(lo, min(globalStart + count, index.count))
-        let n = hi - lo, D = config.denseCount
-        var labels = [Float](), dense = [Float](repeating: 0, count: n * D)
-        var movies = [Int64](), genreLengths = [Int32](), genreValues = [Int64]()
-        let keys = Self.historyKeys(config)
-        var users = [Int64](), histLengths = [[Int32]](repeating: [], count: keys.count)
-        var histValues = [[Int64]](repeating: [], count: keys.count)
-        var inverse = [Int32](repeating: 0, count: n)
-        for j in 0..<n {
-            let r = index[lo + j]
-            let m = Int(movie[r])
-            labels.append(label[r])
-            movies.append(Int64(m))
-            genreLengths.append(Int32(movieGenres[m].count)); genreValues.append(contentsOf: movieGenres[m])
-            let h = historyRange(r)
-            let features: [Float] = [Float(log1p(Double(sessionStart[r] - userStart[r]))), movieYear[m],
-                                     Float(log1p(Double(h.count))), Float(movieGenres[m].count) / 3]
-            for d in 0..<min(D, features.count) { dense[j * D + d] = features[d] }
-            let newRow = !dedup || j == 0 || historyEnd[index[lo + j - 1]] != historyEnd[r]
-            if newRow {
-                users.append(Int64(user[r]))
-                for (s, part) in historyParts(h).enumerated() {
-                    histLengths[s].append(Int32(part.count))
-                    histValues[s].append(contentsOf: part.map { Int64(movie[$0]) })
+        let n = hi - lo, D = config.denseCount, parts = Self.historyKeys(config).count
+        @inline(__always) func rating(_ j: Int) -> Int { index[lo + j] }
+        @inline(__always) func startsRow(_ j: Int) -> Bool {
+            !dedup || j == 0 || historyEnd[rating(j - 1)] != historyEnd[rating(j)]
+        }
+        var u = 0
+        for j in 0..<n where startsRow(j) { u += 1 }
+        Batch.refill(&b, size: n, sampleIndex: lo, itemKeys: itemSideKeys, userKeys: userSideKeys) { labels, dense, item, user in
+            dense.append(contentsOf: repeatElement(0, count: n * D))
+            for j in 0..<n {
+                let r = rating(j), m = Int(movie[r]), h = historyRange(r)
+                labels.append(label[r])
+                let f0 = Float(log1p(Double(sessionStart[r] - userStart[r]))), f1 = movieYear[m]
+                let f2 = Float(log1p(Double(h.count))), f3 = Float(movieGenres[m].count) / 3
+                for d in 0..<min(D, 4) { dense[j * D + d] = d == 0 ? f0 : d == 1 ? f1 : d == 2 ? f2 : f3 }
+            }
+            try! item.refill(stride: n) { lengths, values in
+                lengths.append(contentsOf: repeatElement(1, count: n))
+                for j in 0..<n { lengths.append(Int32(movieGenres[Int(movie[rating(j)])].count)) }
+                for j in 0..<n { values.append(Int64(movie[rating(j)])) }
+                for j in 0..<n { values.append(contentsOf: movieGenres[Int(movie[rating(j)])]) }
+            }
+            try! user.refill(uniqueCount: u) { lengths, values, inverse in
+                lengths.append(contentsOf: repeatElement(1, count: u))
+                for p in 0..<parts {
+                    for j in 0..<n where startsRow(j) {
+                        var c: Int32 = 0
+                        for i in historyRange(rating(j)) where inPart(i, p) { c += 1 }
+                        lengths.append(c)
+                    }
+                }
+                for j in 0..<n where startsRow(j) { values.append(Int64(self.user[rating(j)])) }
+                for p in 0..<parts {
+                    for j in 0..<n where startsRow(j) {
+                        for i in historyRange(rating(j)) where inPart(i, p) { values.append(Int64(movie[i])) }
+                    }
+                }
+                var row: Int32 = -1
+                for j in 0..<n {
+                    if startsRow(j) { row += 1 }
+                    inverse.append(row)
                 }
             }
-            inverse[j] = Int32(users.count - 1)
         }
-        let item = try! KeyedJaggedTensor(keys: ["movie", "genres"], stride: n,
-                                          lengths: [Int32](repeating: 1, count: n) + genreLengths,
-                                          values: movies + genreValues)
-        let unique = try! KeyedJaggedTensor(keys: ["user"] + keys, stride: users.count,
-                                            lengths: [Int32](repeating: 1, count: users.count) + histLengths.joined(),
-                                            values: users + histValues.joined())
-        return Batch(size: n, labels: labels, dense: dense, itemSide: item,
-                     userSide: try! InverseKeyedJaggedTensor(unique: unique, inverse: inverse), sampleIndex: lo)
     }
 
     /// `index` reordered by runs that share a `historyEnd` (one user-side row),
@@ -237,11 +260,10 @@ public struct MovieLensDataset: BatchSource {
         return runs.sorted { hash(0x4D4C, UInt64($0.first!)) < hash(0x4D4C, UInt64($1.first!)) }.flatMap { $0 }
     }
 
-    /// A history window as the rating indices of each sequence feature (`historyKeys` order).
-    func historyParts(_ h: Range<Int>) -> [[Int]] {
-        guard config.historyFeedback else { return [Array(h)] }
-        return [h.filter { label[$0] == 1 }, h.filter { label[$0] != 1 }]
-    }
+    /// Whether history rating `i` belongs to sequence feature `part`
+    /// (`historyKeys` order): all of them, or the liked then the disliked.
+    @inline(__always)
+    func inPart(_ i: Int, _ part: Int) -> Bool { !config.historyFeedback || (label[i] == 1) == (part == 0) }
 
     static func lines(_ path: String) throws -> [Substring] {
         guard let data = FileManager.default.contents(atPath: path) else {

@@ -53,6 +53,21 @@ extension KeyedJaggedTensor {
         gathering(samples: range.map { Int32($0) })
     }
 
+    /// `source.slicing(samples: range)` written into this tensor's storage
+    /// (which must have `source`'s keys and no weights): once grown, no allocation.
+    public mutating func refill(samples range: Range<Int>, of source: KeyedJaggedTensor) {
+        precondition(keys == source.keys && source.weights == nil, "refill(samples:of:) needs the same keys, unweighted")
+        precondition(range.lowerBound >= 0 && range.upperBound <= source.stride, "samples \(range) out of 0..<\(source.stride)")
+        let S = source.stride, K = keys.count
+        // Cannot fail: whole bags of a valid tensor, lengths and values in step.
+        try! refill(stride: range.count) { lengths, values in
+            for k in 0..<K { lengths.append(contentsOf: source.lengths[(k * S + range.lowerBound)..<(k * S + range.upperBound)]) }
+            for k in 0..<K {
+                values.append(contentsOf: source.values[source.offsets[k * S + range.lowerBound]..<source.offsets[k * S + range.upperBound]])
+            }
+        }
+    }
+
     /// Stacks KJTs with the same keys along the batch: strides add up.
     public static func concatenating(samplesOf parts: [KeyedJaggedTensor]) throws -> KeyedJaggedTensor {
         guard let first = parts.first else { return .empty(stride: 0) }

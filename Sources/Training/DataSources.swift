@@ -62,4 +62,11 @@ struct SplitPair: BatchSource {
         split == .train ? train.batch(globalStart: globalStart, count: count, split: .train, dedup: dedup)
             : eval!.batch(globalStart: globalStart, count: count, split: .eval, dedup: dedup)
     }
+    func fill(_ batch: inout Batch, globalStart: Int, count: Int, split: Split, dedup: Bool) {
+        if split == .train {
+            train.fill(&batch, globalStart: globalStart, count: count, split: .train, dedup: dedup)
+        } else {
+            eval!.fill(&batch, globalStart: globalStart, count: count, split: .eval, dedup: dedup)
+        }
+    }
 }

@@ -117,16 +117,24 @@ final class BatchRefillTests: XCTestCase {
     func checkSyntheticFill(_ config: SyntheticConfig) throws {
         let source = SyntheticDataset(config)
         var reused = source.batch(globalStart: 90, count: 40, split: .train, dedup: false)
-        for (start, count, split, dedup) in [(0, 30, Split.train, true), (30, 30, .train, false), (7, 25, .eval, true),
-                                             (1990, 30, .train, true)] {
-            source.fill(&reused, globalStart: start, count: count, split: split, dedup: dedup)
-            XCTAssertEqual(reused, source.batch(globalStart: start, count: count, split: split, dedup: dedup),
-                           "fill(\(start), \(count), \(split), dedup \(dedup))")
+        checkFill(source, "synthetic", into: &reused,
+                  windows: [(0, 30, .train, true), (30, 30, .train, false), (7, 25, .eval, true), (1990, 30, .train, true)])
+    }
+
+    /// `source.fill` into `reused` (holding whatever it held) equals
+    /// `source.batch` on every window; then four refills of batches of `size`
+    /// samples, once warm, allocate nothing.
+    func checkFill(_ source: some BatchSource, _ name: String, into reused: inout Batch,
+                   windows: [(start: Int, count: Int, split: Split, dedup: Bool)], size: Int = 30) {
+        for w in windows {
+            source.fill(&reused, globalStart: w.start, count: w.count, split: w.split, dedup: w.dedup)
+            XCTAssertEqual(reused, source.batch(globalStart: w.start, count: w.count, split: w.split, dedup: w.dedup),
+                           "\(name): fill(\(w.start), \(w.count), \(w.split), dedup \(w.dedup))")
         }
-        for k in 0..<4 { source.fill(&reused, globalStart: 30 * k, count: 30, split: .train, dedup: true) }   // warm
+        for k in 0..<4 { source.fill(&reused, globalStart: size * k, count: size, split: .train, dedup: true) }   // warm
         strata_malloc_count_start()
-        for k in 0..<4 { source.fill(&reused, globalStart: 30 * k, count: 30, split: .train, dedup: true) }
-        XCTAssertEqual(strata_malloc_count_stop(), 0, "allocations while refilling 4 warmed batches")
+        for k in 0..<4 { source.fill(&reused, globalStart: size * k, count: size, split: .train, dedup: true) }
+        XCTAssertEqual(strata_malloc_count_stop(), 0, "\(name): allocations while refilling 4 warmed batches")
     }
 
     /// The binary reader's fill: equal to `batch` for both layouts, dedup on
@@ -156,18 +164,53 @@ final class BatchRefillTests: XCTestCase {
         for (name, file) in files {
             let n = file.sampleCount(.train)
             var reused = source.batch(globalStart: 90, count: 40, split: .train, dedup: false)
-            for (start, count, dedup) in [(0, 30, true), (30, 30, false), (7, 25, true), (n - 20, 30, true), (n + 5, 10, true)] {
-                file.fill(&reused, globalStart: start, count: count, split: .train, dedup: dedup)
-                XCTAssertEqual(reused, file.batch(globalStart: start, count: count, split: .train, dedup: dedup),
-                               "\(name): fill(\(start), \(count), dedup \(dedup))")
-            }
+            checkFill(file, name, into: &reused, windows: [(0, 30, .train, true), (30, 30, .train, false), (7, 25, .train, true),
+                                                         (n - 20, 30, .train, true), (n + 5, 10, .train, true)])
+            file.fill(&reused, globalStart: n + 5, count: 10, split: .train, dedup: true)
             XCTAssertLessThan(reused.size, 1, "\(name): a window past the end is empty")
             file.fill(&reused, globalStart: 0, count: 30, split: .train, dedup: true)
             if name == "recurring rows" { XCTAssertEqual(reused.userSide.uniqueCount, 3, "rows merged across runs") }
-            for k in 0..<4 { file.fill(&reused, globalStart: 30 * k, count: 30, split: .train, dedup: true) }   // warm
-            strata_malloc_count_start()
-            for k in 0..<4 { file.fill(&reused, globalStart: 30 * k, count: 30, split: .train, dedup: true) }
-            XCTAssertEqual(strata_malloc_count_stop(), 0, "\(name): allocations while refilling 4 warmed batches")
+        }
+    }
+
+    /// The real-data readers refill in place too: Criteo (the 200-row
+    /// sample), MovieLens with one history and with the liked / disliked
+    /// halves, and a binary pair as `DataSources.load` serves it (train and
+    /// eval files behind one source). Each equals its own `batch` on windows
+    /// of both splits, dedup on and off, and allocates nothing once warm.
+    func testReaderFillsEqualBatchAndAllocateNothing() throws {
+        var sources: [(String, any BatchSource)] = []
+        var criteo = TinyConfig.sequenceDLRM().data
+        criteo.source = "criteo"; criteo.path = try CriteoEndToEndTests.samplePath(); criteo.criteoRowsPerTable = 1_000
+        sources.append(("criteo", try DataSources.load(criteo, seed: 1).source))
+        let movielens = URL(fileURLWithPath: criteo.path!).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("movielens").path
+        for feedback in [false, true] {
+            var ml = TinyConfig.sequenceDLRM().data
+            ml.source = "movielens"; ml.path = movielens; ml.movielens.historyFeedback = feedback
+            ml.movielens.historyLength = 20
+            sources.append(("movielens, feedback \(feedback)", try DataSources.load(ml, seed: 1).source))
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-fill-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let synthetic = SyntheticDataset(TinyConfig.sequenceDLRM().data.synthetic)
+        for split in [Split.train, .eval] {
+            try BinaryDataset.write(from: synthetic, split: split, layout: .session, to: dir + "/\(split).strata", batchSize: 500)
+        }
+        var binary = TinyConfig.sequenceDLRM().data
+        binary.source = "binary"; binary.path = dir + "/train.strata"; binary.evalPath = dir + "/eval.strata"
+        sources.append(("binary pair", try DataSources.load(binary, seed: 1).source))
+
+        for (name, source) in sources {
+            var windows: [(start: Int, count: Int, split: Split, dedup: Bool)] = []
+            for split in [Split.train, .eval] {
+                let n = source.sampleCount(split)
+                XCTAssertGreaterThan(n, 10, "\(name) \(split)")
+                windows += [(0, 16, split, true), (5, 16, split, false), (n - 10, 16, split, true), (n + 3, 8, split, true)]
+            }
+            var reused = Batch.empty
+            checkFill(source, name, into: &reused, windows: windows, size: 16)
         }
     }
 }
