@@ -25,14 +25,21 @@ public struct AccessProfile: Sendable, Codable, Equatable {
     }
 
     /// Attaches FlexShard tiers to every `flexshard` table of `plan`, planned
-    /// jointly under one per-rank budget (`budgetBytesPerRank`, default the
-    /// row_wise footprint of those tables).
+    /// jointly under one per-rank budget: by default the row_wise footprint
+    /// of those tables; with `memoryBudgetBytes` (`sharding.memory_budget_bytes`,
+    /// the whole plan's per-rank budget), what the plan's other tables leave
+    /// of it on their fullest rank.
     public func attachTiers(to plan: inout ShardingPlan, tables: [TableConfig], topology: Topology,
-                            optimizer: EmbeddingOptimizerKind, budgetBytesPerRank: Int? = nil) -> [String: FlexShardPlanner.Cost] {
+                            optimizer: EmbeddingOptimizerKind, memoryBudgetBytes: Int? = nil) -> [String: FlexShardPlanner.Cost] {
         let todo = plan.tables.indices.compactMap { i -> (Int, Int)? in
             guard plan.tables[i].type == .flexShard, plan.tables[i].tiers == nil,
                   let t = tables.firstIndex(where: { $0.name == plan.tables[i].table }) else { return nil }
             return (i, t)
+        }
+        let budgetBytesPerRank = memoryBudgetBytes.map { total -> Int in
+            let flex = Set(todo.map { tables[$0.1].name })
+            let others = plan.memoryPerRank(tables: tables.filter { !flex.contains($0.name) }, optimizer: optimizer)
+            return max(0, total - (others.max() ?? 0))
         }
         let planned = FlexShardPlanner.plan(tables: todo.map { (counts[$0.1], tables[$0.1]) }, steps: steps, topology: topology,
                                             optimizer: optimizer, budgetBytesPerRank: budgetBytesPerRank)

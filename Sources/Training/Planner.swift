@@ -15,7 +15,7 @@ public enum Planner {
         }
         if config.type == "auto" {
             return autoPlan(tables: tables, topology: topology, optimizer: optimizer, overrides: overrides,
-                            budget: config.memoryBudgetBytes > 0 ? config.memoryBudgetBytes : nil)
+                            budget: config.memoryBudget)
         }
         guard let type = ShardingType(rawValue: config.type) else {
             throw ConfigError("sharding.type: unknown type '\(config.type)'")

@@ -100,8 +100,12 @@ public struct ShardingConfig: Sendable, Codable, Equatable {
     public var type = "table_wise"
     /// Per-table types by table name.
     public var tables: [String: String] = [:]
-    /// Per-rank embedding memory budget in bytes for `auto` and checks (0: none).
+    /// Per-rank embedding memory budget in bytes (0: none): `auto` places
+    /// tables under it, FlexShard plans its tiers within it (else within the
+    /// row_wise footprint), and every plan is checked against it.
     public var memoryBudgetBytes = 0
+    /// `memoryBudgetBytes` when set.
+    public var memoryBudget: Int? { memoryBudgetBytes > 0 ? memoryBudgetBytes : nil }
     /// Global batches FlexShard profiles to rank rows by access count.
     public var profileSteps = 50
 }

@@ -65,11 +65,11 @@ public final class Trainer {
             let profile = AccessProfile.measure(source: data.source, layout: layout, batchSize: config.run.batchSize,
                                                 steps: config.sharding.profileSteps, dedup: config.data.dedup)
             _ = profile.attachTiers(to: &plan, tables: layout.tables, topology: comm.topology,
-                                    optimizer: config.optimizer.embedding)
+                                    optimizer: config.optimizer.embedding, memoryBudgetBytes: config.sharding.memoryBudget)
         }
         self.plan = plan
         try plan.validate(tables: layout.tables, worldSize: comm.size,
-                          memoryBudgetBytes: config.sharding.memoryBudgetBytes > 0 ? config.sharding.memoryBudgetBytes : nil,
+                          memoryBudgetBytes: config.sharding.memoryBudget,
                           optimizer: config.optimizer.embedding)
         embeddings = try ShardedEmbeddingCollection(tables: layout.tables, features: layout.features, plan: plan,
                                                     optimizer: config.optimizer.embedding, seed: config.run.seed, comm: comm)

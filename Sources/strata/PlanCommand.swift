@@ -98,7 +98,8 @@ struct PlanCommand: ParsableCommand {
             s.type = strategy
             s.tables = [:]
             var plan = try Planner.plan(config: s, tables: layout.tables, topology: topology, optimizer: cfg.optimizer.embedding)
-            _ = profile.attachTiers(to: &plan, tables: layout.tables, topology: topology, optimizer: cfg.optimizer.embedding)
+            _ = profile.attachTiers(to: &plan, tables: layout.tables, topology: topology, optimizer: cfg.optimizer.embedding,
+                                    memoryBudgetBytes: cfg.sharding.memoryBudget)
             let traffic = TrafficPredictor.predict(plan: plan, tables: layout.tables, features: layout.features,
                                                    topology: topology, steps: batches, denseParameters: dense)
             let memory = plan.memoryPerRank(tables: layout.tables, optimizer: cfg.optimizer.embedding,

@@ -66,6 +66,49 @@ final class FlexShardTests: XCTestCase {
         }
     }
 
+    /// `sharding.memory_budget_bytes` bounds the tiers: every budget holds on
+    /// every rank, a larger one buys at least as many copies, and with a
+    /// table_wise table beside them the FlexShard tables get what it leaves.
+    func testMemoryBudgetBoundsTheTiers() throws {
+        let topo = try Topology.emulated(worldSize: 4, ranksPerNode: 2)
+        let config = config()
+        let source = try DataSources.load(config.data, seed: 1).source
+        let layout = try FeatureLayout(schema: source.schema, model: config.model)
+        let profile = AccessProfile.measure(source: source, layout: layout, batchSize: config.run.batchSize,
+                                            steps: config.sharding.profileSteps, dedup: config.data.dedup)
+        let optimizer = config.optimizer.embedding
+        let rowWise = ShardingPlan.uniform(.rowWise, tables: layout.tables, topology: topo)
+            .memoryPerRank(tables: layout.tables, optimizer: optimizer).max()!
+        func planned(_ budget: Int?, tableWise: String? = nil) throws -> (memory: Int, copies: Int) {
+            var s = config.sharding
+            if let t = tableWise { s.tables = [t: "table_wise"] }
+            var plan = try Planner.plan(config: s, tables: layout.tables, topology: topo, optimizer: optimizer)
+            _ = profile.attachTiers(to: &plan, tables: layout.tables, topology: topo, optimizer: optimizer, memoryBudgetBytes: budget)
+            let memory = plan.memoryPerRank(tables: layout.tables, optimizer: optimizer,
+                                            nodeRanks: [2], nodeLocalRank: [0, 1, 0, 1]).max()!
+            let copies = plan.tables.compactMap(\.tiers).reduce(0) { $0 + 4 * $1.hot + 2 * $1.warm }
+            return (memory, copies)
+        }
+        // The least any tiering holds (every row it stores kept once): a
+        // budget below it cannot be met, and the run's plan check says so.
+        let least = try planned(1).memory
+        XCTAssertLessThanOrEqual(least, rowWise)
+        var previous = -1
+        for factor in [1.0, 1.5, 2, 4, 8] {
+            let budget = Int(Double(least) * factor)
+            let p = try planned(budget)
+            XCTAssertLessThanOrEqual(p.memory, budget, "budget \(factor)x the least")
+            XCTAssertGreaterThanOrEqual(p.copies, previous, "budget \(factor)x the least buys no fewer copies")
+            previous = p.copies
+        }
+        XCTAssertLessThan(try planned(least).copies, try planned(8 * least).copies, "the budget binds")
+        let fixed = layout.tables[0].name
+        let budget = try planned(1, tableWise: fixed).memory + least
+        let mixed = try planned(budget, tableWise: fixed)
+        XCTAssertLessThanOrEqual(mixed.memory, budget, "table_wise \(fixed) plus FlexShard within the budget")
+        XCTAssertLessThan(mixed.copies, try planned(budget).copies, "the table_wise table's memory is not spent twice")
+    }
+
     /// The profiled FlexShard plan with both tiers' cross-node sync forced.
     static func tieredPlan(_ config: RunConfig, topology: Topology, tables: [TableConfig],
                            hot: RowTiers.CrossNodeSync, warm: RowTiers.CrossNodeSync) throws -> ShardingPlan {
