@@ -120,7 +120,9 @@ final class ShardStore {
         precondition(i < lazySlot.count, "table \(table): local row \(l) beyond the shard's \(capacityRows) rows")
         if lazySlot[i] >= 0 { return Int(lazySlot[i]) }
         let s = rows
-        if s == allocatedRows { reserve(max(s + 64, s + s / 4)) }
+        // Room grows by a quarter at a time, but never past the rows this
+        // store may ever hold: what it reports is what the budget counts.
+        if s == allocatedRows { reserve(min(max(s + 64, s + s / 4), capacityRows)) }
         initialize(slot: s, local: l)
         lazySlot[i] = Int32(s)
         lazyLocal.append(Int32(l))

@@ -109,6 +109,38 @@ final class FlexShardTests: XCTestCase {
         XCTAssertLessThan(mixed.copies, try planned(budget).copies, "the table_wise table's memory is not spent twice")
     }
 
+    /// A lazy cold store that comes to hold every row it may hold allocates
+    /// no room past them: each rank holds at most its tier rows, all stored,
+    /// plus the slot maps (growth by a quarter once ran up to 25 % past).
+    func testLazyStoresNeverGrowPastTheirRows() throws {
+        let topo = try Topology.emulated(worldSize: 4, ranksPerNode: 2)
+        var config = config()
+        config.data.synthetic.zipfExponent = 0   // uniform: the epoch reads nearly every row
+        config.sharding.profileSteps = 1         // so most cold rows start unstored
+        config.run.steps = 30
+        let out = LocalCommunicator.run(worldSize: 4, topology: topo) { comm -> (held: Int, plan: ShardingPlan, tables: [TableConfig]) in
+            let t = try! Trainer(config: config, comm: comm)
+            for _ in 0..<config.run.steps { t.trainStep() }
+            return (t.embeddings.memoryBytes, t.plan, t.layout.tables)
+        }
+        let optimizer = config.optimizer.embedding
+        for r in 0..<4 {
+            var bound = 0
+            for c in out[r].tables {
+                let tiers = try XCTUnwrap(out[r].plan.sharding(of: c.name)?.tiers)
+                let perRow = (c.dim + optimizer.stateFloats(width: c.dim)) * 4
+                let warm = FlexShardCounts.share(tiers.warm, of: 2, index: r % 2)
+                let cold = FlexShardCounts.share(tiers.cold, of: 4, index: r)
+                let seen = FlexShardCounts.share(tiers.seenCold, of: 4, index: r)
+                bound += (tiers.hot + warm + cold) * perRow + (cold - seen) * 8
+            }
+            let planned = out[r].plan.memoryPerRank(tables: out[r].tables, optimizer: optimizer,
+                                                    nodeRanks: [2], nodeLocalRank: [0, 1, 0, 1])[r]
+            XCTAssertGreaterThan(out[r].held, planned, "rank \(r): rows were stored lazily")
+            XCTAssertLessThanOrEqual(out[r].held, bound, "rank \(r)")
+        }
+    }
+
     /// The profiled FlexShard plan with both tiers' cross-node sync forced.
     static func tieredPlan(_ config: RunConfig, topology: Topology, tables: [TableConfig],
                            hot: RowTiers.CrossNodeSync, warm: RowTiers.CrossNodeSync) throws -> ShardingPlan {
