@@ -225,18 +225,15 @@ public struct MovieLensDataset: BatchSource {
                 for j in 0..<n { values.append(contentsOf: movieGenres[Int(movie[rating(j)])]) }
             }
             try! user.refill(uniqueCount: u) { lengths, values, inverse in
+                // Lengths and values are both key-major: the user ids, then
+                // each history feature's rows, so one pass writes both.
                 lengths.append(contentsOf: repeatElement(1, count: u))
-                for p in 0..<parts {
-                    for j in 0..<n where startsRow(j) {
-                        var c: Int32 = 0
-                        for i in historyRange(rating(j)) where inPart(i, p) { c += 1 }
-                        lengths.append(c)
-                    }
-                }
                 for j in 0..<n where startsRow(j) { values.append(Int64(self.user[rating(j)])) }
                 for p in 0..<parts {
                     for j in 0..<n where startsRow(j) {
+                        let before = values.count
                         for i in historyRange(rating(j)) where inPart(i, p) { values.append(Int64(movie[i])) }
+                        lengths.append(Int32(values.count - before))
                     }
                 }
                 var row: Int32 = -1

@@ -93,6 +93,6 @@ public struct Linear {
             BLAS.gemm(m: B, n: I, k: O, a: dy, lda: O, b: weight, ldb: I, beta: 0, c: dx, ldc: I)
         }
         BLAS.gemm(transA: true, m: O, n: I, k: B, alpha: -lr, a: dy, lda: O, b: x, ldb: I, beta: 1, c: weight, ldc: I)
-        for o in 0..<O { bias[o] -= lr * dBias[o] }
+        SGD.step(params: bias, grads: dBias, count: O, learningRate: lr)
     }
 }
