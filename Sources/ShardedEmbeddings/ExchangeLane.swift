@@ -130,6 +130,8 @@ final class ExchangeLane {
     /// pooled ones. Must run once per inputDist: it turns ids into slots.
     func lookup(_ stores: [ShardStore]) {
         rowAddress.removeAll()
+        let training = self.training
+        for s in heldStores { stores[s].unstored.removeAll() }
         for p in 0..<comm.size { produced[p] = 0 }
         var floats = 0
         // First pass: local rows become storage slots in place (a lazy store
@@ -141,12 +143,14 @@ final class ExchangeLane {
         forEachReceivedBag { _, s, seq, len, ids in
             let store = stores[s], w = store.width
             floats += seq ? len * w : w
-            store.slots(ids, count: len)
+            // Eval stores no row: a lazy row nobody trained is read as it
+            // would start, and training later stores it from the same values.
+            if training { store.slots(ids, count: len) } else { store.readSlots(ids, count: len) }
             // Class properties read once per bag, not per id: each read of a
             // class's `var` is a runtime exclusivity check.
-            let weights = store.weights, out = rowAddress.appendUninitialized(len)
+            let weights = store.weights, spare = store.unstored.pointer, out = rowAddress.appendUninitialized(len)
             for j in 0..<len {
-                let row = weights + Int(ids[j]) * w
+                let row = ShardStore.row(ids[j], weights: weights, unstored: spare, width: w)
                 out[j] = Int(bitPattern: row)
                 // Every row's first line is requested now too: the gather
                 // then finds many rows on their way (lookup 0.77 -> 0.71 ms a
@@ -166,9 +170,12 @@ final class ExchangeLane {
             }
         }
         forEachReceivedBag { p, s, seq, len, ids in
-            let store = stores[s], w = store.width, weights = store.weights
+            let store = stores[s], w = store.width, weights = store.weights, spare = store.unstored.pointer
+            @inline(__always) func row(_ j: Int) -> UnsafeMutablePointer<Float> {
+                ShardStore.row(ids[j], weights: weights, unstored: spare, width: w)
+            }
             if seq {
-                for j in 0..<len { hint(j, w); Rows.copy(out + j * w, weights + Int(ids[j]) * w, count: w) }
+                for j in 0..<len { hint(j, w); Rows.copy(out + j * w, row(j), count: w) }
                 produced[p] += len * w
                 out += len * w
             } else if len == 0 {
@@ -177,10 +184,10 @@ final class ExchangeLane {
                 out += w
             } else {
                 hint(0, w)
-                Rows.copy(out, weights + Int(ids[0]) * w, count: w)
+                Rows.copy(out, row(0), count: w)
                 for j in 1..<len {
                     hint(j, w)
-                    Rows.add(out, weights + Int(ids[j]) * w, count: w)
+                    Rows.add(out, row(j), count: w)
                 }
                 produced[p] += w
                 out += w

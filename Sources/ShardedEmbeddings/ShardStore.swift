@@ -50,12 +50,19 @@ final class ShardStore {
     let optimizer: EmbeddingOptimizerKind
     let seed: UInt64
     private(set) var aggregator: RowAggregator
+    /// Rows an eval lookup read without storing them (lazy rows nobody has
+    /// trained): their initial values, one per read, rebuilt by every eval
+    /// lookup. Lookup scratch like the exchange buffers, not table memory, so
+    /// an eval takes none of the room the plan counted on.
+    let unstored = ScratchBuffer<Float>(capacity: 1, zero: 0)
     /// For a FlexShard tier store: the table's row codes and this store's tier.
     var tierCodes: TierCodes?
     var tier: UInt32 = 0
 
+    /// `rows` stored from the start; a lazy store (`capacityRows` more) also
+    /// takes room for `roomRows` in all at once, the rows its plan expects.
     init(table: Int, config: TableConfig, columnStart: Int, width: Int, map: RowMap, rows: Int, capacityRows: Int? = nil,
-         seed: UInt64, optimizer: EmbeddingOptimizerKind, tier: RowTiers.Tier? = nil) {
+         roomRows: Int = 0, seed: UInt64, optimizer: EmbeddingOptimizerKind, tier: RowTiers.Tier? = nil) {
         self.table = table; self.config = config; self.width = width; self.columnStart = columnStart
         self.map = map; self.optimizer = optimizer; self.seed = seed
         self.tier = tier?.rawValue ?? 0
@@ -65,7 +72,7 @@ final class ShardStore {
         weights = .allocate(capacity: 1)
         state = .allocate(capacity: 1)
         aggregator = RowAggregator(tableRows: 1, maxIds: 1, dim: width)
-        reserve(rows)
+        reserve(min(max(rows, roomRows), self.capacityRows))
         for r in 0..<rows { initialize(slot: r, local: r) }
         self.rows = rows
         if self.capacityRows > rows { lazySlot = [Int32](repeating: -1, count: self.capacityRows - rows) }
@@ -111,6 +118,29 @@ final class ShardStore {
         }
     }
 
+    /// `slots` for a lookup that stores nothing (eval): a lazy row without a
+    /// slot gets its initial value in `unstored` instead, and its id becomes
+    /// `~index` there (negative; `row(_:)` reads either kind).
+    func readSlots(_ ids: UnsafeMutablePointer<Int32>, count n: Int) {
+        guard capacityRows > eagerRows else { return slots(ids, count: n) }
+        for j in 0..<n {
+            let l = Int(ids[j])
+            guard l >= eagerRows else { continue }
+            let i = l - eagerRows
+            precondition(i < lazySlot.count, "table \(table): local row \(l) beyond the shard's \(capacityRows) rows")
+            if lazySlot[i] >= 0 { ids[j] = lazySlot[i]; continue }
+            ids[j] = ~Int32(unstored.count / width)
+            initialRow(local: l, into: unstored.appendUninitialized(width))
+        }
+    }
+
+    /// The row a slot from `slots` or `readSlots` names.
+    @inline(__always)
+    static func row(_ id: Int32, weights: UnsafeMutablePointer<Float>, unstored: UnsafeMutablePointer<Float>,
+                    width w: Int) -> UnsafeMutablePointer<Float> {
+        id >= 0 ? weights + Int(id) * w : unstored + Int(~id) * w
+    }
+
     /// The slot of local row `l`, giving it one (initialised from its global
     /// row) on first touch.
     @inline(__always)
@@ -151,11 +181,18 @@ final class ShardStore {
     }
 
     private func initialize(slot: Int, local: Int) {
-        let full = UnsafeMutablePointer<Float>.allocate(capacity: config.dim)
-        defer { full.deallocate() }
-        initEmbeddingRow(seed: seed, table: table, row: map.global(local), dim: config.dim, rowsInTable: config.rows, out: full)
-        (weights + slot * width).initialize(from: full + columnStart, count: width)
+        initialRow(local: local, into: weights + slot * width)
         (state + slot * stateFloatsPerRow).initialize(repeating: 0, count: stateFloatsPerRow)
+    }
+
+    /// This store's columns of local row `l` as initialised (a row is
+    /// initialised whole, from its global index; a column shard keeps its part).
+    private func initialRow(local l: Int, into out: UnsafeMutablePointer<Float>) {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: config.dim) { full in
+            initEmbeddingRow(seed: seed, table: table, row: map.global(l), dim: config.dim, rowsInTable: config.rows,
+                             out: full.baseAddress!)
+            out.update(from: full.baseAddress! + columnStart, count: width)
+        }
     }
 
     /// Sums duplicate rows' gradients (growing the aggregator only when a step

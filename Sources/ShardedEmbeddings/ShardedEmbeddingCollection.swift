@@ -105,11 +105,11 @@ public final class ShardedEmbeddingCollection {
                                tier: .warm)
                 }
                 _ = store("\(t)/cold") {
-                    ShardStore(table: t, config: c, columnStart: 0, width: c.dim,
-                               map: .tiered(order: tiers.order, offset: tiers.hot + tiers.warm, peers: R, member: me),
-                               rows: FlexShardCounts.share(tiers.seenCold, of: R, index: me),
-                               capacityRows: FlexShardCounts.share(tiers.cold, of: R, index: me), seed: seed, optimizer: optimizer,
-                               tier: .cold)
+                    let cold = tiers.coldRowsAtStart(of: R, index: me)
+                    return ShardStore(table: t, config: c, columnStart: 0, width: c.dim,
+                                      map: .tiered(order: tiers.order, offset: tiers.hot + tiers.warm, peers: R, member: me),
+                                      rows: cold.stored, capacityRows: cold.capacity, roomRows: cold.room, seed: seed,
+                                      optimizer: optimizer, tier: .cold)
                 }
             } else {
                 for (s, shard) in sharding.shards.enumerated() {

@@ -36,9 +36,13 @@ public enum FlexShardPlanner {
 
     /// `counts[row]` accesses over `steps` profiled global batches; the best
     /// tiers within `budgetBytesPerRank` (default: the table's row_wise share).
+    /// `trainingSteps`: the distinct global batches the run will train on,
+    /// whose rows the profile did not see are given room up front (`lazyReserve`).
     public static func plan(counts: [Int], steps: Int, table: TableConfig, topology: Topology,
-                            optimizer: EmbeddingOptimizerKind, budgetBytesPerRank: Int? = nil) -> (RowTiers, Cost) {
-        let m = TableModel(counts: counts, steps: steps, table: table, topology: topology, optimizer: optimizer)
+                            optimizer: EmbeddingOptimizerKind, budgetBytesPerRank: Int? = nil,
+                            trainingSteps: Int? = nil) -> (RowTiers, Cost) {
+        let m = TableModel(counts: counts, steps: steps, table: table, topology: topology, optimizer: optimizer,
+                           trainingSteps: trainingSteps)
         let budget = budgetBytesPerRank ?? (table.rows + topology.worldSize - 1) / topology.worldSize * m.perRow
         let best = m.candidates().filter { $0.bytesPerRank <= budget }.min { $0.seconds < $1.seconds } ?? m.cost(hot: 0, warm: 0)
         return (m.tiers(best), best)
@@ -50,8 +54,12 @@ public enum FlexShardPlanner {
     /// smallest lambda whose total fits (a Lagrangian relaxation of the
     /// multiple-choice knapsack; lambda = 0 when the budget does not bind).
     public static func plan(tables: [(counts: [Int], table: TableConfig)], steps: Int, topology: Topology,
-                            optimizer: EmbeddingOptimizerKind, budgetBytesPerRank: Int? = nil) -> [(RowTiers, Cost)] {
-        let models = tables.map { TableModel(counts: $0.counts, steps: steps, table: $0.table, topology: topology, optimizer: optimizer) }
+                            optimizer: EmbeddingOptimizerKind, budgetBytesPerRank: Int? = nil,
+                            trainingSteps: Int? = nil) -> [(RowTiers, Cost)] {
+        let models = tables.map {
+            TableModel(counts: $0.counts, steps: steps, table: $0.table, topology: topology, optimizer: optimizer,
+                       trainingSteps: trainingSteps)
+        }
         let budget = budgetBytesPerRank ?? models.reduce(0) {
             $0 + ($1.rows + topology.worldSize - 1) / topology.worldSize * $1.perRow
         }
@@ -78,6 +86,10 @@ public enum FlexShardPlanner {
     struct TableModel {
         let order: [Int32]
         let rows: Int, seen: Int, perRow: Int
+        /// Rows the profile did not see that the rest of the run is expected to read.
+        let reserve: Int
+        /// Whether unseen cold rows are stored lazily (else all from the start).
+        let lazy: Bool
         let R: Int, nodes: Int, L: Int, D: Double
         let gatherAllowed: Bool
         let topology: Topology
@@ -85,16 +97,24 @@ public enum FlexShardPlanner {
         /// anywhere in a step), P(touched on a given node).
         var access: [Double], touched: [Double], touchedNode: [Double]
 
-        init(counts: [Int], steps: Int, table: TableConfig, topology: Topology, optimizer: EmbeddingOptimizerKind) {
+        init(counts: [Int], steps: Int, table: TableConfig, topology: Topology, optimizer: EmbeddingOptimizerKind,
+             trainingSteps: Int? = nil) {
             rows = table.rows
             precondition(counts.count == rows)
             order = (0..<rows).sorted { (counts[$0], -$0) > (counts[$1], -$1) }.map(Int32.init)
             seen = counts.lazy.filter { $0 > 0 }.count
+            reserve = FlexShardPlanner.unseenRowsRead(counts: counts, rows: rows, profiledSteps: steps,
+                                                      trainingSteps: trainingSteps ?? steps)
             R = topology.worldSize; nodes = topology.nodeCount
             L = max(1, R / max(nodes, 1))
             perRow = (table.dim + optimizer.stateFloats(width: table.dim)) * 4
             D = Double(table.dim)
             gatherAllowed = nodes > 1 && topology.uniformRanksPerNode != nil
+            // Storing unseen rows lazily pays only while the rows the run will
+            // not read outweigh the slot map (4 B an unseen row, 4 B more for
+            // each one stored later); else every cold row is stored up front.
+            let unseenMine = (rows - seen + R - 1) / R, laterMine = min((reserve + R - 1) / R, unseenMine)
+            lazy = laterMine * (perRow + 4) + unseenMine * 4 < unseenMine * perRow
             self.topology = topology
             access = [Double](repeating: 0, count: rows + 1)
             touched = access; touchedNode = access
@@ -108,8 +128,9 @@ public enum FlexShardPlanner {
         }
 
         func tiers(_ c: Cost) -> RowTiers {
-            RowTiers(order: order, hot: c.hot, warm: c.warm, seenCold: max(0, seen - c.hot - c.warm),
-                     hotSync: c.hot > 0 && nodes > 1 ? c.hotSync : nil, warmSync: c.warm > 0 && nodes > 1 ? c.warmSync : nil)
+            RowTiers(order: order, hot: c.hot, warm: c.warm, seenCold: lazy ? max(0, seen - c.hot - c.warm) : rows - c.hot - c.warm,
+                     hotSync: c.hot > 0 && nodes > 1 ? c.hotSync : nil, warmSync: c.warm > 0 && nodes > 1 ? c.warmSync : nil,
+                     lazyReserve: lazy && reserve > 0 ? reserve : nil)
         }
 
         /// Candidate cuts: 0, then a geometric grid up to the seen rows.
@@ -127,11 +148,14 @@ public enum FlexShardPlanner {
         }
 
         func cost(hot h: Int, warm w: Int) -> Cost {
-            // Memory a rank holds at the start: its rows of every tier and the lazy
-            // cold store's slot map (4 B a row not stored yet). Rows first read
-            // after the profile are stored lazily on top of this, as they come.
-            let seenCold = max(0, seen - h - w), unseen = rows - h - w - seenCold
-            let mine = (h + (w + L - 1) / L + (seenCold + R - 1) / R) * perRow + ((unseen + R - 1) / R + 1) * 4
+            // Memory a rank holds from the start: its rows of every tier, room
+            // for its share of the rows the rest of the run is expected to read
+            // first (each also takes 4 B in the slot list), and the lazy cold
+            // store's slot map (4 B a row not stored at the start).
+            let seenCold = lazy ? max(0, seen - h - w) : rows - h - w, unseen = rows - h - w - seenCold
+            let later = min((reserve + R - 1) / R, (unseen + R - 1) / R)
+            let mine = (h + (w + L - 1) / L + (seenCold + R - 1) / R + later) * perRow
+                + (unseen > 0 ? ((unseen + R - 1) / R + later) * 4 : 0)
             let aWarm = access[h + w] - access[h], aCold = access[rows] - access[h + w]
             let remoteAccessBytes = 4 + 2 * 4 * D
             var intra = aWarm * Double(L - 1) / Double(L) * remoteAccessBytes / Double(R)
@@ -173,6 +197,33 @@ public enum FlexShardPlanner {
         func time(_ intra: Double, _ inter: Double) -> Double {
             intra / topology.intraNodeBandwidth + inter / topology.interNodeBandwidth
         }
+    }
+
+    /// How many rows the profile never saw the run will read in its other
+    /// `trainingSteps - profiledSteps` batches, estimated high: Shen, Chao &
+    /// Lin's (2003) expected number of new species in m more draws,
+    ///     U = f0 * (1 - (1 - f1 / (n f0 + f1))^m),
+    /// with n accesses profiled, f1 rows seen once, m = n * (extra steps) /
+    /// (profiled steps), and f0 = every unseen row (a hashed table's rows can
+    /// all be read; Chao1's f0 is a lower bound, and under-reserved by half on
+    /// the test data), plus 2 sqrt(U) (U is a sum of rare Bernoulli events,
+    /// so its variance is at most U). For small m, U is m f1 / n, the
+    /// Good-Turing rate of new rows. An estimate, not a bound: a run that
+    /// reads more new rows stores them too and holds more than planned, and
+    /// says so (`TrainingRun`).
+    public static func unseenRowsRead(counts: [Int], rows: Int, profiledSteps: Int, trainingSteps: Int) -> Int {
+        let extra = trainingSteps - profiledSteps
+        guard extra > 0, profiledSteps > 0 else { return 0 }
+        var n = 0.0, f1 = 0.0, seen = 0
+        for c in counts where c > 0 {
+            n += Double(c); seen += 1
+            if c == 1 { f1 += 1 }
+        }
+        let f0 = Double(rows - seen)
+        guard f0 > 0, n > 0 else { return 0 }
+        let m = n * Double(extra) / Double(profiledSteps)
+        let found = f0 * (1 - pow(1 - f1 / (n * f0 + f1), m))
+        return min(rows - seen, Int((found + 2 * found.squareRoot()).rounded(.up)))
     }
 
     /// Inter-node embedding bytes per step, summed over ranks: with one copy of

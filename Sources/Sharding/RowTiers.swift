@@ -8,7 +8,7 @@ import Cluster
 ///     cold: r0, r4, ...  one copy: cold index j on world rank j % R
 ///
 /// Cold rows after `seenCold` were never seen by the profile; they are stored
-/// lazily, so the memory they would take pays for the replicas.
+/// lazily, so the memory of those the run never reads pays for the replicas.
 public struct RowTiers: Sendable, Codable, Equatable {
     public enum Tier: UInt32, Sendable { case hot = 0, warm = 1, cold = 2 }
 
@@ -16,11 +16,17 @@ public struct RowTiers: Sendable, Codable, Equatable {
     public var order: [Int32]
     public var hot: Int
     public var warm: Int
-    /// Cold rows the profile saw (stored eagerly); the rest are lazy.
+    /// Cold rows stored from the start: those the profile saw, or every cold
+    /// row where lazy storage would not pay; the rest are stored lazily.
     public var seenCold: Int
     /// How the hot and the warm copies sync across nodes; nil is `.allreduce`.
     public var hotSync: CrossNodeSync?
     public var warmSync: CrossNodeSync?
+    /// Lazy cold rows the run is expected to read first after the profile
+    /// (`FlexShardPlanner.unseenRowsRead`): room for them is taken at the
+    /// start, each rank its round-robin share, so the plan's memory counts
+    /// them. nil is none (plans saved before it existed).
+    public var lazyReserve: Int?
 
     /// The exchange that keeps the copies on different nodes identical.
     ///
@@ -40,12 +46,21 @@ public struct RowTiers: Sendable, Codable, Equatable {
     }
 
     public init(order: [Int32], hot: Int, warm: Int, seenCold: Int,
-                hotSync: CrossNodeSync? = nil, warmSync: CrossNodeSync? = nil) {
+                hotSync: CrossNodeSync? = nil, warmSync: CrossNodeSync? = nil, lazyReserve: Int? = nil) {
         self.order = order; self.hot = hot; self.warm = warm; self.seenCold = seenCold
-        self.hotSync = hotSync; self.warmSync = warmSync
+        self.hotSync = hotSync; self.warmSync = warmSync; self.lazyReserve = lazyReserve
     }
 
     public var cold: Int { order.count - hot - warm }
+
+    /// Cold rows member `index` of `peers` holds from the start: its share of
+    /// the seen ones and room for its share of `lazyReserve`, at most all its cold rows.
+    public func coldRowsAtStart(of peers: Int, index: Int) -> (stored: Int, room: Int, capacity: Int) {
+        let stored = FlexShardCounts.share(seenCold, of: peers, index: index)
+        let capacity = FlexShardCounts.share(cold, of: peers, index: index)
+        let later = ((lazyReserve ?? 0) + peers - 1) / peers
+        return (stored, min(capacity, stored + later), capacity)
+    }
 
     /// The compact row -> (tier, index within tier) map: one UInt32 per row,
     /// tier in the top 2 bits.

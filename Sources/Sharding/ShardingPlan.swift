@@ -136,8 +136,10 @@ extension ShardingPlan {
                 for r in 0..<worldSize {
                     let local = nodeLocalRank.isEmpty ? r % l : nodeLocalRank[r]
                     let warm = FlexShardCounts.share(tiers.warm, of: l, index: local)
-                    let cold = FlexShardCounts.share(tiers.seenCold, of: worldSize, index: r)
-                    bytes[r] += (tiers.hot + warm + cold) * perRow
+                    let cold = tiers.coldRowsAtStart(of: worldSize, index: r)
+                    // The lazy store's slot map (4 B a row not stored at the
+                    // start) and list (4 B a row stored later, for the room taken).
+                    bytes[r] += (tiers.hot + warm + cold.room) * perRow + (cold.capacity - cold.stored + cold.room - cold.stored) * 4
                 }
                 continue
             }
@@ -149,6 +151,18 @@ extension ShardingPlan {
             }
         }
         return bytes
+    }
+}
+
+extension ShardingPlan {
+    /// `memoryPerRank` with the node layout of `topology` (each rank's node
+    /// size and its index inside the node, as the embedding stores use them).
+    public func memoryPerRank(tables configs: [TableConfig], optimizer: EmbeddingOptimizerKind, topology: Topology) -> [Int] {
+        (0..<worldSize).map { r in
+            let node = topology.ranks(onNode: topology.nodeOfRank[r])
+            return memoryPerRank(tables: configs, optimizer: optimizer, nodeRanks: [node.count],
+                                 nodeLocalRank: Array(repeating: node.firstIndex(of: r)!, count: worldSize))[r]
+        }
     }
 }
 

@@ -24,13 +24,22 @@ public struct AccessProfile: Sendable, Codable, Equatable {
         return AccessProfile(steps: batches, counts: counts)
     }
 
+    /// The distinct global batches `steps` training steps read: the split
+    /// wraps around after one pass.
+    public static func trainingBatches(steps: Int, source: any BatchSource, batchSize: Int) -> Int {
+        min(steps, max(1, source.sampleCount(.train) / batchSize))
+    }
+
     /// Attaches FlexShard tiers to every `flexshard` table of `plan`, planned
     /// jointly under one per-rank budget: by default the row_wise footprint
     /// of those tables; with `memoryBudgetBytes` (`sharding.memory_budget_bytes`,
     /// the whole plan's per-rank budget), what the plan's other tables leave
-    /// of it on their fullest rank.
+    /// of it on their fullest rank. `trainingSteps`: the distinct global
+    /// batches the run trains on (`trainingBatches`); room for the rows they
+    /// read first after the profile is part of the plan's memory.
     public func attachTiers(to plan: inout ShardingPlan, tables: [TableConfig], topology: Topology,
-                            optimizer: EmbeddingOptimizerKind, memoryBudgetBytes: Int? = nil) -> [String: FlexShardPlanner.Cost] {
+                            optimizer: EmbeddingOptimizerKind, memoryBudgetBytes: Int? = nil,
+                            trainingSteps: Int? = nil) -> [String: FlexShardPlanner.Cost] {
         let todo = plan.tables.indices.compactMap { i -> (Int, Int)? in
             guard plan.tables[i].type == .flexShard, plan.tables[i].tiers == nil,
                   let t = tables.firstIndex(where: { $0.name == plan.tables[i].table }) else { return nil }
@@ -42,7 +51,8 @@ public struct AccessProfile: Sendable, Codable, Equatable {
             return max(0, total - (others.max() ?? 0))
         }
         let planned = FlexShardPlanner.plan(tables: todo.map { (counts[$0.1], tables[$0.1]) }, steps: steps, topology: topology,
-                                            optimizer: optimizer, budgetBytesPerRank: budgetBytesPerRank)
+                                            optimizer: optimizer, budgetBytesPerRank: budgetBytesPerRank,
+                                            trainingSteps: trainingSteps)
         var costs: [String: FlexShardPlanner.Cost] = [:]
         for ((i, t), (tiers, cost)) in zip(todo, planned) {
             plan.tables[i].tiers = tiers

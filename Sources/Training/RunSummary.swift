@@ -32,9 +32,13 @@ public struct RunSummary: Sendable, Codable {
     }
 
     public struct Memory: Sendable, Codable {
-        /// Embedding rows plus optimizer state, per rank.
+        /// Embedding rows plus optimizer state, per rank, as allocated at the end.
         public var embeddingBytesPerRank: [Int]
         public var maxEmbeddingBytes: Int
+        /// What the plan counts per rank (`ShardingPlan.memoryPerRank`); a
+        /// FlexShard rank holds more when the run read more rows first after
+        /// the profile than the plan made room for.
+        public var plannedEmbeddingBytesPerRank: [Int]?
         public var denseParameters: Int
     }
 

@@ -65,7 +65,9 @@ public final class Trainer {
             let profile = AccessProfile.measure(source: data.source, layout: layout, batchSize: config.run.batchSize,
                                                 steps: config.sharding.profileSteps, dedup: config.data.dedup)
             _ = profile.attachTiers(to: &plan, tables: layout.tables, topology: comm.topology,
-                                    optimizer: config.optimizer.embedding, memoryBudgetBytes: config.sharding.memoryBudget)
+                                    optimizer: config.optimizer.embedding, memoryBudgetBytes: config.sharding.memoryBudget,
+                                    trainingSteps: AccessProfile.trainingBatches(steps: config.run.steps, source: data.source,
+                                                                                 batchSize: config.run.batchSize))
         }
         self.plan = plan
         try plan.validate(tables: layout.tables, worldSize: comm.size,

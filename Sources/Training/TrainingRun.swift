@@ -92,6 +92,13 @@ public struct TrainingRun {
         evals.append(StepEval(step: config.run.steps, metrics: final))
         let duplication = trainer.duplicationFactor()
         let memory = comm.allgather(.control, Int64(trainer.embeddings.memoryBytes)).map(Int.init)
+        let planned = trainer.plan.memoryPerRank(tables: trainer.layout.tables, optimizer: config.optimizer.embedding,
+                                                 topology: comm.topology)
+        if let r = memory.indices.first(where: { memory[$0] > planned[$0] }) {
+            progress?("strata: warning: rank \(r) holds \(memory[r]) bytes of embeddings, \(memory[r] - planned[r]) more than "
+                      + "planned: the run read rows first after the profile beyond the room the plan kept "
+                      + "(a longer sharding.profile_steps plans for them)")
+        }
         let timerSums = comm.allgatherArrays(.control, trainer.timers.asArray)
         let tail = losses.isEmpty ? [Double.nan] : losses.suffix(max(1, min(50, losses.count)))
         let summary = RunSummary(
@@ -106,7 +113,7 @@ public struct TrainingRun {
                               seconds: trainSeconds),
             comm: CommSummary(report: report),
             memory: .init(embeddingBytesPerRank: memory, maxEmbeddingBytes: memory.max() ?? 0,
-                          denseParameters: trainer.model.parameterCount),
+                          plannedEmbeddingBytesPerRank: planned, denseParameters: trainer.model.parameterCount),
             stepBreakdown: StepBreakdown(perRank: timerSums, steps: stepsRun))
         try folder?.writeJSON("summary.json", summary)
         progress?(report.table())

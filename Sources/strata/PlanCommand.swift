@@ -99,7 +99,9 @@ struct PlanCommand: ParsableCommand {
             s.tables = [:]
             var plan = try Planner.plan(config: s, tables: layout.tables, topology: topology, optimizer: cfg.optimizer.embedding)
             _ = profile.attachTiers(to: &plan, tables: layout.tables, topology: topology, optimizer: cfg.optimizer.embedding,
-                                    memoryBudgetBytes: cfg.sharding.memoryBudget)
+                                    memoryBudgetBytes: cfg.sharding.memoryBudget,
+                                    trainingSteps: AccessProfile.trainingBatches(steps: cfg.run.steps, source: data.source,
+                                                                                 batchSize: G))
             let traffic = TrafficPredictor.predict(plan: plan, tables: layout.tables, features: layout.features,
                                                    topology: topology, steps: batches, denseParameters: dense)
             let memory = plan.memoryPerRank(tables: layout.tables, optimizer: cfg.optimizer.embedding,

@@ -15,6 +15,7 @@ final class FlexShardTests: XCTestCase {
         c.data.synthetic.samples = 12_000
         c.run.batchSize = 400
         c.sharding.profileSteps = 10
+        c.run.steps = 10   // the profile sees every batch the run trains on
         return c
     }
 
@@ -109,6 +110,40 @@ final class FlexShardTests: XCTestCase {
         XCTAssertLessThan(mixed.copies, try planned(budget).copies, "the table_wise table's memory is not spent twice")
     }
 
+    /// A run three times as long as its profile, and its eval, stay within a
+    /// budget that binds: the plan takes room for the rows the rest of the run
+    /// is expected to read first (without it, they were stored on top of a
+    /// plan that had spent their memory on copies).
+    func testBudgetHoldsOverARunLongerThanItsProfile() throws {
+        let topo = try Topology.emulated(worldSize: 4, ranksPerNode: 2)
+        var config = config()
+        config.sharding.profileSteps = 10
+        config.run.steps = 30   // the whole split once
+        // Tables long enough that the run leaves rows unread, to pay for copies.
+        config.data.synthetic.itemRows = 5_000
+        config.data.synthetic.userRows = 2_000
+        config.data.synthetic.extraTables[1].rows = 3_000
+        let tables = try FeatureLayout(schema: DataSources.load(config.data, seed: 1).source.schema, model: config.model).tables
+        let optimizer = config.optimizer.embedding
+        let rowWise = ShardingPlan.uniform(.rowWise, tables: tables, topology: topo)
+            .memoryPerRank(tables: tables, optimizer: optimizer).max()!
+        config.sharding.memoryBudgetBytes = rowWise * 13 / 20   // binds: the unread rows could pay for more copies
+        let out = LocalCommunicator.run(worldSize: 4, topology: topo) { comm -> (held: Int, plan: ShardingPlan) in
+            let t = try! Trainer(config: config, comm: comm)
+            for _ in 0..<config.run.steps { t.trainStep() }
+            _ = t.evaluate()
+            return (t.embeddings.memoryBytes, t.plan)
+        }
+        let tiers = out[0].plan.tables.compactMap(\.tiers)
+        XCTAssertTrue(tiers.contains { ($0.lazyReserve ?? 0) > 0 }, "room was taken for rows read after the profile")
+        XCTAssertTrue(tiers.contains { $0.hot > 0 }, "some rows still have copies: \(tiers.map { ($0.hot, $0.warm) })")
+        let planned = out[0].plan.memoryPerRank(tables: tables, optimizer: optimizer, nodeRanks: [2], nodeLocalRank: [0, 1, 0, 1])
+        for r in 0..<4 {
+            XCTAssertLessThanOrEqual(planned[r], config.sharding.memoryBudgetBytes, "rank \(r): planned")
+            XCTAssertLessThanOrEqual(out[r].held, config.sharding.memoryBudgetBytes, "rank \(r) holds \(out[r].held) bytes")
+        }
+    }
+
     /// A lazy cold store that comes to hold every row it may hold allocates
     /// no room past them: each rank holds at most its tier rows, all stored,
     /// plus the slot maps (growth by a quarter once ran up to 25 % past).
@@ -118,8 +153,13 @@ final class FlexShardTests: XCTestCase {
         config.data.synthetic.zipfExponent = 0   // uniform: the epoch reads nearly every row
         config.sharding.profileSteps = 1         // so most cold rows start unstored
         config.run.steps = 30
+        // Planned as for a run no longer than its profile (no room taken up
+        // front), so the stores grow as rows come.
+        let tables = try FeatureLayout(schema: DataSources.load(config.data, seed: 1).source.schema, model: config.model).tables
+        let plan = try Self.tieredPlan(config, topology: topo, tables: tables, hot: .allreduce, warm: .allreduce)
+        XCTAssertTrue(plan.tables.allSatisfy { $0.tiers?.lazyReserve == nil })
         let out = LocalCommunicator.run(worldSize: 4, topology: topo) { comm -> (held: Int, plan: ShardingPlan, tables: [TableConfig]) in
-            let t = try! Trainer(config: config, comm: comm)
+            let t = try! Trainer(config: config, comm: comm, plan: plan)
             for _ in 0..<config.run.steps { t.trainStep() }
             return (t.embeddings.memoryBytes, t.plan, t.layout.tables)
         }
@@ -138,6 +178,36 @@ final class FlexShardTests: XCTestCase {
                                                     nodeRanks: [2], nodeLocalRank: [0, 1, 0, 1])[r]
             XCTAssertGreaterThan(out[r].held, planned, "rank \(r): rows were stored lazily")
             XCTAssertLessThanOrEqual(out[r].held, bound, "rank \(r)")
+        }
+    }
+
+    /// An eval reads a lazy row nobody trained as it would start, and stores
+    /// none: what a rank holds is what training left (an eval once stored
+    /// every row it read, and a run ended over its budget), and the metrics
+    /// equal row_wise's, which stores every row, on the same trained model.
+    func testEvalStoresNoRow() throws {
+        let topo = try Topology.emulated(worldSize: 4, ranksPerNode: 2)
+        var config = config()
+        config.data.synthetic.zipfExponent = 0.5   // flat enough that eval reads rows training never did
+        config.sharding.profileSteps = 1
+        config.run.steps = 3
+        config.run.evalSamples = 2_000
+        func run(_ type: String) -> [(trained: Int, evaluated: Int, eval: EvalMetrics)] {
+            var c = config
+            c.sharding.type = type
+            return LocalCommunicator.run(worldSize: 4, topology: topo) { comm in
+                let t = try! Trainer(config: c, comm: comm)
+                for _ in 0..<c.run.steps { t.trainStep() }
+                let trained = t.embeddings.memoryBytes
+                let eval = t.evaluate()
+                return (trained, t.embeddings.memoryBytes, eval)
+            }
+        }
+        let flex = run("flexshard"), rowWise = run("row_wise")
+        for r in 0..<4 {
+            XCTAssertEqual(flex[r].evaluated, flex[r].trained, "rank \(r): the eval stored rows")
+            XCTAssertEqual(flex[r].eval.logloss, rowWise[r].eval.logloss, accuracy: 1e-5 * rowWise[r].eval.logloss)
+            XCTAssertEqual(flex[r].eval.auc, rowWise[r].eval.auc, accuracy: 1e-6)
         }
     }
 
@@ -221,6 +291,29 @@ final class FlexShardTests: XCTestCase {
         XCTAssertLessThanOrEqual(tight.reduce(0) { $0 + $1.1.bytesPerRank }, used * 3 / 4)
         XCTAssertGreaterThan(tight.reduce(0.0) { $0 + $1.1.seconds }, free.reduce(0.0) { $0 + $1.1.seconds })
         XCTAssertGreaterThan(tight[0].0.hot + tight[0].0.warm, 0, "the skewed table keeps replicas")
+    }
+
+    /// The room for rows first read after the profile: on uniform draws over
+    /// 10,000 rows, 10 profiled steps of 100 and 40 more, it covers the rows
+    /// the 40 steps really read first, by a little (2 sigma).
+    func testUnseenRowsReadEstimate() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func draw() -> Int {   // xorshift64*: a fixed stream of rows
+            state ^= state >> 12; state ^= state << 25; state ^= state >> 27
+            return Int((state &* 0x2545_F491_4F6C_DD1D) >> 33) % 10_000
+        }
+        var counts = [Int](repeating: 0, count: 10_000)
+        for _ in 0..<1_000 { counts[draw()] += 1 }
+        var later = Set<Int>()
+        for _ in 0..<4_000 { let r = draw(); if counts[r] == 0 { later.insert(r) } }
+        let estimate = FlexShardPlanner.unseenRowsRead(counts: counts, rows: 10_000, profiledSteps: 10, trainingSteps: 50)
+        XCTAssertGreaterThanOrEqual(estimate, later.count)
+        XCTAssertLessThanOrEqual(Double(estimate), 1.1 * Double(later.count), "estimate \(estimate), read \(later.count)")
+        XCTAssertEqual(FlexShardPlanner.unseenRowsRead(counts: counts, rows: 10_000, profiledSteps: 10, trainingSteps: 10), 0,
+                       "a profile of the whole run leaves nothing to expect")
+        let unseen = counts.filter { $0 == 0 }.count
+        XCTAssertEqual(FlexShardPlanner.unseenRowsRead(counts: counts, rows: 10_000, profiledSteps: 10, trainingSteps: 100_000),
+                       unseen, "never more than the rows unseen")
     }
 
     func testInterNodeFloor() throws {
