@@ -4,7 +4,7 @@
 #   Benchmarks/flexshard-compare.sh RANKS CONFIG [train options...]
 #
 # Trains CONFIG once per strategy (table_wise, row_wise, table_row_wise,
-# flexshard) on RANKS ranks with the same options (e.g. --set run.steps=40
+# flexshard; $STRATEGIES, space separated, for fewer) on RANKS ranks with the same options (e.g. --set run.steps=40
 # --set topology.ranks_per_node=2), then prints one row per strategy from its
 # summary.json: all-to-all MB/step, inter-node MB/step of the all-to-all
 # alone and of every embedding phase (all-to-all plus replica syncs), the
@@ -19,7 +19,7 @@ ranks=$1; config=$2; shift 2
 out=${FLEX_OUT:-$(mktemp -d)}
 mkdir -p "$out"
 printf '%-15s %10s %14s %14s %12s %10s %8s\n' strategy "a2a MB" "a2a inter MB" "emb inter MB" "max emb MB" samples/s AUC
-for strategy in table_wise row_wise table_row_wise flexshard; do
+for strategy in ${STRATEGIES:-table_wise row_wise table_row_wise flexshard}; do
     dir=$out/$strategy
     rm -rf "$dir"
     mpi_run "$ranks" "$STRATA_BIN" train --config "$config" --set sharding.type=$strategy "$@" --run-dir "$dir" > "$dir.log" 2>&1 \
