@@ -15,6 +15,13 @@ final class ExchangeLane {
 
     let comm: Communicator
     let phases: Phases
+    /// The lane's communicator is this rank alone (a 1-rank run): every id's
+    /// owner is the requester, so nothing is copied to itself through MPI.
+    /// The ids are packed straight into the receive buffer, the lookup adds
+    /// its rows where `finishOutputDist` would have, and the backward reads
+    /// each gradient where the trainer wrote it. Same sums, same order; the
+    /// ledger sees no collective, as none crosses a rank.
+    let isSelf: Bool
     let groups: [LookupGroup]
     let router: EmbeddingRouter
     /// Groups this rank may own rows of, in group order (the order of every
@@ -44,6 +51,7 @@ final class ExchangeLane {
     init(comm: Communicator, phases: Phases, groups: [LookupGroup], storeOfGroup: (Int) -> Int) {
         self.comm = comm
         self.phases = phases
+        isSelf = comm.size == 1
         self.groups = groups
         router = EmbeddingRouter(groups: groups, peers: comm.size)
         heldGroups = groups.indices.filter { groups[$0].destinations.contains(comm.rank) }
@@ -72,15 +80,17 @@ final class ExchangeLane {
     func inputDist(_ ids: [FeatureIds], base: [Int], dims: [Int], tableRows: [Int], training: Bool) {
         self.training = training
         router.route(ids, base: base, dims: dims, tableRows: tableRows)
-        sendWords.removeAll()
+        let message = isSelf ? recvWords : sendWords
+        message.removeAll()
         for d in 0..<comm.size {
             counts[d] = Int64(router.messageWords(to: d))
             guard counts[d] > 0 else { continue }
-            sendWords.append(Int32(router.header[d].count / 2))
-            sendWords.append(router.header[d].pointer, count: router.header[d].count)
-            sendWords.append(router.lengths[d].pointer, count: router.lengths[d].count)
-            sendWords.append(router.ids[d].pointer, count: router.ids[d].count)
+            message.append(Int32(router.header[d].count / 2))
+            message.append(router.header[d].pointer, count: router.header[d].count)
+            message.append(router.lengths[d].pointer, count: router.lengths[d].count)
+            message.append(router.ids[d].pointer, count: router.ids[d].count)
         }
+        if isSelf { return idsLayout.set(sendCounts: counts, recvCounts: counts) }
         counts.withUnsafeBufferPointer { s in
             recvCounts.withUnsafeMutableBufferPointer { r in comm.alltoall(phase(phases.ids), send: s, recv: r, countPerPeer: 1) }
         }
@@ -128,7 +138,7 @@ final class ExchangeLane {
 
     /// One row per id for sequence features, one (partial) sum per bag for
     /// pooled ones. Must run once per inputDist: it turns ids into slots.
-    func lookup(_ stores: [ShardStore]) {
+    func lookup(_ stores: [ShardStore], assembly: UnsafeMutablePointer<Float>) {
         rowAddress.removeAll()
         let training = self.training
         for s in heldStores { stores[s].unstored.removeAll() }
@@ -160,6 +170,7 @@ final class ExchangeLane {
             }
         }
         let addresses = rowAddress.pointer, total = rowAddress.count
+        if isSelf { return gatherIntoAssembly(stores, assembly) }
         rowsOut.setCount(floats)
         var out = rowsOut.pointer, i = 0
         // Rows ahead may belong to another store; this store's width is the
@@ -201,6 +212,26 @@ final class ExchangeLane {
         rowsLayout.recomputeDisplacements()
     }
 
+    /// The self lane's gather: each row added straight into its place in the
+    /// (zeroed) assembly, in the order `finishOutputDist` would add the sums,
+    /// so every output has the same bits (0 + x is x).
+    private func gatherIntoAssembly(_ stores: [ShardStore], _ assembly: UnsafeMutablePointer<Float>) {
+        let addresses = rowAddress.pointer, total = rowAddress.count, offsets = router.returnOffset[0].pointer
+        var i = 0, e = 0
+        forEachReceivedBag { _, s, seq, len, ids in
+            let store = stores[s], w = store.width, weights = store.weights, spare = store.unstored.pointer
+            for j in 0..<len {
+                if i + j + Prefetch.distance < total, let p = UnsafeRawPointer(bitPattern: addresses[i + j + Prefetch.distance]) {
+                    Prefetch.read(p, bytes: w * MemoryLayout<Float>.stride)
+                }
+                let dst = assembly + Int(offsets[seq ? e + j : e])
+                Rows.add(dst, ShardStore.row(ids[j], weights: weights, unstored: spare, width: w), count: w)
+            }
+            e += seq ? len : 1
+            i += len
+        }
+    }
+
     /// Hints every row the lookup read, for writing: their updates come after
     /// the gradient exchange, which their loads then overlap.
     func hintLookedUpRows() {
@@ -218,29 +249,36 @@ final class ExchangeLane {
     /// copy (one gradient row per id, 2.3 MB a step at the Kaggle shape) and
     /// the aggregation pass are skipped. The rows are hinted ahead from the
     /// addresses the lookup noted, which walked the same bags in this order.
+    /// `gradAssembly`: where the trainer wrote d loss / d output, which the
+    /// self lane reads in place (the others read what `sendGradients` brought).
     func collectGradients(_ stores: [ShardStore], pendingRows: [ScratchBuffer<Int32>], pendingGrads: [ScratchBuffer<Float>],
-                          sgdInPlace: [Bool], learningRate lr: Float) {
+                          sgdInPlace: [Bool], learningRate lr: Float, gradAssembly: UnsafePointer<Float>) {
         for p in 0..<comm.size { cursor[p] = Int(gradsLayout.recvDispls[p]) }
         let addresses = rowAddress.pointer, total = rowAddress.count, received = gradsIn.pointer
-        var i = 0
+        let offsets = router.returnOffset[0].pointer, isSelf = self.isSelf
+        var i = 0, e = 0
         forEachReceivedBag { p, s, seq, len, ids in
             let w = stores[s].width, g = received + cursor[p]   // a pooled bag's gradient serves all its ids
+            @inline(__always) func grad(_ j: Int) -> UnsafePointer<Float> {
+                isSelf ? gradAssembly + Int(offsets[seq ? e + j : e]) : UnsafePointer(g + (seq ? j * w : 0))
+            }
             if sgdInPlace[s] {
                 let weights = stores[s].weights
                 for j in 0..<len {
                     if i + j + Prefetch.distance < total, let a = UnsafeMutableRawPointer(bitPattern: addresses[i + j + Prefetch.distance]) {
                         Prefetch.write(a, bytes: w * MemoryLayout<Float>.stride)
                     }
-                    EmbeddingSGD.update(weights + Int(ids[j]) * w, g + (seq ? j * w : 0), dim: w, learningRate: lr)
+                    EmbeddingSGD.update(weights + Int(ids[j]) * w, grad(j), dim: w, learningRate: lr)
                 }
             } else {
                 let rows = pendingRows[s].appendUninitialized(len), grads = pendingGrads[s].appendUninitialized(len * w)
                 for j in 0..<len {
                     rows[j] = ids[j]
-                    Rows.copy(grads + j * w, g + (seq ? j * w : 0), count: w)
+                    Rows.copy(grads + j * w, grad(j), count: w)
                 }
             }
             cursor[p] += seq ? len * w : w
+            e += seq ? len : 1
             i += len
         }
     }
@@ -248,12 +286,14 @@ final class ExchangeLane {
     // MARK: output dist, and its backward (the same exchange, counts swapped)
 
     func startOutputDist() {
+        guard !isSelf else { return }   // the lookup has added its rows already
         rowsIn.setCount(rowsLayout.totalRecv)
         comm.startAlltoallv(phase(phases.fwd), send: rowsOut.readOnly, recv: rowsIn.buffer, layout: rowsLayout, request: request)
     }
 
     /// Waits, then adds every returned vector into its place in `assembly`.
     func finishOutputDist(into assembly: UnsafeMutablePointer<Float>) {
+        guard !isSelf else { return }
         comm.wait(request)
         for d in 0..<comm.size {
             var at = Int(rowsLayout.recvDispls[d])
@@ -268,6 +308,7 @@ final class ExchangeLane {
 
     /// Sends d loss / d output back to the owners (`emb_bwd_a2a`).
     func sendGradients(from gradAssembly: UnsafePointer<Float>) {
+        guard !isSelf else { return }   // `collectGradients` reads them in place
         gradsOut.removeAll()
         for d in 0..<comm.size {
             let offsets = router.returnOffset[d], widths = router.returnWidth[d]

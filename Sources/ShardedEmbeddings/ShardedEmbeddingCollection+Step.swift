@@ -16,6 +16,20 @@ extension ShardedEmbeddingCollection {
         // refill has to copy-on-write (a step allocates nothing).
         if current.count != ids.count { current = ids.map { _ in FeatureIds(lengths: [], values: []) } }
         for k in ids.indices { current[k].assign(lengths: ids[k].lengths, values: ids[k].values) }
+        distribute(training: training)
+    }
+
+    /// `inputDist` without the copy: the collection takes `ids`' storage and
+    /// hands back the previous step's, for the caller to refill in place
+    /// (each array stays uniquely held, so neither side copies on write).
+    public func inputDist(swapping ids: inout [FeatureIds], training: Bool = true) {
+        precondition(ids.count == features.count, "expected ids for \(features.count) features, got \(ids.count)")
+        swap(&current, &ids)
+        distribute(training: training)
+    }
+
+    private func distribute(training: Bool) {
+        let ids = current
         self.training = training
         var at = 0
         for k in features.indices {
@@ -32,7 +46,7 @@ extension ShardedEmbeddingCollection {
 
     /// Owners gather the requested rows.
     public func lookup() {
-        for lane in lanes { lane.lookup(stores) }
+        for lane in lanes { lane.lookup(stores, assembly: assembly.pointer) }
     }
 
     /// Owners apply the gradients of their rows: SGD as they arrive (where no
@@ -41,7 +55,7 @@ extension ShardedEmbeddingCollection {
         for i in stores.indices { pendingRows[i].removeAll(); pendingGrads[i].removeAll() }
         for lane in lanes {
             lane.collectGradients(stores, pendingRows: pendingRows, pendingGrads: pendingGrads,
-                                  sgdInPlace: sgdInPlace, learningRate: lr)
+                                  sgdInPlace: sgdInPlace, learningRate: lr, gradAssembly: gradAssembly.pointer)
         }
         for (s, store) in stores.enumerated() where !storeIsSynced[s] {
             store.aggregateAndApply(rows: pendingRows[s].pointer, grads: pendingGrads[s].pointer,

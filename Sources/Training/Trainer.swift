@@ -132,7 +132,7 @@ public final class Trainer {
         duplicationSum += batch.duplicationFactor
         layout.fillIds(of: batch, into: &stepIds)
         lap(\.data)
-        embeddings.inputDist(stepIds)
+        embeddings.inputDist(swapping: &stepIds)
         lap(\.inputDist)
         embeddings.lookup()
         embeddings.startOutputDist()
@@ -188,7 +188,18 @@ public final class Trainer {
     func forwardDense(_ batch: Batch, lossScale: Float) -> Float {
         let B = batch.size, D = config.model.embeddingDim
         let inverse = batch.userSide.inverse
-        for (p, k) in layout.pooled.enumerated() {
+        // The model reads the pooled features as one [P x B x D] block. The
+        // embeddings' outputs already are that block when every pooled
+        // feature has one row per sample and they sit back to back in order
+        // (user-side rows one per sample, in order, as without dedup at the
+        // Kaggle shape): then it is read in place.
+        let perSample = batch.userSide.uniqueCount == B && inverse.elementsEqual(0..<Int32(B))
+        var inPlace = !layout.pooled.isEmpty
+        for (p, k) in layout.pooled.enumerated() where inPlace {
+            inPlace = (perSample || !layout.userSide[k]) && embeddings.featureFloats[k] == B * D
+                && embeddings.featureBase[k] == embeddings.featureBase[layout.pooled[0]] + p * B * D
+        }
+        for (p, k) in layout.pooled.enumerated() where !inPlace {
             let src = embeddings.output(k).baseAddress!
             let dst = pooledInput.baseAddress! + p * B * D
             if layout.userSide[k] {
@@ -197,6 +208,7 @@ public final class Trainer {
                 dst.update(from: src, count: B * D)
             }
         }
+        let pooled = UnsafePointer(inPlace ? embeddings.output(layout.pooled[0]).baseAddress! : pooledInput.baseAddress!)
         sequenceInputs.removeAll(keepingCapacity: true)
         return inverse.withUnsafeBufferPointer { inv in
             identityInverse.withUnsafeBufferPointer { identity in
@@ -210,7 +222,7 @@ public final class Trainer {
                 }
                 let dense = stageDense(batch)
                 return batch.labels.withUnsafeBufferPointer { labels in
-                    model.forward(batch: B, dense: dense, pooled: pooledInput.baseAddress!,
+                    model.forward(batch: B, dense: dense, pooled: pooled,
                                   sequences: sequenceInputs, labels: labels.baseAddress!, lossScale: lossScale)
                 }
             }

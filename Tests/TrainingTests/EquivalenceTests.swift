@@ -116,6 +116,27 @@ final class EquivalenceTests: XCTestCase {
         }
     }
 
+    /// The reference trainer's shape: pooled features only. One rank runs the
+    /// self lane (no exchange) and, without dedup, the model reads the pooled
+    /// outputs in place; with dedup they are copied through the inverse. All
+    /// of it matches the exchanges on 2 and 4 ranks, and dedup on matches off.
+    func testPooledOnlyShapeMatchesOnEveryPath() throws {
+        var outcomes: [Bool: Outcome] = [:]
+        for dedup in [true, false] {
+            var config = Self.tinyConfig(dedup: dedup)
+            config.model.useSequences = false
+            config.optimizer.embedding = .sgd
+            let reference = try Self.train(config, worldSize: 1)
+            outcomes[dedup] = reference
+            for (r, type) in [(2, "table_wise"), (4, "row_wise")] {
+                var c = config
+                c.sharding.type = type
+                Self.assertClose(try Self.train(c, worldSize: r), reference, "\(type) on \(r) ranks, pooled only, dedup \(dedup)")
+            }
+        }
+        Self.assertClose(outcomes[true]!, outcomes[false]!, "pooled only, one rank: dedup on (copied) vs off (in place)")
+    }
+
     func testDedupIsExact() throws {
         let on = try Self.train(Self.tinyConfig(dedup: true), worldSize: 2)
         let off = try Self.train(Self.tinyConfig(dedup: false), worldSize: 2)
