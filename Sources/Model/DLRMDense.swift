@@ -91,8 +91,10 @@ public final class DLRMDense {
 
     public var parameterCount: Int { layout.count }
     public var logits: UnsafePointer<Float> { UnsafePointer(logitBuffer.pointer) }  // [B]
-    /// d loss / d pooled embeddings, [P x B x D] feature-major for the last batch B.
-    public var dPooled: UnsafePointer<Float> { UnsafePointer(dPooledBuffer.pointer) }
+    /// d loss / d pooled embeddings, [P x B x D] feature-major for the last
+    /// batch B: in the model's own buffer, or where `backward(dPooledInto:)` put it.
+    public var dPooled: UnsafePointer<Float> { UnsafePointer(dPooledTarget ?? dPooledBuffer.pointer) }
+    private var dPooledTarget: UnsafeMutablePointer<Float>?
     /// d loss / d sequence rows of feature `s`, [N x D] in the input's row order.
     public func dRows(feature s: Int) -> UnsafePointer<Float> { UnsafePointer(dRowsBuffers[s].pointer) }
 
@@ -159,8 +161,15 @@ public final class DLRMDense {
     /// (`Linear.backwardApplyingSGD`), its weight gradients never written;
     /// `parametersDone` then reports only the encoders' ranges, whose
     /// gradients this call zeroes first, so no `zeroGrad` is needed.
-    public func backward(fusedSGD: Float? = nil, parametersDone: (Range<Int>) -> Void = { _ in }) {
+    ///
+    /// `dPooledInto`: [P x B x D] floats to write `dPooled` to instead of the
+    /// model's buffer (a trainer whose embedding gradients already have that
+    /// layout saves a copy).
+    public func backward(fusedSGD: Float? = nil, dPooledInto: UnsafeMutablePointer<Float>? = nil,
+                         parametersDone: (Range<Int>) -> Void = { _ in }) {
         let B = batch, D = shape.embeddingDim, F = shape.features, P = shape.pooledFeatures
+        dPooledTarget = dPooledInto
+        let dPooledOut = dPooledInto ?? dPooledBuffer.pointer
         let base = params.pointer
         func done(_ layer: Linear) {
             guard fusedSGD == nil else { return }
@@ -175,10 +184,10 @@ public final class DLRMDense {
         let dx = dFeatures.pointer
         for b in 0..<B { Rows.copy(dBottom.pointer + b * D, dx + b * F * D, count: D) }
         for p in 0..<P {
-            for b in 0..<B { Rows.copy(dPooledBuffer.pointer + (p * B + b) * D, dx + (b * F + 1 + p) * D, count: D) }
+            for b in 0..<B { Rows.copy(dPooledOut + (p * B + b) * D, dx + (b * F + 1 + p) * D, count: D) }
         }
         // Target attention's query gradient adds onto its pooled feature's gradient.
-        let dQuery = shape.targetQueryFeature.map { dPooledBuffer.pointer + $0 * B * D }
+        let dQuery = shape.targetQueryFeature.map { dPooledOut + $0 * B * D }
         for (s, encoder) in encoders.enumerated() {
             for b in 0..<B { Rows.copy(staging.pointer + b * D, dx + (b * F + 1 + P + s) * D, count: D) }
             encoder.backward(dOut: staging.pointer, dRows: dRowsBuffers[s].pointer, dQuery: dQuery)

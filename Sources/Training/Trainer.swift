@@ -28,6 +28,9 @@ public final class Trainer {
     var identityInverse: [Int32]
     /// Reused every step (their storage stays; see `FeatureLayout.fillIds`).
     var stepIds: [FeatureIds] = []
+    /// This step's pooled outputs are the model's input block as they are
+    /// (`forwardDense`), and their gradients are written back the same way.
+    var pooledInPlace = false
     var sequenceInputs: [SequenceBatch] = []
     var metricSums: [Double] = [0, 0]
     let denseAllreduce = CommRequest()
@@ -144,6 +147,9 @@ public final class Trainer {
         lap(\.outputDist)
         let lossSum = forwardDense(batch, lossScale: 1 / Float(config.run.batchSize))
         lap(\.denseForward)
+        // With the pooled outputs read in place, their gradients are written
+        // in place too (the same layout, in the embeddings' gradient buffer).
+        let dPooledInto = pooledInPlace ? embeddings.gradient(layout.pooled[0]).baseAddress : nil
         if comm.size == 1 {
             // Nothing to sum across ranks: each layer is updated as soon as
             // its gradients are final, while its weights and gradients are
@@ -151,14 +157,14 @@ public final class Trainer {
             // one pass over every parameter after the step. Under plain SGD
             // the MLPs' update rides in their weight-gradient GEMMs.
             if config.optimizer.dense == "sgd" {
-                model.backward(fusedSGD: config.optimizer.denseLearningRate) { applyDenseOptimizer($0) }
+                model.backward(fusedSGD: config.optimizer.denseLearningRate, dPooledInto: dPooledInto) { applyDenseOptimizer($0) }
             } else {
                 model.zeroGrad()
-                model.backward { applyDenseOptimizer($0) }
+                model.backward(dPooledInto: dPooledInto) { applyDenseOptimizer($0) }
             }
         } else {
             model.zeroGrad()
-            model.backward()
+            model.backward(dPooledInto: dPooledInto)
             // The dense gradients are summed (MPI_Iallreduce) while the embedding
             // backward runs, which reads the model's input gradients only.
             comm.startAllreduce(.denseAllreduce, model.grads.buffer, request: denseAllreduce)
@@ -208,6 +214,7 @@ public final class Trainer {
                 dst.update(from: src, count: B * D)
             }
         }
+        pooledInPlace = inPlace
         let pooled = UnsafePointer(inPlace ? embeddings.output(layout.pooled[0]).baseAddress! : pooledInput.baseAddress!)
         sequenceInputs.removeAll(keepingCapacity: true)
         return inverse.withUnsafeBufferPointer { inv in
@@ -242,7 +249,7 @@ public final class Trainer {
     /// user-side pooled gradients are summed back onto their unique rows.
     func scatterEmbeddingGradients(_ batch: Batch) {
         let B = batch.size, D = config.model.embeddingDim
-        for (p, k) in layout.pooled.enumerated() {
+        for (p, k) in layout.pooled.enumerated() where !pooledInPlace {
             let g = embeddings.gradient(k)
             let src = model.dPooled + p * B * D
             if layout.userSide[k] {
