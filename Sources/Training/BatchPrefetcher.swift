@@ -20,11 +20,13 @@ final class BatchPrefetcher: @unchecked Sendable {
     // Guarded by `lock`: the step asked for, the batch built, and the stop flag.
     private var asked = -1
     private var built: Batch?
-    /// Batches handed back, whose storage the next fills reuse. A stack, not
-    /// one slot: when the thread wakes late, the step may hand back a second
-    /// batch before the first is taken, and dropping one would mean building
-    /// a new batch later.
-    private var spares: [Batch] = []
+    /// Batches handed back, whose storage the next fills reuse, oldest first.
+    /// Seeded with one more batch than are ever out at once (the step's and
+    /// the one being built), so a thread that wakes late still finds one;
+    /// first in, first out, so every batch is refilled in turn and warm, not
+    /// one left empty at the bottom of a stack until a late wake-up needed it
+    /// and it allocated in the middle of a run.
+    private var spares: [Batch] = [.empty, .empty, .empty]
     private var stopping = false
     /// The step being built (on the thread), -1 when none.
     private var pending = -1
@@ -75,7 +77,7 @@ final class BatchPrefetcher: @unchecked Sendable {
     /// Batch `step` built into the spare storage, if any.
     private func make(_ step: Int) -> Batch {
         lock.lock()
-        var b = spares.popLast() ?? Batch.empty
+        var b = spares.isEmpty ? Batch.empty : spares.removeFirst()
         lock.unlock()
         fill(&b, step)
         return b
