@@ -68,8 +68,10 @@ public struct PlanError: Error, CustomStringConvertible, Equatable {
 
 extension ShardingPlan {
     /// Checks the plan against the model's tables and the world before training.
+    /// `topology`, when given, places FlexShard's warm tier per node for the
+    /// budget check, as the stores do (without it, per world: fewer bytes).
     public func validate(tables configs: [TableConfig], worldSize: Int, memoryBudgetBytes: Int? = nil,
-                         optimizer: EmbeddingOptimizerKind = .rowwiseAdagrad) throws {
+                         optimizer: EmbeddingOptimizerKind = .rowwiseAdagrad, topology: Topology? = nil) throws {
         guard self.worldSize == worldSize else {
             throw PlanError("the plan was made for \(self.worldSize) ranks but the world has \(worldSize)")
         }
@@ -115,7 +117,8 @@ extension ShardingPlan {
             }
         }
         if let budget = memoryBudgetBytes {
-            let mem = memoryPerRank(tables: configs, optimizer: optimizer)
+            let mem = topology.map { memoryPerRank(tables: configs, optimizer: optimizer, topology: $0) }
+                ?? memoryPerRank(tables: configs, optimizer: optimizer)
             if let (r, bytes) = mem.enumerated().max(by: { $0.element < $1.element }).map({ ($0.offset, $0.element) }), bytes > budget {
                 throw PlanError("the plan needs \(bytes) bytes of embeddings on rank \(r), over the memory budget of \(budget) bytes")
             }

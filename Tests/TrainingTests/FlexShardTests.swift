@@ -144,6 +144,23 @@ final class FlexShardTests: XCTestCase {
         }
     }
 
+    /// The plan check counts the warm tier per node, as the stores hold it:
+    /// a budget between the per-world and the per-node count is refused.
+    func testPlanCheckPlacesWarmRowsPerNode() throws {
+        let topo = try Topology.emulated(worldSize: 4, ranksPerNode: 2)
+        let config = config()
+        let tables = try FeatureLayout(schema: DataSources.load(config.data, seed: 1).source.schema, model: config.model).tables
+        let plan = try Self.tieredPlan(config, topology: topo, tables: tables, hot: .allreduce, warm: .allreduce)
+        XCTAssertTrue(plan.tables.contains { ($0.tiers?.warm ?? 0) > 1 })
+        let optimizer = config.optimizer.embedding
+        let perNode = plan.memoryPerRank(tables: tables, optimizer: optimizer, topology: topo).max()!
+        let perWorld = plan.memoryPerRank(tables: tables, optimizer: optimizer).max()!
+        XCTAssertLessThan(perWorld, perNode)
+        XCTAssertNoThrow(try plan.validate(tables: tables, worldSize: 4, memoryBudgetBytes: perNode, optimizer: optimizer, topology: topo))
+        XCTAssertThrowsError(try plan.validate(tables: tables, worldSize: 4, memoryBudgetBytes: perNode - 1, optimizer: optimizer,
+                                               topology: topo))
+    }
+
     /// A lazy cold store that comes to hold every row it may hold allocates
     /// no room past them: each rank holds at most its tier rows, all stored,
     /// plus the slot maps (growth by a quarter once ran up to 25 % past).
