@@ -68,10 +68,12 @@ public struct PlanError: Error, CustomStringConvertible, Equatable {
 
 extension ShardingPlan {
     /// Checks the plan against the model's tables and the world before training.
-    /// `topology`, when given, places FlexShard's warm tier per node for the
-    /// budget check, as the stores do (without it, per world: fewer bytes).
+    /// `topology` (with the plan ranks' `worldRanks`), when given, places
+    /// FlexShard's warm tier per node for the budget check, as the stores do
+    /// (without it, per world: fewer bytes).
     public func validate(tables configs: [TableConfig], worldSize: Int, memoryBudgetBytes: Int? = nil,
-                         optimizer: EmbeddingOptimizerKind = .rowwiseAdagrad, topology: Topology? = nil) throws {
+                         optimizer: EmbeddingOptimizerKind = .rowwiseAdagrad, topology: Topology? = nil,
+                         worldRanks: [Int]? = nil) throws {
         guard self.worldSize == worldSize else {
             throw PlanError("the plan was made for \(self.worldSize) ranks but the world has \(worldSize)")
         }
@@ -117,7 +119,7 @@ extension ShardingPlan {
             }
         }
         if let budget = memoryBudgetBytes {
-            let mem = topology.map { memoryPerRank(tables: configs, optimizer: optimizer, topology: $0) }
+            let mem = topology.map { memoryPerRank(tables: configs, optimizer: optimizer, topology: $0, worldRanks: worldRanks) }
                 ?? memoryPerRank(tables: configs, optimizer: optimizer)
             if let (r, bytes) = mem.enumerated().max(by: { $0.element < $1.element }).map({ ($0.offset, $0.element) }), bytes > budget {
                 throw PlanError("the plan needs \(bytes) bytes of embeddings on rank \(r), over the memory budget of \(budget) bytes")
@@ -130,15 +132,36 @@ extension ShardingPlan {
     /// per node and each rank's index inside its node (empty: one node).
     public func memoryPerRank(tables configs: [TableConfig], optimizer: EmbeddingOptimizerKind,
                               nodeRanks: [Int] = [], nodeLocalRank: [Int] = []) -> [Int] {
+        let l = nodeRanks.isEmpty ? worldSize : nodeRanks[0]
+        return memoryPerRank(tables: configs, optimizer: optimizer) { r in (l, nodeLocalRank.isEmpty ? r % l : nodeLocalRank[r]) }
+    }
+
+    /// `memoryPerRank` with the node layout of `topology`, as the embedding
+    /// stores place the warm tier: plan rank r is world rank `worldRanks[r]`
+    /// (a sweep group's communicator is part of the world), among the world
+    /// ranks on its node.
+    public func memoryPerRank(tables configs: [TableConfig], optimizer: EmbeddingOptimizerKind, topology: Topology,
+                              worldRanks: [Int]? = nil) -> [Int] {
+        var place = [(peers: Int, index: Int)](repeating: (1, 0), count: topology.worldSize)
+        for node in 0..<topology.nodeCount {
+            let ranks = topology.ranks(onNode: node)
+            for (i, r) in ranks.enumerated() { place[r] = (ranks.count, i) }
+        }
+        let world = worldRanks ?? Array(0..<worldSize)
+        return memoryPerRank(tables: configs, optimizer: optimizer) { place[world[$0]] }
+    }
+
+    /// `warmPlace(r)`: the ranks of rank r's node and r's index among them.
+    private func memoryPerRank(tables configs: [TableConfig], optimizer: EmbeddingOptimizerKind,
+                               warmPlace: (Int) -> (peers: Int, index: Int)) -> [Int] {
         var bytes = [Int](repeating: 0, count: worldSize)
         for c in configs {
             guard let t = sharding(of: c.name) else { continue }
             if let tiers = t.tiers {
                 let perRow = (c.dim + optimizer.stateFloats(width: c.dim)) * 4
-                let l = nodeRanks.isEmpty ? worldSize : nodeRanks[0]
                 for r in 0..<worldSize {
-                    let local = nodeLocalRank.isEmpty ? r % l : nodeLocalRank[r]
-                    let warm = FlexShardCounts.share(tiers.warm, of: l, index: local)
+                    let node = warmPlace(r)
+                    let warm = FlexShardCounts.share(tiers.warm, of: node.peers, index: node.index)
                     let cold = tiers.coldRowsAtStart(of: worldSize, index: r)
                     // The lazy store's slot map (4 B a row not stored at the
                     // start) and list (4 B a row stored later, for the room taken).
@@ -154,18 +177,6 @@ extension ShardingPlan {
             }
         }
         return bytes
-    }
-}
-
-extension ShardingPlan {
-    /// `memoryPerRank` with the node layout of `topology` (each rank's node
-    /// size and its index inside the node, as the embedding stores use them).
-    public func memoryPerRank(tables configs: [TableConfig], optimizer: EmbeddingOptimizerKind, topology: Topology) -> [Int] {
-        (0..<worldSize).map { r in
-            let node = topology.ranks(onNode: topology.nodeOfRank[r])
-            return memoryPerRank(tables: configs, optimizer: optimizer, nodeRanks: [node.count],
-                                 nodeLocalRank: Array(repeating: node.firstIndex(of: r)!, count: worldSize))[r]
-        }
     }
 }
 

@@ -75,7 +75,7 @@ public final class Trainer {
         self.plan = plan
         try plan.validate(tables: layout.tables, worldSize: comm.size,
                           memoryBudgetBytes: config.sharding.memoryBudget,
-                          optimizer: config.optimizer.embedding, topology: comm.topology)
+                          optimizer: config.optimizer.embedding, topology: comm.topology, worldRanks: comm.worldRanks)
         embeddings = try ShardedEmbeddingCollection(tables: layout.tables, features: layout.features, plan: plan,
                                                     optimizer: config.optimizer.embedding, seed: config.run.seed, comm: comm)
         localMaxBatch = (config.run.batchSize + comm.size - 1) / comm.size

@@ -93,7 +93,7 @@ public struct TrainingRun {
         let duplication = trainer.duplicationFactor()
         let memory = comm.allgather(.control, Int64(trainer.embeddings.memoryBytes)).map(Int.init)
         let planned = trainer.plan.memoryPerRank(tables: trainer.layout.tables, optimizer: config.optimizer.embedding,
-                                                 topology: comm.topology)
+                                                 topology: comm.topology, worldRanks: comm.worldRanks)
         if let r = memory.indices.first(where: { memory[$0] > planned[$0] }) {
             progress?("strata: warning: rank \(r) holds \(memory[r]) bytes of embeddings, \(memory[r] - planned[r]) more than "
                       + "planned: the run read rows first after the profile beyond the room the plan kept "
