@@ -33,24 +33,30 @@ let package = Package(
         .target(name: "Model", dependencies: ["Tensors"]),
         // Plain values in, plain values out: no Collectives, MPI, ArgumentParser or Yams.
         .target(name: "Sparse"),
-        .target(name: "Data", dependencies: ["Sparse"]),
+        .target(name: "Data", dependencies: ["Sparse", "Tensors"]),
         .target(name: "Cluster"),
         .target(name: "Collectives", dependencies: ["Cluster"]),
         .target(name: "Sharding", dependencies: ["Cluster"]),
         .target(name: "ShardedEmbeddings", dependencies: ["Collectives", "Sharding", "Model", "Tensors"]),
         // Shared by the unit tests and the multi-rank suites.
-        .target(name: "StrataTestSupport", dependencies: ["Training"]),
+        // The finite-difference checker, tiny configs; no XCTest, so the multi-rank suites use it too.
+        .target(name: "StrataTestSupport", dependencies: ["Training", "Tensors"]),
         .target(name: "Training", dependencies: ["ShardedEmbeddings", "Data", "Sparse", "Model", "Collectives", "Sharding", "Tensors"]),
         .target(name: "CollectivesMPI", dependencies: ["Collectives", "CMPI"]),
         // Sweep fits: L(x) = a * x^(-b) + c, bootstrap, held-out check, SVG. Pure Swift.
-        .target(name: "ScalingLaws"),
+        .target(name: "ScalingLaws", dependencies: ["Tensors"]),
         // Scaling-law sweeps: specs, points, the coordinator and worker groups
         // (over the Communicator protocol only), runs.csv, fits.json, plots.
         .target(name: "Sweep", dependencies: ["Training", "Collectives", "ScalingLaws"]),
 
+        // `strata bench`: GEMMs, embedding kernels, communication, whole steps
+        // (measurement and reports; the CLI only parses options).
+        .target(name: "Benchmarking", dependencies: ["Training", "Model", "Tensors", "Collectives", "CollectivesMPI"]),
+
         // MARK: Executables.
         .executableTarget(name: "strata", dependencies: [
             "Collectives", "CollectivesMPI", "Tensors", "Model", "Training", "Sharding", "Data", "Sweep", "ShardedEmbeddings", "Cluster",
+            "Benchmarking",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ]),
@@ -62,15 +68,17 @@ let package = Package(
         // MARK: Tests.
         .testTarget(name: "CollectivesTests", dependencies: ["Collectives"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
-        .testTarget(name: "ShardingTests", dependencies: ["Sharding"]),
+        .testTarget(name: "ShardingTests", dependencies: ["Sharding", "Cluster"]),
+        .testTarget(name: "ShardedEmbeddingsTests", dependencies: ["ShardedEmbeddings", "Sharding", "Collectives", "Training",
+                                                                   "StrataTestSupport"]),
         // Tests only: a per-thread malloc counter (overrides the C library's malloc in the test executable).
         .target(name: "MallocCounter", path: "Tests/MallocCounter"),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "StrataTestSupport", "Collectives", "Sharding", "Data", "Sparse",
                                                           "ShardedEmbeddings", "MallocCounter"]),
-        .testTarget(name: "ModelTests", dependencies: ["Model", "Tensors"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Tensors", "StrataTestSupport"]),
         .testTarget(name: "SparseTests", dependencies: ["Sparse"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Sparse"]),
-        .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws"]),
+        .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws", "Tensors"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Training", "Collectives", "ScalingLaws"]),
     ],
     swiftLanguageModes: [.v5]

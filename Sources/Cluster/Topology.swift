@@ -53,6 +53,14 @@ public struct Topology: Sendable, Equatable, Codable {
 
     public func sameNode(_ a: Int, _ b: Int) -> Bool { nodeOfRank[a] == nodeOfRank[b] }
 
+    /// The topology of a group of this world's ranks (a split communicator):
+    /// group rank i is world rank `worldRanks[i]`, nodes renumbered from 0 in
+    /// order of appearance. The whole world in order gives this topology back.
+    public func restricted(to worldRanks: [Int]) -> Topology {
+        Topology(nodeOfRank: worldRanks.map { nodeOfRank[$0] }, intraNodeBandwidth: intraNodeBandwidth,
+                 interNodeBandwidth: interNodeBandwidth)
+    }
+
     /// Renumbers arbitrary node labels (host leaders, hashes) to 0, 1, ... in
     /// order of first appearance, i.e. of each node's lowest rank.
     static func densified(_ labels: [Int]) -> [Int] {

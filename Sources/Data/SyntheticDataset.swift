@@ -1,5 +1,6 @@
 import Foundation
 import Sparse
+import Tensors
 
 /// Seeded, streaming, random-access synthetic sequence-DLRM data.
 ///
@@ -94,7 +95,7 @@ public struct SyntheticDataset: BatchSource {
     /// A Zipf item: its row and its cluster. Clusters are residues of the Zipf
     /// rank (rank % clusters), so the cluster is a fixed function of the row.
     @inline(__always)
-    func drawItem(_ g: inout SplitMix64) -> (row: Int64, cluster: Int) {
+    func drawItem(_ g: inout StrataRNG) -> (row: Int64, cluster: Int) {
         let rank = itemZipf.sample(&g) - 1
         return (Int64(itemScatter(rank)), rank % config.clusters)
     }
@@ -102,7 +103,7 @@ public struct SyntheticDataset: BatchSource {
     /// A Zipf-ranked item of cluster `c`: rank k*clusters + c with k Zipf over the
     /// cluster's ranks, O(1) per draw.
     @inline(__always)
-    func drawItem(inCluster c: Int, _ g: inout SplitMix64) -> (row: Int64, cluster: Int) {
+    func drawItem(inCluster c: Int, _ g: inout StrataRNG) -> (row: Int64, cluster: Int) {
         guard let z = clusterZipf else { return drawItem(&g) }
         let rank = (z.sample(&g) - 1) * config.clusters + c
         return (Int64(itemScatter(rank)), c)
@@ -118,7 +119,7 @@ public struct SyntheticDataset: BatchSource {
 
     func drawSession(_ id: Int, split: Split, history: UnsafeMutablePointer<Int64>?,
                      clusterCounts: UnsafeMutablePointer<Int>) -> Session {
-        var g = SplitMix64(hash(splitSeed(split), 501, UInt64(id)))
+        var g = StrataRNG(seed: hash(splitSeed(split), 501, UInt64(id)))
         let user = Int64(userScatter(userZipf.sample(&g) - 1))
         let c = Int(hash(config.seed, 502, UInt64(user)) % UInt64(config.clusters))
         let len = Int(g.next() % UInt64(config.historyMaxLength + 1))
@@ -137,14 +138,15 @@ public struct SyntheticDataset: BatchSource {
     func sample(_ s: Session, position: Int, split: Split, extras: UnsafeMutablePointer<Int64>?,
                 extrasStride: Int = 0, bagLengths: UnsafeMutablePointer<Int32>? = nil,
                 dense: UnsafeMutablePointer<Float>?) -> (item: Int64, baseLogit: Double, matchLogit: Double, label: Float) {
-        var g = SplitMix64(hash(splitSeed(split), 601 &+ UInt64(position), UInt64(s.id)))
+        var g = StrataRNG(seed: hash(splitSeed(split), 601 &+ UInt64(position), UInt64(s.id)))
         let item = g.nextUnit() < config.candidateAffinity ? drawItem(inCluster: s.cluster, &g) : drawItem(&g)
         var logit = config.bias
         logit += config.idWeightScale * (idWeight(table: 0, row: item.row) + idWeight(table: 1, row: s.user))
         let bags = config.extraIdsPerBag
         for t in 0..<extraZipf.count {
-            // A bag's size is drawn only when sizes vary, so one-id bags keep
-            // the random stream (and every dataset) they had before bags grew.
+            // A bag's size is drawn only when sizes vary, so one-id bags take
+            // no draw for it: their data (and the losses pinned on it) do not
+            // depend on extra_ids_per_bag being set.
             let len = bags.count == 1 ? bags.lowerBound : bags.lowerBound + Int(g.next() % UInt64(bags.count))
             bagLengths?[t] = Int32(len)
             var weights = 0.0

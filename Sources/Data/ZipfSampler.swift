@@ -1,10 +1,11 @@
 import Foundation
+import Tensors
 
 /// Zipf-distributed ranks in `1...n` with P(k) ∝ k^(-s), by rejection-inversion
 /// (Hörmann and Derflinger 1996): O(1) per draw, no table, any n.
 ///
 /// ```
-/// var g = SplitMix64(seed)
+/// var g = StrataRNG(seed: seed)
 /// let z = ZipfSampler(count: 1_000_000, exponent: 1.05)
 /// z.sample(&g)   // 1 is the most likely rank
 /// ```
@@ -30,7 +31,7 @@ struct ZipfSampler: Sendable {
 
     /// A rank in 1...n.
     @inline(__always)
-    func sample(_ g: inout SplitMix64) -> Int {
+    func sample(_ g: inout StrataRNG) -> Int {
         // The uniform law directly: the rejection path would accept on the
         // first draw anyway, after a log and an exp per id (most of a
         // multi-hot batch's generation time).

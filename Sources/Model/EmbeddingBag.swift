@@ -1,7 +1,7 @@
 import Tensors
 
 /// How a bag of embedding rows becomes one vector.
-public enum PoolingMode: String, Sendable, Equatable {
+public enum PoolingMode: String, Sendable, Equatable, Codable, CaseIterable {
     case sum
     case mean
 }

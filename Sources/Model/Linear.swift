@@ -46,8 +46,8 @@ public struct Linear {
                         batch: Int, relu: Bool) {
         let B = batch, I = inputs, O = outputs
         // The product first (beta = 0, nothing to seed), then bias and ReLU in
-        // one pass. Seeding y with bias rows for a beta = 1 GEMM was a pass of
-        // its own before the ReLU pass. Each element gets the same sum
+        // one pass; seeding y with bias rows for a beta = 1 GEMM would cost a
+        // pass of its own before the ReLU pass. Each element gets the same sum
         // (acc + b == b + acc) except for rounding where OpenBLAS splits a large I into K blocks.
         BLAS.gemm(transB: true, m: B, n: O, k: I, a: x, lda: I, b: weight, ldb: I, beta: 0, c: y, ldc: O)
         Linear.addBias(y, bias: bias, rows: B, columns: O, relu: relu)
@@ -77,7 +77,7 @@ public struct Linear {
     /// `backward` fused with plain SGD, for a trainer with nothing to sum across
     /// ranks: the weight-gradient GEMM adds its product straight onto the
     /// weights, `W += (-lr) dy^T x`, so `dWeight` is never written, zeroed or
-    /// read back (at the Kaggle shape that was a memset and an SGD pass over
+    /// read back (at the Kaggle shape this saves a memset and an SGD pass over
     /// 1.9 MB a step). `dBias` is overwritten with this batch's bias gradient
     /// and `b -= lr * dBias` follows. `dx` is computed first, from the weights
     /// the forward used.

@@ -5,6 +5,12 @@ import Darwin
 #endif
 import Tensors
 
+/// The dense parameters' optimizer (`optimizer.dense`).
+public enum DenseOptimizerKind: String, Sendable, Codable, CaseIterable {
+    case sgd
+    case adagrad
+}
+
 /// Plain SGD over a flat range: `w -= lr * g`. One loop over the whole dense
 /// parameter buffer, because every dense layer lives in it.
 public enum SGD {
@@ -71,9 +77,9 @@ public enum EmbeddingSGD {
         }
     }
 
-    /// One row: `w -= lr * g`. `SGD.step` is the same loop, but calling it
-    /// per row measured 0.1 ms a step slower at the Kaggle shape (it compiles
-    /// to a merged function shared with a sibling).
+    /// One row: `w -= lr * g`. `SGD.step` is the same loop, but it compiles
+    /// to a merged function shared with a sibling, which called per row costs
+    /// about 0.1 ms a step at the Kaggle shape; this copy inlines.
     @inline(__always)
     public static func update(_ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, dim D: Int, learningRate lr: Float) {
         for d in 0..<D { w[d] -= lr * g[d] }

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Percentile bootstrap over points, because the law is non-linear and a
 /// linearised (Jacobian) interval for c is badly wrong when c is weakly determined;
@@ -8,7 +9,7 @@ extension PowerLawFit {
     /// Intervals for a, b and c, or nil when fewer than 10 resamples could be fitted.
     public func bootstrap(_ points: [ScalingPoint]) -> ParameterIntervals? {
         guard !points.isEmpty, bootstrapResamples > 0 else { return nil }
-        var rng = SplitMix64(seed: seed)
+        var rng = StrataRNG(seed: seed)
         var a: [Double] = [], b: [Double] = [], c: [Double] = []
         var skipped = 0
         for _ in 0..<bootstrapResamples {

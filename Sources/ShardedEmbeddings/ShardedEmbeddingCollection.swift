@@ -52,6 +52,17 @@ public final class ShardedEmbeddingCollection {
     var training = true
 
     /// A lookup served from this rank's own copy.
+    /// Where one table's rows live on this rank, as indices into `stores`.
+    enum TableStores {
+        /// data_parallel: the whole table.
+        case replica(Int)
+        /// FlexShard: this rank's copy of the hot tier, its share of its
+        /// node's warm tier and its share of the cold tier.
+        case tiered(hot: Int, warm: Int, cold: Int)
+        /// The other types: the column shards this rank holds a block of.
+        case blocks(byColumnStart: [Int: Int])
+    }
+
     struct LocalGroup {
         var feature: Int
         var store: Int
@@ -59,9 +70,10 @@ public final class ShardedEmbeddingCollection {
         var hotCodes: TierCodes?
     }
 
+    /// `plan` comes from `ShardingPlanner.plan`, which has checked it
+    /// against `tables` and the world.
     public init(tables: [TableConfig], features: [EmbeddingFeature], plan: ShardingPlan,
                 optimizer: EmbeddingOptimizerKind, seed: UInt64, comm: Communicator) throws {
-        try plan.validate(tables: tables, worldSize: comm.size)
         for f in features where f.table < 0 || f.table >= tables.count {
             throw PlanError("feature '\(f.name)' reads table \(f.table), which does not exist")
         }
@@ -73,68 +85,79 @@ public final class ShardedEmbeddingCollection {
         let topo = comm.topology
         let nodeRanks = topo.ranks(onNode: comm.node)
         let L = nodeRanks.count, nodeLocal = nodeRanks.firstIndex(of: comm.worldRank)!
-        let shardings = tables.map { plan.sharding(of: $0.name)! }
+        let shardings = try tables.map { c -> TableSharding in
+            guard let s = plan.sharding(of: c.name) else { throw PlanError("the plan has no sharding for table '\(c.name)'") }
+            return s
+        }
 
         var stores: [ShardStore] = []
-        var storeKey: [String: Int] = [:]
-        func store(_ key: String, _ make: () -> ShardStore) -> Int {
-            if let s = storeKey[key] { return s }
+        func store(_ make: () -> ShardStore) -> Int {
             stores.append(make())
-            storeKey[key] = stores.count - 1
             return stores.count - 1
         }
         let groups = LookupGroups(plan: plan, tables: tables, features: features, worldSize: R, nodeSize: L)
         // Every table gets its stores, read or not, so memory and checkpoints are whole.
+        var tableStores: [TableStores] = []
         for (t, sharding) in shardings.enumerated() {
             let c = tables[t]
             if sharding.isReplicated {
-                _ = store("\(t)/replica") {
+                tableStores.append(.replica(store {
                     ShardStore(table: t, config: c, columnStart: 0, width: c.dim, map: .contiguous(first: 0), rows: c.rows,
                                seed: seed, optimizer: optimizer)
-                }
+                }))
             } else if let tiers = sharding.tiers {
-                _ = store("\(t)/hot") {
+                let hot = store {
                     ShardStore(table: t, config: c, columnStart: 0, width: c.dim,
                                map: .tiered(order: tiers.order, offset: 0, peers: 1, member: 0), rows: tiers.hot,
                                seed: seed, optimizer: optimizer, tier: .hot)
                 }
-                _ = store("\(t)/warm") {
+                let warm = store {
                     ShardStore(table: t, config: c, columnStart: 0, width: c.dim,
                                map: .tiered(order: tiers.order, offset: tiers.hot, peers: L, member: nodeLocal),
                                rows: FlexShardCounts.share(tiers.warm, of: L, index: nodeLocal), seed: seed, optimizer: optimizer,
                                tier: .warm)
                 }
-                _ = store("\(t)/cold") {
+                let cold = store {
                     let cold = tiers.coldRowsAtStart(of: R, index: me)
                     return ShardStore(table: t, config: c, columnStart: 0, width: c.dim,
                                       map: .tiered(order: tiers.order, offset: tiers.hot + tiers.warm, peers: R, member: me),
                                       rows: cold.stored, capacityRows: cold.capacity, roomRows: cold.room, seed: seed,
                                       optimizer: optimizer, tier: .cold)
                 }
+                tableStores.append(.tiered(hot: hot, warm: warm, cold: cold))
             } else {
-                for (s, shard) in sharding.shards.enumerated() {
+                var blocks: [Int: Int] = [:]
+                for shard in sharding.shards {
                     guard let i = shard.ranks.firstIndex(of: me) else { continue }
                     let block = shard.blockRows(tableRows: c.rows)
-                    _ = store("\(t)/\(s)") {
+                    blocks[shard.columnStart] = store {
                         ShardStore(table: t, config: c, columnStart: shard.columnStart, width: shard.width,
                                    map: .contiguous(first: i * block), rows: shard.localRows(rankIndex: i, tableRows: c.rows),
                                    seed: seed, optimizer: optimizer)
                     }
                 }
+                tableStores.append(.blocks(byColumnStart: blocks))
             }
         }
-        // Each group reads the store of its (table, shard or tier) on this rank.
+        // Each group reads the store of its (table, shard or tier) on this rank
+        // (-1: a block this rank does not hold).
         func storeOf(_ g: LookupGroup) -> Int {
-            switch g.placement {
-            case .tier(_, let tier, _): return storeKey["\(g.table)/\(tier == RowTiers.Tier.warm.rawValue ? "warm" : "cold")"]!
-            case .block:
-                let s = shardings[g.table].shards.firstIndex { $0.columnStart == g.columnStart }!
-                return storeKey["\(g.table)/\(s)"] ?? -1
+            switch (g.placement, tableStores[g.table]) {
+            case (.tier(_, let tier, _), .tiered(_, let warm, let cold)):
+                return tier == RowTiers.Tier.warm.rawValue ? warm : cold
+            case (.block, .blocks(let byColumnStart)):
+                return byColumnStart[g.columnStart] ?? -1
+            default:
+                preconditionFailure("table \(g.table): its lookup group and its stores disagree on the plan")
             }
         }
         let worldGroups = groups.world, nodeGroups = groups.node
-        let localGroups = groups.local.map { l in
-            LocalGroup(feature: l.feature, store: storeKey["\(l.table)/\(l.hotCodes == nil ? "replica" : "hot")"]!, hotCodes: l.hotCodes)
+        let localGroups = groups.local.map { l -> LocalGroup in
+            switch tableStores[l.table] {
+            case .replica(let s): return LocalGroup(feature: l.feature, store: s, hotCodes: nil)
+            case .tiered(let hot, _, _): return LocalGroup(feature: l.feature, store: hot, hotCodes: l.hotCodes)
+            case .blocks: preconditionFailure("table \(l.table) is looked up locally but is not replicated")
+            }
         }
         for st in stores where st.map.isTiered { st.tierCodes = groups.codes[st.table] }
         self.stores = stores
@@ -159,9 +182,9 @@ public final class ShardedEmbeddingCollection {
         self.lanes = lanes
         var syncs: [ReplicaSync] = []
         for (t, sharding) in shardings.enumerated() {
-            guard let tiers = sharding.tiers else { continue }
+            guard let tiers = sharding.tiers, case let .tiered(hot, warm, _) = tableStores[t] else { continue }
             if tiers.hot > 0 {
-                let s = storeKey["\(t)/hot"]!
+                let s = hot
                 if multiNode, let node = nodeComm, let cross = crossComm {
                     syncs.append(ReplicaSync(store: s, node: node, cross: cross, width: tables[t].dim,
                                              mode: RowTiers.hotSync(tiers, on: topo)))
@@ -170,7 +193,7 @@ public final class ShardedEmbeddingCollection {
                 }
             }
             if tiers.warm > 0, let cross = crossComm, cross.size > 1 {
-                syncs.append(ReplicaSync(store: storeKey["\(t)/warm"]!, comm: cross, width: tables[t].dim,
+                syncs.append(ReplicaSync(store: warm, comm: cross, width: tables[t].dim,
                                          mode: tiers.warmSync ?? .allreduce))
             }
         }
@@ -178,8 +201,9 @@ public final class ShardedEmbeddingCollection {
         let synced = stores.indices.map { s in syncs.contains { $0.store == s } }
         storeIsSynced = synced
         sgdInPlace = synced.map { optimizer == .sgd && !$0 }
-        replicaTables = shardings.indices.filter { shardings[$0].isReplicated }.map { t in
-            (t, storeKey["\(t)/replica"]!, ScratchBuffer<Float>(capacity: tables[t].rows * tables[t].dim, zero: 0))
+        replicaTables = tableStores.indices.compactMap { t in
+            guard case .replica(let s) = tableStores[t] else { return nil }
+            return (t, s, ScratchBuffer<Float>(capacity: tables[t].rows * tables[t].dim, zero: 0))
         }
         pendingRows = stores.map { _ in ScratchBuffer(zero: 0) }
         pendingGrads = stores.map { _ in ScratchBuffer(zero: 0) }

@@ -25,7 +25,7 @@ public struct RowTiers: Sendable, Codable, Equatable {
     /// Lazy cold rows the run is expected to read first after the profile
     /// (`FlexShardPlanner.unseenRowsRead`): room for them is taken at the
     /// start, each rank its round-robin share, so the plan's memory counts
-    /// them. nil is none (plans saved before it existed).
+    /// them. nil is none (also what a saved plan without this field decodes to).
     public var lazyReserve: Int?
 
     /// The exchange that keeps the copies on different nodes identical.

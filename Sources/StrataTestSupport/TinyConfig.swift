@@ -6,7 +6,7 @@ import Training
 public enum TinyConfig {
     /// A sequence DLRM on synthetic data: 4 tables (item, user, c0, c1),
     /// dim 8, histories up to 6, sessions of 3, global batch 30, 20 steps.
-    public static func sequenceDLRM(dedup: Bool = true, encoder: String = "attention") -> RunConfig {
+    public static func sequenceDLRM(dedup: Bool = true, encoder: EncoderChoice = .attention) -> RunConfig {
         var c = RunConfig()
         c.model.embeddingDim = 8
         c.model.bottom = [16, 8]

@@ -73,7 +73,7 @@ extension SweepSpec {
     /// Training samples a config names (synthetic data; other sources: 0, and
     /// `epochs` then gives one step).
     static func trainingSamples(_ c: RunConfig) -> Int {
-        c.data.source == "synthetic" ? c.data.synthetic.samples : 0
+        c.data.source == .synthetic ? c.data.synthetic.samples : 0
     }
 
     static func safe(_ text: String) -> String {

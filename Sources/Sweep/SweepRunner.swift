@@ -88,15 +88,9 @@ public struct SweepRunner {
         record.group = groupIndex
         let start = Date()
         do {
-            // The group's own topology (its ranks' nodes, renumbered): a split
-            // communicator shares the world's ledger and so reports the world's
-            // topology, and a plan must be made for the group's ranks.
+            // The trainer plans for the group's own ranks (ShardingPlanner.Target.worldRanks).
             let config = point.config
-            let data = try DataSources.load(config.data, seed: config.run.seed)
-            let tables = try FeatureLayout(schema: data.source.schema, model: config.model).tables
-            let plan = try Planner.plan(config: config.sharding, tables: tables, topology: Self.topology(of: group),
-                                        optimizer: config.optimizer.embedding)
-            let trainer = try Trainer(config: config, comm: group, plan: plan)
+            let trainer = try Trainer(config: config, comm: group)
             let dir = (outDirectory as NSString).appendingPathComponent(point.runDirectory)
             let summary = try TrainingRun(trainer: trainer, runDirectory: dir, progress: nil).run()
             record.status = .done
@@ -115,20 +109,6 @@ public struct SweepRunner {
         }
         record.seconds = Date().timeIntervalSince(start)
         return record
-    }
-
-    /// `group`'s ranks as a topology of their own (nodes renumbered from 0 in order of appearance).
-    public static func topology(of group: Communicator) -> Topology {
-        let world = group.topology
-        var renumber: [Int: Int] = [:]
-        let nodes = group.worldRanks.map { r -> Int in
-            let n = world.nodeOfRank[r]
-            if let m = renumber[n] { return m }
-            renumber[n] = renumber.count
-            return renumber.count - 1
-        }
-        return Topology(nodeOfRank: nodes, intraNodeBandwidth: world.intraNodeBandwidth,
-                        interNodeBandwidth: world.interNodeBandwidth)
     }
 
     // MARK: Coordinator
@@ -209,13 +189,7 @@ public struct SweepRunner {
 
     func path(_ name: String) -> String { (outDirectory as NSString).appendingPathComponent(name) }
 
-    static func encoder() -> JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        e.keyEncodingStrategy = .convertToSnakeCase
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return e
-    }
+    static func encoder() -> JSONEncoder { StrataJSON.encoder() }
 
     func writeJSON<T: Encodable>(_ name: String, _ value: T) throws {
         try Self.encoder().encode(value).write(to: URL(fileURLWithPath: path(name)), options: .atomic)

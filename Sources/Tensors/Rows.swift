@@ -4,7 +4,7 @@
 /// Why: rows here are 16 to 128 floats, and a step moves tens of thousands
 /// of them one at a time. `update(from:count:)` is a call into memmove per
 /// row, whose fixed cost is larger than the row's 64 bytes; at the Kaggle
-/// shape those calls were 3 % of a step. Inlined, the copy of a 16-float row
+/// shape such calls would cost about 3 % of a step. Inlined, the copy of a 16-float row
 /// is two vector loads and two stores.
 public enum Rows {
     /// `dst[0..<n] = src[0..<n]`; the ranges must not overlap.

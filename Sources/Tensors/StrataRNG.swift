@@ -9,20 +9,41 @@ import Darwin
 /// Initial values are defined per element as a hash of `(seed, stream, index)`,
 /// so any rank can initialise any subset of rows in any order and get the same
 /// numbers a single process would (SYSTEM.md, "Equivalence"). `StrataRNG` is the
-/// ordinary sequential SplitMix64 for tests and data generation.
+/// ordinary sequential SplitMix64 for tests, data generation and bootstraps:
+/// the project's one seeded generator. Its draws are written out here, not
+/// taken from the standard library's `random(in:using:)`, whose algorithm is
+/// not promised to stay fixed, so seeded data and fits repeat everywhere.
 public struct StrataRNG: RandomNumberGenerator, Sendable {
     public var state: UInt64
 
     public init(seed: UInt64) { state = seed }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         return StrataRNG.mix(state)
     }
 
+    /// Uniform in [0, 1), 53 bits.
+    @inlinable @inline(__always)
+    public mutating func nextUnit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+
+    /// Uniform in 0..<bound (multiply-high; the bias is below 2^-64 * bound).
+    @inlinable
+    public mutating func nextIndex(below bound: Int) -> Int {
+        precondition(bound > 0, "nextIndex(below:) needs a positive bound")
+        return Int(next().multipliedFullWidth(by: UInt64(bound)).high)
+    }
+
+    /// A standard normal (Box-Muller; the second of the pair is not kept).
+    @inlinable
+    public mutating func nextNormal() -> Double {
+        let u1 = max(nextUnit(), 1e-300), u2 = nextUnit()
+        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+    }
+
     /// SplitMix64's finaliser: a bijective avalanche of 64 bits.
-    @inline(__always)
+    @inlinable @inline(__always)
     public static func mix(_ x: UInt64) -> UInt64 {
         var z = x
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9

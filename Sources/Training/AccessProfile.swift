@@ -2,15 +2,12 @@ import Cluster
 import Data
 import Sharding
 
-/// FlexShard's profiling pass: accesses per row of every table over the first
-/// global batches, counted as the lookups will see them (user-side ids once
-/// per unique row when dedup is on). Every rank counts the same global batches
-/// itself (batches are a pure function of their index), so no communication.
-public struct AccessProfile: Sendable, Codable, Equatable {
-    public var steps: Int
-    /// counts[table][row]
-    public var counts: [[Int]]
-
+extension AccessProfile {
+    /// FlexShard's profiling pass: accesses per row of every table over the
+    /// first global batches, counted as the lookups will see them (user-side
+    /// ids once per unique row when dedup is on). Every rank counts the same
+    /// global batches itself (batches are a pure function of their index), so
+    /// no communication.
     public static func measure(source: any BatchSource, layout: FeatureLayout, batchSize: Int, steps: Int,
                                dedup: Bool) -> AccessProfile {
         var counts = layout.tables.map { [Int](repeating: 0, count: $0.rows) }
@@ -29,35 +26,24 @@ public struct AccessProfile: Sendable, Codable, Equatable {
     public static func trainingBatches(steps: Int, source: any BatchSource, batchSize: Int) -> Int {
         min(steps, max(1, source.sampleCount(.train) / batchSize))
     }
+}
 
-    /// Attaches FlexShard tiers to every `flexshard` table of `plan`, planned
-    /// jointly under one per-rank budget: by default the row_wise footprint
-    /// of those tables; with `memoryBudgetBytes` (`sharding.memory_budget_bytes`,
-    /// the whole plan's per-rank budget), what the plan's other tables leave
-    /// of it on their fullest rank. `trainingSteps`: the distinct global
-    /// batches the run trains on (`trainingBatches`); room for the rows they
-    /// read first after the profile is part of the plan's memory.
-    public func attachTiers(to plan: inout ShardingPlan, tables: [TableConfig], topology: Topology,
-                            optimizer: EmbeddingOptimizerKind, memoryBudgetBytes: Int? = nil,
-                            trainingSteps: Int? = nil) -> [String: FlexShardPlanner.Cost] {
-        let todo = plan.tables.indices.compactMap { i -> (Int, Int)? in
-            guard plan.tables[i].type == .flexShard, plan.tables[i].tiers == nil,
-                  let t = tables.firstIndex(where: { $0.name == plan.tables[i].table }) else { return nil }
-            return (i, t)
+extension ShardingPlanner {
+    /// The plan for a run's config on a world (or a sweep group's ranks in
+    /// it), profiling the run's own training batches only if FlexShard needs
+    /// them. `sharding` defaults to the config's. `roomForLaterRows: false`
+    /// plans as for a run no longer than its profile (FlexShard keeps no room
+    /// for rows first read after it: the tests' small tables keep their tiers).
+    public static func plan(for config: RunConfig, sharding: ShardingSpec? = nil, layout: FeatureLayout,
+                            source: any BatchSource, topology: Topology, worldRanks: [Int]? = nil,
+                            given: ShardingPlan? = nil, roomForLaterRows: Bool = true) throws -> Planned {
+        let spec = sharding ?? config.sharding
+        let training = AccessProfile.trainingBatches(steps: config.run.steps, source: source, batchSize: config.run.batchSize)
+        let target = Target(tables: layout.tables, topology: topology, worldRanks: worldRanks,
+                            optimizer: config.optimizer.embedding, trainingSteps: roomForLaterRows ? training : nil)
+        return try plan(spec, for: target, given: given) {
+            AccessProfile.measure(source: source, layout: layout, batchSize: config.run.batchSize,
+                                  steps: spec.profileSteps, dedup: config.data.dedup)
         }
-        let budgetBytesPerRank = memoryBudgetBytes.map { total -> Int in
-            let flex = Set(todo.map { tables[$0.1].name })
-            let others = plan.memoryPerRank(tables: tables.filter { !flex.contains($0.name) }, optimizer: optimizer)
-            return max(0, total - (others.max() ?? 0))
-        }
-        let planned = FlexShardPlanner.plan(tables: todo.map { (counts[$0.1], tables[$0.1]) }, steps: steps, topology: topology,
-                                            optimizer: optimizer, budgetBytesPerRank: budgetBytesPerRank,
-                                            trainingSteps: trainingSteps)
-        var costs: [String: FlexShardPlanner.Cost] = [:]
-        for ((i, t), (tiers, cost)) in zip(todo, planned) {
-            plan.tables[i].tiers = tiers
-            costs[tables[t].name] = cost
-        }
-        return costs
     }
 }

@@ -62,11 +62,7 @@ public enum Checkpoint {
         (runDirectory as NSString).appendingPathComponent(String(format: "checkpoints/step-%08d", step))
     }
 
-    static func jsonEncoder() -> JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return e
-    }
+    static func jsonEncoder() -> JSONEncoder { StrataJSON.encoder(snakeCase: false) }
 
     /// Writes the trainer's state after `trainer.step` steps (collective).
     @discardableResult

@@ -14,26 +14,28 @@ public struct LoadedData: Sendable {
 
 public enum DataSources {
     public static func load(_ config: DataConfig, seed: UInt64) throws -> LoadedData {
+        func path() throws -> String {
+            guard let p = config.path else { throw ConfigError("data.path is required for data.source '\(config.source.rawValue)'") }
+            return p
+        }
         switch config.source {
-        case "synthetic":
+        case .synthetic:
             let d = SyntheticDataset(config.synthetic)
             return LoadedData(source: d, maxSequenceLength: config.synthetic.historyMaxLength, badLines: 0,
                               planted: d.planted(split: .eval))
-        case "criteo":
+        case .criteo:
             let c = CriteoConfig(rowsPerTable: config.criteoRowsPerTable, skipBadLines: config.skipBadLines,
                                  evalEvery: config.criteoEvalEvery)
-            let d = try CriteoDataset(path: config.path!, config: c)
+            let d = try CriteoDataset(path: try path(), config: c)
             return LoadedData(source: d, maxSequenceLength: 0, badLines: d.badLines, planted: nil)
-        case "movielens":
-            let d = try MovieLensDataset(directory: config.path!, config: config.movielens)
+        case .movielens:
+            let d = try MovieLensDataset(directory: try path(), config: config.movielens)
             return LoadedData(source: d, maxSequenceLength: config.movielens.historyLength, badLines: 0, planted: nil)
-        case "binary":
-            let train = try BinaryDataset(path: config.path!)
+        case .binary:
+            let train = try BinaryDataset(path: try path())
             let eval = try config.evalPath.map { try BinaryDataset(path: $0) }
             let pair = SplitPair(train: train, eval: eval)
             return LoadedData(source: pair, maxSequenceLength: longestSequence(pair), badLines: 0, planted: nil)
-        default:
-            throw ConfigError("data.source must be synthetic, criteo, movielens or binary, got '\(config.source)'")
         }
     }
 }

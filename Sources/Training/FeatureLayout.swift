@@ -33,7 +33,7 @@ public struct FeatureLayout: Sendable {
         }
         let ordered = (schema.itemSideFeatures + schema.userSideFeatures)
             .filter { (model.useSequences || $0.kind != .sequence) && !model.excludeFeatures.contains($0.name) }
-        let pooling: PoolingMode = model.pooling == "mean" ? .mean : .sum
+        let pooling = model.pooling
         var features: [EmbeddingFeature] = []
         for f in ordered {
             guard let t = schema.tables.firstIndex(where: { $0.name == f.table }) else {
@@ -48,7 +48,7 @@ public struct FeatureLayout: Sendable {
         }
         pooled = features.indices.filter { !features[$0].isSequence }
         sequences = features.indices.filter { features[$0].isSequence }
-        if model.encoder == "target_attention", !sequences.isEmpty {
+        if model.encoder == .targetAttention, !sequences.isEmpty {
             let seqTable = features[sequences[0]].table
             let wanted = model.targetQuery
             guard let q = pooled.firstIndex(where: { k in

@@ -1,4 +1,5 @@
 import Data
+import Model
 import Sharding
 
 /// Everything a training run is told, as plain values. The CLI fills it from
@@ -9,7 +10,7 @@ public struct RunConfig: Sendable, Codable, Equatable {
     public var data = DataConfig()
     public var optimizer = OptimizerConfig()
     public var run = RunSettings()
-    public var sharding = ShardingConfig()
+    public var sharding = ShardingSpec()
     public var topology = TopologyConfig()
 
     public init() {}
@@ -22,11 +23,11 @@ public struct ModelConfig: Sendable, Codable, Equatable {
     public var bottom = [64, 16]
     /// Top MLP widths after the interaction; the last must be 1.
     public var top = [64, 1]
-    /// `mean`, `attention` or `target_attention`.
-    public var encoder = "attention"
+    public var encoder = EncoderChoice.attention
+    /// Learned queries of `attention` (the other encoders have none).
     public var heads = 2
-    /// `sum` or `mean` for pooled features.
-    public var pooling = "sum"
+    /// How pooled features sum their bags.
+    public var pooling = PoolingMode.sum
     /// The pooled feature whose embedding queries target attention (default:
     /// the item-side pooled feature on the sequence's table).
     public var targetQuery: String?
@@ -37,9 +38,36 @@ public struct ModelConfig: Sendable, Codable, Equatable {
     public var excludeFeatures: [String] = []
 }
 
+/// `model.encoder`: how a sequence feature's rows become one vector.
+public enum EncoderChoice: String, Sendable, Codable, CaseIterable {
+    case mean
+    case attention
+    case targetAttention = "target_attention"
+
+    /// The model's encoder; `heads` is attention's number of learned queries.
+    public func kind(heads: Int) -> SequenceEncoderKind {
+        switch self {
+        case .mean: return .mean
+        case .attention: return .attention(heads: heads)
+        case .targetAttention: return .targetAttention
+        }
+    }
+}
+
+/// `data.source`: where the samples come from.
+public enum DataSourceKind: String, Sendable, Codable, CaseIterable {
+    /// Generated from a planted model (`data.synthetic`).
+    case synthetic
+    /// Criteo TSV/CSV (`data.path`).
+    case criteo
+    /// A MovieLens folder (`data.path`).
+    case movielens
+    /// Files written by `strata data synth|convert` (`data.path`, `data.eval_path`).
+    case binary
+}
+
 public struct DataConfig: Sendable, Codable, Equatable {
-    /// `synthetic`, `criteo`, `movielens` or `binary`.
-    public var source = "synthetic"
+    public var source = DataSourceKind.synthetic
     /// Criteo file, MovieLens folder, or binary file (train split).
     public var path: String?
     /// Binary file of the eval split (source `binary`).
@@ -55,10 +83,8 @@ public struct DataConfig: Sendable, Codable, Equatable {
 }
 
 public struct OptimizerConfig: Sendable, Codable, Equatable {
-    /// `sgd` or `adagrad`.
-    public var dense = "adagrad"
+    public var dense = DenseOptimizerKind.adagrad
     public var denseLearningRate: Float = 0.05
-    /// `rowwise_adagrad`, `adagrad` or `sgd`.
     public var embedding = EmbeddingOptimizerKind.rowwiseAdagrad
     public var embeddingLearningRate: Float = 0.05
 }
@@ -81,7 +107,7 @@ public struct RunSettings: Sendable, Codable, Equatable {
 
     public init() {}
 
-    // Configs written before checkpoints existed decode with the defaults.
+    // A config without the checkpoint keys decodes with the defaults.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         steps = try c.decode(Int.self, forKey: .steps)
@@ -93,21 +119,6 @@ public struct RunSettings: Sendable, Codable, Equatable {
         checkpointEvery = try c.decodeIfPresent(Int.self, forKey: .checkpointEvery) ?? 0
         keepCheckpoints = try c.decodeIfPresent(Int.self, forKey: .keepCheckpoints) ?? 2
     }
-}
-
-public struct ShardingConfig: Sendable, Codable, Equatable {
-    /// A `ShardingType` raw value for every table not overridden, or `auto`.
-    public var type = "table_wise"
-    /// Per-table types by table name.
-    public var tables: [String: String] = [:]
-    /// Per-rank embedding memory budget in bytes (0: none): `auto` places
-    /// tables under it, FlexShard plans its tiers within it (else within the
-    /// row_wise footprint), and every plan is checked against it.
-    public var memoryBudgetBytes = 0
-    /// `memoryBudgetBytes` when set.
-    public var memoryBudget: Int? { memoryBudgetBytes > 0 ? memoryBudgetBytes : nil }
-    /// Global batches FlexShard profiles to rank rows by access count.
-    public var profileSteps = 50
 }
 
 public struct TopologyConfig: Sendable, Codable, Equatable {
@@ -146,18 +157,9 @@ extension RunConfig {
         guard !model.top.isEmpty, model.top.allSatisfy({ $0 > 0 }), model.top.last == 1 else {
             throw ConfigError("model.top must be positive widths ending at 1 (the logit), got \(model.top)")
         }
-        guard ["mean", "attention", "target_attention"].contains(model.encoder) else {
-            throw ConfigError("model.encoder must be mean, attention or target_attention, got '\(model.encoder)'")
-        }
         try positive(model.heads, "model.heads")
-        guard ["sum", "mean"].contains(model.pooling) else {
-            throw ConfigError("model.pooling must be sum or mean, got '\(model.pooling)'")
-        }
-        guard ["synthetic", "criteo", "movielens", "binary"].contains(data.source) else {
-            throw ConfigError("data.source must be synthetic, criteo, movielens or binary, got '\(data.source)'")
-        }
-        if data.source != "synthetic", data.path == nil {
-            throw ConfigError("data.path is required for data.source '\(data.source)'")
+        if data.source != .synthetic, data.path == nil {
+            throw ConfigError("data.path is required for data.source '\(data.source.rawValue)'")
         }
         try positive(data.synthetic.samples, "data.synthetic.samples")
         try positive(data.synthetic.evalSamples, "data.synthetic.eval_samples")
@@ -182,20 +184,10 @@ extension RunConfig {
             throw ConfigError("data.synthetic.extra_tables[\(i)] must be positive, got \(t.rows)")
         }
         try positive(data.movielens.historyLength, "data.movielens.history_length")
-        guard ["sgd", "adagrad"].contains(optimizer.dense) else {
-            throw ConfigError("optimizer.dense must be sgd or adagrad, got '\(optimizer.dense)'")
-        }
         guard optimizer.denseLearningRate > 0, optimizer.embeddingLearningRate > 0 else {
             throw ConfigError("optimizer learning rates must be positive")
         }
-        let types = ShardingType.allCases.map(\.rawValue)
-        guard sharding.type == "auto" || types.contains(sharding.type) else {
-            throw ConfigError("sharding.type must be one of \((types + ["auto"]).joined(separator: ", ")), got '\(sharding.type)'")
-        }
         try positive(sharding.profileSteps, "sharding.profile_steps")
-        for (table, t) in sharding.tables where !types.contains(t) {
-            throw ConfigError("sharding.tables.\(table) must be one of \(types.joined(separator: ", ")), got '\(t)'")
-        }
         if let l = topology.ranksPerNode { try positive(l, "topology.ranks_per_node") }
         guard topology.intraNodeGiBps > 0, topology.interNodeGiBps > 0 else {
             throw ConfigError("topology bandwidths must be positive")

@@ -18,17 +18,9 @@ public struct RunFolder {
         }
     }
 
-    static func encoder() -> JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        e.keyEncodingStrategy = .convertToSnakeCase
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return e
-    }
-
     public func writeJSON<T: Encodable>(_ name: String, _ value: T) throws {
         guard isWriter else { return }
-        let bytes = try Self.encoder().encode(value)
+        let bytes = try StrataJSON.encoder().encode(value)
         let final = (path as NSString).appendingPathComponent(name)
         let temp = final + ".tmp"
         try bytes.write(to: URL(fileURLWithPath: temp))
@@ -38,11 +30,7 @@ public struct RunFolder {
 
     public func appendLine<T: Encodable>(_ name: String, _ value: T) throws {
         guard isWriter else { return }
-        let e = JSONEncoder()
-        e.keyEncodingStrategy = .convertToSnakeCase
-        e.outputFormatting = [.sortedKeys]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        var line = try e.encode(value)
+        var line = try StrataJSON.encoder(pretty: false).encode(value)
         line.append(0x0A)
         let file = (path as NSString).appendingPathComponent(name)
         if !FileManager.default.fileExists(atPath: file) { _ = FileManager.default.createFile(atPath: file, contents: nil) }

@@ -15,7 +15,7 @@ public struct RunSummary: Sendable, Codable {
     }
 
     public struct DataInfo: Sendable, Codable {
-        public var source: String
+        public var source: DataSourceKind
         public var dedup: Bool
         public var plantedAuc: Double?
         public var plantedLogloss: Double?

@@ -62,20 +62,8 @@ public final class Trainer {
             throw ConfigError("the training data has \(data.source.sampleCount(.train)) samples, fewer than run.batch_size (\(config.run.batchSize))")
         }
         layout = try FeatureLayout(schema: data.source.schema, model: config.model)
-        var plan = try explicitPlan ?? Planner.plan(config: config.sharding, tables: layout.tables, topology: comm.topology,
-                                                    optimizer: config.optimizer.embedding)
-        if plan.tables.contains(where: { $0.type == .flexShard && $0.tiers == nil }) {
-            let profile = AccessProfile.measure(source: data.source, layout: layout, batchSize: config.run.batchSize,
-                                                steps: config.sharding.profileSteps, dedup: config.data.dedup)
-            _ = profile.attachTiers(to: &plan, tables: layout.tables, topology: comm.topology,
-                                    optimizer: config.optimizer.embedding, memoryBudgetBytes: config.sharding.memoryBudget,
-                                    trainingSteps: AccessProfile.trainingBatches(steps: config.run.steps, source: data.source,
-                                                                                 batchSize: config.run.batchSize))
-        }
-        self.plan = plan
-        try plan.validate(tables: layout.tables, worldSize: comm.size,
-                          memoryBudgetBytes: config.sharding.memoryBudget,
-                          optimizer: config.optimizer.embedding, topology: comm.topology, worldRanks: comm.worldRanks)
+        plan = try ShardingPlanner.plan(for: config, layout: layout, source: data.source, topology: comm.topology,
+                                        worldRanks: comm.worldRanks, given: explicitPlan).plan
         embeddings = try ShardedEmbeddingCollection(tables: layout.tables, features: layout.features, plan: plan,
                                                     optimizer: config.optimizer.embedding, seed: config.run.seed, comm: comm)
         localMaxBatch = (config.run.batchSize + comm.size - 1) / comm.size
@@ -156,7 +144,7 @@ public final class Trainer {
             // still in cache (PyTorch's optimizer-in-backward), instead of
             // one pass over every parameter after the step. Under plain SGD
             // the MLPs' update rides in their weight-gradient GEMMs.
-            if config.optimizer.dense == "sgd" {
+            if config.optimizer.dense == .sgd {
                 model.backward(fusedSGD: config.optimizer.denseLearningRate, dPooledInto: dPooledInto) { applyDenseOptimizer($0) }
             } else {
                 model.zeroGrad()
@@ -292,10 +280,10 @@ public final class Trainer {
     func applyDenseOptimizer(_ range: Range<Int>) {
         let at = range.lowerBound, n = range.count
         switch config.optimizer.dense {
-        case "sgd":
+        case .sgd:
             SGD.step(params: model.params.pointer + at, grads: model.grads.pointer + at, count: n,
                      learningRate: config.optimizer.denseLearningRate)
-        default:
+        case .adagrad:
             Adagrad.step(params: model.params.pointer + at, grads: model.grads.pointer + at,
                          state: denseState.baseAddress! + at, count: n,
                          learningRate: config.optimizer.denseLearningRate)

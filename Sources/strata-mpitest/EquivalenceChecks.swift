@@ -9,9 +9,11 @@ import Training
 /// replicas bit-identical across ranks. One exception, `column_wise_adagrad`,
 /// is held to 1e-4 (see `tolerance`).
 enum EquivalenceChecks {
-    static func config(dedup: Bool, type: String, encoder: String = "attention") -> RunConfig {
+    /// `type`: a sharding type's name, or one of this suite's variants
+    /// (`column_wise_adagrad`, `mixed`, `flexshard_gather`).
+    static func config(dedup: Bool, type: String, encoder: EncoderChoice = .attention) -> RunConfig {
         var c = TinyConfig.sequenceDLRM(dedup: dedup, encoder: encoder)
-        c.sharding.type = type == "column_wise_adagrad" ? "column_wise" : type
+        c.sharding.type = ShardingChoice(name: type == "column_wise_adagrad" ? "column_wise" : type) ?? .uniform(.tableWise)
         // column_wise and the mixed plan use SGD: element-wise Adagrad's
         // g / sqrt(sum g^2) turns the re-association noise of a gradient that
         // is ~0 into a full step. Row-wise Adagrad (one accumulator per row
@@ -21,8 +23,8 @@ enum EquivalenceChecks {
         c.optimizer.embedding = type == "column_wise_adagrad" ? .adagrad
             : type == "column_wise" || type == "mixed" ? .sgd : .rowwiseAdagrad
         if type == "mixed" {
-            c.sharding.type = "table_row_wise"
-            c.sharding.tables = ["item": "row_wise", "user": "table_wise", "c0": "data_parallel", "c1": "column_wise"]
+            c.sharding.type = .uniform(.tableRowWise)
+            c.sharding.tables = ["item": .rowWise, "user": .tableWise, "c0": .dataParallel, "c1": .columnWise]
         }
         return c
     }
@@ -49,11 +51,8 @@ enum EquivalenceChecks {
     static func gatherPlan(_ config: RunConfig, topology: Topology) throws -> ShardingPlan {
         let source = try DataSources.load(config.data, seed: config.run.seed).source
         let layout = try FeatureLayout(schema: source.schema, model: config.model)
-        var plan = try Planner.plan(config: config.sharding, tables: layout.tables, topology: topology,
-                                    optimizer: config.optimizer.embedding)
-        let profile = AccessProfile.measure(source: source, layout: layout, batchSize: config.run.batchSize,
-                                            steps: config.sharding.profileSteps, dedup: config.data.dedup)
-        _ = profile.attachTiers(to: &plan, tables: layout.tables, topology: topology, optimizer: config.optimizer.embedding)
+        var plan = try ShardingPlanner.plan(for: config, layout: layout, source: source, topology: topology,
+                                            roomForLaterRows: false).plan
         for i in plan.tables.indices {
             plan.tables[i].tiers?.hotSync = .gather
             plan.tables[i].tiers?.warmSync = .gather
@@ -75,11 +74,11 @@ enum EquivalenceChecks {
     static func run(_ world: Communicator, _ checks: inout Checks) throws {
         for dedup in [true, false] {
             for type in ShardingType.allCases.map(\.rawValue) + ["column_wise_adagrad", "mixed", "flexshard_gather"] {
-                var c = config(dedup: dedup, type: type, encoder: type == "mixed" ? "target_attention" : "attention")
+                var c = config(dedup: dedup, type: type, encoder: type == "mixed" ? .targetAttention : .attention)
                 var plan: ShardingPlan?
                 if type == "flexshard_gather" {
                     // Skewed ids and batches large enough for hot and warm rows (as FlexShardTests).
-                    c.sharding.type = ShardingType.flexShard.rawValue
+                    c.sharding.type = .uniform(.flexShard)
                     c.data.synthetic.zipfExponent = 1.2
                     c.data.synthetic.samples = 12_000
                     c.run.batchSize = 400

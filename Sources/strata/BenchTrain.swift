@@ -1,7 +1,7 @@
 import ArgumentParser
 import Collectives
 import Foundation
-import Tensors
+import Benchmarking
 import Training
 
 /// `strata bench train`: whole training steps of a config, samples/s over the
@@ -12,8 +12,8 @@ struct BenchTrain: ParsableCommand {
         abstract: "Whole training steps of a config: samples/s and the step's breakdown per rank.",
         discussion: """
         Builds the Trainer of --config (default Configs/bench-kaggle.yaml) with the \
-        --set overrides, runs --warmup-steps untimed, then --reps repetitions of \
-        --steps steps. Per repetition: samples/s = global batch x steps / the slowest \
+        --set overrides, runs --warmup steps untimed (default 10), then --reps \
+        repetitions (default 5) of --steps steps. Per repetition: samples/s = global batch x steps / the slowest \
         rank's seconds, and each rank's milliseconds per step in each part of the \
         step (data, input_dist, lookup, output_dist_wait, dense_forward, \
         dense_backward, embedding_backward, dense_allreduce, optimizer; 'other' is \
@@ -30,32 +30,14 @@ struct BenchTrain: ParsableCommand {
     @Option(name: .customLong("set"), help: "Override a config key, key=value (repeatable), e.g. run.batch_size=2048.")
     var overrides: [String] = []
 
-    @Option(name: .customLong("warmup-steps"), help: "Untimed steps first.")
-    var warmupSteps = 10
-
     @Option(help: "Timed steps per repetition.")
     var steps = 20
 
-    @Option(help: "Timed repetitions.")
-    var reps = 5
-
-    @Option(help: "OpenBLAS threads per rank (default: as OPENBLAS_NUM_THREADS, else 1).")
-    var threads: Int?
-
-    @Option(help: "Write the report as JSON to FILE ('-': standard output, instead of the table).")
-    var json: String?
+    @OptionGroup var bench: BenchOptions
 
     func validate() throws {
-        guard steps > 0, reps > 0, warmupSteps >= 0 else {
-            throw ValidationError("--steps and --reps must be positive, --warmup-steps not negative")
-        }
+        guard steps > 0 else { throw ValidationError("--steps must be positive, got \(steps)") }
     }
-
-    static let parts: [(String, KeyPath<StepTimers, Double>)] = [
-        ("data", \.data), ("input_dist", \.inputDist), ("lookup", \.lookup), ("output_dist_wait", \.outputDist),
-        ("dense_forward", \.denseForward), ("dense_backward", \.denseBackward),
-        ("embedding_backward", \.embeddingBackward), ("dense_allreduce", \.denseAllreduce), ("optimizer", \.optimizer),
-    ]
 
     func run() throws {
         let cfg: RunConfig
@@ -65,119 +47,12 @@ struct BenchTrain: ParsableCommand {
             if launchedRank == 0 { printError("strata: error: \(error)") }
             throw ExitCode(2)
         }
-        BLAS.setThreads(threads ?? ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"].flatMap(Int.init) ?? 1)
-        let (warmupSteps, steps, reps, json, configPath) = (self.warmupSteps, self.steps, self.reps, self.json, self.config)
+        let settings = bench.settings(reps: 5, warmup: 10)
+        let (steps, configPath, overrides) = (self.steps, self.config, self.overrides)
         withWorld(ranksPerNode: cfg.topology.ranksPerNode, intraNodeBandwidth: cfg.topology.intraNodeGiBps * 1_073_741_824,
                   interNodeBandwidth: cfg.topology.interNodeGiBps * 1_073_741_824) { world in
-            let trainer: Trainer
-            do {
-                trainer = try Trainer(config: cfg, comm: world)
-            } catch let e as ConfigError {
-                throw InputError("\(configPath): \(e.description)")
-            }
-            for _ in 0..<warmupSteps { trainer.trainStep() }
-            world.ledger.resetAll()
-            var seconds: [Double] = []
-            var partMs: [[Double]] = []   // [rep][part], this rank, ms per step
-            for _ in 0..<reps {
-                world.barrier(.bench)
-                let before = trainer.timers
-                let t0 = monotonicSeconds()
-                for _ in 0..<steps { trainer.trainStep() }
-                let dt = monotonicSeconds() - t0
-                let after = trainer.timers
-                seconds.append(dt)
-                var row = Self.parts.map { 1e3 * (after[keyPath: $0.1] - before[keyPath: $0.1]) / Double(steps) }
-                row.append(1e3 * dt / Double(steps) - row.reduce(0, +))   // other
-                partMs.append(row)
-            }
-            let slowest = world.allreduce(.control, seconds, op: .max)
-            let sentPerStep = TrainBenchReport.bytesSent(world.ledger.run) / Double(reps * steps)
-            let worldSentPerStep = world.allreduce(.control, sentPerStep)
-            let allreducePerStep = TrainBenchReport.allreducePayload(world.ledger.run, worldSize: world.size) / Double(reps * steps)
-            let medians = (0..<(Self.parts.count + 1)).map { p in Spread(partMs.map { $0[p] }) }
-            let gathered = world.allgatherArrays(.control, medians.flatMap { [$0.median, $0.min, $0.max] })
-            guard world.rank == 0 else { return }
-            let global = Double(cfg.run.batchSize * steps)
-            let names = Self.parts.map(\.0) + ["other"]
-            let perRank = gathered.map { v in
-                Dictionary(uniqueKeysWithValues: names.enumerated().map { i, n in
-                    (n, TrainBenchPart(medianMs: v[3 * i], minMs: v[3 * i + 1], maxMs: v[3 * i + 2]))
-                })
-            }
-            let report = TrainBenchReport(
-                machine: .current(blasThreads: BLAS.threads), config: configPath, overrides: overrides,
-                worldSize: world.size, batchSize: cfg.run.batchSize, tables: trainer.layout.tables.count,
-                warmupSteps: warmupSteps, steps: steps, reps: reps,
-                samplesPerSecond: Spread(slowest.map { global / $0 }),
-                msPerStep: Spread(slowest.map { 1e3 * $0 / Double(steps) }),
-                bytesSentPerStep: worldSentPerStep, bytesPerSample: worldSentPerStep / Double(cfg.run.batchSize),
-                allreduceBytesPerStep: allreducePerStep,
-                parts: names, perRank: perRank)
-            if let json {
-                try BenchFormat.writeJSON(report, to: json)
-                if json == "-" { return }
-            }
-            print(report.table())
+            try TrainBenchmark.run(config: cfg, configPath: configPath, overrides: overrides, steps: steps,
+                                   settings: settings, world: world)
         }
-    }
-}
-
-struct TrainBenchPart: Codable {
-    var medianMs: Double
-    var minMs: Double
-    var maxMs: Double
-}
-
-struct TrainBenchReport: Codable {
-    var machine: BenchMachine
-    var config: String
-    var overrides: [String]
-    var worldSize: Int
-    var batchSize: Int
-    var tables: Int
-    var warmupSteps: Int
-    var steps: Int
-    var reps: Int
-    var samplesPerSecond: Spread
-    var msPerStep: Spread
-    /// Bytes all ranks sent to other ranks per step in the all-to-alls.
-    var bytesSentPerStep: Double
-    /// bytesSentPerStep / global batch.
-    var bytesPerSample: Double
-    /// Allreduce payload per step, one rank (dense gradients, loss).
-    var allreduceBytesPerStep: Double
-    var parts: [String]
-    /// perRank[r][part]: rank r's milliseconds per step, median over repetitions.
-    var perRank: [[String: TrainBenchPart]]
-
-    static let trainingPhases = CommPhase.allCases.filter { $0 != .bench && $0 != .control }
-
-    /// Bytes sent to other ranks in the all-to-alls, training phases (the
-    /// allreduces' ring bytes are per-peer bytes too, so filter by phase).
-    static func bytesSent(_ totals: [PhaseTotals]) -> Double {
-        Double(trainingPhases.filter(\.isAllToAll).reduce(0) { $0 + totals[$1.rawValue].bytesSent })
-    }
-
-    /// The allreduces' payload (bytes passed to MPI), training phases; 0 on one rank.
-    static func allreducePayload(_ totals: [PhaseTotals], worldSize: Int) -> Double {
-        worldSize > 1 ? Double(trainingPhases.reduce(0) { $0 + totals[$1.rawValue].collectiveBytes }) : 0
-    }
-
-    func table() -> String {
-        var out = "# strata bench train: \(config) \(overrides.joined(separator: " ")), \(worldSize) rank(s), global batch \(batchSize), \(tables) tables\n"
-        out += "# \(machine.cpu), \(machine.cores) cores, \(machine.blasThreads) BLAS thread(s); \(reps) reps x \(steps) steps after \(warmupSteps) warm-up\n"
-        out += "samples/s: \(samplesPerSecond.text(0))   ms/step: \(msPerStep.text(2))   "
-        out += "a2a bytes/step (all ranks): \(BenchFormat.fixed(bytesSentPerStep, 0))   a2a bytes/sample: \(BenchFormat.fixed(bytesPerSample, 1))   allreduce bytes/step/rank: \(BenchFormat.fixed(allreduceBytesPerStep, 0))\n"
-        let total = (0..<worldSize).map { r in parts.reduce(0.0) { $0 + (perRank[r][$1]?.medianMs ?? 0) } }
-        var rows = parts.map { p in
-            [p] + (0..<worldSize).map { r -> String in
-                let v = perRank[r][p]!
-                return "\(BenchFormat.fixed(v.medianMs, 3)) (\(BenchFormat.fixed(v.minMs, 3))-\(BenchFormat.fixed(v.maxMs, 3)))  \(BenchFormat.fixed(100 * v.medianMs / max(total[r], 1e-12), 0))%"
-            }
-        }
-        rows.append(["sum of medians"] + total.map { BenchFormat.fixed($0, 3) })
-        out += BenchFormat.table(["ms/step"] + (0..<worldSize).map { "rank \($0)" }, rows)
-        return out
     }
 }

@@ -48,6 +48,18 @@ enum ConfigLoader {
             guard let s = node.scalar?.string, !s.isEmpty else { throw fail(key, "a string") }
             return s
         }
+        /// One of a closed set of names, decoded into its value; anything else
+        /// is refused with the names allowed and the nearest one.
+        func oneOf<T>(_ key: String, _ options: [(name: String, value: T)]) throws -> T {
+            let s = try string(key)
+            if let hit = options.first(where: { $0.name == s }) { return hit.value }
+            let names = options.map(\.name)
+            throw InputError("\(origin): \(key) must be one of \(names.joined(separator: ", ")), got '\(s)'"
+                             + ConfigLoader.suggestion(for: s, among: names))
+        }
+        func choice<E: CaseIterable & RawRepresentable>(_ key: String) throws -> E where E.RawValue == String {
+            try oneOf(key, E.allCases.map { ($0.rawValue, $0) })
+        }
         func ints(_ key: String) throws -> [Int] {
             guard let seq = node.sequence else { throw fail(key, "a list of integers") }
             return try seq.map { n in
@@ -64,9 +76,9 @@ enum ConfigLoader {
         "model.embedding_dim": { c, v, k in c.model.embeddingDim = try v.int(k) },
         "model.bottom": { c, v, k in c.model.bottom = try v.ints(k) },
         "model.top": { c, v, k in c.model.top = try v.ints(k) },
-        "model.encoder": { c, v, k in c.model.encoder = try v.string(k) },
+        "model.encoder": { c, v, k in c.model.encoder = try v.choice(k) },
         "model.heads": { c, v, k in c.model.heads = try v.int(k) },
-        "model.pooling": { c, v, k in c.model.pooling = try v.string(k) },
+        "model.pooling": { c, v, k in c.model.pooling = try v.choice(k) },
         "model.target_query": { c, v, k in c.model.targetQuery = try v.string(k) },
         "model.use_sequences": { c, v, k in c.model.useSequences = try v.bool(k) },
         "model.exclude_features": { c, v, k in
@@ -76,7 +88,7 @@ enum ConfigLoader {
                 return s
             }
         },
-        "data.source": { c, v, k in c.data.source = try v.string(k) },
+        "data.source": { c, v, k in c.data.source = try v.choice(k) },
         "data.path": { c, v, k in c.data.path = try v.string(k) },
         "data.eval_path": { c, v, k in c.data.evalPath = try v.string(k) },
         "data.dedup": { c, v, k in c.data.dedup = try v.bool(k) },
@@ -117,15 +129,9 @@ enum ConfigLoader {
         "data.movielens.history_feedback": { c, v, k in c.data.movielens.historyFeedback = try v.bool(k) },
         "data.movielens.shuffle_train": { c, v, k in c.data.movielens.shuffleTrain = try v.bool(k) },
         "data.movielens.history_table": { c, v, k in c.data.movielens.historyTable = try v.bool(k) },
-        "optimizer.dense": { c, v, k in c.optimizer.dense = try v.string(k) },
+        "optimizer.dense": { c, v, k in c.optimizer.dense = try v.choice(k) },
         "optimizer.dense_learning_rate": { c, v, k in c.optimizer.denseLearningRate = try v.float(k) },
-        "optimizer.embedding": { c, v, k in
-            let s = try v.string(k)
-            guard let o = EmbeddingOptimizerKind(rawValue: s) else {
-                throw InputError("\(v.origin): \(k) must be one of \(EmbeddingOptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")), got '\(s)'")
-            }
-            c.optimizer.embedding = o
-        },
+        "optimizer.embedding": { c, v, k in c.optimizer.embedding = try v.choice(k) },
         "optimizer.embedding_learning_rate": { c, v, k in c.optimizer.embeddingLearningRate = try v.float(k) },
         "run.steps": { c, v, k in c.run.steps = try v.int(k) },
         "run.batch_size": { c, v, k in c.run.batchSize = try v.int(k) },
@@ -135,7 +141,7 @@ enum ConfigLoader {
         "run.log_every": { c, v, k in c.run.logEvery = try v.int(k) },
         "run.checkpoint_every": { c, v, k in c.run.checkpointEvery = try v.int(k) },
         "run.keep_checkpoints": { c, v, k in c.run.keepCheckpoints = try v.int(k) },
-        "sharding.type": { c, v, k in c.sharding.type = try v.string(k) },
+        "sharding.type": { c, v, k in c.sharding.type = try v.oneOf(k, ShardingChoice.allCases.map { ($0.name, $0) }) },
         "sharding.memory_budget_bytes": { c, v, k in c.sharding.memoryBudgetBytes = try v.int(k) },
         "sharding.profile_steps": { c, v, k in c.sharding.profileSteps = try v.int(k) },
         "topology.ranks_per_node": { c, v, k in c.topology.ranksPerNode = try v.int(k) },
@@ -149,15 +155,18 @@ enum ConfigLoader {
     static func set(_ key: String, _ value: Value, in config: inout RunConfig) throws {
         if let setter = setters[key] { return try setter(&config, value, key) }
         if key.hasPrefix("sharding.tables."), value.node.scalar != nil {
-            config.sharding.tables[String(key.dropFirst("sharding.tables.".count))] = try value.string(key)
+            config.sharding.tables[String(key.dropFirst("sharding.tables.".count))] = try value.choice(key)
             return
         }
         throw InputError("\(value.origin): unknown key '\(key)'\(suggestion(for: key))")
     }
 
-    static func suggestion(for key: String) -> String {
-        let best = setters.keys.map { ($0, editDistance($0, key)) }.min { ($0.1, $0.0) < ($1.1, $1.0) }
-        guard let (k, d) = best, d <= max(2, key.count / 4) else { return "" }
+    static func suggestion(for key: String) -> String { suggestion(for: key, among: Array(setters.keys)) }
+
+    /// " (did you mean 'x'?)" for the nearest of `names` by edit distance, when near enough.
+    static func suggestion(for word: String, among names: [String]) -> String {
+        let best = names.map { ($0, editDistance($0, word)) }.min { ($0.1, $0.0) < ($1.1, $1.0) }
+        guard let (k, d) = best, d <= max(2, word.count / 4) else { return "" }
         return " (did you mean '\(k)'?)"
     }
 

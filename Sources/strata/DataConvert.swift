@@ -19,8 +19,8 @@ struct DataConvert: ParsableCommand {
 
     func run() throws {
         let cfg = try loadConfig(files.config, files.overrides)
-        guard ["criteo", "movielens"].contains(cfg.data.source) else {
-            throw inputFailure("\(files.config): data.source is '\(cfg.data.source)'; convert reads criteo or movielens (use `strata data synth` for synthetic)")
+        guard [.criteo, .movielens].contains(cfg.data.source) else {
+            throw inputFailure("\(files.config): data.source is '\(cfg.data.source.rawValue)'; convert reads criteo or movielens (use `strata data synth` for synthetic)")
         }
         let loaded: LoadedData
         do { loaded = try DataSources.load(cfg.data, seed: cfg.run.seed) } catch { throw inputFailure("\(error)") }

@@ -19,8 +19,8 @@ struct DataSynth: ParsableCommand {
 
     func run() throws {
         let cfg = try loadConfig(files.config, files.overrides)
-        guard cfg.data.source == "synthetic" else {
-            throw inputFailure("\(files.config): data.source is '\(cfg.data.source)'; synth writes synthetic data (use `strata data convert` for criteo or movielens)")
+        guard cfg.data.source == .synthetic else {
+            throw inputFailure("\(files.config): data.source is '\(cfg.data.source.rawValue)'; synth writes synthetic data (use `strata data convert` for criteo or movielens)")
         }
         try writeSplits(of: SyntheticDataset(cfg.data.synthetic), to: files.out, layout: files.layout)
     }

@@ -93,15 +93,20 @@ struct PlanCommand: ParsableCommand {
         let dense = Self.denseParameters(cfg, layout: layout, denseCount: data.source.schema.denseCount)
         let profile = AccessProfile.measure(source: data.source, layout: layout, batchSize: G, steps: steps, dedup: cfg.data.dedup)
         var rows: [Row] = []
-        for strategy in ShardingType.allCases.map(\.rawValue) + ["auto"] {
+        var refused: [String] = []
+        let target = ShardingPlanner.Target(tables: layout.tables, topology: topology, optimizer: cfg.optimizer.embedding,
+                                            trainingSteps: AccessProfile.trainingBatches(steps: cfg.run.steps, source: data.source,
+                                                                                         batchSize: G))
+        for choice in ShardingChoice.allCases {
+            let strategy = choice.name
             var s = cfg.sharding
-            s.type = strategy
+            s.type = choice
             s.tables = [:]
-            var plan = try Planner.plan(config: s, tables: layout.tables, topology: topology, optimizer: cfg.optimizer.embedding)
-            _ = profile.attachTiers(to: &plan, tables: layout.tables, topology: topology, optimizer: cfg.optimizer.embedding,
-                                    memoryBudgetBytes: cfg.sharding.memoryBudget,
-                                    trainingSteps: AccessProfile.trainingBatches(steps: cfg.run.steps, source: data.source,
-                                                                                 batchSize: G))
+            let plan: ShardingPlan
+            do { plan = try ShardingPlanner.plan(s, for: target) { profile }.plan } catch let e as PlanError {
+                refused.append("\(strategy): \(e.description)")
+                continue
+            }
             let traffic = TrafficPredictor.predict(plan: plan, tables: layout.tables, features: layout.features,
                                                    topology: topology, steps: batches, denseParameters: dense)
             let memory = plan.memoryPerRank(tables: layout.tables, optimizer: cfg.optimizer.embedding,
@@ -114,11 +119,9 @@ struct PlanCommand: ParsableCommand {
                             modelledSecondsPerStep: traffic.modelledSecondsPerStep,
                             phases: traffic.phases, tiers: tiers.isEmpty ? nil : Dictionary(uniqueKeysWithValues: tiers)))
         }
+        for r in refused { printError("strata plan: refused \(r)") }
         if json {
-            let e = JSONEncoder()
-            e.outputFormatting = [.prettyPrinted, .sortedKeys]
-            e.keyEncodingStrategy = .convertToSnakeCase
-            print(String(decoding: try e.encode(rows), as: UTF8.self))
+            print(String(decoding: try StrataJSON.encoder().encode(rows), as: UTF8.self))
             return
         }
         print("# strata plan: \(ranks) ranks, \(ranks / L) node(s) of \(L); \(steps) profiled global batches of \(G); "

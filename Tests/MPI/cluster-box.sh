@@ -61,7 +61,7 @@ else bad "strata-mpitest comm on 2 hosts" "$out"; fi
 # sends 512 floats to rank 2 and 1194 to rank 3, both on the other host:
 # 1706 floats = 6824 bytes cross hosts per call; rank 1, on rank 0's host,
 # gets 1194 floats = 4776 bytes.
-if box 120 run -np 4 -- strata bench comm --json --min-bytes 4096 --max-bytes 4096 --reps 2 --warmup 1 --no-links; then
+if box 120 run -np 4 -- strata bench comm --json - --min-bytes 4096 --max-bytes 4096 --reps 2 --warmup 1 --no-links; then
     if v="$(json_check 'r["nodes"] == 2 and r["node_of_rank"] == [0, 0, 1, 1] or r["node_of_rank"]')"; then
         ok "topology: 2 nodes of 2 (MPI_Comm_split_type on two hosts)"
     else bad "topology: node_of_rank $v, expected [0, 0, 1, 1]" "$out"; fi
@@ -79,7 +79,7 @@ else bad "equivalence on 2 hosts" "$out"; fi
 echo "2 hosts, links shaped to 100 Mbit"
 if box 60 up --hosts 2 --slots 2 --link-rate 100mbit; then ok "up --link-rate 100mbit"; else bad "up --link-rate 100mbit" "$out"; fi
 # 1 MiB ping-pong: ~85 ms one way over 100 Mbit, well under 1 ms in shared memory.
-if box 180 run -np 4 -- strata bench comm --json --min-bytes 1048576 --max-bytes 1048576 --reps 3 --warmup 1 --links; then
+if box 180 run -np 4 -- strata bench comm --json - --min-bytes 1048576 --max-bytes 1048576 --reps 3 --warmup 1 --links; then
     if v="$(json_check 'r["links"][-1]["intra_g_bps"] >= 10 * r["links"][-1]["inter_g_bps"] or (r["links"][-1]["intra_g_bps"], r["links"][-1]["inter_g_bps"])')"; then
         ok "bench comm: inter-host bandwidth at least 10x below intra-host at 100 Mbit ($(json_check '"%.4f GB/s vs %.4f GB/s" % (r["links"][-1]["intra_g_bps"], r["links"][-1]["inter_g_bps"])' || true))"
     else bad "bench comm: (intra, inter) GB/s = $v, not 10x apart" "$out"; fi

@@ -4,6 +4,7 @@ import Glibc
 #endif
 import Tensors
 import Model
+import StrataTestSupport
 
 /// A tiny sequence DLRM with fixed inputs: B = 5, D = 4, P = 2 pooled features,
 /// S = 2 sequence features (one deduplicated with an empty sequence, one not).
@@ -141,12 +142,20 @@ final class DLRMDenseTests: XCTestCase {
                     let p = plain.model.params[k], f = fused.model.params[k]
                     XCTAssertEqual(f, p, accuracy: 1e-6 * max(1, abs(p)), "\(kind) step \(step) parameter \(k)")
                 }
+                // Step 0 reads the same weights: the input gradients are the
+                // same floats. Later steps read weights one rounding apart
+                // (the GEMM's beta = 1 update may fuse its multiply-add where
+                // SGD.step rounds twice, depending on the BLAS kernel), so
+                // they agree to that rounding, far below a stale weight's error.
+                let tol: Float = step == 0 ? 0 : 1e-5
                 for k in 0..<(2 * plain.B * plain.D) {
-                    XCTAssertEqual(fused.model.dPooled[k], plain.model.dPooled[k], "\(kind) step \(step) dPooled \(k)")
+                    let p = plain.model.dPooled[k]
+                    XCTAssertEqual(fused.model.dPooled[k], p, accuracy: tol * max(1, abs(p)), "\(kind) step \(step) dPooled \(k)")
                 }
                 for s in 0..<2 {
                     for k in 0..<plain.rows[s].count {
-                        XCTAssertEqual(fused.model.dRows(feature: s)[k], plain.model.dRows(feature: s)[k],
+                        let p = plain.model.dRows(feature: s)[k]
+                        XCTAssertEqual(fused.model.dRows(feature: s)[k], p, accuracy: tol * max(1, abs(p)),
                                        "\(kind) step \(step) dRows[\(s)] \(k)")
                     }
                 }

@@ -1,6 +1,7 @@
 import XCTest
 import Tensors
 import Model
+import StrataTestSupport
 
 final class EmbeddingBagTests: XCTestCase {
     let R = 6, D = 3

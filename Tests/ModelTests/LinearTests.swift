@@ -1,6 +1,7 @@
 import XCTest
 import Tensors
 import Model
+import StrataTestSupport
 
 final class LinearTests: XCTestCase {
     let B = 5, I = 7, O = 4

@@ -1,6 +1,7 @@
 import XCTest
 import Tensors
 import Model
+import StrataTestSupport
 
 final class MLPTests: XCTestCase {
     func check(last: Activation) {

@@ -1,6 +1,7 @@
 import XCTest
 import Tensors
 import Model
+import StrataTestSupport
 
 final class OptimizerTests: XCTestCase {
     func testSGDAndAdagradByHand() {

@@ -4,6 +4,7 @@ import Glibc
 #endif
 import Tensors
 import Model
+import StrataTestSupport
 
 /// GEMM-based paths against naive Double loops written from the definitions.
 final class ReferenceTests: XCTestCase {

@@ -13,7 +13,7 @@ final class SweepTests: XCTestCase {
         c.model.embeddingDim = 4
         c.model.bottom = [8, 4]
         c.model.top = [8, 1]
-        c.model.encoder = "mean"
+        c.model.encoder = .mean
         c.data.synthetic.samples = 600
         c.data.synthetic.evalSamples = 200
         c.data.synthetic.itemRows = 100

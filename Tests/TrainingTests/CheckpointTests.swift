@@ -1,6 +1,7 @@
 import XCTest
 import Collectives
 import Foundation
+import Sharding
 import Training
 
 /// Checkpoints in-process (ranks as threads): written by one world size,
@@ -18,11 +19,11 @@ class CheckpointTests: XCTestCase {
     override func tearDown() { try? FileManager.default.removeItem(atPath: root) }
 
     /// The sharding under test (subclasses run the same checks on another).
-    var shardingType: String { "row_wise" }
+    var shardingType: ShardingType { .rowWise }
 
     func config() -> RunConfig {
         var c = EquivalenceTests.tinyConfig()
-        c.sharding.type = shardingType
+        c.sharding.type = .uniform(shardingType)
         c.run.steps = 12
         return c
     }
@@ -86,7 +87,7 @@ class CheckpointTests: XCTestCase {
 /// FlexShard's tier stores (lazy cold rows, replicated hot rows, per-node warm
 /// copies) checkpoint by global row like any shard.
 final class FlexShardCheckpointTests: CheckpointTests {
-    override var shardingType: String { "flexshard" }
+    override var shardingType: ShardingType { .flexShard }
 
     func testFlexShardResumesExactly() throws {
         try assertResumeContinues(first: 1, second: 1, "flexshard, 1 rank to step 6, then to step 12")

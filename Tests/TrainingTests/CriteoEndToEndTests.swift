@@ -33,7 +33,7 @@ final class CriteoEndToEndTests: XCTestCase {
         c.model.embeddingDim = 8
         c.model.bottom = [16, 8]
         c.model.top = [16, 1]
-        c.data.source = "criteo"
+        c.data.source = .criteo
         c.data.path = path
         c.data.criteoRowsPerTable = 1_000
         c.data.criteoEvalEvery = 10

@@ -9,7 +9,7 @@ import Training
 /// Ranks are threads here (LocalCommunicator); Tests/MPI runs the same check
 /// under mpirun.
 final class EquivalenceTests: XCTestCase {
-    static func tinyConfig(dedup: Bool = true, encoder: String = "attention") -> RunConfig {
+    static func tinyConfig(dedup: Bool = true, encoder: EncoderChoice = .attention) -> RunConfig {
         TinyConfig.sequenceDLRM(dedup: dedup, encoder: encoder)
     }
 
@@ -76,7 +76,7 @@ final class EquivalenceTests: XCTestCase {
             let reference = try Self.train(config, worldSize: 1)
             for r in [2, 4] {
                 var c = config
-                c.sharding.type = ShardingType.columnWise.rawValue
+                c.sharding.type = .uniform(.columnWise)
                 let topo: Topology? = r == 4 ? try .emulated(worldSize: 4, ranksPerNode: 2) : nil
                 let got = try Self.train(c, worldSize: r, topology: topo)
                 Self.assertClose(got, reference, "column_wise, element-wise Adagrad, on \(r) ranks, dedup \(dedup)",
@@ -94,7 +94,7 @@ final class EquivalenceTests: XCTestCase {
                 XCTAssertLessThan(reference.losses.last!, reference.losses.first!, "the reference run learns")
                 for r in [2, 3, 4] {
                     var c = config
-                    c.sharding.type = type.rawValue
+                    c.sharding.type = .uniform(type)
                     let topo: Topology? = r == 4 ? try .emulated(worldSize: 4, ranksPerNode: 2) : nil
                     let got = try Self.train(c, worldSize: r, topology: topo)
                     Self.assertClose(got, reference, "\(type.rawValue) on \(r) ranks, dedup \(dedup)")
@@ -105,12 +105,12 @@ final class EquivalenceTests: XCTestCase {
 
     func testMixedPlanAndTargetAttentionMatchOneProcess() throws {
         for dedup in [true, false] {
-            var config = Self.tinyConfig(dedup: dedup, encoder: "target_attention")
+            var config = Self.tinyConfig(dedup: dedup, encoder: .targetAttention)
             config.optimizer.embedding = .sgd
             let reference = try Self.train(config, worldSize: 1)
             var c = config
-            c.sharding.tables = ["item": "row_wise", "user": "table_wise", "c0": "data_parallel", "c1": "column_wise"]
-            c.sharding.type = "table_row_wise"
+            c.sharding.tables = ["item": .rowWise, "user": .tableWise, "c0": .dataParallel, "c1": .columnWise]
+            c.sharding.type = .uniform(.tableRowWise)
             let got = try Self.train(c, worldSize: 4, topology: try .emulated(worldSize: 4, ranksPerNode: 2))
             Self.assertClose(got, reference, "mixed plan, target attention, 4 ranks as 2 nodes, dedup \(dedup)")
         }
@@ -128,9 +128,9 @@ final class EquivalenceTests: XCTestCase {
             config.optimizer.embedding = .sgd
             let reference = try Self.train(config, worldSize: 1)
             outcomes[dedup] = reference
-            for (r, type) in [(2, "table_wise"), (4, "row_wise")] {
+            for (r, type) in [(2, ShardingType.tableWise), (4, .rowWise)] {
                 var c = config
-                c.sharding.type = type
+                c.sharding.type = .uniform(type)
                 Self.assertClose(try Self.train(c, worldSize: r), reference, "\(type) on \(r) ranks, pooled only, dedup \(dedup)")
             }
         }
@@ -144,13 +144,13 @@ final class EquivalenceTests: XCTestCase {
     }
 
     func testSGDEmbeddingsMatchForEveryType() throws {
-        var config = Self.tinyConfig(encoder: "mean")
+        var config = Self.tinyConfig(encoder: .mean)
         config.optimizer.embedding = .sgd
-        config.model.pooling = "mean"
+        config.model.pooling = .mean
         let reference = try Self.train(config, worldSize: 1)
         for type in ShardingType.allCases {
             var c = config
-            c.sharding.type = type.rawValue
+            c.sharding.type = .uniform(type)
             Self.assertClose(try Self.train(c, worldSize: 3), reference, "\(type.rawValue), sgd, mean pooling")
         }
     }

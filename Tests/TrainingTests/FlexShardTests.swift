@@ -9,7 +9,7 @@ import Training
 final class FlexShardTests: XCTestCase {
     func config() -> RunConfig {
         var c = EquivalenceTests.tinyConfig()
-        c.sharding.type = "flexshard"
+        c.sharding.type = .uniform(.flexShard)
         c.data.synthetic.zipfExponent = 1.2
         // Batches large enough that hot rows are read many times a step.
         c.data.synthetic.samples = 12_000
@@ -48,9 +48,9 @@ final class FlexShardTests: XCTestCase {
     func testFlexShardCutsInterNodeTrafficAgainstBaselines() throws {
         // On skewed ids the tiers must beat every baseline on inter-node bytes (modelled link speeds).
         let topo = try Topology.emulated(worldSize: 4, ranksPerNode: 2)
-        func interBytes(_ type: String) -> Double {
+        func interBytes(_ type: ShardingType) -> Double {
             var c = config()
-            c.sharding.type = type
+            c.sharding.type = .uniform(type)
             c.run.steps = 3
             let r = LocalCommunicator.run(worldSize: 4, topology: topo) { comm -> Double in
                 let t = try! Trainer(config: c, comm: comm)
@@ -61,8 +61,8 @@ final class FlexShardTests: XCTestCase {
             }
             return r.reduce(0, +)
         }
-        let flex = interBytes("flexshard")
-        for b in ["table_wise", "row_wise", "table_row_wise"] {
+        let flex = interBytes(.flexShard)
+        for b in [ShardingType.tableWise, .rowWise, .tableRowWise] {
             XCTAssertLessThan(flex, interBytes(b), "flexshard vs \(b)")
         }
     }
@@ -82,9 +82,9 @@ final class FlexShardTests: XCTestCase {
             .memoryPerRank(tables: layout.tables, optimizer: optimizer).max()!
         func planned(_ budget: Int?, tableWise: String? = nil) throws -> (memory: Int, copies: Int) {
             var s = config.sharding
-            if let t = tableWise { s.tables = [t: "table_wise"] }
-            var plan = try Planner.plan(config: s, tables: layout.tables, topology: topo, optimizer: optimizer)
-            _ = profile.attachTiers(to: &plan, tables: layout.tables, topology: topo, optimizer: optimizer, memoryBudgetBytes: budget)
+            if let t = tableWise { s.tables = [t: .tableWise] }
+            s.memoryBudgetBytes = budget ?? 0
+            let plan = try ShardingPlanner.propose(s, for: .init(tables: layout.tables, topology: topo, optimizer: optimizer)) { profile }.plan
             let memory = plan.memoryPerRank(tables: layout.tables, optimizer: optimizer,
                                             nodeRanks: [2], nodeLocalRank: [0, 1, 0, 1]).max()!
             let copies = plan.tables.compactMap(\.tiers).reduce(0) { $0 + 4 * $1.hot + 2 * $1.warm }
@@ -112,8 +112,8 @@ final class FlexShardTests: XCTestCase {
 
     /// A run three times as long as its profile, and its eval, stay within a
     /// budget that binds: the plan takes room for the rows the rest of the run
-    /// is expected to read first (without it, they were stored on top of a
-    /// plan that had spent their memory on copies).
+    /// is expected to read first (without it, they would be stored on top of a
+    /// plan that spent their memory on copies).
     func testBudgetHoldsOverARunLongerThanItsProfile() throws {
         let topo = try Topology.emulated(worldSize: 4, ranksPerNode: 2)
         var config = config()
@@ -163,7 +163,8 @@ final class FlexShardTests: XCTestCase {
 
     /// A lazy cold store that comes to hold every row it may hold allocates
     /// no room past them: each rank holds at most its tier rows, all stored,
-    /// plus the slot maps (growth by a quarter once ran up to 25 % past).
+    /// plus the slot maps (a store that grew by a fixed fraction could end up
+    /// that fraction past its rows).
     func testLazyStoresNeverGrowPastTheirRows() throws {
         let topo = try Topology.emulated(worldSize: 4, ranksPerNode: 2)
         var config = config()
@@ -209,9 +210,9 @@ final class FlexShardTests: XCTestCase {
         config.sharding.profileSteps = 1
         config.run.steps = 3
         config.run.evalSamples = 2_000
-        func run(_ type: String) -> [(trained: Int, evaluated: Int, eval: EvalMetrics)] {
+        func run(_ type: ShardingType) -> [(trained: Int, evaluated: Int, eval: EvalMetrics)] {
             var c = config
-            c.sharding.type = type
+            c.sharding.type = .uniform(type)
             return LocalCommunicator.run(worldSize: 4, topology: topo) { comm in
                 let t = try! Trainer(config: c, comm: comm)
                 for _ in 0..<c.run.steps { t.trainStep() }
@@ -220,7 +221,7 @@ final class FlexShardTests: XCTestCase {
                 return (trained, t.embeddings.memoryBytes, eval)
             }
         }
-        let flex = run("flexshard"), rowWise = run("row_wise")
+        let flex = run(.flexShard), rowWise = run(.rowWise)
         for r in 0..<4 {
             XCTAssertEqual(flex[r].evaluated, flex[r].trained, "rank \(r): the eval stored rows")
             XCTAssertEqual(flex[r].eval.logloss, rowWise[r].eval.logloss, accuracy: 1e-5 * rowWise[r].eval.logloss)
@@ -233,10 +234,9 @@ final class FlexShardTests: XCTestCase {
                            hot: RowTiers.CrossNodeSync, warm: RowTiers.CrossNodeSync) throws -> ShardingPlan {
         let source = try DataSources.load(config.data, seed: 1).source
         let layout = try FeatureLayout(schema: source.schema, model: config.model)
-        var plan = try Planner.plan(config: config.sharding, tables: tables, topology: topology, optimizer: config.optimizer.embedding)
-        let profile = AccessProfile.measure(source: source, layout: layout, batchSize: config.run.batchSize,
-                                            steps: config.sharding.profileSteps, dedup: config.data.dedup)
-        _ = profile.attachTiers(to: &plan, tables: tables, topology: topology, optimizer: config.optimizer.embedding)
+        precondition(tables == layout.tables)
+        var plan = try ShardingPlanner.plan(for: config, layout: layout, source: source, topology: topology,
+                                            roomForLaterRows: false).plan
         for i in plan.tables.indices {
             plan.tables[i].tiers?.hotSync = hot
             plan.tables[i].tiers?.warmSync = warm
@@ -249,7 +249,7 @@ final class FlexShardTests: XCTestCase {
         var config = config()
         config.run.steps = 5
         var single = config
-        single.sharding.type = "table_wise"
+        single.sharding.type = .uniform(.tableWise)
         let reference = try EquivalenceTests.train(single, worldSize: 1)
         let modes: [(RowTiers.CrossNodeSync, RowTiers.CrossNodeSync)] = [(.allreduce, .allreduce), (.gather, .gather),
                                                                          (.allreduce, .gather), (.gather, .allreduce)]
@@ -293,60 +293,4 @@ final class FlexShardTests: XCTestCase {
             XCTAssertGreaterThan(predicted.phase(.replicaGradSync)?.bytesSent.reduce(0, +) ?? 0, 0, what)
         }
     }
-
-    func testJointBudgetBindsAcrossTables() throws {
-        // A budget smaller than the unconstrained plans' sum: the joint plan fits
-        // it and spends it where the modelled time falls most.
-        let topo = try Topology.emulated(worldSize: 4, ranksPerNode: 2)
-        let table = TableConfig(name: "a", rows: 2_000, dim: 8)
-        let skewed = (0..<2_000).map { 4_000 / ($0 + 1) }, flat = (0..<2_000).map { _ in 1 }
-        let free = FlexShardPlanner.plan(tables: [(skewed, table), (flat, table)], steps: 10, topology: topo,
-                                         optimizer: .rowwiseAdagrad, budgetBytesPerRank: .max)
-        let used = free.reduce(0) { $0 + $1.1.bytesPerRank }
-        let tight = FlexShardPlanner.plan(tables: [(skewed, table), (flat, table)], steps: 10, topology: topo,
-                                          optimizer: .rowwiseAdagrad, budgetBytesPerRank: used * 3 / 4)
-        XCTAssertLessThanOrEqual(tight.reduce(0) { $0 + $1.1.bytesPerRank }, used * 3 / 4)
-        XCTAssertGreaterThan(tight.reduce(0.0) { $0 + $1.1.seconds }, free.reduce(0.0) { $0 + $1.1.seconds })
-        XCTAssertGreaterThan(tight[0].0.hot + tight[0].0.warm, 0, "the skewed table keeps replicas")
-    }
-
-    /// The room for rows first read after the profile: on uniform draws over
-    /// 10,000 rows, 10 profiled steps of 100 and 40 more, it covers the rows
-    /// the 40 steps really read first, by a little (2 sigma).
-    func testUnseenRowsReadEstimate() {
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func draw() -> Int {   // xorshift64*: a fixed stream of rows
-            state ^= state >> 12; state ^= state << 25; state ^= state >> 27
-            return Int((state &* 0x2545_F491_4F6C_DD1D) >> 33) % 10_000
-        }
-        var counts = [Int](repeating: 0, count: 10_000)
-        for _ in 0..<1_000 { counts[draw()] += 1 }
-        var later = Set<Int>()
-        for _ in 0..<4_000 { let r = draw(); if counts[r] == 0 { later.insert(r) } }
-        let estimate = FlexShardPlanner.unseenRowsRead(counts: counts, rows: 10_000, profiledSteps: 10, trainingSteps: 50)
-        XCTAssertGreaterThanOrEqual(estimate, later.count)
-        XCTAssertLessThanOrEqual(Double(estimate), 1.1 * Double(later.count), "estimate \(estimate), read \(later.count)")
-        XCTAssertEqual(FlexShardPlanner.unseenRowsRead(counts: counts, rows: 10_000, profiledSteps: 10, trainingSteps: 10), 0,
-                       "a profile of the whole run leaves nothing to expect")
-        let unseen = counts.filter { $0 == 0 }.count
-        XCTAssertEqual(FlexShardPlanner.unseenRowsRead(counts: counts, rows: 10_000, profiledSteps: 10, trainingSteps: 100_000),
-                       unseen, "never more than the rows unseen")
-    }
-
-    func testInterNodeFloor() throws {
-        // D = 16 on 2 nodes of 2: one copy costs c * 1/2 * 132 B; copies on both
-        // nodes 64 B for each node that touched the row.
-        let topo = try Topology.emulated(worldSize: 4, ranksPerNode: 2)
-        let table = TableConfig(name: "t", rows: 2, dim: 16)
-        let hot = FlexShardPlanner.interNodeFloor(counts: [10_000, 0], steps: 1, table: table, topology: topo)
-        XCTAssertEqual(hot.oneCopy, 10_000 * 66, accuracy: 1e-6)
-        XCTAssertEqual(hot.floor, 2 * 64, accuracy: 1e-6, "read on both nodes every step: one gradient each way")
-        let rare = FlexShardPlanner.interNodeFloor(counts: [1, 1], steps: 100, table: table, topology: topo)
-        XCTAssertEqual(rare.floor / rare.oneCopy, 64.0 / 66.0, accuracy: 0.01, "rows read rarely gain nothing from copies")
-        // 8 nodes: a row read everywhere costs an allreduce's 2 (N-1) rows, not N (N-1).
-        let wide = try Topology.emulated(worldSize: 8, ranksPerNode: 1)
-        XCTAssertEqual(FlexShardPlanner.interNodeFloor(counts: [100_000, 0], steps: 1, table: table, topology: wide).floor,
-                       2 * 7 * 64, accuracy: 1e-6)
-    }
 }
-

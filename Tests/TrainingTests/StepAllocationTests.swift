@@ -21,7 +21,7 @@ final class StepAllocationTests: XCTestCase {
         try XCTSkipUnless(strata_malloc_count_supported() == 1, "the malloc counter needs glibc")
     }
 
-    static func config(dedup: Bool = true, encoder: String = "attention") -> RunConfig {
+    static func config(dedup: Bool = true, encoder: EncoderChoice = .attention) -> RunConfig {
         var c = TinyConfig.sequenceDLRM(dedup: dedup, encoder: encoder)
         c.data.synthetic.samples = 6 * c.run.batchSize
         return c
@@ -63,7 +63,7 @@ final class StepAllocationTests: XCTestCase {
 
     func testOneRankStepAllocatesNothing() throws {
         for dedup in [true, false] {
-            for encoder in ["mean", "attention", "target_attention"] {
+            for encoder in EncoderChoice.allCases {
                 let got = try Self.allocations(Self.config(dedup: dedup, encoder: encoder), worldSize: 1)
                 XCTAssertEqual(got, [0], "1 rank, dedup \(dedup), \(encoder): allocations in 6 steps")
             }
@@ -86,7 +86,7 @@ final class StepAllocationTests: XCTestCase {
     func testEveryPlanStepAllocatesNothing() throws {
         for type in ShardingType.allCases {
             var c = Self.config()
-            c.sharding.type = type.rawValue
+            c.sharding.type = .uniform(type)
             c.optimizer.embedding = type == .columnWise ? .adagrad : .rowwiseAdagrad
             let got = try Self.allocations(c, worldSize: 4, topology: .emulated(worldSize: 4, ranksPerNode: 2))
             XCTAssertEqual(got, [0, 0, 0, 0], "\(type.rawValue) on 4 ranks as 2 nodes: allocations per rank in 6 steps")
@@ -181,13 +181,13 @@ final class BatchRefillTests: XCTestCase {
     func testReaderFillsEqualBatchAndAllocateNothing() throws {
         var sources: [(String, any BatchSource)] = []
         var criteo = TinyConfig.sequenceDLRM().data
-        criteo.source = "criteo"; criteo.path = try CriteoEndToEndTests.samplePath(); criteo.criteoRowsPerTable = 1_000
+        criteo.source = .criteo; criteo.path = try CriteoEndToEndTests.samplePath(); criteo.criteoRowsPerTable = 1_000
         sources.append(("criteo", try DataSources.load(criteo, seed: 1).source))
         let movielens = URL(fileURLWithPath: criteo.path!).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("movielens").path
         for feedback in [false, true] {
             var ml = TinyConfig.sequenceDLRM().data
-            ml.source = "movielens"; ml.path = movielens; ml.movielens.historyFeedback = feedback
+            ml.source = .movielens; ml.path = movielens; ml.movielens.historyFeedback = feedback
             ml.movielens.historyLength = 20
             sources.append(("movielens, feedback \(feedback)", try DataSources.load(ml, seed: 1).source))
         }
@@ -199,7 +199,7 @@ final class BatchRefillTests: XCTestCase {
             try BinaryDataset.write(from: synthetic, split: split, layout: .session, to: dir + "/\(split).strata", batchSize: 500)
         }
         var binary = TinyConfig.sequenceDLRM().data
-        binary.source = "binary"; binary.path = dir + "/train.strata"; binary.evalPath = dir + "/eval.strata"
+        binary.source = .binary; binary.path = dir + "/train.strata"; binary.evalPath = dir + "/eval.strata"
         sources.append(("binary pair", try DataSources.load(binary, seed: 1).source))
 
         for (name, source) in sources {

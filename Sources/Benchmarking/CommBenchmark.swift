@@ -1,5 +1,7 @@
 import Collectives
+import CollectivesMPI
 import Foundation
+import Training
 
 struct CommBenchRow: Codable {
     var bytesPerPeer: Int
@@ -26,16 +28,45 @@ struct CommBenchReport: Codable {
     var links: [CommLinkRow]? = nil
     /// Strata's alltoallv against bare MPI_Alltoallv, when it ran.
     var overhead: [CommOverheadRow]? = nil
-
-    func jsonString() throws -> String {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        e.keyEncodingStrategy = .convertToSnakeCase
-        return String(decoding: try e.encode(self), as: UTF8.self)
-    }
 }
 
-enum CommBenchmark {
+public enum CommBenchmark {
+    /// `strata bench comm` on `comm`: per size from `minBytes` doubling to
+    /// `maxBytes`, the all-to-all-v and allreduce, then the links apart and
+    /// the ledger's overhead where asked; rank 0 reports. A ledger that
+    /// disagrees with the bytes passed to MPI fails the run.
+    public static func run(comm: MPICommunicator, minBytes: Int, maxBytes: Int, links: Bool?, overhead: Bool,
+                           settings: BenchSettings) throws {
+        var sizes: [Int] = []
+        var s = minBytes
+        while s <= maxBytes { sizes.append(s); s *= 2 }
+        let rows = try sizes.map { try CommBenchmark.measure(comm: comm, bytesPerPeer: $0, reps: settings.reps, warmup: settings.warmup) }
+        // The ledger is part of what is benchmarked: a mismatch fails the run.
+        if let bad = rows.first(where: { !$0.ledgerMatches }) {
+            throw InputError("bench comm: the ledger's bytes differ from the bytes passed to MPI at \(bad.bytesPerPeer) bytes per peer")
+        }
+        // Intra-node and inter-node links apart (CommLinkBenchmark.swift).
+        var linkRows: [CommLinkRow]?
+        if links ?? (comm.topology.nodeCount > 1) {
+            let measured = try sizes.map { try CommLinkBenchmark.measure(comm: comm, bytes: $0, reps: settings.reps, warmup: settings.warmup) }
+            if let bad = measured.first(where: { !$0.ledgerMatches }) {
+                throw InputError("bench comm: the ledger's bytes differ from the bytes sent at \(bad.bytes) bytes (links)")
+            }
+            linkRows = measured
+        }
+        // The ledger's cost: the same exchange with and without it (CommOverheadBenchmark.swift).
+        let overheadRows = overhead
+            ? sizes.map { CommOverheadBenchmark.measure(comm: comm, bytesPerPeer: $0, reps: settings.reps, warmup: settings.warmup) } : nil
+        guard comm.rank == 0 else { return }
+        let report = CommBenchReport(worldSize: comm.size, nodes: comm.topology.nodeCount,
+                                     nodeOfRank: comm.topology.nodeOfRank, rows: rows, links: linkRows,
+                                     overhead: overheadRows)
+        try settings.emit(report) {
+            ([CommBenchmark.table(rows, comm: comm)] + (linkRows.map { [CommLinkBenchmark.table($0, comm: comm)] } ?? [])
+                + (overheadRows.map { [CommOverheadBenchmark.table($0)] } ?? [])).joined(separator: "\n")
+        }
+    }
+
     /// Elements (floats) rank `from` sends to rank `to`: between 0.5x and 1.5x
     /// the nominal size, so counts are uneven across both senders and receivers.
     static func count(from: Int, to: Int, worldSize: Int, nominalFloats: Int) -> Int {

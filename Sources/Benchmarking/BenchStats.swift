@@ -1,4 +1,5 @@
 import Foundation
+import Training
 
 /// Median and spread of repeated measurements, for every `strata bench` part.
 struct Spread: Codable {
@@ -43,10 +44,7 @@ enum BenchFormat {
 
     /// Writes `value` as JSON to `path` ("-": standard output).
     static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        e.keyEncodingStrategy = .convertToSnakeCase
-        let data = try e.encode(value)
+        let data = try StrataJSON.encoder().encode(value)
         if path == "-" {
             print(String(decoding: data, as: UTF8.self))
         } else {

@@ -2,15 +2,16 @@ import XCTest
 import Collectives
 import ShardedEmbeddings
 import Sharding
+import StrataTestSupport
 import Training
 
 /// `strata plan`'s predicted bytes are what a run measures: the predictor
 /// routes every rank's ids like the exchanges do; the ledger records what the
 /// exchanges passed. Every phase, every rank, every link class, exactly.
 final class PredictorTests: XCTestCase {
-    func check(type: String, worldSize: Int, ranksPerNode: Int, dedup: Bool) throws {
-        var config = EquivalenceTests.tinyConfig(dedup: dedup)
-        config.sharding.type = type
+    func check(type: ShardingType, worldSize: Int, ranksPerNode: Int, dedup: Bool) throws {
+        var config = TinyConfig.sequenceDLRM(dedup: dedup)
+        config.sharding.type = .uniform(type)
         config.run.steps = 4
         let topo = try Topology.emulated(worldSize: worldSize, ranksPerNode: ranksPerNode)
         let results = LocalCommunicator.run(worldSize: worldSize, topology: topo) { comm -> ([PhaseTotals], [[FeatureIds]], Trainer) in
@@ -41,7 +42,7 @@ final class PredictorTests: XCTestCase {
     }
 
     func testPredictedBytesEqualMeasuredForEveryPlan() throws {
-        for type in ShardingType.allCases.map(\.rawValue) {
+        for type in ShardingType.allCases {
             try check(type: type, worldSize: 4, ranksPerNode: 2, dedup: true)
             try check(type: type, worldSize: 3, ranksPerNode: 3, dedup: false)
         }

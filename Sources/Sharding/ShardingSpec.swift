@@ -1,0 +1,55 @@
+/// The `sharding:` section of a config, decoded: what the user asked for, before
+/// any table or world is known. `ShardingPlanner.plan` turns it into a plan.
+public struct ShardingSpec: Sendable, Codable, Equatable {
+    /// Every table not named in `tables`.
+    public var type: ShardingChoice = .uniform(.tableWise)
+    /// Per-table types by table name.
+    public var tables: [String: ShardingType] = [:]
+    /// Per-rank embedding memory budget in bytes (0: none): `auto` places
+    /// tables under it, FlexShard plans its tiers within it (else within the
+    /// row_wise footprint), and every plan is checked against it.
+    public var memoryBudgetBytes = 0
+    /// Global batches FlexShard profiles to rank rows by access count.
+    public var profileSteps = 50
+
+    public init() {}
+
+    /// `memoryBudgetBytes` when set.
+    public var memoryBudget: Int? { memoryBudgetBytes > 0 ? memoryBudgetBytes : nil }
+}
+
+/// `sharding.type`: one type for every table, or `auto` (chosen per table
+/// from its size and the budget). Coded as its name, as in the config.
+public enum ShardingChoice: Sendable, Equatable, Hashable, Codable, CaseIterable {
+    case auto
+    case uniform(ShardingType)
+
+    public static var allCases: [ShardingChoice] { ShardingType.allCases.map(ShardingChoice.uniform) + [.auto] }
+
+    public var name: String {
+        switch self {
+        case .auto: return "auto"
+        case .uniform(let t): return t.rawValue
+        }
+    }
+
+    public init?(name: String) {
+        if name == "auto" { self = .auto; return }
+        guard let t = ShardingType(rawValue: name) else { return nil }
+        self = .uniform(t)
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        let s = try c.decode(String.self)
+        guard let v = ShardingChoice(name: s) else {
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "unknown sharding type '\(s)'")
+        }
+        self = v
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(name)
+    }
+}

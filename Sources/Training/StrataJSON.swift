@@ -1,0 +1,16 @@
+import Foundation
+
+/// How Strata writes JSON, in one place: summary.json, the JSON lines, plan
+/// and sweep files and every `--json` report use snake_case keys, sorted, and
+/// write NaN and infinities as strings (a diverged run still writes its
+/// summary). Checkpoint metadata keeps the types' own field names: it is read
+/// back on resume, not by people.
+public enum StrataJSON {
+    public static func encoder(pretty: Bool = true, snakeCase: Bool = true) -> JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
+        if snakeCase { e.keyEncodingStrategy = .convertToSnakeCase }
+        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return e
+    }
+}
