@@ -24,6 +24,9 @@ import Sharding
 /// Worked example, gather, 2 nodes of 1 rank, rows 0..<4: node 0 touched rows
 /// [1, 3], node 1 row [3]; node 0 sends ids [1, 3] and 2 gradient rows, node 1
 /// sends [3] and 1 row; both apply rows [1, 3] with row 3 = g0[3] + g1[3].
+///
+/// The planner prices these exchanges with `ReplicaSyncCost` (Sharding),
+/// which follows the same steps; change one, change the other.
 final class ReplicaSync {
     let store: Int
     /// Flat: the communicator of all copies. Hierarchical: nil (see below).

@@ -13,14 +13,10 @@ import Foundation
 ///   cold: accesses * (L-1)/R intra, * (R-L)/R inter;
 ///   each remote access costs an id (4 B) plus a row out and a gradient back
 ///   (the exchanges send one id per access: no per-rank dedup beyond IKJT's);
-///   hot, across nodes by allreduce: the rows touched anywhere in the step
-///         (sum of 1 - exp(-c_i)) are all-reduced hierarchically (node sum,
-///         1/L slice across nodes, node gather), after a 1-byte-a-row mask;
-///   hot, by gather: each node's touched rows (sum of 1 - exp(-c_i/N)), node
-///         sum, then ids and gradients of the member's 1/L to the N-1 other
-///         nodes, shared inside the node; no mask crosses nodes;
-///   warm: each node's copy syncs with the other nodes' copies, each member
-///         its 1/L of the tier, by allreduce (mask, union) or by gather.
+///   hot and warm copies pay their sync (`ReplicaSyncCost`, beside the
+///         exchange's protocol): by allreduce, the rows touched anywhere in
+///         the step (sum of 1 - exp(-c_i)); by gather, each node's touched
+///         rows (sum of 1 - exp(-c_i/N)); the planner takes the cheaper.
 /// The time is a rank's bytes per link class over that class's bandwidth.
 public enum FlexShardPlanner {
     public struct Cost: Sendable, Codable, Equatable {
@@ -161,31 +157,26 @@ public enum FlexShardPlanner {
             var intra = aWarm * Double(L - 1) / Double(L) * remoteAccessBytes / Double(R)
             intra += aCold * Double(L - 1) / Double(R) * remoteAccessBytes / Double(R)
             var inter = aCold * Double(R - L) / Double(R) * remoteAccessBytes / Double(R)
-            let n = Double(nodes), l = Double(L), row = 4 * D
+            let row = 4 * D
             var hotSync = RowTiers.CrossNodeSync.allreduce, warmSync = hotSync
             if h > 0, nodes > 1 {
-                // Allreduce: node sum and gather inside, each member's 1/L slice across nodes.
-                let union = touched[h] * row
-                let aIntra = (3 * (l - 1) / l) * union + 2 * (l - 1) / l * Double(h)
-                let aInter = 2 * (n - 1) / n * (union / l + Double(h))
-                var (sIntra, sInter) = (aIntra, aInter)
+                var sync = ReplicaSyncCost.hotAllreduce(touched: touched[h], rows: h, rowBytes: row, nodes: nodes,
+                                                        ranksPerNode: L)
                 if gatherAllowed {
-                    // Gather: node mask and sum of the node's rows; the member's slice
-                    // (ids and rows) to the other nodes; what came back shared in the node.
-                    let mineRows = touchedNode[h] / l
-                    let gIntra = 2 * (l - 1) / l * (Double(h) + touchedNode[h] * row)
-                        + (l - 1) * (4 * (n - 1) + (n - 1) * mineRows * (row + 4))
-                    let gInter = (n - 1) * (4 + mineRows * (row + 4))
-                    if time(gIntra, gInter) < time(aIntra, aInter) { (sIntra, sInter) = (gIntra, gInter); hotSync = .gather }
+                    let gather = ReplicaSyncCost.hotGather(touchedPerNode: touchedNode[h], rows: h, rowBytes: row,
+                                                           nodes: nodes, ranksPerNode: L)
+                    if time(gather.intra, gather.inter) < time(sync.intra, sync.inter) { sync = gather; hotSync = .gather }
                 }
-                intra += sIntra; inter += sInter
+                intra += sync.intra; inter += sync.inter
             } else if h > 0, R > 1 {
-                intra += 2 * Double(R - 1) / Double(R) * (touched[h] * row + Double(h))
+                intra += ReplicaSyncCost.hotOneNode(touched: touched[h], rows: h, rowBytes: row, ranks: R).intra
             }
             if nodes > 1, w > 0 {
-                var sInter = 2 * (n - 1) / n * ((touched[h + w] - touched[h]) * row + Double(w)) / l
+                var sInter = ReplicaSyncCost.warmAllreduce(touched: touched[h + w] - touched[h], rows: w, rowBytes: row,
+                                                           nodes: nodes, ranksPerNode: L)
                 if gatherAllowed {
-                    let gInter = (n - 1) * (4 + (touchedNode[h + w] - touchedNode[h]) / l * (row + 4))
+                    let gInter = ReplicaSyncCost.warmGather(touchedPerNode: touchedNode[h + w] - touchedNode[h], rowBytes: row,
+                                                            nodes: nodes, ranksPerNode: L)
                     if gInter < sInter { sInter = gInter; warmSync = .gather }
                 }
                 inter += sInter

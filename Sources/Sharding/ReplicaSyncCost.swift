@@ -1,0 +1,55 @@
+/// What `ReplicaSync` (ShardedEmbeddings) sends in a step to keep FlexShard's
+/// copies identical, in expected bytes per rank by link class: the price the
+/// planner weighs against the lookups a copy saves. Each formula follows the
+/// exchange step by step; ReplicaSync.swift has the protocol and a worked
+/// example, and the predictor tests hold the two to the same bytes.
+///
+/// Inputs: `rows` of the tier (a 1-byte mask each), `touched` the expected
+/// rows touched anywhere in the step, `touchedPerNode` those one node touched,
+/// rows of `rowBytes`, N `nodes` of L `ranksPerNode`.
+public enum ReplicaSyncCost {
+    public struct Bytes: Equatable {
+        public var intra: Double
+        public var inter: Double
+    }
+
+    /// Hot tier on one node: a ring allreduce over R ranks of the mask, then
+    /// of the touched rows' gradients.
+    public static func hotOneNode(touched: Double, rows: Int, rowBytes: Double, ranks R: Int) -> Bytes {
+        Bytes(intra: 2 * Double(R - 1) / Double(R) * (touched * rowBytes + Double(rows)), inter: 0)
+    }
+
+    /// Hot tier across nodes by allreduce: inside the node the mask and the
+    /// rows are summed and, at the end, gathered (3 (L-1)/L of the union);
+    /// across nodes each member allreduces its 1/L slice of mask and rows.
+    public static func hotAllreduce(touched: Double, rows: Int, rowBytes: Double, nodes: Int, ranksPerNode: Int) -> Bytes {
+        let n = Double(nodes), l = Double(ranksPerNode), union = touched * rowBytes
+        return Bytes(intra: 3 * (l - 1) / l * union + 2 * (l - 1) / l * Double(rows),
+                     inter: 2 * (n - 1) / n * (union / l + Double(rows)))
+    }
+
+    /// Hot tier across nodes by gather: the node's mask and sum of its rows
+    /// inside the node; each member sends a count and its 1/L of the node's
+    /// rows (ids and gradients) to the N-1 other nodes, and shares what came
+    /// back with its node.
+    public static func hotGather(touchedPerNode: Double, rows: Int, rowBytes: Double, nodes: Int,
+                                 ranksPerNode: Int) -> Bytes {
+        let n = Double(nodes), l = Double(ranksPerNode), mine = touchedPerNode / l
+        return Bytes(intra: 2 * (l - 1) / l * (Double(rows) + touchedPerNode * rowBytes)
+                         + (l - 1) * (4 * (n - 1) + (n - 1) * mine * (rowBytes + 4)),
+                     inter: (n - 1) * (4 + mine * (rowBytes + 4)))
+    }
+
+    /// Warm tier across nodes by allreduce: each member allreduces its 1/L
+    /// block (mask and the union's rows) with the same block on other nodes.
+    public static func warmAllreduce(touched: Double, rows: Int, rowBytes: Double, nodes: Int, ranksPerNode: Int) -> Double {
+        let n = Double(nodes), l = Double(ranksPerNode)
+        return 2 * (n - 1) / n * (touched * rowBytes + Double(rows)) / l
+    }
+
+    /// Warm tier across nodes by gather: a count and the member's touched
+    /// rows (ids and gradients) to each other node.
+    public static func warmGather(touchedPerNode: Double, rowBytes: Double, nodes: Int, ranksPerNode: Int) -> Double {
+        Double(nodes - 1) * (4 + touchedPerNode / Double(ranksPerNode) * (rowBytes + 4))
+    }
+}
