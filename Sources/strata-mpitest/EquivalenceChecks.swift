@@ -9,22 +9,54 @@ import Training
 /// replicas bit-identical across ranks. One exception, `column_wise_adagrad`,
 /// is held to 1e-4 (see `tolerance`).
 enum EquivalenceChecks {
-    /// `type`: a sharding type's name, or one of this suite's variants
-    /// (`column_wise_adagrad`, `mixed`, `flexshard_gather`).
-    static func config(dedup: Bool, type: String, encoder: EncoderChoice = .attention) -> RunConfig {
-        var c = TinyConfig.sequenceDLRM(dedup: dedup, encoder: encoder)
-        c.sharding.type = ShardingChoice(name: type == "column_wise_adagrad" ? "column_wise" : type) ?? .uniform(.tableWise)
+    /// The plans checked: every sharding type, and three variants.
+    enum Variant: CustomStringConvertible {
+        case uniform(ShardingType)
+        /// column_wise under element-wise Adagrad (its own tolerance).
+        case columnWiseAdagrad
+        /// One type per table, with target attention.
+        case mixed
+        /// FlexShard with both tiers synced across nodes by gather.
+        case flexShardGather
+
+        static var all: [Variant] { ShardingType.allCases.map(Variant.uniform) + [.columnWiseAdagrad, .mixed, .flexShardGather] }
+
+        var description: String {
+            switch self {
+            case .uniform(let t): return t.rawValue
+            case .columnWiseAdagrad: return "column_wise_adagrad"
+            case .mixed: return "mixed"
+            case .flexShardGather: return "flexshard_gather"
+            }
+        }
+    }
+
+    static func config(dedup: Bool, variant: Variant) -> RunConfig {
+        var c = TinyConfig.sequenceDLRM(dedup: dedup, encoder: { if case .mixed = variant { return .targetAttention }; return .attention }())
+        switch variant {
+        case .uniform(let t): c.sharding.type = .uniform(t)
+        case .columnWiseAdagrad: c.sharding.type = .uniform(.columnWise)
+        case .mixed:
+            c.sharding.type = .uniform(.tableRowWise)
+            c.sharding.tables = ["item": .rowWise, "user": .tableWise, "c0": .dataParallel, "c1": .columnWise]
+        case .flexShardGather:
+            // Skewed ids and batches large enough for hot and warm rows (as FlexShardTests).
+            c.sharding.type = .uniform(.flexShard)
+            c.data.synthetic.zipfExponent = 1.2
+            c.data.synthetic.samples = 12_000
+            c.run.batchSize = 400
+            c.sharding.profileSteps = 10
+        }
         // column_wise and the mixed plan use SGD: element-wise Adagrad's
         // g / sqrt(sum g^2) turns the re-association noise of a gradient that
         // is ~0 into a full step. Row-wise Adagrad (one accumulator per row
         // *and column shard*) would differ from one process; element-wise
         // Adagrad is exact however columns are split, and
         // `column_wise_adagrad` checks it at `tolerance`.
-        c.optimizer.embedding = type == "column_wise_adagrad" ? .adagrad
-            : type == "column_wise" || type == "mixed" ? .sgd : .rowwiseAdagrad
-        if type == "mixed" {
-            c.sharding.type = .uniform(.tableRowWise)
-            c.sharding.tables = ["item": .rowWise, "user": .tableWise, "c0": .dataParallel, "c1": .columnWise]
+        switch variant {
+        case .columnWiseAdagrad: c.optimizer.embedding = .adagrad
+        case .uniform(.columnWise), .mixed: c.optimizer.embedding = .sgd
+        default: c.optimizer.embedding = .rowwiseAdagrad
         }
         return c
     }
@@ -63,7 +95,10 @@ enum EquivalenceChecks {
     /// Relative bound per check. Element-wise Adagrad's steps amplify
     /// rounding (above), so over 20 steps its column split is held to 1e-4:
     /// still far below what a misplaced accumulator or column would give.
-    static func tolerance(_ type: String) -> Float { type == "column_wise_adagrad" ? 1e-4 : 1e-5 }
+    static func tolerance(_ variant: Variant) -> Float {
+        if case .columnWiseAdagrad = variant { return 1e-4 }
+        return 1e-5
+    }
 
     static func close(_ a: [Float], _ b: [Float], _ tol: Float) -> Bool {
         guard a.count == b.count else { return false }
@@ -73,16 +108,10 @@ enum EquivalenceChecks {
 
     static func run(_ world: Communicator, _ checks: inout Checks) throws {
         for dedup in [true, false] {
-            for type in ShardingType.allCases.map(\.rawValue) + ["column_wise_adagrad", "mixed", "flexshard_gather"] {
-                var c = config(dedup: dedup, type: type, encoder: type == "mixed" ? .targetAttention : .attention)
+            for variant in Variant.all {
+                let c = config(dedup: dedup, variant: variant)
                 var plan: ShardingPlan?
-                if type == "flexshard_gather" {
-                    // Skewed ids and batches large enough for hot and warm rows (as FlexShardTests).
-                    c.sharding.type = .uniform(.flexShard)
-                    c.data.synthetic.zipfExponent = 1.2
-                    c.data.synthetic.samples = 12_000
-                    c.run.batchSize = 400
-                    c.sharding.profileSteps = 10
+                if case .flexShardGather = variant {
                     let p = try gatherPlan(c, topology: world.topology)
                     let tiers = p.tables.compactMap(\.tiers)
                     checks.expect(tiers.contains { $0.hot > 0 } && (world.topology.nodeCount == 1 || tiers.contains { $0.warm > 0 }),
@@ -91,8 +120,8 @@ enum EquivalenceChecks {
                 }
                 let got = try train(c, comm: world, plan: plan)
                 let ref = try train(c, comm: LocalCommunicator())
-                let what = "\(type), dedup \(dedup), \(world.size) ranks on \(world.topology.nodeCount) node(s)"
-                let tol = tolerance(type)
+                let what = "\(variant), dedup \(dedup), \(world.size) ranks on \(world.topology.nodeCount) node(s)"
+                let tol = tolerance(variant)
                 checks.expect(zip(got.losses, ref.losses).allSatisfy { abs($0 - $1) <= Double(tol) * abs($1) },
                               "\(what): losses \(got.losses.suffix(3)) vs \(ref.losses.suffix(3))")
                 checks.expect(close(got.dense, ref.dense, tol), "\(what): dense parameters")
