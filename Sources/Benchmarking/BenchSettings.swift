@@ -1,3 +1,5 @@
+import Training
+
 /// What every `strata bench` command shares: timed repetitions, untimed ones
 /// first (steps, for `bench train`), OpenBLAS threads and where the JSON goes.
 public struct BenchSettings: Sendable {
@@ -14,7 +16,7 @@ public struct BenchSettings: Sendable {
     /// The report as JSON where asked, then the table unless the JSON went to standard output.
     func emit<T: Encodable>(_ report: T, table: () -> String) throws {
         if let json {
-            try BenchFormat.writeJSON(report, to: json)
+            try StrataJSON.write(report, to: json)
             if json == "-" { return }
         }
         print(table())

@@ -42,15 +42,6 @@ enum BenchFormat {
             .joined(separator: "\n")
     }
 
-    /// Writes `value` as JSON to `path` ("-": standard output).
-    static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
-        let data = try StrataJSON.encoder().encode(value)
-        if path == "-" {
-            print(String(decoding: data, as: UTF8.self))
-        } else {
-            try (data + Data("\n".utf8)).write(to: URL(fileURLWithPath: path))
-        }
-    }
 }
 
 /// The machine a figure came from, recorded in every JSON report.

@@ -13,4 +13,14 @@ public enum StrataJSON {
         e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return e
     }
+
+    /// `value` as a report to `path` ("-": standard output), as every `--json FILE` writes it.
+    public static func write<T: Encodable>(_ value: T, to path: String) throws {
+        let data = try encoder().encode(value)
+        if path == "-" {
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            try (data + Data("\n".utf8)).write(to: URL(fileURLWithPath: path))
+        }
+    }
 }

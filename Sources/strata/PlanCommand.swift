@@ -42,8 +42,8 @@ struct PlanCommand: ParsableCommand {
     @Option(name: .customLong("ranks-per-node"), help: "Ranks per node (default: topology.ranks_per_node, else all on one node).")
     var ranksPerNode: Int?
 
-    @Flag(help: "Print JSON instead of the table.")
-    var json = false
+    @Option(help: "Write the comparison as JSON to FILE ('-': standard output, instead of the table).")
+    var json: String?
 
     func validate() throws {
         guard ranks > 0 else { throw ValidationError("--ranks must be positive, got \(ranks)") }
@@ -120,9 +120,12 @@ struct PlanCommand: ParsableCommand {
                             phases: traffic.phases, tiers: tiers.isEmpty ? nil : Dictionary(uniqueKeysWithValues: tiers)))
         }
         for r in refused { printError("strata plan: refused \(r)") }
-        if json {
-            print(String(decoding: try StrataJSON.encoder().encode(rows), as: UTF8.self))
-            return
+        if let json {
+            do { try StrataJSON.write(rows, to: json) } catch {
+                printError("strata: error: cannot write \(json): \(error.localizedDescription)")
+                throw ExitCode(2)
+            }
+            if json == "-" { return }
         }
         print("# strata plan: \(ranks) ranks, \(ranks / L) node(s) of \(L); \(steps) profiled global batches of \(G); "
               + "bandwidths intra \(cfg.topology.intraNodeGiBps) GiB/s, inter \(cfg.topology.interNodeGiBps) GiB/s")
