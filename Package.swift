@@ -47,6 +47,8 @@ let package = Package(
         // Scaling-law sweeps: specs, points, the coordinator and worker groups
         // (over the Communicator protocol only), runs.csv, fits.json, plots.
         .target(name: "Sweep", dependencies: ["Training", "Collectives", "ScalingLaws"]),
+        // ∞-AE and Distill-CF: closed-form kernel recommenders over the Communicator protocol.
+        .target(name: "KernelRecommenders", dependencies: ["Tensors", "Collectives", "ScalingLaws"]),
 
         // MARK: Executables.
         .executableTarget(name: "strata", dependencies: [
@@ -72,6 +74,7 @@ let package = Package(
         .testTarget(name: "DataTests", dependencies: ["Data", "Sparse"]),
         .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Training", "Collectives", "ScalingLaws"]),
+        .testTarget(name: "KernelRecommendersTests", dependencies: ["KernelRecommenders", "Collectives", "Tensors"]),
     ],
     swiftLanguageModes: [.v5]
 )
