@@ -53,6 +53,7 @@ let package = Package(
         // MARK: Executables.
         .executableTarget(name: "strata", dependencies: [
             "Collectives", "CollectivesMPI", "Tensors", "Model", "Training", "Sharding", "Data", "Sweep", "ShardedEmbeddings", "Cluster",
+            "KernelRecommenders",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ]),

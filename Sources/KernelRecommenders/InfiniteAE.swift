@@ -91,6 +91,27 @@ public enum InfiniteAE {
         ])
     }
 
+    /// λ by validation alone (no test): the chosen λ and its validation metrics.
+    public static func validate(_ data: InteractionData, fit: SparseRows, comm: Communicator,
+                                config: InfiniteAEConfig) throws -> (lambda: Double, metrics: RankingMetrics) {
+        let mine = KernelRegression.block(of: data.users, rank: comm.rank, size: comm.size)
+        let model = try KernelRegression(localFit: fit.slice(KernelRegression.block(of: fit.rows, rank: comm.rank, size: comm.size)),
+                                         comm: comm, ntk: NTK(inputs: data.items, sigmaW2: config.sigmaW2, sigmaB2: config.sigmaB2),
+                                         solver: config.solver, contextRowsPerRank: (data.users + comm.size - 1) / comm.size,
+                                         memoryBudgetBytes: config.memoryBudgetBytes, blockRows: config.blockRows)
+        let evaluator = RankingEvaluator(ks: config.ks, inversePropensity: inversePropensities(data),
+                                         aucNegatives: config.aucNegatives, seed: config.seed, blockRows: config.blockRows)
+        let context = model.prepare(data.train.slice(mine))
+        let set = EvaluationSet.make(data, rows: mine, test: false)
+        var best: (lambda: Double, metrics: RankingMetrics)?
+        for lambda in config.lambdas {
+            let c = try model.coefficients(context, lambda: lambda)
+            let m = evaluator.evaluate(set, comm: comm) { rows, out in model.predict(c, rows: rows, into: out) }
+            if best == nil || m.hitRate(at: config.selectionK) > best!.metrics.hitRate(at: config.selectionK) { best = (lambda, m) }
+        }
+        return best!
+    }
+
     /// Inverse propensities from the train counts of every item.
     public static func inversePropensities(_ data: InteractionData) -> [Double] {
         RankingMetrics.inversePropensities(itemCounts: itemCounts(data.train))
