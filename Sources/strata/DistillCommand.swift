@@ -62,12 +62,13 @@ struct DistillCommand: ParsableCommand {
                 try folder?.writeText(DistillCurve.svg(results, full: full), to: "distill-curve.svg")
             }
             let popularity = cfg.popularity ? InfiniteAE.popularity(data, comm: world, config: cfg.iae) : nil
+            world.ledger.endStep()
             let summary = Summary(run: KernelRun.info("distill", cfg, data, worldSize: world.size), full: full, sizes: results,
-                                  popularity: popularity, peakMemoryBytes: KernelRun.memory(world),
+                                  popularity: popularity, peakMemoryBytes: KernelRun.memory(world), cpuSeconds: KernelRun.cpu(world),
                                   totalSeconds: monotonicSeconds() - start,
                                   communication: LedgerReport.reduce(world.ledger.run, steps: 1, comm: world))
             try folder?.writeJSON(summary, to: "summary.json")
-            say(String(format: "total %.1f s; run folder: %@", summary.totalSeconds, folder?.path ?? ""))
+            say(String(format: "total %.1f s (CPU %.1f s on the busiest rank); run folder: %@", summary.totalSeconds, summary.cpuSeconds.max, folder?.path ?? ""))
         }
     }
 
@@ -77,6 +78,7 @@ struct DistillCommand: ParsableCommand {
         var sizes: [DistillSizeResult]
         var popularity: RankingMetrics?
         var peakMemoryBytes: LedgerReport.Stat
+        var cpuSeconds: LedgerReport.Stat
         var totalSeconds: Double
         var communication: LedgerReport
     }

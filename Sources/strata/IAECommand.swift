@@ -44,11 +44,12 @@ struct IAECommand: ParsableCommand {
             say("test (λ \(result.chosenLambda)): " + KernelRun.describe(result.test))
             let popularity = cfg.popularity ? InfiniteAE.popularity(data, comm: world, config: cfg.iae) : nil
             if let popularity { say("popularity:     " + KernelRun.describe(popularity)) }
+            world.ledger.endStep()
             let report = LedgerReport.reduce(world.ledger.run, steps: 1, comm: world)
             let summary = Summary(run: KernelRun.info("iae", cfg, data, worldSize: world.size), iae: result, popularity: popularity,
-                                  peakMemoryBytes: KernelRun.memory(world), totalSeconds: monotonicSeconds() - start, communication: report)
+                                  peakMemoryBytes: KernelRun.memory(world), cpuSeconds: KernelRun.cpu(world), totalSeconds: monotonicSeconds() - start, communication: report)
             try folder?.writeJSON(summary, to: "summary.json")
-            say(String(format: "total %.2f s; run folder: %@", summary.totalSeconds, folder?.path ?? ""))
+            say(String(format: "total %.2f s (CPU %.2f s on the busiest rank); run folder: %@", summary.totalSeconds, summary.cpuSeconds.max, folder?.path ?? ""))
         }
     }
 
@@ -57,6 +58,7 @@ struct IAECommand: ParsableCommand {
         var iae: InfiniteAEResult
         var popularity: RankingMetrics?
         var peakMemoryBytes: LedgerReport.Stat
+        var cpuSeconds: LedgerReport.Stat
         var totalSeconds: Double
         var communication: LedgerReport
     }

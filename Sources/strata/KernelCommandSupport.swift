@@ -90,6 +90,11 @@ enum KernelRun {
         LedgerReport.Stat(comm.allgather(.control, Int64(peakResidentBytes())).map(Double.init))
     }
 
+    /// CPU seconds of every rank (min / mean / max).
+    static func cpu(_ comm: Communicator) -> LedgerReport.Stat {
+        LedgerReport.Stat(comm.allgather(.control, cpuSeconds()))
+    }
+
     static func describe(_ m: RankingMetrics) -> String {
         let parts = m.ks.indices.map { i in
             String(format: "HR@%d %.4f nDCG@%d %.4f PSP@%d %.4f", m.ks[i], m.hitRate[i], m.ks[i], m.ndcg[i], m.ks[i], m.psp[i])
