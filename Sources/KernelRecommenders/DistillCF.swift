@@ -14,6 +14,11 @@ public struct DistillConfig: Sendable, Equatable {
     /// default of 10 makes every draw nearly uniform over the items, so 0.5.
     public var temperature = 0.5
     public var learningRate = 0.04
+    /// Initial logits: this times the seed users' 0/1 train rows. The paper starts
+    /// at 1; with ~10,000 items (ml-latest-small) a weight of e^(1/τ) on a user's
+    /// ~100 items leaves ~90 % of the first draws on random items, so the start is
+    /// noise rather than the seed users. 5 puts nearly every first draw on them.
+    public var initScale = 5.0
     public var cardinalityReg = 1e-3
     /// λ inside the distillation loss; nil: the λ the grid picks for the initial summary (as the paper).
     public var lambda: Double?
@@ -51,6 +56,20 @@ public struct DistillSizeResult: Sendable, Codable, Equatable {
     public var random: InfiniteAEResult?
     public var mostActive: InfiniteAEResult?
     public var seconds: Double
+
+    public init(size: Int, trainLambda: Double, bestStep: Int, summaryInteractions: Int, firstLoss: Double, lastLoss: Double,
+                distilled: InfiniteAEResult, random: InfiniteAEResult?, mostActive: InfiniteAEResult?, seconds: Double) {
+        self.size = size
+        self.trainLambda = trainLambda
+        self.bestStep = bestStep
+        self.summaryInteractions = summaryInteractions
+        self.firstLoss = firstLoss
+        self.lastLoss = lastLoss
+        self.distilled = distilled
+        self.random = random
+        self.mostActive = mostActive
+        self.seconds = seconds
+    }
 }
 
 /// Distill-CF: learns m synthetic users (logits over the items) so that ∞-AE
@@ -73,6 +92,7 @@ public enum DistillCF {
         let mine = KernelRegression.block(of: m, rank: comm.rank, size: comm.size)
         var logits = [Double](repeating: 0, count: mine.count * d)
         logits.withUnsafeMutableBufferPointer { initial.densify(mine, into: $0.baseAddress!) }
+        for i in logits.indices { logits[i] *= config.initScale }
         let lambda = try config.lambda ?? InfiniteAE.validate(data, fit: initial, comm: comm, config: iae).lambda
         let loss = DistillLoss(ntk: NTK(inputs: d, sigmaW2: iae.sigmaW2, sigmaB2: iae.sigmaB2), lambda: lambda,
                                cardinalityReg: config.cardinalityReg,

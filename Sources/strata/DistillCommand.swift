@@ -17,7 +17,7 @@ struct DistillCommand: ParsableCommand {
         test split.
 
         Keys: every key of `strata iae`, and distill.sizes, distill.steps, distill.draws, distill.temperature, \
-        distill.learning_rate, distill.cardinality_reg, distill.lambda (default: the λ the grid picks for the \
+        distill.learning_rate, distill.init_scale, distill.cardinality_reg, distill.lambda (default: the λ the grid picks for the \
         initial users), distill.eval_every, distill.threshold, distill.seed, distill.baselines.
 
         Writes RUN_DIR/summary.json, RUN_DIR/distill.jsonl (loss per step), RUN_DIR/summary-<m>.csv (each \

@@ -38,7 +38,7 @@ struct IAECommand: ParsableCommand {
             say("iae: \(data.users) users x \(data.items) items, \(data.train.nonZeros) train interactions, \(world.size) rank(s), "
                 + "fit on \(fit?.rows ?? data.users) users, solver \(cfg.iae.solver.rawValue)")
             let result = try InfiniteAE.run(data, fit: fit, comm: world, config: cfg.iae) { r in
-                say(String(format: "  λ %-8g validation ", r.lambda) + KernelRun.describe(r.validation) + String(format: "  (%.2f s)", r.seconds))
+                say(String(format: "  λ %-8g validation ", r.lambda) + KernelRun.describe(r.validation) + String(format: "  (%.2f s, CPU %.2f s)", r.seconds, r.cpuSeconds))
                 try? folder?.appendLine(r, to: "lambdas.jsonl")
             }
             say("test (λ \(result.chosenLambda)): " + KernelRun.describe(result.test))

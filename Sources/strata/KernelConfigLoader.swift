@@ -85,6 +85,7 @@ enum KernelConfigLoader {
         "distill.draws": { c, v, k in c.distill.draws = try positive(v, k) },
         "distill.temperature": { c, v, k in c.distill.temperature = try v.double(k) },
         "distill.learning_rate": { c, v, k in c.distill.learningRate = try v.double(k) },
+        "distill.init_scale": { c, v, k in c.distill.initScale = try v.double(k) },
         "distill.cardinality_reg": { c, v, k in c.distill.cardinalityReg = try v.double(k) },
         "distill.lambda": { c, v, k in c.distill.lambda = try v.double(k) },
         "distill.eval_every": { c, v, k in c.distill.evalEvery = try positive(v, k) },

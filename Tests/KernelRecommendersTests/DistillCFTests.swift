@@ -1,6 +1,6 @@
 import Collectives
 import XCTest
-@testable import KernelRecommenders
+import KernelRecommenders
 
 /// Distill-CF end to end on a small data set: the loss falls, the binary
 /// summary trains ∞-AE, seeded runs repeat exactly, and 2 ranks equal one.
@@ -38,5 +38,27 @@ final class DistillCFTests: XCTestCase {
         XCTAssertEqual(Set(r).count, 10)
         XCTAssertEqual(r, DistillCF.randomUsers(100, count: 10, seed: 3))
         XCTAssertNotEqual(r, DistillCF.randomUsers(100, count: 10, seed: 4))
+    }
+}
+
+/// The Distill-CF curve: one path per series, every number finite.
+final class DistillCurveTests: XCTestCase {
+    func testCurveLeavesOutNaNPoints() {
+        func result(_ ndcg: Double, users: Int) -> InfiniteAEResult {
+            InfiniteAEResult(fitUsers: users, lambdas: [], chosenLambda: 1,
+                             test: RankingMetrics(ks: [10], hitRate: [0], ndcg: [ndcg], psp: [0], auc: 0.5, users: 1), timings: [:])
+        }
+        let sizes = [10, 50, 200].map { m in
+            DistillSizeResult(size: m, trainLambda: 1, bestStep: 1, summaryInteractions: 1, firstLoss: 2, lastLoss: 1,
+                              distilled: result(0.1 + Double(m) / 1000, users: m), random: result(0.1, users: m),
+                              mostActive: result(.nan, users: m), seconds: 1)
+        }
+        let svg = DistillCurve.svg(sizes, full: result(0.3, users: 610))
+        XCTAssertTrue(svg.hasPrefix("<?xml") && svg.hasSuffix("</svg>\n"))
+        // Four series in the legend; the most-active one is all NaN here, so it draws no path.
+        XCTAssertEqual(svg.components(separatedBy: "class=\"legend-text\"").count - 1, 4)
+        XCTAssertEqual(svg.components(separatedBy: "class=\"series\"").count - 1, 3)
+        XCTAssertFalse(svg.lowercased().contains("nan"))
+        XCTAssertTrue(svg.contains("full data (610 users)"))
     }
 }

@@ -1,7 +1,7 @@
 import Collectives
 import Tensors
 import XCTest
-@testable import KernelRecommenders
+import KernelRecommenders
 
 /// Distill-CF's hand-written vector-Jacobian products against central finite
 /// differences: through the kernel and the solve (dL/dS), through the

@@ -1,7 +1,7 @@
 import Collectives
 import Foundation
 import XCTest
-@testable import KernelRecommenders
+import KernelRecommenders
 
 /// Reading interactions CSVs: MovieLens's header, positional files, a split
 /// column, the seeded split, and bad input naming file:line.

@@ -2,7 +2,7 @@ import Collectives
 import Foundation
 import Tensors
 import XCTest
-@testable import KernelRecommenders
+import KernelRecommenders
 
 /// The kernel and the closed-form predictions against an independent NumPy
 /// version of the formulas in the issue (run as a child process), and the

@@ -1,6 +1,6 @@
 import Collectives
 import XCTest
-@testable import KernelRecommenders
+import KernelRecommenders
 
 /// Metric definitions on hand-made rankings with answers worked out by hand.
 final class RankingMetricsTests: XCTestCase {

@@ -1,7 +1,7 @@
 import Collectives
 import Foundation
 import XCTest
-@testable import KernelRecommenders
+import KernelRecommenders
 
 /// ∞-AE on 1, 2, 3 and 4 ranks (threads with LocalCommunicator) equals one
 /// process: the kernel, the chosen λ and every metric. Tests/MPI repeats this

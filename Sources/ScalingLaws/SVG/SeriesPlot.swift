@@ -71,7 +71,8 @@ public struct SeriesPlot: Sendable {
             let pts = s.points.sorted { $0.x < $1.x }.map { Optional((xAxis.position($0.x), yPos($0.y))) }
             svg.path(pts, attributes: "class=\"series\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"" + (s.dashed ? " stroke-dasharray=\"6 4\"" : ""))
             for p in pts { if let (x, y) = p { svg.circle(x, y, r: 3.5, attributes: "fill=\"\(color)\"") } }
-            let ly = top + 18 + Double(i) * 16
+            // Legend in the lower right, where rising curves leave room.
+            let ly = bottom - 12 - Double(shown.count - 1 - i) * 16
             svg.line(right - 190, ly - 4, right - 166, ly - 4, attributes: "stroke=\"\(color)\" stroke-width=\"2\"" + (s.dashed ? " stroke-dasharray=\"6 4\"" : ""))
             svg.text(right - 160, ly, markup: SVGWriter.escape(s.name), attributes: "class=\"legend-text\"")
         }
