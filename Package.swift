@@ -48,6 +48,8 @@ let package = Package(
         // Scaling-law sweeps: specs, points, the coordinator and worker groups
         // (over the Communicator protocol only), runs.csv, fits.json, plots.
         .target(name: "Sweep", dependencies: ["Training", "Collectives", "ScalingLaws"]),
+        // ∞-AE and Distill-CF: closed-form kernel recommenders over the Communicator protocol.
+        .target(name: "KernelRecommenders", dependencies: ["Tensors", "Collectives", "ScalingLaws"]),
 
         // `strata bench`: GEMMs, embedding kernels, communication, whole steps
         // (measurement and reports; the CLI only parses options).
@@ -56,7 +58,7 @@ let package = Package(
         // MARK: Executables.
         .executableTarget(name: "strata", dependencies: [
             "Collectives", "CollectivesMPI", "Tensors", "Model", "Training", "Sharding", "Data", "Sweep", "ShardedEmbeddings", "Cluster",
-            "Benchmarking",
+            "Benchmarking", "KernelRecommenders",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ]),
@@ -80,6 +82,7 @@ let package = Package(
         .testTarget(name: "DataTests", dependencies: ["Data", "Sparse"]),
         .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws", "Tensors"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Training", "Collectives", "ScalingLaws"]),
+        .testTarget(name: "KernelRecommendersTests", dependencies: ["KernelRecommenders", "Collectives", "Tensors"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -28,6 +28,9 @@ public enum CommPhase: Int, Sendable, CaseIterable, Codable {
     case sweep
     /// `strata bench` traffic.
     case bench
+    /// Kernel recommenders (`strata iae`, `strata distill`): fit rows, Gram
+    /// rows, the factorisation's broadcast, partial products and gradients.
+    case kernel
 
     /// The tag users see in JSON and tables.
     public var tag: String {
@@ -46,6 +49,7 @@ public enum CommPhase: Int, Sendable, CaseIterable, Codable {
         case .checkpoint: return "checkpoint"
         case .sweep: return "sweep"
         case .bench: return "bench"
+        case .kernel: return "kernel"
         }
     }
 

@@ -130,6 +130,48 @@ expect_fail "sweep, misspelt axis key" 3 "sweep-bad.yaml:[0-9]+: unknown axis ke
 expect_fail "sweep, group size does not divide" 4 "group_size 2 does not divide the 3 worker ranks" 30 \
     "$S" sweep --config Tests/MPI/sweep-tiny-groups2.yaml --out /tmp/strata-sweep-never2
 
+echo "strata iae and strata distill (∞-AE, Distill-CF): 1, 2 and 4 ranks equal one process"
+ML="$STRATA_ROOT/../shared/data/movielens/ml-latest-small-ratings.csv"
+if [ -f "$ML" ]; then
+    kr="$(mktemp -d)"
+    head -20001 "$ML" >"$kr/ratings.csv"
+    for np in 1 2 4; do
+        expect_pass "iae, $np rank(s)" "$np" "$S" iae --quiet --set data.path="$kr/ratings.csv" --set iae.lambdas=[0.1,1,5] --run-dir "$kr/iae$np"
+    done
+    expect_pass "iae, cholesky per λ, 2 ranks" 2 "$S" iae --quiet --set data.path="$kr/ratings.csv" --set iae.lambdas=[0.1,1,5] --set iae.solver=cholesky --run-dir "$kr/chol"
+    # same_metrics A B [KEY]: test metrics (and the chosen λ) equal to 1e-9 relative.
+    same_metrics() { python3 - "$@" <<'PY'
+import json, sys
+a, b = (json.load(open(p + "/summary.json")) for p in sys.argv[1:3])
+key = sys.argv[3] if len(sys.argv) > 3 else "iae"
+x, y = a[key], b[key]
+assert x["chosen_lambda"] == y["chosen_lambda"], (x["chosen_lambda"], y["chosen_lambda"])
+for f in ("hit_rate", "ndcg", "psp"):
+    for u, v in zip(x["test"][f], y["test"][f]):
+        assert abs(u - v) <= 1e-9 * max(1, abs(u)), (f, u, v)
+assert abs(x["test"]["auc"] - y["test"]["auc"]) <= 1e-9, (x["test"]["auc"], y["test"]["auc"])
+PY
+    }
+    for np in 2 4; do
+        if same_metrics "$kr/iae1" "$kr/iae$np" 2>"$kr/err"; then ok "iae: $np ranks equal 1 rank (λ, HR, nDCG, PSP, AUC)"; else bad "iae: $np ranks differ from 1 rank" "$kr/err"; fi
+    done
+    if same_metrics "$kr/iae1" "$kr/chol" 2>"$kr/err"; then ok "iae: Cholesky per λ equals the one eigendecomposition"; else bad "iae: Cholesky differs from eigen" "$kr/err"; fi
+    DS="--set distill.sizes=[5] --set distill.steps=6 --set distill.draws=20 --set distill.eval_every=3 --set iae.lambdas=[0.1,1] --set data.path=$kr/ratings.csv"
+    expect_pass "distill, 1 rank" 1 "$S" distill --quiet $DS --run-dir "$kr/d1"
+    expect_pass "distill, 2 ranks" 2 "$S" distill --quiet $DS --run-dir "$kr/d2"
+    if cmp -s "$kr/d1/summary-5.csv" "$kr/d2/summary-5.csv" && [ -s "$kr/d1/distill-curve.svg" ] && [ "$(wc -l <"$kr/d2/distill.jsonl")" -eq 6 ]; then
+        ok "distill: 2 ranks write the same summary; curve and 6 step lines"
+    else bad "distill: summaries differ across world sizes or files missing"; fi
+    expect_pass "iae trains on the distilled summary" 2 "$S" iae --quiet --set data.path="$kr/ratings.csv" --set data.fit_path="$kr/d1/summary-5.csv" --set iae.lambdas=[0.1,1] --run-dir "$kr/fit"
+    printf 'userId,movieId,rating\n1,2,4\n1,3\n' >"$kr/bad.csv"
+    expect_fail "iae: malformed CSV names file:line" 2 "bad.csv:3: expected 3 fields, got 2" 30 "$S" iae --quiet --set data.path="$kr/bad.csv" --run-dir "$kr/never1"
+    expect_fail "iae: kernel over the memory budget" 2 "over the budget of 1 MiB" 30 "$S" iae --quiet --set data.path="$kr/ratings.csv" --set iae.memory_budget_mib=1 --run-dir "$kr/never2"
+    expect_fail "iae: misspelt key" 1 "unknown key 'iae.lambda' \\(did you mean 'iae.lambdas'" 30 "$S" iae --quiet --set iae.lambda=1
+    rm -rf "$kr"
+else
+    echo "  skip: $ML is absent"
+fi
+
 echo "cluster on one machine: namespaces as hosts (Tests/MPI/cluster-box.sh)"
 # Its own script (it needs root and cleans up with a trap); its counts join ours.
 box_out="$(mktemp)"

@@ -1,0 +1,153 @@
+import Collectives
+import Foundation
+
+/// ∞-AE's settings: the λ grid, the solver and the evaluation.
+public struct InfiniteAEConfig: Sendable, Equatable {
+    /// Candidates for λ (the regulariser is λ · mean diagonal of K), chosen by validation HR@100.
+    public var lambdas: [Double] = [1e-5, 1e-3, 0.1, 1, 5, 50]
+    public var solver: KernelSolver = .eigen
+    public var ks: [Int] = [10, 100]
+    public var aucNegatives = 50
+    public var seed: UInt64 = 42
+    public var blockRows = 256
+    /// Per-rank memory budget for the kernel and its factorisation (nil: none).
+    public var memoryBudgetBytes: Int?
+    public var sigmaW2 = 2.0
+    public var sigmaB2 = 0.01
+
+    public init() {}
+
+    /// The metric λ is chosen by: HR at the largest k (HR@100, as the paper).
+    public var selectionK: Int { ks.max() ?? 100 }
+}
+
+/// One λ's validation result.
+public struct LambdaResult: Sendable, Codable, Equatable {
+    public var lambda: Double
+    public var validation: RankingMetrics
+    public var seconds: Double
+    /// This rank's CPU seconds for the λ.
+    public var cpuSeconds: Double
+}
+
+/// A fitted ∞-AE's results: validation per λ, the chosen λ, test metrics, timings.
+public struct InfiniteAEResult: Sendable, Codable, Equatable {
+    public var fitUsers: Int
+    public var lambdas: [LambdaResult]
+    public var chosenLambda: Double
+    public var test: RankingMetrics
+    public var timings: [String: Double]
+
+    public init(fitUsers: Int, lambdas: [LambdaResult], chosenLambda: Double, test: RankingMetrics, timings: [String: Double]) {
+        self.fitUsers = fitUsers
+        self.lambdas = lambdas
+        self.chosenLambda = chosenLambda
+        self.test = test
+        self.timings = timings
+    }
+}
+
+/// ∞-AE as the paper's code runs it: fit on the train rows (of every user, or
+/// of a given fit set such as a Distill-CF summary), pick λ by validation
+/// HR@100 with the train items as each user's context, then test with train +
+/// validation as the context.
+public enum InfiniteAE {
+    /// `fit`: nil trains on every user's train rows; otherwise these rows
+    /// (identical on every rank) over the same items.
+    public static func run(_ data: InteractionData, fit given: SparseRows? = nil, comm: Communicator,
+                           config: InfiniteAEConfig, progress: ((LambdaResult) -> Void)? = nil) throws -> InfiniteAEResult {
+        let start = monotonicSeconds(), cpuStart = cpuSeconds()
+        let mine = KernelRegression.block(of: data.users, rank: comm.rank, size: comm.size)
+        let fitRows = given ?? data.train
+        let fitBlock = KernelRegression.block(of: fitRows.rows, rank: comm.rank, size: comm.size)
+        let largestBlock = (data.users + comm.size - 1) / comm.size
+        let model = try KernelRegression(localFit: fitRows.slice(fitBlock), comm: comm,
+                                         ntk: NTK(inputs: data.items, sigmaW2: config.sigmaW2, sigmaB2: config.sigmaB2),
+                                         solver: config.solver, contextRowsPerRank: largestBlock,
+                                         memoryBudgetBytes: config.memoryBudgetBytes, blockRows: config.blockRows)
+        let evaluator = RankingEvaluator(ks: config.ks, inversePropensity: inversePropensities(data),
+                                         aucNegatives: config.aucNegatives, seed: config.seed, blockRows: config.blockRows)
+        let cpuFit = cpuSeconds()
+        // Validation: the context is the train rows, the same rows as the fit when fitting on every user.
+        var t0 = monotonicSeconds()
+        let validContext = model.prepare(data.train.slice(mine), sameAsFit: given == nil ? mine : nil)
+        let validSet = EvaluationSet.make(data, rows: mine, test: false)
+        let prepareSeconds = monotonicSeconds() - t0
+        var results: [LambdaResult] = []
+        for lambda in config.lambdas {
+            t0 = monotonicSeconds()
+            let c0 = cpuSeconds()
+            let coefficients = try model.coefficients(validContext, lambda: lambda)
+            let metrics = evaluator.evaluate(validSet, comm: comm) { rows, out in model.predict(coefficients, rows: rows, into: out) }
+            let r = LambdaResult(lambda: lambda, validation: metrics, seconds: monotonicSeconds() - t0, cpuSeconds: cpuSeconds() - c0)
+            results.append(r)
+            progress?(r)
+        }
+        let best = results.max { a, b in
+            let x = a.validation.hitRate(at: config.selectionK), y = b.validation.hitRate(at: config.selectionK)
+            return x < y || (x == y && a.lambda > b.lambda)
+        }!
+        // Test: train + validation as the context and as the excluded items.
+        t0 = monotonicSeconds()
+        let cpuTest = cpuSeconds()
+        let testContext = model.prepare(data.train.slice(mine).union(data.validation.slice(mine)))
+        let coefficients = try model.coefficients(testContext, lambda: best.lambda)
+        let test = evaluator.evaluate(EvaluationSet.make(data, rows: mine, test: true), comm: comm) { rows, out in
+            model.predict(coefficients, rows: rows, into: out)
+        }
+        let testSeconds = monotonicSeconds() - t0
+        let t = model.timings
+        return InfiniteAEResult(fitUsers: fitRows.rows, lambdas: results, chosenLambda: best.lambda, test: test, timings: [
+            "exchange_s": t.exchange, "gram_s": t.gram, "factor_s": t.factor, "project_s": t.project,
+            "prepare_validation_s": prepareSeconds, "lambdas_s": results.reduce(0) { $0 + $1.seconds },
+            "test_s": testSeconds, "total_s": monotonicSeconds() - start,
+            // This rank's CPU seconds (user + system): the figures wall time hides on shared cores.
+            "fit_cpu_s": cpuFit - cpuStart, "lambdas_cpu_s": results.reduce(0) { $0 + $1.cpuSeconds },
+            "test_cpu_s": cpuSeconds() - cpuTest, "total_cpu_s": cpuSeconds() - cpuStart,
+        ])
+    }
+
+    /// λ by validation alone (no test): the chosen λ and its validation metrics.
+    public static func validate(_ data: InteractionData, fit: SparseRows, comm: Communicator,
+                                config: InfiniteAEConfig) throws -> (lambda: Double, metrics: RankingMetrics) {
+        let mine = KernelRegression.block(of: data.users, rank: comm.rank, size: comm.size)
+        let model = try KernelRegression(localFit: fit.slice(KernelRegression.block(of: fit.rows, rank: comm.rank, size: comm.size)),
+                                         comm: comm, ntk: NTK(inputs: data.items, sigmaW2: config.sigmaW2, sigmaB2: config.sigmaB2),
+                                         solver: config.solver, contextRowsPerRank: (data.users + comm.size - 1) / comm.size,
+                                         memoryBudgetBytes: config.memoryBudgetBytes, blockRows: config.blockRows)
+        let evaluator = RankingEvaluator(ks: config.ks, inversePropensity: inversePropensities(data),
+                                         aucNegatives: config.aucNegatives, seed: config.seed, blockRows: config.blockRows)
+        let context = model.prepare(data.train.slice(mine))
+        let set = EvaluationSet.make(data, rows: mine, test: false)
+        var best: (lambda: Double, metrics: RankingMetrics)?
+        for lambda in config.lambdas {
+            let c = try model.coefficients(context, lambda: lambda)
+            let m = evaluator.evaluate(set, comm: comm) { rows, out in model.predict(c, rows: rows, into: out) }
+            if best == nil || m.hitRate(at: config.selectionK) > best!.metrics.hitRate(at: config.selectionK) { best = (lambda, m) }
+        }
+        return best!
+    }
+
+    /// Inverse propensities from the train counts of every item.
+    public static func inversePropensities(_ data: InteractionData) -> [Double] {
+        RankingMetrics.inversePropensities(itemCounts: itemCounts(data.train))
+    }
+
+    static func itemCounts(_ rows: SparseRows) -> [Int] {
+        var counts = [Int](repeating: 0, count: rows.columns)
+        for i in rows.indices { counts[Int(i)] += 1 }
+        return counts
+    }
+
+    /// The popularity baseline on the test split: every user scores each item
+    /// by its number of train interactions.
+    public static func popularity(_ data: InteractionData, comm: Communicator, config: InfiniteAEConfig) -> RankingMetrics {
+        let mine = KernelRegression.block(of: data.users, rank: comm.rank, size: comm.size)
+        let counts = itemCounts(data.train).map(Double.init)
+        let evaluator = RankingEvaluator(ks: config.ks, inversePropensity: inversePropensities(data),
+                                         aucNegatives: config.aucNegatives, seed: config.seed, blockRows: config.blockRows)
+        return evaluator.evaluate(EvaluationSet.make(data, rows: mine, test: true), comm: comm) { rows, out in
+            for i in 0..<rows.count { for j in 0..<counts.count { out[i * counts.count + j] = counts[j] } }
+        }
+    }
+}

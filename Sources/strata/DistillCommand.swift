@@ -1,0 +1,85 @@
+import ArgumentParser
+import Collectives
+import Foundation
+import KernelRecommenders
+
+struct DistillCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "distill",
+        abstract: "Distill-CF: learn tiny synthetic user summaries on which ∞-AE keeps its quality, over MPI.",
+        discussion: """
+        For each size in distill.sizes: m synthetic users as logits over the items (started from m random \
+        real users), Gumbel-softmax draws (distill.draws per user at distill.temperature), ∞-AE fitted on \
+        them in closed form, the real users' train rows as the loss, Adam (distill.learning_rate) for \
+        distill.steps steps; every distill.eval_every steps the summary is made binary (entries >= \
+        distill.threshold) and the best by validation HR@100 is kept. Then ∞-AE on the summary, on random and \
+        on most-active real users of the same size (distill.baselines), and on the full data, all on the same \
+        test split.
+
+        Keys: every key of `strata iae`, and distill.sizes, distill.steps, distill.draws, distill.temperature, \
+        distill.learning_rate, distill.init_scale, distill.cardinality_reg, distill.lambda (default: the λ the grid picks for the \
+        initial users), distill.eval_every, distill.threshold, distill.seed, distill.baselines.
+
+        Writes RUN_DIR/summary.json, RUN_DIR/distill.jsonl (loss per step), RUN_DIR/summary-<m>.csv (each \
+        binary summary as user,item lines that `strata iae --set data.fit_path=...` trains on) and \
+        RUN_DIR/distill-curve.svg (test nDCG@10 against the number of users).
+        """
+    )
+
+    @OptionGroup var options: KernelOptions
+
+    func run() throws {
+        let cfg = try options.load()
+        let quiet = options.quiet, runDir = options.runDir
+        withWorld(ranksPerNode: options.world.ranksPerNode) { world in
+            let start = monotonicSeconds()
+            let data = try KernelRun.data(cfg)
+            let folder = try KernelRun.folder(runDir, command: "distill", comm: world)
+            let say: (String) -> Void = { line in if world.rank == 0 && !quiet { print(line); fflush(stdout) } }
+            say("distill: \(data.users) users x \(data.items) items, sizes \(cfg.distill.sizes), \(cfg.distill.steps) steps, \(world.size) rank(s)")
+            let full = try InfiniteAE.run(data, comm: world, config: cfg.iae)
+            say("full data (\(data.users) users): " + KernelRun.describe(full.test))
+            var results: [DistillSizeResult] = []
+            for m in cfg.distill.sizes {
+                let (summary, r) = try DistillCF.run(data, size: m, config: cfg.distill, iae: cfg.iae, comm: world) { s in
+                    try? folder?.appendLine(s, to: "distill.jsonl")
+                    if let hr = s.validationHitRate {
+                        say(String(format: "  m %d step %d loss %.5f validation HR@%d %.4f, %d interactions (%.2f s/step)",
+                                   m, s.step, s.loss, cfg.iae.selectionK, hr, s.summaryInteractions ?? 0, s.seconds))
+                    }
+                }
+                results.append(r)
+                try folder.map { f in
+                    try InteractionCSV.write(summary, userIDs: (0..<m).map { "synthetic-\($0)" }, itemIDs: data.itemIDs,
+                                             to: f.file("summary-\(m).csv"))
+                }
+                var line = String(format: "m %d: loss %.5f -> %.5f; test nDCG@10 distilled %.4f (%.1f %% of full)", m, r.firstLoss, r.lastLoss,
+                                  r.distilled.test.ndcg(at: 10), 100 * r.distilled.test.ndcg(at: 10) / full.test.ndcg(at: 10))
+                if let a = r.random, let b = r.mostActive {
+                    line += String(format: ", random %.4f, most-active %.4f", a.test.ndcg(at: 10), b.test.ndcg(at: 10))
+                }
+                say(line + String(format: " (%.1f s)", r.seconds))
+                try folder?.writeText(DistillCurve.svg(results, full: full), to: "distill-curve.svg")
+            }
+            let popularity = cfg.popularity ? InfiniteAE.popularity(data, comm: world, config: cfg.iae) : nil
+            world.ledger.endStep()
+            let summary = Summary(run: KernelRun.info("distill", cfg, data, worldSize: world.size), full: full, sizes: results,
+                                  popularity: popularity, peakMemoryBytes: KernelRun.memory(world), cpuSeconds: KernelRun.cpu(world),
+                                  totalSeconds: monotonicSeconds() - start,
+                                  communication: LedgerReport.reduce(world.ledger.run, steps: 1, comm: world))
+            try folder?.writeJSON(summary, to: "summary.json")
+            say(String(format: "total %.1f s (CPU %.1f s on the busiest rank); run folder: %@", summary.totalSeconds, summary.cpuSeconds.max, folder?.path ?? ""))
+        }
+    }
+
+    struct Summary: Codable {
+        var run: KernelRunInfo
+        var full: InfiniteAEResult
+        var sizes: [DistillSizeResult]
+        var popularity: RankingMetrics?
+        var peakMemoryBytes: LedgerReport.Stat
+        var cpuSeconds: LedgerReport.Stat
+        var totalSeconds: Double
+        var communication: LedgerReport
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import Collectives
+import Foundation
+import KernelRecommenders
+
+/// Options `strata iae` and `strata distill` share.
+struct KernelOptions: ParsableArguments {
+    @Option(help: "YAML config file (default: built-in defaults on MovieLens ml-latest-small).")
+    var config: String?
+
+    @Option(name: .customLong("set"), help: "Override a config key, key=value (repeatable), e.g. iae.solver=cholesky.")
+    var overrides: [String] = []
+
+    @Option(name: .customLong("run-dir"), help: "Run folder (default: runs/<command>-<time>).")
+    var runDir: String?
+
+    @Flag(help: "Print nothing but errors.")
+    var quiet = false
+
+    @OptionGroup var world: WorldOptions
+
+    /// The config, or exit 2 with the reason (rank 0 prints it).
+    func load() throws -> KernelRunConfig {
+        do { return try KernelConfigLoader.load(file: config, overrides: overrides) } catch {
+            if launchedRank == 0 { printError("strata: error: \(error)") }
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// What every kernel run folder's summary.json holds about its data and world.
+struct KernelRunInfo: Codable {
+    var command: String
+    var dataPath: String
+    var feedback: String
+    var users: Int
+    var items: Int
+    var trainInteractions: Int
+    var validationInteractions: Int
+    var testInteractions: Int
+    var worldSize: Int
+    var solver: String
+    var lambdas: [Double]
+}
+
+enum KernelRun {
+    /// Loads the data (every rank reads the file; errors are the same on every rank).
+    static func data(_ c: KernelRunConfig) throws -> InteractionData {
+        var source = c.source
+        source.path = c.dataFile
+        return try InteractionData.load(source)
+    }
+
+    /// Rows of an interactions CSV (a summary) over `data`'s items; unknown items are an error.
+    static func fitRows(_ path: String, data: InteractionData) throws -> SparseRows {
+        let table = try InteractionCSV.read(path: path, feedback: .allRatings)
+        var itemIndex: [String: Int32] = [:]
+        for (i, id) in data.itemIDs.enumerated() { itemIndex[id] = Int32(i) }
+        var rows = [[Int32]](repeating: [], count: table.userIDs.count)
+        for r in table.rows {
+            guard let i = itemIndex[table.itemIDs[Int(r.item)]] else {
+                throw InputError("\(path): item '\(table.itemIDs[Int(r.item)])' is not an item of \(data.items) in the data")
+            }
+            rows[Int(r.user)].append(i)
+        }
+        return SparseRows(columns: data.items, rows: rows)
+    }
+
+    static func info(_ command: String, _ c: KernelRunConfig, _ d: InteractionData, worldSize: Int) -> KernelRunInfo {
+        let feedback: String
+        switch c.source.feedback {
+        case .allRatings: feedback = "all ratings"
+        case .minRating(let t): feedback = "rating >= \(t)"
+        }
+        return KernelRunInfo(command: command, dataPath: c.dataFile, feedback: feedback, users: d.users, items: d.items,
+                             trainInteractions: d.train.nonZeros, validationInteractions: d.validation.nonZeros,
+                             testInteractions: d.test.nonZeros, worldSize: worldSize, solver: c.iae.solver.rawValue,
+                             lambdas: c.iae.lambdas)
+    }
+
+    /// One folder name for every rank (rank 0's clock), created by rank 0.
+    static func folder(_ given: String?, command: String, comm: Communicator) throws -> RunFolder? {
+        let stamp = String(decoding: comm.broadcast(.control, bytes: Array(Train.timestamp().utf8), root: 0), as: UTF8.self)
+        let path = given ?? "runs/\(command)-\(stamp)"
+        return comm.rank == 0 ? try RunFolder(path: path) : nil
+    }
+
+    /// Peak resident memory of every rank (min / mean / max).
+    static func memory(_ comm: Communicator) -> LedgerReport.Stat {
+        LedgerReport.Stat(comm.allgather(.control, Int64(peakResidentBytes())).map(Double.init))
+    }
+
+    /// CPU seconds of every rank (min / mean / max).
+    static func cpu(_ comm: Communicator) -> LedgerReport.Stat {
+        LedgerReport.Stat(comm.allgather(.control, cpuSeconds()))
+    }
+
+    static func describe(_ m: RankingMetrics) -> String {
+        let parts = m.ks.indices.map { i in
+            String(format: "HR@%d %.4f nDCG@%d %.4f PSP@%d %.4f", m.ks[i], m.hitRate[i], m.ks[i], m.ndcg[i], m.ks[i], m.psp[i])
+        }
+        return parts.joined(separator: "  ") + String(format: "  AUC %.4f", m.auc)
+    }
+}

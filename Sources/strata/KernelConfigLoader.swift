@@ -1,0 +1,139 @@
+import Collectives
+import Foundation
+import KernelRecommenders
+import Yams
+
+/// `strata iae` and `strata distill` settings, decoded from YAML and `--set`
+/// into the module's typed values (nothing below the CLI sees a string).
+struct KernelRunConfig {
+    var source = InteractionSource(path: "../shared/data/movielens")
+    /// Fit ∞-AE on this interactions CSV's rows (a Distill-CF summary) instead of every user's train rows.
+    var fitPath: String?
+    var iae = InfiniteAEConfig()
+    var popularity = true
+    var distill = DistillConfig()
+
+    /// A MovieLens folder resolves to its ratings file.
+    var dataFile: String {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: source.path, isDirectory: &isDir), isDir.boolValue else { return source.path }
+        for name in ["ml-latest-small-ratings.csv", "ratings.csv"] where FileManager.default.fileExists(atPath: source.path + "/" + name) {
+            return source.path + "/" + name
+        }
+        return source.path + "/ratings.csv"
+    }
+}
+
+/// Dotted keys (`iae.lambdas`, `distill.sizes`) to setters; unknown keys and
+/// wrong types are errors naming the file, line and key (as `ConfigLoader`).
+enum KernelConfigLoader {
+    typealias Value = ConfigLoader.Value
+    typealias Setter = (inout KernelRunConfig, Value, String) throws -> Void
+
+    static func doubles(_ v: Value, _ k: String) throws -> [Double] {
+        guard let seq = v.node.sequence, !seq.isEmpty else { throw v.fail(k, "a non-empty list of numbers") }
+        return try seq.map { n in
+            guard let x = n.scalar.flatMap({ Double($0.string) }) else { throw v.fail(k, "a non-empty list of numbers") }
+            return x
+        }
+    }
+
+    static func positive(_ v: Value, _ k: String) throws -> Int {
+        let x = try v.int(k)
+        guard x > 0 else { throw v.fail(k, "a positive integer") }
+        return x
+    }
+
+    static let setters: [String: Setter] = [
+        "data.path": { c, v, k in c.source.path = try v.string(k) },
+        "data.fit_path": { c, v, k in c.fitPath = try v.string(k) },
+        "data.seed": { c, v, k in c.source.seed = try v.uint64(k) },
+        "data.min_rating": { c, v, k in
+            if v.node.scalar?.string.lowercased() == "all" { c.source.feedback = .allRatings } else { c.source.feedback = .minRating(try v.double(k)) }
+        },
+        "data.min_user_interactions": { c, v, k in c.source.minUserInteractions = try positive(v, k) },
+        "iae.lambdas": { c, v, k in
+            let l = try doubles(v, k)
+            guard l.allSatisfy({ $0 > 0 }) else { throw v.fail(k, "a list of positive numbers") }
+            c.iae.lambdas = l
+        },
+        "iae.solver": { c, v, k in
+            let s = try v.string(k)
+            guard let x = KernelSolver(rawValue: s) else {
+                throw InputError("\(v.origin): \(k) must be one of \(KernelSolver.allCases.map(\.rawValue).joined(separator: ", ")), got '\(s)'")
+            }
+            c.iae.solver = x
+        },
+        "iae.ks": { c, v, k in
+            let ks = try v.ints(k)
+            guard !ks.isEmpty, ks.allSatisfy({ $0 > 0 }) else { throw v.fail(k, "a list of positive integers") }
+            c.iae.ks = ks
+        },
+        "iae.auc_negatives": { c, v, k in c.iae.aucNegatives = try positive(v, k) },
+        "iae.seed": { c, v, k in c.iae.seed = try v.uint64(k) },
+        "iae.block_rows": { c, v, k in c.iae.blockRows = try positive(v, k) },
+        "iae.memory_budget_mib": { c, v, k in c.iae.memoryBudgetBytes = try positive(v, k) << 20 },
+        "iae.sigma_w2": { c, v, k in c.iae.sigmaW2 = try v.double(k) },
+        "iae.sigma_b2": { c, v, k in c.iae.sigmaB2 = try v.double(k) },
+        "iae.popularity": { c, v, k in c.popularity = try v.bool(k) },
+        "distill.sizes": { c, v, k in
+            let s = try v.ints(k)
+            guard !s.isEmpty, s.allSatisfy({ $0 > 0 }) else { throw v.fail(k, "a list of positive integers") }
+            c.distill.sizes = s
+        },
+        "distill.steps": { c, v, k in c.distill.steps = try v.int(k) },
+        "distill.draws": { c, v, k in c.distill.draws = try positive(v, k) },
+        "distill.temperature": { c, v, k in c.distill.temperature = try v.double(k) },
+        "distill.learning_rate": { c, v, k in c.distill.learningRate = try v.double(k) },
+        "distill.init_scale": { c, v, k in c.distill.initScale = try v.double(k) },
+        "distill.cardinality_reg": { c, v, k in c.distill.cardinalityReg = try v.double(k) },
+        "distill.lambda": { c, v, k in c.distill.lambda = try v.double(k) },
+        "distill.eval_every": { c, v, k in c.distill.evalEvery = try positive(v, k) },
+        "distill.threshold": { c, v, k in c.distill.threshold = try v.double(k) },
+        "distill.seed": { c, v, k in c.distill.seed = try v.uint64(k) },
+        "distill.baselines": { c, v, k in c.distill.baselines = try v.bool(k) },
+    ]
+
+    static func set(_ key: String, _ value: Value, in config: inout KernelRunConfig) throws {
+        guard let setter = setters[key] else {
+            let best = setters.keys.map { ($0, ConfigLoader.editDistance($0, key)) }.min { ($0.1, $0.0) < ($1.1, $1.0) }
+            let hint = best.flatMap { $0.1 <= max(2, key.count / 4) ? " (did you mean '\($0.0)'?)" : nil } ?? ""
+            throw InputError("\(value.origin): unknown key '\(key)'\(hint)")
+        }
+        try setter(&config, value, key)
+    }
+
+    static func apply(_ node: Node, prefix: String, file: String, to config: inout KernelRunConfig) throws {
+        guard let mapping = node.mapping else {
+            throw InputError("\(file):\(node.mark?.line ?? 0): expected a mapping of keys\(prefix.isEmpty ? "" : " under '\(prefix)'")")
+        }
+        for (k, v) in mapping {
+            guard let name = k.scalar?.string else { throw InputError("\(file):\(k.mark?.line ?? 0): keys must be plain words") }
+            let key = prefix.isEmpty ? name : "\(prefix).\(name)"
+            let origin = "\(file):\(k.mark?.line ?? 0)"
+            if v.mapping != nil, setters[key] == nil {
+                guard setters.keys.contains(where: { $0.hasPrefix(key + ".") }) else { throw InputError("\(origin): unknown key '\(key)'") }
+                try apply(v, prefix: key, file: file, to: &config)
+            } else {
+                try set(key, Value(node: v, origin: origin), in: &config)
+            }
+        }
+    }
+
+    static func load(file: String?, overrides: [String]) throws -> KernelRunConfig {
+        var config = KernelRunConfig()
+        if let file {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw InputError("\(file): cannot read the config file") }
+            let node: Node?
+            do { node = try Yams.compose(yaml: text) } catch { throw InputError("\(file): not valid YAML: \(error)") }
+            if let node { try apply(node, prefix: "", file: file, to: &config) }
+        }
+        for o in overrides {
+            guard let eq = o.firstIndex(of: "="), eq != o.startIndex else { throw InputError("--set \(o): expected key=value") }
+            let key = String(o[..<eq]), text = String(o[o.index(after: eq)...])
+            guard let node = try? Yams.compose(yaml: text) ?? Node("") else { throw InputError("--set \(o): value is not valid YAML") }
+            try set(key, Value(node: node, origin: "--set"), in: &config)
+        }
+        return config
+    }
+}

@@ -1,0 +1,106 @@
+import Collectives
+import Foundation
+import Tensors
+import XCTest
+import KernelRecommenders
+
+/// The kernel and the closed-form predictions against an independent NumPy
+/// version of the formulas in the issue (run as a child process), and the
+/// Cholesky path against the eigen path.
+final class KernelOracleTests: XCTestCase {
+    static let oracle = """
+    import json, sys
+    import numpy as np
+    d = json.load(sys.stdin)
+    F = np.array(d["fit"], dtype=np.float64); C = np.array(d["context"], dtype=np.float64)
+    w2, b2, n = 2.0, 0.01, F.shape[1]
+    def ntk(A, B):
+        S = w2 * A @ B.T / n + b2
+        qa = w2 * (A * A).sum(1) / n + b2; qb = w2 * (B * B).sum(1) / n + b2
+        r = np.sqrt(np.outer(qa, qb)); rho = np.clip(S / r, -1, 1); th = np.arccos(rho)
+        k1 = r * (np.sin(th) + (np.pi - th) * np.cos(th)) / (2 * np.pi); k0 = (np.pi - th) / (2 * np.pi)
+        return w2 * k1 + b2 + w2 * k0 * S
+    K = ntk(F, F); Kc = ntk(C, F); m = K.shape[0]
+    out = {"kernel": K.tolist(), "cross": Kc.tolist(), "predictions": []}
+    for lam in d["lambdas"]:
+        out["predictions"].append((Kc @ np.linalg.solve(K + lam * np.trace(K) / m * np.eye(m), F)).tolist())
+    print(json.dumps(out))
+    """
+
+    static func randomRows(_ rows: Int, _ cols: Int, density: Double, seed: UInt64) -> SparseRows {
+        var rng = StrataRNG(seed: seed)
+        return SparseRows(columns: cols, rows: (0..<rows).map { _ in
+            (0..<cols).filter { _ in Double(rng.next() % 10_000) / 10_000 < density }.map(Int32.init)
+        })
+    }
+
+    static func dense(_ s: SparseRows) -> [[Double]] {
+        var out = [[Double]](repeating: [Double](repeating: 0, count: s.columns), count: s.rows)
+        for u in 0..<s.rows { for p in s.offsets[u]..<s.offsets[u + 1] { out[u][Int(s.indices[p])] = s.value(at: p) } }
+        return out
+    }
+
+    func runOracle(fit: SparseRows, context: SparseRows, lambdas: [Double]) throws -> [String: Any] {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", Self.oracle]
+        let input = Pipe(), output = Pipe()
+        p.standardInput = input
+        p.standardOutput = output
+        try p.run()
+        let request: [String: Any] = ["fit": Self.dense(fit), "context": Self.dense(context), "lambdas": lambdas]
+        input.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: request))
+        try input.fileHandleForWriting.close()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw XCTSkip("python3 with numpy is not available") }
+        return try JSONSerialization.jsonObject(with: data) as! [String: Any]
+    }
+
+    func testKernelAndPredictionsMatchNumPy() throws {
+        let fit = Self.randomRows(9, 14, density: 0.3, seed: 3)
+        let context = Self.randomRows(5, 14, density: 0.4, seed: 4)
+        let lambdas = [1e-3, 0.1, 5.0]
+        let ref = try runOracle(fit: fit, context: context, lambdas: lambdas)
+        let refK = (ref["kernel"] as! [[Double]]).flatMap { $0 }
+        let refCross = (ref["cross"] as! [[Double]]).flatMap { $0 }
+        let preds = ref["predictions"] as! [[[Double]]]
+        for solver in KernelSolver.allCases {
+            let model = try KernelRegression(localFit: fit, comm: LocalCommunicator(), ntk: NTK(inputs: 14), solver: solver,
+                                             contextRowsPerRank: 5, memoryBudgetBytes: nil)
+            for (a, b) in zip(model.kernel, refK) { XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(b)), "\(solver) kernel") }
+            for (a, b) in zip(model.contextKernel(context), refCross) { XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(b))) }
+            let prepared = model.prepare(context)
+            for (li, lambda) in lambdas.enumerated() {
+                let want = preds[li].flatMap { $0 }
+                let c = try model.coefficients(prepared, lambda: lambda)
+                var got = [Double](repeating: 0, count: 5 * 14)
+                got.withUnsafeMutableBufferPointer { model.predict(c, rows: 0..<5, into: $0.baseAddress!) }
+                for (a, b) in zip(got, want) {
+                    XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(b)), "\(solver) lambda \(lambda)")
+                }
+            }
+        }
+    }
+
+    /// The NTK's diagonal form equals the generic form at ρ = 1, and the
+    /// shortcut for context rows equal to fit rows (K V = V E) equals the GEMM.
+    func testDiagonalAndSameAsFitShortcut() throws {
+        let ntk = NTK(inputs: 20)
+        XCTAssertEqual(ntk.diagonal(norm: 7), ntk.value(dot: 7, normA: 7, normB: 7), accuracy: 1e-12)
+        let fit = Self.randomRows(11, 20, density: 0.25, seed: 8)
+        let model = try KernelRegression(localFit: fit, comm: LocalCommunicator(), ntk: ntk, solver: .eigen,
+                                         contextRowsPerRank: 11, memoryBudgetBytes: nil)
+        let a = try model.coefficients(model.prepare(fit.slice(2..<7), sameAsFit: 2..<7), lambda: 0.5)
+        let b = try model.coefficients(model.prepare(fit.slice(2..<7)), lambda: 0.5)
+        for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-9) }
+    }
+
+    func testKernelOverMemoryBudgetIsRefused() {
+        let fit = Self.randomRows(40, 30, density: 0.2, seed: 1)
+        XCTAssertThrowsError(try KernelRegression(localFit: fit, comm: LocalCommunicator(), ntk: NTK(inputs: 30), solver: .eigen,
+                                                  contextRowsPerRank: 40, memoryBudgetBytes: 4096)) { e in
+            XCTAssertTrue("\(e)".contains("over the budget"), "\(e)")
+        }
+    }
+}
