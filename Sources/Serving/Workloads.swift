@@ -31,6 +31,11 @@ public struct Workload: Sendable {
 
     public static let names = ["rmc1", "rmc2", "rmc3", "seq-dlrm"]
 
+    public init(name: String, schema: DatasetSchema, model: ModelConfig, lookups: Int, historyLength: Int, maxHistory: Int, note: String) {
+        self.name = name; self.schema = schema; self.model = model; self.lookups = lookups
+        self.historyLength = historyLength; self.maxHistory = maxHistory; self.note = note
+    }
+
     public static func named(_ name: String) -> Workload? {
         switch name {
         case "rmc1":
