@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Model
 import Tensors
 
@@ -19,6 +22,10 @@ final class Replica {
     private let inverse: FlatBuffer<Int32>      // [maxB] zeros: every candidate reads user row 0
     private let labels: FlatBuffer<Float>       // [maxB] zeros (the loss is not read)
     private let bagOffsets: FlatBuffer<Int32>   // [2] one user bag
+    /// Seconds spent in embedding lookups and in the dense forward, summed
+    /// over calls (the performance model's split; two clock reads a call).
+    private(set) var embeddingSeconds = 0.0
+    private(set) var denseSeconds = 0.0
 
     init(served: ServedModel, maxBatch: Int) {
         self.served = served
@@ -42,6 +49,7 @@ final class Replica {
     func score(_ request: ScoringRequest, _ range: Range<Int>, out: UnsafeMutablePointer<Float>) {
         let B = range.count, D = served.embeddingDim, layout = served.layout, C = served.denseCount
         precondition(B <= maxBatch && B > 0)
+        let t0 = Self.now()
         request.dense.withUnsafeBufferPointer { d in
             for b in 0..<B { (dense.pointer + b * C).update(from: d.baseAddress!, count: C) }
         }
@@ -83,8 +91,17 @@ final class Replica {
             sequences.append(SequenceBatch(rows: UnsafePointer(rows[s].pointer), offsets: UnsafePointer(offsets[s].pointer),
                                            uniqueCount: 1, inverse: UnsafePointer(inverse.pointer)))
         }
+        let t1 = Self.now()
         _ = model.forward(batch: B, dense: dense.pointer, pooled: pooled.pointer, sequences: sequences,
                           labels: labels.pointer, lossScale: 1)
         (out + range.lowerBound).update(from: model.logits, count: B)
+        embeddingSeconds += t1 - t0
+        denseSeconds += Self.now() - t1
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 }

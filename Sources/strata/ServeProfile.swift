@@ -90,6 +90,12 @@ struct ServeProfile: ParsableCommand {
         var asked: [ServingConfig] = []
         let outcome = try search.run { c in asked.append(c); return try measure(c) }
         let gridBest = gridPoints?.max { $0.qps < $1.qps }
+        // The engine's embedding share, for the performance model (the model loaded here, once).
+        let breakdown: EngineBreakdown
+        do {
+            let served = try model.load()
+            breakdown = try EngineBreakdown.measure(served: served, generator: generator, size: sizes == .mlperf ? 400 : 165, requests: 10)
+        } catch { throw inputFailure("\(error)") }
         let summary = ProfileSummary(
             model: workload.name, note: workload.note, boundMs: boundMs, percentile: percentile, sizes: sizes.rawValue,
             serverCPUs: cpus, clientCPUs: client, space: space,
@@ -101,7 +107,11 @@ struct ServeProfile: ParsableCommand {
             searchedOverGridBest: gridBest.map { outcome.bestQPS / max($0.qps, 1e-9) },
             wallSeconds: Date().timeIntervalSince(started),
             measurements: cache.values.sorted { $0.order < $1.order },
-            figures: "measured: every QPS here (this machine, end to end over loopback)")
+            figures: "measured: every QPS in measurements and the default/searched/grid figures (this machine, end to end over loopback); modelled: `modelled`",
+            embeddingShare: breakdown.embeddingShare,
+            modelled: ServerModel.fleet.map {
+                ModelledType(type: $0.name, qps: $0.qps(measuredQPS: outcome.bestQPS, measuredCores: cpus.count, embeddingShare: breakdown.embeddingShare))
+            })
         try folder.writeJSON("summary.json", summary)
         let svg = ServePlots.profile(summary)
         try svg.write(toFile: (out as NSString).appendingPathComponent("qps.svg"), atomically: true, encoding: .utf8)
@@ -146,6 +156,16 @@ struct ProfileSummary: Codable {
     var wallSeconds: Double
     var measurements: [ConfigMeasurement]
     var figures: String
+    /// Engine time in embedding lookups (one replica, median-size requests), measured.
+    var embeddingShare: Double?
+    /// The fleet's larger types, modelled from `searchedQPS` (ServerModel).
+    var modelled: [ModelledType]?
+}
+
+struct ModelledType: Codable {
+    var type: String
+    var qps: Double
+    var figure = "modelled"
 }
 
 /// Starts a server per configuration and runs the rate search against it.
