@@ -1,4 +1,3 @@
-import Foundation
 
 /// The JSON form of a request:
 ///
@@ -10,30 +9,80 @@ import Foundation
 ///
 /// Every item-side feature is required and all must agree on the candidate
 /// count N. Responses are `{"scores": [N probabilities]}`.
-struct RequestJSON: Decodable {
+struct RequestJSON {
     var dense: [Float]
     var user: [String: [Int64]]
     var candidates: [String: CandidateBags]
 }
 
 /// Either `[id, id, ...]` (one id per candidate) or `{"lengths": [...], "values": [...]}`.
-struct CandidateBags: Decodable {
+struct CandidateBags {
     var lengths: [Int64]?
     var values: [Int64]
-
-    private enum Keys: String, CodingKey { case lengths, values }
-    init(from decoder: Decoder) throws {
-        if let single = try? decoder.singleValueContainer(), let ids = try? single.decode([Int64].self) {
-            values = ids
-            lengths = nil
-            return
-        }
-        let c = try decoder.container(keyedBy: Keys.self)
-        lengths = try c.decode([Int64].self, forKey: .lengths)
-        values = try c.decode([Int64].self, forKey: .values)
-    }
-
     var count: Int { lengths?.count ?? values.count }
+}
+
+extension RequestJSON {
+    /// The request's fields from parsed JSON; errors name the field.
+    init(_ v: JSONValue) throws {
+        func bad(_ field: String, _ message: String) -> RequestError { RequestError(.badRequest, field: field, message) }
+        func numbers(_ v: JSONValue, _ field: String) throws -> [Double] {
+            switch v {
+            case .numbers(let n): return n
+            case .array(let items):
+                let i = items.firstIndex { if case .number = $0 { return false }; return true }!
+                throw bad("\(field)[\(i)]", "expected a number, found \(items[i].kind)")
+            default: throw bad(field, "expected an array of numbers, found \(v.kind)")
+            }
+        }
+        func ids(_ v: JSONValue, _ field: String) throws -> [Int64] {
+            let n = try numbers(v, field)
+            if let i = n.firstIndex(where: { $0 != $0.rounded() || abs($0) > 9e15 }) {
+                throw bad("\(field)[\(i)]", "expected an integer id, got \(n[i])")
+            }
+            return n.map { Int64($0) }
+        }
+        func object(_ v: JSONValue, _ field: String) throws -> [(String, JSONValue)] {
+            guard case .object(let f) = v else { throw bad(field, "expected an object, found \(v.kind)") }
+            return f
+        }
+        var dense: [Float]?, user: [String: [Int64]]?, candidates: [String: CandidateBags]?
+        for (key, value) in try object(v, "body") {
+            switch key {
+            case "dense": dense = try numbers(value, "dense").map { Float($0) }
+            case "user":
+                var u: [String: [Int64]] = [:]
+                for (name, list) in try object(value, "user") { u[name] = try ids(list, "user.\(name)") }
+                user = u
+            case "candidates":
+                var c: [String: CandidateBags] = [:]
+                for (name, bags) in try object(value, "candidates") {
+                    let field = "candidates.\(name)"
+                    if case .object(let parts) = bags {
+                        var lengths: [Int64]?, values: [Int64]?
+                        for (k, x) in parts {
+                            switch k {
+                            case "lengths": lengths = try ids(x, "\(field).lengths")
+                            case "values": values = try ids(x, "\(field).values")
+                            default: throw bad("\(field).\(k)", "unknown field (expected lengths and values)")
+                            }
+                        }
+                        guard let lengths else { throw bad("\(field).lengths", "missing") }
+                        guard let values else { throw bad("\(field).values", "missing") }
+                        c[name] = CandidateBags(lengths: lengths, values: values)
+                    } else {
+                        c[name] = CandidateBags(lengths: nil, values: try ids(bags, field))
+                    }
+                }
+                candidates = c
+            default: throw bad(key, "unknown field (expected dense, user, candidates)")
+            }
+        }
+        guard let dense else { throw bad("dense", "missing") }
+        guard let user else { throw bad("user", "missing") }
+        guard let candidates else { throw bad("candidates", "missing") }
+        self.init(dense: dense, user: user, candidates: candidates)
+    }
 }
 
 extension ServedModel {
@@ -42,15 +91,13 @@ extension ServedModel {
         guard body.count <= limits.maxBodyBytes else {
             throw RequestError(.tooLarge, field: "body", "\(body.count) bytes > limit \(limits.maxBodyBytes)")
         }
-        let json: RequestJSON
+        let parsed: JSONValue
         do {
-            json = try JSONDecoder().decode(RequestJSON.self, from: Data(body))
-        } catch let e as DecodingError {
-            throw RequestError(.badRequest, field: Self.field(of: e), Self.reason(of: e))
-        } catch {
-            throw RequestError(.badRequest, field: "body", "malformed JSON: \(error)")
+            parsed = try JSONReader.parse(body)
+        } catch let e as JSONReader.Failure {
+            throw RequestError(.badRequest, field: "body", "malformed JSON at byte \(e.offset): \(e.message)")
         }
-        return try validate(json, limits: limits)
+        return try validate(RequestJSON(parsed), limits: limits)
     }
 
     func validate(_ json: RequestJSON, limits: RequestLimits) throws -> ScoringRequest {
@@ -125,29 +172,4 @@ extension ServedModel {
 
     var userFeatureNames: [String] { layout.features.indices.filter { layout.userSide[$0] }.map { layout.features[$0].name } }
     var itemFeatureNames: [String] { layout.features.indices.filter { !layout.userSide[$0] }.map { layout.features[$0].name } }
-
-    static func field(of e: DecodingError) -> String {
-        let path: [CodingKey]
-        switch e {
-        case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c): path = c.codingPath
-        case .keyNotFound(let key, let c): path = c.codingPath + [key]
-        @unknown default: path = []
-        }
-        guard !path.isEmpty else { return "body" }
-        var s = ""
-        for k in path {
-            if let i = k.intValue { s += "[\(i)]" } else { s += s.isEmpty ? k.stringValue : ".\(k.stringValue)" }
-        }
-        return s
-    }
-
-    static func reason(of e: DecodingError) -> String {
-        switch e {
-        case .typeMismatch(let t, _): return "expected \(t)"
-        case .valueNotFound(let t, _): return "expected \(t), found null"
-        case .keyNotFound: return "missing"
-        case .dataCorrupted(let c): return c.codingPath.isEmpty ? "malformed JSON" : "invalid value: \(c.debugDescription)"
-        @unknown default: return "undecodable"
-        }
-    }
 }
