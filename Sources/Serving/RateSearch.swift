@@ -4,11 +4,16 @@
 /// shorten the gap; within, keep it. After `steps` steps the answer is the
 /// median rate of the last `settle` steps (the search oscillates around the
 /// boundary; the median damps one lucky or unlucky step).
+///
+/// One departure, so a short search converges from a rough start: far from
+/// the bound (tail under half of it, or over twice it, or requests shed) the
+/// gap changes by `far` (1.5x) instead of the near steps.
 public struct RateSearch: Sendable {
     public var boundSeconds: Double
     /// Gap factor when over the bound (lengthen) and when under (shorten).
     public var lengthen = 1.25
     public var shorten = 1.12
+    public var far = 1.5
     public var steps = 12
     public var settle = 5
 
@@ -33,7 +38,9 @@ public struct RateSearch: Sendable {
 
     /// The next rate after a step.
     public func next(after s: Step) -> Double {
-        if s.tailSeconds > boundSeconds || s.shed > 0 || s.failed > 0 { return s.rate / lengthen }
+        if s.tailSeconds > 2 * boundSeconds || s.shed > 0 || s.failed > 0 { return s.rate / far }
+        if s.tailSeconds > boundSeconds { return s.rate / lengthen }
+        if s.tailSeconds < 0.5 * boundSeconds { return s.rate * far }
         if s.tailSeconds < 0.9 * boundSeconds { return s.rate * shorten }
         return s.rate
     }

@@ -16,9 +16,9 @@ struct LoadgenCommand: ParsableCommand {
         candidates, uniform: a stand-in for MLPerf DLRM's quantile file) or normal (165, 16). \
         Requests match the --workload / --run / --config model's features, with seeded random \
         ids. Percentiles come from an HdrHistogram (3 significant digits). Without --bound-ms, \
-        one step at --rate; with it, --steps steps of DeepRecSys's search (over the bound or any \
-        503: gap x 1.25; more than 10 % under: gap / 1.12) and the answer is the median rate of \
-        the last 5 steps. The client pins itself to --client-cpus (taskset) and reports its \
+        one step at --rate; with it, --steps steps of DeepRecSys's search (over the bound: gap x \
+        1.25; more than 10 % under: gap / 1.12; over twice the bound, any 503 or under half of it: \
+        x or / 1.5) and the answer is the median rate of the last 5 steps. The client pins itself to --client-cpus (taskset) and reports its \
         own CPU time. Loopback only. Writes --out: summary.json, steps.jsonl, an SVG of the search.
         """
     )
