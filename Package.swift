@@ -16,6 +16,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.0"),
+        // Serving only (ServingHTTP): the HTTP server, /metrics, SIGTERM, load-test percentiles.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
     ],
     targets: [
         // MARK: Implementation details: C shims, no Swift API.
@@ -54,11 +59,24 @@ let package = Package(
         // `strata bench`: GEMMs, embedding kernels, communication, whole steps
         // (measurement and reports; the CLI only parses options).
         .target(name: "Benchmarking", dependencies: ["Training", "Model", "Tensors", "Collectives", "CollectivesMPI"]),
+        // Inference: the engine over a merged checkpoint, request decoding, the
+        // sub-batch queue, Hercules' (m, t, b) search and provisioner. No HTTP.
+        .target(name: "Serving", dependencies: ["Training", "Model", "Tensors", "Data", "Sparse", "ScalingLaws"]),
+        // The HTTP face of Serving (Hummingbird, Prometheus, service lifecycle)
+        // and the open-loop load generator (HdrHistogram); the only module importing them.
+        .target(name: "ServingHTTP", dependencies: [
+            "Serving", "Tensors",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
 
         // MARK: Executables.
         .executableTarget(name: "strata", dependencies: [
             "Collectives", "CollectivesMPI", "Tensors", "Model", "Training", "Sharding", "Data", "Sweep", "ShardedEmbeddings", "Cluster",
-            "Benchmarking", "KernelRecommenders",
+            "Benchmarking", "KernelRecommenders", "Serving", "ServingHTTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ]),
@@ -81,6 +99,8 @@ let package = Package(
         .testTarget(name: "SparseTests", dependencies: ["Sparse"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Sparse"]),
         .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws", "Tensors"]),
+        .testTarget(name: "ServingTests", dependencies: ["Serving", "ServingHTTP", "Training", "Collectives", "Data", "Sparse",
+                                                         "StrataTestSupport"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Training", "Collectives", "ScalingLaws"]),
         .testTarget(name: "KernelRecommendersTests", dependencies: ["KernelRecommenders", "Collectives", "Tensors"]),
     ],

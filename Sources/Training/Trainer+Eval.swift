@@ -27,18 +27,27 @@ extension Trainer {
             let slice = sliceRange(globalBatch: 0, rank: comm.rank, worldSize: comm.size, step: g)
             let batch = data.source.batch(globalStart: at + slice.lowerBound, count: slice.count, split: .eval,
                                           dedup: config.data.dedup)
-            embeddings.inputDist(layout.ids(of: batch), training: false)
-            embeddings.lookup()
-            embeddings.startOutputDist()
-            embeddings.finishOutputDist()
-            _ = forwardDense(batch, lossScale: 1)
-            for b in 0..<batch.size { scores.append(Double(model.logits[b])) }
+            for z in evalLogits(batch) { scores.append(Double(z)) }
             labels += batch.labels
             at += g
         }
         let allScores = comm.allgatherv(.metrics, scores)
         let allLabels = comm.allgatherv(.metrics, labels)
         return EvalMetrics.compute(logits: allScores, labels: allLabels)
+    }
+}
+
+extension Trainer {
+    /// The eval forward on this rank's `batch` (lookups tagged `eval_a2a`, no
+    /// backward): one logit per sample. Collective: every rank calls it with
+    /// its own batch. `strata serve` is tested against it.
+    public func evalLogits(_ batch: Batch) -> [Float] {
+        embeddings.inputDist(layout.ids(of: batch), training: false)
+        embeddings.lookup()
+        embeddings.startOutputDist()
+        embeddings.finishOutputDist()
+        _ = forwardDense(batch, lossScale: 1)
+        return Array(UnsafeBufferPointer(start: model.logits, count: batch.size))
     }
 }
 

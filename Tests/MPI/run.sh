@@ -172,6 +172,33 @@ else
     echo "  skip: $ML is absent"
 fi
 
+echo "serving a checkpoint written by mpirun (strata serve, loadgen, SIGTERM)"
+# 2 ranks train and checkpoint; one process merges both ranks' shards and
+# serves them; loadgen's requests are all answered; SIGTERM exits 0; a
+# budget below the model's size is refused with its size (exit 2).
+check_serve() {
+    local d; d="$(mktemp -d)"
+    mpi_run 2 "$S" train --quiet --config Configs/quickstart.yaml --set run.steps=20 --set data.synthetic.samples=20000 \
+        --set run.eval_every=0 --run-dir "$d/run" >"$d/train.log" 2>&1 || { cat "$d/train.log"; return 1; }
+    "$S" serve run --run "$d/run" --port 0 --port-file "$d/port" >"$d/serve.log" 2>&1 &
+    local pid=$!
+    for _ in $(seq 1 100); do [ -s "$d/port" ] && break; sleep 0.2; done
+    [ -s "$d/port" ] || { echo "no port"; cat "$d/serve.log"; kill "$pid"; return 1; }
+    "$S" loadgen --run "$d/run" --port "$(cat "$d/port")" --rate 20 --requests 30 --sizes normal --out "$d/load" >"$d/load.log" 2>&1 \
+        || { cat "$d/load.log"; kill "$pid"; return 1; }
+    grep -Eq "sent 30 ok 30 shed 0 failed 0" "$d/load.log" || { cat "$d/load.log"; kill "$pid"; return 1; }
+    kill -TERM "$pid"; wait "$pid" || { echo "serve exited non-zero after SIGTERM"; cat "$d/serve.log"; return 1; }
+    grep -q "stopped" "$d/serve.log" || { cat "$d/serve.log"; return 1; }
+    local rc=0
+    "$S" serve run --run "$d/run" --memory-budget-bytes 1000 --port 0 >"$d/budget.log" 2>&1 || rc=$?
+    [ "$rc" -eq 2 ] && grep -q "memory budget is 1000" "$d/budget.log" || { echo "budget: exit $rc"; cat "$d/budget.log"; return 1; }
+    rm -rf "$d"
+}
+out_check="$(mktemp)"
+if (source "$STRATA_ROOT/Launch/common.sh"; check_serve) >"$out_check" 2>&1; then ok "serve a 2-rank checkpoint: 30 of 30 answered, SIGTERM exits 0, over budget refused"
+else bad "serve a 2-rank checkpoint" "$out_check"; fi
+rm -f "$out_check"
+
 echo "cluster on one machine: namespaces as hosts (Tests/MPI/cluster-box.sh)"
 # Its own script (it needs root and cleans up with a trap); its counts join ours.
 box_out="$(mktemp)"

@@ -1,0 +1,172 @@
+import ArgumentParser
+import Collectives
+import Foundation
+import Serving
+import Training
+
+/// `strata provision`: Hercules' stage 2 over a day, heterogeneity-aware against greedy.
+struct ProvisionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "provision",
+        abstract: "Allocate a heterogeneous fleet per time slot for a day of load: Hercules' scheduler against greedy.",
+        discussion: """
+        Per (model, server type) QPS comes from `strata serve profile` run folders (--profile, \
+        repeatable): each model's searched QPS on this machine (measured) and its embedding \
+        share set the modelled QPS of every type in the fleet (bdw-14c, skl-20c, clx-28c, \
+        spr-hbm-56c; see docs/BENCHMARKS.md for their assumed specifications and power). Load: \
+        --trace (CSV lines `slot,model,qps`) or a synthetic day (per model a cosine around its \
+        own peak hour, trough 35 % of peak, 5 % noise; peak = --peak-servers servers' worth of \
+        clx-28c). Each slot is allocated by greedy (largest demand first, first fit on the \
+        fastest type) and by Hercules' heterogeneity-aware scheduler (minimum provisioned power: \
+        efficiency-ordered placement, then exact per-model re-solves and pairwise exchanges); \
+        both must meet every slot's demand within the fleet. Writes --out: summary.json (peak \
+        servers and provisioned power of each, the savings), slots.jsonl, day.svg.
+        """
+    )
+
+    @Option(help: "A `strata serve profile` run folder (repeatable; one per model).")
+    var profile: [String]
+
+    @Option(help: "Servers available per type, name=count (repeatable; default bdw-14c=400 skl-20c=300 clx-28c=200 spr-hbm-56c=24).")
+    var available: [String] = []
+
+    @Option(help: "Load trace: CSV lines slot,model,qps (default: the synthetic day).")
+    var trace: String?
+
+    @Option(name: .customLong("peak-servers"), help: "Synthetic day: each model's peak in clx-28c servers' worth.")
+    var peakServers = 40.0
+
+    @Option(help: "Slots in the synthetic day.")
+    var slots = 24
+
+    @Option(help: "Seed of the synthetic day's noise.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Run folder.")
+    var out: String
+
+    func run() throws {
+        var counts = ["bdw-14c": 400, "skl-20c": 300, "clx-28c": 200, "spr-hbm-56c": 24]
+        let problem: ProvisioningProblem
+        let profiles: [ProfileSummary]
+        var modelled: [[Double]] = []
+        do {
+            for a in available {
+                let kv = a.split(separator: "=")
+                guard kv.count == 2, let n = Int(kv[1]), n >= 0, counts[String(kv[0])] != nil else {
+                    throw ValidationError("--available '\(a)': expected one of \(counts.keys.sorted().joined(separator: ", "))=COUNT")
+                }
+                counts[String(kv[0])] = n
+            }
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            profiles = try profile.map { dir in
+                let path = (dir as NSString).appendingPathComponent("summary.json")
+                guard let data = FileManager.default.contents(atPath: path) else { throw InputError("\(path): cannot read") }
+                do { return try decoder.decode(ProfileSummary.self, from: data) } catch {
+                    throw InputError("\(path): not a `strata serve profile` summary: \(error)")
+                }
+            }
+            guard !profiles.isEmpty else { throw ValidationError("give at least one --profile") }
+            let fleet = ServerModel.fleet
+            modelled = profiles.map { p in
+                fleet.map { $0.qps(measuredQPS: p.searchedQPS, measuredCores: p.serverCPUs.count, embeddingShare: p.embeddingShare ?? 0.5) }
+            }
+            let names = profiles.map(\.model)
+            let demand: [[Double]]
+            if let trace {
+                demand = try Self.readTrace(trace, models: names)
+            } else {
+                let clx = fleet.firstIndex { $0.name == "clx-28c" }!
+                demand = DiurnalLoad.synthetic(models: names.count, peaks: modelled.map { peakServers * $0[clx] }, slots: slots, seed: seed)
+            }
+            problem = ProvisioningProblem(models: names, types: fleet.map { ServerType(name: $0.name, watts: $0.watts, available: counts[$0.name]!) },
+                                          qps: modelled, demand: demand)
+        } catch let e as ValidationError { throw inputFailure(e.message) } catch { throw inputFailure("\(error)") }
+
+        let folder = try RunFolder(path: out, isWriter: true)
+        let greedy: ProvisioningOutcome, aware: ProvisioningOutcome
+        do {
+            greedy = try problem.provision(.greedy)
+            aware = try problem.provision(.hercules)
+        } catch { throw inputFailure("\(error)") }
+        for s in problem.demand.indices {
+            try folder.appendLine("slots.jsonl", SlotRecord(slot: s, demand: problem.demand[s],
+                                                            greedyServers: greedy.slots[s].servers, greedyWatts: greedy.slots[s].watts(problem.types),
+                                                            herculesServers: aware.slots[s].servers, herculesWatts: aware.slots[s].watts(problem.types)))
+        }
+        let summary = ProvisionSummary(
+            models: problem.models, types: ServerModel.fleet, available: problem.types.map(\.available),
+            qps: modelled, figures: "qps: modelled from each model's measured searched QPS on this machine; watts: assumed per type",
+            load: trace ?? "synthetic day: \(slots) slots, peaks \(peakServers) clx-28c servers' worth, seed \(seed)",
+            greedy: .init(peakServers: greedy.peakServers, peakWatts: greedy.peakWatts, peakServersByType: greedy.peakServersByType),
+            hercules: .init(peakServers: aware.peakServers, peakWatts: aware.peakWatts, peakServersByType: aware.peakServersByType),
+            capacitySaving: 1 - Double(aware.peakServers) / Double(max(greedy.peakServers, 1)),
+            powerSaving: 1 - aware.peakWatts / max(greedy.peakWatts, 1e-9))
+        try folder.writeJSON("summary.json", summary)
+        try ServePlots.day(problem, greedy: greedy, aware: aware)
+            .write(toFile: (out as NSString).appendingPathComponent("day.svg"), atomically: true, encoding: .utf8)
+        print(String(format: "provision: greedy %d servers %.0f kW; hercules %d servers %.0f kW: %.1f %% less capacity, %.1f %% less power",
+                     greedy.peakServers, greedy.peakWatts / 1000, aware.peakServers, aware.peakWatts / 1000,
+                     100 * summary.capacitySaving, 100 * summary.powerSaving))
+    }
+
+    static func readTrace(_ path: String, models: [String]) throws -> [[Double]] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw InputError("\(path): cannot read") }
+        var rows: [Int: [Double]] = [:]
+        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let l = line.trimmingCharacters(in: .whitespaces)
+            if l.isEmpty || l.hasPrefix("#") || l.hasPrefix("slot") { continue }
+            let f = l.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard f.count == 3, let s = Int(f[0]), s >= 0, let q = Double(f[2]), q >= 0, q.isFinite else {
+                throw InputError("\(path):\(i + 1): expected slot,model,qps, got '\(l)'")
+            }
+            guard let m = models.firstIndex(of: f[1]) else { throw InputError("\(path):\(i + 1): model '\(f[1])' has no --profile (\(models.joined(separator: ", ")))") }
+            rows[s, default: models.map { _ in 0 }][m] = q
+        }
+        guard let last = rows.keys.max() else { throw InputError("\(path): no slots") }
+        return (0...last).map { rows[$0] ?? models.map { _ in 0 } }
+    }
+}
+
+struct SlotRecord: Codable {
+    var slot: Int
+    var demand: [Double]
+    var greedyServers: [[Int]]
+    var greedyWatts: Double
+    var herculesServers: [[Int]]
+    var herculesWatts: Double
+}
+
+struct ProvisionSummary: Codable {
+    struct Figures: Codable { var peakServers: Int; var peakWatts: Double; var peakServersByType: [Int] }
+    var models: [String]
+    var types: [ServerModel]
+    var available: [Int]
+    var qps: [[Double]]
+    var figures: String
+    var load: String
+    var greedy: Figures
+    var hercules: Figures
+    var capacitySaving: Double
+    var powerSaving: Double
+}
+
+extension ServePlots {
+    static func day(_ p: ProvisioningProblem, greedy: ProvisioningOutcome, aware: ProvisioningOutcome) -> String {
+        let colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"]
+        let hours = p.demand.indices.map { 24 * Double($0) / Double(p.demand.count) }
+        let load = LineChart(title: "load per model (QPS)", xLabel: "hour", yLabel: "QPS",
+                             series: p.models.indices.map { m in
+                                 .init(name: p.models[m], color: colors[m % colors.count], points: zip(hours, p.demand.map { $0[m] }).map { ($0, $1) })
+                             })
+        let servers = LineChart(title: "servers in use", xLabel: "hour", yLabel: "servers",
+                                series: [.init(name: "greedy", color: "#d62728", points: zip(hours, greedy.slots.map { Double($0.total) }).map { ($0, $1) }, step: true),
+                                         .init(name: "hercules", color: "#2ca02c", points: zip(hours, aware.slots.map { Double($0.total) }).map { ($0, $1) }, step: true)])
+        let power = LineChart(title: "provisioned power in use (kW)", xLabel: "hour", yLabel: "kW",
+                              series: [.init(name: "greedy", color: "#d62728", points: zip(hours, greedy.slots.map { $0.watts(p.types) / 1000 }).map { ($0, $1) }, step: true),
+                                       .init(name: "hercules", color: "#2ca02c", points: zip(hours, aware.slots.map { $0.watts(p.types) / 1000 }).map { ($0, $1) }, step: true)])
+        return LineChart.document([load, servers, power])
+    }
+}
