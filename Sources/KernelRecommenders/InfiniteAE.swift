@@ -59,14 +59,8 @@ public enum InfiniteAE {
         let start = monotonicSeconds(), cpuStart = cpuSeconds()
         let mine = KernelRegression.block(of: data.users, rank: comm.rank, size: comm.size)
         let fitRows = given ?? data.train
-        let fitBlock = KernelRegression.block(of: fitRows.rows, rank: comm.rank, size: comm.size)
-        let largestBlock = (data.users + comm.size - 1) / comm.size
-        let model = try KernelRegression(localFit: fitRows.slice(fitBlock), comm: comm,
-                                         ntk: NTK(inputs: data.items, sigmaW2: config.sigmaW2, sigmaB2: config.sigmaB2),
-                                         solver: config.solver, contextRowsPerRank: largestBlock,
-                                         memoryBudgetBytes: config.memoryBudgetBytes, blockRows: config.blockRows)
-        let evaluator = RankingEvaluator(ks: config.ks, inversePropensity: inversePropensities(data),
-                                         aucNegatives: config.aucNegatives, seed: config.seed, blockRows: config.blockRows)
+        let model = try fitModel(data, fit: fitRows, comm: comm, config: config)
+        let evaluator = makeEvaluator(data, config: config)
         let cpuFit = cpuSeconds()
         // Validation: the context is the train rows, the same rows as the fit when fitting on every user.
         var t0 = monotonicSeconds()
@@ -111,12 +105,8 @@ public enum InfiniteAE {
     public static func validate(_ data: InteractionData, fit: SparseRows, comm: Communicator,
                                 config: InfiniteAEConfig) throws -> (lambda: Double, metrics: RankingMetrics) {
         let mine = KernelRegression.block(of: data.users, rank: comm.rank, size: comm.size)
-        let model = try KernelRegression(localFit: fit.slice(KernelRegression.block(of: fit.rows, rank: comm.rank, size: comm.size)),
-                                         comm: comm, ntk: NTK(inputs: data.items, sigmaW2: config.sigmaW2, sigmaB2: config.sigmaB2),
-                                         solver: config.solver, contextRowsPerRank: (data.users + comm.size - 1) / comm.size,
-                                         memoryBudgetBytes: config.memoryBudgetBytes, blockRows: config.blockRows)
-        let evaluator = RankingEvaluator(ks: config.ks, inversePropensity: inversePropensities(data),
-                                         aucNegatives: config.aucNegatives, seed: config.seed, blockRows: config.blockRows)
+        let model = try fitModel(data, fit: fit, comm: comm, config: config)
+        let evaluator = makeEvaluator(data, config: config)
         let context = model.prepare(data.train.slice(mine))
         let set = EvaluationSet.make(data, rows: mine, test: false)
         var best: (lambda: Double, metrics: RankingMetrics)?
@@ -126,6 +116,19 @@ public enum InfiniteAE {
             if best == nil || m.hitRate(at: config.selectionK) > best!.metrics.hitRate(at: config.selectionK) { best = (lambda, m) }
         }
         return best!
+    }
+
+    /// The kernel regression on `fit` (each rank passes its block of the rows).
+    static func fitModel(_ data: InteractionData, fit: SparseRows, comm: Communicator, config: InfiniteAEConfig) throws -> KernelRegression {
+        try KernelRegression(localFit: fit.slice(KernelRegression.block(of: fit.rows, rank: comm.rank, size: comm.size)), comm: comm,
+                             ntk: NTK(inputs: data.items, sigmaW2: config.sigmaW2, sigmaB2: config.sigmaB2), solver: config.solver,
+                             contextRowsPerRank: (data.users + comm.size - 1) / comm.size,
+                             memoryBudgetBytes: config.memoryBudgetBytes, blockRows: config.blockRows)
+    }
+
+    static func makeEvaluator(_ data: InteractionData, config: InfiniteAEConfig) -> RankingEvaluator {
+        RankingEvaluator(ks: config.ks, inversePropensity: inversePropensities(data),
+                         aucNegatives: config.aucNegatives, seed: config.seed, blockRows: config.blockRows)
     }
 
     /// Inverse propensities from the train counts of every item.
@@ -144,9 +147,7 @@ public enum InfiniteAE {
     public static func popularity(_ data: InteractionData, comm: Communicator, config: InfiniteAEConfig) -> RankingMetrics {
         let mine = KernelRegression.block(of: data.users, rank: comm.rank, size: comm.size)
         let counts = itemCounts(data.train).map(Double.init)
-        let evaluator = RankingEvaluator(ks: config.ks, inversePropensity: inversePropensities(data),
-                                         aucNegatives: config.aucNegatives, seed: config.seed, blockRows: config.blockRows)
-        return evaluator.evaluate(EvaluationSet.make(data, rows: mine, test: true), comm: comm) { rows, out in
+        return makeEvaluator(data, config: config).evaluate(EvaluationSet.make(data, rows: mine, test: true), comm: comm) { rows, out in
             for i in 0..<rows.count { for j in 0..<counts.count { out[i * counts.count + j] = counts[j] } }
         }
     }
