@@ -47,10 +47,13 @@ let package = Package(
         // Scaling-law sweeps: specs, points, the coordinator and worker groups
         // (over the Communicator protocol only), runs.csv, fits.json, plots.
         .target(name: "Sweep", dependencies: ["Training", "Collectives", "ScalingLaws"]),
+        // GEVO on CPU: an LLVM IR editor, NSGA-II over (runtime, error), kernels as C
+        // compiled by Debian's LLVM 14, generations spread over worker ranks.
+        .target(name: "Evolve", dependencies: ["Collectives", "ScalingLaws"]),
 
         // MARK: Executables.
         .executableTarget(name: "strata", dependencies: [
-            "Collectives", "CollectivesMPI", "Tensors", "Model", "Training", "Sharding", "Data", "Sweep", "ShardedEmbeddings", "Cluster",
+            "Collectives", "CollectivesMPI", "Tensors", "Model", "Training", "Sharding", "Data", "Sweep", "ShardedEmbeddings", "Cluster", "Evolve",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ]),
@@ -71,6 +74,7 @@ let package = Package(
         .testTarget(name: "SparseTests", dependencies: ["Sparse"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Sparse"]),
         .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws"]),
+        .testTarget(name: "EvolveTests", dependencies: ["Evolve", "Collectives", "ScalingLaws"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Training", "Collectives", "ScalingLaws"]),
     ],
     swiftLanguageModes: [.v5]
