@@ -89,15 +89,17 @@ public final class KernelWorkspace {
     public init(settings: EvaluationSettings, toolchain: Toolchain, directory: String) throws {
         self.settings = settings
         self.toolchain = toolchain
-        self.directory = directory
+        // Absolute: the tools and variants run with this folder as their working directory.
+        self.directory = URL(fileURLWithPath: directory).standardizedFileURL.path
         try toolchain.check()
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let dir = self.directory
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let src = settings.kernel.source
-        try src.kernel.write(toFile: directory + "/kernel.c", atomically: true, encoding: .utf8)
-        try (Harness.common + src.harness).write(toFile: directory + "/harness.c", atomically: true, encoding: .utf8)
-        try Self.must(toolchain.clang, ["-O3", "-S", "-emit-llvm", "-fno-discard-value-names", "kernel.c", "-o", "original.ll"], in: directory)
-        try Self.must(toolchain.clang, ["-O2", "-c", "harness.c", "-o", "harness.o"], in: directory)
-        originalModule = try String(contentsOfFile: directory + "/original.ll", encoding: .utf8)
+        try src.kernel.write(toFile: dir + "/kernel.c", atomically: true, encoding: .utf8)
+        try (Harness.common + src.harness).write(toFile: dir + "/harness.c", atomically: true, encoding: .utf8)
+        try Self.must(toolchain.clang, ["-O3", "-S", "-emit-llvm", "-fno-discard-value-names", "kernel.c", "-o", "original.ll"], in: dir)
+        try Self.must(toolchain.clang, ["-O2", "-c", "harness.c", "-o", "harness.o"], in: dir)
+        originalModule = try String(contentsOfFile: dir + "/original.ll", encoding: .utf8)
         original = try IRFunction(module: originalModule, function: "kernel")
         // The golden outputs: the original IR, unparsed, through the variant pipeline.
         let exe = try build(module: originalModule, name: "original").get()
