@@ -21,7 +21,7 @@ final class IREditorTests: XCTestCase {
             var rng = SplitMix64(seed: 7)
             for kind in Edit.Kind.allCases {
                 var applied = 0, tries = 0
-                while applied < 4 && tries < 200 {
+                while applied < 3 && tries < 200 {
                     tries += 1
                     guard var e = w.original.randomEdit(rng: &rng) else { continue }
                     if e.kind != kind {
