@@ -84,6 +84,10 @@ public final class KernelWorkspace {
     public let originalModule: String
     /// Golden outputs per seed (training and held-out), from the original.
     public private(set) var golden: [UInt64: [Float]] = [:]
+    /// The original's build and its first timing per seed: a runtime fitness is
+    /// the variant's time over the original's timed beside it, times this.
+    private(set) var originalExecutable = ""
+    private(set) var referenceNanoseconds: [UInt64: Double] = [:]
     var builds = 0
 
     public init(settings: EvaluationSettings, toolchain: Toolchain, directory: String) throws {
@@ -103,9 +107,12 @@ public final class KernelWorkspace {
         original = try IRFunction(module: originalModule, function: "kernel")
         // The golden outputs: the original IR, unparsed, through the variant pipeline.
         let exe = try build(module: originalModule, name: "original").get()
+        originalExecutable = exe.path
         for seed in settings.trainSeeds + settings.heldOutSeeds {
             switch run(executable: exe.path, seed: seed) {
-            case .success(let r): golden[seed] = r.outputs
+            case .success(let r):
+                golden[seed] = r.outputs
+                referenceNanoseconds[seed] = r.nanoseconds
             case .failure(let e): throw EvolveError("the original \(settings.kernel.rawValue) failed on seed \(seed): \(e.description)")
             }
         }
@@ -236,7 +243,7 @@ public final class KernelWorkspace {
             case .success(let r):
                 let err = Self.relativeError(r.outputs, golden: golden[seed] ?? [])
                 worst = max(worst, err)
-                total += r.nanoseconds
+                total += r.nanoseconds * drift(seed: seed, repetitions: repetitions)
             }
         }
         let tol = tolerance ?? settings.tolerance
@@ -246,6 +253,17 @@ public final class KernelWorkspace {
         }
         let runtime = settings.measure == .staticInstructions ? Double(built.staticInstructions ?? 0) : total
         return Fitness(valid: true, runtime: runtime, error: worst, reason: nil, applied: applied)
+    }
+
+    /// How much slower the machine runs the original now than at the first
+    /// timing (the original is run again beside each variant): a shared,
+    /// loaded machine moves every timing by tens of per cent over a run, and
+    /// a search that compares raw times selects lucky measurements.
+    func drift(seed: UInt64, repetitions: Int?) -> Double {
+        guard settings.measure == .runtime, let reference = referenceNanoseconds[seed],
+              case .success(let r) = run(executable: originalExecutable, seed: seed, repetitions: repetitions),
+              r.nanoseconds > 0 else { return 1 }
+        return reference / r.nanoseconds
     }
 
     /// Times two builds side by side, alternating, on the held-out seeds: the

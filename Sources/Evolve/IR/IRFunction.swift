@@ -56,6 +56,19 @@ public struct IRFunction: Sendable {
             return s
         }
 
+        /// The text with clang's names for the locals that have one (copies keep their renamed form).
+        public func text(names: [String: String]) -> String {
+            var s = hasResult ? "%\(names[name] ?? name) = " : ""
+            for p in pieces {
+                switch p {
+                case .text(let t): s += t
+                case .value(let v): s += "%" + (names[v] ?? v)
+                case .label(let b): s += "%b\(b)"
+                }
+            }
+            return s
+        }
+
         /// The value operands, with their piece indices.
         public var valueOperands: [(piece: Int, name: String)] {
             pieces.enumerated().compactMap { if case .value(let v) = $0.element { return ($0.offset, v) } else { return nil } }
@@ -83,6 +96,8 @@ public struct IRFunction: Sendable {
     var suffix: [String]
     /// The original function's instruction count (ids below it are original).
     public let originalCount: Int
+    /// Renamed local ("a0", "v12") -> clang's name ("dim", "conv1"), for explanations.
+    public let originalNames: [String: String]
 
     public var name: String {
         guard let at = defineHead.lastIndex(of: "@") else { return "" }
@@ -174,6 +189,7 @@ public struct IRFunction: Sendable {
         instructions = instrs
         self.blocks = blocks
         originalCount = instrs.count
+        originalNames = Dictionary(names.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
     }
 
     static func pieces(_ text: String, names: [String: String], blocks: [String: Int]) -> [Piece] {

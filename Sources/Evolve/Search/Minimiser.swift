@@ -59,7 +59,7 @@ struct Minimiser {
         case .operand:
             var g = f
             _ = g.apply(e)
-            return "operand replace: \(src(e.a)) becomes `\(g.instructions[e.a].text)` (renamed form)"
+            return "operand replace: \(src(e.a)) becomes `\(g.instructions[e.a].text(names: f.originalNames))`"
         }
     }
 }
