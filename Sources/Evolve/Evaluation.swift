@@ -183,13 +183,19 @@ public final class KernelWorkspace {
         try? FileManager.default.removeItem(atPath: out)
         let r: Subprocess.Result
         do {
-            r = try Subprocess.run(executable, ["\(seed)", "\(repetitions ?? settings.repetitions)", out], in: directory,
-                                   timeout: settings.timeout)
+            // The limit is on CPU seconds (the harness sets RLIMIT_CPU), so whether
+            // a slow variant is cut does not depend on the machine's load; the
+            // wall-clock limit, ten times longer, is only a backstop.
+            let cpu = max(1, Int(settings.timeout.rounded(.up)))
+            r = try Subprocess.run(executable, ["\(seed)", "\(repetitions ?? settings.repetitions)", out, "\(cpu)"],
+                                   in: directory, timeout: 10 * settings.timeout + 5)
         } catch {
             return .failure(EvolveError("run: \(error)"))
         }
         switch r.outcome {
-        case .timedOut: return .failure(EvolveError("timeout after \(settings.timeout) s"))
+        case .timedOut: return .failure(EvolveError("timeout after \(10 * settings.timeout + 5) s of wall clock"))
+        case .signalled(let s) where s == SIGXCPU || s == SIGKILL:
+            return .failure(EvolveError("timeout after \(Int(settings.timeout.rounded(.up))) s of CPU"))
         case .signalled(let s): return .failure(EvolveError("crashed (signal \(s))"))
         case .exited(let c) where c != 0: return .failure(EvolveError("exit status \(c)"))
         default: break

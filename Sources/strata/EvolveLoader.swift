@@ -18,7 +18,7 @@ import Yams
 ///     seed: 1
 ///     tolerance: 0.01                # relative error on the training inputs
 ///     held_out_tolerance: 0.001      # on held-out inputs (alignment scores: exact)
-///     timeout: 2                     # seconds per variant run
+///     timeout: 2                     # CPU seconds per variant run (wall clock: 10x, a backstop)
 ///     repetitions: 5                 # timed calls per run (minimum kept)
 ///     train_seeds: [1]
 ///     held_out_seeds: [1001, 1002]

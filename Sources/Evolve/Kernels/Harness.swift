@@ -1,4 +1,4 @@
-/// The C harness every kernel links with: `variant SEED REPS OUT` makes the
+/// The C harness every kernel links with: `variant SEED REPS OUT [CPU_SECONDS]` makes the
 /// kernel's inputs from SEED (SplitMix64, as in Swift), fills the outputs with
 /// a sentinel, calls the kernel once to warm up and REPS more times (each
 /// timed by the thread's CPU clock, so waiting for a core on a busy machine is
@@ -18,6 +18,7 @@ enum Harness {
     #include <string.h>
     #include <math.h>
     #include <time.h>
+    #include <sys/resource.h>
 
     static uint64_t rng_state;
     static uint64_t rng_next(void) {
@@ -45,6 +46,11 @@ enum Harness {
         if (argc < 4) { fprintf(stderr, "usage: %s SEED REPS OUT\n", argv[0]); return 64; }
         rng_state = strtoull(argv[1], 0, 10);
         int reps = atoi(argv[2]);
+        if (argc > 4) {
+            /* A CPU-time limit: SIGXCPU at the limit, SIGKILL a second later. */
+            struct rlimit lim = { (rlim_t)atoi(argv[4]), (rlim_t)atoi(argv[4]) + 1 };
+            setrlimit(RLIMIT_CPU, &lim);
+        }
         setup();
         run();
         double best = 1e300;
