@@ -197,6 +197,7 @@ public final class KernelWorkspace {
         case .signalled(let s) where s == SIGXCPU || s == SIGKILL:
             return .failure(EvolveError("timeout after \(Int(settings.timeout.rounded(.up))) s of CPU"))
         case .signalled(let s): return .failure(EvolveError("crashed (signal \(s))"))
+        case .exited(66): return .failure(EvolveError("outputs change from call to call: \(firstLine(r.stderr))"))
         case .exited(let c) where c != 0: return .failure(EvolveError("exit status \(c)"))
         default: break
         }

@@ -13,8 +13,8 @@ final class EvaluationTests: XCTestCase {
         return (lines[..<start] + [Self.signature, body, "}"] + lines[(end + 1)...]).joined(separator: "\n")
     }
 
-    /// A variant that crashes, one that never ends and one that computes the
-    /// wrong thing are each marked invalid with the reason, and the workspace
+    /// A variant that crashes, one that never ends, one that computes the
+    /// wrong thing and one that changes its inputs are each marked invalid with the reason, and the workspace
     /// goes on evaluating (the original is still valid afterwards).
     func testCrashingLoopingAndWrongVariantsAreInvalid() throws {
         let dir = NSTemporaryDirectory() + "strata-evolve-invalid-\(getpid())"
@@ -31,6 +31,10 @@ final class EvaluationTests: XCTestCase {
         let wrong = w.evaluate(module: module(w, body: "entry:\n  ret void"), applied: 0)
         XCTAssertFalse(wrong.valid)
         XCTAssertTrue(wrong.reason?.contains("error") ?? false, wrong.reason ?? "")
+        // Writes into its own inputs (a length), so its outputs change from call to call.
+        let mutating = w.evaluate(module: module(w, body: "entry:\n  %n = load i32, i32* %ql\n  %f = sitofp i32 %n to float\n  store float %f, float* %out\n  %m = add i32 %n, 1\n  store i32 %m, i32* %ql\n  ret void"), applied: 0)
+        XCTAssertFalse(mutating.valid)
+        XCTAssertTrue(mutating.reason?.contains("outputs change from call to call") ?? false, mutating.reason ?? "")
         let broken = w.evaluate(module: module(w, body: "entry:\n  %x = add i32 %y, 1\n  %y = add i32 %x, 1\n  ret void"), applied: 0)
         XCTAssertFalse(broken.valid)
         XCTAssertTrue(broken.reason?.hasPrefix("verifier") ?? false, broken.reason ?? "")

@@ -1,11 +1,14 @@
 /// The C harness every kernel links with: `variant SEED REPS OUT [CPU_SECONDS]` makes the
 /// kernel's inputs from SEED (SplitMix64, as in Swift), fills the outputs with
-/// a sentinel, calls the kernel once to warm up and REPS more times (each
-/// timed by the thread's CPU clock, so waiting for a core on a busy machine is
-/// not counted), writes the
-/// LAST call's outputs to OUT as float32 and prints the minimum nanoseconds of
-/// one call. Writing the last call's outputs catches a variant that is right
-/// only on a fresh buffer (it skipped zeroing and accumulates across calls).
+/// a sentinel, calls the kernel once and REPS more times (each timed by the
+/// thread's CPU clock, so waiting for a core on a busy machine is not counted),
+/// writes the first call's outputs to OUT as float32 and prints the minimum
+/// nanoseconds of one call. Every later call must give the same outputs bit
+/// for bit (exit 66 otherwise): that catches a variant that skipped zeroing
+/// and accumulates, or one that writes into its own inputs (one found by a
+/// search stored into the lengths array, and its outputs came back right every
+/// 30th call). With the sentinel, a variant that relies on a zeroed buffer
+/// fails the first call's check.
 ///
 /// Each kernel supplies `setup()` (allocate and fill inputs), `run()` (one call
 /// of the kernel under test) and `output(int*)`. The kernel itself lives in its
@@ -53,18 +56,27 @@ enum Harness {
         }
         setup();
         run();
+        /* Every timed call must give the first call's outputs, bit for bit: a
+           variant that accumulates into its outputs or writes into its inputs
+           (a length, an offset) changes them from call to call. */
+        int n = 0;
+        const float* o = output(&n);
+        float* first = malloc(sizeof(float) * (size_t)n);
+        memcpy(first, o, sizeof(float) * (size_t)n);
         double best = 1e300;
         for (int r = 0; r < reps; r++) {
             double t0 = now_ns();
             run();
             double t = now_ns() - t0;
             if (t < best) best = t;
+            if (memcmp(first, output(&n), sizeof(float) * (size_t)n) != 0) {
+                fprintf(stderr, "call %d gave other outputs than the first\n", r + 2);
+                return 66;
+            }
         }
-        int n = 0;
-        const float* o = output(&n);
         FILE* f = fopen(argv[3], "wb");
         if (!f) return 65;
-        fwrite(o, sizeof(float), (size_t)n, f);
+        fwrite(first, sizeof(float), (size_t)n, f);
         fclose(f);
         printf("%.0f\n", best);
         return 0;
