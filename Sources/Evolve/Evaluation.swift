@@ -250,7 +250,8 @@ public final class KernelWorkspace {
             case .success(let r):
                 let err = Self.relativeError(r.outputs, golden: golden[seed] ?? [])
                 worst = max(worst, err)
-                total += r.nanoseconds * drift(seed: seed, repetitions: repetitions)
+                total += settings.measure == .runtime
+                    ? besideOriginal(built.path, first: r.nanoseconds, seed: seed, repetitions: repetitions) : r.nanoseconds
             }
         }
         let tol = tolerance ?? settings.tolerance
@@ -262,15 +263,20 @@ public final class KernelWorkspace {
         return Fitness(valid: true, runtime: runtime, error: worst, reason: nil, applied: applied)
     }
 
-    /// How much slower the machine runs the original now than at the first
-    /// timing (the original is run again beside each variant): a shared,
-    /// loaded machine moves every timing by tens of per cent over a run, and
-    /// a search that compares raw times selects lucky measurements.
-    func drift(seed: UInt64, repetitions: Int?) -> Double {
-        guard settings.measure == .runtime, let reference = referenceNanoseconds[seed],
-              case .success(let r) = run(executable: originalExecutable, seed: seed, repetitions: repetitions),
-              r.nanoseconds > 0 else { return 1 }
-        return reference / r.nanoseconds
+    /// The variant's time scaled by the machine's drift: the original and the
+    /// variant are run alternately (three runs each, the variant's first run
+    /// included) and the variant's minimum is multiplied by the original's
+    /// first timing over its minimum now. A shared, loaded machine moves every
+    /// timing by tens of per cent over a run, and a search that compares raw
+    /// single timings selects lucky measurements.
+    func besideOriginal(_ variant: String, first: Double, seed: UInt64, repetitions: Int?) -> Double {
+        guard let reference = referenceNanoseconds[seed] else { return first }
+        var v = first, o = Double.infinity
+        for round in 0..<3 {
+            if case .success(let r) = run(executable: originalExecutable, seed: seed, repetitions: repetitions) { o = min(o, r.nanoseconds) }
+            if round < 2, case .success(let r) = run(executable: variant, seed: seed, repetitions: repetitions) { v = min(v, r.nanoseconds) }
+        }
+        return o.isFinite && o > 0 ? v * reference / o : v
     }
 
     /// Times two builds side by side, alternating, on the held-out seeds: the
