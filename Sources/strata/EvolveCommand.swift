@@ -19,6 +19,13 @@ struct EvolveCommand: ParsableCommand {
         config.json, original.ll, evaluations.jsonl, pareto.jsonl (one line per generation), \
         best.ll, summary.json (speedup, minimised edits with an explanation each), runtime.svg.
         Kernels: \(KernelName.allCases.map(\.rawValue).joined(separator: ", ")).
+
+        Keys (defaults): kernel (required), measure (runtime | static_instructions), \
+        population (256), generations (10), crossover (0.7), mutation (0.3), initial_edits (3), \
+        elite (2), seed (1), tolerance (0.01), held_out_tolerance (0.001; alignment scores \
+        exact), timeout (2 CPU seconds per run), repetitions (10), train_seeds ([1]), \
+        held_out_seeds ([1001, 1002]), minimise_threshold (0.01), final_rounds (5), \
+        final_repetitions (20), verify_new_edits (true), llvm_bin (/usr/lib/llvm-14/bin).
         """
     )
 
