@@ -73,10 +73,14 @@ let package = Package(
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
 
+        // GEVO on CPU: an LLVM IR editor, NSGA-II over (runtime, error), kernels as C
+        // compiled by Debian's LLVM 14, generations spread over worker ranks.
+        .target(name: "Evolve", dependencies: ["Collectives", "ScalingLaws", "Tensors"]),
+
         // MARK: Executables.
         .executableTarget(name: "strata", dependencies: [
             "Collectives", "CollectivesMPI", "Tensors", "Model", "Training", "Sharding", "Data", "Sweep", "ShardedEmbeddings", "Cluster",
-            "Benchmarking", "KernelRecommenders", "Serving", "ServingHTTP",
+            "Benchmarking", "KernelRecommenders", "Serving", "ServingHTTP", "Evolve",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ]),
@@ -101,6 +105,7 @@ let package = Package(
         .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws", "Tensors"]),
         .testTarget(name: "ServingTests", dependencies: ["Serving", "ServingHTTP", "Training", "Collectives", "Data", "Sparse",
                                                          "StrataTestSupport"]),
+        .testTarget(name: "EvolveTests", dependencies: ["Evolve", "Collectives", "ScalingLaws", "Tensors"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Training", "Collectives", "ScalingLaws"]),
         .testTarget(name: "KernelRecommendersTests", dependencies: ["KernelRecommenders", "Collectives", "Tensors"]),
     ],

@@ -7,21 +7,24 @@ STRATA_BIN="$STRATA_ROOT/.build/release/strata"
 
 log() { printf 'strata: %s\n' "$*" >&2; }
 
-# Installs OpenMPI and OpenBLAS from Debian's packages when missing; quiet and
+# Installs OpenMPI, OpenBLAS and LLVM 14 from Debian's packages when missing; quiet and
 # quick when they are already there.
 ensure_packages() {
-    if command -v mpirun >/dev/null 2>&1 && pkg-config --exists ompi-c openblas 2>/dev/null; then
+    # clang-14 and llvm-14 (Debian bookworm, 1:14.0.6): `strata evolve` (GEVO) compiles kernels
+    # to IR and back with this one LLVM, never the Swift toolchain's own clang.
+    if command -v mpirun >/dev/null 2>&1 && pkg-config --exists ompi-c openblas 2>/dev/null \
+        && [ -x /usr/lib/llvm-14/bin/clang ] && [ -x /usr/lib/llvm-14/bin/opt ] && [ -x /usr/lib/llvm-14/bin/llc ]; then
         return 0
     fi
     local sudo=""
     if [ "$(id -u)" -ne 0 ]; then
-        command -v sudo >/dev/null 2>&1 || { log "need root (or sudo) to install libopenmpi-dev openmpi-bin libopenblas-dev"; exit 1; }
+        command -v sudo >/dev/null 2>&1 || { log "need root (or sudo) to install libopenmpi-dev openmpi-bin libopenblas-dev llvm-14 clang-14"; exit 1; }
         sudo="sudo"
     fi
-    log "installing libopenmpi-dev openmpi-bin libopenblas-dev pkg-config"
+    log "installing libopenmpi-dev openmpi-bin libopenblas-dev pkg-config llvm-14 clang-14"
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-        libopenmpi-dev openmpi-bin libopenblas-dev pkg-config >/dev/null
+        libopenmpi-dev openmpi-bin libopenblas-dev pkg-config llvm-14 clang-14 >/dev/null
 }
 
 # Release build; incremental, so cheap when nothing changed.

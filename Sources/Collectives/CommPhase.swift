@@ -24,7 +24,7 @@ public enum CommPhase: Int, Sendable, CaseIterable, Codable {
     case control
     /// Checkpoint writing and loading.
     case checkpoint
-    /// A sweep's coordinator and its worker groups.
+    /// The shared coordinator and its worker groups (WorkGroups: sweeps, GEVO).
     case sweep
     /// `strata bench` traffic.
     case bench

@@ -6,13 +6,10 @@ import Training
 /// form worker groups of `spec.groupSize` consecutive ranks, each a communicator
 /// of its own that trains one point at a time with the full sharded trainer.
 ///
-/// Messages (world communicator, phase `.sweep`):
-///
-///     coordinator --(tag 71: WorkMessage JSON)--> group leader (group rank 0)
-///     leader --(group broadcast)--> the rest of its group
-///     leader --(tag 72: PointRecord JSON)--> coordinator
-///
-/// A `WorkMessage` without a point is the stop message. The coordinator hands
+/// The groups and their messages are the shared coordinator's (`WorkGroups` in
+/// Collectives, phase `.sweep`, tags 71 and 72): a point goes to a group
+/// leader, which broadcasts it to its group and sends the `PointRecord` back.
+/// The coordinator hands
 /// out points largest first as groups come free, never trains, and rewrites
 /// runs.csv after every result. A point whose config is bad (the Trainer throws)
 /// or that fails in training (a diverged loss) comes back as failed with the
@@ -28,9 +25,6 @@ public struct SweepRunner {
     /// Progress lines (rank 0 only).
     public var progress: ((String) -> Void)?
 
-    static let workTag = 71
-    static let resultTag = 72
-
     public init(spec: SweepSpec, points: [SweepPoint], outDirectory: String, resume: Bool,
                 progress: ((String) -> Void)?) {
         self.spec = spec
@@ -40,47 +34,26 @@ public struct SweepRunner {
         self.progress = progress
     }
 
-    struct WorkMessage: Codable {
-        var point: SweepPoint?
-    }
-
-    /// Collective over `world`. Returns the outcome on rank 0, nil on workers.
+    /// Collective over `world` (the shared `WorkGroups` coordinator). Returns
+    /// the outcome on rank 0, nil on workers.
     @discardableResult
     public func run(world: Communicator) throws -> SweepOutcome? {
         try spec.validate()
-        let workers = world.size - 1
-        guard workers >= 1 else {
+        guard world.size >= 2 else {
             throw InputError("a sweep needs at least 2 ranks (a coordinator and one worker group); got 1")
         }
-        guard workers % spec.groupSize == 0 else {
-            throw InputError("group_size \(spec.groupSize) does not divide the \(workers) worker ranks "
-                             + "(world size \(world.size) minus the coordinator)")
-        }
-        let isCoordinator = world.rank == 0
-        let group = world.split(color: isCoordinator ? -1 : (world.rank - 1) / spec.groupSize, key: world.rank)
-        if let group {
-            try workerLoop(world: world, group: group)
+        let groups = try WorkGroups(world: world, groupSize: spec.groupSize, phase: .sweep)
+        guard groups.isCoordinator else {
+            try groups.serve { (point: SweepPoint, group: Communicator, index: Int) in
+                runPoint(point, group: group, groupIndex: index)
+            }
             return nil
         }
-        return try coordinate(world: world, groups: workers / spec.groupSize)
+        defer { groups.stop() }
+        return try coordinate(groups: groups)
     }
 
     // MARK: Workers
-
-    func workerLoop(world: Communicator, group: Communicator) throws {
-        let groupIndex = (world.rank - 1) / spec.groupSize
-        while true {
-            var bytes: [UInt8] = []
-            if group.rank == 0 { bytes = world.receiveArray(.sweep, from: 0, tag: Self.workTag).values }
-            bytes = group.broadcast(.sweep, bytes: bytes, root: 0)
-            let message = try JSONDecoder().decode(WorkMessage.self, from: Data(bytes))
-            guard let point = message.point else { return }
-            let record = runPoint(point, group: group, groupIndex: groupIndex)
-            if group.rank == 0 {
-                world.send(.sweep, Array(try JSONEncoder().encode(record)), to: 0, tag: Self.resultTag)
-            }
-        }
-    }
 
     /// Trains one point on `group`; every error becomes a failed record.
     func runPoint(_ point: SweepPoint, group: Communicator, groupIndex: Int) -> PointRecord {
@@ -113,7 +86,7 @@ public struct SweepRunner {
 
     // MARK: Coordinator
 
-    func coordinate(world: Communicator, groups: Int) throws -> SweepOutcome {
+    func coordinate(groups: WorkGroups) throws -> SweepOutcome {
         let start = Date()
         let fm = FileManager.default
         try fm.createDirectory(atPath: outDirectory, withIntermediateDirectories: true)
@@ -129,37 +102,23 @@ public struct SweepRunner {
             }
         }
         // Largest first, so the last points to start are the short ones and the groups end together.
-        var queue = points.filter { records[$0.index].status == .pending }.sorted { ($0.cost, -$0.index) > ($1.cost, -$1.index) }
+        let queue = points.filter { records[$0.index].status == .pending }.sorted { ($0.cost, -$0.index) > ($1.cost, -$1.index) }
         let failedUpFront = records.filter { $0.status == .failed }.count
         progress?("sweep: \(points.count) points (\(queue.count) to run, \(kept) kept from an earlier run, "
-                  + "\(failedUpFront) failed before training) on \(groups) group(s) of \(spec.groupSize) rank(s)")
+                  + "\(failedUpFront) failed before training) on \(groups.groupCount) group(s) of \(spec.groupSize) rank(s)")
         for r in records where r.status == .failed { try writeRecord(r) }
         try writeCSV(records)
-        let total = queue.count
+        for p in queue {
+            try fm.createDirectory(atPath: (outDirectory as NSString).appendingPathComponent(p.runDirectory),
+                                   withIntermediateDirectories: true)
+        }
         var finished = 0
-        var busy: [Int: SweepPoint] = [:]   // leader world rank -> point
-        var idle = (0..<groups).map { 1 + $0 * spec.groupSize }.reversed().map { $0 }
-        while !queue.isEmpty || !busy.isEmpty {
-            while !queue.isEmpty, let leader = idle.popLast() {
-                let p = queue.removeFirst()
-                try fm.createDirectory(atPath: (outDirectory as NSString).appendingPathComponent(p.runDirectory),
-                                       withIntermediateDirectories: true)
-                world.send(.sweep, Array(try JSONEncoder().encode(WorkMessage(point: p))), to: leader, tag: Self.workTag)
-                busy[leader] = p
-            }
-            let (leader, bytes): (Int, [UInt8]) = world.receiveArray(.sweep, from: nil, tag: Self.resultTag)
-            let record = try JSONDecoder().decode(PointRecord.self, from: Data(bytes))
-            busy[leader] = nil
-            idle.append(leader)
+        try groups.dispatch(queue, local: nil) { (_, record: PointRecord, _) in
             records[record.index] = record
             finished += 1
             try writeRecord(record)
             try writeCSV(records)
-            progress?(line(record, finished: finished, total: total, elapsed: Date().timeIntervalSince(start)))
-        }
-        for g in 0..<groups {
-            world.send(.sweep, Array(try JSONEncoder().encode(WorkMessage(point: nil))), to: 1 + g * spec.groupSize,
-                       tag: Self.workTag)
+            progress?(line(record, finished: finished, total: queue.count, elapsed: Date().timeIntervalSince(start)))
         }
         let fits = SweepFits.fit(spec: spec, records: records)
         try writeJSON("fits.json", fits)

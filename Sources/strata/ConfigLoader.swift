@@ -71,6 +71,19 @@ enum ConfigLoader {
 
     typealias Setter = (inout RunConfig, Value, String) throws -> Void
 
+    /// A YAML file's root node; unreadable, empty or invalid YAML is an error naming the file.
+    static func compose(file: String, what: String) throws -> Node {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            throw InputError("\(file): cannot read the \(what)")
+        }
+        do {
+            guard let n = try Yams.compose(yaml: text) else { throw InputError("\(file): the \(what) is empty") }
+            return n
+        } catch let e as InputError { throw e } catch {
+            throw InputError("\(file): not valid YAML: \(error)")
+        }
+    }
+
     // Every key a config may hold. Keep in step with RunConfig and Configs/*.yaml.
     static let setters: [String: Setter] = [
         "model.embedding_dim": { c, v, k in c.model.embeddingDim = try v.int(k) },

@@ -26,16 +26,7 @@ import Yams
 ///         x: value                      # value, samples_seen, parameters, dense_parameters, embedding_parameters, flops
 enum SweepLoader {
     static func load(file: String) throws -> SweepSpec {
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-            throw InputError("\(file): cannot read the sweep file")
-        }
-        let root: Node
-        do {
-            guard let n = try Yams.compose(yaml: text) else { throw InputError("\(file): the sweep file is empty") }
-            root = n
-        } catch let e as InputError { throw e } catch {
-            throw InputError("\(file): not valid YAML: \(error)")
-        }
+        let root = try ConfigLoader.compose(file: file, what: "sweep file")
         func at(_ n: Node) -> String { "\(file):\(n.mark?.line ?? 0)" }
         guard let top = root.mapping else { throw InputError("\(at(root)): expected a mapping with base, sweep and axes") }
         for (k, _) in top where !["name", "base", "sweep", "axes"].contains(k.scalar?.string ?? "") {

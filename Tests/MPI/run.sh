@@ -199,6 +199,32 @@ if (source "$STRATA_ROOT/Launch/common.sh"; check_serve) >"$out_check" 2>&1; the
 else bad "serve a 2-rank checkpoint" "$out_check"; fi
 rm -f "$out_check"
 
+echo "strata evolve: GEVO generations spread over worker ranks"
+evolve_dir="$(mktemp -d)"
+for np in 1 2 4; do
+    expect_pass "evolve, $np rank(s), seeded, deterministic measure" $np "$S" evolve --config Tests/MPI/evolve-tiny.yaml --out "$evolve_dir/np$np" --quiet
+done
+check_evolve() {
+    local f np
+    for np in 2 4; do
+        for f in evaluations.jsonl pareto.jsonl; do
+            cmp "$evolve_dir/np1/$f" "$evolve_dir/np$np/$f" || { echo "$f differs between 1 and $np ranks"; return 1; }
+        done
+    done
+    for f in config.json original.ll best.ll summary.json runtime.svg; do
+        [ -s "$evolve_dir/np4/$f" ] || { echo "missing $f"; return 1; }
+    done
+    [ "$(wc -l <"$evolve_dir/np4/pareto.jsonl")" -eq 3 ] || { echo "pareto.jsonl: expected generations 0..2"; return 1; }
+    grep -q '"valid":false' "$evolve_dir/np4/evaluations.jsonl" || { echo "expected some invalid variants"; return 1; }
+    grep -q '"ranks" : 4' "$evolve_dir/np4/summary.json" || { echo "summary.json: ranks"; return 1; }
+}
+out_check="$(mktemp)"
+if check_evolve >"$out_check" 2>&1; then ok "evolve, the same genomes and fronts on 1, 2 and 4 ranks"
+else bad "evolve, the same genomes and fronts on 1, 2 and 4 ranks" "$out_check"; fi
+rm -rf "$evolve_dir" "$out_check"
+expect_fail "evolve, misspelt key" 1 "evolve-bad.yaml:3: unknown key 'kernal_typo'" 30 \
+    "$S" evolve --config Tests/MPI/evolve-bad.yaml --out /tmp/strata-evolve-never
+
 echo "cluster on one machine: namespaces as hosts (Tests/MPI/cluster-box.sh)"
 # Its own script (it needs root and cleans up with a trap); its counts join ours.
 box_out="$(mktemp)"

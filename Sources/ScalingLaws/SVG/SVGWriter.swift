@@ -3,8 +3,7 @@ import Foundation
 /// Accumulates SVG elements as text, with the two guarantees a plot file needs:
 /// every number is finite and printed with fixed precision (an element whose
 /// coordinates would not be finite is dropped, so "NaN" never reaches the file),
-/// and every piece of text is XML-escaped. Public for other modules' plots
-/// (Serving's charts).
+/// and every piece of text is XML-escaped. Public for other modules' plots.
 public struct SVGWriter {
     public private(set) var lines: [String] = []
 
