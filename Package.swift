@@ -47,10 +47,13 @@ let package = Package(
         // Scaling-law sweeps: specs, points, the coordinator and worker groups
         // (over the Communicator protocol only), runs.csv, fits.json, plots.
         .target(name: "Sweep", dependencies: ["Training", "Collectives", "ScalingLaws"]),
+        // Federated learning on ranks (Flower's conventions) and FEL: rank 0 the
+        // server, the others host clients; over the Communicator protocol only.
+        .target(name: "Federated", dependencies: ["Model", "Tensors", "Collectives", "Data", "ScalingLaws"]),
 
         // MARK: Executables.
         .executableTarget(name: "strata", dependencies: [
-            "Collectives", "CollectivesMPI", "Tensors", "Model", "Training", "Sharding", "Data", "Sweep", "ShardedEmbeddings", "Cluster",
+            "Collectives", "CollectivesMPI", "Tensors", "Model", "Training", "Sharding", "Data", "Sweep", "ShardedEmbeddings", "Cluster", "Federated",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ]),
@@ -72,6 +75,7 @@ let package = Package(
         .testTarget(name: "DataTests", dependencies: ["Data", "Sparse"]),
         .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Training", "Collectives", "ScalingLaws"]),
+        .testTarget(name: "FederatedTests", dependencies: ["Federated", "Model", "Tensors", "Collectives"]),
     ],
     swiftLanguageModes: [.v5]
 )

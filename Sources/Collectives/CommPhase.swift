@@ -28,6 +28,9 @@ public enum CommPhase: Int, Sendable, CaseIterable, Codable {
     case sweep
     /// `strata bench` traffic.
     case bench
+    /// Federated learning: the global model and round config out to the ranks
+    /// hosting clients, client updates back to the server.
+    case federated
 
     /// The tag users see in JSON and tables.
     public var tag: String {
@@ -46,6 +49,7 @@ public enum CommPhase: Int, Sendable, CaseIterable, Codable {
         case .checkpoint: return "checkpoint"
         case .sweep: return "sweep"
         case .bench: return "bench"
+        case .federated: return "federated"
         }
     }
 

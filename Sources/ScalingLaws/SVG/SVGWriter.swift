@@ -4,14 +4,16 @@ import Foundation
 /// every number is finite and printed with fixed precision (an element whose
 /// coordinates would not be finite is dropped, so "NaN" never reaches the file),
 /// and every piece of text is XML-escaped.
-struct SVGWriter {
-    private(set) var lines: [String] = []
+public struct SVGWriter {
+    public private(set) var lines: [String] = []
 
-    static func number(_ v: Double) -> String {
+    public init() {}
+
+    public static func number(_ v: Double) -> String {
         String(format: "%.2f", v)
     }
 
-    static func escape(_ text: String) -> String {
+    public static func escape(_ text: String) -> String {
         var out = ""
         for ch in text {
             switch ch {
@@ -26,31 +28,31 @@ struct SVGWriter {
         return out
     }
 
-    mutating func raw(_ line: String) {
+    public mutating func raw(_ line: String) {
         lines.append(line)
     }
 
-    mutating func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, attributes: String) {
+    public mutating func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, attributes: String) {
         guard [x1, y1, x2, y2].allSatisfy(\.isFinite) else { return }
         let n = Self.number
         lines.append("<line x1=\"\(n(x1))\" y1=\"\(n(y1))\" x2=\"\(n(x2))\" y2=\"\(n(y2))\" \(attributes)/>")
     }
 
-    mutating func circle(_ cx: Double, _ cy: Double, r: Double, attributes: String) {
+    public mutating func circle(_ cx: Double, _ cy: Double, r: Double, attributes: String) {
         guard cx.isFinite, cy.isFinite else { return }
         let n = Self.number
         lines.append("<circle cx=\"\(n(cx))\" cy=\"\(n(cy))\" r=\"\(n(r))\" \(attributes)/>")
     }
 
     /// `body` is already-escaped markup (it may hold a <tspan>); use `escape` for plain text.
-    mutating func text(_ x: Double, _ y: Double, markup body: String, attributes: String) {
+    public mutating func text(_ x: Double, _ y: Double, markup body: String, attributes: String) {
         guard x.isFinite, y.isFinite else { return }
         let n = Self.number
         lines.append("<text x=\"\(n(x))\" y=\"\(n(y))\" \(attributes)>\(body)</text>")
     }
 
     /// A polyline through the finite points, restarted (new "M") after any gap.
-    mutating func path(_ points: [(Double, Double)?], attributes: String) {
+    public mutating func path(_ points: [(Double, Double)?], attributes: String) {
         var d = ""
         var penDown = false
         for p in points {
