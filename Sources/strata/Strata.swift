@@ -12,6 +12,6 @@ struct Strata: ParsableCommand {
           mpirun -np 4 --oversubscribe strata bench comm
         Launch/train and Launch/test wrap mpirun with the right environment.
         """,
-        subcommands: [Train.self, PlanCommand.self, DataCommand.self, SweepCommand.self, Bench.self]
+        subcommands: [Train.self, PlanCommand.self, DataCommand.self, SweepCommand.self, Bench.self, FLCommand.self]
     )
 }

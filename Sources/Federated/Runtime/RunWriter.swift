@@ -20,6 +20,7 @@ public final class RunWriter {
     static func encoder() -> JSONEncoder {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
+        e.keyEncodingStrategy = .convertToSnakeCase
         e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return e
     }
