@@ -37,6 +37,9 @@ struct FLCommand: ParsableCommand {
     @Option(name: .customLong("run-dir"), help: "Run folder (default: runs/fl-<time>).")
     var runDir: String?
 
+    @Option(name: .customLong("dump-model"), help: ArgumentHelp("mode fl: write the final global model (flat float32, little-endian) to FILE (for tests).", valueName: "FILE"))
+    var dumpModel: String?
+
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
@@ -48,7 +51,7 @@ struct FLCommand: ParsableCommand {
             if launchedRank == 0 { printError("strata: error: \(error)") }
             throw ExitCode(2)
         }
-        let runDir = runDir, quiet = quiet
+        let runDir = runDir, quiet = quiet, dumpModel = dumpModel
         withWorld(ranksPerNode: nil) { world in
             let stamp = world.broadcast(.control, bytes: Array(Train.timestamp().utf8), root: 0)
             let dir = runDir ?? "runs/\(spec.mode.rawValue)-\(String(decoding: stamp, as: UTF8.self))"
@@ -59,6 +62,9 @@ struct FLCommand: ParsableCommand {
                 let out = try FederatedRun.run(comm: world, config: spec.federation, source: spec.source,
                                                directory: isServer ? dir : nil, progress: say)
                 if let s = out?.summary, !quiet { report(s) }
+                if let path = dumpModel, let model = out?.model {
+                    try model.withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: path))
+                }
             case .fel:
                 let s = try FELRun.run(comm: world, config: spec.federation, fel: spec.fel, source: spec.source,
                                        directory: isServer ? dir : nil, progress: say)

@@ -130,6 +130,17 @@ expect_fail "sweep, misspelt axis key" 3 "sweep-bad.yaml:[0-9]+: unknown axis ke
 expect_fail "sweep, group size does not divide" 4 "group_size 2 does not divide the 3 worker ranks" 30 \
     "$S" sweep --config Tests/MPI/sweep-tiny-groups2.yaml --out /tmp/strata-sweep-never2
 
+echo "strata fl: federated rounds on ranks (Tests/MPI/fl.sh)"
+fl_out="$(mktemp)"
+timeout 300 bash "$STRATA_ROOT/Tests/MPI/fl.sh" 2>&1 | tee "$fl_out" || true
+if line="$(grep -E '^fl: [0-9]+ passed, [0-9]+ failed$' "$fl_out")"; then
+    read -r _ p _ f _ <<<"$line"
+    passed=$((passed + p)); failed=$((failed + f))
+else
+    bad "Tests/MPI/fl.sh ended without its summary line (timeout or crash)"
+fi
+rm -f "$fl_out"
+
 echo "cluster on one machine: namespaces as hosts (Tests/MPI/cluster-box.sh)"
 # Its own script (it needs root and cleans up with a trap); its counts join ours.
 box_out="$(mktemp)"

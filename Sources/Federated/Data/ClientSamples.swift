@@ -32,7 +32,7 @@ public struct ClientSamples: Sendable, Equatable {
 }
 
 /// A client's data split by time: the last `testFraction` of its samples (at
-/// least one when it has two or more) are its test split.
+/// least one when it has two or more and the fraction is positive) are its test split.
 public struct ClientData: Sendable, Equatable {
     public var train: ClientSamples
     public var test: ClientSamples
@@ -52,7 +52,7 @@ public struct ClientData: Sendable, Equatable {
     /// Test samples of a client with `count` samples.
     public static func testCount(_ count: Int, fraction: Double) -> Int {
         var nTest = Int((Double(count) * fraction).rounded())
-        if count >= 2 { nTest = max(nTest, 1) }
+        if count >= 2 && fraction > 0 { nTest = max(nTest, 1) }
         return min(nTest, count)
     }
 }

@@ -193,7 +193,8 @@ public enum FELRun {
             for i in initial.indices { init0.pointer[i] = initial[i] }
             _ = evalModel.train(from: init0.pointer, data: all, epochs: fel.centralEpochs, batch: fel.centralBatch,
                                 learningRate: Float(fel.centralLR), proximalMu: 0, shuffleSeed: config.seed, update: scratch.pointer)
-            // train() leaves the trained model loaded.
+            for i in 0..<model.parameterCount { scratch.pointer[i] = init0.pointer[i] - scratch.pointer[i] }
+            evalModel.load(from: scratch.pointer)
             central = evalSet.evaluate { evalModel.logits($1) }.overall
             progress(String(format: "centralized (%d samples, %d epochs): eval logloss %.4f NE %.4f AUC %.4f",
                             all.count, fel.centralEpochs, central!.logloss, central!.ne, central!.auc))

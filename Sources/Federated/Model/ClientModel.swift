@@ -73,8 +73,10 @@ public final class ClientModel {
     var clientRows: [Int32] = []
     var clientMark: [Bool]
     var order: [Int32] = []
-    /// The flat vector the client started from (FedProx's w0, and the update's base).
-    let start: FlatBuffer<Float>
+    /// The flat vector the model equals between clients (nil: unknown), and
+    /// the one the current client started from (FedProx's w0, the update's base).
+    var synced: UnsafePointer<Float>?
+    var w0: UnsafePointer<Float>?
 
     public init(spec: ModelSpec, maxBatch: Int, seed: UInt64) {
         if let why = spec.invalidReason { preconditionFailure("ModelSpec: \(why)") }
@@ -102,7 +104,6 @@ public final class ClientModel {
         batchRows = [Int32](repeating: 0, count: maxBatch * P)
         stepMark = [Bool](repeating: false, count: row)
         clientMark = [Bool](repeating: false, count: row)
-        start = FlatBuffer(count: dense.parameterCount + off)
     }
 
     // MARK: The flat vector
@@ -117,6 +118,7 @@ public final class ClientModel {
     public func load(from flat: UnsafePointer<Float>) {
         dense.params.pointer.update(from: flat, count: denseCount)
         tables.pointer.update(from: flat + denseCount, count: tables.count)
+        synced = nil
     }
 
     public func flat() -> [Float] {
@@ -127,15 +129,26 @@ public final class ClientModel {
 
     // MARK: Local training
 
+    /// Makes the model equal `global` (a round's start on a host).
+    public func sync(to global: UnsafePointer<Float>) {
+        load(from: global)
+        synced = global
+    }
+
     /// Trains from `global` on `data` and writes the update `global - local`
     /// into `update`; returns the mean training loss of the last epoch.
     /// `batch` 0 is the whole data per step. The sample order of each epoch is a
     /// permutation keyed by `shuffleSeed` (nil keeps the data order).
+    ///
+    /// `global` must not change while the model is synced to it (`sync`): the
+    /// model then copies only the dense part in, and afterwards writes the
+    /// update and restores only the dense part and the rows this client moved
+    /// (a client touches a few of the table rows), instead of the whole vector.
     public func train(from global: UnsafePointer<Float>, data: ClientSamples, epochs: Int, batch: Int,
                       learningRate lr: Float, proximalMu mu: Float, shuffleSeed: UInt64?,
                       update: UnsafeMutablePointer<Float>) -> Double {
-        load(from: global)
-        start.pointer.update(from: global, count: parameterCount)
+        if synced != global { sync(to: global) }
+        w0 = global
         let n = data.count
         let B = batch <= 0 ? max(n, 1) : batch
         var lastLoss = 0.0
@@ -152,10 +165,20 @@ public final class ClientModel {
             }
             lastLoss = n > 0 ? lossSum / Double(n) : 0
         }
-        // update = w0 - w
-        store(into: update)
-        for i in 0..<parameterCount { update[i] = start.pointer[i] - update[i] }
-        for r in clientRows { clientMark[Int(r)] = false }
+        // update = w0 - w on the dense part and the moved rows, zero elsewhere;
+        // then the model returns to w0.
+        let D = spec.dim, nd = denseCount
+        let w = dense.params.pointer
+        for i in 0..<nd { update[i] = global[i] - w[i] }
+        w.update(from: global, count: nd)
+        (update + nd).update(repeating: 0, count: tables.count)
+        let t = tables.pointer, t0 = global + nd, ut = update + nd
+        for r in clientRows {
+            let o = Int(r) * D
+            for d in 0..<D { ut[o + d] = t0[o + d] - t[o + d] }
+            (t + o).update(from: t0 + o, count: D)
+            clientMark[Int(r)] = false
+        }
         clientRows.removeAll(keepingCapacity: true)
         return lastLoss
     }
@@ -200,7 +223,7 @@ public final class ClientModel {
             at += b
         }
         // Dense: w -= lr * (g + mu (w - w0)).
-        let w = dense.params.pointer, g = dense.grads.pointer, w0 = start.pointer
+        let w = dense.params.pointer, g = dense.grads.pointer, w0 = self.w0!
         if mu != 0 {
             for i in 0..<denseCount { w[i] -= lr * (g[i] + mu * (w[i] - w0[i])) }
         } else {
@@ -208,7 +231,7 @@ public final class ClientModel {
         }
         // Tables: touched rows take their gradient; the proximal term pulls
         // every row this client moved (the others still equal w0: no pull).
-        let t = tables.pointer, tg = tableGrads.pointer, t0 = start.pointer + denseCount
+        let t = tables.pointer, tg = tableGrads.pointer, t0 = w0 + denseCount
         if mu != 0 {
             for row in clientRows {
                 let o = Int(row) * D

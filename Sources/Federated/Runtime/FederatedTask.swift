@@ -26,10 +26,17 @@ public protocol FederatedTask: AnyObject {
     /// True when the server sends each client a payload of floats before it
     /// trains (FEL's over-arch: the frozen leaves' outputs for its samples).
     var needsPayload: Bool { get }
+    /// A round starts: `global` holds the round's model and stays unchanged
+    /// until the round's clients are done.
+    func beginRound(global: UnsafePointer<Float>)
     /// Trains client `client` from `global`; writes `global - local` into
     /// `update`; returns the samples trained on and the mean training loss.
     func train(client: Int, round: Int, config: ClientRoundConfig, global: UnsafePointer<Float>,
                payload: [Float], update: UnsafeMutablePointer<Float>) throws -> (samples: Int, loss: Double)
+}
+
+extension FederatedTask {
+    public func beginRound(global: UnsafePointer<Float>) {}
 }
 
 /// The Strata DLRM on a `ClientSource`'s clients.
@@ -50,6 +57,7 @@ public final class DLRMTask: FederatedTask {
 
     public var parameterCount: Int { model.parameterCount }
     public var needsPayload: Bool { false }
+    public func beginRound(global: UnsafePointer<Float>) { model.sync(to: global) }
 
     public func train(client: Int, round: Int, config: ClientRoundConfig, global: UnsafePointer<Float>,
                       payload: [Float], update: UnsafeMutablePointer<Float>) throws -> (samples: Int, loss: Double) {

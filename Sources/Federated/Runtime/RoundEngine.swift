@@ -71,6 +71,7 @@ public final class RoundEngine {
         precondition(isServer && clients.count == configs.count)
         let task = tasks[t], P = clients.count
         if comm.size == 1 {
+            task.beginRound(global: global.pointer)
             for j in 0..<P {
                 let r = runClient(task, clients[j], round, configs[j], UnsafePointer(global.pointer), payload(clients[j]), updateBuffer[t].pointer)
                 accept(j, r, r.outcome == .ok ? updateBuffer[t].pointer : nil)
@@ -128,6 +129,7 @@ public final class RoundEngine {
             let reals = comm.broadcast(.federated, [Double](), root: 0)
             let task = tasks[t], global = hostGlobal[t], upd = updateBuffer[t]
             comm.broadcast(.federated, global.buffer, root: 0)
+            task.beginRound(global: global.pointer)
             var j = comm.rank - 1
             while j < P {
                 let client = Int(header[4 + 3 * j])
@@ -155,8 +157,10 @@ public final class RoundEngine {
                    _ global: UnsafePointer<Float>, _ payload: [Float], _ update: UnsafeMutablePointer<Float>) -> ClientResult {
         do {
             let (n, loss) = try task.train(client: client, round: round, config: cfg, global: global, payload: payload, update: update)
-            var finite = loss.isFinite
-            if finite { for i in 0..<task.parameterCount where !update[i].isFinite { finite = false; break } }
+            // x * 0 is 0 for finite x and NaN for inf or NaN: one vectorisable pass.
+            var probe: Float = 0
+            for i in 0..<task.parameterCount { probe += update[i] * 0 }
+            let finite = loss.isFinite && probe == 0
             return ClientResult(client: client, outcome: finite ? .ok : .nonFinite, samples: n, loss: loss)
         } catch {
             return ClientResult(client: client, outcome: .failed("\(error)"), samples: 0, loss: 0)
