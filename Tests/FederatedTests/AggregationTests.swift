@@ -43,7 +43,7 @@ final class AggregationTests: XCTestCase {
         var update = [Float](repeating: 0, count: m.parameterCount)
         w0.withUnsafeBufferPointer { g in
             update.withUnsafeMutableBufferPointer { u in
-                _ = m.train(from: g.baseAddress!, data: data, epochs: 1, batch: 0, learningRate: 0.5, proximalMu: 0,
+                _ = m.trainFull(from: g.baseAddress!, data: data, epochs: 1, batch: 0, learningRate: 0.5, proximalMu: 0,
                             shuffleSeed: nil, update: u.baseAddress!)
             }
         }
@@ -88,7 +88,7 @@ final class AggregationTests: XCTestCase {
             let data = try source.data(client: c).train
             XCTAssertEqual(data.count, n)
             w0.withUnsafeBufferPointer { g in
-                u.withUnsafeMutableBufferPointer { _ = m.train(from: g.baseAddress!, data: data, epochs: 1, batch: 0, learningRate: 0.3,
+                u.withUnsafeMutableBufferPointer { _ = m.trainFull(from: g.baseAddress!, data: data, epochs: 1, batch: 0, learningRate: 0.3,
                                                                 proximalMu: 0, shuffleSeed: nil, update: $0.baseAddress!) }
             }
             for i in u.indices { expected[i] += Double(n) / total * Double(u[i]) }
@@ -142,7 +142,7 @@ final class AggregationTests: XCTestCase {
         func norm(mu: Float) -> Double {
             var u = [Float](repeating: 0, count: w0.count)
             w0.withUnsafeBufferPointer { g in
-                u.withUnsafeMutableBufferPointer { _ = m.train(from: g.baseAddress!, data: data, epochs: 5, batch: 4, learningRate: 0.2,
+                u.withUnsafeMutableBufferPointer { _ = m.trainFull(from: g.baseAddress!, data: data, epochs: 5, batch: 4, learningRate: 0.2,
                                                                 proximalMu: mu, shuffleSeed: 1, update: $0.baseAddress!) }
             }
             return u.reduce(0) { $0 + Double($1 * $1) }.squareRoot()

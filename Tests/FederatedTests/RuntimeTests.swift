@@ -107,7 +107,10 @@ final class RuntimeTests: XCTestCase {
         }[0]
         XCTAssertEqual(recs[0].failures.map(\.client), [2])
         XCTAssertEqual(recs[0].participants.count, 7)
-        XCTAssertGreaterThan(recs[0].mpiBytes, 7 * 4 * recs[0].deviceBytes / (2 * 7 * 4))
+        // The ledger saw the round (the model broadcast, packed updates back),
+        // fewer bytes than dense updates over device links would be.
+        XCTAssertGreaterThan(recs[0].mpiBytes, 0)
+        XCTAssertLessThan(recs[0].mpiBytes, recs[0].deviceBytes)
     }
 
     /// Bad configs are refused naming the key.

@@ -191,7 +191,7 @@ public enum FELRun {
             let scratch = FlatBuffer<Float>(count: model.parameterCount)
             let init0 = FlatBuffer<Float>(count: model.parameterCount)
             for i in initial.indices { init0.pointer[i] = initial[i] }
-            _ = evalModel.train(from: init0.pointer, data: all, epochs: fel.centralEpochs, batch: fel.centralBatch,
+            _ = evalModel.trainFull(from: init0.pointer, data: all, epochs: fel.centralEpochs, batch: fel.centralBatch,
                                 learningRate: Float(fel.centralLR), proximalMu: 0, shuffleSeed: config.seed, update: scratch.pointer)
             for i in 0..<model.parameterCount { scratch.pointer[i] = init0.pointer[i] - scratch.pointer[i] }
             evalModel.load(from: scratch.pointer)

@@ -101,7 +101,8 @@ public final class OverArchTask: FederatedTask {
     public var needsPayload: Bool { true }
 
     public func train(client: Int, round: Int, config: ClientRoundConfig, global: UnsafePointer<Float>,
-                      payload: [Float], update: UnsafeMutablePointer<Float>) throws -> (samples: Int, loss: Double) {
+                      payload: [Float], update: UnsafeMutablePointer<Float>, segments: inout [Int]) throws -> (samples: Int, loss: Double) {
+        segments = [0, arch.parameterCount]
         let labels = try source.data(client: client).train.labels
         guard labels.count > 0, payload.count == labels.count * arch.inputs else {
             throw ClientDataError("client \(client): \(payload.count) leaf outputs for \(labels.count) samples of \(arch.inputs) leaves")

@@ -135,8 +135,11 @@ public final class ClientModel {
         synced = global
     }
 
-    /// Trains from `global` on `data` and writes the update `global - local`
-    /// into `update`; returns the mean training loss of the last epoch.
+    /// Trains from `global` on `data` and writes the update `global - local`,
+    /// PACKED: `update` gets the values of the parts that can be non-zero (the
+    /// dense part, then each row this client moved), `segments` their places in
+    /// the flat vector as (start, count) pairs; returns the mean training loss
+    /// of the last epoch. `unpack` makes the full vector.
     /// `batch` 0 is the whole data per step. The sample order of each epoch is a
     /// permutation keyed by `shuffleSeed` (nil keeps the data order).
     ///
@@ -146,7 +149,7 @@ public final class ClientModel {
     /// (a client touches a few of the table rows), instead of the whole vector.
     public func train(from global: UnsafePointer<Float>, data: ClientSamples, epochs: Int, batch: Int,
                       learningRate lr: Float, proximalMu mu: Float, shuffleSeed: UInt64?,
-                      update: UnsafeMutablePointer<Float>) -> Double {
+                      update: UnsafeMutablePointer<Float>, segments: inout [Int]) -> Double {
         if synced != global { sync(to: global) }
         w0 = global
         let n = data.count
@@ -165,22 +168,38 @@ public final class ClientModel {
             }
             lastLoss = n > 0 ? lossSum / Double(n) : 0
         }
-        // update = w0 - w on the dense part and the moved rows, zero elsewhere;
-        // then the model returns to w0.
+        // update = w0 - w on the dense part and the moved rows (zero
+        // elsewhere); then the model returns to w0.
         let D = spec.dim, nd = denseCount
         let w = dense.params.pointer
         for i in 0..<nd { update[i] = global[i] - w[i] }
         w.update(from: global, count: nd)
-        (update + nd).update(repeating: 0, count: tables.count)
-        let t = tables.pointer, t0 = global + nd, ut = update + nd
+        segments.removeAll(keepingCapacity: true)
+        segments.append(0); segments.append(nd)
+        let t = tables.pointer, t0 = global + nd
+        var at = nd
         for r in clientRows {
             let o = Int(r) * D
-            for d in 0..<D { ut[o + d] = t0[o + d] - t[o + d] }
+            for d in 0..<D { update[at + d] = t0[o + d] - t[o + d] }
             (t + o).update(from: t0 + o, count: D)
             clientMark[Int(r)] = false
+            segments.append(nd + o); segments.append(D)
+            at += D
         }
         clientRows.removeAll(keepingCapacity: true)
         return lastLoss
+    }
+
+    /// `train`, with the update written as the full flat vector.
+    public func trainFull(from global: UnsafePointer<Float>, data: ClientSamples, epochs: Int, batch: Int,
+                          learningRate lr: Float, proximalMu mu: Float, shuffleSeed: UInt64?,
+                          update: UnsafeMutablePointer<Float>) -> Double {
+        var segments: [Int] = []
+        let packed = FlatBuffer<Float>(count: parameterCount)
+        let loss = train(from: global, data: data, epochs: epochs, batch: batch, learningRate: lr, proximalMu: mu,
+                         shuffleSeed: shuffleSeed, update: packed.pointer, segments: &segments)
+        unpack(packed.pointer, segments: segments, into: update, count: parameterCount)
+        return loss
     }
 
     /// Fisher-Yates over `order`, keyed by (seed, epoch).
@@ -295,5 +314,15 @@ public final class ClientModel {
     /// Forward+backward FLOPs of one training sample (the device model's work unit).
     public var flopsPerSample: Double {
         dense.flopsPerSample(meanSequenceLength: 0) + 3 * Double(spec.sparseFeatures * spec.dim)
+    }
+}
+
+/// Scatters packed segment values into a zeroed flat vector of `count` floats.
+public func unpack(_ packed: UnsafePointer<Float>, segments: [Int], into out: UnsafeMutablePointer<Float>, count: Int) {
+    out.update(repeating: 0, count: count)
+    var at = 0
+    for s in stride(from: 0, to: segments.count, by: 2) {
+        (out + segments[s]).update(from: packed + at, count: segments[s + 1])
+        at += segments[s + 1]
     }
 }

@@ -29,10 +29,12 @@ public protocol FederatedTask: AnyObject {
     /// A round starts: `global` holds the round's model and stays unchanged
     /// until the round's clients are done.
     func beginRound(global: UnsafePointer<Float>)
-    /// Trains client `client` from `global`; writes `global - local` into
-    /// `update`; returns the samples trained on and the mean training loss.
+    /// Trains client `client` from `global`; writes `global - local` packed
+    /// into `update` (the values of `segments`, (start, count) pairs of the
+    /// flat vector; the rest is zero); returns the samples trained on and the
+    /// mean training loss.
     func train(client: Int, round: Int, config: ClientRoundConfig, global: UnsafePointer<Float>,
-               payload: [Float], update: UnsafeMutablePointer<Float>) throws -> (samples: Int, loss: Double)
+               payload: [Float], update: UnsafeMutablePointer<Float>, segments: inout [Int]) throws -> (samples: Int, loss: Double)
 }
 
 extension FederatedTask {
@@ -60,14 +62,14 @@ public final class DLRMTask: FederatedTask {
     public func beginRound(global: UnsafePointer<Float>) { model.sync(to: global) }
 
     public func train(client: Int, round: Int, config: ClientRoundConfig, global: UnsafePointer<Float>,
-                      payload: [Float], update: UnsafeMutablePointer<Float>) throws -> (samples: Int, loss: Double) {
+                      payload: [Float], update: UnsafeMutablePointer<Float>, segments: inout [Int]) throws -> (samples: Int, loss: Double) {
         if failingClients.contains(client) { throw ClientDataError("client \(client): injected failure") }
         let data = try source.data(client: client).train
         guard data.count > 0 else { throw ClientDataError("client \(client) has no training samples") }
         let loss = model.train(from: global, data: data, epochs: config.epochs, batch: config.batch,
                                learningRate: Float(config.learningRate), proximalMu: Float(config.proximalMu),
                                shuffleSeed: StrataRNG.hash(seed: seed, stream: UInt64(round), index: UInt64(client)),
-                               update: update)
+                               update: update, segments: &segments)
         return (data.count, loss)
     }
 }

@@ -97,12 +97,17 @@ public final class Federation {
                 failures.append(.init(client: result.client, reason: why))
                 return
             }
+            let packed = result.packedCount
             var w = Double(result.samples)
             if let dp = config.dp {
-                if dp.clipInPlace(update, count: n) > dp.clip { clipped += 1 }
+                if dp.clipInPlace(update, count: packed) > dp.clip { clipped += 1 }
                 w = 1
             }
-            BLAS.axpy(n: n, alpha: Float(w), x: update, y: acc.pointer)
+            var at = 0
+            for s in stride(from: 0, to: result.segments.count, by: 2) {
+                BLAS.axpy(n: result.segments[s + 1], alpha: Float(w), x: update + at, y: acc.pointer + result.segments[s])
+                at += result.segments[s + 1]
+            }
             totalWeight += w
             lossSum += result.loss * Double(result.samples)
             samples += result.samples

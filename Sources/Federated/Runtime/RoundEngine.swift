@@ -24,6 +24,9 @@ public struct ClientResult: Sendable, Equatable {
     public var outcome: ClientOutcome
     public var samples: Int
     public var loss: Double
+    /// Where the packed update's values go in the flat vector: (start, count) pairs.
+    public var segments: [Int] = []
+    public var packedCount: Int { stride(from: 1, to: segments.count, by: 2).reduce(0) { $0 + segments[$1] } }
 }
 
 /// The round protocol on a communicator: rank 0 the server, ranks 1...R-1 host
@@ -37,7 +40,10 @@ public struct ClientResult: Sendable, Equatable {
 ///       one after another on each host; with a payload, the server sends it
 ///       first (at most one outstanding per host, so nothing deadlocks);
 ///     host -> server, per participant: [status, samples, loss] (tag 2), then
-///       the error text (tag 3) or the update (tag 4).
+///       the error text (tag 3), or the update's segments (tag 5: (start,
+///       count) pairs of the flat vector) and their packed values (tag 4).
+///       A DLRM client moves its dense part and the few table rows its
+///       samples touched, so that is what crosses, not the whole vector.
 ///
 /// The server takes the results in participant order, whichever host trained
 /// them, so its aggregation (and the final model's bytes) are the same on any
@@ -64,7 +70,8 @@ public final class RoundEngine {
     // MARK: Server
 
     /// Runs one round of `task` on `clients` from `global`; calls `accept` in
-    /// participant order with each result and, when ok, its update.
+    /// participant order with each result and, when ok, its packed update
+    /// (`result.segments` says where its values go).
     public func serverRound(task t: Int, round: Int, clients: [Int], configs: [ClientRoundConfig],
                             global: FlatBuffer<Float>, payload: (Int) -> [Float] = { _ in [] },
                             accept: (Int, ClientResult, UnsafeMutablePointer<Float>?) -> Void) {
@@ -103,7 +110,11 @@ public final class RoundEngine {
             } else if code == 2 {
                 result.outcome = .nonFinite
             } else {
-                comm.receive(.federated, upd.buffer, from: h, tag: 4)
+                let (_, seg): (Int, [Int64]) = comm.receiveArray(.federated, from: h, tag: 5)
+                result.segments = seg.map { Int($0) }
+                let n = result.packedCount
+                precondition(n <= upd.count, "update of \(n) floats for a model of \(upd.count)")
+                comm.receive(.federated, UnsafeMutableBufferPointer(start: upd.pointer, count: n), from: h, tag: 4)
             }
             // The next payload for this host, now that it is free for it.
             if task.needsPayload, j + hosts < P { comm.send(.federated, payload(clients[j + hosts]), to: h, tag: 1) }
@@ -140,7 +151,8 @@ public final class RoundEngine {
                 switch r.outcome {
                 case .ok:
                     comm.send(.federated, [0, Double(r.samples), r.loss], to: 0, tag: 2)
-                    comm.send(.federated, UnsafeBufferPointer(upd.buffer), to: 0, tag: 4)
+                    comm.send(.federated, r.segments.map { Int64($0) }, to: 0, tag: 5)
+                    comm.send(.federated, UnsafeBufferPointer(start: upd.pointer, count: r.packedCount), to: 0, tag: 4)
                 case .failed(let why):
                     comm.send(.federated, [1, Double(r.samples), 0], to: 0, tag: 2)
                     comm.send(.federated, Array(why.utf8), to: 0, tag: 3)
@@ -156,12 +168,16 @@ public final class RoundEngine {
     func runClient(_ task: FederatedTask, _ client: Int, _ round: Int, _ cfg: ClientRoundConfig,
                    _ global: UnsafePointer<Float>, _ payload: [Float], _ update: UnsafeMutablePointer<Float>) -> ClientResult {
         do {
-            let (n, loss) = try task.train(client: client, round: round, config: cfg, global: global, payload: payload, update: update)
-            // x * 0 is 0 for finite x and NaN for inf or NaN: one vectorisable pass.
-            var probe: Float = 0
-            for i in 0..<task.parameterCount { probe += update[i] * 0 }
-            let finite = loss.isFinite && probe == 0
-            return ClientResult(client: client, outcome: finite ? .ok : .nonFinite, samples: n, loss: loss)
+            var segments: [Int] = []
+            let (n, loss) = try task.train(client: client, round: round, config: cfg, global: global, payload: payload,
+                                           update: update, segments: &segments)
+            var r = ClientResult(client: client, outcome: .ok, samples: n, loss: loss, segments: segments)
+            // The largest exponent field: all ones means inf or NaN. An integer
+            // max reduction vectorises (a float sum would not be reassociated).
+            var top: UInt32 = 0
+            for i in 0..<r.packedCount { top = max(top, update[i].bitPattern & 0x7F80_0000) }
+            if !loss.isFinite || top == 0x7F80_0000 { r.outcome = .nonFinite }
+            return r
         } catch {
             return ClientResult(client: client, outcome: .failed("\(error)"), samples: 0, loss: 0)
         }
