@@ -52,8 +52,8 @@ public struct FELComparison: Sendable, Codable {
 
 /// FEL (arXiv 2206.03852) on the runtime: k leaf federations, one per k-means
 /// cluster of clients' public features, trained at once, then an over-arch on
-/// the server over the frozen leaves' outputs, trained federated with labels
-/// on the devices. Beside it, on the same clients and rounds: one FL model of
+/// the server over the frozen leaves' outputs (with the client's public
+/// cluster), trained federated with labels on the devices. Beside it, on the same clients and rounds: one FL model of
 /// the same on-device size, and centralized training of that model.
 ///
 /// "At once" is interleaved on one world (documented choice): each round runs
@@ -70,7 +70,7 @@ public enum FELRun {
         let spec = config.model.spec(for: source)
         let model = ClientModel(spec: spec, maxBatch: config.maxBatch, seed: config.seed)
         let task = DLRMTask(source: source, model: model, seed: config.seed, failingClients: Set(config.failingClients))
-        let arch = OverArch(inputs: fel.k, hidden: fel.overHidden, maxBatch: config.maxBatch, seed: config.seed)
+        let arch = OverArch(inputs: 3 * fel.k, hidden: fel.overHidden, maxBatch: config.maxBatch, seed: config.seed)
         let overTask = OverArchTask(source: source, arch: arch, seed: config.seed)
         let engine = RoundEngine(comm: comm, tasks: [task, overTask])
         guard engine.isServer else { engine.serve(); return nil }
@@ -146,11 +146,22 @@ public enum FELRun {
 
         // Phase 2: the over-arch over the frozen leaves.
         for (l, leaf) in leaves.enumerated() { leafModels[l].load(from: leaf.global.pointer) }
-        func leafOutputs(_ s: ClientSamples) -> [Float] {
-            var out = [Float](repeating: 0, count: s.count * fel.k)
+        // Over-arch inputs per sample: the k leaves' logits, the client's
+        // cluster one-hot (public), and their product (the own leaf's logit in
+        // its slot), so the over-arch can both route and blend.
+        let width = 3 * fel.k
+        func leafOutputs(_ client: Int, _ s: ClientSamples) -> [Float] {
+            var out = [Float](repeating: 0, count: s.count * width)
+            let own = Int(cluster[client])
             for l in 0..<fel.k {
                 let z = leafModels[l].logits(s)
-                for i in 0..<s.count { out[i * fel.k + l] = z[i] }
+                for i in 0..<s.count {
+                    out[i * width + l] = z[i]
+                    if l == own {
+                        out[i * width + fel.k + l] = 1
+                        out[i * width + 2 * fel.k + l] = z[i]
+                    }
+                }
             }
             return out
         }
@@ -160,13 +171,13 @@ public enum FELRun {
         overConfig.rounds = fel.overRounds
         let overFed = Federation(name: "over_arch", config: overConfig, source: source, engine: engine, taskIndex: 1,
                                  initial: Array(arch.params.buffer), flopsPerSample: 6 * Double(arch.parameterCount))
-        let serverArch = OverArch(inputs: fel.k, hidden: fel.overHidden, maxBatch: config.maxBatch, seed: config.seed)
-        let evalInputs = evalSet.samples.map(leafOutputs)
+        let serverArch = OverArch(inputs: width, hidden: fel.overHidden, maxBatch: config.maxBatch, seed: config.seed)
+        let evalInputs = zip(evalSet.clients, evalSet.samples).map { leafOutputs($0, $1) }
         var overRecords: [RoundRecord] = []
         var felQuality: Quality?
         for r in 1...fel.overRounds {
             var rec = overFed.round(r, clients: config.clientsPerRound, stream: 999) { c in
-                (try? source.data(client: c).train).map(leafOutputs) ?? []
+                (try? source.data(client: c).train).map { leafOutputs(c, $0) } ?? []
             }
             if r % config.evalEvery == 0 || r == fel.overRounds {
                 serverArch.params.pointer.update(from: overFed.global.pointer, count: serverArch.parameterCount)

@@ -1,7 +1,8 @@
 import Model
 import Tensors
 
-/// FEL's over-arch: an MLP over the k leaves' logits giving one logit, hosted
+/// FEL's over-arch: an MLP over the k leaves' logits (and the client's public
+/// cluster, see `FELRun`) giving one logit, hosted
 /// by the server and trained federated with labels kept on the devices. The
 /// client receives the frozen leaves' logits for its samples (the server can
 /// compute them: the features are public) and trains on its own labels.
