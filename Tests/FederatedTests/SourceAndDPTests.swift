@@ -49,3 +49,27 @@ final class SourceAndDPTests: XCTestCase {
         XCTAssertLessThan(recs[0].epsilon!, recs[2].epsilon!)
     }
 }
+
+final class OverArchTests: XCTestCase {
+    /// With a residual, the over-arch starts as the sum of those inputs (FEL:
+    /// the client's own leaf), and training moves it towards the labels.
+    func testResidualOverArchStartsAtItsResidual() {
+        let arch = OverArch(inputs: 6, hidden: [4], maxBatch: 8, seed: 3, residual: 4..<6)
+        let x: [Float] = [0.3, -1, 0, 1, 2.5, 0,   1, 1, 1, 0, 0, -0.7]
+        XCTAssertEqual(arch.logits(x, count: 2), [2.5, -0.7])
+        var update = [Float](repeating: 0, count: arch.parameterCount)
+        let global = Array(arch.params.buffer)
+        let labels: [Float] = [0, 1]
+        let before = -log(1 / (1 + exp(2.5))) - log(1 / (1 + exp(0.7)))
+        global.withUnsafeBufferPointer { g in
+            update.withUnsafeMutableBufferPointer {
+                _ = arch.train(from: g.baseAddress!, features: x, labels: labels, epochs: 20, batch: 0, learningRate: 0.5,
+                               shuffleSeed: 1, update: $0.baseAddress!)
+            }
+        }
+        let z = arch.logits(x, count: 2)
+        let after = Double(-log(1 / (1 + exp(z[0]))) - log(1 / (1 + exp(-z[1]))))
+        XCTAssertLessThan(after, Double(before))
+        XCTAssertEqual(zip(global, Array(arch.params.buffer)).map { $0 - $1 }, update)
+    }
+}

@@ -70,7 +70,10 @@ public enum FELRun {
         let spec = config.model.spec(for: source)
         let model = ClientModel(spec: spec, maxBatch: config.maxBatch, seed: config.seed)
         let task = DLRMTask(source: source, model: model, seed: config.seed, failingClients: Set(config.failingClients))
-        let arch = OverArch(inputs: 3 * fel.k, hidden: fel.overHidden, maxBatch: config.maxBatch, seed: config.seed)
+        // Inputs: k leaf logits, k cluster one-hot, k own-leaf logit (see leafOutputs);
+        // the own leaf's logit is the residual the over-arch corrects.
+        let arch = OverArch(inputs: 3 * fel.k, hidden: fel.overHidden, maxBatch: config.maxBatch, seed: config.seed,
+                            residual: (2 * fel.k)..<(3 * fel.k))
         let overTask = OverArchTask(source: source, arch: arch, seed: config.seed)
         let engine = RoundEngine(comm: comm, tasks: [task, overTask])
         guard engine.isServer else { engine.serve(); return nil }
@@ -171,7 +174,8 @@ public enum FELRun {
         overConfig.rounds = fel.overRounds
         let overFed = Federation(name: "over_arch", config: overConfig, source: source, engine: engine, taskIndex: 1,
                                  initial: Array(arch.params.buffer), flopsPerSample: 6 * Double(arch.parameterCount))
-        let serverArch = OverArch(inputs: width, hidden: fel.overHidden, maxBatch: config.maxBatch, seed: config.seed)
+        let serverArch = OverArch(inputs: width, hidden: fel.overHidden, maxBatch: config.maxBatch, seed: config.seed,
+                                  residual: (2 * fel.k)..<(3 * fel.k))
         let evalInputs = zip(evalSet.clients, evalSet.samples).map { leafOutputs($0, $1) }
         var overRecords: [RoundRecord] = []
         var felQuality: Quality?

@@ -13,11 +13,16 @@ public final class OverArch {
     public let params: FlatBuffer<Float>
     let grads: FlatBuffer<Float>
     let mlp: MLP
-    let x: FlatBuffer<Float>, y: FlatBuffer<Float>, dz: FlatBuffer<Float>
+    let x: FlatBuffer<Float>, y: FlatBuffer<Float>, dz: FlatBuffer<Float>, z: FlatBuffer<Float>
     var order: [Int32] = []
+    /// Inputs added to the MLP's output (a residual): with the last layer
+    /// starting at zero, the over-arch starts as exactly that sum (FEL: the
+    /// client's own leaf) and learns corrections to it.
+    public let residual: Range<Int>?
 
-    public init(inputs k: Int, hidden: [Int], maxBatch: Int, seed: UInt64) {
+    public init(inputs k: Int, hidden: [Int], maxBatch: Int, seed: UInt64, residual: Range<Int>? = nil) {
         inputs = k
+        self.residual = residual
         widths = hidden + [1]
         self.maxBatch = maxBatch
         let n = MLP.parameterCount(input: k, widths: widths)
@@ -25,9 +30,25 @@ public final class OverArch {
         grads = FlatBuffer(count: n)
         mlp = MLP(input: k, widths: widths, lastActivation: .none, maxBatch: maxBatch, params: params.pointer, grads: grads.pointer)
         mlp.initialize(seed: seed, firstLayer: 5000)
+        if residual != nil, let last = mlp.layers.last {
+            last.weight.update(repeating: 0, count: last.inputs * last.outputs)
+            last.bias.update(repeating: 0, count: last.outputs)
+        }
         x = FlatBuffer(count: maxBatch * k)
         y = FlatBuffer(count: maxBatch)
         dz = FlatBuffer(count: maxBatch)
+        z = FlatBuffer(count: maxBatch)
+    }
+
+    /// z[s] = mlp(x_s) + the residual inputs of x_s.
+    func forward(_ x: UnsafePointer<Float>, batch b: Int) -> UnsafeMutablePointer<Float> {
+        let out = mlp.forward(x, batch: b)
+        for s in 0..<b {
+            var r: Float = 0
+            if let residual { for j in residual { r += x[s * inputs + j] } }
+            z.pointer[s] = out[s] + r
+        }
+        return z.pointer
     }
 
     public var parameterCount: Int { params.count }
@@ -39,7 +60,7 @@ public final class OverArch {
         features.withUnsafeBufferPointer { f in
             while at < n {
                 let b = min(maxBatch, n - at)
-                let z = mlp.forward(f.baseAddress! + at * inputs, batch: b)
+                let z = forward(f.baseAddress! + at * inputs, batch: b)
                 for s in 0..<b { out[at + s] = z[s] }
                 at += b
             }
@@ -71,7 +92,7 @@ public final class OverArch {
                         for j in 0..<k { x.pointer[s * k + j] = features[src * k + j] }
                         y.pointer[s] = labels[src]
                     }
-                    let z = mlp.forward(x.pointer, batch: b)
+                    let z = forward(x.pointer, batch: b)
                     lossSum += Double(BinaryCrossEntropy.forward(logits: z, labels: y.pointer, count: b, scale: 1 / Float(m), dLogits: dz.pointer))
                     mlp.backward(dz.pointer, dx: nil)
                     c += b
