@@ -77,10 +77,14 @@ let package = Package(
         // compiled by Debian's LLVM 14, generations spread over worker ranks.
         .target(name: "Evolve", dependencies: ["Collectives", "ScalingLaws", "Tensors"]),
 
+        // Federated learning on ranks (Flower's conventions) and FEL: rank 0 the
+        // server, the others host clients; over the Communicator protocol only.
+        .target(name: "Federated", dependencies: ["Model", "Tensors", "Collectives", "Data", "ScalingLaws"]),
+
         // MARK: Executables.
         .executableTarget(name: "strata", dependencies: [
             "Collectives", "CollectivesMPI", "Tensors", "Model", "Training", "Sharding", "Data", "Sweep", "ShardedEmbeddings", "Cluster",
-            "Benchmarking", "KernelRecommenders", "Serving", "ServingHTTP", "Evolve",
+            "Benchmarking", "KernelRecommenders", "Serving", "ServingHTTP", "Evolve", "Federated",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ]),
@@ -108,6 +112,7 @@ let package = Package(
         .testTarget(name: "EvolveTests", dependencies: ["Evolve", "Collectives", "ScalingLaws", "Tensors"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Training", "Collectives", "ScalingLaws"]),
         .testTarget(name: "KernelRecommendersTests", dependencies: ["KernelRecommenders", "Collectives", "Tensors"]),
+        .testTarget(name: "FederatedTests", dependencies: ["Federated", "Model", "Tensors", "Collectives"]),
     ],
     swiftLanguageModes: [.v5]
 )

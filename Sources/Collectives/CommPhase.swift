@@ -31,6 +31,9 @@ public enum CommPhase: Int, Sendable, CaseIterable, Codable {
     /// Kernel recommenders (`strata iae`, `strata distill`): fit rows, Gram
     /// rows, the factorisation's broadcast, partial products and gradients.
     case kernel
+    /// Federated learning: the global model and round config out to the ranks
+    /// hosting clients, client updates back to the server.
+    case federated
 
     /// The tag users see in JSON and tables.
     public var tag: String {
@@ -50,6 +53,7 @@ public enum CommPhase: Int, Sendable, CaseIterable, Codable {
         case .sweep: return "sweep"
         case .bench: return "bench"
         case .kernel: return "kernel"
+        case .federated: return "federated"
         }
     }
 

@@ -13,6 +13,6 @@ struct Strata: ParsableCommand {
         Launch/train and Launch/test wrap mpirun with the right environment.
         """,
         subcommands: [Train.self, PlanCommand.self, DataCommand.self, SweepCommand.self, Bench.self, IAECommand.self, DistillCommand.self,
-                      ServeCommand.self, LoadgenCommand.self, ProvisionCommand.self, EvolveCommand.self]
+                      ServeCommand.self, LoadgenCommand.self, ProvisionCommand.self, EvolveCommand.self, FLCommand.self]
     )
 }

@@ -225,6 +225,17 @@ rm -rf "$evolve_dir" "$out_check"
 expect_fail "evolve, misspelt key" 1 "evolve-bad.yaml:3: unknown key 'kernal_typo'" 30 \
     "$S" evolve --config Tests/MPI/evolve-bad.yaml --out /tmp/strata-evolve-never
 
+echo "strata fl: federated rounds on ranks (Tests/MPI/fl.sh)"
+fl_out="$(mktemp)"
+timeout 300 bash "$STRATA_ROOT/Tests/MPI/fl.sh" 2>&1 | tee "$fl_out" || true
+if line="$(grep -E '^fl: [0-9]+ passed, [0-9]+ failed$' "$fl_out")"; then
+    read -r _ p _ f _ <<<"$line"
+    passed=$((passed + p)); failed=$((failed + f))
+else
+    bad "Tests/MPI/fl.sh ended without its summary line (timeout or crash)"
+fi
+rm -f "$fl_out"
+
 echo "cluster on one machine: namespaces as hosts (Tests/MPI/cluster-box.sh)"
 # Its own script (it needs root and cleans up with a trap); its counts join ours.
 box_out="$(mktemp)"

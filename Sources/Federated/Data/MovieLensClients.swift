@@ -1,0 +1,122 @@
+import Foundation
+
+/// MovieLens (ml-latest-small) with one client per user.
+///
+/// Each rating is a sample, label `rating >= 4`. A user's ratings in time
+/// order (ties by movie), the last 10 % (at least one) their test split.
+/// Features: dense `[(year - 2000) / 20 (0 if unknown), genre count / 3,
+/// log1p(the user's earlier ratings) / 5]`; sparse `[movie, first genre, user]`
+/// (tables: movies in movies.csv order, 20 genres, one row per user).
+///
+/// Public features (FEL clusters on them; label-only privacy): WHICH movies a
+/// user rated is treated as public, the rating (the label) as private. A
+/// user's public vector is the genre histogram of the movies they rated
+/// (normalised, one entry per genre) and log1p(their rating count) / 8.
+///
+/// The file is read once per rank (100k ratings); a client's samples are built
+/// when it is sampled.
+public struct MovieLensClients: ClientSource {
+    public let testFraction: Double
+    let movieYear: [Float], movieGenres: [[Int32]]
+    let genreNames: [String]
+    // Ratings sorted by (user, time, movie).
+    let movie: [Int32], label: [Float]
+    let userStart: [Int]   // users + 1 offsets
+    public init(directory: String, testFraction: Double = 0.1) throws {
+        self.testFraction = testFraction
+        let moviesPath = (directory as NSString).appendingPathComponent("ml-latest-small-movies.csv")
+        let ratingsPath = (directory as NSString).appendingPathComponent("ml-latest-small-ratings.csv")
+        guard let mtext = try? String(contentsOfFile: moviesPath, encoding: .utf8) else {
+            throw ClientDataError("\(moviesPath): cannot read")
+        }
+        guard let rtext = try? String(contentsOfFile: ratingsPath, encoding: .utf8) else {
+            throw ClientDataError("\(ratingsPath): cannot read")
+        }
+        var index: [Int: Int32] = [:], years: [Float] = [], genres: [[Int32]] = []
+        var genreIndex: [String: Int32] = [:], names: [String] = []
+        for (n, line) in mtext.split(separator: "\n").enumerated() where n > 0 {
+            guard let firstComma = line.firstIndex(of: ","), let lastComma = line.lastIndex(of: ","),
+                  let id = Int(line[..<firstComma]) else { throw ClientDataError("\(moviesPath):\(n + 1): bad line") }
+            let title = line[line.index(after: firstComma)..<lastComma].trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
+            var year: Float = 0
+            if title.hasSuffix(")"), let open = title.lastIndex(of: "("),
+               let y = Int(title[title.index(after: open)..<title.index(before: title.endIndex)]) {
+                year = Float(y - 2000) / 20
+            }
+            var gs: [Int32] = []
+            for g in line[line.index(after: lastComma)...].split(separator: "|") {
+                let name = g.trimmingCharacters(in: .whitespacesAndNewlines)
+                if let i = genreIndex[name] { gs.append(i) } else {
+                    genreIndex[name] = Int32(names.count); gs.append(Int32(names.count)); names.append(name)
+                }
+            }
+            index[id] = Int32(years.count)
+            years.append(year)
+            genres.append(gs)
+        }
+        var rows: [(user: Int, time: Int, movie: Int32, label: Float)] = []
+        rows.reserveCapacity(110_000)
+        var userIndex: [Int: Int] = [:]
+        for (n, line) in rtext.split(separator: "\n").enumerated() where n > 0 {
+            let f = line.split(separator: ",")
+            guard f.count >= 4, let u = Int(f[0]), let m = Int(f[1]), let r = Double(f[2]),
+                  let t = Int(f[3].trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                throw ClientDataError("\(ratingsPath):\(n + 1): bad line")
+            }
+            guard let mi = index[m] else { throw ClientDataError("\(ratingsPath):\(n + 1): movie \(m) not in movies.csv") }
+            let ui = userIndex[u] ?? { let k = userIndex.count; userIndex[u] = k; return k }()
+            rows.append((ui, t, mi, r >= 4 ? 1 : 0))
+        }
+        rows.sort { ($0.user, $0.time, $0.movie) < ($1.user, $1.time, $1.movie) }
+        var starts = [0]
+        for i in rows.indices where i > 0 && rows[i].user != rows[i - 1].user { starts.append(i) }
+        starts.append(rows.count)
+        movie = rows.map(\.movie)
+        label = rows.map(\.label)
+        userStart = starts
+        movieYear = years
+        movieGenres = genres
+        genreNames = names
+    }
+
+    public var population: Int { userStart.count - 1 }
+    public var denseFeatures: Int { 3 }
+    public var tableRows: [Int] { [movieYear.count, max(genreNames.count, 1), population] }
+    public var describe: String { "movielens: \(population) users, \(movie.count) ratings" }
+
+    public func data(client c: Int) throws -> ClientData {
+        guard c >= 0, c < population else { throw ClientDataError("user \(c) outside the \(population) users") }
+        let lo = userStart[c], hi = userStart[c + 1], m = hi - lo
+        var dense = [Float](), ids = [Int32](), labels = [Float]()
+        dense.reserveCapacity(3 * m); ids.reserveCapacity(3 * m); labels.reserveCapacity(m)
+        for i in lo..<hi {
+            let mv = Int(movie[i])
+            dense.append(movieYear[mv])
+            dense.append(Float(movieGenres[mv].count) / 3)
+            dense.append(Float(log1p(Double(i - lo)) / 5))
+            ids.append(Int32(mv))
+            ids.append(movieGenres[mv].first ?? 0)
+            ids.append(Int32(c))
+            labels.append(label[i])
+        }
+        return ClientData(timeOrdered: ClientSamples(count: m, dense: dense, ids: ids, labels: labels),
+                          testFraction: testFraction, denseFeatures: 3, sparseFeatures: 3)
+    }
+
+    public func trainCount(client c: Int) -> Int {
+        let m = userStart[c + 1] - userStart[c]
+        return m - ClientData.testCount(m, fraction: testFraction)
+    }
+
+    public func publicFeatures(client c: Int) -> [Double] {
+        let lo = userStart[c], hi = userStart[c + 1]
+        var h = [Double](repeating: 0, count: genreNames.count + 1)
+        var total = 0.0
+        for i in lo..<hi { for g in movieGenres[Int(movie[i])] { h[Int(g)] += 1; total += 1 } }
+        if total > 0 { for g in 0..<genreNames.count { h[g] /= total } }
+        h[genreNames.count] = log1p(Double(hi - lo)) / 8
+        return h
+    }
+
+    public func trueGroup(client: Int) -> Int? { nil }
+}

@@ -1,0 +1,127 @@
+import Collectives
+import Foundation
+
+/// summary.json of a `strata fl` run.
+public struct FLSummary: Sendable, Codable {
+    public var mode: String
+    public var source: String
+    public var worldSize: Int
+    public var parameters: Int
+    public var rounds: Int
+    public var clientsPerRound: Int
+    public var strategy: String
+    public var finalEval: Quality?
+    public var finalEvalGroups: [String: Quality]?
+    public var simSeconds: Double
+    public var simJoules: Double
+    public var deviceBytes: Int
+    public var mpiBytes: Int
+    public var wallSeconds: Double
+    public var medianRoundSeconds: Double
+    public var clientUpdates: Int
+    public var clientUpdatesPerSecond: Double
+    public var failures: Int
+    public var epsilon: Double?
+    /// FEL only: the comparison (nil for a plain FL run).
+    public var fel: FELComparison?
+}
+
+/// A plain federated run (one model) on `comm`: rank 0 serves and writes the
+/// run folder, the other ranks host clients until it is done.
+public enum FederatedRun {
+    /// Groups a client is evaluated in: its device tier, its true cluster.
+    static func groups(_ config: FederationConfig, _ source: ClientSource, extra: ((Int) -> [String])? = nil) -> (Int) -> [String] {
+        { c in
+            var g: [String] = []
+            if let d = config.device { g.append("tier:" + d.tiers[d.tier(of: c)].name) }
+            if let t = source.trueGroup(client: c) { g.append("cluster:\(t)") }
+            if let extra { g += extra(c) }
+            return g
+        }
+    }
+
+    public static func run(comm: Communicator, config: FederationConfig, source: ClientSource, directory: String?,
+                           progress: (String) -> Void = { _ in }) throws -> (summary: FLSummary, model: [Float])? {
+        try config.validate(population: source.population)
+        let spec = config.model.spec(for: source)
+        let model = ClientModel(spec: spec, maxBatch: config.maxBatch, seed: config.seed)
+        let task = DLRMTask(source: source, model: model, seed: config.seed, failingClients: Set(config.failingClients))
+        let engine = RoundEngine(comm: comm, tasks: [task])
+        guard engine.isServer else { engine.serve(); return nil }
+        defer { engine.stopHosts() }
+        let writer = try directory.map { try RunWriter(directory: $0) }
+        let initial = model.flat()
+        let fed = Federation(name: "fl", config: config, source: source, engine: engine, taskIndex: 0,
+                             initial: initial, flopsPerSample: model.flopsPerSample)
+        let evalSet = try EvalSet(source: source, limit: config.evalClients, seed: config.seed, groupsOf: groups(config, source))
+        let evalModel = ClientModel(spec: spec, maxBatch: config.maxBatch, seed: config.seed)
+        var records: [RoundRecord] = []
+        let t0 = monotonicSeconds()
+        for r in 1...config.rounds {
+            var rec = fed.round(r, clients: config.clientsPerRound, stream: 0)
+            if r % config.evalEvery == 0 || r == config.rounds {
+                evalModel.load(from: fed.global.pointer)
+                let q = evalSet.evaluate { evalModel.logits($1) }
+                rec.eval = q.overall
+                rec.evalGroups = q.groups
+            }
+            try writer?.append(rec)
+            records.append(rec)
+            progress(progressLine(rec))
+        }
+        let summary = summarize(mode: "fl", records: records, config: config, source: source, comm: comm,
+                                parameters: fed.parameterCount, wall: monotonicSeconds() - t0)
+        if let writer {
+            try writer.write(summary, to: "summary.json")
+            try writePlots(writer, series: ["fl": records])
+        }
+        return (summary, Array(fed.global.buffer))
+    }
+
+    static func progressLine(_ r: RoundRecord) -> String {
+        var s = "\(r.federation) round \(r.round): \(r.participants.count)/\(r.sampled.count) clients"
+        if !r.failures.isEmpty { s += ", \(r.failures.count) failed" }
+        if r.noUpdate { s += ", NO UPDATE (model unchanged)" }
+        if let l = r.trainLoss { s += String(format: ", train loss %.4f", l) }
+        if let q = r.eval { s += String(format: ", eval logloss %.4f NE %.4f AUC %.4f", q.logloss, q.ne, q.auc) }
+        s += String(format: ", sim %.1f s, %.0f updates/s", r.simSeconds, r.clientUpdatesPerSecond)
+        if let e = r.epsilon { s += String(format: ", eps %.2f", e) }
+        return s
+    }
+
+    static func summarize(mode: String, records: [RoundRecord], config: FederationConfig, source: ClientSource,
+                          comm: Communicator, parameters: Int, wall: Double) -> FLSummary {
+        let last = records.last { $0.eval != nil }
+        let walls = records.map(\.wallSeconds).sorted()
+        let updates = records.reduce(0) { $0 + $1.participants.count + $1.failures.count }
+        let busy = records.reduce(0) { $0 + $1.wallSeconds }
+        return FLSummary(mode: mode, source: source.describe, worldSize: comm.size, parameters: parameters,
+                         rounds: records.map(\.round).max() ?? 0, clientsPerRound: config.clientsPerRound,
+                         strategy: config.strategy.name + (config.dp == nil ? "" : " + central DP"),
+                         finalEval: last?.eval, finalEvalGroups: last?.evalGroups,
+                         simSeconds: records.reduce(0) { $0 + $1.simSeconds }, simJoules: records.reduce(0) { $0 + $1.simJoules },
+                         deviceBytes: records.reduce(0) { $0 + $1.deviceBytes }, mpiBytes: records.reduce(0) { $0 + $1.mpiBytes },
+                         wallSeconds: wall, medianRoundSeconds: walls.isEmpty ? 0 : walls[walls.count / 2],
+                         clientUpdates: updates, clientUpdatesPerSecond: busy > 0 ? Double(updates) / busy : 0,
+                         failures: records.reduce(0) { $0 + $1.failures.count }, epsilon: records.last?.epsilon, fel: nil)
+    }
+
+    /// eval_rounds.svg (logloss against rounds) and eval_time.svg (against simulated time), one line per federation.
+    static func writePlots(_ writer: RunWriter, series: [String: [RoundRecord]], extra: [LinePlot.Series] = []) throws {
+        var byRound: [LinePlot.Series] = [], byTime: [LinePlot.Series] = []
+        for (name, recs) in series.sorted(by: { $0.key < $1.key }) {
+            var t = 0.0
+            var pr: [(Double, Double)] = [], pt: [(Double, Double)] = []
+            for r in recs {
+                t += r.simSeconds
+                if let q = r.eval { pr.append((Double(r.round), q.logloss)); pt.append((t, q.logloss)) }
+            }
+            byRound.append(.init(name: name, points: pr))
+            byTime.append(.init(name: name, points: pt))
+        }
+        try writer.writeText(LinePlot(title: "Eval logloss by round", xLabel: "round", yLabel: "eval logloss")
+            .render(byRound + extra), to: "eval_rounds.svg")
+        try writer.writeText(LinePlot(title: "Eval logloss by simulated time", xLabel: "simulated seconds", yLabel: "eval logloss")
+            .render(byTime), to: "eval_time.svg")
+    }
+}

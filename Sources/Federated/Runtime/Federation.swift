@@ -1,0 +1,144 @@
+import Collectives
+import Foundation
+import Tensors
+
+/// The server's side of one federation: its global model, strategy state,
+/// client sampling, the device model's bookkeeping and the aggregation.
+/// Runs rounds through a `RoundEngine` (its task `taskIndex`); hosts need
+/// nothing of this.
+public final class Federation {
+    public let name: String
+    public let config: FederationConfig
+    public let source: ClientSource
+    public let engine: RoundEngine
+    public let taskIndex: Int
+    /// The clients this federation samples from (nil: the whole population).
+    public let members: [Int]?
+    public let global: FlatBuffer<Float>
+    let optimizer: ServerOptimizer
+    let acc: FlatBuffer<Float>
+    let flopsPerSample: Double
+    /// Simulated time and energy so far.
+    public private(set) var simSeconds = 0.0
+    public private(set) var simJoules = 0.0
+    /// Clients the round hands out, and their per-client config (pluggable: FedGPO chooses per client).
+    public var configure: (Int, Int) -> ClientRoundConfig
+
+    public init(name: String, config: FederationConfig, source: ClientSource, engine: RoundEngine, taskIndex: Int,
+                initial: [Float], flopsPerSample: Double, members: [Int]? = nil) {
+        self.name = name
+        self.config = config
+        self.source = source
+        self.engine = engine
+        self.taskIndex = taskIndex
+        self.members = members
+        self.flopsPerSample = flopsPerSample
+        let g = FlatBuffer<Float>(count: initial.count)
+        for i in initial.indices { g.pointer[i] = initial[i] }
+        global = g
+        optimizer = ServerOptimizer(strategy: config.strategy, parameters: initial.count)
+        acc = FlatBuffer(count: initial.count)
+        var base = config.client
+        base.proximalMu = Double(config.strategy.proximalMu)
+        configure = { _, _ in base }
+    }
+
+    public var parameterCount: Int { global.count }
+    var poolSize: Int { members?.count ?? source.population }
+
+    /// The K clients of `round` (stream keeps federations' draws apart).
+    public func sample(round: Int, count k: Int, stream: UInt64) -> [Int] {
+        let picks = ClientSampler.sample(min(k, poolSize), of: poolSize, seed: config.seed, round: round, stream: stream)
+        guard let members else { return picks }
+        return picks.map { members[$0] }
+    }
+
+    /// One round: sample, simulate the phones, train, aggregate, step.
+    public func round(_ r: Int, clients k: Int, stream: UInt64, payload: (Int) -> [Float] = { _ in [] }) -> RoundRecord {
+        let wall0 = monotonicSeconds()
+        let bytes0 = serverBytes()
+        let sampled = sample(round: r, count: k, stream: stream)
+        var unavailable: [Int] = [], stragglers: [Int] = [], trained: [Int] = []
+        var costs: [Int: DeviceCost] = [:]
+        let modelBytes = parameterCount * 4
+        var joules = 0.0, latency = 0.0, deviceBytes = 0
+        for c in sampled {
+            guard let dev = config.device else { trained.append(c); continue }
+            if !dev.available(client: c, round: r) { unavailable.append(c); continue }
+            let cfg = configure(r, c)
+            let cost = dev.simulate(client: c, round: r,
+                                    flops: Double(cfg.epochs * source.trainCount(client: c)) * flopsPerSample,
+                                    downBytes: modelBytes, upBytes: modelBytes)
+            if let d = config.deadlineSeconds, cost.seconds > d {
+                // Works until the deadline, then its update is too late: not trained here.
+                stragglers.append(c)
+                joules += cost.activeJoules * d / cost.seconds
+                deviceBytes += modelBytes
+                latency = max(latency, d)
+                continue
+            }
+            costs[c] = cost
+            trained.append(c)
+            latency = max(latency, cost.seconds)
+            deviceBytes += 2 * modelBytes
+        }
+        if config.device == nil { deviceBytes = 2 * modelBytes * trained.count }
+        for (_, cost) in costs { joules += cost.activeJoules + cost.idleWatts * max(0, latency - cost.seconds) }
+
+        acc.zero()
+        var totalWeight = 0.0, lossSum = 0.0, samples = 0, clipped = 0
+        var participants: [Int] = [], failures: [RoundRecord.Failure] = []
+        let n = parameterCount
+        engine.serverRound(task: taskIndex, round: r, clients: trained, configs: trained.map { configure(r, $0) },
+                           global: global, payload: payload) { _, result, update in
+            guard let update else {
+                let why: String
+                switch result.outcome { case .failed(let m): why = m; default: why = "non-finite update" }
+                failures.append(.init(client: result.client, reason: why))
+                return
+            }
+            let packed = result.packedCount
+            var w = Double(result.samples)
+            if let dp = config.dp {
+                if dp.clipInPlace(update, count: packed) > dp.clip { clipped += 1 }
+                w = 1
+            }
+            var at = 0
+            for s in stride(from: 0, to: result.segments.count, by: 2) {
+                BLAS.axpy(n: result.segments[s + 1], alpha: Float(w), x: update + at, y: acc.pointer + result.segments[s])
+                at += result.segments[s + 1]
+            }
+            totalWeight += w
+            lossSum += result.loss * Double(result.samples)
+            samples += result.samples
+            participants.append(result.client)
+        }
+        let noUpdate = participants.isEmpty
+        if !noUpdate {
+            let inv = Float(1 / totalWeight)
+            for i in 0..<n { acc.pointer[i] *= inv }
+            config.dp?.addNoise(acc.pointer, count: n, updates: participants.count, seed: config.seed, round: r &+ Int(stream) << 32)
+            optimizer.step(global.pointer, delta: acc.pointer, count: n)
+        }
+        simSeconds += latency
+        simJoules += joules
+        let wall = monotonicSeconds() - wall0
+        var epsilon: Double?
+        if let dp = config.dp {
+            epsilon = RDPAccountant.epsilon(q: Double(k) / Double(poolSize), sigma: dp.noiseMultiplier, rounds: r, delta: dp.delta)
+        }
+        return RoundRecord(federation: name, round: r, sampled: sampled, participants: participants, failures: failures,
+                           unavailable: unavailable, stragglers: stragglers, noUpdate: noUpdate, samples: samples,
+                           trainLoss: samples > 0 ? lossSum / Double(samples) : nil,
+                           simSeconds: latency, simJoules: joules, deviceBytes: deviceBytes,
+                           mpiBytes: serverBytes() - bytes0, wallSeconds: wall,
+                           clientUpdatesPerSecond: wall > 0 ? Double(trained.count) / wall : 0,
+                           epsilon: epsilon, clippedFraction: config.dp == nil || participants.isEmpty ? nil : Double(clipped) / Double(participants.count),
+                           eval: nil, evalGroups: nil)
+    }
+
+    func serverBytes() -> Int {
+        let t = engine.comm.ledger.runIncludingCurrentStep()[CommPhase.federated.rawValue]
+        return t.bytesSent + t.bytesReceived + t.collectiveBytes
+    }
+}

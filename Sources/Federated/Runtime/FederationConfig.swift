@@ -1,0 +1,69 @@
+/// Hidden widths of the on-device DLRM (its tables follow the data source).
+public struct ModelHyper: Sendable, Equatable, Codable {
+    public var dim = 16
+    /// Bottom MLP hidden widths (the last layer, of width dim, is added).
+    public var bottomHidden = [32]
+    /// Top MLP hidden widths (the logit layer is added).
+    public var topHidden = [64]
+    public init() {}
+
+    public func spec(for source: ClientSource) -> ModelSpec {
+        ModelSpec(denseFeatures: source.denseFeatures, tableRows: source.tableRows, dim: dim,
+                  bottom: bottomHidden + [dim], top: topHidden + [1])
+    }
+}
+
+/// One federation's settings (Flower's ServerConfig + strategy + client config).
+public struct FederationConfig: Sendable, Equatable, Codable {
+    public var seed: UInt64 = 1
+    public var rounds = 20
+    /// K: clients sampled a round.
+    public var clientsPerRound = 10
+    public var client = ClientRoundConfig(epochs: 1, batch: 32, learningRate: 0.1)
+    public var strategy = Strategy.fedAvg(serverLR: 1)
+    public var dp: CentralDP?
+    public var device: DeviceModel?
+    /// Simulated seconds after which a round stops waiting (stragglers dropped); nil: wait for the slowest.
+    public var deadlineSeconds: Double?
+    /// Evaluate every this many rounds (and after the last).
+    public var evalEvery = 5
+    /// Central evaluation on the test splits of at most this many clients (a seeded sample).
+    public var evalClients = 1000
+    public var model = ModelHyper()
+    /// Samples a forward pass holds at most (the model's scratch; full batches run in chunks).
+    public var maxBatch = 256
+    /// Clients that throw on purpose (drills of accept_failures).
+    public var failingClients: [Int] = []
+    public init() {}
+
+    /// Refuses what cannot run, naming the key.
+    public func validate(population: Int) throws {
+        if rounds < 1 { throw FLConfigError(key: "rounds", "must be at least 1, got \(rounds)") }
+        if clientsPerRound < 1 { throw FLConfigError(key: "clients_per_round", "must be at least 1, got \(clientsPerRound)") }
+        if clientsPerRound > population {
+            throw FLConfigError(key: "clients_per_round", "\(clientsPerRound) is larger than the population of \(population) clients")
+        }
+        if client.epochs < 1 { throw FLConfigError(key: "client.epochs", "must be at least 1, got \(client.epochs)") }
+        if client.batch < 0 { throw FLConfigError(key: "client.batch", "must be 0 (full batch) or positive, got \(client.batch)") }
+        if !(client.learningRate > 0 && client.learningRate.isFinite) { throw FLConfigError(key: "client.lr", "must be positive and finite, got \(client.learningRate)") }
+        if evalEvery < 1 { throw FLConfigError(key: "eval.every", "must be at least 1, got \(evalEvery)") }
+        if maxBatch < 1 { throw FLConfigError(key: "max_batch", "must be at least 1") }
+        if model.dim < 1 { throw FLConfigError(key: "model.dim", "must be positive, got \(model.dim)") }
+        if let dp {
+            if !(dp.clip > 0) { throw FLConfigError(key: "dp.clip", "must be positive, got \(dp.clip)") }
+            if !(dp.noiseMultiplier >= 0) { throw FLConfigError(key: "dp.noise_multiplier", "must be >= 0, got \(dp.noiseMultiplier)") }
+            if !(dp.delta > 0 && dp.delta < 1) { throw FLConfigError(key: "dp.delta", "must be in (0, 1), got \(dp.delta)") }
+        }
+        if let d = deadlineSeconds, !(d > 0) { throw FLConfigError(key: "device.deadline_s", "must be positive, got \(d)") }
+        if let dev = device {
+            if dev.tiers.isEmpty { throw FLConfigError(key: "device.tiers", "needs at least one tier") }
+            for t in dev.tiers where !(t.gflops > 0 && t.downMbps > 0 && t.upMbps > 0 && t.share >= 0) {
+                throw FLConfigError(key: "device.tiers", "tier \(t.name): speeds must be positive")
+            }
+        }
+        switch strategy {
+        case .fedProx(let mu, _) where mu < 0: throw FLConfigError(key: "strategy.mu", "must be >= 0, got \(mu)")
+        default: break
+        }
+    }
+}

@@ -1,0 +1,185 @@
+import Collectives
+import Foundation
+import Tensors
+
+/// What became of one client a round asked to train.
+public enum ClientOutcome: Sendable, Equatable {
+    case ok
+    /// It threw; the message is the error's.
+    case failed(String)
+    /// Its update or loss was not finite.
+    case nonFinite
+
+    public var tag: String {
+        switch self {
+        case .ok: return "ok"
+        case .failed: return "error"
+        case .nonFinite: return "nan"
+        }
+    }
+}
+
+public struct ClientResult: Sendable, Equatable {
+    public var client: Int
+    public var outcome: ClientOutcome
+    public var samples: Int
+    public var loss: Double
+    /// Where the packed update's values go in the flat vector: (start, count) pairs.
+    public var segments: [Int] = []
+    public var packedCount: Int { stride(from: 1, to: segments.count, by: 2).reduce(0) { $0 + segments[$1] } }
+}
+
+/// The round protocol on a communicator: rank 0 the server, ranks 1...R-1 host
+/// clients (a world of one: the server hosts them itself).
+///
+/// One round of task t:
+///
+///     server: broadcast header [1, t, round, P, (client, epochs, batch) x P] and [(lr, mu) x P]
+///     server: broadcast the task's global model (flat floats)
+///     participant j (in the server's order) trains on host 1 + j % (R-1),
+///       one after another on each host; with a payload, the server sends it
+///       first (at most one outstanding per host, so nothing deadlocks);
+///     host -> server, per participant: [status, samples, loss] (tag 2), then
+///       the error text (tag 3), or the update's segments (tag 5: (start,
+///       count) pairs of the flat vector) and their packed values (tag 4).
+///       A DLRM client moves its dense part and the few table rows its
+///       samples touched, so that is what crosses, not the whole vector.
+///
+/// The server takes the results in participant order, whichever host trained
+/// them, so its aggregation (and the final model's bytes) are the same on any
+/// world size. Every byte goes through the communicator's ledger under
+/// `.federated`. Hosts keep one buffer per task for the global model and one
+/// for the update: memory follows the model, not the clients.
+public final class RoundEngine {
+    public let comm: Communicator
+    public let tasks: [FederatedTask]
+    var hostGlobal: [FlatBuffer<Float>] = []
+    var updateBuffer: [FlatBuffer<Float>]
+
+    public init(comm: Communicator, tasks: [FederatedTask]) {
+        self.comm = comm
+        self.tasks = tasks
+        updateBuffer = tasks.map { FlatBuffer(count: $0.parameterCount) }
+        if comm.rank != 0 { hostGlobal = tasks.map { FlatBuffer(count: $0.parameterCount) } }
+    }
+
+    public var isServer: Bool { comm.rank == 0 }
+    var hosts: Int { max(comm.size - 1, 1) }
+    func host(ofPosition j: Int) -> Int { comm.size == 1 ? 0 : 1 + j % (comm.size - 1) }
+
+    // MARK: Server
+
+    /// Runs one round of `task` on `clients` from `global`; calls `accept` in
+    /// participant order with each result and, when ok, its packed update
+    /// (`result.segments` says where its values go).
+    public func serverRound(task t: Int, round: Int, clients: [Int], configs: [ClientRoundConfig],
+                            global: FlatBuffer<Float>, payload: (Int) -> [Float] = { _ in [] },
+                            accept: (Int, ClientResult, UnsafeMutablePointer<Float>?) -> Void) {
+        precondition(isServer && clients.count == configs.count)
+        let task = tasks[t], P = clients.count
+        if comm.size == 1 {
+            task.beginRound(global: global.pointer)
+            for j in 0..<P {
+                let r = runClient(task, clients[j], round, configs[j], UnsafePointer(global.pointer), payload(clients[j]), updateBuffer[t].pointer)
+                accept(j, r, r.outcome == .ok ? updateBuffer[t].pointer : nil)
+            }
+            return
+        }
+        var header: [Int64] = [1, Int64(t), Int64(round), Int64(P)]
+        var reals: [Double] = []
+        for (c, cfg) in zip(clients, configs) {
+            header += [Int64(c), Int64(cfg.epochs), Int64(cfg.batch)]
+            reals += [cfg.learningRate, cfg.proximalMu]
+        }
+        _ = comm.broadcast(.federated, header, root: 0)
+        _ = comm.broadcast(.federated, reals, root: 0)
+        comm.broadcast(.federated, global.buffer, root: 0)
+        if task.needsPayload {
+            for j in 0..<min(hosts, P) { comm.send(.federated, payload(clients[j]), to: host(ofPosition: j), tag: 1) }
+        }
+        var status = [Double](repeating: 0, count: 3)
+        let upd = updateBuffer[t]
+        for j in 0..<P {
+            let h = host(ofPosition: j)
+            status.withUnsafeMutableBufferPointer { comm.receive(.federated, $0, from: h, tag: 2) }
+            let code = Int(status[0])
+            var result = ClientResult(client: clients[j], outcome: .ok, samples: Int(status[1]), loss: status[2])
+            if code == 1 {
+                let (_, text): (Int, [UInt8]) = comm.receiveArray(.federated, from: h, tag: 3)
+                result.outcome = .failed(String(decoding: text, as: UTF8.self))
+            } else if code == 2 {
+                result.outcome = .nonFinite
+            } else {
+                let (_, seg): (Int, [Int64]) = comm.receiveArray(.federated, from: h, tag: 5)
+                result.segments = seg.map { Int($0) }
+                let n = result.packedCount
+                precondition(n <= upd.count, "update of \(n) floats for a model of \(upd.count)")
+                comm.receive(.federated, UnsafeMutableBufferPointer(start: upd.pointer, count: n), from: h, tag: 4)
+            }
+            // The next payload for this host, now that it is free for it.
+            if task.needsPayload, j + hosts < P { comm.send(.federated, payload(clients[j + hosts]), to: h, tag: 1) }
+            accept(j, result, result.outcome == .ok ? upd.pointer : nil)
+        }
+    }
+
+    /// Tells the hosts to leave `serve()`.
+    public func stopHosts() {
+        guard isServer, comm.size > 1 else { return }
+        _ = comm.broadcast(.federated, [Int64(0)], root: 0)
+    }
+
+    // MARK: Hosts
+
+    /// A host's loop: train the clients each round assigns here until the server stops.
+    public func serve() {
+        precondition(!isServer)
+        while true {
+            let header = comm.broadcast(.federated, [Int64](), root: 0)
+            guard header.first == 1 else { return }
+            let t = Int(header[1]), round = Int(header[2]), P = Int(header[3])
+            let reals = comm.broadcast(.federated, [Double](), root: 0)
+            let task = tasks[t], global = hostGlobal[t], upd = updateBuffer[t]
+            comm.broadcast(.federated, global.buffer, root: 0)
+            task.beginRound(global: global.pointer)
+            var j = comm.rank - 1
+            while j < P {
+                let client = Int(header[4 + 3 * j])
+                let cfg = ClientRoundConfig(epochs: Int(header[5 + 3 * j]), batch: Int(header[6 + 3 * j]),
+                                            learningRate: reals[2 * j], proximalMu: reals[2 * j + 1])
+                let payload: [Float] = task.needsPayload ? comm.receiveArray(.federated, from: 0, tag: 1).values : []
+                let r = runClient(task, client, round, cfg, UnsafePointer(global.pointer), payload, upd.pointer)
+                switch r.outcome {
+                case .ok:
+                    comm.send(.federated, [0, Double(r.samples), r.loss], to: 0, tag: 2)
+                    comm.send(.federated, r.segments.map { Int64($0) }, to: 0, tag: 5)
+                    comm.send(.federated, UnsafeBufferPointer(start: upd.pointer, count: r.packedCount), to: 0, tag: 4)
+                case .failed(let why):
+                    comm.send(.federated, [1, Double(r.samples), 0], to: 0, tag: 2)
+                    comm.send(.federated, Array(why.utf8), to: 0, tag: 3)
+                case .nonFinite:
+                    comm.send(.federated, [2, Double(r.samples), 0], to: 0, tag: 2)
+                }
+                j += hosts
+            }
+        }
+    }
+
+    /// Trains one client, turning a throw or a non-finite result into its outcome.
+    func runClient(_ task: FederatedTask, _ client: Int, _ round: Int, _ cfg: ClientRoundConfig,
+                   _ global: UnsafePointer<Float>, _ payload: [Float], _ update: UnsafeMutablePointer<Float>) -> ClientResult {
+        do {
+            var segments: [Int] = []
+            let (n, loss) = try task.train(client: client, round: round, config: cfg, global: global, payload: payload,
+                                           update: update, segments: &segments)
+            var r = ClientResult(client: client, outcome: .ok, samples: n, loss: loss, segments: segments)
+            // The largest exponent field: all ones means inf or NaN. An integer
+            // max reduction vectorises (a float sum would not be reassociated).
+            var top: UInt32 = 0
+            for i in 0..<r.packedCount { top = max(top, update[i].bitPattern & 0x7F80_0000) }
+            if !loss.isFinite || top == 0x7F80_0000 { r.outcome = .nonFinite }
+            return r
+        } catch {
+            return ClientResult(client: client, outcome: .failed("\(error)"), samples: 0, loss: 0)
+        }
+    }
+}

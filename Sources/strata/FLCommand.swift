@@ -1,0 +1,94 @@
+import ArgumentParser
+import Collectives
+import Federated
+import Foundation
+
+struct FLCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fl",
+        abstract: "Federated learning on MPI ranks (Flower's conventions), and FEL (launch with mpirun).",
+        discussion: """
+        Rank 0 is the server; every other rank hosts clients and trains the ones the server \
+        samples, one after another (a world of one trains them itself). Each round the server \
+        samples K clients (seeded), broadcasts the model and each client's config, takes the \
+        updates back in sampled order (so any world size gives the same model bytes), \
+        aggregates by the strategy (fedavg, fedprox, fedadagrad, fedadam, fedyogi; optional \
+        central DP with an RDP accountant's epsilon) and evaluates centrally on the clients' \
+        test splits, overall and per group (device tier, cluster). mode: fel trains FEL: \
+        k-means clusters of public features, one leaf federation per cluster, then an \
+        over-arch over the frozen leaves trained with labels on the devices, beside one FL \
+        model of the same size and a centralized bound.
+
+        The run folder holds rounds.jsonl (a line per federation round: participants, \
+        failures, stragglers, metrics, simulated time/energy/bytes, real MPI bytes), \
+        summary.json, eval_rounds.svg and eval_time.svg.
+
+        Config keys (YAML nesting or --set a.b=value):
+        \(FLConfigLoader.keys.map { "  \($0.0): \($0.1)" }.joined(separator: "\n"))
+        """
+    )
+
+    @Option(help: "YAML config file (default: built-in defaults, synthetic data).")
+    var config: String?
+
+    @Option(name: .customLong("set"), help: "Override a config key, key=value (repeatable).")
+    var overrides: [String] = []
+
+    @Option(name: .customLong("run-dir"), help: "Run folder (default: runs/fl-<time>).")
+    var runDir: String?
+
+    @Option(name: .customLong("dump-model"), help: ArgumentHelp("mode fl: write the final global model (flat float32, little-endian) to FILE (for tests).", valueName: "FILE"))
+    var dumpModel: String?
+
+    @Flag(help: "Print nothing but errors.")
+    var quiet = false
+
+    func run() throws {
+        let spec: FLRunSpec
+        do {
+            spec = try FLConfigLoader.load(file: config, overrides: overrides)
+        } catch {
+            if launchedRank == 0 { printError("strata: error: \(error)") }
+            throw ExitCode(2)
+        }
+        let runDir = runDir, quiet = quiet, dumpModel = dumpModel
+        withWorld(ranksPerNode: nil) { world in
+            let stamp = world.broadcast(.control, bytes: Array(Train.timestamp().utf8), root: 0)
+            let dir = runDir ?? "runs/\(spec.mode.rawValue)-\(String(decoding: stamp, as: UTF8.self))"
+            let say: (String) -> Void = quiet ? { _ in } : { print($0); fflush(stdout) }
+            let isServer = world.rank == 0
+            switch spec.mode {
+            case .fl:
+                let out = try FederatedRun.run(comm: world, config: spec.federation, source: spec.source,
+                                               directory: isServer ? dir : nil, progress: say)
+                if let s = out?.summary, !quiet { report(s) }
+                if let path = dumpModel, let model = out?.model {
+                    try model.withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: path))
+                }
+            case .fel:
+                let s = try FELRun.run(comm: world, config: spec.federation, fel: spec.fel, source: spec.source,
+                                       directory: isServer ? dir : nil, progress: say)
+                if let s, !quiet { report(s) }
+            }
+            if isServer && !quiet { print("run folder: \(dir)") }
+        }
+    }
+
+    func report(_ s: FLSummary) {
+        print(String(format: "%@ on %d ranks: %d rounds, %d client updates, %.0f updates/s (round busy time), median round %.3f s",
+                     s.mode, s.worldSize, s.rounds, s.clientUpdates, s.clientUpdatesPerSecond, s.medianRoundSeconds))
+        print(String(format: "simulated: %.1f s, %.1f J, %.1f MB over device links; MPI: %.1f MB",
+                     s.simSeconds, s.simJoules, Double(s.deviceBytes) / 1e6, Double(s.mpiBytes) / 1e6))
+        if let q = s.finalEval { print(String(format: "final eval: logloss %.4f NE %.4f AUC %.4f (%d samples)", q.logloss, q.ne, q.auc, q.count)) }
+        if let e = s.epsilon { print(String(format: "central DP: epsilon %.3f", e)) }
+        if let f = s.fel {
+            func line(_ name: String, _ q: Quality?) {
+                guard let q else { return }
+                print(String(format: "  %-22@ logloss %.4f  NE %.4f  AUC %.4f", name as NSString, q.logloss, q.ne, q.auc))
+            }
+            line("single FL", f.singleFL); line("FEL leaves (routed)", f.routedLeaves); line("FEL (over-arch)", f.fel); line("centralized", f.centralized)
+            if let g = f.loglossGainPercent { print(String(format: "  FEL vs single FL: logloss %+.2f %%, NE %+.2f %%, AUC %+.2f %%", g, f.neGainPercent ?? 0, f.aucGainPercent ?? 0)) }
+            if let r = f.roundsToSingleFinal { print(String(format: "  leaves reach the single model's final logloss at round %d (%.1f simulated s; single: %.1f s)", r, f.simSecondsToSingleFinal ?? 0, f.singleSimSeconds)) }
+        }
+    }
+}

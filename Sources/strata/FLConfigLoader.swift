@@ -1,0 +1,191 @@
+import Collectives
+import Federated
+import Foundation
+import Yams
+
+/// `strata fl` configs: YAML (nested mappings) plus `--set key=value`, read
+/// into typed values. Every key is known in advance; an unknown key, a value
+/// of the wrong type or an unknown enum name is an error naming file:line and key.
+struct FLRunSpec {
+    var mode: Mode = .fl
+    var federation = FederationConfig()
+    var fel = FELConfig()
+    var source: ClientSource
+    enum Mode: String { case fl, fel }
+}
+
+enum FLConfigLoader {
+    /// Keys and what they hold (for --help and for refusing unknown keys).
+    static let keys: [(String, String)] = [
+        ("mode", "fl (one model) or fel (FEL: k leaf federations + over-arch, with the baselines)"),
+        ("seed", "run seed (sampling, init, data)"), ("rounds", "rounds of federated training"),
+        ("clients_per_round", "K, clients sampled a round"), ("max_batch", "largest forward chunk (model scratch)"),
+        ("client.epochs", "E, local epochs"), ("client.batch", "B, local batch (0 = the client's whole data)"),
+        ("client.lr", "client SGD learning rate"),
+        ("strategy.name", Strategy.names.joined(separator: " | ")), ("strategy.mu", "FedProx's mu"),
+        ("strategy.eta", "server learning rate"), ("strategy.beta1", "adaptive: first moment"),
+        ("strategy.beta2", "Adam/Yogi: second moment"), ("strategy.tau", "adaptive: epsilon"),
+        ("dp.enabled", "central DP on/off"), ("dp.clip", "C, per-update L2 clip"),
+        ("dp.noise_multiplier", "sigma (noise std sigma*C on the sum)"), ("dp.delta", "delta for the reported epsilon"),
+        ("model.dim", "embedding dim"), ("model.bottom", "bottom MLP hidden widths, e.g. [32]"),
+        ("model.top", "top MLP hidden widths, e.g. [64]"),
+        ("data.source", "synthetic | movielens"), ("data.population", "synthetic clients N"),
+        ("data.samples_per_client", "synthetic samples a client"), ("data.sample_spread", "synthetic count spread (0..1)"),
+        ("data.clusters", "synthetic ground-truth clusters"), ("data.items", "synthetic item table rows"),
+        ("data.user_rows", "synthetic user table rows"), ("data.partition", "natural | iid | dirichlet"),
+        ("data.alpha", "Dirichlet alpha"), ("data.test_fraction", "last fraction of each client's samples for test"),
+        ("data.movielens_dir", "folder with ml-latest-small-{ratings,movies}.csv"),
+        ("device.enabled", "simulate phones (tiers, time, energy)"), ("device.deadline_s", "round deadline; stragglers dropped"),
+        ("device.interference", "chance of a co-running app slowing a client"),
+        ("device.availability", "scale every tier's availability (1 = as documented)"),
+        ("eval.every", "central eval every N rounds"), ("eval.clients", "eval on at most this many clients' test splits"),
+        ("failures.clients", "clients that throw on purpose (drills)"),
+        ("fel.k", "FEL clusters / leaf federations"), ("fel.kmeans_sample", "k-means fit on at most this many clients"),
+        ("fel.over_hidden", "over-arch hidden widths"), ("fel.over_rounds", "over-arch rounds"),
+        ("fel.over_epochs", "over-arch local epochs"), ("fel.over_batch", "over-arch local batch (0 = full)"),
+        ("fel.over_lr", "over-arch client learning rate"), ("fel.central_clients", "centralized bound: clients pooled"),
+        ("fel.central_epochs", "centralized bound: epochs (0 = skip)"), ("fel.central_batch", "centralized bound: batch"),
+        ("fel.central_lr", "centralized bound: learning rate"),
+    ]
+
+    static func load(file: String?, overrides: [String]) throws -> FLRunSpec {
+        var values: [String: (String, String)] = [:]   // key -> (value, where)
+        if let file {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw InputError("\(file): cannot read the config") }
+            let root: Node
+            do {
+                guard let n = try Yams.compose(yaml: text) else { throw InputError("\(file): the config is empty") }
+                root = n
+            } catch let e as InputError { throw e } catch { throw InputError("\(file): not valid YAML: \(error)") }
+            try flatten(root, prefix: "", file: file, into: &values)
+        }
+        for o in overrides {
+            guard let eq = o.firstIndex(of: "=") else { throw InputError("--set \(o): expected key=value") }
+            let key = String(o[..<eq]), value = String(o[o.index(after: eq)...])
+            values[key] = (value.trimmingCharacters(in: CharacterSet(charactersIn: "[] ")), "--set")
+        }
+        let known = Set(keys.map(\.0))
+        for (k, v) in values where !known.contains(k) {
+            throw InputError("\(v.1): unknown key '\(k)' (see strata fl --help)")
+        }
+        return try decode(values)
+    }
+
+    static func flatten(_ node: Node, prefix: String, file: String, into out: inout [String: (String, String)]) throws {
+        let at = "\(file):\(node.mark?.line ?? 0)"
+        if let m = node.mapping {
+            for (k, v) in m {
+                guard let name = k.scalar?.string else { throw InputError("\(at): keys must be plain names") }
+                try flatten(v, prefix: prefix.isEmpty ? name : prefix + "." + name, file: file, into: &out)
+            }
+        } else if let s = node.sequence {
+            out[prefix] = (s.compactMap { $0.scalar?.string }.joined(separator: ","), at)
+        } else if let s = node.scalar {
+            out[prefix] = (s.string, at)
+        }
+    }
+
+    static func decode(_ v: [String: (String, String)]) throws -> FLRunSpec {
+        func bad(_ k: String, _ what: String) -> InputError { InputError("\(v[k]!.1): \(k): \(what), got '\(v[k]!.0)'") }
+        func int(_ k: String) throws -> Int? {
+            guard let s = v[k]?.0 else { return nil }
+            guard let x = Int(s.replacingOccurrences(of: "_", with: "")) else { throw bad(k, "expected an integer") }
+            return x
+        }
+        func real(_ k: String) throws -> Double? {
+            guard let s = v[k]?.0 else { return nil }
+            guard let x = Double(s) else { throw bad(k, "expected a number") }
+            return x
+        }
+        func bool(_ k: String) throws -> Bool? {
+            guard let s = v[k]?.0 else { return nil }
+            switch s.lowercased() { case "true", "yes", "on": return true; case "false", "no", "off": return false
+            default: throw bad(k, "expected true or false") }
+        }
+        func ints(_ k: String) throws -> [Int]? {
+            guard let s = v[k]?.0 else { return nil }
+            let parts = s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let xs = parts.compactMap { Int($0) }
+            guard xs.count == parts.count else { throw bad(k, "expected a list of integers") }
+            return xs
+        }
+        var f = FederationConfig(), fel = FELConfig()
+        let mode: FLRunSpec.Mode
+        if let m = v["mode"]?.0 { guard let x = FLRunSpec.Mode(rawValue: m) else { throw bad("mode", "expected fl or fel") }; mode = x } else { mode = .fl }
+        if let x = try int("seed") { f.seed = UInt64(max(0, x)) }
+        if let x = try int("rounds") { f.rounds = x }
+        if let x = try int("clients_per_round") { f.clientsPerRound = x }
+        if let x = try int("max_batch") { f.maxBatch = x }
+        if let x = try int("client.epochs") { f.client.epochs = x }
+        if let x = try int("client.batch") { f.client.batch = x }
+        if let x = try real("client.lr") { f.client.learningRate = x }
+        do {
+            f.strategy = try Strategy.named(v["strategy.name"]?.0 ?? "fedavg", mu: try real("strategy.mu"), eta: try real("strategy.eta"),
+                                            beta1: try real("strategy.beta1"), beta2: try real("strategy.beta2"), tau: try real("strategy.tau"))
+        } catch let e as FLConfigError { throw InputError("\(v["strategy.name"]?.1 ?? "config"): \(e.description)") }
+        if try bool("dp.enabled") ?? false {
+            f.dp = CentralDP(clip: try real("dp.clip") ?? 1, noiseMultiplier: try real("dp.noise_multiplier") ?? 1, delta: try real("dp.delta") ?? 1e-5)
+        }
+        if let x = try int("model.dim") { f.model.dim = x }
+        if let x = try ints("model.bottom") { f.model.bottomHidden = x }
+        if let x = try ints("model.top") { f.model.topHidden = x }
+        if try bool("device.enabled") ?? false {
+            var d = DeviceModel(seed: f.seed)
+            if let x = try real("device.interference") { d.interference = x }
+            if let a = try real("device.availability") { for i in d.tiers.indices { d.tiers[i].availability = min(1, d.tiers[i].availability * a) } }
+            f.device = d
+            f.deadlineSeconds = try real("device.deadline_s")
+        }
+        if let x = try int("eval.every") { f.evalEvery = x }
+        if let x = try int("eval.clients") { f.evalClients = x }
+        if let x = try ints("failures.clients") { f.failingClients = x }
+        if let x = try int("fel.k") { fel.k = x }
+        if let x = try int("fel.kmeans_sample") { fel.kmeansSample = x }
+        if let x = try ints("fel.over_hidden") { fel.overHidden = x }
+        if let x = try int("fel.over_rounds") { fel.overRounds = x }
+        if let x = try int("fel.over_epochs") { fel.overClient.epochs = x }
+        if let x = try int("fel.over_batch") { fel.overClient.batch = x }
+        if let x = try real("fel.over_lr") { fel.overClient.learningRate = x }
+        if let x = try int("fel.central_clients") { fel.centralClients = x }
+        if let x = try int("fel.central_epochs") { fel.centralEpochs = x }
+        if let x = try int("fel.central_batch") { fel.centralBatch = x }
+        if let x = try real("fel.central_lr") { fel.centralLR = x }
+
+        let source: ClientSource
+        switch v["data.source"]?.0 ?? "synthetic" {
+        case "synthetic":
+            var s = SyntheticClientsConfig()
+            s.seed = f.seed
+            if let x = try int("data.population") { s.population = x }
+            if let x = try int("data.samples_per_client") { s.samplesPerClient = x }
+            if let x = try real("data.sample_spread") { s.sampleSpread = x }
+            if let x = try int("data.clusters") { s.clusters = x }
+            if let x = try int("data.items") { s.items = x }
+            if let x = try int("data.user_rows") { s.userRows = x }
+            if let x = try real("data.test_fraction") { s.testFraction = x }
+            switch v["data.partition"]?.0 ?? "natural" {
+            case "natural": s.partition = .natural
+            case "iid": s.partition = .iid
+            case "dirichlet": s.partition = .dirichlet(alpha: try real("data.alpha") ?? 0.5)
+            default: throw bad("data.partition", "expected natural, iid or dirichlet")
+            }
+            if s.population < 1 { throw bad("data.population", "must be at least 1") }
+            if s.samplesPerClient < 2 { throw bad("data.samples_per_client", "must be at least 2") }
+            if s.items < 1 || s.userRows < 1 || s.clusters < 1 { throw InputError("data.items, data.user_rows and data.clusters must be positive") }
+            source = SyntheticClients(config: s)
+        case "movielens":
+            do {
+                source = try MovieLensClients(directory: v["data.movielens_dir"]?.0 ?? "../shared/data/movielens",
+                                              testFraction: try real("data.test_fraction") ?? 0.1)
+            } catch let e as ClientDataError { throw InputError(e.description) }
+        default: throw bad("data.source", "expected synthetic or movielens")
+        }
+        do {
+            try f.validate(population: source.population)
+            if mode == .fel { try fel.validate(population: source.population) }
+        } catch let e as FLConfigError {
+            throw InputError("\(v[e.key]?.1 ?? "config"): \(e.description)")
+        }
+        return FLRunSpec(mode: mode, federation: f, fel: fel, source: source)
+    }
+}

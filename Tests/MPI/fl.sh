@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# strata fl under real mpirun: the same seeded run gives the same model bytes on
+# 1, 2 and 4 ranks; failures are recorded; FEL runs; bad configs are refused by key.
+# Prints "fl: N passed, M failed" (Tests/MPI/run.sh adds it to its total).
+source "$(dirname "$0")/../../Launch/common.sh"
+cd "$STRATA_ROOT"
+S="$STRATA_BIN"
+passed=0; failed=0
+ok() { passed=$((passed + 1)); printf '  ok   %s\n' "$1"; }
+bad() { failed=$((failed + 1)); printf '  FAIL %s\n' "$1"; [ -n "${2:-}" ] && sed 's/^/       | /' "$2" | tail -20; }
+run_np() { local np="$1"; shift; timeout 120 bash -c "source '$STRATA_ROOT/Launch/common.sh'; mpi_run $np $*"; }
+tmp="$(mktemp -d)"
+SMALL="--set rounds=4 --set clients_per_round=12 --set data.population=60 --set data.items=500 --set data.user_rows=100 --set eval.every=2 --set eval.clients=100 --set device.enabled=true --set failures.clients=[7,11,19,23,31,42]"
+
+for np in 1 2 4; do
+    if run_np $np "$S" fl --quiet $SMALL --set strategy.name=fedadam --run-dir "$tmp/r$np" --dump-model "$tmp/m$np.bin" >"$tmp/log$np" 2>&1
+    then ok "fl, $np rank(s)"; else bad "fl, $np rank(s)" "$tmp/log$np"; fi
+done
+if cmp -s "$tmp/m1.bin" "$tmp/m2.bin" && cmp -s "$tmp/m1.bin" "$tmp/m4.bin" && [ -s "$tmp/m1.bin" ]
+then ok "same final model bytes on 1, 2 and 4 ranks"; else bad "final models differ across world sizes"; fi
+for f in rounds.jsonl summary.json eval_rounds.svg eval_time.svg; do
+    [ -s "$tmp/r4/$f" ] || { bad "run folder lacks $f"; continue; }
+done
+[ "$(wc -l <"$tmp/r4/rounds.jsonl")" -eq 4 ] && ok "rounds.jsonl has a line a round" || bad "rounds.jsonl line count" "$tmp/r4/rounds.jsonl"
+if python3 - "$tmp/r4" <<'PY'
+import json, sys
+d = sys.argv[1]
+recs = [json.loads(l) for l in open(d + "/rounds.jsonl")]
+fails = {f["client"] for r in recs for f in r["failures"]}
+assert fails, "no injected failure was sampled"
+assert all("injected failure" in f["reason"] for r in recs for f in r["failures"])
+assert all(c not in r["participants"] for r in recs for c in (7, 11, 19, 23, 31, 42))
+assert all(r["mpi_bytes"] > 0 and r["device_bytes"] > 0 for r in recs)
+s = json.load(open(d + "/summary.json"))
+assert s["world_size"] == 4 and s["failures"] == sum(len(r["failures"]) for r in recs)
+PY
+then ok "failures recorded and left out; bytes reported"; else bad "failure records or bytes"; fi
+
+if run_np 2 "$S" fl --quiet --set mode=fel --set rounds=3 --set clients_per_round=12 --set data.population=200 --set data.items=300 \
+    --set data.user_rows=50 --set eval.clients=100 --set fel.k=3 --set fel.over_rounds=2 --set fel.central_clients=100 --set fel.central_epochs=1 \
+    --run-dir "$tmp/fel" >"$tmp/fel.log" 2>&1 && grep -q '"routed_leaves"' "$tmp/fel/summary.json"
+then ok "fel, 2 ranks"; else bad "fel, 2 ranks" "$tmp/fel.log"; fi
+
+expect_refusal() {
+    local name="$1" pattern="$2"; shift 2
+    local rc=0
+    run_np 2 "$S" fl --quiet "$@" --run-dir "$tmp/never" >"$tmp/bad.log" 2>&1 || rc=$?
+    if [ "$rc" -eq 2 ] && grep -Eq "$pattern" "$tmp/bad.log"; then ok "$name"; else bad "$name (exit $rc)" "$tmp/bad.log"; fi
+}
+expect_refusal "K larger than the population" "clients_per_round: 50 is larger than the population of 40" --set data.population=40 --set clients_per_round=50
+expect_refusal "unknown strategy" "strategy.name: unknown strategy 'fedsgd'" --set strategy.name=fedsgd
+expect_refusal "fel k = 0" "fel.k: must be at least 1" --set mode=fel --set fel.k=0
+expect_refusal "unknown key" "unknown key 'client.learning_rate'" --set client.learning_rate=0.1
+rm -rf "$tmp"
+echo "fl: $passed passed, $failed failed"
