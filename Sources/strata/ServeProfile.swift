@@ -105,7 +105,7 @@ struct ServeProfile: ParsableCommand {
             }
             let rows = zip(configs, runs).map { c, q in ConfirmRow(config: c, qps: q, median: q.sorted()[q.count / 2]) }
             try folder.writeJSON("summary.json", ConfirmSummary(model: workload.name, boundMs: boundMs, percentile: percentile,
-                                                               serverCPUs: cpus, clientCPUs: client, rounds: rounds, rows: rows,
+                                                               serverCpus: cpus, clientCpus: client, rounds: rounds, rows: rows,
                                                                figures: "measured, alternating rounds; medians"))
             for r in rows { print(String(format: "confirm %@ %@: median %.1f QPS of %@", workload.name, "\(r.config)", r.median, r.qps.map { String(format: "%.1f", $0) }.joined(separator: ", "))) }
             return
@@ -125,7 +125,7 @@ struct ServeProfile: ParsableCommand {
         } catch { throw inputFailure("\(error)") }
         let summary = ProfileSummary(
             model: workload.name, note: workload.note, boundMs: boundMs, percentile: percentile, sizes: sizes.rawValue,
-            serverCPUs: cpus, clientCPUs: client, space: space,
+            serverCpus: cpus, clientCpus: client, space: space,
             baseline: outcome.baseline, baselineQPS: outcome.baselineQPS,
             searched: outcome.best, searchedQPS: outcome.bestQPS, searchPath: outcome.path,
             searchMeasurements: asked.count, gridMeasurements: space.all.count,
@@ -154,8 +154,8 @@ struct ConfirmSummary: Codable {
     var model: String
     var boundMs: Double
     var percentile: Double
-    var serverCPUs: [Int]
-    var clientCPUs: [Int]?
+    var serverCpus: [Int]
+    var clientCpus: [Int]?
     var rounds: Int
     var rows: [ConfirmRow]
     var figures: String
@@ -178,8 +178,8 @@ struct ProfileSummary: Codable {
     var boundMs: Double
     var percentile: Double
     var sizes: String
-    var serverCPUs: [Int]
-    var clientCPUs: [Int]?
+    var serverCpus: [Int]
+    var clientCpus: [Int]?
     var space: TaskSpace
     var baseline: ServingConfig
     var baselineQPS: Double
