@@ -48,7 +48,7 @@ struct ProvisionCommand: ParsableCommand {
     func run() throws {
         var counts = ["bdw-14c": 400, "skl-20c": 300, "clx-28c": 200, "spr-hbm-56c": 24]
         let problem: ProvisioningProblem
-        let profiles: [ProfileSummary]
+        let profiles: [ProfileInput]
         var modelled: [[Double]] = []
         do {
             for a in available {
@@ -58,20 +58,22 @@ struct ProvisionCommand: ParsableCommand {
                 }
                 counts[String(kv[0])] = n
             }
-            let decoder = JSONDecoder()
-            decoder.keyDecodingStrategy = .convertFromSnakeCase
-            decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            // The fields stage 2 needs, read by name (summary.json's keys are snake_case).
             profiles = try profile.map { dir in
                 let path = (dir as NSString).appendingPathComponent("summary.json")
                 guard let data = FileManager.default.contents(atPath: path) else { throw InputError("\(path): cannot read") }
-                do { return try decoder.decode(ProfileSummary.self, from: data) } catch {
-                    throw InputError("\(path): not a `strata serve profile` summary: \(error)")
+                guard let j = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                      let model = j["model"] as? String, let qps = (j["searched_qps"] as? NSNumber)?.doubleValue,
+                      let cpus = (j["server_cpus"] ?? j["server_cp_us"]) as? [Any] else {
+                    throw InputError("\(path): not a `strata serve profile` summary (needs model, searched_qps, server_cpus)")
                 }
+                return ProfileInput(model: model, searchedQPS: qps, cores: cpus.count,
+                                    embeddingShare: (j["embedding_share"] as? NSNumber)?.doubleValue)
             }
             guard !profiles.isEmpty else { throw ValidationError("give at least one --profile") }
             let fleet = ServerModel.fleet
             modelled = profiles.map { p in
-                fleet.map { $0.qps(measuredQPS: p.searchedQPS, measuredCores: p.serverCPUs.count, embeddingShare: p.embeddingShare ?? 0.5) }
+                fleet.map { $0.qps(measuredQPS: p.searchedQPS, measuredCores: p.cores, embeddingShare: p.embeddingShare ?? 0.5) }
             }
             let names = profiles.map(\.model)
             let demand: [[Double]]
@@ -128,6 +130,13 @@ struct ProvisionCommand: ParsableCommand {
         guard let last = rows.keys.max() else { throw InputError("\(path): no slots") }
         return (0...last).map { rows[$0] ?? models.map { _ in 0 } }
     }
+}
+
+struct ProfileInput {
+    var model: String
+    var searchedQPS: Double
+    var cores: Int
+    var embeddingShare: Double?
 }
 
 struct SlotRecord: Codable {

@@ -52,6 +52,12 @@ struct ServeProfile: ParsableCommand {
     @Flag(help: "Measure the exhaustive grid too.")
     var grid = false
 
+    @Option(help: "Confirm instead of searching: these configurations (m,t,b;m,t,b...; b 0 = whole query), measured --repeat times each, alternating; medians reported.")
+    var only: String?
+
+    @Option(name: .customLong("repeat"), help: "Rounds of --only.")
+    var rounds = 3
+
     @Option(help: "Run folder.")
     var out: String
 
@@ -83,6 +89,27 @@ struct ServeProfile: ParsableCommand {
             cache[c] = m
             return m.qps
         }
+        if let only {
+            let configs: [ServingConfig]
+            do {
+                configs = try only.split(separator: ";").map { part in
+                    let v = part.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+                    let c = ServingConfig(instances: v.first ?? 0, threads: v.count > 1 ? v[1] : 0, subBatch: v.count > 2 ? v[2] : -1)
+                    guard v.count == 3, space.isValid(c) else { throw ValidationError("--only: '\(part)' is not m,t,b in the space (cores \(cpus.count), sub-batches \(space.subBatches))") }
+                    return c
+                }
+            } catch let e as ValidationError { throw inputFailure(e.message) }
+            var runs: [[Double]] = configs.map { _ in [] }
+            for _ in 0..<max(1, rounds) {
+                for (i, c) in configs.enumerated() { runs[i].append(try measurer.measure(c).qps) }
+            }
+            let rows = zip(configs, runs).map { c, q in ConfirmRow(config: c, qps: q, median: q.sorted()[q.count / 2]) }
+            try folder.writeJSON("summary.json", ConfirmSummary(model: workload.name, boundMs: boundMs, percentile: percentile,
+                                                               serverCpus: cpus, clientCpus: client, rounds: rounds, rows: rows,
+                                                               figures: "measured, alternating rounds; medians"))
+            for r in rows { print(String(format: "confirm %@ %@: median %.1f QPS of %@", workload.name, "\(r.config)", r.median, r.qps.map { String(format: "%.1f", $0) }.joined(separator: ", "))) }
+            return
+        }
         let started = Date()
         var gridPoints: [TaskSearch.Measured]?
         let search = TaskSearch(space: space)
@@ -98,7 +125,7 @@ struct ServeProfile: ParsableCommand {
         } catch { throw inputFailure("\(error)") }
         let summary = ProfileSummary(
             model: workload.name, note: workload.note, boundMs: boundMs, percentile: percentile, sizes: sizes.rawValue,
-            serverCPUs: cpus, clientCPUs: client, space: space,
+            serverCpus: cpus, clientCpus: client, space: space,
             baseline: outcome.baseline, baselineQPS: outcome.baselineQPS,
             searched: outcome.best, searchedQPS: outcome.bestQPS, searchPath: outcome.path,
             searchMeasurements: asked.count, gridMeasurements: space.all.count,
@@ -122,6 +149,18 @@ struct ServeProfile: ParsableCommand {
     }
 }
 
+struct ConfirmRow: Codable { var config: ServingConfig; var qps: [Double]; var median: Double }
+struct ConfirmSummary: Codable {
+    var model: String
+    var boundMs: Double
+    var percentile: Double
+    var serverCpus: [Int]
+    var clientCpus: [Int]?
+    var rounds: Int
+    var rows: [ConfirmRow]
+    var figures: String
+}
+
 /// One configuration measured end to end.
 struct ConfigMeasurement: Codable {
     var order: Int
@@ -139,8 +178,8 @@ struct ProfileSummary: Codable {
     var boundMs: Double
     var percentile: Double
     var sizes: String
-    var serverCPUs: [Int]
-    var clientCPUs: [Int]?
+    var serverCpus: [Int]
+    var clientCpus: [Int]?
     var space: TaskSpace
     var baseline: ServingConfig
     var baselineQPS: Double
