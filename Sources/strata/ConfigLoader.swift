@@ -162,16 +162,17 @@ enum ConfigLoader {
         "topology.inter_node_gibps": { c, v, k in c.topology.interNodeGiBps = try v.double(k) },
     ]
 
-    /// Keys whose last part is a name (a table's), not a fixed word.
-    static let namedPrefixes = ["sharding.tables."]
+    /// The walk and overrides over `setters`, with `sharding.tables.NAME` as a named key.
+    static let keys = DottedKeys<RunConfig>(setters: setters, named: [
+        ("sharding.tables.", { c, table, v, k in c.sharding.tables[table] = try v.choice(k) }),
+    ])
 
     static func set(_ key: String, _ value: Value, in config: inout RunConfig) throws {
-        if let setter = setters[key] { return try setter(&config, value, key) }
-        if key.hasPrefix("sharding.tables."), value.node.scalar != nil {
-            config.sharding.tables[String(key.dropFirst("sharding.tables.".count))] = try value.choice(key)
-            return
-        }
-        throw InputError("\(value.origin): unknown key '\(key)'\(suggestion(for: key))")
+        try keys.set(key, value, in: &config)
+    }
+
+    static func apply(_ node: Node, prefix: String, file: String, to config: inout RunConfig) throws {
+        try keys.apply(node, prefix: prefix, file: file, to: &config)
     }
 
     static func suggestion(for key: String) -> String { suggestion(for: key, among: Array(setters.keys)) }
@@ -197,25 +198,6 @@ enum ConfigLoader {
         return row[b.count]
     }
 
-    /// Walks a YAML mapping into dotted keys.
-    static func apply(_ node: Node, prefix: String, file: String, to config: inout RunConfig) throws {
-        guard let mapping = node.mapping else {
-            throw InputError("\(file):\(node.mark?.line ?? 0): expected a mapping of keys\(prefix.isEmpty ? "" : " under '\(prefix)'")")
-        }
-        for (k, v) in mapping {
-            guard let name = k.scalar?.string else { throw InputError("\(file):\(k.mark?.line ?? 0): keys must be plain words") }
-            let key = prefix.isEmpty ? name : "\(prefix).\(name)"
-            let origin = "\(file):\(k.mark?.line ?? 0)"
-            if v.mapping != nil, setters[key] == nil {
-                let known = setters.keys.contains { $0.hasPrefix(key + ".") } || namedPrefixes.contains { $0.hasPrefix(key + ".") || $0 == key + "." }
-                guard known else { throw InputError("\(origin): unknown key '\(key)'\(suggestion(for: key))") }
-                try apply(v, prefix: key, file: file, to: &config)
-            } else {
-                try set(key, Value(node: v, origin: origin), in: &config)
-            }
-        }
-    }
-
     /// Keys `--set` may change when resuming: how long, how often, where rows
     /// live. Everything else would make a different run.
     static let resumableKeys = ["run.steps", "run.checkpoint_every", "run.keep_checkpoints", "run.log_every",
@@ -234,24 +216,7 @@ enum ConfigLoader {
 
     static func load(file: String?, overrides: [String], base: RunConfig = RunConfig()) throws -> RunConfig {
         var config = base
-        if let file {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw InputError("\(file): cannot read the config file")
-            }
-            let node: Node?
-            do { node = try Yams.compose(yaml: text) } catch {
-                throw InputError("\(file): not valid YAML: \(error)")
-            }
-            if let node { try apply(node, prefix: "", file: file, to: &config) }
-        }
-        for o in overrides {
-            guard let eq = o.firstIndex(of: "="), eq != o.startIndex else {
-                throw InputError("--set \(o): expected key=value")
-            }
-            let key = String(o[..<eq]), text = String(o[o.index(after: eq)...])
-            guard let node = try? Yams.compose(yaml: text) ?? Node("") else { throw InputError("--set \(o): value is not valid YAML") }
-            try set(key, Value(node: node, origin: "--set"), in: &config)
-        }
+        try keys.read(file: file, overrides: overrides, into: &config)
         do { try config.validate() } catch let e as ConfigError {
             throw InputError("\(file ?? "config"): \(e.description)")
         }

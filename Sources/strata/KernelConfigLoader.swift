@@ -94,46 +94,9 @@ enum KernelConfigLoader {
         "distill.baselines": { c, v, k in c.distill.baselines = try v.bool(k) },
     ]
 
-    static func set(_ key: String, _ value: Value, in config: inout KernelRunConfig) throws {
-        guard let setter = setters[key] else {
-            let best = setters.keys.map { ($0, ConfigLoader.editDistance($0, key)) }.min { ($0.1, $0.0) < ($1.1, $1.0) }
-            let hint = best.flatMap { $0.1 <= max(2, key.count / 4) ? " (did you mean '\($0.0)'?)" : nil } ?? ""
-            throw InputError("\(value.origin): unknown key '\(key)'\(hint)")
-        }
-        try setter(&config, value, key)
-    }
-
-    static func apply(_ node: Node, prefix: String, file: String, to config: inout KernelRunConfig) throws {
-        guard let mapping = node.mapping else {
-            throw InputError("\(file):\(node.mark?.line ?? 0): expected a mapping of keys\(prefix.isEmpty ? "" : " under '\(prefix)'")")
-        }
-        for (k, v) in mapping {
-            guard let name = k.scalar?.string else { throw InputError("\(file):\(k.mark?.line ?? 0): keys must be plain words") }
-            let key = prefix.isEmpty ? name : "\(prefix).\(name)"
-            let origin = "\(file):\(k.mark?.line ?? 0)"
-            if v.mapping != nil, setters[key] == nil {
-                guard setters.keys.contains(where: { $0.hasPrefix(key + ".") }) else { throw InputError("\(origin): unknown key '\(key)'") }
-                try apply(v, prefix: key, file: file, to: &config)
-            } else {
-                try set(key, Value(node: v, origin: origin), in: &config)
-            }
-        }
-    }
-
     static func load(file: String?, overrides: [String]) throws -> KernelRunConfig {
         var config = KernelRunConfig()
-        if let file {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw InputError("\(file): cannot read the config file") }
-            let node: Node?
-            do { node = try Yams.compose(yaml: text) } catch { throw InputError("\(file): not valid YAML: \(error)") }
-            if let node { try apply(node, prefix: "", file: file, to: &config) }
-        }
-        for o in overrides {
-            guard let eq = o.firstIndex(of: "="), eq != o.startIndex else { throw InputError("--set \(o): expected key=value") }
-            let key = String(o[..<eq]), text = String(o[o.index(after: eq)...])
-            guard let node = try? Yams.compose(yaml: text) ?? Node("") else { throw InputError("--set \(o): value is not valid YAML") }
-            try set(key, Value(node: node, origin: "--set"), in: &config)
-        }
+        try DottedKeys(setters: setters).read(file: file, overrides: overrides, into: &config)
         return config
     }
 }

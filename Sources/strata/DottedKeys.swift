@@ -1,0 +1,66 @@
+import Collectives
+import Yams
+
+/// Dotted-key configs (`run.batch_size`) from a YAML file and `--set
+/// key=value` overrides, for any config type: the walk over nested
+/// mappings, the refusal of unknown keys with the nearest known one, and the
+/// overrides' parsing, shared by every loader (training, kernel recommenders).
+struct DottedKeys<Config> {
+    typealias Setter = (inout Config, ConfigLoader.Value, String) throws -> Void
+    var setters: [String: Setter]
+    /// Keys whose last part is a name (a table's), not a fixed word, with
+    /// what sets one (`sharding.tables.item: row_wise`).
+    var named: [(prefix: String, set: (inout Config, String, ConfigLoader.Value, String) throws -> Void)] = []
+
+    func set(_ key: String, _ value: ConfigLoader.Value, in config: inout Config) throws {
+        if let setter = setters[key] { return try setter(&config, value, key) }
+        if let n = named.first(where: { key.hasPrefix($0.prefix) }), value.node.scalar != nil {
+            return try n.set(&config, String(key.dropFirst(n.prefix.count)), value, key)
+        }
+        throw InputError("\(value.origin): unknown key '\(key)'\(ConfigLoader.suggestion(for: key, among: Array(setters.keys)))")
+    }
+
+    /// Walks a YAML mapping into dotted keys.
+    func apply(_ node: Node, prefix: String, file: String, to config: inout Config) throws {
+        guard let mapping = node.mapping else {
+            throw InputError("\(file):\(node.mark?.line ?? 0): expected a mapping of keys\(prefix.isEmpty ? "" : " under '\(prefix)'")")
+        }
+        for (k, v) in mapping {
+            guard let name = k.scalar?.string else { throw InputError("\(file):\(k.mark?.line ?? 0): keys must be plain words") }
+            let key = prefix.isEmpty ? name : "\(prefix).\(name)"
+            let origin = "\(file):\(k.mark?.line ?? 0)"
+            if v.mapping != nil, setters[key] == nil {
+                let known = setters.keys.contains { $0.hasPrefix(key + ".") }
+                    || named.contains { $0.prefix.hasPrefix(key + ".") || $0.prefix == key + "." }
+                guard known else {
+                    throw InputError("\(origin): unknown key '\(key)'\(ConfigLoader.suggestion(for: key, among: Array(setters.keys)))")
+                }
+                try apply(v, prefix: key, file: file, to: &config)
+            } else {
+                try set(key, ConfigLoader.Value(node: v, origin: origin), in: &config)
+            }
+        }
+    }
+
+    /// The file's keys (an empty file sets none), then each `--set key=value`.
+    func read(file: String?, overrides: [String], into config: inout Config) throws {
+        if let file {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                throw InputError("\(file): cannot read the config file")
+            }
+            let node: Node?
+            do { node = try Yams.compose(yaml: text) } catch {
+                throw InputError("\(file): not valid YAML: \(error)")
+            }
+            if let node { try apply(node, prefix: "", file: file, to: &config) }
+        }
+        for o in overrides {
+            guard let eq = o.firstIndex(of: "="), eq != o.startIndex else {
+                throw InputError("--set \(o): expected key=value")
+            }
+            let key = String(o[..<eq]), text = String(o[o.index(after: eq)...])
+            guard let node = try? Yams.compose(yaml: text) ?? Node("") else { throw InputError("--set \(o): value is not valid YAML") }
+            try set(key, ConfigLoader.Value(node: node, origin: "--set"), in: &config)
+        }
+    }
+}
