@@ -1,3 +1,4 @@
+import Collectives
 import Training
 
 /// What every `strata bench` command shares: timed repetitions, untimed ones

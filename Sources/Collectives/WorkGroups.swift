@@ -46,17 +46,9 @@ public final class WorkGroups {
     }
 
     /// JSON that carries non-finite numbers (an invalid variant's infinite runtime) as strings.
-    static func encoder() -> JSONEncoder {
-        let e = JSONEncoder()
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return e
-    }
+    static func encoder() -> JSONEncoder { StrataJSON.encoder(pretty: false, snakeCase: false) }
 
-    static func decoder() -> JSONDecoder {
-        let d = JSONDecoder()
-        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return d
-    }
+    static func decoder() -> JSONDecoder { StrataJSON.decoder() }
 
     /// Collective over `world`: splits the worker ranks into groups.
     public init(world: Communicator, groupSize: Int, phase: CommPhase) throws {

@@ -1,3 +1,4 @@
+import Collectives
 import Foundation
 
 /// A run folder's files: pretty JSON documents, JSON lines appended as a run
@@ -13,20 +14,12 @@ public struct RunFolder: Sendable {
     public func file(_ name: String) -> String { path + "/" + name }
 
     public func writeJSON<T: Encodable>(_ value: T, to name: String) throws {
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        e.keyEncodingStrategy = .convertToSnakeCase
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try e.encode(value).write(to: URL(fileURLWithPath: file(name)))
+        try StrataJSON.encoder().encode(value).write(to: URL(fileURLWithPath: file(name)))
     }
 
     /// One compact JSON object as a line of `name`.
     public func appendLine<T: Encodable>(_ value: T, to name: String) throws {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        e.keyEncodingStrategy = .convertToSnakeCase
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        var line = try e.encode(value)
+        var line = try StrataJSON.encoder(pretty: false).encode(value)
         line.append(UInt8(ascii: "\n"))
         let url = URL(fileURLWithPath: file(name))
         if let h = try? FileHandle(forWritingTo: url) {

@@ -158,10 +158,7 @@ public struct SweepRunner {
         let dir = path(r.runDirectory)
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         // Plain keys (no snake case), so axis names and table names read back as written.
-        let e = JSONEncoder()
-        e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try e.encode(r).write(to: URL(fileURLWithPath: (dir as NSString).appendingPathComponent("point.json")), options: .atomic)
+        try StrataJSON.encoder(snakeCase: false).encode(r).write(to: URL(fileURLWithPath: (dir as NSString).appendingPathComponent("point.json")), options: .atomic)
     }
 
     func readRecord(_ p: SweepPoint) -> PointRecord? {

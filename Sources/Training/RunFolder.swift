@@ -1,3 +1,4 @@
+import Collectives
 import Foundation
 
 /// A run's folder on disk. Only the writer rank (0) writes; JSON files are

@@ -1,3 +1,4 @@
+import Collectives
 import Foundation
 
 /// A GEVO run folder:
@@ -22,13 +23,7 @@ struct RunFolder {
 
     func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
 
-    static func encoder(pretty: Bool) -> JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys] : [.sortedKeys]
-        e.keyEncodingStrategy = .convertToSnakeCase
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return e
-    }
+    static func encoder(pretty: Bool) -> JSONEncoder { StrataJSON.encoder(pretty: pretty) }
 
     func append<T: Encodable>(_ name: String, _ value: T) throws {
         var line = try Self.encoder(pretty: false).encode(value)

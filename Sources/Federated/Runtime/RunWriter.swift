@@ -1,3 +1,4 @@
+import Collectives
 import Foundation
 
 /// The run folder: rounds.jsonl (one RoundRecord a line, flushed per round),
@@ -17,13 +18,7 @@ public final class RunWriter {
 
     deinit { try? rounds.close() }
 
-    static func encoder() -> JSONEncoder {
-        let e = JSONEncoder()
-        e.outputFormatting = [.sortedKeys]
-        e.keyEncodingStrategy = .convertToSnakeCase
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return e
-    }
+    static func encoder() -> JSONEncoder { StrataJSON.encoder(pretty: false) }
 
     public func append(_ record: RoundRecord) throws {
         var data = try Self.encoder().encode(record)

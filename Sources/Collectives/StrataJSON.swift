@@ -3,8 +3,8 @@ import Foundation
 /// How Strata writes JSON, in one place: summary.json, the JSON lines, plan
 /// and sweep files and every `--json` report use snake_case keys, sorted, and
 /// write NaN and infinities as strings (a diverged run still writes its
-/// summary). Checkpoint metadata keeps the types' own field names: it is read
-/// back on resume, not by people.
+/// summary). Checkpoint metadata, sweep points and messages between ranks
+/// keep the types' own field names: they are read back, not by people.
 public enum StrataJSON {
     public static func encoder(pretty: Bool = true, snakeCase: Bool = true) -> JSONEncoder {
         let e = JSONEncoder()
@@ -12,6 +12,13 @@ public enum StrataJSON {
         if snakeCase { e.keyEncodingStrategy = .convertToSnakeCase }
         e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         return e
+    }
+
+    /// Reads what `encoder(snakeCase: false)` wrote, non-finite numbers included.
+    public static func decoder() -> JSONDecoder {
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return d
     }
 
     /// `value` as a report to `path` ("-": standard output), as every `--json FILE` writes it.
