@@ -9,6 +9,21 @@ passed=0; failed=0
 ok() { passed=$((passed + 1)); printf '  ok   %s\n' "$1"; }
 bad() { failed=$((failed + 1)); printf '  FAIL %s\n' "$1"; [ -n "${2:-}" ] && sed 's/^/       | /' "$2" | tail -20; }
 
+# sub_suite SCRIPT TAG SECONDS: runs Tests/MPI/SCRIPT, which ends with
+# "TAG: N passed, M failed"; its counts join ours.
+sub_suite() {
+    local script="$1" tag="$2" seconds="$3" out line p f
+    out="$(mktemp)"
+    timeout "$seconds" bash "$STRATA_ROOT/Tests/MPI/$script" 2>&1 | tee "$out" || true
+    if line="$(grep -E "^$tag: [0-9]+ passed, [0-9]+ failed\$" "$out")"; then
+        read -r _ p _ f _ <<<"$line"
+        passed=$((passed + p)); failed=$((failed + f))
+    else
+        bad "Tests/MPI/$script ended without its summary line (timeout or crash)"
+    fi
+    rm -f "$out"
+}
+
 # expect_pass NAME NP ARGS...: the command exits 0.
 expect_pass() {
     local name="$1" np="$2"; shift 2
@@ -47,15 +62,7 @@ expect_fail "rank 2 of 4 throws" 4 "rank 2: error: deliberate failure" 30 "$T" f
 expect_fail "rank 1 of 4 is killed" 4 "rank 1 .*(signal 9|Killed)" 30 "$T" fail-kill 1
 
 echo "checkpoints, resume, failures and bad input (Tests/MPI/reliability.sh)"
-rel_out="$(mktemp)"
-timeout 900 bash "$STRATA_ROOT/Tests/MPI/reliability.sh" 2>&1 | tee "$rel_out" || true
-if line="$(grep -E '^reliability: [0-9]+ passed, [0-9]+ failed$' "$rel_out")"; then
-    read -r _ p _ f _ <<<"$line"
-    passed=$((passed + p)); failed=$((failed + f))
-else
-    bad "Tests/MPI/reliability.sh ended without its summary line (timeout or crash)"
-fi
-rm -f "$rel_out"
+sub_suite reliability.sh reliability 900
 
 echo "strata bench comm"
 expect_pass "bench comm, 4 ranks, ledger exact" 4 "$S" bench comm --max-bytes 65536 --reps 3 --ranks-per-node 2
@@ -226,27 +233,11 @@ expect_fail "evolve, misspelt key" 1 "evolve-bad.yaml:3: unknown key 'kernal_typ
     "$S" evolve --config Tests/MPI/evolve-bad.yaml --out /tmp/strata-evolve-never
 
 echo "strata fl: federated rounds on ranks (Tests/MPI/fl.sh)"
-fl_out="$(mktemp)"
-timeout 300 bash "$STRATA_ROOT/Tests/MPI/fl.sh" 2>&1 | tee "$fl_out" || true
-if line="$(grep -E '^fl: [0-9]+ passed, [0-9]+ failed$' "$fl_out")"; then
-    read -r _ p _ f _ <<<"$line"
-    passed=$((passed + p)); failed=$((failed + f))
-else
-    bad "Tests/MPI/fl.sh ended without its summary line (timeout or crash)"
-fi
-rm -f "$fl_out"
+sub_suite fl.sh fl 300
 
 echo "cluster on one machine: namespaces as hosts (Tests/MPI/cluster-box.sh)"
 # Its own script (it needs root and cleans up with a trap); its counts join ours.
-box_out="$(mktemp)"
-timeout 900 bash "$STRATA_ROOT/Tests/MPI/cluster-box.sh" 2>&1 | tee "$box_out" || true
-if line="$(grep -E '^box: [0-9]+ passed, [0-9]+ failed$' "$box_out")"; then
-    read -r _ p _ f _ <<<"$line"
-    passed=$((passed + p)); failed=$((failed + f))
-else
-    bad "Tests/MPI/cluster-box.sh ended without its summary line (timeout or crash)"
-fi
-rm -f "$box_out"
+sub_suite cluster-box.sh box 900
 
 echo "mpi: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
