@@ -36,11 +36,14 @@ final class EmbeddingRouter {
     let returnWidth: [ScratchBuffer<Int32>]
     /// position[d][g]: group g's index in `groupsTo[d]` (what the header names).
     let position: [[Int32]]
+    /// `sharding.dedup_ids`: each distinct id once per destination (see IdDedup).
+    let dedup: IdDedup?
     private var bagCounts: [Int32]
 
-    init(groups: [LookupGroup], peers: Int) {
+    init(groups: [LookupGroup], peers: Int, dedupIds: Bool = false) {
         self.groups = groups
         self.peers = peers
+        dedup = dedupIds ? IdDedup(peers: peers) : nil
         groupsTo = (0..<peers).map { d in groups.indices.filter { groups[$0].destinations.contains(d) } }
         var position = [[Int32]](repeating: [Int32](repeating: -1, count: groups.count), count: peers)
         for d in 0..<peers { for (i, g) in groupsTo[d].enumerated() { position[d][g] = Int32(i) } }
@@ -56,11 +59,19 @@ final class EmbeddingRouter {
     /// Words (Int32) of the message to each destination (the entry count, the
     /// header entries, lengths, ids; nothing at all when there are no entries).
     func messageWords(to d: Int) -> Int {
-        header[d].count == 0 ? 0 : 1 + header[d].count + lengths[d].count + ids[d].count
+        if let dedup { return dedup.messageWords(to: d) }
+        return header[d].count == 0 ? 0 : 1 + header[d].count + lengths[d].count + ids[d].count
+    }
+
+    /// The blocks of the message to `d`, in order (lengths nil under dedup).
+    func message(to d: Int) -> (header: ScratchBuffer<Int32>, lengths: ScratchBuffer<Int32>?, ids: ScratchBuffer<Int32>) {
+        if let dedup { return (dedup.header[d], nil, dedup.ids[d]) }
+        return (header[d], lengths[d], ids[d])
     }
 
     /// Floats coming back from `d` in the output dist.
     func returnFloats(from d: Int) -> Int {
+        if let dedup { return dedup.returnFloats(from: d) }
         var n = 0
         for i in 0..<returnWidth[d].count { n += Int(returnWidth[d][i]) }
         return n
@@ -86,6 +97,7 @@ final class EmbeddingRouter {
 
     /// Buckets `features` (one `FeatureIds` per feature, in feature order).
     /// `base[k]` is feature k's first float in the assembly buffer, `dims[k]` its row width.
+    /// Under dedup, `dedup` then holds the messages (built from these buckets).
     func route(_ features: [FeatureIds], base: [Int], dims: [Int], tableRows: [Int]) {
         for d in 0..<peers {
             header[d].removeAll(); lengths[d].removeAll(); ids[d].removeAll()
@@ -135,6 +147,7 @@ final class EmbeddingRouter {
             // A group with nothing for d leaves no entry.
             for d in g.destinations where header[d][headerAt[d]] == 0 { header[d].setCount(headerAt[d] - 1) }
         }
+        dedup?.build(from: self)
     }
 
     /// A group whose every row lives on one rank (table_wise, column_wise):

@@ -48,12 +48,14 @@ final class ExchangeLane {
     let produced: UnsafeMutablePointer<Int>
     let cursor: UnsafeMutablePointer<Int>
 
-    init(comm: Communicator, phases: Phases, groups: [LookupGroup], storeOfGroup: (Int) -> Int) {
+    /// `dedupIds`: each distinct id once per (destination, group, step); a
+    /// self lane sends nothing, so it never deduplicates.
+    init(comm: Communicator, phases: Phases, groups: [LookupGroup], dedupIds: Bool = false, storeOfGroup: (Int) -> Int) {
         self.comm = comm
         self.phases = phases
         isSelf = comm.size == 1
         self.groups = groups
-        router = EmbeddingRouter(groups: groups, peers: comm.size)
+        router = EmbeddingRouter(groups: groups, peers: comm.size, dedupIds: dedupIds && comm.size > 1)
         heldGroups = groups.indices.filter { groups[$0].destinations.contains(comm.rank) }
         heldStores = heldGroups.map(storeOfGroup)
         idsLayout = AlltoallvLayout(peers: comm.size)
@@ -85,10 +87,11 @@ final class ExchangeLane {
         for d in 0..<comm.size {
             counts[d] = Int64(router.messageWords(to: d))
             guard counts[d] > 0 else { continue }
-            message.append(Int32(router.header[d].count / 2))
-            message.append(router.header[d].pointer, count: router.header[d].count)
-            message.append(router.lengths[d].pointer, count: router.lengths[d].count)
-            message.append(router.ids[d].pointer, count: router.ids[d].count)
+            let (header, lengths, ids) = router.message(to: d)
+            message.append(Int32(header.count / 2))
+            message.append(header.pointer, count: header.count)
+            if let lengths { message.append(lengths.pointer, count: lengths.count) }
+            message.append(ids.pointer, count: ids.count)
         }
         if isSelf { return idsLayout.set(sendCounts: counts, recvCounts: counts) }
         counts.withUnsafeBufferPointer { s in
@@ -103,8 +106,9 @@ final class ExchangeLane {
     /// `visit(source, store, isSequence, length, ids)` once per non-empty
     /// pooled bag, and once per sequence group with all its ids.
     @inline(__always)
+    /// Under dedup every group arrives sequence-shaped (IdDedup).
     func forEachReceivedBag(_ visit: (_ source: Int, _ store: Int, _ isSequence: Bool, _ length: Int, _ ids: UnsafeMutablePointer<Int32>) -> Void) {
-        let words = recvWords.pointer
+        let words = recvWords.pointer, dedup = router.dedup != nil
         for p in 0..<comm.size {
             let start = Int(idsLayout.recvDispls[p])
             guard idsLayout.recvCounts[p] > 0 else { continue }
@@ -112,14 +116,14 @@ final class ExchangeLane {
             let entryAt = start + 1
             var lenAt = entryAt + 2 * entries
             var totalBags = 0
-            for e in 0..<entries where !groups[heldGroups[Int(words[entryAt + 2 * e])]].isSequence {
+            for e in 0..<entries where !dedup && !groups[heldGroups[Int(words[entryAt + 2 * e])]].isSequence {
                 totalBags += Int(words[entryAt + 2 * e + 1])
             }
             var idAt = lenAt + totalBags
             for e in 0..<entries {
                 let h = Int(words[entryAt + 2 * e]), count = Int(words[entryAt + 2 * e + 1])
                 let store = heldStores[h]
-                if groups[heldGroups[h]].isSequence {
+                if dedup || groups[heldGroups[h]].isSequence {
                     visit(p, store, true, count, words + idAt)
                     idAt += count
                     continue
@@ -295,6 +299,7 @@ final class ExchangeLane {
     func finishOutputDist(into assembly: UnsafeMutablePointer<Float>) {
         guard !isSelf else { return }
         comm.wait(request)
+        if let dedup = router.dedup { return expand(dedup, into: assembly) }
         for d in 0..<comm.size {
             var at = Int(rowsLayout.recvDispls[d])
             let offsets = router.returnOffset[d], widths = router.returnWidth[d]
@@ -310,7 +315,8 @@ final class ExchangeLane {
     func sendGradients(from gradAssembly: UnsafePointer<Float>) {
         guard !isSelf else { return }   // `collectGradients` reads them in place
         gradsOut.removeAll()
-        for d in 0..<comm.size {
+        if let dedup = router.dedup { sumRepeated(dedup, from: gradAssembly) }
+        for d in 0..<comm.size where router.dedup == nil {
             let offsets = router.returnOffset[d], widths = router.returnWidth[d]
             for e in 0..<offsets.count {
                 let w = Int(widths[e])
@@ -320,5 +326,32 @@ final class ExchangeLane {
         gradsLayout.setMirror(of: rowsLayout)
         gradsIn.setCount(gradsLayout.totalRecv)
         comm.alltoallv(phases.bwd, send: gradsOut.readOnly, recv: gradsIn.buffer, layout: gradsLayout)
+    }
+
+    // MARK: dedup's expansion, and its backward
+
+    /// Each distinct row from d added at every place its id was named.
+    private func expand(_ dedup: IdDedup, into assembly: UnsafeMutablePointer<Float>) {
+        for d in 0..<comm.size {
+            var at = Int(rowsLayout.recvDispls[d])
+            let widths = dedup.width[d].pointer, start = dedup.start[d].pointer, targets = dedup.targets[d].pointer
+            for u in 0..<dedup.width[d].count {
+                let w = Int(widths[u])
+                for t in Int(start[u])..<Int(start[u + 1]) { Rows.add(assembly + Int(targets[t]), rowsIn.pointer + at, count: w) }
+                at += w
+            }
+        }
+    }
+
+    /// The gradients of a distinct row's places summed into the one row sent back.
+    private func sumRepeated(_ dedup: IdDedup, from gradAssembly: UnsafePointer<Float>) {
+        for d in 0..<comm.size {
+            let widths = dedup.width[d].pointer, start = dedup.start[d].pointer, targets = dedup.targets[d].pointer
+            for u in 0..<dedup.width[d].count {
+                let w = Int(widths[u]), first = Int(start[u]), out = gradsOut.appendUninitialized(w)
+                Rows.copy(out, gradAssembly + Int(targets[first]), count: w)
+                for t in (first + 1)..<Int(start[u + 1]) where false { Rows.add(out, gradAssembly + Int(targets[t]), count: w) }
+            }
+        }
     }
 }

@@ -71,9 +71,10 @@ public final class ShardedEmbeddingCollection {
     }
 
     /// `plan` comes from `ShardingPlanner.plan`, which has checked it
-    /// against `tables` and the world.
+    /// against `tables` and the world. `dedupIds` (`sharding.dedup_ids`,
+    /// the same on every rank): each distinct id crosses once per step (IdDedup).
     public init(tables: [TableConfig], features: [EmbeddingFeature], plan: ShardingPlan,
-                optimizer: EmbeddingOptimizerKind, seed: UInt64, comm: Communicator) throws {
+                optimizer: EmbeddingOptimizerKind, seed: UInt64, comm: Communicator, dedupIds: Bool = false) throws {
         for f in features where f.table < 0 || f.table >= tables.count {
             throw PlanError("feature '\(f.name)' reads table \(f.table), which does not exist")
         }
@@ -164,7 +165,7 @@ public final class ShardedEmbeddingCollection {
         self.localGroups = localGroups
         var lanes: [ExchangeLane] = []
         if !worldGroups.isEmpty {
-            lanes.append(ExchangeLane(comm: comm, phases: .world, groups: worldGroups) { storeOf(worldGroups[$0]) })
+            lanes.append(ExchangeLane(comm: comm, phases: .world, groups: worldGroups, dedupIds: dedupIds) { storeOf(worldGroups[$0]) })
         }
         // Plan-wide facts, so every rank makes the same collective calls.
         let anyWarm = shardings.contains { ($0.tiers?.warm ?? 0) > 0 }
@@ -176,7 +177,7 @@ public final class ShardedEmbeddingCollection {
             nodeComm = comm.split(color: comm.node, key: me)
             crossComm = comm.split(color: nodeLocal, key: me)
             if !nodeGroups.isEmpty {
-                lanes.append(ExchangeLane(comm: nodeComm!, phases: .node, groups: nodeGroups) { storeOf(nodeGroups[$0]) })
+                lanes.append(ExchangeLane(comm: nodeComm!, phases: .node, groups: nodeGroups, dedupIds: dedupIds) { storeOf(nodeGroups[$0]) })
             }
         }
         self.lanes = lanes

@@ -56,8 +56,9 @@ public struct PredictedTraffic: Sendable, Codable, Equatable {
 
 public enum TrafficPredictor {
     /// `steps[s][r]` is rank r's ids (one entry per feature) in step s.
+    /// `dedupIds`: as the collection's (each distinct id once per destination).
     public static func predict(plan: ShardingPlan, tables: [TableConfig], features: [EmbeddingFeature], topology: Topology,
-                               steps: [[[FeatureIds]]], denseParameters: Int) -> PredictedTraffic {
+                               steps: [[[FeatureIds]]], denseParameters: Int, dedupIds: Bool = false) -> PredictedTraffic {
         let R = topology.worldSize
         let nodes = (0..<topology.nodeCount).map { topology.ranks(onNode: $0) }
         let L = nodes.map(\.count).max() ?? 1
@@ -83,8 +84,8 @@ public enum TrafficPredictor {
         }
         let dims = features.map { tables[$0.table].dim }, rows = tables.map(\.rows)
         // One router per lane, reused for every rank in turn.
-        let worldRouter = EmbeddingRouter(groups: groups.world, peers: R)
-        let nodeRouter = EmbeddingRouter(groups: groups.node, peers: L)
+        let worldRouter = EmbeddingRouter(groups: groups.world, peers: R, dedupIds: dedupIds && R > 1)
+        let nodeRouter = EmbeddingRouter(groups: groups.node, peers: L, dedupIds: dedupIds && L > 1)
         let shardings = tables.map { plan.sharding(of: $0.name)! }
         for step in steps {
             let before = (intra, inter)

@@ -11,8 +11,28 @@ public struct ShardingSpec: Sendable, Codable, Equatable {
     public var memoryBudgetBytes = 0
     /// Global batches FlexShard profiles to rank rows by access count.
     public var profileSteps = 50
+    /// Each distinct id crosses the exchange once per (rank, feature, step);
+    /// rows expanded on return, repeated ids' gradients summed before the
+    /// backward exchange. Off by default, so earlier results are unchanged.
+    public var dedupIds = false
+    /// An access trace (AccessTrace's format) FlexShard ranks rows by,
+    /// instead of profiling the run's data (nil: profile the data).
+    public var profilePath: String?
 
     public init() {}
+
+    enum CodingKeys: String, CodingKey { case type, tables, memoryBudgetBytes, profileSteps, dedupIds, profilePath }
+
+    /// Configs saved before `dedupIds` existed decode with it off.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        type = try c.decode(ShardingChoice.self, forKey: .type)
+        tables = try c.decode([String: ShardingType].self, forKey: .tables)
+        memoryBudgetBytes = try c.decode(Int.self, forKey: .memoryBudgetBytes)
+        profileSteps = try c.decode(Int.self, forKey: .profileSteps)
+        dedupIds = try c.decodeIfPresent(Bool.self, forKey: .dedupIds) ?? false
+        profilePath = try c.decodeIfPresent(String.self, forKey: .profilePath)
+    }
 
     /// `memoryBudgetBytes` when set.
     public var memoryBudget: Int? { memoryBudgetBytes > 0 ? memoryBudgetBytes : nil }

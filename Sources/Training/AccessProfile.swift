@@ -42,8 +42,9 @@ extension ShardingPlanner {
         let target = Target(tables: layout.tables, topology: topology, worldRanks: worldRanks,
                             optimizer: config.optimizer.embedding, trainingSteps: roomForLaterRows ? training : nil)
         return try plan(spec, for: target, given: given) {
-            AccessProfile.measure(source: source, layout: layout, batchSize: config.run.batchSize,
-                                  steps: spec.profileSteps, dedup: config.data.dedup)
+            if let path = spec.profilePath { return try AccessTrace.read(path).profile(for: layout.tables, file: path) }
+            return AccessProfile.measure(source: source, layout: layout, batchSize: config.run.batchSize,
+                                         steps: spec.profileSteps, dedup: config.data.dedup)
         }
     }
 }

@@ -31,8 +31,9 @@ enum EquivalenceChecks {
         }
     }
 
-    static func config(dedup: Bool, variant: Variant) -> RunConfig {
+    static func config(dedup: Bool, variant: Variant, dedupIds: Bool = false) -> RunConfig {
         var c = TinyConfig.sequenceDLRM(dedup: dedup, encoder: { if case .mixed = variant { return .targetAttention }; return .attention }())
+        c.sharding.dedupIds = dedupIds
         switch variant {
         case .uniform(let t): c.sharding.type = .uniform(t)
         case .columnWiseAdagrad: c.sharding.type = .uniform(.columnWise)
@@ -106,10 +107,12 @@ enum EquivalenceChecks {
         return zip(a, b).allSatisfy { abs($0 - $1) <= tol * max(scale, 1e-6) }
     }
 
-    static func run(_ world: Communicator, _ checks: inout Checks) throws {
+    /// `dedupIds`: the sharded side deduplicates ids in the exchange (the
+    /// one-process reference has no exchange, so it is the same either way).
+    static func run(_ world: Communicator, _ checks: inout Checks, dedupIds: Bool = false) throws {
         for dedup in [true, false] {
             for variant in Variant.all {
-                let c = config(dedup: dedup, variant: variant)
+                let c = config(dedup: dedup, variant: variant, dedupIds: dedupIds)
                 var plan: ShardingPlan?
                 if case .flexShardGather = variant {
                     let p = try gatherPlan(c, topology: world.topology)
@@ -120,7 +123,7 @@ enum EquivalenceChecks {
                 }
                 let got = try train(c, comm: world, plan: plan)
                 let ref = try train(c, comm: LocalCommunicator())
-                let what = "\(variant), dedup \(dedup), \(world.size) ranks on \(world.topology.nodeCount) node(s)"
+                let what = "\(variant), dedup \(dedup), dedup_ids \(dedupIds), \(world.size) ranks on \(world.topology.nodeCount) node(s)"
                 let tol = tolerance(variant)
                 checks.expect(zip(got.losses, ref.losses).allSatisfy { abs($0 - $1) <= Double(tol) * abs($1) },
                               "\(what): losses \(got.losses.suffix(3)) vs \(ref.losses.suffix(3))")

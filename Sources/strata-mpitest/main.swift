@@ -5,7 +5,9 @@ import Foundation
 
 // Multi-rank checks, run under mpirun by Launch/test (Tests/MPI/run.sh):
 //   strata-mpitest comm [--ranks-per-node L]   collectives and the ledger
-//   strata-mpitest equivalence [--ranks-per-node L]  sharded training == one process
+//   strata-mpitest equivalence [--ranks-per-node L] [--dedup-ids]
+//                                              sharded training == one process
+//                                              (--dedup-ids: with sharding.dedup_ids on)
 //   strata-mpitest fail-throw RANK             RANK throws mid-run
 //   strata-mpitest fail-kill RANK              RANK kills itself mid-run
 //   strata-mpitest compare RTOL A.params B.params [A/steps.jsonl B/steps.jsonl]
@@ -31,7 +33,7 @@ MPIEnvironment.run(ranksPerNode: ranksPerNode, launchedRank: launched) { world i
         try checks.finish(suite: "comm")
     case "equivalence":
         var checks = Checks(comm: world)
-        try EquivalenceChecks.run(world, &checks)
+        try EquivalenceChecks.run(world, &checks, dedupIds: args.contains("--dedup-ids"))
         try checks.finish(suite: "equivalence")
     case "fail-throw", "fail-kill":
         let victim = args.count > 1 ? Int(args[1]) ?? 1 : 1

@@ -157,6 +157,8 @@ enum ConfigLoader {
         "sharding.type": { c, v, k in c.sharding.type = try v.oneOf(k, ShardingChoice.allCases.map { ($0.name, $0) }) },
         "sharding.memory_budget_bytes": { c, v, k in c.sharding.memoryBudgetBytes = try v.int(k) },
         "sharding.profile_steps": { c, v, k in c.sharding.profileSteps = try v.int(k) },
+        "sharding.dedup_ids": { c, v, k in c.sharding.dedupIds = try v.bool(k) },
+        "sharding.profile": { c, v, k in c.sharding.profilePath = try v.string(k) },
         "topology.ranks_per_node": { c, v, k in c.topology.ranksPerNode = try v.int(k) },
         "topology.intra_node_gibps": { c, v, k in c.topology.intraNodeGiBps = try v.double(k) },
         "topology.inter_node_gibps": { c, v, k in c.topology.interNodeGiBps = try v.double(k) },

@@ -12,7 +12,7 @@ struct DataCommand: ParsableCommand {
         Binary files (see Sources/Data/BinaryFormat.swift) train with \
         data.source: binary, data.path: DIR/train.strata, data.eval_path: DIR/eval.strata.
         """,
-        subcommands: [DataSynth.self, DataConvert.self, DataStats.self, DataBaseline.self]
+        subcommands: [DataSynth.self, DataConvert.self, DataStats.self, DataBaseline.self, DataProfile.self, DataTrace.self]
     )
 }
 

@@ -26,7 +26,7 @@ struct PlanCommand: ParsableCommand {
         communication seconds per step (busiest rank's bytes over each link class's \
         bandwidth, summed over phases). Predictions use sharding.profile_steps global \
         batches of the configured data; a run on the same batches measures the same bytes. \
-        No MPI is needed.
+        sharding.dedup_ids: true predicts the exchange with each distinct id sent once per         rank and step; sharding.profile: TRACE ranks FlexShard's rows by an access trace         (strata data profile) instead of the data's counts. No MPI is needed.
         """
     )
 
@@ -91,7 +91,15 @@ struct PlanCommand: ParsableCommand {
             }
         }
         let dense = Self.denseParameters(cfg, layout: layout, denseCount: data.source.schema.denseCount)
-        let profile = AccessProfile.measure(source: data.source, layout: layout, batchSize: G, steps: steps, dedup: cfg.data.dedup)
+        let profile: AccessProfile
+        if let path = cfg.sharding.profilePath {
+            // The trace stands in for the data's counts; the bytes are still routed from the data's batches.
+            do { profile = try AccessTrace.read(path).profile(for: layout.tables, file: path) } catch {
+                throw inputFailure("\(error)")
+            }
+        } else {
+            profile = AccessProfile.measure(source: data.source, layout: layout, batchSize: G, steps: steps, dedup: cfg.data.dedup)
+        }
         var rows: [Row] = []
         var refused: [String] = []
         let target = ShardingPlanner.Target(tables: layout.tables, topology: topology, optimizer: cfg.optimizer.embedding,
@@ -108,7 +116,8 @@ struct PlanCommand: ParsableCommand {
                 continue
             }
             let traffic = TrafficPredictor.predict(plan: plan, tables: layout.tables, features: layout.features,
-                                                   topology: topology, steps: batches, denseParameters: dense)
+                                                   topology: topology, steps: batches, denseParameters: dense,
+                                                   dedupIds: cfg.sharding.dedupIds)
             let memory = plan.memoryPerRank(tables: layout.tables, optimizer: cfg.optimizer.embedding,
                                             nodeRanks: [L], nodeLocalRank: (0..<ranks).map { $0 % L })
             let tiers = plan.tables.compactMap { t in t.tiers.map { (t.table, [$0.hot, $0.warm, $0.cold, $0.seenCold]) } }
@@ -128,6 +137,7 @@ struct PlanCommand: ParsableCommand {
             if json == "-" { return }
         }
         print("# strata plan: \(ranks) ranks, \(ranks / L) node(s) of \(L); \(steps) profiled global batches of \(G); "
+              + "dedup_ids \(cfg.sharding.dedupIds); "
               + "bandwidths intra \(cfg.topology.intraNodeGiBps) GiB/s, inter \(cfg.topology.interNodeGiBps) GiB/s")
         print(["strategy", "mem/rank MB", "a2a MB/step", "emb MB/step", "emb inter MB", "all MB/step", "model ms/step"]
             .map { $0.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined())

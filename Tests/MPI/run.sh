@@ -56,6 +56,9 @@ echo "sharded training equals one process (every plan, dedup on and off)"
 expect_pass "equivalence, 2 ranks" 2 "$T" equivalence
 expect_pass "equivalence, 4 ranks oversubscribed" 4 "$T" equivalence
 expect_pass "equivalence, 4 ranks as 2 emulated nodes of 2" 4 "$T" equivalence --ranks-per-node 2
+expect_pass "equivalence with dedup_ids, 2 ranks" 2 "$T" equivalence --dedup-ids
+expect_pass "equivalence with dedup_ids, 4 ranks oversubscribed" 4 "$T" equivalence --dedup-ids
+expect_pass "equivalence with dedup_ids, 4 ranks as 2 emulated nodes of 2" 4 "$T" equivalence --ranks-per-node 2 --dedup-ids
 
 echo "failures end the job, naming the rank"
 expect_fail "rank 2 of 4 throws" 4 "rank 2: error: deliberate failure" 30 "$T" fail-throw 2

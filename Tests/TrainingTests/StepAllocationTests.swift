@@ -92,6 +92,18 @@ final class StepAllocationTests: XCTestCase {
             XCTAssertEqual(got, [0, 0, 0, 0], "\(type.rawValue) on 4 ranks as 2 nodes: allocations per rank in 6 steps")
         }
     }
+
+    /// The same with ids deduplicated in the exchange (`sharding.dedup_ids`).
+    func testEveryPlanStepWithDedupIdsAllocatesNothing() throws {
+        for type in ShardingType.allCases {
+            var c = Self.config()
+            c.sharding.type = .uniform(type)
+            c.sharding.dedupIds = true
+            c.optimizer.embedding = type == .columnWise ? .adagrad : .rowwiseAdagrad
+            let got = try Self.allocations(c, worldSize: 4, topology: .emulated(worldSize: 4, ranksPerNode: 2))
+            XCTAssertEqual(got, [0, 0, 0, 0], "\(type.rawValue), dedup_ids, on 4 ranks as 2 nodes: allocations per rank in 6 steps")
+        }
+    }
 }
 
 /// The synthetic source refills a batch in place: the same batch `batch`
