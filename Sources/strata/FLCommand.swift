@@ -31,9 +31,15 @@ struct FLCommand: ParsableCommand {
 
         Config keys (YAML nesting or --set a.b=value):
         \(FLConfigLoader.keys.map { "  \($0.0): \($0.1)" }.joined(separator: "\n"))
-        """,
-        subcommands: [FLFairnessCommand.self, FLGPOCommand.self]
+
+        strata fl fairness: \(FLFairnessCommand.help.abstract) \(FLFairnessCommand.help.discussion)
+
+        strata fl gpo: \(FLGPOCommand.help.abstract) \(FLGPOCommand.help.discussion)
+        """
     )
+
+    @Argument(help: "nothing (a run), fairness (RF^2: an optimization against none under both tier mappings) or gpo (FedGPO against fixed settings).")
+    var action: String?
 
     @Option(help: "YAML config file (default: built-in defaults, synthetic data).")
     var config: String?
@@ -51,6 +57,14 @@ struct FLCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
+        switch action {
+        case nil: break
+        case "fairness": return try FLFairnessCommand.run(config: config, overrides: overrides, runDir: runDir, quiet: quiet)
+        case "gpo": return try FLGPOCommand.run(config: config, overrides: overrides, runDir: runDir, quiet: quiet)
+        case let a?:
+            printError("strata: error: fl: unknown action '\(a)' (fairness or gpo)")
+            throw ExitCode(2)
+        }
         let spec: FLRunSpec
         do {
             spec = try FLConfigLoader.load(file: config, overrides: overrides)

@@ -4,8 +4,9 @@ import FedHetero
 import Federated
 import Foundation
 
-struct FLFairnessCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+/// `strata fl fairness` (FLCommand dispatches on its action argument; its options are FLCommand's).
+enum FLFairnessCommand {
+    static let help = (
         commandName: "fairness",
         abstract: "RF^2 fairness: one tier-aware optimization against none, under the random and the dirichlet tier mappings.",
         discussion: """
@@ -19,19 +20,11 @@ struct FLFairnessCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "YAML config file (as strata fl).")
-    var config: String?
 
-    @Option(name: .customLong("set"), help: "Override a config key, key=value (repeatable).")
-    var overrides: [String] = []
 
-    @Option(name: .customLong("run-dir"), help: "Run folder (default: runs/fairness-<time>).")
-    var runDir: String?
 
-    @Flag(help: "Print nothing but errors and the final table.")
-    var quiet = false
 
-    func run() throws {
+    static func run(config: String?, overrides: [String], runDir: String?, quiet: Bool) throws {
         let spec: FLRunSpec
         do {
             spec = try FLConfigLoader.load(file: config, overrides: overrides)
@@ -42,7 +35,6 @@ struct FLFairnessCommand: ParsableCommand {
             if launchedRank == 0 { printError("strata: error: \(error)") }
             throw ExitCode(2)
         }
-        let runDir = runDir, quiet = quiet
         withWorld(ranksPerNode: nil) { world in
             let stamp = world.broadcast(.control, bytes: Array(Train.timestamp().utf8), root: 0)
             let dir = runDir ?? "runs/fairness-\(String(decoding: stamp, as: UTF8.self))"

@@ -4,8 +4,9 @@ import FedHetero
 import Federated
 import Foundation
 
-struct FLGPOCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+/// `strata fl gpo` (FLCommand dispatches on its action argument; its options are FLCommand's).
+enum FLGPOCommand {
+    static let help = (
         commandName: "gpo",
         abstract: "FedGPO: learn (B, E, K) per round by Q-learning, against the common and the best fixed setting.",
         discussion: """
@@ -22,19 +23,11 @@ struct FLGPOCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "YAML config file (as strata fl).")
-    var config: String?
 
-    @Option(name: .customLong("set"), help: "Override a config key, key=value (repeatable).")
-    var overrides: [String] = []
 
-    @Option(name: .customLong("run-dir"), help: "Run folder (default: runs/gpo-<time>).")
-    var runDir: String?
 
-    @Flag(help: "Print nothing but errors and the final table.")
-    var quiet = false
 
-    func run() throws {
+    static func run(config: String?, overrides: [String], runDir: String?, quiet: Bool) throws {
         let spec: FLRunSpec
         do {
             spec = try FLConfigLoader.load(file: config, overrides: overrides)
@@ -47,7 +40,6 @@ struct FLGPOCommand: ParsableCommand {
             if launchedRank == 0 { printError("strata: error: \(error)") }
             throw ExitCode(2)
         }
-        let runDir = runDir, quiet = quiet
         withWorld(ranksPerNode: nil) { world in
             let stamp = world.broadcast(.control, bytes: Array(Train.timestamp().utf8), root: 0)
             let dir = runDir ?? "runs/gpo-\(String(decoding: stamp, as: UTF8.self))"
