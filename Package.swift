@@ -80,11 +80,14 @@ let package = Package(
         // Federated learning on ranks (Flower's conventions) and FEL: rank 0 the
         // server, the others host clients; over the Communicator protocol only.
         .target(name: "Federated", dependencies: ["Model", "Tensors", "Collectives", "Data", "ScalingLaws"]),
+        // Device heterogeneity on the federated runtime: RF^2's tiers, tier-aware
+        // optimizations and fairness; FedGPO's learned (B, E, K) per round.
+        .target(name: "FedHetero", dependencies: ["Federated", "Collectives", "Tensors"]),
 
         // MARK: Executables.
         .executableTarget(name: "strata", dependencies: [
             "Collectives", "CollectivesMPI", "Tensors", "Model", "Training", "Sharding", "Data", "Sweep", "ShardedEmbeddings", "Cluster",
-            "Benchmarking", "KernelRecommenders", "Serving", "ServingHTTP", "Evolve", "Federated",
+            "Benchmarking", "KernelRecommenders", "Serving", "ServingHTTP", "Evolve", "Federated", "FedHetero",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ]),
@@ -113,6 +116,7 @@ let package = Package(
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Training", "Collectives", "ScalingLaws"]),
         .testTarget(name: "KernelRecommendersTests", dependencies: ["KernelRecommenders", "Collectives", "Tensors"]),
         .testTarget(name: "FederatedTests", dependencies: ["Federated", "Model", "Tensors", "Collectives"]),
+        .testTarget(name: "FedHeteroTests", dependencies: ["FedHetero", "Federated", "Tensors", "Collectives"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Collectives
+import FedHetero
 import Federated
 import Foundation
 
@@ -23,10 +24,22 @@ struct FLCommand: ParsableCommand {
         failures, stragglers, metrics, simulated time/energy/bytes, real MPI bytes), \
         summary.json, eval_rounds.svg and eval_time.svg.
 
+        RF^2 (tiers.mapping random | dirichlet): users get device tiers 0 (low), 1, 2; every \
+        eval reports AUC per tier (groups rf2_tier:N, tier_auc.svg); the rf2.* keys turn on the \
+        tier-aware optimizations. `strata fl fairness` compares one against none under both \
+        mappings (rho per tier, MDAC, their ratio).
+
         Config keys (YAML nesting or --set a.b=value):
         \(FLConfigLoader.keys.map { "  \($0.0): \($0.1)" }.joined(separator: "\n"))
+
+        strata fl fairness: \(FLFairnessCommand.help.abstract) \(FLFairnessCommand.help.discussion)
+
+        strata fl gpo: \(FLGPOCommand.help.abstract) \(FLGPOCommand.help.discussion)
         """
     )
+
+    @Argument(help: "nothing (a run), fairness (RF^2: an optimization against none under both tier mappings) or gpo (FedGPO against fixed settings).")
+    var action: String?
 
     @Option(help: "YAML config file (default: built-in defaults, synthetic data).")
     var config: String?
@@ -44,6 +57,14 @@ struct FLCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
+        switch action {
+        case nil: break
+        case "fairness": return try FLFairnessCommand.run(config: config, overrides: overrides, runDir: runDir, quiet: quiet)
+        case "gpo": return try FLGPOCommand.run(config: config, overrides: overrides, runDir: runDir, quiet: quiet)
+        case let a?:
+            printError("strata: error: fl: unknown action '\(a)' (fairness or gpo)")
+            throw ExitCode(2)
+        }
         let spec: FLRunSpec
         do {
             spec = try FLConfigLoader.load(file: config, overrides: overrides)
@@ -59,6 +80,16 @@ struct FLCommand: ParsableCommand {
             let isServer = world.rank == 0
             switch spec.mode {
             case .fl:
+                if let tiers = spec.tiers {
+                    let out = try TieredRun.run(comm: world, config: spec.federation, tiers: tiers, source: spec.source,
+                                                directory: isServer ? dir : nil, progress: say)
+                    if let s = out, !quiet {
+                        report(s.fl)
+                        print("tiers (\(s.mapping), \(s.optimization)): sizes \(s.tierSizes), final AUC "
+                              + s.tierAUC.map { $0.map { String(format: "%.4f", $0) } ?? "-" }.joined(separator: " / "))
+                    }
+                    break
+                }
                 let out = try FederatedRun.run(comm: world, config: spec.federation, source: spec.source,
                                                directory: isServer ? dir : nil, progress: say)
                 if let s = out?.summary, !quiet { report(s) }

@@ -1,4 +1,5 @@
 import Collectives
+import FedHetero
 import Federated
 import Foundation
 import Yams
@@ -11,6 +12,12 @@ struct FLRunSpec {
     var federation = FederationConfig()
     var fel = FELConfig()
     var source: ClientSource
+    /// RF^2 tiers (nil: no tiers, the plain runtime).
+    var tiers: TierConfig?
+    /// Dirichlet alpha for `fl fairness` (which runs both mappings).
+    var tierAlpha = 0.005
+    /// FedGPO (`strata fl gpo`).
+    var gpo = GPOConfig()
     enum Mode: String { case fl, fel }
 }
 
@@ -46,6 +53,18 @@ enum FLConfigLoader {
         ("fel.over_lr", "over-arch client learning rate"), ("fel.central_clients", "centralized bound: clients pooled"),
         ("fel.central_epochs", "centralized bound: epochs (0 = skip)"), ("fel.central_batch", "centralized bound: batch"),
         ("fel.central_lr", "centralized bound: learning rate"),
+        ("tiers.mapping", "RF^2 user-to-tier mapping: none | random | dirichlet (tier 0 low, 2 high; per-tier eval)"),
+        ("tiers.alpha", "dirichlet mapping's alpha (default 0.005)"), ("tiers.seed", "tier mapping seed (default 2206)"),
+        ("rf2.exclude_low", "the low tier never trains (still evaluated)"),
+        ("rf2.over_select", "x: sample K(1+x), drop the Kx stragglers, low tier first"),
+        ("rf2.prune", "per-tier fraction of update values zeroed at random, [low, mid, high]"),
+        ("rf2.quant_bits", "per-tier stochastic quantization of updates to 2^b levels, [low, mid, high] (0 = off)"),
+        ("gpo.batches", "FedGPO grid: local batch sizes B (0 = full), e.g. [8, 32, 0]"),
+        ("gpo.epochs", "FedGPO grid: local epochs E, e.g. [1, 2, 4]"), ("gpo.clients", "FedGPO grid: participants K, e.g. [5, 10, 20]"),
+        ("gpo.common", "the common fixed [B, E, K] baseline (default [32, 1, 10])"),
+        ("gpo.episodes", "Q-learning runs before the measured greedy run"), ("gpo.epsilon", "exploration rate"),
+        ("gpo.lr", "Q-learning rate"), ("gpo.discount", "Q-learning discount"),
+        ("gpo.penalty", "reward scale when eval quality falls"), ("gpo.target_auc", "target AUC (default 0.99 x the common run's final)"),
     ]
 
     static func load(file: String?, overrides: [String]) throws -> FLRunSpec {
@@ -102,6 +121,13 @@ enum FLConfigLoader {
             switch s.lowercased() { case "true", "yes", "on": return true; case "false", "no", "off": return false
             default: throw bad(k, "expected true or false") }
         }
+        func reals(_ k: String) throws -> [Double]? {
+            guard let s = v[k]?.0 else { return nil }
+            let parts = s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let xs = parts.compactMap { Double($0) }
+            guard xs.count == parts.count else { throw bad(k, "expected a list of numbers") }
+            return xs
+        }
         func ints(_ k: String) throws -> [Int]? {
             guard let s = v[k]?.0 else { return nil }
             let parts = s.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -151,6 +177,40 @@ enum FLConfigLoader {
         if let x = try int("fel.central_batch") { fel.centralBatch = x }
         if let x = try real("fel.central_lr") { fel.centralLR = x }
 
+        var tiers: TierConfig?
+        let alpha = try real("tiers.alpha") ?? 0.005
+        if !(alpha > 0 && alpha.isFinite) { throw bad("tiers.alpha", "must be positive") }
+        switch v["tiers.mapping"]?.0 ?? "none" {
+        case "none": break
+        case "random": tiers = TierConfig(); tiers?.mapping = .random
+        case "dirichlet": tiers = TierConfig(); tiers?.mapping = .dirichlet(alpha: alpha)
+        default: throw bad("tiers.mapping", "expected none, random or dirichlet")
+        }
+        var opt = TierOptimizations()
+        if let x = try bool("rf2.exclude_low") { opt.excludeLowTier = x }
+        if let x = try real("rf2.over_select") { opt.overSelect = x }
+        if let x = try reals("rf2.prune") { opt.pruneFraction = x }
+        if let x = try ints("rf2.quant_bits") { opt.quantBits = x }
+        do { try opt.validate() } catch let e as OptError { throw bad(e.key, e.message) }
+        if !opt.isNone && tiers == nil { tiers = TierConfig() }
+        tiers?.optimizations = opt
+        if let x = try int("tiers.seed") { tiers?.seed = UInt64(max(0, x)) }
+
+        var gpo = GPOConfig()
+        if let x = try ints("gpo.batches") { gpo.batches = x }
+        if let x = try ints("gpo.epochs") { gpo.epochs = x }
+        if let x = try ints("gpo.clients") { gpo.clients = x }
+        if let x = try ints("gpo.common") {
+            guard x.count == 3 else { throw bad("gpo.common", "expected [B, E, K]") }
+            gpo.common = GPOAction(batch: x[0], epochs: x[1], clients: x[2])
+        }
+        if let x = try int("gpo.episodes") { gpo.episodes = x }
+        if let x = try real("gpo.epsilon") { gpo.epsilon = x }
+        if let x = try real("gpo.lr") { gpo.learningRate = x }
+        if let x = try real("gpo.discount") { gpo.discount = x }
+        if let x = try real("gpo.penalty") { gpo.penalty = x }
+        if let x = try real("gpo.target_auc") { gpo.targetAUC = x }
+
         let source: ClientSource
         switch v["data.source"]?.0 ?? "synthetic" {
         case "synthetic":
@@ -183,9 +243,14 @@ enum FLConfigLoader {
         do {
             try f.validate(population: source.population)
             if mode == .fel { try fel.validate(population: source.population) }
+            // Only when asked for: the default grid's K may exceed a small population `strata fl` runs.
+            if v.keys.contains(where: { $0.hasPrefix("gpo.") }) { try gpo.validate(population: source.population) }
         } catch let e as FLConfigError {
             throw InputError("\(v[e.key]?.1 ?? "config"): \(e.description)")
+        } catch let e as OptError {
+            throw InputError("\(v[e.key]?.1 ?? "config"): \(e.description)")
         }
-        return FLRunSpec(mode: mode, federation: f, fel: fel, source: source)
+        if tiers != nil && mode == .fel { throw bad("tiers.mapping", "tiers and rf2.* apply to mode fl only") }
+        return FLRunSpec(mode: mode, federation: f, fel: fel, source: source, tiers: tiers, tierAlpha: alpha, gpo: gpo)
     }
 }

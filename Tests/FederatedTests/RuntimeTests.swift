@@ -204,3 +204,35 @@ final class RuntimeTests: XCTestCase {
         }
     }
 }
+
+/// The seams a later strategy uses: its own client selection and server rule.
+final class PluggableTests: XCTestCase {
+    final class HalfStep: ServerUpdateRule {
+        func step(_ w: UnsafeMutablePointer<Float>, delta: UnsafePointer<Float>, count n: Int) {
+            for i in 0..<n { w[i] -= 0.5 * delta[i] }
+        }
+    }
+
+    func testSelectionAndServerRuleArePluggable() throws {
+        let source = tinySource(population: 20)
+        var cfg = tinyConfig(rounds: 1, k: 3)
+        cfg.client.batch = 0
+        let comm = LocalCommunicator()
+        let model = ClientModel(spec: cfg.model.spec(for: source), maxBatch: 16, seed: cfg.seed)
+        let engine = RoundEngine(comm: comm, tasks: [DLRMTask(source: source, model: model, seed: 1)])
+        let w0 = model.flat()
+        func make() -> Federation {
+            Federation(name: "fl", config: cfg, source: source, engine: engine, taskIndex: 0, initial: w0,
+                       flopsPerSample: model.flopsPerSample)
+        }
+        let plain = make(), half = make()
+        half.selectClients = { _, _ in [4, 9, 13] }
+        plain.selectClients = { _, _ in [4, 9, 13] }
+        half.serverRule = HalfStep()
+        XCTAssertEqual(half.round(1, clients: 3, stream: 0).participants, [4, 9, 13])
+        _ = plain.round(1, clients: 3, stream: 0)
+        for i in 0..<w0.count {
+            XCTAssertEqual(Double(w0[i] - half.global[i]), 0.5 * Double(w0[i] - plain.global[i]), accuracy: 1e-6)
+        }
+    }
+}

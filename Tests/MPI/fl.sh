@@ -41,6 +41,12 @@ if run_np 2 "$S" fl --quiet --set mode=fel --set rounds=3 --set clients_per_roun
     --run-dir "$tmp/fel" >"$tmp/fel.log" 2>&1 && grep -q '"routed_leaves"' "$tmp/fel/summary.json"
 then ok "fel, 2 ranks"; else bad "fel, 2 ranks" "$tmp/fel.log"; fi
 
+# RF^2 fairness on 2 ranks: four tiered runs, fairness.json with rho per tier and the MDAC ratio.
+if run_np 2 "$S" fl fairness --quiet --set data.population=120 --set data.items=300 --set data.user_rows=50 --set rounds=2 \
+    --set clients_per_round=8 --set eval.clients=120 --set rf2.quant_bits=[2,0,0] --run-dir "$tmp/fair" >"$tmp/fair.log" 2>&1 \
+    && python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert len(r['random']['rho'])==3 and r['mdac_ratio']>=0" "$tmp/fair/fairness.json"
+then ok "fl fairness, 2 ranks"; else bad "fl fairness, 2 ranks" "$tmp/fair.log"; fi
+
 expect_refusal() {
     local name="$1" pattern="$2"; shift 2
     local rc=0

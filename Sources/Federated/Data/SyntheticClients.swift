@@ -169,8 +169,8 @@ public struct SyntheticClients: ClientSource {
 }
 
 /// Gamma(shape, 1) variates by Marsaglia-Tsang (shape < 1 by the boost u^(1/shape)).
-enum Gamma {
-    static func sample(shape a: Double, rng: inout StrataRNG) -> Double {
+public enum Gamma {
+    public static func sample(shape a: Double, rng: inout StrataRNG) -> Double {
         func uniform() -> Double { (Double(rng.next() >> 11) + 0.5) * 0x1p-53 }
         func normal() -> Double { (-2 * log(uniform())).squareRoot() * cos(2 * .pi * uniform()) }
         if a < 1 { return sample(shape: a + 1, rng: &rng) * pow(uniform(), 1 / a) }
@@ -182,5 +182,22 @@ enum Gamma {
             let uu = uniform()
             if log(uu) < 0.5 * x * x + d - d * v + d * log(v) { return d * v }
         }
+    }
+
+    /// Dirichlet(alpha, ..., alpha) of `count` parts. Works in log space: for
+    /// alpha far below 1 (RF^2's 0.005) u^(1/alpha) underflows to zero in
+    /// every part, so log G = log Gamma(alpha + 1) + log(u) / alpha is
+    /// normalised by log-sum-exp instead.
+    public static func dirichlet(alpha a: Double, count: Int, rng: inout StrataRNG) -> [Double] {
+        let logs: [Double] = (0..<count).map { _ in
+            if a >= 1 { return log(sample(shape: a, rng: &rng)) }
+            let g = sample(shape: a + 1, rng: &rng)
+            let u = (Double(rng.next() >> 11) + 0.5) * 0x1p-53
+            return log(g) + log(u) / a
+        }
+        let top = logs.max() ?? 0
+        let e = logs.map { exp($0 - top) }
+        let s = e.reduce(0, +)
+        return e.map { $0 / s }
     }
 }

@@ -30,7 +30,7 @@ public struct FLSummary: Sendable, Codable {
 /// run folder, the other ranks host clients until it is done.
 public enum FederatedRun {
     /// Groups a client is evaluated in: its device tier, its true cluster.
-    static func groups(_ config: FederationConfig, _ source: ClientSource, extra: ((Int) -> [String])? = nil) -> (Int) -> [String] {
+    public static func groups(_ config: FederationConfig, _ source: ClientSource, extra: ((Int) -> [String])? = nil) -> (Int) -> [String] {
         { c in
             var g: [String] = []
             if let d = config.device { g.append("tier:" + d.tiers[d.tier(of: c)].name) }
@@ -78,7 +78,7 @@ public enum FederatedRun {
         return (summary, Array(fed.global.buffer))
     }
 
-    static func progressLine(_ r: RoundRecord) -> String {
+    public static func progressLine(_ r: RoundRecord) -> String {
         var s = "\(r.federation) round \(r.round): \(r.participants.count)/\(r.sampled.count) clients"
         if !r.failures.isEmpty { s += ", \(r.failures.count) failed" }
         if r.noUpdate { s += ", NO UPDATE (model unchanged)" }
@@ -89,7 +89,7 @@ public enum FederatedRun {
         return s
     }
 
-    static func summarize(mode: String, records: [RoundRecord], config: FederationConfig, source: ClientSource,
+    public static func summarize(mode: String, records: [RoundRecord], config: FederationConfig, source: ClientSource,
                           comm: Communicator, parameters: Int, wall: Double) -> FLSummary {
         let last = records.last { $0.eval != nil }
         let walls = records.map(\.wallSeconds).sorted()
@@ -107,7 +107,7 @@ public enum FederatedRun {
     }
 
     /// eval_rounds.svg (logloss against rounds) and eval_time.svg (against simulated time), one line per federation.
-    static func writePlots(_ writer: RunWriter, series: [String: [RoundRecord]], extra: [LinePlot.Series] = []) throws {
+    public static func writePlots(_ writer: RunWriter, series: [String: [RoundRecord]], extra: [LinePlot.Series] = []) throws {
         var byRound: [LinePlot.Series] = [], byTime: [LinePlot.Series] = []
         for (name, recs) in series.sorted(by: { $0.key < $1.key }) {
             var t = 0.0

@@ -15,7 +15,11 @@ public final class Federation {
     /// The clients this federation samples from (nil: the whole population).
     public let members: [Int]?
     public let global: FlatBuffer<Float>
-    let optimizer: ServerOptimizer
+    /// The server's step (the config's strategy unless replaced).
+    public var serverRule: ServerUpdateRule
+    /// Replaces uniform sampling when set: (round, K) -> the clients to ask
+    /// (a strategy that selects by device or by utility plugs in here).
+    public var selectClients: ((Int, Int) -> [Int])?
     let acc: FlatBuffer<Float>
     let flopsPerSample: Double
     /// Simulated time and energy so far.
@@ -36,7 +40,7 @@ public final class Federation {
         let g = FlatBuffer<Float>(count: initial.count)
         for i in initial.indices { g.pointer[i] = initial[i] }
         global = g
-        optimizer = ServerOptimizer(strategy: config.strategy, parameters: initial.count)
+        serverRule = ServerOptimizer(strategy: config.strategy, parameters: initial.count)
         acc = FlatBuffer(count: initial.count)
         var base = config.client
         base.proximalMu = Double(config.strategy.proximalMu)
@@ -57,7 +61,7 @@ public final class Federation {
     public func round(_ r: Int, clients k: Int, stream: UInt64, payload: (Int) -> [Float] = { _ in [] }) -> RoundRecord {
         let wall0 = monotonicSeconds()
         let bytes0 = serverBytes()
-        let sampled = sample(round: r, count: k, stream: stream)
+        let sampled = selectClients?(r, k) ?? sample(round: r, count: k, stream: stream)
         var unavailable: [Int] = [], stragglers: [Int] = [], trained: [Int] = []
         var costs: [Int: DeviceCost] = [:]
         let modelBytes = parameterCount * 4
@@ -118,7 +122,7 @@ public final class Federation {
             let inv = Float(1 / totalWeight)
             for i in 0..<n { acc.pointer[i] *= inv }
             config.dp?.addNoise(acc.pointer, count: n, updates: participants.count, seed: config.seed, round: r &+ Int(stream) << 32)
-            optimizer.step(global.pointer, delta: acc.pointer, count: n)
+            serverRule.step(global.pointer, delta: acc.pointer, count: n)
         }
         simSeconds += latency
         simJoules += joules

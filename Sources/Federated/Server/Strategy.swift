@@ -57,8 +57,15 @@ public enum Strategy: Sendable, Equatable, Codable {
     }
 }
 
+/// How the server steps its model by the round's aggregated update: the seam
+/// where a strategy outside this module (RF^2, FedGPO) plugs in its own rule.
+public protocol ServerUpdateRule: AnyObject {
+    /// Steps `w` (n floats) by `delta = w - mean(w_i)`.
+    func step(_ w: UnsafeMutablePointer<Float>, delta: UnsafePointer<Float>, count n: Int)
+}
+
 /// The server's optimizer state (m and v for the adaptive strategies).
-public final class ServerOptimizer {
+public final class ServerOptimizer: ServerUpdateRule {
     public let strategy: Strategy
     var m: [Float], v: [Float]
 

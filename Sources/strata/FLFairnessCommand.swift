@@ -1,0 +1,57 @@
+import ArgumentParser
+import Collectives
+import FedHetero
+import Federated
+import Foundation
+
+/// `strata fl fairness` (FLCommand dispatches on its action argument; its options are FLCommand's).
+enum FLFairnessCommand {
+    static let help = (
+        commandName: "fairness",
+        abstract: "RF^2 fairness: one tier-aware optimization against none, under the random and the dirichlet tier mappings.",
+        discussion: """
+        Four `strata fl` runs with the same seeds: no optimization and the configured rf2.* \
+        optimization, each under tiers.mapping random and dirichlet (alpha from tiers.alpha). \
+        Per tier t: rho_t = (AUC_t,opt - AUC_t,none) / AUC_t,none on the final eval; \
+        MDAC = max |rho_i - rho_j| over tier pairs; the ratio MDAC(dirichlet) / MDAC(random) \
+        (the RF^2 paper reports 15.8-41x). Takes the same config and keys as `strata fl` \
+        (see strata fl --help); at least one rf2.* key must be set. Writes fairness.json, \
+        fairness.svg (rho per tier) and a run folder per run under the run folder.
+        """
+    )
+
+
+
+
+
+    static func run(config: String?, overrides: [String], runDir: String?, quiet: Bool) throws {
+        let spec: FLRunSpec
+        do {
+            spec = try FLConfigLoader.load(file: config, overrides: overrides)
+            guard spec.mode == .fl, let tiers = spec.tiers, !tiers.optimizations.isNone else {
+                throw InputError("fairness: set at least one rf2.* optimization (rf2.exclude_low, rf2.over_select, rf2.prune, rf2.quant_bits)")
+            }
+        } catch {
+            if launchedRank == 0 { printError("strata: error: \(error)") }
+            throw ExitCode(2)
+        }
+        withWorld(ranksPerNode: nil) { world in
+            let stamp = world.broadcast(.control, bytes: Array(Train.timestamp().utf8), root: 0)
+            let dir = runDir ?? "runs/fairness-\(String(decoding: stamp, as: UTF8.self))"
+            let say: (String) -> Void = quiet ? { _ in } : { print($0); fflush(stdout) }
+            let r = try FairnessRun.run(comm: world, config: spec.federation, tiers: spec.tiers!, alpha: spec.tierAlpha,
+                                        source: spec.source, directory: world.rank == 0 ? dir : nil, progress: say)
+            guard let r else { return }
+            print("fairness of \(r.optimization) (\(r.source), \(r.rounds) rounds)")
+            print("  mapping    tier sizes         AUC none (t0/t1/t2)      AUC opt (t0/t1/t2)       rho (t0/t1/t2)             MDAC")
+            for s in [r.random, r.dirichlet] {
+                func f(_ xs: [Double], _ fmt: String) -> String { xs.map { String(format: fmt, $0) }.joined(separator: "/") }
+                print(String(format: "  %-10@ %-18@ %-24@ %-24@ %-26@ %.5f", s.mapping as NSString, "\(s.tierSizes)" as NSString,
+                             f(s.baselineAUC, "%.4f") as NSString, f(s.optimizedAUC, "%.4f") as NSString,
+                             f(s.rho, "%+.4f") as NSString, s.mdac))
+            }
+            print(String(format: "  MDAC ratio (dirichlet / random): %.2fx", r.mdacRatio))
+            print("run folder: \(dir)")
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Collectives
+import FedHetero
+import Federated
+import Foundation
+
+/// `strata fl gpo` (FLCommand dispatches on its action argument; its options are FLCommand's).
+enum FLGPOCommand {
+    static let help = (
+        commandName: "gpo",
+        abstract: "FedGPO: learn (B, E, K) per round by Q-learning, against the common and the best fixed setting.",
+        discussion: """
+        Runs, with the simulated phones on (device model): the common fixed (B, E, K) \
+        (gpo.common), every fixed setting of the grid (gpo.batches x gpo.epochs x gpo.clients), \
+        gpo.episodes Q-learning runs (epsilon-greedy over the grid; state: model size, the \
+        round's candidate devices' slowdown, their data heterogeneity; reward: relative eval \
+        logloss gain per unit of energy, penalised when quality falls), then the learned \
+        policy greedily. Reports time and energy to a target eval AUC (gpo.target_auc, \
+        default 0.99 x the common run's final AUC) for the common setting, the best fixed \
+        setting in hindsight (least energy to the target) and FedGPO. Every round is \
+        evaluated. Takes the same config and keys as `strata fl` (see strata fl --help). \
+        Writes gpo.json, gpo_rounds.jsonl, gpo_time.svg and gpo_energy.svg.
+        """
+    )
+
+
+
+
+
+    static func run(config: String?, overrides: [String], runDir: String?, quiet: Bool) throws {
+        let spec: FLRunSpec
+        do {
+            spec = try FLConfigLoader.load(file: config, overrides: overrides)
+            try spec.gpo.validate(population: spec.source.population)
+            guard spec.mode == .fl, spec.tiers == nil else { throw InputError("gpo: mode fel, tiers and rf2.* do not apply") }
+        } catch let e as OptError {
+            if launchedRank == 0 { printError("strata: error: \(e)") }
+            throw ExitCode(2)
+        } catch {
+            if launchedRank == 0 { printError("strata: error: \(error)") }
+            throw ExitCode(2)
+        }
+        withWorld(ranksPerNode: nil) { world in
+            let stamp = world.broadcast(.control, bytes: Array(Train.timestamp().utf8), root: 0)
+            let dir = runDir ?? "runs/gpo-\(String(decoding: stamp, as: UTF8.self))"
+            let say: (String) -> Void = quiet ? { _ in } : { print($0); fflush(stdout) }
+            guard let r = try GPORun.run(comm: world, config: spec.federation, gpo: spec.gpo, source: spec.source,
+                                         directory: world.rank == 0 ? dir : nil, progress: say) else { return }
+            print(String(format: "FedGPO (%@, %d rounds), target AUC %.4f", r.source, r.rounds, r.targetAUC))
+            func row(_ label: String, _ o: GPOOutcome) {
+                let t = o.secondsToTarget.map { String(format: "%.1f", $0) } ?? "not reached"
+                let e = o.joulesToTarget.map { String(format: "%.1f", $0) } ?? "not reached"
+                print(String(format: "  %-32@ final AUC %.4f  time to target %@ s  energy to target %@ J", "\(label) \(o.name)" as NSString,
+                             o.finalAUC, t as NSString, e as NSString))
+            }
+            row("common:", r.common); row("best fixed:", r.bestFixed); row("learned:", r.fedgpo)
+            print("  FedGPO's actions: " + r.actionsUsed.sorted { $0.value > $1.value }.map { "\($0.key) x\($0.value)" }.joined(separator: ", "))
+            print("run folder: \(dir)")
+        }
+    }
+}
