@@ -108,7 +108,7 @@ let package = Package(
                                                           "ShardedEmbeddings", "MallocCounter"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Tensors", "StrataTestSupport"]),
         .testTarget(name: "SparseTests", dependencies: ["Sparse"]),
-        .testTarget(name: "DataTests", dependencies: ["Data", "Sparse"]),
+        .testTarget(name: "DataTests", dependencies: ["Data", "Sparse", "Tensors"]),
         .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws", "Tensors"]),
         .testTarget(name: "ServingTests", dependencies: ["Serving", "ServingHTTP", "Training", "Collectives", "Data", "Sparse",
                                                          "StrataTestSupport"]),

@@ -87,6 +87,11 @@ extension MPIEnvironment {
             if world.rank == 0 { printError("strata: error: \(e)") }
             finish()
             exit(2)
+        } catch let e as Stopped {
+            // Every rank agreed on the step and the checkpoint is on disk: a clean end.
+            if world.rank == 0 { printError("strata: \(e)") }
+            finish()
+            exit(e.exitCode)
         } catch {
             printError("strata: rank \(world.rank): error: \(error)")
             abortWorld(code: 1)

@@ -45,6 +45,8 @@ public struct CriteoReader {
     public private(set) var badLines = 0
     /// Samples returned so far.
     public private(set) var samplesRead = 0
+    /// Whether line 1 was a header (its first field not a number); nil before it is read.
+    public private(set) var hadHeader: Bool?
     private let lines: LineReader
     private var dataLines = 0
 
@@ -67,7 +69,10 @@ public struct CriteoReader {
         while n < maxCount, let line = try lines.next() {
             let lineNo = lines.lineNumber
             if line.isEmpty { continue }
-            if lineNo == 1 && line.hasPrefix("label") { continue }   // CSV header
+            if lineNo == 1 {   // a header line ("label,I1,...") has a first field that is not a number
+                hadHeader = Double(line.prefix { $0 != "\t" && $0 != "," }) == nil
+                if hadHeader == true { continue }
+            }
             dataLines += 1
             let isEval = config.evalEvery > 0 && dataLines % config.evalEvery == 0
             if isEval != (split == .eval) { continue }
@@ -149,6 +154,8 @@ public struct CriteoDataset: BatchSource {
     public let eval: Batch
     /// Malformed lines skipped while loading (both splits).
     public let badLines: Int
+    /// What the reader noticed (a header line, or none), for the run's log.
+    public let notes: [String]
 
     public init(path: String, config: CriteoConfig) throws {
         schema = config.schema
@@ -156,6 +163,10 @@ public struct CriteoDataset: BatchSource {
         let e = try CriteoReader.readAll(path: path, config: config, split: .eval)
         train = t.batch; eval = e.batch
         badLines = t.badLines + e.badLines
+        let first = try LineReader(path: path).next() ?? ""
+        notes = [Double(first.prefix { $0 != "\t" && $0 != "," }) == nil ? "\(path): header line skipped"
+                 : "\(path): no header line; line 1 is read as data"]
+            + (badLines > 0 ? ["\(path): skipped \(badLines) malformed lines (data.skip_bad_lines)"] : [])
     }
 
     public func sampleCount(_ split: Split) -> Int { split == .train ? train.size : eval.size }

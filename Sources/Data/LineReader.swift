@@ -1,7 +1,8 @@
 import Foundation
 
 /// Reads a text file line by line in 1 MiB chunks (streaming: memory does not
-/// grow with the file). Lines are split on "\n"; a trailing "\r" is dropped.
+/// grow with the file). Lines are split on "\n"; a trailing "\r" is dropped
+/// (Windows line endings), and so is a leading byte-order mark.
 final class LineReader {
     let path: String
     private let handle: FileHandle
@@ -47,7 +48,11 @@ final class LineReader {
             do { chunk = try handle.read(upToCount: 1 << 20) } catch {
                 throw DataError.unreadable(file: path, reason: "\(error)")
             }
-            if let chunk, !chunk.isEmpty { buffer.append(contentsOf: chunk) } else { eof = true }
+            if let chunk, !chunk.isEmpty {
+                buffer.append(contentsOf: chunk)
+                // A UTF-8 byte-order mark (Windows tools write one) is not part of line 1.
+                if lineNumber == 0, start == 0, buffer.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }
+            } else { eof = true }
         }
     }
 }

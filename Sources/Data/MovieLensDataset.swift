@@ -70,6 +70,10 @@ public struct MovieLensDataset: BatchSource {
     /// Original MovieLens ids, by dense index.
     public let movieIds: [Int]
     public let userIds: [Int]
+    /// Malformed lines skipped while reading (with `skipBadLines`).
+    public let badLines: Int
+    /// What the reader noticed and chose, for the run's log (a missing header line).
+    public let notes: [String]
 
     // Ratings sorted by (user, time, movie).
     let user: [Int32], movie: [Int32], time: [Int], label: [Float]
@@ -81,19 +85,33 @@ public struct MovieLensDataset: BatchSource {
     /// The schema's keys, kept so a refill builds no key arrays.
     let itemSideKeys: [String], userSideKeys: [String]
 
-    public init(directory: String, config: MovieLensConfig = MovieLensConfig()) throws {
+    /// `skipBadLines`: count and skip malformed lines (and ratings of unknown
+    /// movies) instead of refusing the file at the first one.
+    public init(directory: String, config: MovieLensConfig = MovieLensConfig(), skipBadLines: Bool = false) throws {
         self.config = config
+        for (name, v) in [("history_length", config.historyLength), ("eval_per_user", config.evalPerUser),
+                          ("session_gap_seconds", config.sessionGapSeconds), ("dense_count", config.denseCount)] where v < 0 {
+            throw DataError.invalidConfig("data.movielens.\(name) must not be negative, got \(v)")
+        }
         let moviesPath = directory + "/ml-latest-small-movies.csv"
         let ratingsPath = directory + "/ml-latest-small-ratings.csv"
+        var bad = 0, notes: [String] = []
+        func refuse(_ file: String, _ n: Int, _ reason: String) throws {
+            guard skipBadLines else { throw DataError.malformedLine(file: file, line: n + 1, reason: reason) }
+            bad += 1
+        }
 
         // movies.csv: movieId,title,genres (title may be quoted and hold commas).
         var movieIndex: [Int: Int32] = [:]
         var ids: [Int] = [], genreLists: [[String]] = [], years: [Float] = []
-        for (n, line) in try Self.lines(moviesPath).enumerated() where n > 0 && !line.isEmpty {
+        let movieLines = try Self.lines(moviesPath)
+        let moviesHeader = Self.hasHeader(movieLines, file: moviesPath, expected: "movieId,title,genres", notes: &notes)
+        for (n, line) in movieLines.enumerated() where (n > 0 || !moviesHeader) && !line.isEmpty {
             guard let c1 = line.firstIndex(of: ","), let c2 = line.lastIndex(of: ","), c1 < c2,
                   let id = Int(line[..<c1]) else {
-                throw DataError.malformedLine(file: moviesPath, line: n + 1, reason: "expected movieId,title,genres")
+                try refuse(moviesPath, n, "expected movieId,title,genres"); continue
             }
+            guard movieIndex[id] == nil else { try refuse(moviesPath, n, "movie \(id) is listed twice"); continue }
             movieIndex[id] = Int32(ids.count)
             ids.append(id)
             let title = line[line.index(after: c1)..<c2]
@@ -109,17 +127,27 @@ public struct MovieLensDataset: BatchSource {
 
         // ratings.csv: userId,movieId,rating,timestamp
         var rows: [(u: Int, m: Int32, t: Int, y: Float)] = []
-        for (n, line) in try Self.lines(ratingsPath).enumerated() where n > 0 && !line.isEmpty {
+        let ratingLines = try Self.lines(ratingsPath)
+        let ratingsHeader = Self.hasHeader(ratingLines, file: ratingsPath, expected: "userId,movieId,rating,timestamp", notes: &notes)
+        for (n, line) in ratingLines.enumerated() where (n > 0 || !ratingsHeader) && !line.isEmpty {
             let f = line.split(separator: ",", omittingEmptySubsequences: false)
             guard f.count == 4, let u = Int(f[0]), let mid = Int(f[1]), let r = Double(f[2]), let t = Int(f[3]) else {
-                throw DataError.malformedLine(file: ratingsPath, line: n + 1, reason: "expected userId,movieId,rating,timestamp")
+                try refuse(ratingsPath, n, "expected userId,movieId,rating,timestamp (integers, a number, an integer)"); continue
             }
+            // MovieLens rates in half stars from 0.5 to 5; NaN and infinities are not ratings.
+            guard r.isFinite, (0.5...5).contains(r) else {
+                try refuse(ratingsPath, n, "rating \(f[2]) is outside the scale 0.5...5"); continue
+            }
+            guard t >= 0 else { try refuse(ratingsPath, n, "timestamp \(t) is negative"); continue }
             guard let m = movieIndex[mid] else {
-                throw DataError.malformedLine(file: ratingsPath, line: n + 1, reason: "movie \(mid) not in \(moviesPath)")
+                try refuse(ratingsPath, n, "movie \(mid) not in \(moviesPath)"); continue
             }
             rows.append((u, m, t, r >= 4 ? 1 : 0))
         }
         guard !rows.isEmpty else { throw DataError.emptyFile(file: ratingsPath) }
+        if bad > 0 { notes.append("skipped \(bad) malformed lines (data.skip_bad_lines)") }
+        badLines = bad
+        self.notes = notes
         rows.sort { ($0.u, $0.t, $0.m) < ($1.u, $1.t, $1.m) }
         let uids = Array(Set(rows.map(\.u))).sorted()
         let userIndex = Dictionary(uniqueKeysWithValues: uids.enumerated().map { ($1, Int32($0)) })
@@ -262,14 +290,28 @@ public struct MovieLensDataset: BatchSource {
     @inline(__always)
     func inPart(_ i: Int, _ part: Int) -> Bool { !config.historyFeedback || (label[i] == 1) == (part == 0) }
 
+    /// The file's lines, split on bytes: "\r\n" is one Character in Swift, so
+    /// splitting the String on "\n" would read a Windows file as one line.
     static func lines(_ path: String) throws -> [Substring] {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw DataError.unreadable(file: path, reason: "no such file or not readable")
         }
-        let text = String(decoding: data, as: UTF8.self)
-        return text.split(separator: "\n", omittingEmptySubsequences: false).map {
-            $0.hasSuffix("\r") ? $0.dropLast() : $0
+        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]   // a UTF-8 byte-order mark, as Windows tools write
+        let body = data.starts(with: bom) ? data.dropFirst(3) : data[...]
+        return body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { bytes in
+            let line = bytes.last == UInt8(ascii: "\r") ? bytes.dropLast() : bytes
+            return Substring(String(decoding: line, as: UTF8.self))
         }
+    }
+
+    /// Whether line 1 is a header (its first field is not a number), said in
+    /// `notes` when it is not there: then line 1 is data, not dropped.
+    static func hasHeader(_ lines: [Substring], file: String, expected: String, notes: inout [String]) -> Bool {
+        guard let first = lines.first, !first.isEmpty else { return false }
+        let field = first.prefix { $0 != "," }.trimmingCharacters(in: .whitespaces)
+        if Int(field) == nil && Double(field) == nil { return true }
+        notes.append("\(file): no header line (\(expected)); line 1 is read as data")
+        return false
     }
 
     /// "(1995)" at the end of a title -> (1995 - 2000) / 20; 0 if absent.

@@ -77,6 +77,13 @@ extension ShardingPlan {
         guard self.worldSize == worldSize else {
             throw PlanError("the plan was made for \(self.worldSize) ranks but the world has \(worldSize)")
         }
+        var listed: [String: Int] = [:]
+        for (i, t) in tables.enumerated() {
+            if let first = listed[t.table] {
+                throw PlanError("the plan lists table '\(t.table)' twice (tables[\(first)] and tables[\(i)]); keep one")
+            }
+            listed[t.table] = i
+        }
         let known = Set(configs.map(\.name))
         for t in tables where !known.contains(t.table) {
             throw PlanError("the plan names unknown table '\(t.table)' (tables: \(configs.map(\.name).joined(separator: ", ")))")

@@ -39,6 +39,9 @@ public struct LoadedCheckpoint {
     public let directory: String
     public let state: CheckpointState
     let manifest: CheckpointManifest
+    /// Newer complete checkpoints that failed verification (folder, why),
+    /// newest first: set when `latest(in:fallback: true)` fell back past them.
+    public internal(set) var damaged: [(folder: String, reason: String)] = []
 }
 
 /// Sharded checkpoints in `RUN/checkpoints/step-NNNNNNNN/`:
@@ -73,8 +76,12 @@ public enum Checkpoint {
         if isComplete(dir) { return dir }
         if me == 0 {
             // A folder for this step without a manifest is a crashed attempt: start it over.
-            if FileManager.default.fileExists(atPath: dir) { try FileManager.default.removeItem(atPath: dir) }
-            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            do {
+                if FileManager.default.fileExists(atPath: dir) { try FileManager.default.removeItem(atPath: dir) }
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            } catch {
+                throw TrainingFailure(FileSystemError.sentence(error, path: dir, what: "the checkpoint folder"))
+            }
         }
         comm.barrier()
 
@@ -148,14 +155,40 @@ public enum Checkpoint {
     }
 
     /// The newest complete checkpoint of a run folder, every file checked
-    /// against the manifest. Errors name the file.
-    public static func latest(in runDirectory: String) throws -> LoadedCheckpoint {
-        guard FileManager.default.fileExists(atPath: runDirectory) else {
+    /// against the manifest. Errors name the file. When the newest is damaged
+    /// the error names the damage and the intact ones; with `fallback` the
+    /// newest intact one is returned instead, its `damaged` listing the rest.
+    public static func latest(in runDirectory: String, fallback: Bool = false) throws -> LoadedCheckpoint {
+        var dir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: runDirectory, isDirectory: &dir) else {
             throw InputError("\(runDirectory): no such run folder")
         }
-        guard let dir = stepFolders(runDirectory).last(where: isComplete) else {
+        guard dir.boolValue else { throw InputError("\(runDirectory): a file, not a run folder") }
+        let complete = stepFolders(runDirectory).filter(isComplete)
+        guard !complete.isEmpty else {
             throw InputError("\(runDirectory): no complete checkpoint (checkpoints/step-*/manifest.json)")
         }
+        var damaged: [(folder: String, reason: String)] = []
+        var intact: [LoadedCheckpoint] = []
+        for folder in complete.reversed() {
+            do { intact.append(try load(folder)) } catch let e as InputError { damaged.append((folder, e.description)) }
+            if damaged.isEmpty { return intact[0] }   // the newest is whole: the common case reads only it
+        }
+        let damage = damaged.map(\.reason).joined(separator: "; ")
+        let names = intact.map { "\(($0.directory as NSString).lastPathComponent) (step \($0.state.step))" }
+        guard var newest = intact.first else {
+            throw InputError("\(damage); no intact checkpoint is left in \(runDirectory)")
+        }
+        guard fallback else {
+            throw InputError("\(damage); intact checkpoints: \(names.joined(separator: ", ")); "
+                             + "--fallback-to-intact resumes from \(names[0]) and sets the damaged ones aside")
+        }
+        newest.damaged = damaged
+        return newest
+    }
+
+    /// One complete checkpoint folder, every file verified.
+    static func load(_ dir: String) throws -> LoadedCheckpoint {
         let manifestPath = (dir as NSString).appendingPathComponent("manifest.json")
         let manifest: CheckpointManifest
         do {
@@ -178,6 +211,21 @@ public enum Checkpoint {
             throw InputError("\(statePath): step \(state.step) but the manifest says \(manifest.step)")
         }
         return LoadedCheckpoint(directory: dir, state: state, manifest: manifest)
+    }
+
+    /// Moves damaged checkpoint folders to `checkpoints/damaged-step-N` (kept
+    /// for inspection, never read again), so the resumed run writes those
+    /// steps afresh. Rank 0 only, before training.
+    public static func setAside(_ damaged: [(folder: String, reason: String)]) throws {
+        for (folder, _) in damaged {
+            let parent = (folder as NSString).deletingLastPathComponent
+            var target = (parent as NSString).appendingPathComponent("damaged-" + (folder as NSString).lastPathComponent)
+            var n = 1
+            while FileManager.default.fileExists(atPath: target) { n += 1; target = target + "-\(n)" }
+            do { try FileManager.default.moveItem(atPath: folder, toPath: target) } catch {
+                throw InputError(FileSystemError.sentence(error, path: folder, what: "the damaged checkpoint"))
+            }
+        }
     }
 
     static func readVerified(_ entry: CheckpointManifest.Entry, in dir: String) throws -> [UInt8] {

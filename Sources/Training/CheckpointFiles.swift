@@ -9,7 +9,7 @@ enum DurableFile {
     static func write(_ bytes: [UInt8], to path: String) throws {
         let temp = path + ".tmp"
         let fd = open(temp, O_CREAT | O_TRUNC | O_WRONLY, 0o644)
-        guard fd >= 0 else { throw TrainingFailure("\(temp): cannot create: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw TrainingFailure("cannot create \(temp): \(FileSystemError.reason(errno: errno))") }
         var at = 0
         let ok: Bool = bytes.withUnsafeBytes { raw in
             while at < raw.count {
@@ -21,10 +21,10 @@ enum DurableFile {
         }
         let err = errno
         close(fd)
-        guard ok else { unlink(temp); throw TrainingFailure("\(temp): write failed: \(String(cString: strerror(err)))") }
+        guard ok else { unlink(temp); throw TrainingFailure("cannot write \(temp): \(FileSystemError.reason(errno: err))") }
         guard rename(temp, path) == 0 else {
             let e = errno; unlink(temp)
-            throw TrainingFailure("\(path): rename failed: \(String(cString: strerror(e)))")
+            throw TrainingFailure("cannot rename \(temp) to \(path): \(FileSystemError.reason(errno: e))")
         }
         syncDirectory((path as NSString).deletingLastPathComponent)
     }
@@ -35,7 +35,9 @@ enum DurableFile {
     }
 
     static func read(_ path: String) throws -> [UInt8] {
-        guard let d = FileManager.default.contents(atPath: path) else { throw InputError("\(path): cannot read") }
+        guard let d = FileManager.default.contents(atPath: path) else {
+            throw InputError("\(path): cannot read (\(FileManager.default.isReadableFile(atPath: path) ? "a folder or an input/output error" : "permission denied or missing"))")
+        }
         return [UInt8](d)
     }
 

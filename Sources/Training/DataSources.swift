@@ -10,6 +10,8 @@ public struct LoadedData: Sendable {
     public var badLines: Int
     /// The planted model's eval metrics (synthetic data only).
     public var planted: BinaryMetrics?
+    /// What the readers noticed (a header line or none, lines skipped), for the log.
+    public var notes: [String] = []
 }
 
 public enum DataSources {
@@ -27,10 +29,11 @@ public enum DataSources {
             let c = CriteoConfig(rowsPerTable: config.criteoRowsPerTable, skipBadLines: config.skipBadLines,
                                  evalEvery: config.criteoEvalEvery)
             let d = try CriteoDataset(path: try path(), config: c)
-            return LoadedData(source: d, maxSequenceLength: 0, badLines: d.badLines, planted: nil)
+            return LoadedData(source: d, maxSequenceLength: 0, badLines: d.badLines, planted: nil, notes: d.notes)
         case .movielens:
-            let d = try MovieLensDataset(directory: try path(), config: config.movielens)
-            return LoadedData(source: d, maxSequenceLength: config.movielens.historyLength, badLines: 0, planted: nil)
+            let d = try MovieLensDataset(directory: try path(), config: config.movielens, skipBadLines: config.skipBadLines)
+            return LoadedData(source: d, maxSequenceLength: config.movielens.historyLength, badLines: d.badLines, planted: nil,
+                              notes: d.notes)
         case .binary:
             let train = try BinaryDataset(path: try path())
             let eval = try config.evalPath.map { try BinaryDataset(path: $0) }

@@ -192,5 +192,6 @@ extension RunConfig {
         guard topology.intraNodeGiBps > 0, topology.interNodeGiBps > 0 else {
             throw ConfigError("topology bandwidths must be positive")
         }
+        try checkSizes()
     }
 }

@@ -12,10 +12,32 @@ public struct RunFolder {
         self.path = path
         self.isWriter = isWriter
         guard isWriter else { return }
+        do { try Self.prepare(path: path) } catch let e as InputError { throw TrainingFailure(e.description) }
+    }
+
+    /// Why the run folder could not be made or written, in words, without
+    /// making it (a refused run writes nothing): "a parent of it, /x, is a
+    /// file, not a folder", "no permission to write in /y".
+    public static func check(path: String) throws {
+        var dir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &dir) {
+            guard dir.boolValue else { throw InputError("the run folder \(path) is a file, not a folder; pick another --run-dir") }
+            guard FileManager.default.isWritableFile(atPath: path) else {
+                throw InputError("the run folder \(path) is not writable (permission denied)")
+            }
+        } else if let why = FileSystemError.diagnose(path: path, what: "the run folder") {
+            throw InputError(why)
+        }
+    }
+
+    /// Creates the run folder (and its parents), or says in words why not.
+    public static func prepare(path: String) throws {
+        try check(path: path)
+        if FileManager.default.fileExists(atPath: path) { return }
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
-            throw TrainingFailure("cannot create run folder \(path): \(error.localizedDescription)")
+            throw InputError(FileSystemError.sentence(error, path: path, what: "the run folder"))
         }
     }
 
@@ -24,9 +46,13 @@ public struct RunFolder {
         let bytes = try StrataJSON.encoder().encode(value)
         let final = (path as NSString).appendingPathComponent(name)
         let temp = final + ".tmp"
-        try bytes.write(to: URL(fileURLWithPath: temp))
-        if FileManager.default.fileExists(atPath: final) { try FileManager.default.removeItem(atPath: final) }
-        try FileManager.default.moveItem(atPath: temp, toPath: final)
+        do {
+            try bytes.write(to: URL(fileURLWithPath: temp))
+            if FileManager.default.fileExists(atPath: final) { try FileManager.default.removeItem(atPath: final) }
+            try FileManager.default.moveItem(atPath: temp, toPath: final)
+        } catch {
+            throw TrainingFailure(FileSystemError.sentence(error, path: final, what: "the run file"))
+        }
     }
 
     public func appendLine<T: Encodable>(_ name: String, _ value: T) throws {
@@ -34,11 +60,15 @@ public struct RunFolder {
         var line = try StrataJSON.encoder(pretty: false).encode(value)
         line.append(0x0A)
         let file = (path as NSString).appendingPathComponent(name)
-        if !FileManager.default.fileExists(atPath: file) { _ = FileManager.default.createFile(atPath: file, contents: nil) }
-        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
-        defer { try? h.close() }
-        try h.seekToEnd()
-        try h.write(contentsOf: line)
+        do {
+            if !FileManager.default.fileExists(atPath: file) { _ = FileManager.default.createFile(atPath: file, contents: nil) }
+            let h = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
+            defer { try? h.close() }
+            try h.seekToEnd()
+            try h.write(contentsOf: line)
+        } catch {
+            throw TrainingFailure(FileSystemError.sentence(error, path: file, what: "the run file"))
+        }
     }
 
     /// Drops the lines of `steps.jsonl` after step `step` (a resumed run

@@ -62,8 +62,12 @@ public final class Trainer {
             throw ConfigError("the training data has \(data.source.sampleCount(.train)) samples, fewer than run.batch_size (\(config.run.batchSize))")
         }
         layout = try FeatureLayout(schema: data.source.schema, model: config.model)
+        try Self.checkTableSizes(layout, config: config)
         plan = try ShardingPlanner.plan(for: config, layout: layout, source: data.source, topology: comm.topology,
                                         worldRanks: comm.worldRanks, given: explicitPlan).plan
+        try Self.checkMemory(plan: plan, layout: layout, config: config, topology: comm.topology,
+                             worldRanks: comm.worldRanks,
+                             rank: comm.worldRanks.indices.contains(comm.rank) ? comm.worldRanks[comm.rank] : comm.rank)
         embeddings = try ShardedEmbeddingCollection(tables: layout.tables, features: layout.features, plan: plan,
                                                     optimizer: config.optimizer.embedding, seed: config.run.seed, comm: comm,
                                                     dedupIds: config.sharding.dedupIds)

@@ -9,6 +9,10 @@ public struct TrainingRun {
     public let runDirectory: String?
     /// Where progress lines go (rank 0 only); nil: silent.
     public var progress: ((String) -> Void)?
+    /// The signal this rank received (0: none), asked after every step; when
+    /// any rank has one, every rank stops after that step with a checkpoint
+    /// (`Stopped`). nil: never asked (no collective per step).
+    public var stopSignal: (() -> Int32)?
 
     public init(trainer: Trainer, runDirectory: String?, progress: ((String) -> Void)?) {
         self.trainer = trainer
@@ -32,6 +36,10 @@ public struct TrainingRun {
                   + trainer.plan.tables.map { "\($0.table)=\($0.type.rawValue)" }.joined(separator: " "))
         progress?("strata: embeddings on this rank: \(trainer.embeddings.memoryBytes) bytes; dense parameters: \(trainer.model.parameterCount)")
         if startStep > 0 { progress?("strata: resumed at step \(startStep) of \(config.run.steps)") }
+        for note in trainer.data.notes { progress?("data: \(note)") }
+        // An empty eval split gives no metrics: say why once, instead of printing nan.
+        let evalEmpty = trainer.data.source.sampleCount(.eval) == 0
+        if evalEmpty { progress?("data: warning: the eval split is empty (\(Self.whyNoEval(config))): no eval metrics") }
         comm.barrier()
         comm.ledger.resetAll()
         let start = monotonicSeconds()
@@ -61,6 +69,22 @@ public struct TrainingRun {
             } catch {
                 throw TrainingFailure("step \(s + 1): \(error)")
             }
+            if let stopSignal, s + 1 < config.run.steps {
+                // One small allreduce per step: every rank stops after the same step.
+                let signal = comm.allreduce(.control, Int64(stopSignal()), op: .max)
+                if signal != 0 {
+                    if let dir = runDirectory {
+                        do {
+                            let path = try Checkpoint.write(trainer, runDirectory: dir, keep: config.run.keepCheckpoints)
+                            progress?("checkpoint: step \(s + 1) -> \(path)")
+                            progress?("strata: signal \(signal) after step \(s + 1); continue with --resume \(dir)")
+                        } catch {
+                            throw TrainingFailure("step \(s + 1): checkpoint on signal \(signal): \(error)")
+                        }
+                    }
+                    throw Stopped(step: s + 1, signal: Int32(signal))
+                }
+            }
             if (s + 1) % config.run.logEvery == 0 || s + 1 == config.run.steps {
                 let now = monotonicSeconds()
                 let rate = Double((s + 1 - lastLogStep) * config.run.batchSize) / max(now - lastLog, 1e-9)
@@ -71,7 +95,7 @@ public struct TrainingRun {
                                  Double(a2a) / 1e6, trainer.localDuplicationFactor, eta))
                 lastLog = now; lastLogStep = s + 1
             }
-            if config.run.evalEvery > 0, (s + 1) % config.run.evalEvery == 0, s + 1 < config.run.steps {
+            if config.run.evalEvery > 0, (s + 1) % config.run.evalEvery == 0, s + 1 < config.run.steps, !evalEmpty {
                 let m = trainer.evaluate()
                 evals.append(StepEval(step: s + 1, metrics: m))
                 progress?(String(format: "eval at step %d: logloss %.4f  auc %.4f  ne %.4f", s + 1, m.logloss, m.auc, m.ne))
@@ -117,9 +141,23 @@ public struct TrainingRun {
             stepBreakdown: StepBreakdown(perRank: timerSums, steps: stepsRun))
         try folder?.writeJSON("summary.json", summary)
         progress?(report.table())
-        progress?(String(format: "final eval: logloss %.4f  auc %.4f  ne %.4f  (%d samples)%@", final.logloss, final.auc, final.ne,
-                         final.samples, trainer.data.planted.map { String(format: "; planted model auc %.4f logloss %.4f", $0.auc, $0.logloss) } ?? ""))
+        if evalEmpty {
+            progress?("final eval: none, the eval split is empty (\(Self.whyNoEval(config)))")
+        } else {
+            progress?(String(format: "final eval: logloss %.4f  auc %.4f  ne %.4f  (%d samples)%@", final.logloss, final.auc, final.ne,
+                             final.samples, trainer.data.planted.map { String(format: "; planted model auc %.4f logloss %.4f", $0.auc, $0.logloss) } ?? ""))
+        }
         return summary
+    }
+
+    /// The config key that leaves a source without eval samples.
+    static func whyNoEval(_ config: RunConfig) -> String {
+        switch config.data.source {
+        case .criteo: return "data.criteo_eval_every is \(config.data.criteoEvalEvery); a positive N holds out every N-th line"
+        case .movielens: return "data.movielens.eval_per_user is \(config.data.movielens.evalPerUser); a positive N holds out each user's last N ratings"
+        case .binary: return config.data.evalPath == nil ? "no data.eval_path" : "data.eval_path holds no samples"
+        case .synthetic: return "data.synthetic.eval_samples"
+        }
     }
 
     /// Bytes this rank sent to other ranks in the training all-to-all phases.

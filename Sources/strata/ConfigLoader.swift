@@ -37,6 +37,32 @@ enum ConfigLoader {
             return v
         }
         func float(_ key: String) throws -> Float { Float(try double(key)) }
+        /// An integer in `range`, else refused naming the key and the range.
+        func int(_ key: String, _ range: ClosedRange<Int>) throws -> Int {
+            let v = try int(key)
+            guard range.contains(v) else {
+                let want = range == 0...Int.max ? "must not be negative" : "must be \(Value.describe(range))"
+                throw InputError("\(origin): \(key) \(want), got \(v)")
+            }
+            return v
+        }
+        /// A finite number in `range` (`open`: the lower bound excluded).
+        func double(_ key: String, _ range: ClosedRange<Double>, open: Bool = false) throws -> Double {
+            let v = try double(key)
+            guard v.isFinite, range.contains(v), !(open && v == range.lowerBound) else {
+                let lo = open ? "above \(range.lowerBound)" : "at least \(range.lowerBound)"
+                throw InputError("\(origin): \(key) must be a finite number \(lo)\(range.upperBound < .greatestFiniteMagnitude ? " and at most \(range.upperBound)" : ""), got \(Value.text(node))")
+            }
+            return v
+        }
+        func float(_ key: String, _ range: ClosedRange<Double>, open: Bool = false) throws -> Float {
+            let v = try double(key, range, open: open)
+            guard Float(v).isFinite else { throw InputError("\(origin): \(key) is too large for a 32-bit float, got \(v)") }
+            return Float(v)
+        }
+        static func describe(_ r: ClosedRange<Int>) -> String {
+            r.upperBound == Int.max ? (r.lowerBound == 1 ? "positive" : "at least \(r.lowerBound)") : "in \(r.lowerBound)...\(r.upperBound)"
+        }
         func bool(_ key: String) throws -> Bool {
             switch node.scalar?.string.lowercased() {
             case "true", "yes", "on": return true
@@ -71,26 +97,56 @@ enum ConfigLoader {
 
     typealias Setter = (inout RunConfig, Value, String) throws -> Void
 
-    /// A YAML file's root node; unreadable, empty or invalid YAML is an error naming the file.
+    /// A YAML file's root node. Unreadable, invalid YAML, an empty or
+    /// comment-only file (which would silently mean "all defaults") and a key
+    /// given twice in one mapping (YAML keeps the last silently) are errors
+    /// naming the file and lines. Every config reader parses YAML here.
     static func compose(file: String, what: String) throws -> Node {
         guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-            throw InputError("\(file): cannot read the \(what)")
+            var dir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: file, isDirectory: &dir), dir.boolValue {
+                throw InputError("\(file): the \(what) is a folder, not a file")
+            }
+            throw InputError("\(file): cannot read the \(what) (\(FileManager.default.fileExists(atPath: file) ? "not readable or not UTF-8 text" : "no such file"))")
         }
-        do {
-            guard let n = try Yams.compose(yaml: text) else { throw InputError("\(file): the \(what) is empty") }
-            return n
-        } catch let e as InputError { throw e } catch {
+        let node: Node?
+        do { node = try Yams.compose(yaml: text) } catch {
             throw InputError("\(file): not valid YAML: \(error)")
+        }
+        guard let node, !(node.mapping?.isEmpty ?? false), node.scalar.map({ !$0.string.isEmpty }) ?? true else {
+            throw InputError("\(file): the \(what) is empty (no keys, only comments or blank lines); "
+                             + "give at least one key, or leave the file out for the defaults")
+        }
+        try refuseDuplicateKeys(node, file: file)
+        return node
+    }
+
+    /// Every mapping in the tree: a key given twice is refused with both lines.
+    static func refuseDuplicateKeys(_ node: Node, file: String, prefix: String = "") throws {
+        if let m = node.mapping {
+            var seen: [String: Int] = [:]
+            for (k, v) in m {
+                let name = k.scalar?.string ?? Value.text(k)
+                let line = k.mark?.line ?? 0
+                let path = prefix.isEmpty ? name : "\(prefix).\(name)"
+                if let first = seen[name] {
+                    throw InputError("\(file):\(line): key '\(path)' is given twice (lines \(first) and \(line)); keep one")
+                }
+                seen[name] = line
+                try refuseDuplicateKeys(v, file: file, prefix: path)
+            }
+        } else if let seq = node.sequence {
+            for (i, n) in seq.enumerated() { try refuseDuplicateKeys(n, file: file, prefix: "\(prefix)[\(i)]") }
         }
     }
 
     // Every key a config may hold. Keep in step with RunConfig and Configs/*.yaml.
     static let setters: [String: Setter] = [
-        "model.embedding_dim": { c, v, k in c.model.embeddingDim = try v.int(k) },
+        "model.embedding_dim": { c, v, k in c.model.embeddingDim = try v.int(k, 1...Int.max) },
         "model.bottom": { c, v, k in c.model.bottom = try v.ints(k) },
         "model.top": { c, v, k in c.model.top = try v.ints(k) },
         "model.encoder": { c, v, k in c.model.encoder = try v.choice(k) },
-        "model.heads": { c, v, k in c.model.heads = try v.int(k) },
+        "model.heads": { c, v, k in c.model.heads = try v.int(k, 1...Int.max) },
         "model.pooling": { c, v, k in c.model.pooling = try v.choice(k) },
         "model.target_query": { c, v, k in c.model.targetQuery = try v.string(k) },
         "model.use_sequences": { c, v, k in c.model.useSequences = try v.bool(k) },
@@ -105,15 +161,15 @@ enum ConfigLoader {
         "data.path": { c, v, k in c.data.path = try v.string(k) },
         "data.eval_path": { c, v, k in c.data.evalPath = try v.string(k) },
         "data.dedup": { c, v, k in c.data.dedup = try v.bool(k) },
-        "data.criteo_rows_per_table": { c, v, k in c.data.criteoRowsPerTable = try v.int(k) },
-        "data.criteo_eval_every": { c, v, k in c.data.criteoEvalEvery = try v.int(k) },
+        "data.criteo_rows_per_table": { c, v, k in c.data.criteoRowsPerTable = try v.int(k, 1...Int.max) },
+        "data.criteo_eval_every": { c, v, k in c.data.criteoEvalEvery = try v.int(k, 0...Int.max) },
         "data.skip_bad_lines": { c, v, k in c.data.skipBadLines = try v.bool(k) },
         "data.synthetic.seed": { c, v, k in c.data.synthetic.seed = try v.uint64(k) },
-        "data.synthetic.samples": { c, v, k in c.data.synthetic.samples = try v.int(k) },
-        "data.synthetic.eval_samples": { c, v, k in c.data.synthetic.evalSamples = try v.int(k) },
-        "data.synthetic.dense_count": { c, v, k in c.data.synthetic.denseCount = try v.int(k) },
-        "data.synthetic.item_rows": { c, v, k in c.data.synthetic.itemRows = try v.int(k) },
-        "data.synthetic.user_rows": { c, v, k in c.data.synthetic.userRows = try v.int(k) },
+        "data.synthetic.samples": { c, v, k in c.data.synthetic.samples = try v.int(k, 1...Int.max) },
+        "data.synthetic.eval_samples": { c, v, k in c.data.synthetic.evalSamples = try v.int(k, 1...Int.max) },
+        "data.synthetic.dense_count": { c, v, k in c.data.synthetic.denseCount = try v.int(k, 0...Int.max) },
+        "data.synthetic.item_rows": { c, v, k in c.data.synthetic.itemRows = try v.int(k, 1...Int.max) },
+        "data.synthetic.user_rows": { c, v, k in c.data.synthetic.userRows = try v.int(k, 1...Int.max) },
         "data.synthetic.extra_tables": { c, v, k in
             c.data.synthetic.extraTables = try v.ints(k).enumerated().map { TableSpec(name: "c\($0.offset)", rows: $0.element) }
         },
@@ -124,44 +180,44 @@ enum ConfigLoader {
             guard r[0] >= 1, r.last! >= r[0] else { throw ConfigError("\(k) must have 1 <= min <= max, got \(r)") }
             c.data.synthetic.extraIdsPerBag = r[0]...r.last!
         },
-        "data.synthetic.history_max_length": { c, v, k in c.data.synthetic.historyMaxLength = try v.int(k) },
-        "data.synthetic.session_length": { c, v, k in c.data.synthetic.sessionLength = try v.int(k) },
+        "data.synthetic.history_max_length": { c, v, k in c.data.synthetic.historyMaxLength = try v.int(k, 0...Int.max) },
+        "data.synthetic.session_length": { c, v, k in c.data.synthetic.sessionLength = try v.int(k, 1...Int.max) },
         "data.synthetic.zipf_exponent": { c, v, k in c.data.synthetic.zipfExponent = try v.double(k) },
-        "data.synthetic.clusters": { c, v, k in c.data.synthetic.clusters = try v.int(k) },
-        "data.synthetic.history_affinity": { c, v, k in c.data.synthetic.historyAffinity = try v.double(k) },
-        "data.synthetic.candidate_affinity": { c, v, k in c.data.synthetic.candidateAffinity = try v.double(k) },
-        "data.synthetic.match_strength": { c, v, k in c.data.synthetic.matchStrength = try v.double(k) },
-        "data.synthetic.id_weight_scale": { c, v, k in c.data.synthetic.idWeightScale = try v.double(k) },
-        "data.synthetic.dense_weight_scale": { c, v, k in c.data.synthetic.denseWeightScale = try v.double(k) },
-        "data.synthetic.bias": { c, v, k in c.data.synthetic.bias = try v.double(k) },
-        "data.synthetic.shuffle_window": { c, v, k in c.data.synthetic.shuffleWindow = try v.int(k) },
-        "data.movielens.history_length": { c, v, k in c.data.movielens.historyLength = try v.int(k) },
-        "data.movielens.eval_per_user": { c, v, k in c.data.movielens.evalPerUser = try v.int(k) },
-        "data.movielens.session_gap_seconds": { c, v, k in c.data.movielens.sessionGapSeconds = try v.int(k) },
-        "data.movielens.dense_count": { c, v, k in c.data.movielens.denseCount = try v.int(k) },
+        "data.synthetic.clusters": { c, v, k in c.data.synthetic.clusters = try v.int(k, 1...Int.max) },
+        "data.synthetic.history_affinity": { c, v, k in c.data.synthetic.historyAffinity = try v.double(k, 0...1) },
+        "data.synthetic.candidate_affinity": { c, v, k in c.data.synthetic.candidateAffinity = try v.double(k, 0...1) },
+        "data.synthetic.match_strength": { c, v, k in c.data.synthetic.matchStrength = try v.double(k, -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude) },
+        "data.synthetic.id_weight_scale": { c, v, k in c.data.synthetic.idWeightScale = try v.double(k, 0...Double.greatestFiniteMagnitude) },
+        "data.synthetic.dense_weight_scale": { c, v, k in c.data.synthetic.denseWeightScale = try v.double(k, 0...Double.greatestFiniteMagnitude) },
+        "data.synthetic.bias": { c, v, k in c.data.synthetic.bias = try v.double(k, -Double.greatestFiniteMagnitude...Double.greatestFiniteMagnitude) },
+        "data.synthetic.shuffle_window": { c, v, k in c.data.synthetic.shuffleWindow = try v.int(k, 1...Int.max) },
+        "data.movielens.history_length": { c, v, k in c.data.movielens.historyLength = try v.int(k, 1...Int.max) },
+        "data.movielens.eval_per_user": { c, v, k in c.data.movielens.evalPerUser = try v.int(k, 0...Int.max) },
+        "data.movielens.session_gap_seconds": { c, v, k in c.data.movielens.sessionGapSeconds = try v.int(k, 0...Int.max) },
+        "data.movielens.dense_count": { c, v, k in c.data.movielens.denseCount = try v.int(k, 0...Int.max) },
         "data.movielens.history_feedback": { c, v, k in c.data.movielens.historyFeedback = try v.bool(k) },
         "data.movielens.shuffle_train": { c, v, k in c.data.movielens.shuffleTrain = try v.bool(k) },
         "data.movielens.history_table": { c, v, k in c.data.movielens.historyTable = try v.bool(k) },
         "optimizer.dense": { c, v, k in c.optimizer.dense = try v.choice(k) },
-        "optimizer.dense_learning_rate": { c, v, k in c.optimizer.denseLearningRate = try v.float(k) },
+        "optimizer.dense_learning_rate": { c, v, k in c.optimizer.denseLearningRate = try v.float(k, 0...Double.greatestFiniteMagnitude, open: true) },
         "optimizer.embedding": { c, v, k in c.optimizer.embedding = try v.choice(k) },
-        "optimizer.embedding_learning_rate": { c, v, k in c.optimizer.embeddingLearningRate = try v.float(k) },
-        "run.steps": { c, v, k in c.run.steps = try v.int(k) },
-        "run.batch_size": { c, v, k in c.run.batchSize = try v.int(k) },
+        "optimizer.embedding_learning_rate": { c, v, k in c.optimizer.embeddingLearningRate = try v.float(k, 0...Double.greatestFiniteMagnitude, open: true) },
+        "run.steps": { c, v, k in c.run.steps = try v.int(k, 1...Int.max) },
+        "run.batch_size": { c, v, k in c.run.batchSize = try v.int(k, 1...Int.max) },
         "run.seed": { c, v, k in c.run.seed = try v.uint64(k) },
-        "run.eval_every": { c, v, k in c.run.evalEvery = try v.int(k) },
-        "run.eval_samples": { c, v, k in c.run.evalSamples = try v.int(k) },
-        "run.log_every": { c, v, k in c.run.logEvery = try v.int(k) },
-        "run.checkpoint_every": { c, v, k in c.run.checkpointEvery = try v.int(k) },
-        "run.keep_checkpoints": { c, v, k in c.run.keepCheckpoints = try v.int(k) },
+        "run.eval_every": { c, v, k in c.run.evalEvery = try v.int(k, 0...Int.max) },
+        "run.eval_samples": { c, v, k in c.run.evalSamples = try v.int(k, 0...Int.max) },
+        "run.log_every": { c, v, k in c.run.logEvery = try v.int(k, 1...Int.max) },
+        "run.checkpoint_every": { c, v, k in c.run.checkpointEvery = try v.int(k, 0...Int.max) },
+        "run.keep_checkpoints": { c, v, k in c.run.keepCheckpoints = try v.int(k, 1...Int.max) },
         "sharding.type": { c, v, k in c.sharding.type = try v.oneOf(k, ShardingChoice.allCases.map { ($0.name, $0) }) },
-        "sharding.memory_budget_bytes": { c, v, k in c.sharding.memoryBudgetBytes = try v.int(k) },
-        "sharding.profile_steps": { c, v, k in c.sharding.profileSteps = try v.int(k) },
+        "sharding.memory_budget_bytes": { c, v, k in c.sharding.memoryBudgetBytes = try v.int(k, 0...Int.max) },
+        "sharding.profile_steps": { c, v, k in c.sharding.profileSteps = try v.int(k, 1...Int.max) },
         "sharding.dedup_ids": { c, v, k in c.sharding.dedupIds = try v.bool(k) },
         "sharding.profile": { c, v, k in c.sharding.profilePath = try v.string(k) },
-        "topology.ranks_per_node": { c, v, k in c.topology.ranksPerNode = try v.int(k) },
-        "topology.intra_node_gibps": { c, v, k in c.topology.intraNodeGiBps = try v.double(k) },
-        "topology.inter_node_gibps": { c, v, k in c.topology.interNodeGiBps = try v.double(k) },
+        "topology.ranks_per_node": { c, v, k in c.topology.ranksPerNode = try v.int(k, 1...Int.max) },
+        "topology.intra_node_gibps": { c, v, k in c.topology.intraNodeGiBps = try v.double(k, 0...Double.greatestFiniteMagnitude, open: true) },
+        "topology.inter_node_gibps": { c, v, k in c.topology.interNodeGiBps = try v.double(k, 0...Double.greatestFiniteMagnitude, open: true) },
     ]
 
     /// The walk and overrides over `setters`, with `sharding.tables.NAME` as a named key.

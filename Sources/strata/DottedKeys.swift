@@ -22,6 +22,13 @@ struct DottedKeys<Config> {
 
     /// Walks a YAML mapping into dotted keys.
     func apply(_ node: Node, prefix: String, file: String, to config: inout Config) throws {
+        var seen: [String: String] = [:]
+        try apply(node, prefix: prefix, file: file, to: &config, seen: &seen)
+    }
+
+    /// `seen`: each dotted key's origin so far, so `run: {steps: 1}` and
+    /// `run.steps: 2` in one file are refused like a repeated key.
+    func apply(_ node: Node, prefix: String, file: String, to config: inout Config, seen: inout [String: String]) throws {
         guard let mapping = node.mapping else {
             throw InputError("\(file):\(node.mark?.line ?? 0): expected a mapping of keys\(prefix.isEmpty ? "" : " under '\(prefix)'")")
         }
@@ -35,24 +42,22 @@ struct DottedKeys<Config> {
                 guard known else {
                     throw InputError("\(origin): unknown key '\(key)'\(ConfigLoader.suggestion(for: key, among: Array(setters.keys)))")
                 }
-                try apply(v, prefix: key, file: file, to: &config)
+                try apply(v, prefix: key, file: file, to: &config, seen: &seen)
             } else {
+                if let first = seen[key] {
+                    throw InputError("\(origin): key '\(key)' is given twice (\(first) and \(origin)); keep one")
+                }
+                seen[key] = origin
                 try set(key, ConfigLoader.Value(node: v, origin: origin), in: &config)
             }
         }
     }
 
-    /// The file's keys (an empty file sets none), then each `--set key=value`.
+    /// The file's keys (an empty or comment-only file is refused: it would
+    /// silently mean "the defaults"), then each `--set key=value`.
     func read(file: String?, overrides: [String], into config: inout Config) throws {
         if let file {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
-                throw InputError("\(file): cannot read the config file")
-            }
-            let node: Node?
-            do { node = try Yams.compose(yaml: text) } catch {
-                throw InputError("\(file): not valid YAML: \(error)")
-            }
-            if let node { try apply(node, prefix: "", file: file, to: &config) }
+            try apply(try ConfigLoader.compose(file: file, what: "config file"), prefix: "", file: file, to: &config)
         }
         for o in overrides {
             guard let eq = o.firstIndex(of: "="), eq != o.startIndex else {

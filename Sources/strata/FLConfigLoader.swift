@@ -70,12 +70,7 @@ enum FLConfigLoader {
     static func load(file: String?, overrides: [String]) throws -> FLRunSpec {
         var values: [String: (String, String)] = [:]   // key -> (value, where)
         if let file {
-            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw InputError("\(file): cannot read the config") }
-            let root: Node
-            do {
-                guard let n = try Yams.compose(yaml: text) else { throw InputError("\(file): the config is empty") }
-                root = n
-            } catch let e as InputError { throw e } catch { throw InputError("\(file): not valid YAML: \(error)") }
+            let root = try ConfigLoader.compose(file: file, what: "config")
             try flatten(root, prefix: "", file: file, into: &values)
         }
         for o in overrides {

@@ -37,6 +37,13 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("dump-params"), help: ArgumentHelp("After training, write the dense parameters and every table (gathered) to FILE, binary (see ParameterDump; for tests).", valueName: "FILE"))
     var dumpParams: String?
 
+    @Flag(name: .customLong("fallback-to-intact"),
+          help: ArgumentHelp("With --resume: when the newest checkpoint is damaged, continue from the newest intact one (a warning names the damage; damaged folders are moved to checkpoints/damaged-step-N)."))
+    var fallbackToIntact = false
+
+    @Flag(help: ArgumentHelp("Check the config, overrides and plan file (and with --resume the checkpoint) and exit: 0 when they would be accepted, 2 with the reason when not. Reads no data, writes nothing."))
+    var check = false
+
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
@@ -48,10 +55,16 @@ struct Train: ParsableCommand {
                 guard config == nil, runDir == nil else {
                     throw InputError("--resume takes the config and the run folder from \(resume); drop --config and --run-dir")
                 }
-                let ck = try Checkpoint.latest(in: resume)
+                let ck = try Checkpoint.latest(in: resume, fallback: fallbackToIntact)
                 checkpoint = ck
                 cfg = try ConfigLoader.load(base: ck.state.config, overrides: overrides, onlyKeys: ConfigLoader.resumableKeys)
+                // Nothing to train would still rewrite the run's files; a lower target would silently "finish" early.
+                guard cfg.run.steps > ck.state.step else {
+                    throw InputError("\(resume): the checkpoint is at step \(ck.state.step) and run.steps is \(cfg.run.steps): "
+                                     + "nothing to train, nothing written; continue with --set run.steps=N, N > \(ck.state.step)")
+                }
             } else {
+                guard !fallbackToIntact else { throw InputError("--fallback-to-intact applies only with --resume") }
                 cfg = try ConfigLoader.load(file: config, overrides: overrides)
             }
         } catch {
@@ -59,6 +72,10 @@ struct Train: ParsableCommand {
             throw ExitCode(2)
         }
         let givenPlan = try plan.map(loadPlan)
+        if check {
+            if launchedRank == 0 && !quiet { print("strata: the config\(plan == nil ? "" : " and the plan") would be accepted") }
+            return
+        }
         // Resuming: the saved plan when it fits this world; otherwise the config's sharding plans afresh.
         let savedPlan = checkpoint.flatMap { ck in
             cfg.sharding == ck.state.config.sharding && ck.state.plan.worldSize == launchedWorldSize ? ck.state.plan : nil
@@ -74,12 +91,25 @@ struct Train: ParsableCommand {
             // One folder name for every rank: rank 0's clock decides.
             let stamp = world.broadcast(.control, bytes: Array(Self.timestamp().utf8), root: 0)
             let dir = runDir ?? "runs/\(name)-\(String(decoding: stamp, as: UTF8.self))"
-            if resuming == nil {
-                // Never start over a folder that holds a run (rank 0 looks, every rank hears).
-                let refusal = world.rank == 0 ? Array((TrainingRun.refusalToStart(in: dir, config: cfg) ?? "").utf8) : []
-                let why = world.broadcast(.control, bytes: refusal, root: 0)
-                if !why.isEmpty { throw InputError(String(decoding: why, as: UTF8.self)) }
+            // Rank 0 looks and every rank hears: never start over a folder that
+            // holds a run, the folder can be made (else a sentence naming the
+            // path; made later, so a refused run writes nothing), and damaged checkpoints are set aside when falling back.
+            var refusal: [UInt8] = []
+            if world.rank == 0 {
+                do {
+                    if resuming == nil, let why = TrainingRun.refusalToStart(in: dir, config: cfg) { throw InputError(why) }
+                    try RunFolder.check(path: dir)
+                    if let ck = resuming, !ck.damaged.isEmpty {
+                        if !quiet {
+                            print("strata: warning: skipping damaged checkpoints: \(ck.damaged.map(\.reason).joined(separator: "; "))")
+                            print("strata: resuming from the newest intact checkpoint, \(ck.directory) (step \(ck.state.step))")
+                        }
+                        try Checkpoint.setAside(ck.damaged)
+                    }
+                } catch { refusal = Array("\(error)".utf8) }
             }
+            let why = world.broadcast(.control, bytes: refusal, root: 0)
+            if !why.isEmpty { throw InputError(String(decoding: why, as: UTF8.self)) }
             let trainer: Trainer
             do {
                 trainer = try Trainer(config: cfg, comm: world, plan: explicitPlan)
@@ -91,7 +121,10 @@ struct Train: ParsableCommand {
             } catch let e as DataError {
                 throw InputError(e.description)
             }
-            let run = TrainingRun(trainer: trainer, runDirectory: dir, progress: quiet ? nil : { print($0); fflush(stdout) })
+            var run = TrainingRun(trainer: trainer, runDirectory: dir, progress: quiet ? nil : { print($0); fflush(stdout) })
+            // Installed after MPI started (it must not replace the library's handlers).
+            StopSignals.install()
+            run.stopSignal = { StopSignals.received }
             try run.run()
             if let dumpParams { try ParameterDump.write(trainer, to: dumpParams) }
             if world.rank == 0 && !quiet { print("run folder: \(dir)") }
@@ -99,8 +132,9 @@ struct Train: ParsableCommand {
     }
 
     func loadPlan(_ path: String) throws -> ShardingPlan {
-        guard let bytes = FileManager.default.contents(atPath: path) else {
-            if launchedRank == 0 { printError("strata: error: \(path): cannot read the plan file") }
+        guard let bytes = FileManager.default.contents(atPath: path), !bytes.isEmpty else {
+            let why = FileManager.default.fileExists(atPath: path) ? "the plan file is empty, a folder or not readable" : "no such plan file"
+            if launchedRank == 0 { printError("strata: error: \(path): \(why)") }
             throw ExitCode(2)
         }
         do {
@@ -118,5 +152,17 @@ struct Train: ParsableCommand {
         f.dateFormat = "yyyyMMdd-HHmmss"
         f.timeZone = TimeZone(identifier: "UTC")
         return f.string(from: Date())
+    }
+}
+
+/// SIGTERM and SIGINT recorded for the step loop to read (a signal handler can
+/// only set a flag: the loop stops every rank after the same step).
+enum StopSignals {
+    nonisolated(unsafe) static var received: Int32 = 0
+
+    static func install() {
+        for sig in [SIGTERM, SIGINT] {
+            signal(sig) { StopSignals.received = $0 }
+        }
     }
 }

@@ -82,15 +82,46 @@ else
     compare "killed and resumed equals uninterrupted (bit-identical)" 0 kill kref
 fi
 
+echo "reliability: SIGTERM (preemption) to every rank mid-run"
+( timeout 120 bash -c "source '$STRATA_ROOT/Launch/common.sh'; mpi_run 4 '$B' train $K --run-dir '$W/term'" >"$W/term.out" 2>&1; echo $? >"$W/term.rc" ) &
+job=$!
+ranks=""
+for _ in $(seq 1 600); do
+    if ls "$W/term/checkpoints/"*/manifest.json >/dev/null 2>&1; then
+        ranks="$(pgrep -f "^$B train .*--run-dir $W/term")"
+        [ "$(echo "$ranks" | wc -w)" -eq 4 ] && break
+    fi
+    sleep 0.1
+done
+if [ "$(echo "$ranks" | wc -w)" -ne 4 ]; then
+    bad "no checkpoint or not 4 rank processes to signal" "$W/term.out"; wait "$job"
+else
+    # As a scheduler does (Slurm signals every task): SIGTERM to each rank process.
+    for p in $ranks; do kill -TERM "$p"; done
+    wait "$job"
+    rc=$(cat "$W/term.rc")
+    last=$(grep -Eo 'signal 15 after step [0-9]+' "$W/term.out" | grep -Eo '[0-9]+$')
+    if [ "$rc" -eq 143 ] && [ -n "$last" ] && [ -f "$W/term/checkpoints/$(printf 'step-%08d' "$last")/manifest.json" ]; then
+        ok "SIGTERM: every rank stopped after step $last, checkpoint written, exit 143"
+    else bad "SIGTERM: exit $rc, step '$last'" "$W/term.out"; fi
+    check "resume after SIGTERM" run 4 "$B" train --resume "$W/term" --dump-params "$W/term.params" --quiet
+    compare "stopped by SIGTERM and resumed equals uninterrupted (bit-identical)" 0 term kref
+fi
+
 echo "reliability: corrupted checkpoints"
 cp -r "$W/ref4" "$W/corrupt"
 shard="$(ls -d "$W/corrupt/checkpoints/"step-* | tail -1)/emb-rank-00001.bin"
 printf '\x7f' | dd of="$shard" bs=1 seek=100 conv=notrunc status=none
 before="$(fingerprint "$W/corrupt")"
 rc=0; run 2 "$B" train --resume "$W/corrupt" --set run.steps=50 || rc=$?
-if [ "$rc" -ne 0 ] && grep -q "emb-rank-00001.bin: checksum mismatch" "$W/out" && [ "$before" = "$(fingerprint "$W/corrupt")" ]; then
-    ok "a flipped byte: resume refuses with a checksum error naming the file (exit $rc), folder untouched"
+if [ "$rc" -eq 2 ] && grep -q "emb-rank-00001.bin: checksum mismatch" "$W/out" && grep -q "intact checkpoints: step-00000030 (step 30)" "$W/out" \
+   && [ "$before" = "$(fingerprint "$W/corrupt")" ]; then
+    ok "a flipped byte: resume refuses with a checksum error naming the file and the intact checkpoints (exit $rc), folder untouched"
 else bad "corrupted shard (exit $rc)" "$W/out"; fi
+if run 2 "$B" train --resume "$W/corrupt" --fallback-to-intact --set run.steps=50 && grep -q "warning: skipping damaged checkpoints: .*emb-rank-00001.bin: checksum mismatch" "$W/out" \
+   && [ -f "$W/corrupt/checkpoints/step-00000050/manifest.json" ] && [ -d "$W/corrupt/checkpoints/damaged-step-00000040" ]; then
+    ok "--fallback-to-intact: resumes from step 30 with a warning naming the damage, the damaged folder set aside"
+else bad "fallback to the intact checkpoint" "$W/out"; fi
 cp -r "$W/ref4" "$W/trunc"
 truncate -s 100 "$(ls -d "$W/trunc/checkpoints/"step-* | tail -1)/dense.bin"
 rc=0; run 2 "$B" train --resume "$W/trunc" --set run.steps=50 || rc=$?
@@ -119,6 +150,19 @@ CRITEO="$STRATA_ROOT/../shared/data/criteo/criteo_sample.csv"
 timeout 60 "$T" write-binary "$W/data.bin" >/dev/null 2>&1
 head -c 20000 "$W/data.bin" >"$W/truncated.bin"
 cp "$W/data.bin" "$W/corrupt.bin"; printf '\x55' | dd of="$W/corrupt.bin" bs=1 seek=30000 conv=notrunc status=none
+: >"$W/empty.yaml"
+printf '# only a comment\n\n' >"$W/comments.yaml"
+printf 'run:\n  steps: 10\n  batch_size: 8\n  steps: 20\n' >"$W/dup.yaml"
+printf 'run:\n  steps: 10\nrun.steps: 20\n' >"$W/dup-dotted.yaml"
+python3 - "$W/ref4/plan.json" "$W/plan-twice.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1])); p["tables"].append(p["tables"][0])
+json.dump(p, open(sys.argv[2], "w"))
+PY
+mkdir -p "$W/ml"
+printf 'movieId,title,genres\r\n1,A (1995),Drama\r\n2,B (1996),Comedy\r\n' >"$W/ml/ml-latest-small-movies.csv"
+printf 'userId,movieId,rating,timestamp\r\n1,1,4.0,10\r\n1,2,7,20\r\n' >"$W/ml/ml-latest-small-ratings.csv"
+echo x >"$W/afile"
 good_before="$(fingerprint "$W/ref4")"
 L="--run-dir $W/badrun --quiet"
 # name | ranks | pattern | arguments
@@ -156,10 +200,34 @@ run folder holding this run (no --resume)|4|ref4: already holds this run; contin
 resume changing the model|2|model.embedding_dim cannot change when resuming|--resume $W/ref4 --set model.embedding_dim=4 --quiet
 resume from a missing folder|1|not-there: no such run folder|--resume $W/not-there --quiet
 resume from a folder without checkpoints|1|no complete checkpoint|--resume $W/ref4/checkpoints --quiet
+empty config file|1|empty.yaml: the config file is empty \(no keys, only comments or blank lines\)|--config $W/empty.yaml $L
+comment-only config file|1|comments.yaml: the config file is empty|--config $W/comments.yaml $L
+a key given twice, both lines named|1|dup.yaml:4: key 'run.steps' is given twice \(lines 2 and 4\)|--config $W/dup.yaml $L
+a key given twice in nested and dotted form|1|dup-dotted.yaml:3: key 'run.steps' is given twice|--config $W/dup-dotted.yaml $L
+a plan listing a table twice|4|plan-twice.json: the plan lists table '[a-z0-9]+' twice|--config $C --plan $W/plan-twice.json $L
+resume with run.steps below the checkpoint|2|the checkpoint is at step 40 and run.steps is 30: nothing to train, nothing written|--resume $W/ref4 --set run.steps=30 --quiet
+a negative reader count|1|data.movielens.eval_per_user must not be negative, got -1|--set data.movielens.eval_per_user=-1 $L
+a probability above 1|1|data.synthetic.history_affinity must be a finite number at least 0.0 and at most 1.0, got 2|--set data.synthetic.history_affinity=2 $L
+a NaN learning rate|1|optimizer.dense_learning_rate must be a finite number above 0.0, got nan|--set optimizer.dense_learning_rate=nan $L
+a size product that overflows, the key named|1|overflows a 64-bit size: data.synthetic.item_rows \(4611686018427387904\)|--config $C --set data.synthetic.item_rows=4611686018427387904 $L
+a table over this rank's share of memory|2|over this rank's share of the machine's memory|--config $C --set data.synthetic.item_rows=68719476736 --set sharding.type=table_wise $L
+a parent of the run folder is a file|1|cannot create the run folder .*afile/run: a parent of it, .*afile, is a file, not a folder|--config $C --run-dir $W/afile/run --quiet
+MovieLens rating outside the scale (Windows line endings), file:line|1|ml-latest-small-ratings.csv:3: rating 7 is outside the scale 0.5...5|--set data.source=movielens --set data.path=$W/ml $L
 NaN or infinite loss names the step and the phase|2|rank [0-9]: error: step [0-9]+: the loss is -?[a-z]+ \(phase: forward|--config $C --set optimizer.dense_learning_rate=1e30 $L
 EOF2
 if [ "$good_before" = "$(fingerprint "$W/ref4")" ]; then ok "the run folder named by the bad inputs is unchanged"
 else bad "a bad input changed $W/ref4"; fi
+
+echo "reliability: what a run says instead of nan"
+if run 1 "$B" train --set data.source=criteo --set data.path="$CRITEO" --set data.criteo_eval_every=0 --set run.steps=3 --set run.batch_size=8 --run-dir "$W/noeval" \
+   && grep -q "the eval split is empty (data.criteo_eval_every is 0" "$W/out" && grep -q "final eval: none" "$W/out" \
+   && grep -q "header line skipped" "$W/out" && ! grep -q "auc nan" "$W/out"; then
+    ok "an empty eval split is said (the key named), no nan metrics printed; the header line is said"
+else bad "empty eval split" "$W/out"; fi
+
+echo "reliability: config fuzzing (Tests/Fuzz/config-fuzz.sh)"
+if timeout 240 bash "$STRATA_ROOT/Tests/Fuzz/config-fuzz.sh" 200 27 >"$W/out" 2>&1; then ok "$(tail -1 "$W/out")"
+else bad "config fuzz" "$W/out"; fi
 
 echo "reliability: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -60,3 +60,15 @@ final class ShardingPlanTests: XCTestCase {
         }
     }
 }
+
+/// A plan file that lists a table twice is refused, both places named.
+final class ShardingPlanDuplicateTests: XCTestCase {
+    func testATableListedTwiceIsRefused() {
+        let tables = [TableConfig(name: "a", rows: 10, dim: 4), TableConfig(name: "b", rows: 10, dim: 4)]
+        var plan = ShardingPlan.uniform(.tableWise, tables: tables, topology: Topology(nodeOfRank: [0, 0]))
+        plan.tables.append(plan.tables[0])
+        XCTAssertThrowsError(try plan.validate(tables: tables, worldSize: 2)) {
+            XCTAssertEqual("\($0)", "the plan lists table 'a' twice (tables[0] and tables[2]); keep one")
+        }
+    }
+}
