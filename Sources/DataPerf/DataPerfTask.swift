@@ -129,6 +129,15 @@ public struct DataPerfTask: Sendable, Codable, Equatable {
     public var truthFile: String?
 
     public static let currentFormat = 1
+
+    public init(format: Int, name: String, version: String, track: DataPerfTrack, dataset: DataPerfDataset, poolFile: String,
+                evalFile: String, poolRows: Int, evalRows: Int, poolHash: String, evalHash: String, seeds: [UInt64],
+                training: FrozenTraining, budgets: [Int], noise: NoiseSpec?, grid: [Double], target: Double, truthFile: String?) {
+        self.format = format; self.name = name; self.version = version; self.track = track; self.dataset = dataset
+        self.poolFile = poolFile; self.evalFile = evalFile; self.poolRows = poolRows; self.evalRows = evalRows
+        self.poolHash = poolHash; self.evalHash = evalHash; self.seeds = seeds; self.training = training
+        self.budgets = budgets; self.noise = noise; self.grid = grid; self.target = target; self.truthFile = truthFile
+    }
     public static let fileName = "task.json"
 
     /// The version this spec's content hashes to.

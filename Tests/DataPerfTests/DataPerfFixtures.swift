@@ -57,7 +57,7 @@ extension SubmissionScore {
         s.trainSeconds = 0
         s.file = ""
         func clear(_ seeds: [SeedScore]) -> [SeedScore] { seeds.map { var x = $0; x.trainSeconds = 0; return x } }
-        s.selection?.seeds = clear(s.selection?.seeds ?? [])
+        if var sel = s.selection { sel.seeds = clear(sel.seeds); s.selection = sel }
         if var d = s.debugging {
             d.grid = d.grid.map { var p = $0; p.seeds = clear(p.seeds); return p }
             s.debugging = d
