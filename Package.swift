@@ -56,6 +56,10 @@ let package = Package(
         // ∞-AE and Distill-CF: closed-form kernel recommenders over the Communicator protocol.
         .target(name: "KernelRecommenders", dependencies: ["Tensors", "Collectives", "ScalingLaws"]),
 
+        // DataPerf's selection and debugging tracks on recommendation data: task specs,
+        // submissions, the frozen trainer over worker groups, baselines, leaderboards.
+        .target(name: "DataPerf", dependencies: ["Training", "Data", "Collectives", "Tensors", "ScalingLaws", "KernelRecommenders"]),
+
         // `strata bench`: GEMMs, embedding kernels, communication, whole steps
         // (measurement and reports; the CLI only parses options).
         .target(name: "Benchmarking", dependencies: ["Training", "Model", "Tensors", "Collectives", "CollectivesMPI"]),
@@ -87,7 +91,7 @@ let package = Package(
         // MARK: Executables.
         .executableTarget(name: "strata", dependencies: [
             "Collectives", "CollectivesMPI", "Tensors", "Model", "Training", "Sharding", "Data", "Sweep", "ShardedEmbeddings", "Cluster",
-            "Benchmarking", "KernelRecommenders", "Serving", "ServingHTTP", "Evolve", "Federated", "FedHetero",
+            "Benchmarking", "KernelRecommenders", "Serving", "ServingHTTP", "Evolve", "Federated", "FedHetero", "DataPerf",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ]),
@@ -115,6 +119,7 @@ let package = Package(
         .testTarget(name: "EvolveTests", dependencies: ["Evolve", "Collectives", "ScalingLaws", "Tensors"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Training", "Collectives", "ScalingLaws"]),
         .testTarget(name: "KernelRecommendersTests", dependencies: ["KernelRecommenders", "Collectives", "Tensors"]),
+        .testTarget(name: "DataPerfTests", dependencies: ["DataPerf", "Training", "Data", "Collectives"]),
         .testTarget(name: "FederatedTests", dependencies: ["Federated", "Model", "Tensors", "Collectives"]),
         .testTarget(name: "FedHeteroTests", dependencies: ["FedHetero", "Federated", "Tensors", "Collectives"]),
     ],

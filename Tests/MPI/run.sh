@@ -235,6 +235,46 @@ rm -rf "$evolve_dir" "$out_check"
 expect_fail "evolve, misspelt key" 1 "evolve-bad.yaml:3: unknown key 'kernal_typo'" 30 \
     "$S" evolve --config Tests/MPI/evolve-bad.yaml --out /tmp/strata-evolve-never
 
+echo "strata dataperf: evaluations over worker groups equal on 1, 2 and 4 ranks"
+# A small synthetic debugging task and a selection task; baselines; the same
+# scores (timings aside) from 1, 2 and 4 ranks; a bad submission refused by line.
+dp="$(mktemp -d)"
+DPT="--dataset synthetic --pool-rows 1500 --eval-rows 800 --seeds 1,2"
+if "$S" dataperf task make $DPT --track debugging --noise feature --grid 0.1,0.2,0.5,0.9 --out "$dp/debug" >"$dp/make.log" 2>&1 \
+   && "$S" dataperf task make $DPT --track selection --budgets 5 --out "$dp/sel" >>"$dp/make.log" 2>&1 \
+   && "$S" dataperf baseline --task "$dp/debug" --only random,loss --out "$dp/dsubs" >>"$dp/make.log" 2>&1 \
+   && "$S" dataperf baseline --task "$dp/sel" --only random,balanced --out "$dp/ssubs" >>"$dp/make.log" 2>&1; then
+    ok "dataperf: tasks made, baselines written"
+else bad "dataperf: task make / baseline" "$dp/make.log"; fi
+for np in 1 2 4; do
+    expect_pass "dataperf evaluate debugging, $np rank(s)" $np "$S" dataperf evaluate --quiet --task "$dp/debug" --out "$dp/d$np" "$dp/dsubs/loss.txt" "$dp/dsubs/random.txt"
+    expect_pass "dataperf evaluate selection, $np rank(s)" $np "$S" dataperf evaluate --quiet --task "$dp/sel" --out "$dp/s$np" "$dp/ssubs/balanced-b75.txt" "$dp/ssubs/random-b75.txt"
+done
+same_scores() { python3 - "$@" <<'PY'
+import json, os, sys
+def load(d):
+    out = {}
+    for n in sorted(os.listdir(d + "/scores")):
+        s = json.load(open(d + "/scores/" + n))
+        def strip(x):
+            if isinstance(x, dict): return {k: strip(v) for k, v in x.items() if k not in ("train_seconds", "file")}
+            if isinstance(x, list): return [strip(v) for v in x]
+            return x
+        out[n] = strip(s)
+    return out
+a, b = load(sys.argv[1]), load(sys.argv[2])
+assert a and a == b, "scores differ"
+PY
+}
+for np in 2 4; do
+    if same_scores "$dp/d1" "$dp/d$np" 2>"$dp/err" && same_scores "$dp/s1" "$dp/s$np" 2>>"$dp/err"; then ok "dataperf: $np ranks score as 1 rank (debugging and selection)"
+    else bad "dataperf: $np ranks differ from 1 rank" "$dp/err"; fi
+done
+printf 'version: %s\nbudget: 75\n3\n3\n' "$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["version"])' "$dp/sel/task.json")" >"$dp/bad.txt"
+expect_fail "dataperf: a repeated row is refused by line" 2 "bad.txt:4: row 3 repeated \\(first on line 3\\)" 30 \
+    "$S" dataperf evaluate --task "$dp/sel" --out "$dp/never" "$dp/bad.txt"
+rm -rf "$dp"
+
 echo "strata fl: federated rounds on ranks (Tests/MPI/fl.sh)"
 sub_suite fl.sh fl 300
 
