@@ -65,7 +65,8 @@ public final class Trainer {
         plan = try ShardingPlanner.plan(for: config, layout: layout, source: data.source, topology: comm.topology,
                                         worldRanks: comm.worldRanks, given: explicitPlan).plan
         embeddings = try ShardedEmbeddingCollection(tables: layout.tables, features: layout.features, plan: plan,
-                                                    optimizer: config.optimizer.embedding, seed: config.run.seed, comm: comm)
+                                                    optimizer: config.optimizer.embedding, seed: config.run.seed, comm: comm,
+                                                    precision: config.precision.embedding, payload: config.precision.payload)
         localMaxBatch = (config.run.batchSize + comm.size - 1) / comm.size
         let shape = layout.dlrmShape(config.model, denseFeatures: data.source.schema.denseCount, maxBatch: localMaxBatch,
                                      maxSequenceRows: max(1, localMaxBatch * data.maxSequenceLength))
