@@ -29,11 +29,16 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
 
+        // oneDNN (Debian's libdnnl-dev, no pkg-config file): imported by OneDNN only.
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
+
         // The compiler's prefetch hint (a header, no library).
         .systemLibrary(name: "CPrefetch", path: "Sources/CPrefetch"),
 
         // MARK: Modules.
         .target(name: "Tensors", dependencies: ["COpenBLAS", "CPrefetch"]),
+        // oneDNN matmul primitives (fp32, bf16 with f32 accumulation) and the CPU's ISA.
+        .target(name: "OneDNN", dependencies: ["CDNNL", "Tensors"]),
         // Dense layers (forward and backward side by side); never imports Collectives.
         .target(name: "Model", dependencies: ["Tensors"]),
         // Plain values in, plain values out: no Collectives, MPI, ArgumentParser or Yams.
@@ -62,7 +67,7 @@ let package = Package(
 
         // `strata bench`: GEMMs, embedding kernels, communication, whole steps
         // (measurement and reports; the CLI only parses options).
-        .target(name: "Benchmarking", dependencies: ["Training", "Model", "Tensors", "Collectives", "CollectivesMPI"]),
+        .target(name: "Benchmarking", dependencies: ["Training", "Model", "Tensors", "Collectives", "CollectivesMPI", "OneDNN"]),
         // Inference: the engine over a merged checkpoint, request decoding, the
         // sub-batch queue, Hercules' (m, t, b) search and provisioner. No HTTP.
         .target(name: "Serving", dependencies: ["Training", "Model", "Tensors", "Data", "Sparse", "ScalingLaws"]),
@@ -103,6 +108,7 @@ let package = Package(
         // MARK: Tests.
         .testTarget(name: "CollectivesTests", dependencies: ["Collectives"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "OneDNNTests", dependencies: ["OneDNN", "Tensors"]),
         .testTarget(name: "ShardingTests", dependencies: ["Sharding", "Cluster"]),
         .testTarget(name: "ShardedEmbeddingsTests", dependencies: ["ShardedEmbeddings", "Sharding", "Collectives", "Training",
                                                                    "StrataTestSupport"]),

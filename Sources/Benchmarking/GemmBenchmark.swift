@@ -18,6 +18,8 @@ struct GemmBenchReport: Codable {
     var reps: Int
     var warmup: Int
     var rows: [GemmBenchRow]
+    /// Each layer's forward GEMM through OpenBLAS fp32, oneDNN fp32 and oneDNN bf16.
+    var precisions: [GemmPrecisionRow]
 }
 
 /// One MLP's buffers at one batch size, for both paths.
@@ -38,8 +40,12 @@ public final class GemmBenchmark {
                 }
             }
         }
-        let report = GemmBenchReport(machine: .current(blasThreads: BLAS.threads), reps: reps, warmup: warmup, rows: rows)
-        try settings.emit(report) { table(rows) }
+        // oneDNN runs on OpenMP: one thread per rank unless asked otherwise, as OpenBLAS.
+        setenv("OMP_NUM_THREADS", "\(settings.blasThreads)", 0)
+        let precisions = GemmPrecisionBenchmark.rows(mlps: mlps.map { ($0.0, $0.1) }, batches: batches, reps: reps, warmup: warmup)
+        let report = GemmBenchReport(machine: .current(blasThreads: BLAS.threads), reps: reps, warmup: warmup, rows: rows,
+                                     precisions: precisions)
+        try settings.emit(report) { table(rows) + "\n\nForward GEMMs by number format (GFLOP/s, min-max)\n" + GemmPrecisionBenchmark.table(precisions) }
     }
 
     let widths: [Int]

@@ -21,6 +21,7 @@ static inline MPI_Datatype strata_mpi_double(void) { return MPI_DOUBLE; }
 static inline MPI_Datatype strata_mpi_int64(void) { return MPI_INT64_T; }
 static inline MPI_Datatype strata_mpi_int32(void) { return MPI_INT32_T; }
 static inline MPI_Datatype strata_mpi_uint8(void) { return MPI_UINT8_T; }
+static inline MPI_Datatype strata_mpi_uint16(void) { return MPI_UINT16_T; }
 static inline MPI_Datatype strata_mpi_int(void) { return MPI_INT; }
 
 static inline MPI_Op strata_mpi_sum(void) { return MPI_SUM; }

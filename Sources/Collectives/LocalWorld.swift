@@ -75,6 +75,7 @@ final class LocalWorld: @unchecked Sendable {
         case .int64: apply(Int64.self)
         case .int32: apply(Int32.self)
         case .uint8: apply(UInt8.self)
+        case .uint16: apply(UInt16.self)
         }
     }
 

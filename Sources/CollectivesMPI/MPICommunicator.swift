@@ -29,6 +29,7 @@ public final class MPICommunicator: Communicator {
         case .int64: return strata_mpi_int64()
         case .int32: return strata_mpi_int32()
         case .uint8: return strata_mpi_uint8()
+        case .uint16: return strata_mpi_uint16()
         }
     }
 

@@ -37,6 +37,15 @@ final class ExchangeLane {
     let gradsOut = ScratchBuffer<Float>(zero: 0)   // requester -> owners
     let gradsIn = ScratchBuffer<Float>(zero: 0)    // at the owner
     let rowAddress = ScratchBuffer<Int>(zero: 0)   // lookup: each id's row, for prefetch hints
+    /// Payload formats of the row and gradient exchanges (`comm.precision`):
+    /// fp32 sends the buffers above; a 16-bit format sends these instead,
+    /// converted at the send and receive points (ids are never converted).
+    let forward: RowPrecision, backward: RowPrecision
+    let rowsOut16 = ScratchBuffer<UInt16>(zero: 0)
+    let rowsIn16 = ScratchBuffer<UInt16>(zero: 0)
+    let gradsOut16 = ScratchBuffer<UInt16>(zero: 0)
+    let gradsIn16 = ScratchBuffer<UInt16>(zero: 0)
+    let gradRows = ScratchBuffer<Float>(zero: 0)   // one received bag's gradient, widened
     let idsLayout: AlltoallvLayout
     let rowsLayout: AlltoallvLayout
     let gradsLayout: AlltoallvLayout
@@ -50,8 +59,10 @@ final class ExchangeLane {
 
     /// `dedupIds`: each distinct id once per (destination, group, step); a
     /// self lane sends nothing, so it never deduplicates.
-    init(comm: Communicator, phases: Phases, groups: [LookupGroup], dedupIds: Bool = false, storeOfGroup: (Int) -> Int) {
+    init(comm: Communicator, phases: Phases, groups: [LookupGroup], dedupIds: Bool = false,
+         forward: RowPrecision = .fp32, backward: RowPrecision = .fp32, storeOfGroup: (Int) -> Int) {
         self.comm = comm
+        self.forward = forward; self.backward = backward
         self.phases = phases
         isSelf = comm.size == 1
         self.groups = groups
@@ -160,6 +171,15 @@ final class ExchangeLane {
             // Eval stores no row: a lazy row nobody trained is read as it
             // would start, and training later stores it from the same values.
             if training { store.slots(ids, count: len) } else { store.readSlots(ids, count: len) }
+            if store.isHalf {
+                let half = store.half, spare = store.unstored.pointer, out = rowAddress.appendUninitialized(len)
+                for j in 0..<len {
+                    let row = ShardStore.halfRowAddress(ids[j], half: half, unstored: spare, width: w)
+                    out[j] = Int(bitPattern: row)
+                    Prefetch.read(row)
+                }
+                return
+            }
             // Class properties read once per bag, not per id: each read of a
             // class's `var` is a runtime exclusivity check.
             let weights = store.weights, spare = store.unstored.pointer, out = rowAddress.appendUninitialized(len)
@@ -186,6 +206,18 @@ final class ExchangeLane {
         }
         forEachReceivedBag { p, s, seq, len, ids in
             let store = stores[s], w = store.width, weights = store.weights, spare = store.unstored.pointer
+            if store.isHalf {
+                let half = store.half, prec = store.precision, n = seq ? len * w : w
+                out.update(repeating: 0, count: n)
+                for j in 0..<len {
+                    hint(j, w)
+                    ShardStore.addHalfRow(ids[j], half: half, unstored: spare, width: w, prec, into: seq ? out + j * w : out)
+                }
+                produced[p] += n
+                out += n
+                i += len
+                return
+            }
             @inline(__always) func row(_ j: Int) -> UnsafeMutablePointer<Float> {
                 ShardStore.row(ids[j], weights: weights, unstored: spare, width: w)
             }
@@ -214,6 +246,12 @@ final class ExchangeLane {
             rowsLayout.recvCounts[p] = Int32(router.returnFloats(from: p))
         }
         rowsLayout.recomputeDisplacements()
+        // The pooled sums accumulate in f32 (as the fp32 path's), then round
+        // once, to nearest, into the payload.
+        if forward != .fp32 {
+            rowsOut16.setCount(floats)
+            Half16.encode(rowsOut.pointer, into: rowsOut16.pointer, count: floats, forward)
+        }
     }
 
     /// The self lane's gather: each row added straight into its place in the
@@ -224,12 +262,17 @@ final class ExchangeLane {
         var i = 0, e = 0
         forEachReceivedBag { _, s, seq, len, ids in
             let store = stores[s], w = store.width, weights = store.weights, spare = store.unstored.pointer
+            let half = store.half, prec = store.precision, isHalf = store.isHalf
             for j in 0..<len {
                 if i + j + Prefetch.distance < total, let p = UnsafeRawPointer(bitPattern: addresses[i + j + Prefetch.distance]) {
                     Prefetch.read(p, bytes: w * MemoryLayout<Float>.stride)
                 }
                 let dst = assembly + Int(offsets[seq ? e + j : e])
-                Rows.add(dst, ShardStore.row(ids[j], weights: weights, unstored: spare, width: w), count: w)
+                if isHalf {
+                    ShardStore.addHalfRow(ids[j], half: half, unstored: spare, width: w, prec, into: dst)
+                } else {
+                    Rows.add(dst, ShardStore.row(ids[j], weights: weights, unstored: spare, width: w), count: w)
+                }
             }
             e += seq ? len : 1
             i += len
@@ -260,9 +303,20 @@ final class ExchangeLane {
         for p in 0..<comm.size { cursor[p] = Int(gradsLayout.recvDispls[p]) }
         let addresses = rowAddress.pointer, total = rowAddress.count, received = gradsIn.pointer
         let offsets = router.returnOffset[0].pointer, isSelf = self.isSelf
+        let received16 = gradsIn16.pointer, backward = self.backward, widen = !isSelf && backward != .fp32
         var i = 0, e = 0
         forEachReceivedBag { p, s, seq, len, ids in
-            let w = stores[s].width, g = received + cursor[p]   // a pooled bag's gradient serves all its ids
+            let w = stores[s].width
+            let g: UnsafeMutablePointer<Float>   // a pooled bag's gradient serves all its ids
+            if widen {
+                // A 16-bit payload: this bag's gradient widened to f32 once, here.
+                let n = seq ? len * w : w
+                gradRows.setCount(n)
+                Half16.decode(received16 + cursor[p], into: gradRows.pointer, count: n, backward)
+                g = gradRows.pointer
+            } else {
+                g = received + cursor[p]
+            }
             @inline(__always) func grad(_ j: Int) -> UnsafePointer<Float> {
                 isSelf ? gradAssembly + Int(offsets[seq ? e + j : e]) : UnsafePointer(g + (seq ? j * w : 0))
             }
@@ -291,6 +345,11 @@ final class ExchangeLane {
 
     func startOutputDist() {
         guard !isSelf else { return }   // the lookup has added its rows already
+        if forward != .fp32 {
+            rowsIn16.setCount(rowsLayout.totalRecv)
+            comm.startAlltoallv(phase(phases.fwd), send: rowsOut16.readOnly, recv: rowsIn16.buffer, layout: rowsLayout, request: request)
+            return
+        }
         rowsIn.setCount(rowsLayout.totalRecv)
         comm.startAlltoallv(phase(phases.fwd), send: rowsOut.readOnly, recv: rowsIn.buffer, layout: rowsLayout, request: request)
     }
@@ -300,6 +359,7 @@ final class ExchangeLane {
         guard !isSelf else { return }
         comm.wait(request)
         if let dedup = router.dedup { return expand(dedup, into: assembly) }
+        if forward != .fp32 { return addReturnedRows16(into: assembly) }
         for d in 0..<comm.size {
             var at = Int(rowsLayout.recvDispls[d])
             let offsets = router.returnOffset[d], widths = router.returnWidth[d]
@@ -314,15 +374,20 @@ final class ExchangeLane {
     /// Sends d loss / d output back to the owners (`emb_bwd_a2a`).
     func sendGradients(from gradAssembly: UnsafePointer<Float>) {
         guard !isSelf else { return }   // `collectGradients` reads them in place
+        if let dedup = router.dedup { return sendSummedGradients(dedup, from: gradAssembly) }
+        if backward != .fp32 { return sendGradients16(from: gradAssembly) }
         gradsOut.removeAll()
-        if let dedup = router.dedup { sumRepeated(dedup, from: gradAssembly) }
-        for d in 0..<comm.size where router.dedup == nil {
+        for d in 0..<comm.size {
             let offsets = router.returnOffset[d], widths = router.returnWidth[d]
             for e in 0..<offsets.count {
                 let w = Int(widths[e])
                 Rows.copy(gradsOut.appendUninitialized(w), gradAssembly + Int(offsets[e]), count: w)
             }
         }
+        sendGradsOut()
+    }
+
+    private func sendGradsOut() {
         gradsLayout.setMirror(of: rowsLayout)
         gradsIn.setCount(gradsLayout.totalRecv)
         comm.alltoallv(phases.bwd, send: gradsOut.readOnly, recv: gradsIn.buffer, layout: gradsLayout)
@@ -330,28 +395,75 @@ final class ExchangeLane {
 
     // MARK: dedup's expansion, and its backward
 
-    /// Each distinct row from d added at every place its id was named.
+    /// Each distinct row from d added at every place its id was named
+    /// (widened from 16 bits as it is added under `comm.precision`).
     private func expand(_ dedup: IdDedup, into assembly: UnsafeMutablePointer<Float>) {
         for d in 0..<comm.size {
             var at = Int(rowsLayout.recvDispls[d])
             let widths = dedup.width[d].pointer, start = dedup.start[d].pointer, targets = dedup.targets[d].pointer
             for u in 0..<dedup.width[d].count {
                 let w = Int(widths[u])
-                for t in Int(start[u])..<Int(start[u + 1]) { Rows.add(assembly + Int(targets[t]), rowsIn.pointer + at, count: w) }
+                for t in Int(start[u])..<Int(start[u + 1]) {
+                    if forward == .fp32 {
+                        Rows.add(assembly + Int(targets[t]), rowsIn.pointer + at, count: w)
+                    } else {
+                        Half16.decodeAdd(rowsIn16.pointer + at, into: assembly + Int(targets[t]), count: w, forward)
+                    }
+                }
                 at += w
             }
         }
     }
 
-    /// The gradients of a distinct row's places summed into the one row sent back.
-    private func sumRepeated(_ dedup: IdDedup, from gradAssembly: UnsafePointer<Float>) {
+    /// The gradients of a distinct row's places summed into the one row sent
+    /// back. The sum is taken in fp32 and rounded once, so a 16-bit backward
+    /// payload loses no more than without dedup.
+    private func sendSummedGradients(_ dedup: IdDedup, from gradAssembly: UnsafePointer<Float>) {
+        gradsOut.removeAll()
         for d in 0..<comm.size {
             let widths = dedup.width[d].pointer, start = dedup.start[d].pointer, targets = dedup.targets[d].pointer
             for u in 0..<dedup.width[d].count {
                 let w = Int(widths[u]), first = Int(start[u]), out = gradsOut.appendUninitialized(w)
                 Rows.copy(out, gradAssembly + Int(targets[first]), count: w)
-                for t in (first + 1)..<Int(start[u + 1]) where false { Rows.add(out, gradAssembly + Int(targets[t]), count: w) }
+                for t in (first + 1)..<Int(start[u + 1]) { Rows.add(out, gradAssembly + Int(targets[t]), count: w) }
             }
         }
+        guard backward != .fp32 else { return sendGradsOut() }
+        gradsOut16.setCount(gradsOut.count)
+        Half16.encode(gradsOut.pointer, into: gradsOut16.pointer, count: gradsOut.count, backward)
+        gradsLayout.setMirror(of: rowsLayout)
+        gradsIn16.setCount(gradsLayout.totalRecv)
+        comm.alltoallv(phases.bwd, send: gradsOut16.readOnly, recv: gradsIn16.buffer, layout: gradsLayout)
+    }
+
+    // MARK: 16-bit payloads (comm.precision)
+
+    /// `finishOutputDist`'s adds, widening each returned vector as it is added.
+    private func addReturnedRows16(into assembly: UnsafeMutablePointer<Float>) {
+        for d in 0..<comm.size {
+            var at = Int(rowsLayout.recvDispls[d])
+            let offsets = router.returnOffset[d], widths = router.returnWidth[d]
+            for e in 0..<offsets.count {
+                let w = Int(widths[e])
+                Half16.decodeAdd(rowsIn16.pointer + at, into: assembly + Int(offsets[e]), count: w, forward)
+                at += w
+            }
+        }
+    }
+
+    /// `sendGradients` with each gradient rounded (to nearest) straight into
+    /// the 16-bit payload.
+    private func sendGradients16(from gradAssembly: UnsafePointer<Float>) {
+        gradsOut16.removeAll()
+        for d in 0..<comm.size {
+            let offsets = router.returnOffset[d], widths = router.returnWidth[d]
+            for e in 0..<offsets.count {
+                let w = Int(widths[e])
+                Half16.encode(gradAssembly + Int(offsets[e]), into: gradsOut16.appendUninitialized(w), count: w, backward)
+            }
+        }
+        gradsLayout.setMirror(of: rowsLayout)
+        gradsIn16.setCount(gradsLayout.totalRecv)
+        comm.alltoallv(phases.bwd, send: gradsOut16.readOnly, recv: gradsIn16.buffer, layout: gradsLayout)
     }
 }

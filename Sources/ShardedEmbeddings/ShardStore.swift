@@ -45,7 +45,15 @@ final class ShardStore {
     private(set) var allocatedRows = 0
     private var lazySlot: [Int32] = []     // local - eagerRows -> slot, -1: not yet
     private var lazyLocal: [Int32] = []    // slot - eagerRows -> local
-    private(set) var weights: UnsafeMutablePointer<Float>    // [rows x width]
+    private(set) var weights: UnsafeMutablePointer<Float>    // [rows x width] (fp32 rows; else unused)
+    /// 16-bit rows [rows x width] (fp16 or bf16 `precision`; else unused).
+    /// Every reader branches on `isHalf` (a `let`); the fp32 path is untouched.
+    private(set) var half: UnsafeMutablePointer<UInt16>
+    let precision: RowPrecision
+    let isHalf: Bool
+    /// Backward passes so far: part of each stochastic rounding's key, so a
+    /// row's rounding differs step to step but not rank to rank.
+    var roundingEpoch: UInt64 = 0
     private(set) var state: UnsafeMutablePointer<Float>      // [rows] or [rows x width]
     let optimizer: EmbeddingOptimizerKind
     let seed: UInt64
@@ -62,9 +70,12 @@ final class ShardStore {
     /// `rows` stored from the start; a lazy store (`capacityRows` more) also
     /// takes room for `roomRows` in all at once, the rows its plan expects.
     init(table: Int, config: TableConfig, columnStart: Int, width: Int, map: RowMap, rows: Int, capacityRows: Int? = nil,
-         roomRows: Int = 0, seed: UInt64, optimizer: EmbeddingOptimizerKind, tier: RowTiers.Tier? = nil) {
+         roomRows: Int = 0, seed: UInt64, optimizer: EmbeddingOptimizerKind, tier: RowTiers.Tier? = nil,
+         precision: RowPrecision = .fp32) {
         self.table = table; self.config = config; self.width = width; self.columnStart = columnStart
         self.map = map; self.optimizer = optimizer; self.seed = seed
+        self.precision = precision; isHalf = precision != .fp32
+        half = .allocate(capacity: 1)
         self.tier = tier?.rawValue ?? 0
         self.rows = 0
         self.capacityRows = capacityRows ?? rows
@@ -79,8 +90,9 @@ final class ShardStore {
     }
 
     deinit {
-        LargePages.deallocate(weights, count: max(allocatedRows * width, 1))
+        LargePages.deallocate(weights, count: isHalf ? 1 : max(allocatedRows * width, 1))
         LargePages.deallocate(state, count: max(allocatedRows * stateFloatsPerRow, 1))
+        if isHalf { LargePages.deallocate(half, count: max(allocatedRows * width, 1)) } else { half.deallocate() }
     }
 
     var stateFloatsPerRow: Int { optimizer.stateFloats(width: width) }
@@ -100,7 +112,9 @@ final class ShardStore {
         }
     }
     /// Rows and optimizer state as allocated, plus a lazy store's slot map.
-    var bytes: Int { allocatedRows * (width + stateFloatsPerRow) * 4 + (lazySlot.count + lazyLocal.count) * 4 }
+    var bytes: Int {
+        allocatedRows * (width * precision.bytes + stateFloatsPerRow * 4) + (lazySlot.count + lazyLocal.count) * 4
+    }
 
     /// Turns `n` local rows into slots in place: the identity for rows stored
     /// from the start (checked against the shard's size), `slot(forLocal:)`
@@ -170,6 +184,7 @@ final class ShardStore {
     /// across a step).
     private func reserve(_ n: Int) {
         guard n > allocatedRows else { return }
+        if isHalf { return reserveHalf(n) }
         let w = LargePages.allocate(Float.self, count: max(n * width, 1))
         let s = LargePages.allocate(Float.self, count: max(n * stateFloatsPerRow, 1))
         w.moveInitialize(from: weights, count: rows * width)
@@ -180,8 +195,28 @@ final class ShardStore {
         allocatedRows = n
     }
 
+    /// `reserve` for 16-bit rows (the f32 `weights` stay a placeholder).
+    private func reserveHalf(_ n: Int) {
+        let h = LargePages.allocate(UInt16.self, count: max(n * width, 1))
+        let s = LargePages.allocate(Float.self, count: max(n * stateFloatsPerRow, 1))
+        h.moveInitialize(from: half, count: rows * width)
+        s.moveInitialize(from: state, count: rows * stateFloatsPerRow)
+        if allocatedRows == 0 { half.deallocate() } else { LargePages.deallocate(half, count: max(allocatedRows * width, 1)) }
+        LargePages.deallocate(state, count: max(allocatedRows * stateFloatsPerRow, 1))
+        half = h; state = s
+        allocatedRows = n
+    }
+
     private func initialize(slot: Int, local: Int) {
-        initialRow(local: local, into: weights + slot * width)
+        if isHalf {
+            // The f32 initial value rounded to nearest: every sharding stores the same bits.
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: width) { row in
+                initialRow(local: local, into: row.baseAddress!)
+                Half16.encode(row.baseAddress!, into: half + slot * width, count: width, precision)
+            }
+        } else {
+            initialRow(local: local, into: weights + slot * width)
+        }
         (state + slot * stateFloatsPerRow).initialize(repeating: 0, count: stateFloatsPerRow)
     }
 
@@ -209,6 +244,7 @@ final class ShardStore {
 
     /// Applies the optimizer to the aggregated gradient rows (each row once).
     func apply(rows rowIndices: UnsafePointer<Int32>, grads: UnsafePointer<Float>, count n: Int, learningRate lr: Float) {
+        if isHalf { return applyHalf(rows: rowIndices, grads: grads, count: n, learningRate: lr) }
         switch optimizer {
         case .rowwiseAdagrad:
             RowWiseAdagrad.step(table: weights, accumulators: state, dim: width, rows: rowIndices, gradRows: grads,
@@ -222,5 +258,68 @@ final class ShardStore {
                              count: width, learningRate: lr)
             }
         }
+    }
+}
+
+// MARK: 16-bit rows
+
+extension ShardStore {
+    /// The optimizer on 16-bit rows: each row widened to f32, stepped with
+    /// its f32 state, and stored back by stochastic rounding (keyed by seed,
+    /// table, global row and `roundingEpoch`, so any sharding rounds a row
+    /// alike). Rows are updated one at a time through a row on the stack.
+    func applyHalf(rows rowIndices: UnsafePointer<Int32>, grads: UnsafePointer<Float>, count n: Int, learningRate lr: Float) {
+        let w = width, half = self.half, state = self.state, p = precision
+        let epochKey = StrataRNG.hash(seed: seed, stream: UInt64(table), index: roundingEpoch)
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(w, 1)) { buffer in
+            let row = buffer.baseAddress!
+            for k in 0..<n {
+                let r = Int(rowIndices[k]), g = grads + k * w
+                Half16.decode(half + r * w, into: row, count: w, p)
+                switch optimizer {
+                case .rowwiseAdagrad:
+                    var zero: Int32 = 0
+                    RowWiseAdagrad.step(table: row, accumulators: state + r, dim: w, rows: &zero, gradRows: g, count: 1,
+                                        learningRate: lr)
+                case .sgd:
+                    EmbeddingSGD.update(row, g, dim: w, learningRate: lr)
+                case .adagrad:
+                    Adagrad.step(params: row, grads: g, state: state + r * w, count: w, learningRate: lr)
+                }
+                let key = StrataRNG.mix(epochKey ^ UInt64(globalRow(ofSlot: r)) &* 0xD1B5_4A32_D192_ED03)
+                Half16.encodeStochastic(row, into: half + r * w, count: w, p, key: key, firstColumn: columnStart)
+            }
+        }
+    }
+
+    /// Slot `s`'s row in f32 (exact for 16-bit rows).
+    func readRow(slot s: Int, into out: UnsafeMutablePointer<Float>) {
+        if isHalf { Half16.decode(half + s * width, into: out, count: width, precision) } else { out.update(from: weights + s * width, count: width) }
+    }
+
+    /// Slot `s`'s row as an array (checkpoints, gathers; not the step).
+    func rowValues(slot s: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: width) { b, n in readRow(slot: s, into: b.baseAddress!); n = width }
+    }
+
+    /// Sets element `c` of slot `s` (a restore; 16-bit rows round to nearest,
+    /// exact for values saved from the same precision).
+    func setElement(slot s: Int, column c: Int, _ x: Float) {
+        if isHalf { half[s * width + c] = Half16.encode(x, precision) } else { weights[s * width + c] = x }
+    }
+
+    /// The row a slot from `slots`/`readSlots` names, added into `dst` (16-bit
+    /// rows; an unstored eval row is f32).
+    @inline(__always)
+    static func addHalfRow(_ id: Int32, half: UnsafeMutablePointer<UInt16>, unstored: UnsafeMutablePointer<Float>, width w: Int,
+                           _ p: RowPrecision, into dst: UnsafeMutablePointer<Float>) {
+        if id >= 0 { Half16.decodeAdd(half + Int(id) * w, into: dst, count: w, p) } else { Rows.add(dst, unstored + Int(~id) * w, count: w) }
+    }
+
+    /// The address of a slot's row, for prefetch hints.
+    @inline(__always)
+    static func halfRowAddress(_ id: Int32, half: UnsafeMutablePointer<UInt16>, unstored: UnsafeMutablePointer<Float>,
+                               width w: Int) -> UnsafeRawPointer {
+        id >= 0 ? UnsafeRawPointer(half + Int(id) * w) : UnsafeRawPointer(unstored + Int(~id) * w)
     }
 }

@@ -66,14 +66,14 @@ extension ShardedEmbeddingCollection {
     public func forEachLocalBlock(_ body: (EmbeddingBlock, UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>) throws -> Void) rethrows {
         for (s, replica) in checkpointStores {
             for (b, locals) in Self.blocks(s, replica: replica) {
-                if case .contiguous = s.map {
+                if case .contiguous = s.map, !s.isHalf {
                     try body(b, UnsafeBufferPointer(start: s.weights, count: b.weightCount),
                              UnsafeBufferPointer(start: s.state, count: b.stateCount))
                     continue
                 }
                 var w: [Float] = [], st: [Float] = []
                 for r in locals {
-                    w += UnsafeBufferPointer(start: s.weights + r * s.width, count: s.width)
+                    w += s.rowValues(slot: r)
                     st += UnsafeBufferPointer(start: s.state + r * b.stateFloatsPerRow, count: b.stateFloatsPerRow)
                 }
                 try w.withUnsafeBufferPointer { wp in try st.withUnsafeBufferPointer { sp in try body(b, wp, sp) } }
@@ -112,7 +112,11 @@ extension ShardedEmbeddingCollection {
                 let slot = s.slot(forLocal: local)
                 let src = (g - b.firstRow) * b.width + (c0 - b.columnStart)
                 let dst = slot * s.width + (c0 - s.columnStart)
-                for c in 0..<(c1 - c0) { s.weights[dst + c] = weights[src + c] }
+                if s.isHalf {
+                    for c in 0..<(c1 - c0) { s.setElement(slot: slot, column: c0 - s.columnStart + c, weights[src + c]) }
+                } else {
+                    for c in 0..<(c1 - c0) { s.weights[dst + c] = weights[src + c] }
+                }
                 if !s.map.isTiered { written += c1 - c0 }
                 if perRow == s.width, b.stateFloatsPerRow == b.width {
                     let ss = (g - b.firstRow) * b.width + (c0 - b.columnStart)

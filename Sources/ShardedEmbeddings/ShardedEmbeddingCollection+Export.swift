@@ -12,7 +12,7 @@ extension ShardedEmbeddingCollection {
         for s in stores where s.table == t {
             for r in 0..<s.rows {
                 rows += [Int64(s.globalRow(ofSlot: r)), Int64(s.columnStart), Int64(s.width)]
-                data += UnsafeBufferPointer(start: s.weights + r * s.width, count: s.width)
+                data += s.rowValues(slot: r)
             }
         }
         let allRows = comm.allgatherArrays(.control, rows)
@@ -43,7 +43,7 @@ extension ShardedEmbeddingCollection {
         var out: [Float] = []
         for sync in syncs where sync.isEveryRank || sync.comm?.size == comm.size {
             let s = stores[sync.store]
-            out += UnsafeBufferPointer(start: s.weights, count: s.rows * s.width)
+            for r in 0..<s.rows { out += s.rowValues(slot: r) }
         }
         return out
     }

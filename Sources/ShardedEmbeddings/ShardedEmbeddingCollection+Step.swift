@@ -1,6 +1,7 @@
 import Collectives
 import Model
 import Sharding
+import Tensors
 
 /// One step of the sharded embeddings: each stage next to its backward.
 extension ShardedEmbeddingCollection {
@@ -85,6 +86,7 @@ extension ShardedEmbeddingCollection {
     /// replicated rows. `gradient(k)` must hold d loss / d output(k).
     public func backward(learningRate lr: Float) {
         precondition(training, "backward after an eval lookup")
+        for store in stores where store.isHalf { store.roundingEpoch &+= 1 }
         for lane in lanes { lane.hintLookedUpRows() }
         for (k, f) in features.enumerated() where !f.isSequence && f.pooling == .mean {
             scaleMeans(k, gradAssembly.pointer)   // d sum = d mean / length
@@ -130,6 +132,11 @@ extension ShardedEmbeddingCollection {
         let store = stores[g.store], w = store.width
         let out = assembly.pointer + featureBase[g.feature]
         let seq = features[g.feature].isSequence
+        if store.isHalf {
+            let half = store.half, prec = store.precision
+            forEachLocalId(g) { n, u, row in Half16.decodeAdd(half + row * w, into: seq ? out + n * w : out + u * w, count: w, prec) }
+            return
+        }
         forEachLocalId(g) { n, u, row in
             let src = store.weights + row * w
             let dst = seq ? out + n * w : out + u * w

@@ -1,6 +1,7 @@
 import Collectives
 import Model
 import Sharding
+import Tensors
 
 /// Embedding tables sharded over the ranks of a communicator, with TorchRec's
 /// three stages and their backwards side by side:
@@ -24,6 +25,10 @@ public final class ShardedEmbeddingCollection {
     public let plan: ShardingPlan
     public let optimizer: EmbeddingOptimizerKind
     public let seed: UInt64
+    /// How rows are stored (`embedding.precision`) and the row/gradient
+    /// payloads' formats (`comm.precision`); fp32 everywhere by default.
+    public let precision: RowPrecision
+    public let payload: PayloadPrecision
     let comm: Communicator
     let stores: [ShardStore]
     let lanes: [ExchangeLane]
@@ -74,7 +79,9 @@ public final class ShardedEmbeddingCollection {
     /// against `tables` and the world. `dedupIds` (`sharding.dedup_ids`,
     /// the same on every rank): each distinct id crosses once per step (IdDedup).
     public init(tables: [TableConfig], features: [EmbeddingFeature], plan: ShardingPlan,
-                optimizer: EmbeddingOptimizerKind, seed: UInt64, comm: Communicator, dedupIds: Bool = false) throws {
+                optimizer: EmbeddingOptimizerKind, seed: UInt64, comm: Communicator, dedupIds: Bool = false,
+                precision: RowPrecision = .fp32, payload: PayloadPrecision = .fp32) throws {
+        self.precision = precision; self.payload = payload
         for f in features where f.table < 0 || f.table >= tables.count {
             throw PlanError("feature '\(f.name)' reads table \(f.table), which does not exist")
         }
@@ -104,26 +111,26 @@ public final class ShardedEmbeddingCollection {
             if sharding.isReplicated {
                 tableStores.append(.replica(store {
                     ShardStore(table: t, config: c, columnStart: 0, width: c.dim, map: .contiguous(first: 0), rows: c.rows,
-                               seed: seed, optimizer: optimizer)
+                               seed: seed, optimizer: optimizer, precision: precision)
                 }))
             } else if let tiers = sharding.tiers {
                 let hot = store {
                     ShardStore(table: t, config: c, columnStart: 0, width: c.dim,
                                map: .tiered(order: tiers.order, offset: 0, peers: 1, member: 0), rows: tiers.hot,
-                               seed: seed, optimizer: optimizer, tier: .hot)
+                               seed: seed, optimizer: optimizer, tier: .hot, precision: precision)
                 }
                 let warm = store {
                     ShardStore(table: t, config: c, columnStart: 0, width: c.dim,
                                map: .tiered(order: tiers.order, offset: tiers.hot, peers: L, member: nodeLocal),
                                rows: FlexShardCounts.share(tiers.warm, of: L, index: nodeLocal), seed: seed, optimizer: optimizer,
-                               tier: .warm)
+                               tier: .warm, precision: precision)
                 }
                 let cold = store {
                     let cold = tiers.coldRowsAtStart(of: R, index: me)
                     return ShardStore(table: t, config: c, columnStart: 0, width: c.dim,
                                       map: .tiered(order: tiers.order, offset: tiers.hot + tiers.warm, peers: R, member: me),
                                       rows: cold.stored, capacityRows: cold.capacity, roomRows: cold.room, seed: seed,
-                                      optimizer: optimizer, tier: .cold)
+                                      optimizer: optimizer, tier: .cold, precision: precision)
                 }
                 tableStores.append(.tiered(hot: hot, warm: warm, cold: cold))
             } else {
@@ -134,7 +141,7 @@ public final class ShardedEmbeddingCollection {
                     blocks[shard.columnStart] = store {
                         ShardStore(table: t, config: c, columnStart: shard.columnStart, width: shard.width,
                                    map: .contiguous(first: i * block), rows: shard.localRows(rankIndex: i, tableRows: c.rows),
-                                   seed: seed, optimizer: optimizer)
+                                   seed: seed, optimizer: optimizer, precision: precision)
                     }
                 }
                 tableStores.append(.blocks(byColumnStart: blocks))
@@ -165,7 +172,8 @@ public final class ShardedEmbeddingCollection {
         self.localGroups = localGroups
         var lanes: [ExchangeLane] = []
         if !worldGroups.isEmpty {
-            lanes.append(ExchangeLane(comm: comm, phases: .world, groups: worldGroups, dedupIds: dedupIds) { storeOf(worldGroups[$0]) })
+            lanes.append(ExchangeLane(comm: comm, phases: .world, groups: worldGroups, dedupIds: dedupIds,
+                forward: payload.forward, backward: payload.backward) { storeOf(worldGroups[$0]) })
         }
         // Plan-wide facts, so every rank makes the same collective calls.
         let anyWarm = shardings.contains { ($0.tiers?.warm ?? 0) > 0 }
@@ -177,7 +185,8 @@ public final class ShardedEmbeddingCollection {
             nodeComm = comm.split(color: comm.node, key: me)
             crossComm = comm.split(color: nodeLocal, key: me)
             if !nodeGroups.isEmpty {
-                lanes.append(ExchangeLane(comm: nodeComm!, phases: .node, groups: nodeGroups, dedupIds: dedupIds) { storeOf(nodeGroups[$0]) })
+                lanes.append(ExchangeLane(comm: nodeComm!, phases: .node, groups: nodeGroups, dedupIds: dedupIds,
+                    forward: payload.forward, backward: payload.backward) { storeOf(nodeGroups[$0]) })
             }
         }
         self.lanes = lanes
@@ -201,7 +210,8 @@ public final class ShardedEmbeddingCollection {
         self.syncs = syncs
         let synced = stores.indices.map { s in syncs.contains { $0.store == s } }
         storeIsSynced = synced
-        sgdInPlace = synced.map { optimizer == .sgd && !$0 }
+        // 16-bit rows round once per step after summing (not per duplicate id).
+        sgdInPlace = synced.map { optimizer == .sgd && !$0 && precision == .fp32 }
         replicaTables = tableStores.indices.compactMap { t in
             guard case .replica(let s) = tableStores[t] else { return nil }
             return (t, s, ScratchBuffer<Float>(capacity: tables[t].rows * tables[t].dim, zero: 0))
@@ -229,4 +239,14 @@ public final class ShardedEmbeddingCollection {
         gradAssembly.setCount(assembly.count)
         return UnsafeMutableBufferPointer(start: gradAssembly.pointer + featureBase[k], count: featureFloats[k])
     }
+}
+
+/// The formats of the embedding exchanges' payloads (`comm.precision`):
+/// pooled rows going back to the requesters, and their gradients going to
+/// the owners. Ids always travel as Int32.
+public struct PayloadPrecision: Sendable, Codable, Equatable {
+    public var forward: RowPrecision
+    public var backward: RowPrecision
+    public init(forward: RowPrecision, backward: RowPrecision) { self.forward = forward; self.backward = backward }
+    public static let fp32 = PayloadPrecision(forward: .fp32, backward: .fp32)
 }

@@ -1,6 +1,7 @@
 import Cluster
 import Collectives
 import Sharding
+import Tensors
 
 /// Bytes a plan will move, computed without communicating: every rank's
 /// ids are routed by the same `EmbeddingRouter` the exchanges use, the
@@ -58,7 +59,8 @@ public enum TrafficPredictor {
     /// `steps[s][r]` is rank r's ids (one entry per feature) in step s.
     /// `dedupIds`: as the collection's (each distinct id once per destination).
     public static func predict(plan: ShardingPlan, tables: [TableConfig], features: [EmbeddingFeature], topology: Topology,
-                               steps: [[[FeatureIds]]], denseParameters: Int, dedupIds: Bool = false) -> PredictedTraffic {
+                               steps: [[[FeatureIds]]], denseParameters: Int, dedupIds: Bool = false,
+                               payload: PayloadPrecision = .fp32) -> PredictedTraffic {
         let R = topology.worldSize
         let nodes = (0..<topology.nodeCount).map { topology.ranks(onNode: $0) }
         let L = nodes.map(\.count).max() ?? 1
@@ -100,9 +102,9 @@ public enum TrafficPredictor {
                     worldRouter.route(ids, base: base, dims: dims, tableRows: rows)
                     for d in 0..<R {
                         add(.idsA2A, from: r, to: d, 8 + 4 * worldRouter.messageWords(to: d))
-                        let floats = 4 * worldRouter.returnFloats(from: d)
-                        add(.embFwdA2A, from: d, to: r, floats)
-                        add(.embBwdA2A, from: r, to: d, floats)
+                        let floats = worldRouter.returnFloats(from: d)
+                        add(.embFwdA2A, from: d, to: r, payload.forward.bytes * floats)
+                        add(.embBwdA2A, from: r, to: d, payload.backward.bytes * floats)
                     }
                 }
                 if !groups.node.isEmpty {
@@ -110,9 +112,9 @@ public enum TrafficPredictor {
                     nodeRouter.route(ids, base: base, dims: dims, tableRows: rows)
                     for (d, peer) in mine.enumerated() {
                         add(.idsA2AIntra, from: r, to: peer, 8 + 4 * nodeRouter.messageWords(to: d))
-                        let floats = 4 * nodeRouter.returnFloats(from: d)
-                        add(.embFwdA2AIntra, from: peer, to: r, floats)
-                        add(.embBwdA2AIntra, from: r, to: peer, floats)
+                        let floats = nodeRouter.returnFloats(from: d)
+                        add(.embFwdA2AIntra, from: peer, to: r, payload.forward.bytes * floats)
+                        add(.embBwdA2AIntra, from: r, to: peer, payload.backward.bytes * floats)
                     }
                 }
             }

@@ -35,10 +35,10 @@ public enum FlexShardPlanner {
     /// `trainingSteps`: the distinct global batches the run will train on,
     /// whose rows the profile did not see are given room up front (`lazyReserve`).
     public static func plan(counts: [Int], steps: Int, table: TableConfig, topology: Topology,
-                            optimizer: EmbeddingOptimizerKind, budgetBytesPerRank: Int? = nil,
+                            optimizer: EmbeddingOptimizerKind, elementBytes: Int = 4, budgetBytesPerRank: Int? = nil,
                             trainingSteps: Int? = nil) -> (RowTiers, Cost) {
         let m = TableModel(counts: counts, steps: steps, table: table, topology: topology, optimizer: optimizer,
-                           trainingSteps: trainingSteps)
+                           elementBytes: elementBytes, trainingSteps: trainingSteps)
         let budget = budgetBytesPerRank ?? (table.rows + topology.worldSize - 1) / topology.worldSize * m.perRow
         let best = m.candidates().filter { $0.bytesPerRank <= budget }.min { $0.seconds < $1.seconds } ?? m.cost(hot: 0, warm: 0)
         return (m.tiers(best), best)
@@ -50,11 +50,11 @@ public enum FlexShardPlanner {
     /// smallest lambda whose total fits (a Lagrangian relaxation of the
     /// multiple-choice knapsack; lambda = 0 when the budget does not bind).
     public static func plan(tables: [(counts: [Int], table: TableConfig)], steps: Int, topology: Topology,
-                            optimizer: EmbeddingOptimizerKind, budgetBytesPerRank: Int? = nil,
+                            optimizer: EmbeddingOptimizerKind, elementBytes: Int = 4, budgetBytesPerRank: Int? = nil,
                             trainingSteps: Int? = nil) -> [(RowTiers, Cost)] {
         let models = tables.map {
             TableModel(counts: $0.counts, steps: steps, table: $0.table, topology: topology, optimizer: optimizer,
-                       trainingSteps: trainingSteps)
+                       elementBytes: elementBytes, trainingSteps: trainingSteps)
         }
         let budget = budgetBytesPerRank ?? models.reduce(0) {
             $0 + ($1.rows + topology.worldSize - 1) / topology.worldSize * $1.perRow
@@ -93,7 +93,7 @@ public enum FlexShardPlanner {
         /// anywhere in a step), P(touched on a given node).
         var access: [Double], touched: [Double], touchedNode: [Double]
 
-        init(counts: [Int], steps: Int, table: TableConfig, topology: Topology, optimizer: EmbeddingOptimizerKind,
+        init(counts: [Int], steps: Int, table: TableConfig, topology: Topology, optimizer: EmbeddingOptimizerKind, elementBytes: Int = 4,
              trainingSteps: Int? = nil) {
             rows = table.rows
             precondition(counts.count == rows)
@@ -103,7 +103,7 @@ public enum FlexShardPlanner {
                                                       trainingSteps: trainingSteps ?? steps)
             R = topology.worldSize; nodes = topology.nodeCount
             L = max(1, R / max(nodes, 1))
-            perRow = (table.dim + optimizer.stateFloats(width: table.dim)) * 4
+            perRow = optimizer.rowBytes(width: table.dim, elementBytes: elementBytes)
             D = Double(table.dim)
             gatherAllowed = nodes > 1 && topology.uniformRanksPerNode != nil
             // Storing unseen rows lazily pays only while the rows the run will

@@ -73,7 +73,7 @@ extension ShardingPlan {
     /// (without it, per world: fewer bytes).
     public func validate(tables configs: [TableConfig], worldSize: Int, memoryBudgetBytes: Int? = nil,
                          optimizer: EmbeddingOptimizerKind = .rowwiseAdagrad, topology: Topology? = nil,
-                         worldRanks: [Int]? = nil) throws {
+                         worldRanks: [Int]? = nil, elementBytes: Int = 4) throws {
         guard self.worldSize == worldSize else {
             throw PlanError("the plan was made for \(self.worldSize) ranks but the world has \(worldSize)")
         }
@@ -126,8 +126,9 @@ extension ShardingPlan {
             }
         }
         if let budget = memoryBudgetBytes {
-            let mem = topology.map { memoryPerRank(tables: configs, optimizer: optimizer, topology: $0, worldRanks: worldRanks) }
-                ?? memoryPerRank(tables: configs, optimizer: optimizer)
+            let mem = topology.map { memoryPerRank(tables: configs, optimizer: optimizer, topology: $0, worldRanks: worldRanks,
+                                                   elementBytes: elementBytes) }
+                ?? memoryPerRank(tables: configs, optimizer: optimizer, elementBytes: elementBytes)
             if let (r, bytes) = mem.enumerated().max(by: { $0.element < $1.element }).map({ ($0.offset, $0.element) }), bytes > budget {
                 throw PlanError("the plan needs \(bytes) bytes of embeddings on rank \(r), over the memory budget of \(budget) bytes")
             }
@@ -138,9 +139,9 @@ extension ShardingPlan {
     /// FlexShard's warm tier depends on the node layout: `nodeRanks[0]` ranks
     /// per node and each rank's index inside its node (empty: one node).
     public func memoryPerRank(tables configs: [TableConfig], optimizer: EmbeddingOptimizerKind,
-                              nodeRanks: [Int] = [], nodeLocalRank: [Int] = []) -> [Int] {
+                              nodeRanks: [Int] = [], nodeLocalRank: [Int] = [], elementBytes: Int = 4) -> [Int] {
         let l = nodeRanks.isEmpty ? worldSize : nodeRanks[0]
-        return memoryPerRank(tables: configs, optimizer: optimizer) { r in (l, nodeLocalRank.isEmpty ? r % l : nodeLocalRank[r]) }
+        return memoryPerRank(tables: configs, optimizer: optimizer, elementBytes: elementBytes) { r in (l, nodeLocalRank.isEmpty ? r % l : nodeLocalRank[r]) }
     }
 
     /// `memoryPerRank` with the node layout of `topology`, as the embedding
@@ -148,24 +149,24 @@ extension ShardingPlan {
     /// (a sweep group's communicator is part of the world), among the world
     /// ranks on its node.
     public func memoryPerRank(tables configs: [TableConfig], optimizer: EmbeddingOptimizerKind, topology: Topology,
-                              worldRanks: [Int]? = nil) -> [Int] {
+                              worldRanks: [Int]? = nil, elementBytes: Int = 4) -> [Int] {
         var place = [(peers: Int, index: Int)](repeating: (1, 0), count: topology.worldSize)
         for node in 0..<topology.nodeCount {
             let ranks = topology.ranks(onNode: node)
             for (i, r) in ranks.enumerated() { place[r] = (ranks.count, i) }
         }
         let world = worldRanks ?? Array(0..<worldSize)
-        return memoryPerRank(tables: configs, optimizer: optimizer) { place[world[$0]] }
+        return memoryPerRank(tables: configs, optimizer: optimizer, elementBytes: elementBytes) { place[world[$0]] }
     }
 
     /// `warmPlace(r)`: the ranks of rank r's node and r's index among them.
-    private func memoryPerRank(tables configs: [TableConfig], optimizer: EmbeddingOptimizerKind,
+    private func memoryPerRank(tables configs: [TableConfig], optimizer: EmbeddingOptimizerKind, elementBytes: Int,
                                warmPlace: (Int) -> (peers: Int, index: Int)) -> [Int] {
         var bytes = [Int](repeating: 0, count: worldSize)
         for c in configs {
             guard let t = sharding(of: c.name) else { continue }
             if let tiers = t.tiers {
-                let perRow = (c.dim + optimizer.stateFloats(width: c.dim)) * 4
+                let perRow = optimizer.rowBytes(width: c.dim, elementBytes: elementBytes)
                 for r in 0..<worldSize {
                     let node = warmPlace(r)
                     let warm = FlexShardCounts.share(tiers.warm, of: node.peers, index: node.index)
@@ -179,7 +180,7 @@ extension ShardingPlan {
             for s in t.shards {
                 for (i, r) in s.ranks.enumerated() {
                     let rows = t.isReplicated ? c.rows : s.localRows(rankIndex: i, tableRows: c.rows)
-                    bytes[r] += rows * (s.width + optimizer.stateFloats(width: s.width)) * 4
+                    bytes[r] += rows * optimizer.rowBytes(width: s.width, elementBytes: elementBytes)
                 }
             }
         }

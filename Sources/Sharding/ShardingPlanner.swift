@@ -22,11 +22,13 @@ public enum ShardingPlanner {
         /// Distinct global batches the run trains on: FlexShard keeps room for
         /// the rows they read that the profile did not see (nil: none).
         public var trainingSteps: Int?
+        /// Bytes of one stored row element: 4 (fp32 rows) or 2 (fp16, bf16).
+        public var elementBytes: Int
 
         public init(tables: [TableConfig], topology: Topology, worldRanks: [Int]? = nil,
-                    optimizer: EmbeddingOptimizerKind, trainingSteps: Int? = nil) {
+                    optimizer: EmbeddingOptimizerKind, trainingSteps: Int? = nil, elementBytes: Int = 4) {
             self.tables = tables; self.topology = topology; self.worldRanks = worldRanks
-            self.optimizer = optimizer; self.trainingSteps = trainingSteps
+            self.optimizer = optimizer; self.trainingSteps = trainingSteps; self.elementBytes = elementBytes
         }
 
         /// The plan's own ranks as a topology.
@@ -47,7 +49,7 @@ public enum ShardingPlanner {
         let planned = try propose(spec, for: target, given: given, profile: profile)
         try planned.plan.validate(tables: target.tables, worldSize: target.planTopology.worldSize,
                                   memoryBudgetBytes: spec.memoryBudget, optimizer: target.optimizer,
-                                  topology: target.topology, worldRanks: target.worldRanks)
+                                  topology: target.topology, worldRanks: target.worldRanks, elementBytes: target.elementBytes)
         return planned
     }
 
@@ -61,7 +63,8 @@ public enum ShardingPlanner {
             throw PlanError("sharding.tables names unknown table '\(name)' (tables: \(names.joined(separator: ", ")))")
         }
         let topology = target.planTopology
-        var plan = given ?? choose(spec, tables: target.tables, topology: topology, optimizer: target.optimizer)
+        var plan = given ?? choose(spec, tables: target.tables, topology: topology, optimizer: target.optimizer,
+                                   elementBytes: target.elementBytes)
         var costs: [String: FlexShardPlanner.Cost] = [:]
         if plan.tables.contains(where: { $0.type == .flexShard && $0.tiers == nil }) {
             (plan, costs) = withTiers(plan, profile: try profile(), spec: spec, target: target, topology: topology)
@@ -71,13 +74,14 @@ public enum ShardingPlanner {
 
     /// The types: one for every table with per-table overrides, or `auto`.
     static func choose(_ spec: ShardingSpec, tables: [TableConfig], topology: Topology,
-                       optimizer: EmbeddingOptimizerKind) -> ShardingPlan {
+                       optimizer: EmbeddingOptimizerKind, elementBytes: Int = 4) -> ShardingPlan {
         switch spec.type {
         case .uniform(let type):
             return ShardingPlan.uniform(type, tables: tables, topology: topology, overrides: spec.tables)
         case .auto:
             return ShardingPlan.uniform(.tableWise, tables: tables, topology: topology,
                                         overrides: autoTypes(tables: tables, topology: topology, optimizer: optimizer,
+                                                             elementBytes: elementBytes,
                                                              overrides: spec.tables, budget: spec.memoryBudget))
         }
     }
@@ -86,11 +90,11 @@ public enum ShardingPlanner {
     /// that all-reducing their whole gradient costs less than sending their
     /// rows are replicated (data_parallel); the rest go table-wise, balanced by
     /// size, or row-wise when one table alone would exceed the budget.
-    static func autoTypes(tables: [TableConfig], topology: Topology, optimizer: EmbeddingOptimizerKind,
+    static func autoTypes(tables: [TableConfig], topology: Topology, optimizer: EmbeddingOptimizerKind, elementBytes: Int = 4,
                           overrides: [String: ShardingType], budget: Int?) -> [String: ShardingType] {
         var types = overrides
         for t in tables where types[t.name] == nil {
-            let bytes = t.rows * (t.dim + optimizer.stateFloats(width: t.dim)) * 4
+            let bytes = t.rows * optimizer.rowBytes(width: t.dim, elementBytes: elementBytes)
             if t.rows <= 256 {
                 types[t.name] = .dataParallel
             } else if let b = budget, bytes > b / 2 {
@@ -116,11 +120,12 @@ public enum ShardingPlanner {
         }
         let budgetBytesPerRank = spec.memoryBudget.map { total -> Int in
             let flex = Set(todo.map { tables[$0.1].name })
-            let others = plan.memoryPerRank(tables: tables.filter { !flex.contains($0.name) }, optimizer: target.optimizer)
+            let others = plan.memoryPerRank(tables: tables.filter { !flex.contains($0.name) }, optimizer: target.optimizer,
+                                            elementBytes: target.elementBytes)
             return max(0, total - (others.max() ?? 0))
         }
         let planned = FlexShardPlanner.plan(tables: todo.map { (profile.counts[$0.1], tables[$0.1]) }, steps: profile.steps,
-                                            topology: topology, optimizer: target.optimizer,
+                                            topology: topology, optimizer: target.optimizer, elementBytes: target.elementBytes,
                                             budgetBytesPerRank: budgetBytesPerRank, trainingSteps: target.trainingSteps)
         var result = plan
         var costs: [String: FlexShardPlanner.Cost] = [:]

@@ -47,4 +47,11 @@ public enum EmbeddingOptimizerKind: String, Sendable, Codable, CaseIterable {
         case .sgd: return 0
         }
     }
+
+    /// Bytes one stored row of `width` columns takes with its optimizer
+    /// state: elements of `elementBytes` (4: fp32 rows; 2: fp16 or bf16 rows,
+    /// `embedding.precision`), state in f32 whatever the rows.
+    public func rowBytes(width: Int, elementBytes: Int = 4) -> Int {
+        width * elementBytes + stateFloats(width: width) * 4
+    }
 }

@@ -40,7 +40,8 @@ extension ShardingPlanner {
         let spec = sharding ?? config.sharding
         let training = AccessProfile.trainingBatches(steps: config.run.steps, source: source, batchSize: config.run.batchSize)
         let target = Target(tables: layout.tables, topology: topology, worldRanks: worldRanks,
-                            optimizer: config.optimizer.embedding, trainingSteps: roomForLaterRows ? training : nil)
+                            optimizer: config.optimizer.embedding, trainingSteps: roomForLaterRows ? training : nil,
+                            elementBytes: config.precision.embedding.bytes)
         return try plan(spec, for: target, given: given) {
             if let path = spec.profilePath { return try AccessTrace.read(path).profile(for: layout.tables, file: path) }
             return AccessProfile.measure(source: source, layout: layout, batchSize: config.run.batchSize,

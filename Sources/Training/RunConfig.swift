@@ -1,6 +1,8 @@
 import Data
 import Model
 import Sharding
+import ShardedEmbeddings
+import Tensors
 
 /// Everything a training run is told, as plain values. The CLI fills it from
 /// YAML and `--set key=value` (dotted keys, as in `Configs/*.yaml`); nothing
@@ -12,8 +14,41 @@ public struct RunConfig: Sendable, Codable, Equatable {
     public var run = RunSettings()
     public var sharding = ShardingSpec()
     public var topology = TopologyConfig()
+    /// `embedding.precision`, `comm.precision`, `comm.backward_precision`.
+    public var precision = PrecisionConfig()
 
     public init() {}
+
+    // A config written before `precision` existed decodes as fp32 everywhere.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        model = try c.decode(ModelConfig.self, forKey: .model)
+        data = try c.decode(DataConfig.self, forKey: .data)
+        optimizer = try c.decode(OptimizerConfig.self, forKey: .optimizer)
+        run = try c.decode(RunSettings.self, forKey: .run)
+        sharding = try c.decode(ShardingSpec.self, forKey: .sharding)
+        topology = try c.decode(TopologyConfig.self, forKey: .topology)
+        precision = try c.decodeIfPresent(PrecisionConfig.self, forKey: .precision) ?? PrecisionConfig()
+    }
+}
+
+/// The number formats of the embeddings (docs/DESIGN.md, "Mixed precision").
+/// fp32 everywhere is the default and the exact path.
+public struct PrecisionConfig: Sendable, Codable, Equatable {
+    /// `embedding.precision`: how rows are stored (optimizer state stays f32).
+    public var embedding = RowPrecision.fp32
+    /// `comm.precision`: the pooled rows' payload in the forward exchange.
+    public var comm = RowPrecision.fp32
+    /// `comm.backward_precision`: the gradients' payload; nil: bf16 when
+    /// `comm` is 16-bit (TorchRec's qcomms default: fp16 forward, bf16
+    /// backward, bf16's range being safer for gradients), else fp32.
+    public var commBackward: RowPrecision?
+
+    public init() {}
+
+    public var payload: PayloadPrecision {
+        PayloadPrecision(forward: comm, backward: commBackward ?? (comm == .fp32 ? .fp32 : .bf16))
+    }
 }
 
 public struct ModelConfig: Sendable, Codable, Equatable {

@@ -70,7 +70,8 @@ public final class Trainer {
                              rank: comm.worldRanks.indices.contains(comm.rank) ? comm.worldRanks[comm.rank] : comm.rank)
         embeddings = try ShardedEmbeddingCollection(tables: layout.tables, features: layout.features, plan: plan,
                                                     optimizer: config.optimizer.embedding, seed: config.run.seed, comm: comm,
-                                                    dedupIds: config.sharding.dedupIds)
+                                                    dedupIds: config.sharding.dedupIds,
+                                                    precision: config.precision.embedding, payload: config.precision.payload)
         localMaxBatch = (config.run.batchSize + comm.size - 1) / comm.size
         let shape = layout.dlrmShape(config.model, denseFeatures: data.source.schema.denseCount, maxBatch: localMaxBatch,
                                      maxSequenceRows: max(1, localMaxBatch * data.maxSequenceLength))

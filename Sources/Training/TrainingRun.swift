@@ -117,7 +117,8 @@ public struct TrainingRun {
         let duplication = trainer.duplicationFactor()
         let memory = comm.allgather(.control, Int64(trainer.embeddings.memoryBytes)).map(Int.init)
         let planned = trainer.plan.memoryPerRank(tables: trainer.layout.tables, optimizer: config.optimizer.embedding,
-                                                 topology: comm.topology, worldRanks: comm.worldRanks)
+                                                 topology: comm.topology, worldRanks: comm.worldRanks,
+                                                 elementBytes: config.precision.embedding.bytes)
         if let r = memory.indices.first(where: { memory[$0] > planned[$0] }) {
             progress?("strata: warning: rank \(r) holds \(memory[r]) bytes of embeddings, \(memory[r] - planned[r]) more than "
                       + "planned: the run read rows first after the profile beyond the room the plan kept "
@@ -187,7 +188,8 @@ extension TrainingRun {
             }
             let differing = ["model": old.model == config.model, "data": old.data == config.data,
                              "optimizer": old.optimizer == config.optimizer, "run": old.run == config.run,
-                             "sharding": old.sharding == config.sharding, "topology": old.topology == config.topology]
+                             "sharding": old.sharding == config.sharding, "topology": old.topology == config.topology,
+                             "precision": old.precision == config.precision]
                 .filter { !$0.value }.keys.sorted()
             return "\(path): already holds a different run (its config.json differs in \(differing.joined(separator: ", "))); pick another --run-dir"
         }

@@ -8,6 +8,7 @@ import Foundation
 //   strata-mpitest equivalence [--ranks-per-node L] [--dedup-ids]
 //                                              sharded training == one process
 //                                              (--dedup-ids: with sharding.dedup_ids on)
+//   strata-mpitest mixed [--ranks-per-node L]  the same in 16-bit rows/payloads, and the ledger
 //   strata-mpitest fail-throw RANK             RANK throws mid-run
 //   strata-mpitest fail-kill RANK              RANK kills itself mid-run
 //   strata-mpitest compare RTOL A.params B.params [A/steps.jsonl B/steps.jsonl]
@@ -35,6 +36,10 @@ MPIEnvironment.run(ranksPerNode: ranksPerNode, launchedRank: launched) { world i
         var checks = Checks(comm: world)
         try EquivalenceChecks.run(world, &checks, dedupIds: args.contains("--dedup-ids"))
         try checks.finish(suite: "equivalence")
+    case "mixed":
+        var checks = Checks(comm: world)
+        try MixedPrecisionChecks.run(world, &checks)
+        try checks.finish(suite: "mixed")
     case "fail-throw", "fail-kill":
         let victim = args.count > 1 ? Int(args[1]) ?? 1 : 1
         // Everyone does some real work first, then the victim fails while the
@@ -54,6 +59,6 @@ MPIEnvironment.run(ranksPerNode: ranksPerNode, launchedRank: launched) { world i
     case "compare":
         try RunComparison.run(Array(args.dropFirst()))
     default:
-        throw InputError("unknown suite '\(suite)'; known: comm, equivalence, fail-throw, fail-kill, compare")
+        throw InputError("unknown suite '\(suite)'; known: comm, equivalence, mixed, fail-throw, fail-kill, compare")
     }
 }

@@ -104,7 +104,8 @@ struct PlanCommand: ParsableCommand {
         var refused: [String] = []
         let target = ShardingPlanner.Target(tables: layout.tables, topology: topology, optimizer: cfg.optimizer.embedding,
                                             trainingSteps: AccessProfile.trainingBatches(steps: cfg.run.steps, source: data.source,
-                                                                                         batchSize: G))
+                                                                                         batchSize: G),
+                                            elementBytes: cfg.precision.embedding.bytes)
         for choice in ShardingChoice.allCases {
             let strategy = choice.name
             var s = cfg.sharding
@@ -117,9 +118,10 @@ struct PlanCommand: ParsableCommand {
             }
             let traffic = TrafficPredictor.predict(plan: plan, tables: layout.tables, features: layout.features,
                                                    topology: topology, steps: batches, denseParameters: dense,
-                                                   dedupIds: cfg.sharding.dedupIds)
+                                                   dedupIds: cfg.sharding.dedupIds, payload: cfg.precision.payload)
             let memory = plan.memoryPerRank(tables: layout.tables, optimizer: cfg.optimizer.embedding,
-                                            nodeRanks: [L], nodeLocalRank: (0..<ranks).map { $0 % L })
+                                            nodeRanks: [L], nodeLocalRank: (0..<ranks).map { $0 % L },
+                                            elementBytes: cfg.precision.embedding.bytes)
             let tiers = plan.tables.compactMap { t in t.tiers.map { (t.table, [$0.hot, $0.warm, $0.cold, $0.seenCold]) } }
             rows.append(Row(strategy: strategy, maxMemoryBytesPerRank: memory.max() ?? 0,
                             allToAllBytesPerStep: traffic.allToAllBytesPerStep, interNodeBytesPerStep: traffic.interNodeBytesPerStep,

@@ -60,6 +60,10 @@ expect_pass "equivalence with dedup_ids, 2 ranks" 2 "$T" equivalence --dedup-ids
 expect_pass "equivalence with dedup_ids, 4 ranks oversubscribed" 4 "$T" equivalence --dedup-ids
 expect_pass "equivalence with dedup_ids, 4 ranks as 2 emulated nodes of 2" 4 "$T" equivalence --ranks-per-node 2 --dedup-ids
 
+echo "16-bit rows and payloads: sharded equals one process, ledger halved"
+expect_pass "mixed precision, 2 ranks" 2 "$T" mixed
+expect_pass "mixed precision, 4 ranks as 2 emulated nodes of 2" 4 "$T" mixed --ranks-per-node 2
+
 echo "failures end the job, naming the rank"
 expect_fail "rank 2 of 4 throws" 4 "rank 2: error: deliberate failure" 30 "$T" fail-throw 2
 expect_fail "rank 1 of 4 is killed" 4 "rank 1 .*(signal 9|Killed)" 30 "$T" fail-kill 1
