@@ -100,7 +100,9 @@ else
     for p in $ranks; do kill -TERM "$p"; done
     wait "$job"
     rc=$(cat "$W/term.rc")
-    last=$(grep -Eo 'signal 15 after step [0-9]+' "$W/term.out" | grep -Eo '[0-9]+$')
+    # Every rank names its stop; they must all name the same step.
+    last=$(grep -Eo 'signal 15 after step [0-9]+' "$W/term.out" | grep -Eo '[0-9]+$' | sort -u)
+    [ "$(echo "$last" | wc -l)" -eq 1 ] || last=""
     if [ "$rc" -eq 143 ] && [ -n "$last" ] && [ -f "$W/term/checkpoints/$(printf 'step-%08d' "$last")/manifest.json" ]; then
         ok "SIGTERM: every rank stopped after step $last, checkpoint written, exit 143"
     else bad "SIGTERM: exit $rc, step '$last'" "$W/term.out"; fi
