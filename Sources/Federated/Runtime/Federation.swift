@@ -63,7 +63,8 @@ public final class Federation {
         let bytes0 = serverBytes()
         let sampled = selectClients?(r, k) ?? sample(round: r, count: k, stream: stream)
         var unavailable: [Int] = [], stragglers: [Int] = [], trained: [Int] = []
-        var costs: [Int: DeviceCost] = [:]
+        // In sampled order: a dictionary's iteration order changes between runs, and so would the joules' last bits.
+        var costs: [DeviceCost] = []
         let modelBytes = parameterCount * 4
         var joules = 0.0, latency = 0.0, deviceBytes = 0
         for c in sampled {
@@ -81,13 +82,13 @@ public final class Federation {
                 latency = max(latency, d)
                 continue
             }
-            costs[c] = cost
+            costs.append(cost)
             trained.append(c)
             latency = max(latency, cost.seconds)
             deviceBytes += 2 * modelBytes
         }
         if config.device == nil { deviceBytes = 2 * modelBytes * trained.count }
-        for (_, cost) in costs { joules += cost.activeJoules + cost.idleWatts * max(0, latency - cost.seconds) }
+        for cost in costs { joules += cost.activeJoules + cost.idleWatts * max(0, latency - cost.seconds) }
 
         acc.zero()
         var totalWeight = 0.0, lossSum = 0.0, samples = 0, clipped = 0
