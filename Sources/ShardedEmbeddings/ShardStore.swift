@@ -269,12 +269,19 @@ extension ShardStore {
     /// table, global row and `roundingEpoch`, so any sharding rounds a row
     /// alike). Rows are updated one at a time through a row on the stack.
     func applyHalf(rows rowIndices: UnsafePointer<Int32>, grads: UnsafePointer<Float>, count n: Int, learningRate lr: Float) {
-        let w = width, half = self.half, state = self.state, p = precision
+        let w = width, half = self.half, state = self.state, p = precision, optimizer = self.optimizer
+        let hasState = optimizer != .sgd
         let epochKey = StrataRNG.hash(seed: seed, stream: UInt64(table), index: roundingEpoch)
         withUnsafeTemporaryAllocation(of: Float.self, capacity: max(w, 1)) { buffer in
             let row = buffer.baseAddress!
             for k in 0..<n {
                 let r = Int(rowIndices[k]), g = grads + k * w
+                // The row and its state a fixed distance ahead, as the f32 optimizers do (see Prefetch).
+                if k + Prefetch.distance < n {
+                    let ahead = Int(rowIndices[k + Prefetch.distance])
+                    Prefetch.write(half + ahead * w, bytes: w * 2)
+                    if hasState { Prefetch.write(state + (optimizer == .adagrad ? ahead * w : ahead)) }
+                }
                 Half16.decode(half + r * w, into: row, count: w, p)
                 switch optimizer {
                 case .rowwiseAdagrad:

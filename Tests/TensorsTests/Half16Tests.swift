@@ -106,4 +106,51 @@ final class Half16Tests: XCTestCase {
             XCTAssertEqual(part, Array(whole[start...]), "from column \(start)")
         }
     }
+
+    /// fp16 converts by bit arithmetic; Swift's `Float16` (compiler-rt) is the
+    /// oracle: every pattern widens alike, nearest rounding agrees at every
+    /// rounding boundary (each pattern's midpoints to its neighbours and one f32
+    /// step either side), at the range edges and on random values of every
+    /// scale, and stochastic rounding draws what the `Float16` formulation draws.
+    func testFP16BitArithmeticMatchesFloat16() {
+        for bits in 0...UInt16.max {
+            let want = Float(Float16(bitPattern: bits)), got = Half16.widenFP16(bits)
+            if want.isNaN { XCTAssertTrue(got.isNaN, "\(bits)"); continue }
+            XCTAssertEqual(got.bitPattern, want.bitPattern, "widen \(bits)")
+            guard bits & 0x7C00 != 0x7C00 else { continue }
+            let up = Float(Float16(bitPattern: bits).nextUp)
+            guard up.isFinite else { continue }
+            let mid = (want + up) / 2
+            for x in [mid, mid.nextUp, mid.nextDown, want.nextUp, up.nextDown] {
+                XCTAssertEqual(Half16.narrowFP16(x), Float16(x).bitPattern, "narrow \(x)")
+            }
+        }
+        let edges: [Float] = [65504, 65519.99, 65520, 65535.99, 65536, 1e30, .infinity, -.infinity, .nan,
+                              .leastNonzeroMagnitude, 2.98e-8, 2.99e-8, 5.96e-8, 6.1e-5, 6.103515625e-05, 0, -0.0]
+        for x in edges + edges.map({ -$0 }) {
+            if x.isNaN { XCTAssertTrue(Half16.widenFP16(Half16.narrowFP16(x)).isNaN); continue }
+            XCTAssertEqual(Half16.narrowFP16(x), Float16(x).bitPattern, "edge \(x)")
+        }
+        var rng = StrataRNG(seed: 21)
+        for _ in 0..<200_000 {
+            let x = Float(bitPattern: UInt32(truncatingIfNeeded: rng.next()) & 0x8000_0000 | UInt32(0x3000_0000 + rng.nextIndex(below: 0x1800_0000)))
+            XCTAssertEqual(Half16.narrowFP16(x), Float16(x).bitPattern, "random \(x)")
+            let r = UInt16(truncatingIfNeeded: rng.next())
+            XCTAssertEqual(Half16.encodeStochastic(x, .fp16, random: r), Self.float16Stochastic(x, r), "stochastic \(x) \(r)")
+        }
+    }
+
+    /// Stochastic rounding written with `Float16` and Double: the oracle of
+    /// the bit version. In magnitude, away from zero when (r's top 13 bits +
+    /// 1/2) / 2^13 is below x's fraction of the step; saturating at 65,504.
+    static func float16Stochastic(_ x: Float, _ r: UInt16) -> UInt16 {
+        guard x.isFinite else { return Float16(x).bitPattern }
+        let a = min(abs(x), 65504), sign: UInt16 = x.sign == .minus ? 0x8000 : 0
+        var lo = Float16(a)
+        if Float(lo) > a { lo = lo.nextDown }
+        if Float(lo) == a { return lo.bitPattern | sign }
+        let hi = lo.nextUp
+        let fraction = (Double(a) - Double(lo)) / (Double(hi) - Double(lo))
+        return ((Double(r >> 3) + 0.5) / 8192 < fraction ? hi : lo).bitPattern | sign
+    }
 }
