@@ -39,6 +39,21 @@ public struct BinaryHeader: Sendable, Codable, Equatable {
     public var payloadBytes: Int
     public var checksum: String
 
+    /// The header's bytes: keys sorted, so equal headers give equal files
+    /// (an encoder's key order otherwise changes from one process to the next).
+    static func encoded(_ h: BinaryHeader) throws -> Foundation.Data {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return try e.encode(h)
+    }
+
+    /// JSON bytes with their keys sorted (nil when they are not JSON): headers
+    /// of earlier files, whose keys came in any order, compare alike.
+    static func canonical(_ json: Foundation.Data) -> Foundation.Data? {
+        guard let object = try? JSONSerialization.jsonObject(with: json) else { return nil }
+        return try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    }
+
     var expectedPayloadBytes: Int {
         let n = sampleCount, ki = schema.itemSideFeatures.count, ku = schema.userSideFeatures.count
         return 4 * n + 4 * n * schema.denseCount + 4 * ki * n + 8 * itemValueCount
@@ -103,7 +118,7 @@ public struct BinaryDataset: BatchSource {
                                   sampleCount: batch.size, uniqueCount: users.stride,
                                   itemValueCount: batch.itemSide.values.count, userValueCount: users.values.count,
                                   payloadBytes: payload.count, checksum: String(format: "%016llx", checksum))
-        let json = try JSONEncoder().encode(header)
+        let json = try BinaryHeader.encoded(header)
         var file = Foundation.Data(magic)
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { file.append(contentsOf: $0) }
         file.append(json)
@@ -161,6 +176,11 @@ public struct BinaryDataset: BatchSource {
         let header: BinaryHeader
         do { header = try JSONDecoder().decode(BinaryHeader.self, from: data.subdata(in: 16..<payloadStart)) } catch {
             throw DataError.corrupted(file: path, reason: "unreadable header: \(error)")
+        }
+        // A damaged header can still decode (an unknown key where an optional
+        // one was, say); only one that says exactly what was written is whole.
+        guard BinaryHeader.canonical(data.subdata(in: 16..<payloadStart)) == BinaryHeader.canonical(try BinaryHeader.encoded(header)) else {
+            throw DataError.corrupted(file: path, reason: "header holds keys or values the format does not write")
         }
         guard header.version == 1 else {
             throw DataError.corrupted(file: path, reason: "unknown version \(header.version)")
