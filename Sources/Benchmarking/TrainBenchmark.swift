@@ -55,6 +55,7 @@ public enum TrainBenchmark {
         let report = TrainBenchReport(
             machine: .current(blasThreads: BLAS.threads), config: configPath, overrides: overrides,
             worldSize: world.size, batchSize: cfg.run.batchSize, tables: trainer.layout.tables.count,
+            precision: TrainBenchReport.describe(cfg.precision),
             warmupSteps: warmupSteps, steps: steps, reps: reps,
             samplesPerSecond: Spread(slowest.map { global / $0 }),
             msPerStep: Spread(slowest.map { 1e3 * $0 / Double(steps) }),
@@ -78,6 +79,8 @@ struct TrainBenchReport: Codable {
     var worldSize: Int
     var batchSize: Int
     var tables: Int
+    /// The number formats the step ran in (dense math is always fp32 here).
+    var precision: String
     var warmupSteps: Int
     var steps: Int
     var reps: Int
@@ -106,8 +109,13 @@ struct TrainBenchReport: Codable {
         worldSize > 1 ? Double(trainingPhases.reduce(0) { $0 + totals[$1.rawValue].collectiveBytes }) : 0
     }
 
+    static func describe(_ p: PrecisionConfig) -> String {
+        "dense fp32, rows \(p.embedding.rawValue), payloads \(p.payload.forward.rawValue) forward / \(p.payload.backward.rawValue) backward"
+    }
+
     func table() -> String {
         var out = "# strata bench train: \(config) \(overrides.joined(separator: " ")), \(worldSize) rank(s), global batch \(batchSize), \(tables) tables\n"
+        out += "# precision: \(precision)\n"
         out += "# \(machine.cpu), \(machine.cores) cores, \(machine.blasThreads) BLAS thread(s); \(reps) reps x \(steps) steps after \(warmupSteps) warm-up\n"
         out += "samples/s: \(samplesPerSecond.text(0))   ms/step: \(msPerStep.text(2))   "
         out += "a2a bytes/step (all ranks): \(BenchFormat.fixed(bytesSentPerStep, 0))   a2a bytes/sample: \(BenchFormat.fixed(bytesPerSample, 1))   allreduce bytes/step/rank: \(BenchFormat.fixed(allreduceBytesPerStep, 0))\n"
