@@ -5,8 +5,15 @@ import Sparse
 public struct MovieLensConfig: Sendable, Codable, Equatable {
     /// At most this many history items (the most recent ones).
     public var historyLength: Int = 50
-    /// Each user's last `evalPerUser` ratings (in time order) are eval.
+    /// Which ratings are eval: each user's last ones (`time`), or every rating
+    /// of a held-out share of users (`users`).
+    public var split = MovieLensSplit.time
+    /// Split `time`: each user's last `evalPerUser` ratings (in time order) are eval.
     public var evalPerUser: Int = 5
+    /// Split `users`: the share of users held out whole, in (0, 1).
+    public var heldoutUsers: Double = 0.2
+    /// Split `users`: the seed of the draw of held-out users (`MovieLensSplit.heldOut`).
+    public var splitSeed: UInt64 = 1
     /// A user's ratings less than this many seconds apart form one session; a
     /// session's samples share their history (0: only equal timestamps do).
     public var sessionGapSeconds: Int = 3600
@@ -26,6 +33,21 @@ public struct MovieLensConfig: Sendable, Codable, Equatable {
     /// in `movie`) instead of sharing the candidate's table `movie`.
     public var historyTable: Bool = false
     public init() {}
+
+    // A config written before `split` existed (a run folder's config.json) decodes as the time split.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        historyLength = try c.decode(Int.self, forKey: .historyLength)
+        split = try c.decodeIfPresent(MovieLensSplit.self, forKey: .split) ?? .time
+        evalPerUser = try c.decode(Int.self, forKey: .evalPerUser)
+        heldoutUsers = try c.decodeIfPresent(Double.self, forKey: .heldoutUsers) ?? heldoutUsers
+        splitSeed = try c.decodeIfPresent(UInt64.self, forKey: .splitSeed) ?? splitSeed
+        sessionGapSeconds = try c.decode(Int.self, forKey: .sessionGapSeconds)
+        denseCount = try c.decode(Int.self, forKey: .denseCount)
+        historyFeedback = try c.decode(Bool.self, forKey: .historyFeedback)
+        shuffleTrain = try c.decode(Bool.self, forKey: .shuffleTrain)
+        historyTable = try c.decode(Bool.self, forKey: .historyTable)
+    }
 }
 
 /// MovieLens ml-latest-small as sequence-recommendation samples.
@@ -34,8 +56,10 @@ public struct MovieLensConfig: Sendable, Codable, Equatable {
 /// `movie`, movies numbered in `movies.csv` order) and `genres` (multi-hot pooled,
 /// table `genre`). User side: `user` (pooled, table `user`) and `history` (sequence
 /// on table `movie`, or `history_movie` with `historyTable`): the user's TRAINING ratings from before the current SESSION
-/// began, oldest first, at most `historyLength`. An eval sample's history never
-/// holds eval ratings, so no eval label reaches a feature. With `historyFeedback`
+/// began, oldest first, at most `historyLength`. Split `time`: an eval sample's
+/// history never holds eval ratings, so no eval label reaches a feature. Split
+/// `users`: a held-out user's history is their own earlier (eval) ratings, never
+/// the sample's own or a later one, as a new user's past at serving time. With `historyFeedback`
 /// the window is split by label into `history_liked` and `history_disliked` (both
 /// sequences on the history's table, each oldest first).
 ///
@@ -58,7 +82,12 @@ public struct MovieLensConfig: Sendable, Codable, Equatable {
 /// With `sessionGapSeconds: 0` a session is one timestamp, so the history is every
 /// earlier training rating (at most `historyLength`), the items just rated included.
 ///
-/// Split by time: each user's last `evalPerUser` ratings are eval. Samples are
+/// Split by time (`split: .time`): each user's last `evalPerUser` ratings are
+/// eval. Split by users (`split: .users`): a seeded share of users
+/// (`heldoutUsers`, `splitSeed`) is eval whole, everyone else train whole; a
+/// held-out rating's history is the same user's earlier ratings (the same
+/// window and feedback halves), and its `user` id is the shared, never-trained
+/// `unknownUserRow` (the `user` table has one row more). Samples are
 /// ordered by user, then time (ties by movie). Dense features: log1p(ratings of the
 /// user before the session), (year − 2000) / 20 (0 if unknown), log1p(history
 /// length), genre count / 3; zero padded to `denseCount`.
@@ -82,6 +111,11 @@ public struct MovieLensDataset: BatchSource {
     let historyEnd: [Int]      // per rating: min(its session's start, its user's first eval rating)
     let movieGenres: [[Int64]], movieYear: [Float]
     let trainIndex: [Int], evalIndex: [Int]
+    /// Per dense user: held out whole by the `users` split (all false for `time`).
+    let heldOut: [Bool]
+    /// The `user` table's row for users never trained on (split `users` only):
+    /// one row past the users, its own, so no training sample ever updates it.
+    public let unknownUserRow: Int?
     /// The schema's keys, kept so a refill builds no key arrays.
     let itemSideKeys: [String], userSideKeys: [String]
 
@@ -154,17 +188,34 @@ public struct MovieLensDataset: BatchSource {
         userIds = uids
         user = rows.map { userIndex[$0.u]! }; movie = rows.map(\.m); time = rows.map(\.t); label = rows.map(\.y)
 
+        let held = config.split == .users
+            ? try MovieLensSplit.heldOut(userIds: uids, share: config.heldoutUsers, seed: config.splitSeed)
+            : [Bool](repeating: false, count: uids.count)
+        heldOut = held
+        // A held-out user's `user` feature is the unknown row (one past the
+        // users), never one of their own: see `userRow`.
+        unknownUserRow = config.split == .users ? uids.count : nil
         var us = [Int](repeating: 0, count: rows.count), ss = us, he = us
         var train: [Int] = [], eval: [Int] = []
         var i = 0
         while i < rows.count {
             var j = i
             while j < rows.count && user[j] == user[i] { j += 1 }
-            let firstEval = max(i, j - config.evalPerUser)
+            // Ratings from firstEval on are eval; a history never reaches past
+            // historyLimit. Time split: both the user's first eval rating, so an
+            // eval history holds only training ratings. Users split: a held-out
+            // user's history is their own earlier ratings (all eval: what the
+            // model sees of a new user is what they did before), a training
+            // user's all of theirs.
+            let firstEval: Int, historyLimit: Int
+            switch config.split {
+            case .time: firstEval = max(i, j - config.evalPerUser); historyLimit = firstEval
+            case .users: firstEval = held[Int(user[i])] ? i : j; historyLimit = j
+            }
             for k in i..<j {
                 us[k] = i
                 ss[k] = (k > i && time[k] - time[k - 1] <= config.sessionGapSeconds) ? ss[k - 1] : k
-                he[k] = min(ss[k], firstEval)
+                he[k] = min(ss[k], historyLimit)
                 if k >= firstEval { eval.append(k) } else { train.append(k) }
             }
             i = j
@@ -176,7 +227,7 @@ public struct MovieLensDataset: BatchSource {
         schema = DatasetSchema(
             denseCount: config.denseCount,
             tables: [TableSpec(name: "movie", rows: ids.count), TableSpec(name: "genre", rows: genreNames.count),
-                     TableSpec(name: "user", rows: uids.count)]
+                     TableSpec(name: "user", rows: uids.count + (unknownUserRow == nil ? 0 : 1))]
                 + (config.historyTable ? [TableSpec(name: "history_movie", rows: ids.count)] : []),
             features: [FeatureSpec(name: "movie", table: "movie", kind: .pooled, userSide: false),
                        FeatureSpec(name: "genres", table: "genre", kind: .pooled, userSide: false),
@@ -192,6 +243,18 @@ public struct MovieLensDataset: BatchSource {
     static func historyKeys(_ config: MovieLensConfig) -> [String] {
         config.historyFeedback ? ["history_liked", "history_disliked"] : ["history"]
     }
+
+    /// Whether dense user `u` is held out whole (split `users`).
+    public func isHeldOut(user u: Int) -> Bool { heldOut[u] }
+
+    /// The `user` feature's row for dense user `u`: `u` itself, or for a
+    /// held-out user `unknownUserRow`. Not their own row: it would be a row no
+    /// training sample updates, but still one random vector per user, noise the
+    /// model never learned to ignore; one shared row is the same untrained
+    /// vector for every new user, as a serving system's "unknown user" id. The
+    /// held-out users' own rows are then never looked up.
+    @inline(__always)
+    public func userRow(_ u: Int) -> Int { heldOut[u] ? unknownUserRow! : u }
 
     public func sampleCount(_ split: Split) -> Int { split == .train ? trainIndex.count : evalIndex.count }
 
@@ -256,7 +319,7 @@ public struct MovieLensDataset: BatchSource {
                 // Lengths and values are both key-major: the user ids, then
                 // each history feature's rows, so one pass writes both.
                 lengths.append(contentsOf: repeatElement(1, count: u))
-                for j in 0..<n where startsRow(j) { values.append(Int64(self.user[rating(j)])) }
+                for j in 0..<n where startsRow(j) { values.append(Int64(userRow(Int(self.user[rating(j)])))) }
                 for p in 0..<parts {
                     for j in 0..<n where startsRow(j) {
                         let before = values.count

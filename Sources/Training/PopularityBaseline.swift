@@ -14,23 +14,10 @@ public enum PopularityBaseline {
     /// Eval metrics of the popularity scores (logits of the clamped rates).
     /// `feature` is an item-side feature; a sample's item is its bag's first id.
     public static func evaluate(source: some BatchSource, feature: String, priorStrength: Double = 0) throws -> EvalMetrics {
-        guard let spec = source.schema.feature(named: feature), !spec.userSide else {
-            throw ConfigError("popularity baseline: '\(feature)' is not an item-side feature (item side: \(source.schema.itemSideKeys.joined(separator: ", ")))")
-        }
+        try checkItemSide(source.schema, feature)
         let train = source.all(.train), eval = source.all(.eval)
-        var positives: [Int64: Double] = [:], counts: [Int64: Double] = [:]
-        let trainItems = items(of: train, feature)
-        for (b, item) in trainItems.enumerated() {
-            guard let item else { continue }
-            positives[item, default: 0] += Double(train.labels[b]); counts[item, default: 0] += 1
-        }
-        let base = train.labels.reduce(0.0) { $0 + Double($1) } / Double(max(train.size, 1))
-        let logits = items(of: eval, feature).map { item -> Double in
-            var p = base
-            if let item, let n = counts[item] { p = (positives[item]! + priorStrength * base) / (n + priorStrength) }
-            let q = min(max(p, 1e-4), 1 - 1e-4)
-            return log(q / (1 - q))
-        }
+        let rates = PositiveRates(ids: train.itemIds(feature), labels: train.labels, priorStrength: priorStrength)
+        let logits = eval.itemIds(feature).map { PositiveRates.logit(rates.rate($0) ?? rates.base) }
         return EvalMetrics.compute(logits: logits, labels: eval.labels)
     }
 
@@ -41,8 +28,9 @@ public enum PopularityBaseline {
         return (schema.itemSideFeatures.first { sequenceTables.contains($0.table) } ?? schema.itemSideFeatures.first)?.name
     }
 
-    static func items(of batch: Batch, _ key: String) -> [Int64?] {
-        let k = batch.itemSide.index(ofKey: key)!
-        return (0..<batch.size).map { batch.itemSide.bag(key: k, sample: $0).first }
+    static func checkItemSide(_ schema: DatasetSchema, _ feature: String) throws {
+        guard let spec = schema.feature(named: feature), !spec.userSide else {
+            throw ConfigError("popularity baseline: '\(feature)' is not an item-side feature (item side: \(schema.itemSideKeys.joined(separator: ", ")))")
+        }
     }
 }

@@ -219,6 +219,9 @@ extension RunConfig {
             throw ConfigError("data.synthetic.extra_tables[\(i)] must be positive, got \(t.rows)")
         }
         try positive(data.movielens.historyLength, "data.movielens.history_length")
+        guard data.movielens.heldoutUsers > 0, data.movielens.heldoutUsers < 1 else {
+            throw ConfigError("data.movielens.heldout_users must be in (0, 1) (the share of users held out), got \(data.movielens.heldoutUsers)")
+        }
         guard optimizer.denseLearningRate > 0, optimizer.embeddingLearningRate > 0 else {
             throw ConfigError("optimizer learning rates must be positive")
         }

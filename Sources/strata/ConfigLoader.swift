@@ -194,6 +194,13 @@ enum ConfigLoader {
         "data.synthetic.shuffle_window": { c, v, k in c.data.synthetic.shuffleWindow = try v.int(k, 1...Int.max) },
         "data.movielens.history_length": { c, v, k in c.data.movielens.historyLength = try v.int(k, 1...Int.max) },
         "data.movielens.eval_per_user": { c, v, k in c.data.movielens.evalPerUser = try v.int(k, 0...Int.max) },
+        "data.movielens.split": { c, v, k in c.data.movielens.split = try v.choice(k) },
+        "data.movielens.heldout_users": { c, v, k in
+            let x = try v.double(k)
+            guard x > 0, x < 1 else { throw InputError("\(v.origin): \(k) must be in (0, 1) (the share of users held out), got \(Value.text(v.node))") }
+            c.data.movielens.heldoutUsers = x
+        },
+        "data.movielens.split_seed": { c, v, k in c.data.movielens.splitSeed = try v.uint64(k) },
         "data.movielens.session_gap_seconds": { c, v, k in c.data.movielens.sessionGapSeconds = try v.int(k, 0...Int.max) },
         "data.movielens.dense_count": { c, v, k in c.data.movielens.denseCount = try v.int(k, 0...Int.max) },
         "data.movielens.history_feedback": { c, v, k in c.data.movielens.historyFeedback = try v.bool(k) },

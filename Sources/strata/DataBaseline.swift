@@ -11,7 +11,10 @@ struct DataBaseline: ParsableCommand {
         Loads the config's data (the same split training uses), counts each item's \
         positives on the training split and scores every eval sample with that rate \
         (the training base rate for unseen items; with --prior-strength M, \
-        (positives + M * base) / (count + M)). Prints eval AUC, logloss and NE. For the \
+        (positives + M * base) / (count + M)). Prints eval AUC, logloss and NE. With \
+        --user-feature the item's rate is blended with the user's (logit(item) + \
+        logit(user) - logit(base)); a user without training samples (every held-out \
+        user of data.movielens.split users) scores by the item's rate alone. For the \
         model without sequence features, train with --set model.use_sequences=false.
         """
     )
@@ -25,8 +28,11 @@ struct DataBaseline: ParsableCommand {
     @Option(help: "Item-side feature whose id is the item (default: the one on a sequence's table, else the first).")
     var feature: String?
 
-    @Option(name: .customLong("prior-strength"), help: "Pseudo-counts of the base rate added to every item.")
+    @Option(name: .customLong("prior-strength"), help: "Pseudo-counts of the base rate added to every item (and user).")
     var priorStrength: Double = 0
+
+    @Option(name: .customLong("user-feature"), help: "Pooled user-side feature to blend the user's rate from (MovieLens: user).")
+    var userFeature: String?
 
     func run() throws {
         let cfg = try loadConfig(config, overrides)
@@ -34,6 +40,12 @@ struct DataBaseline: ParsableCommand {
             let source = try DataSources.load(cfg.data, seed: cfg.run.seed).source
             guard let name = feature ?? PopularityBaseline.defaultFeature(source.schema) else {
                 throw ConfigError("the data has no item-side feature to score by")
+            }
+            if let userFeature {
+                let (m, unknown) = try BlendBaseline.evaluate(source: source, item: name, user: userFeature, priorStrength: priorStrength)
+                print(String(format: "blend baseline (%@ + %@, prior strength %g): eval auc %.4f  logloss %.4f  ne %.4f  (%d samples, %d of unseen users scored by the item alone)",
+                             name, userFeature, priorStrength, m.auc, m.logloss, m.ne, m.samples, unknown))
+                return
             }
             let m = try PopularityBaseline.evaluate(source: source, feature: name, priorStrength: priorStrength)
             print(String(format: "popularity baseline (%@, prior strength %g): eval auc %.4f  logloss %.4f  ne %.4f  (%d samples)",
