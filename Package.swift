@@ -32,6 +32,9 @@ let package = Package(
         // oneDNN (Debian's libdnnl-dev, no pkg-config file): imported by OneDNN only.
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
+        // zlib (Debian's zlib1g-dev): imported by CriteoPipeline only.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
         // The compiler's prefetch hint (a header, no library).
         .systemLibrary(name: "CPrefetch", path: "Sources/CPrefetch"),
 
@@ -65,6 +68,11 @@ let package = Package(
         // submissions, the frozen trainer over worker groups, baselines, leaderboards.
         .target(name: "DataPerf", dependencies: ["Training", "Data", "Collectives", "Tensors", "ScalingLaws", "KernelRecommenders"]),
 
+        // Criteo at terabyte scale: gzip day files streamed through zlib, parsed
+        // from bytes, vocabularies counted and merged across ranks, shards written
+        // in parallel over the Communicator protocol (read back by Data's CriteoShardSet).
+        .target(name: "CriteoPipeline", dependencies: ["CZlib", "Data", "Collectives", "Tensors"]),
+
         // `strata bench`: GEMMs, embedding kernels, communication, whole steps
         // (measurement and reports; the CLI only parses options).
         .target(name: "Benchmarking", dependencies: ["Training", "Model", "Tensors", "Collectives", "CollectivesMPI", "OneDNN"]),
@@ -96,7 +104,7 @@ let package = Package(
         // MARK: Executables.
         .executableTarget(name: "strata", dependencies: [
             "Collectives", "CollectivesMPI", "Tensors", "Model", "Training", "Sharding", "Data", "Sweep", "ShardedEmbeddings", "Cluster",
-            "Benchmarking", "KernelRecommenders", "Serving", "ServingHTTP", "Evolve", "Federated", "FedHetero", "DataPerf",
+            "Benchmarking", "KernelRecommenders", "Serving", "ServingHTTP", "Evolve", "Federated", "FedHetero", "DataPerf", "CriteoPipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ]),
@@ -118,6 +126,7 @@ let package = Package(
                                                           "ShardedEmbeddings", "MallocCounter"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Tensors", "StrataTestSupport"]),
         .testTarget(name: "SparseTests", dependencies: ["Sparse"]),
+        .testTarget(name: "CriteoPipelineTests", dependencies: ["CriteoPipeline", "Data", "Collectives", "Tensors"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Sparse", "Tensors"]),
         .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws", "Tensors"]),
         .testTarget(name: "ServingTests", dependencies: ["Serving", "ServingHTTP", "Training", "Collectives", "Data", "Sparse",

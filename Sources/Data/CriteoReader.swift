@@ -17,6 +17,12 @@ public struct CriteoConfig: Sendable, Codable, Equatable {
         self.evalEvery = evalEvery
     }
 
+    public init(tableRows: [Int], skipBadLines: Bool = false, evalEvery: Int = 0) {
+        self.tableRows = tableRows
+        self.skipBadLines = skipBadLines
+        self.evalEvery = evalEvery
+    }
+
     /// 13 dense features I1...I13 and 26 pooled item-side features C1...C26 on
     /// tables C1...C26. No user-side features (the user-side IKJT has zero keys).
     public var schema: DatasetSchema {

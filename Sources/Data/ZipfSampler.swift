@@ -9,14 +9,14 @@ import Tensors
 /// let z = ZipfSampler(count: 1_000_000, exponent: 1.05)
 /// z.sample(&g)   // 1 is the most likely rank
 /// ```
-struct ZipfSampler: Sendable {
+public struct ZipfSampler: Sendable {
     let n: Double
     let s: Double
     let hIntegralX1: Double
     let hIntegralN: Double
     let threshold: Double
 
-    init(count: Int, exponent: Double) {
+    public init(count: Int, exponent: Double) {
         // Exponent 0 is the uniform law, which the same sampler draws exactly
         // (h = 1: every rank's interval has the same width, all accepted).
         precondition(count > 0 && exponent >= 0, "Zipf needs count > 0 and exponent >= 0")
@@ -31,7 +31,7 @@ struct ZipfSampler: Sendable {
 
     /// A rank in 1...n.
     @inline(__always)
-    func sample(_ g: inout StrataRNG) -> Int {
+    public func sample(_ g: inout StrataRNG) -> Int {
         // The uniform law directly: the rejection path would accept on the
         // first draw anyway, after a log and an exp per id (most of a
         // multi-hot batch's generation time).

@@ -34,6 +34,11 @@ public enum DataSources {
             let d = try MovieLensDataset(directory: try path(), config: config.movielens, skipBadLines: config.skipBadLines)
             return LoadedData(source: d, maxSequenceLength: config.movielens.historyLength, badLines: d.badLines, planted: nil,
                               notes: d.notes)
+        case .criteoShards:
+            let d = try CriteoShardSet(directory: try path(), eval: config.criteoHeldOut)
+            let notes = ["\(try path()): \(d.manifest.shards.count) shards, ids by \(d.manifest.ids), "
+                         + "\(d.sampleCount(.train)) train samples, \(d.sampleCount(.eval)) \(config.criteoHeldOut.rawValue) samples"]
+            return LoadedData(source: d, maxSequenceLength: 0, badLines: d.manifest.badLines, planted: nil, notes: notes)
         case .binary:
             let train = try BinaryDataset(path: try path())
             let eval = try config.evalPath.map { try BinaryDataset(path: $0) }

@@ -99,6 +99,9 @@ public enum DataSourceKind: String, Sendable, Codable, CaseIterable {
     case movielens
     /// Files written by `strata data synth|convert` (`data.path`, `data.eval_path`).
     case binary
+    /// A folder of Criteo shards written by `strata data convert FILES...`
+    /// (`data.path`): every day but the last trains, the last is held out.
+    case criteoShards = "criteo_shards"
 }
 
 public struct DataConfig: Sendable, Codable, Equatable {
@@ -114,7 +117,26 @@ public struct DataConfig: Sendable, Codable, Equatable {
     public var skipBadLines = false
     /// Criteo: every k-th line is eval (0: none).
     public var criteoEvalEvery = 10
+    /// Criteo shards: which half of the last day is the eval split.
+    public var criteoHeldOut = CriteoHeldOutHalf.validation
     public var movielens = MovieLensConfig()
+}
+
+extension DataConfig {
+    // A config written before `criteo_held_out` existed decodes with validation.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        source = try c.decode(DataSourceKind.self, forKey: .source)
+        path = try c.decodeIfPresent(String.self, forKey: .path)
+        evalPath = try c.decodeIfPresent(String.self, forKey: .evalPath)
+        dedup = try c.decode(Bool.self, forKey: .dedup)
+        synthetic = try c.decode(SyntheticConfig.self, forKey: .synthetic)
+        criteoRowsPerTable = try c.decode(Int.self, forKey: .criteoRowsPerTable)
+        skipBadLines = try c.decode(Bool.self, forKey: .skipBadLines)
+        criteoEvalEvery = try c.decode(Int.self, forKey: .criteoEvalEvery)
+        criteoHeldOut = try c.decodeIfPresent(CriteoHeldOutHalf.self, forKey: .criteoHeldOut) ?? .validation
+        movielens = try c.decode(MovieLensConfig.self, forKey: .movielens)
+    }
 }
 
 public struct OptimizerConfig: Sendable, Codable, Equatable {

@@ -156,6 +156,7 @@ public struct TrainingRun {
         switch config.data.source {
         case .criteo: return "data.criteo_eval_every is \(config.data.criteoEvalEvery); a positive N holds out every N-th line"
         case .movielens: return "data.movielens.eval_per_user is \(config.data.movielens.evalPerUser); a positive N holds out each user's last N ratings"
+        case .criteoShards: return "the last day's \(config.data.criteoHeldOut.rawValue) half is empty (data.criteo_held_out)"
         case .binary: return config.data.evalPath == nil ? "no data.eval_path" : "data.eval_path holds no samples"
         case .synthetic: return "data.synthetic.eval_samples"
         }

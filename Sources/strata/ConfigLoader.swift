@@ -164,6 +164,7 @@ enum ConfigLoader {
         "data.dedup": { c, v, k in c.data.dedup = try v.bool(k) },
         "data.criteo_rows_per_table": { c, v, k in c.data.criteoRowsPerTable = try v.int(k, 1...Int.max) },
         "data.criteo_eval_every": { c, v, k in c.data.criteoEvalEvery = try v.int(k, 0...Int.max) },
+        "data.criteo_held_out": { c, v, k in c.data.criteoHeldOut = try v.choice(k) },
         "data.skip_bad_lines": { c, v, k in c.data.skipBadLines = try v.bool(k) },
         "data.synthetic.seed": { c, v, k in c.data.synthetic.seed = try v.uint64(k) },
         "data.synthetic.samples": { c, v, k in c.data.synthetic.samples = try v.int(k, 1...Int.max) },

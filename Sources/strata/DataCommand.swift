@@ -3,7 +3,7 @@ import Data
 import Foundation
 import Training
 
-/// `strata data`: make, convert, inspect and score data sets (one process, no MPI).
+/// `strata data`: make, convert, inspect and score data sets (Criteo conversion over MPI ranks).
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
@@ -12,7 +12,7 @@ struct DataCommand: ParsableCommand {
         Binary files (see Sources/Data/BinaryFormat.swift) train with \
         data.source: binary, data.path: DIR/train.strata, data.eval_path: DIR/eval.strata.
         """,
-        subcommands: [DataSynth.self, DataConvert.self, DataStats.self, DataBaseline.self, DataProfile.self, DataTrace.self]
+        subcommands: [DataSynth.self, DataConvert.self, DataCriteoGen.self, DataStats.self, DataBaseline.self, DataProfile.self, DataTrace.self]
     )
 }
 

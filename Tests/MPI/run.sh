@@ -279,6 +279,9 @@ expect_fail "dataperf: a repeated row is refused by line" 2 "bad.txt:4: row 3 re
     "$S" dataperf evaluate --task "$dp/sel" --out "$dp/never" "$dp/bad.txt"
 rm -rf "$dp"
 
+echo "Criteo pipeline: gzip days to shards on 1, 2, 4 ranks, training on them (Tests/MPI/criteo.sh)"
+sub_suite criteo.sh criteo 600
+
 echo "strata fl: federated rounds on ranks (Tests/MPI/fl.sh)"
 sub_suite fl.sh fl 300
 
