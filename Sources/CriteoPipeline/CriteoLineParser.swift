@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One Criteo line's fields, parsed from bytes into reused storage: the same
 /// values and the same refusals as `CriteoReader` (which reads Strings), at a
@@ -24,45 +27,64 @@ struct CriteoFields {
     /// on a malformed line returns why (the reader's wording) and leaves the
     /// fields in any state.
     mutating func parse(_ line: UnsafeBufferPointer<UInt8>) -> String? {
-        let sep: UInt8 = line.contains(0x09) ? 0x09 : 0x2C
-        var count = 0, fieldStart = 0
-        bounds.withUnsafeMutableBufferPointer { b in
-            for i in 0...line.count where i == line.count || line[i] == sep {
-                if count < 40 { b[2 * count] = fieldStart; b[2 * count + 1] = i }
-                count += 1
-                fieldStart = i + 1
+        guard let base = line.baseAddress, line.count > 0 else { return "expected 40 fields (label, I1..I13, C1..C26), found 1" }
+        let sep: Int32 = memchr(base, 0x09, line.count) != nil ? 0x09 : 0x2C
+        // Field boundaries first: a line with the wrong count is refused for
+        // that, whatever else is wrong with it (the reader's order of checks).
+        let count = bounds.withUnsafeMutableBufferPointer { b -> Int in
+            var n = 0, at = 0
+            while true {
+                let rest = line.count - at
+                let hit = rest > 0 ? memchr(base + at, sep, rest) : nil
+                let end = hit.map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? line.count
+                if n < 40 { b[2 * n] = at; b[2 * n + 1] = end }
+                n += 1
+                guard hit != nil else { return n }
+                at = end + 1
             }
         }
         guard count == 40 else { return "expected 40 fields (label, I1..I13, C1..C26), found \(count)" }
-        func field(_ f: Int) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: line[bounds[2 * f]..<bounds[2 * f + 1]]) }
-        func text(_ f: Int) -> String { String(decoding: field(f), as: UTF8.self) }
-
-        let l = field(0)
-        if l.elementsEqual([0x30]) || l.elementsEqual([0x30, 0x2E, 0x30]) { label = 0 }
-        else if l.elementsEqual([0x31]) || l.elementsEqual([0x31, 0x2E, 0x30]) { label = 1 }
-        else { return "label '\(text(0))' is not 0 or 1" }
-
-        for j in 0..<13 {
-            let f = field(1 + j)
-            if f.isEmpty { dense[j] = 0; continue }
-            let v: Double
-            if let exact = Self.integer(f) { v = exact } else {
-                guard let parsed = Double(text(1 + j)), parsed.isFinite else { return "I\(j + 1) '\(text(1 + j))' is not a number" }
-                v = parsed
+        return bounds.withUnsafeBufferPointer { b -> String? in
+            @inline(__always) func field(_ f: Int) -> UnsafeBufferPointer<UInt8> {
+                UnsafeBufferPointer(start: base + b[2 * f], count: b[2 * f + 1] - b[2 * f])
             }
-            dense[j] = v > 0 ? Float(log(v + 1)) : 0
-        }
-        for k in 0..<26 {
-            let f = field(14 + k)
-            if f.isEmpty { present[k] = false; hashes[k] = 0; continue }
-            if let h = Self.hex(f) { hashes[k] = h } else {
-                let t = text(14 + k)
-                guard t.utf8.count <= 8, let h = UInt32(t, radix: 16) else { return "C\(k + 1) '\(t)' is not a 32-bit hex hash" }
-                hashes[k] = h
+            func text(_ f: Int) -> String { String(decoding: field(f), as: UTF8.self) }
+
+            let l = field(0)
+            if l.count == 1 && (l[0] == 0x30 || l[0] == 0x31) { label = Float(l[0] - 0x30) }
+            else if l.count == 3 && (l[0] == 0x30 || l[0] == 0x31) && l[1] == 0x2E && l[2] == 0x30 { label = Float(l[0] - 0x30) }
+            else { return "label '\(text(0))' is not 0 or 1" }
+
+            let failure: String? = dense.withUnsafeMutableBufferPointer { dense in
+                for j in 0..<13 {
+                    let f = field(1 + j)
+                    if f.isEmpty { dense[j] = 0; continue }
+                    let v: Double
+                    if let exact = Self.integer(f) { v = exact } else {
+                        guard let parsed = Double(text(1 + j)), parsed.isFinite else { return "I\(j + 1) '\(text(1 + j))' is not a number" }
+                        v = parsed
+                    }
+                    dense[j] = v > 0 ? Float(log(v + 1)) : 0
+                }
+                return nil
             }
-            present[k] = true
+            if let failure { return failure }
+            return hashes.withUnsafeMutableBufferPointer { hashes in
+                present.withUnsafeMutableBufferPointer { present in
+                    for k in 0..<26 {
+                        let f = field(14 + k)
+                        if f.isEmpty { present[k] = false; hashes[k] = 0; continue }
+                        if let h = Self.hex(f) { hashes[k] = h } else {
+                            let t = text(14 + k)
+                            guard t.utf8.count <= 8, let h = UInt32(t, radix: 16) else { return "C\(k + 1) '\(t)' is not a 32-bit hex hash" }
+                            hashes[k] = h
+                        }
+                        present[k] = true
+                    }
+                    return nil
+                }
+            }
         }
-        return nil
     }
 
     /// An optional '-' and 1-15 decimal digits, exactly as a Double (every

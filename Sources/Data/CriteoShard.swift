@@ -80,7 +80,10 @@ public final class CriteoShardWriter {
     public let path: String
     let temporary: String
     private var fd: Int32
-    private var buffer: [UInt8] = []
+    /// Records not yet written; the first flush also carries the header's room.
+    private let buffer: UnsafeMutableRawPointer
+    private static let bufferBytes = 1 << 22
+    private var used = 0
     private var header: CriteoShardHeader
     private var state: UInt64 = 0xcbf2_9ce4_8422_2325
     private var finished = false
@@ -97,11 +100,13 @@ public final class CriteoShardWriter {
         guard fd >= 0 else { throw DataError.unreadable(file: path, reason: "cannot create \(temporary): \(String(cString: strerror(errno)))") }
         header = CriteoShardHeader(version: 1, samples: 0, tableRows: tableRows, checksum: "", source: source,
                                    day: day, part: part, parts: parts)
-        buffer.reserveCapacity(1 << 22)
-        buffer.append(contentsOf: [UInt8](repeating: 0x20, count: CriteoShard.payloadOffset))   // the header's room
+        buffer = .allocate(byteCount: Self.bufferBytes, alignment: 16)
+        buffer.initializeMemory(as: UInt8.self, repeating: 0x20, count: CriteoShard.payloadOffset)   // the header's room
+        used = CriteoShard.payloadOffset
     }
 
     deinit {
+        buffer.deallocate()
         if !finished { close(fd); unlink(temporary) }
     }
 
@@ -114,34 +119,36 @@ public final class CriteoShardWriter {
         for k in 0..<CriteoShard.sparseCount where ids[k] >= 0 && Int(ids[k]) >= header.tableRows[k] {
             throw DataError.invalidConfig("C\(k + 1) id \(ids[k]) outside table of \(header.tableRows[k]) rows")
         }
-        withUnsafeBytes(of: label.bitPattern.littleEndian) { buffer.append(contentsOf: $0) }
-        for v in dense { withUnsafeBytes(of: v.bitPattern.littleEndian) { buffer.append(contentsOf: $0) } }
-        for v in ids { withUnsafeBytes(of: v.littleEndian) { buffer.append(contentsOf: $0) } }
+        if used + CriteoShard.recordBytes > Self.bufferBytes { try flush() }
+        let r = buffer + used
+        r.storeBytes(of: label.bitPattern.littleEndian, as: UInt32.self)
+        for j in 0..<CriteoShard.denseCount { r.storeBytes(of: dense[j].bitPattern.littleEndian, toByteOffset: 4 + 4 * j, as: UInt32.self) }
+        for k in 0..<CriteoShard.sparseCount {
+            r.storeBytes(of: ids[k].littleEndian, toByteOffset: 4 * (1 + CriteoShard.denseCount + k), as: Int32.self)
+        }
+        used += CriteoShard.recordBytes
         header.samples += 1
-        if buffer.count >= 1 << 22 { try flush() }
     }
 
     private func flush() throws {
         // The first flush carries the header's room, which is not payload.
         let skip = written == 0 ? CriteoShard.payloadOffset : 0
-        buffer.withUnsafeBytes { state = CriteoShard.checksum(UnsafeRawBufferPointer(rebasing: $0[skip...]), seed: state) }
-        try writeAll(buffer)
-        written += buffer.count
-        buffer.removeAll(keepingCapacity: true)
+        state = CriteoShard.checksum(UnsafeRawBufferPointer(start: buffer + skip, count: used - skip), seed: state)
+        try writeAll(UnsafeRawBufferPointer(start: buffer, count: used))
+        written += used
+        used = 0
     }
 
-    private func writeAll(_ bytes: [UInt8], at offset: Int? = nil) throws {
-        try bytes.withUnsafeBytes { raw in
-            var done = 0
-            while done < raw.count {
-                let n = offset.map { pwrite(fd, raw.baseAddress! + done, raw.count - done, off_t($0 + done)) }
-                    ?? write(fd, raw.baseAddress! + done, raw.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw DataError.unreadable(file: path, reason: "write failed: \(String(cString: strerror(errno)))")
-                }
-                done += n
+    private func writeAll(_ raw: UnsafeRawBufferPointer, at offset: Int? = nil) throws {
+        var done = 0
+        while done < raw.count {
+            let n = offset.map { pwrite(fd, raw.baseAddress! + done, raw.count - done, off_t($0 + done)) }
+                ?? write(fd, raw.baseAddress! + done, raw.count - done)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw DataError.unreadable(file: path, reason: "write failed: \(String(cString: strerror(errno)))")
             }
+            done += n
         }
     }
 
@@ -149,7 +156,7 @@ public final class CriteoShardWriter {
     @discardableResult
     public func finish() throws -> CriteoShardHeader {
         precondition(!finished, "finish called twice")
-        if written == 0 || !buffer.isEmpty { try flush() }
+        if written == 0 || used > 0 { try flush() }
         header.checksum = String(format: "%016llx", state)
         let json = try CriteoShard.encoded(header)
         guard 16 + json.count <= CriteoShard.payloadOffset else {
@@ -158,7 +165,7 @@ public final class CriteoShardWriter {
         var head = CriteoShard.magic
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { head.append(contentsOf: $0) }
         head.append(contentsOf: json)
-        try writeAll(head, at: 0)
+        try head.withUnsafeBytes { try writeAll($0, at: 0) }
         guard fsync(fd) == 0, close(fd) == 0 else {
             throw DataError.unreadable(file: path, reason: "closing \(temporary) failed: \(String(cString: strerror(errno)))")
         }
