@@ -108,7 +108,7 @@ public struct CriteoConversion: Sendable {
                 for s in mine { _ = try scan(s, meter: &meter) { counts.add($0) } }
                 return counts
             }
-            let v = CriteoVocabulary(threshold: threshold, counts: counts.merged(over: comm))
+            let v = CriteoVocabulary(threshold: threshold, values: counts.frequent(threshold: threshold, over: comm))
             countSeconds = Date().timeIntervalSince(t0)
             try agreed(comm) { if comm.rank == 0 { try v.write(to: output + "/" + CriteoVocabulary.fileName) } }
             vocabulary = v

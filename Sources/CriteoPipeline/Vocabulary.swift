@@ -4,27 +4,36 @@ import Foundation
 
 /// How often each C column's values occur in one rank's share of the input.
 struct CriteoCounts {
-    var perColumn = [[UInt32: UInt32]](repeating: [:], count: 26)
+    var perColumn = (0..<26).map { _ in UInt32Table(capacity: 1 << 12) }
 
     mutating func add(_ f: CriteoFields) {
-        for k in 0..<26 where f.present[k] {
-            perColumn[k][f.hashes[k], default: 0] &+= 1
-        }
+        for k in 0..<26 where f.present[k] { perColumn[k].add(f.hashes[k]) }
     }
 
-    /// Every rank's counts summed, the same on every rank: each column's
-    /// (value, count) pairs gathered from all ranks and added up. The sum does
-    /// not depend on how the input was shared out, so any world size gives
+    /// Per column, the values seen at least `threshold` times over every
+    /// rank's share, in increasing order, the same on every rank. Each value
+    /// has an owner rank (a hash of it modulo R): counts travel to their owner
+    /// in one all-to-all, each owner sums its values and keeps the frequent
+    /// ones, and only those are gathered. A rank holds about 1/R of the
+    /// distinct values (the terabyte logs have hundreds of millions), and the
+    /// sums do not depend on how the input was shared, so any world size gives
     /// the vocabulary one rank gives.
-    func merged(over comm: Communicator) -> [[(value: UInt32, count: UInt64)]] {
-        perColumn.map { column in
-            let mine = column.sorted { $0.key < $1.key }
-            let values = comm.allgatherv(.control, mine.map { Int64($0.key) })
-            let counts = comm.allgatherv(.control, mine.map { Int64($0.value) })
-            var total: [UInt32: UInt64] = [:]
-            total.reserveCapacity(values.count)
-            for (v, c) in zip(values, counts) { total[UInt32(v), default: 0] += UInt64(c) }
-            return total.sorted { $0.key < $1.key }.map { (value: $0.key, count: $0.value) }
+    func frequent(threshold: Int, over comm: Communicator) -> [[UInt32]] {
+        let R = comm.size, least = UInt32(clamping: threshold)
+        return perColumn.map { table in
+            var buckets = [[Int64]](repeating: [], count: R)
+            for (key, count) in zip(table.keys, table.values) where count != 0 {
+                let owner = Int((UInt64(key) &* 0xFF51_AFD7_ED55_8CCD) >> 32) % R
+                buckets[owner].append(Int64(bitPattern: UInt64(key) << 32 | UInt64(count)))
+            }
+            let (received, _) = comm.alltoallv(.control, buckets.flatMap { $0 }, sendCounts: buckets.map(\.count))
+            var sums = UInt32Table(capacity: received.count)
+            for p in received {
+                let bits = UInt64(bitPattern: p)
+                sums.add(UInt32(truncatingIfNeeded: bits >> 32), UInt32(truncatingIfNeeded: bits))
+            }
+            let mine = sums.sorted().filter { $0.value >= least }.map { Int64($0.key) }
+            return comm.allgatherv(.control, mine).map { UInt32($0) }.sorted()
         }
     }
 }
@@ -43,18 +52,18 @@ public struct CriteoVocabulary: Equatable, Sendable {
     public let threshold: Int
     /// Per column, the frequent values in increasing order.
     public let values: [[UInt32]]
-    private let rows: [[UInt32: Int32]]
+    /// Per column, value -> row (absent: row 0, the rare values').
+    private let rows: [UInt32Table]
 
     public init(threshold: Int, values: [[UInt32]]) {
         precondition(values.count == 26, "26 columns")
         self.threshold = threshold
         self.values = values
-        rows = values.map { v in Dictionary(uniqueKeysWithValues: v.enumerated().map { ($1, Int32($0 + 1)) }) }
-    }
-
-    /// The vocabulary of merged counts.
-    init(threshold: Int, counts: [[(value: UInt32, count: UInt64)]]) {
-        self.init(threshold: threshold, values: counts.map { $0.filter { $0.count >= UInt64(threshold) }.map(\.value) })
+        rows = values.map { v in
+            var t = UInt32Table(capacity: v.count)
+            for (i, x) in v.enumerated() { t.set(x, UInt32(i + 1)) }
+            return t
+        }
     }
 
     public static func == (a: Self, b: Self) -> Bool { a.threshold == b.threshold && a.values == b.values }
@@ -63,7 +72,7 @@ public struct CriteoVocabulary: Equatable, Sendable {
     public var tableRows: [Int] { values.map { $0.count + 1 } }
 
     @inline(__always)
-    func row(column k: Int, hash h: UInt32) -> Int32 { rows[k][h] ?? 0 }
+    func row(column k: Int, hash h: UInt32) -> Int32 { Int32(bitPattern: rows[k].value(h)) }
 
     static let magic = Array("STRATAV1".utf8)
     public static let fileName = "vocabulary.bin"
