@@ -14,6 +14,8 @@ public enum SelectionBaseline: String, Sendable, CaseIterable {
     case loss
     /// Entrant: ∞-AE's most label-consistent rows, half each label (`InfiniteAEEntrant`).
     case iae
+    /// Entrant: the rows of the users a Distill-CF summary stands for, half each label (`DistillCFEntrant`).
+    case distill
 }
 
 public enum DebuggingBaseline: String, Sendable, CaseIterable {
@@ -76,6 +78,10 @@ public struct Baselines {
             return Array((0..<n).sorted { (losses[$0], $1) > (losses[$1], $0) }.prefix(budget))
         case .iae:
             return try InfiniteAEEntrant().select(pool, budget: budget, comm: comm)
+        case .distill:
+            var e = DistillCFEntrant()
+            e.seed = seed
+            return try e.select(pool, budget: budget, comm: comm)
         }
     }
 

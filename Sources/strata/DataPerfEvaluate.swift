@@ -72,7 +72,7 @@ struct DataPerfBaseline: ParsableCommand {
         discussion: """
         Selection (one file per baseline and budget, <name>-b<budget>.txt): random, \
         balanced (half each label), per-user (round-robin over users), loss (highest \
-        per-row loss under a model trained on the pool), iae (entrant: ∞-AE's most label-consistent rows). Debugging (<name>.txt, a full \
+        per-row loss under a model trained on the pool), iae (entrant: ∞-AE's most label-consistent rows), distill (entrant: the rows of the users a Distill-CF summary stands for). Debugging (<name>.txt, a full \
         ranking): random, loss (highest training loss first), confident (out-of-fold \
         confident learning, --folds folds: least likely given label first), iae (entrant: ∞-AE's least label-consistent rows first).
         """
