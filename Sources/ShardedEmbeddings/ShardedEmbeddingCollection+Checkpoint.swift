@@ -1,4 +1,5 @@
 import Sharding
+import Tensors
 
 /// A block of embedding rows one rank stores: global rows
 /// `firstRow ..< firstRow + rows` of `table`, columns
@@ -19,10 +20,14 @@ public struct EmbeddingBlock: Sendable, Equatable {
     public var stateFloatsPerRow: Int
     /// A copy every rank holds (data_parallel); one rank's copy is enough.
     public var isReplica: Bool
+    /// How the rows are stored (checkpoints keep them so: 16-bit rows take
+    /// half the bytes, and widening then narrowing them again is exact).
+    public var precision: RowPrecision
 
-    public init(table: Int, firstRow: Int, rows: Int, columnStart: Int, width: Int, stateFloatsPerRow: Int, isReplica: Bool) {
+    public init(table: Int, firstRow: Int, rows: Int, columnStart: Int, width: Int, stateFloatsPerRow: Int, isReplica: Bool,
+                precision: RowPrecision = .fp32) {
         self.table = table; self.firstRow = firstRow; self.rows = rows; self.columnStart = columnStart
-        self.width = width; self.stateFloatsPerRow = stateFloatsPerRow; self.isReplica = isReplica
+        self.width = width; self.stateFloatsPerRow = stateFloatsPerRow; self.isReplica = isReplica; self.precision = precision
     }
 
     public var weightCount: Int { rows * width }
@@ -44,7 +49,7 @@ extension ShardedEmbeddingCollection {
         let perRow = s.optimizer.stateFloats(width: s.width)
         if case .contiguous(let first) = s.map {
             return [(EmbeddingBlock(table: s.table, firstRow: first, rows: s.rows, columnStart: s.columnStart, width: s.width,
-                                    stateFloatsPerRow: perRow, isReplica: replica), Array(0..<s.rows))]
+                                    stateFloatsPerRow: perRow, isReplica: replica, precision: s.precision), Array(0..<s.rows))]
         }
         let byGlobal = (0..<s.rows).sorted { s.globalRow(ofSlot: $0) < s.globalRow(ofSlot: $1) }
         var out: [(EmbeddingBlock, [Int])] = []
@@ -53,7 +58,7 @@ extension ShardedEmbeddingCollection {
             var j = i + 1
             while j < byGlobal.count, s.globalRow(ofSlot: byGlobal[j]) == s.globalRow(ofSlot: byGlobal[j - 1]) + 1 { j += 1 }
             out.append((EmbeddingBlock(table: s.table, firstRow: s.globalRow(ofSlot: byGlobal[i]), rows: j - i, columnStart: s.columnStart,
-                                       width: s.width, stateFloatsPerRow: perRow, isReplica: replica), Array(byGlobal[i..<j])))
+                                       width: s.width, stateFloatsPerRow: perRow, isReplica: replica, precision: s.precision), Array(byGlobal[i..<j])))
             i = j
         }
         return out
@@ -79,6 +84,13 @@ extension ShardedEmbeddingCollection {
                 try w.withUnsafeBufferPointer { wp in try st.withUnsafeBufferPointer { sp in try body(b, wp, sp) } }
             }
         }
+    }
+
+    /// Continues 16-bit rows' stochastic rounding after `backwardSteps` updates
+    /// (its keys count the updates, so a resumed run rounds as the
+    /// uninterrupted one would instead of repeating the first steps' draws).
+    public func resumeRounding(afterUpdates backwardSteps: Int) {
+        for s in stores where s.isHalf { s.roundingEpoch = UInt64(backwardSteps) }
     }
 
     /// Weight elements of contiguous shards this rank stores (what a complete

@@ -44,24 +44,17 @@ extension Checkpoint {
             }
             guard entry.name.hasPrefix("emb-") else { continue }
             var r = BinaryReader(try readVerified(entry, in: dir), file: path)
-            try r.magic(embMagic)
-            let count = try r.int()
-            for _ in 0..<max(count, 0) {
-                let h = try (0..<7).map { _ in try r.int() }
-                let (t, first, rows, col, width, perRow) = (h[0], h[1], h[2], h[3], h[4], h[5])
-                guard t >= 0, t < tables.count, rows >= 0, width >= 0, perRow >= 0, first >= 0,
-                      first + rows <= tables[t].rows, col >= 0, col + width <= tables[t].dim else {
+            try EmbeddingFile.read(&r) { b, weights, _ in   // optimizer state: not served
+                let (t, first, rows, col, width) = (b.table, b.firstRow, b.rows, b.columnStart, b.width)
+                guard t >= 0, t < tables.count, first >= 0, first + rows <= tables[t].rows, col >= 0, col + width <= tables[t].dim else {
                     throw InputError("\(path): a block outside the tables (table \(t), rows \(first)+\(rows))")
                 }
-                let weights = try r.floats(rows * width)
-                _ = try r.floats(rows * perRow)   // optimizer state: not served
                 let D = tables[t].dim
                 for i in 0..<rows {
                     for c in 0..<width { out[t][(first + i) * D + col + c] = weights[i * width + c] }
                     filled[t][first + i] = true
                 }
             }
-            guard r.atEnd else { throw InputError("\(path): bytes after the last block") }
         }
         guard dense.count == state.denseParameters else { throw InputError("\(dir): no dense.bin in the manifest") }
         for t in tables.indices {

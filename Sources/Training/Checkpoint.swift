@@ -58,7 +58,6 @@ public struct LoadedCheckpoint {
 /// checkpoint whole. Reading needs every rank to see every file (a shared
 /// filesystem when ranks run on several hosts).
 public enum Checkpoint {
-    static let embMagic = "STRATA-EMB-1"
     static let denseMagic = "STRATA-DENSE-1"
 
     public static func folder(runDirectory: String, step: Int) -> String {
@@ -86,7 +85,7 @@ public enum Checkpoint {
         comm.barrier()
 
         var w = BinaryWriter()
-        w.magic(embMagic)
+        w.magic(EmbeddingFile.magicV2)
         // The buffers are valid only inside the closure (a FlexShard tier's
         // blocks are gathered into temporaries), so count first, then write each
         // block while its buffers are alive.
@@ -95,9 +94,7 @@ public enum Checkpoint {
         w.int(count)
         trainer.embeddings.forEachLocalBlock { b, weights, state in
             guard !b.isReplica || me == 0 else { return }
-            for v in [b.table, b.firstRow, b.rows, b.columnStart, b.width, b.stateFloatsPerRow, b.isReplica ? 1 : 0] { w.int(v) }
-            w.floats(weights)
-            w.floats(state)
+            EmbeddingFile.write(&w, block: b, weights: weights, state: state)
         }
         let name = String(format: "emb-rank-%05d.bin", me)
         try DurableFile.write(w.bytes, to: (dir as NSString).appendingPathComponent(name))
@@ -276,27 +273,20 @@ extension Trainer {
         for entry in checkpoint.manifest.files where entry.name.hasPrefix("emb-") {
             let path = (dir as NSString).appendingPathComponent(entry.name)
             var r = BinaryReader(try Checkpoint.readVerified(entry, in: dir), file: path)
-            try r.magic(Checkpoint.embMagic)
-            let count = try r.int()
-            for _ in 0..<max(count, 0) {
-                let h = try (0..<7).map { _ in try r.int() }
-                let b = EmbeddingBlock(table: h[0], firstRow: h[1], rows: h[2], columnStart: h[3], width: h[4],
-                                       stateFloatsPerRow: h[5], isReplica: h[6] != 0)
-                guard b.table >= 0, b.table < layout.tables.count, b.rows >= 0, b.width >= 0, b.stateFloatsPerRow >= 0,
-                      b.firstRow >= 0, b.firstRow + b.rows <= layout.tables[b.table].rows,
+            try EmbeddingFile.read(&r) { b, weights, state in
+                guard b.table >= 0, b.table < layout.tables.count, b.firstRow >= 0, b.firstRow + b.rows <= layout.tables[b.table].rows,
                       b.columnStart >= 0, b.columnStart + b.width <= layout.tables[b.table].dim else {
                     throw InputError("\(path): a block outside the tables (table \(b.table), rows \(b.firstRow)+\(b.rows))")
                 }
-                let weights = try r.floats(b.weightCount), state = try r.floats(b.stateCount)
                 written += weights.withUnsafeBufferPointer { w in
                     state.withUnsafeBufferPointer { st in embeddings.restore(block: b, weights: w, state: st) }
                 }
             }
-            guard r.atEnd else { throw InputError("\(path): bytes after the last block") }
         }
         guard written == embeddings.localWeightCount else {
             throw InputError("\(dir): the checkpoint covers \(written) of the \(embeddings.localWeightCount) embedding values rank \(comm.rank) holds")
         }
         step = s.step
+        embeddings.resumeRounding(afterUpdates: s.step)
     }
 }

@@ -98,3 +98,54 @@ final class FlexShardCheckpointTests: CheckpointTests {
                                   "flexshard, 4 ranks as 2 nodes to step 6, then 2 ranks on one node")
     }
 }
+
+/// 16-bit rows: the checks above with fp16 rows, and the checkpoint stores
+/// them in 16 bits. On the same world size a resumed run is the uninterrupted
+/// one exactly (the rows are 16-bit values, so 16 bits hold them whole); on
+/// another, 16-bit training itself differs by a rare flipped rounding
+/// (MixedPrecisionTests), so the joined run is held to that test's bounds.
+final class HalfRowCheckpointTests: CheckpointTests {
+    override func config() -> RunConfig {
+        var c = super.config()
+        c.precision.embedding = .fp16
+        return c
+    }
+
+    /// The embedding files' bytes of the newest checkpoint under `dir`.
+    func embeddingBytes(_ dir: String) throws -> Int {
+        let folder = try Checkpoint.latest(in: dir).directory
+        return try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix("emb-") }
+            .reduce(0) { $0 + ((try FileManager.default.attributesOfItem(atPath: folder + "/" + $1)[.size] as? Int) ?? 0) }
+    }
+
+    override func testResumeOnAnotherWorldSizeContinuesTheRun() throws {
+        let whole = try EquivalenceTests.train(config(), worldSize: 1)
+        let a = try train(worldSize: 4, from: 0, to: 6)
+        let b = try train(worldSize: 2, from: 6, to: 12)
+        for (x, y) in zip(a.losses + b.losses, whole.losses) { XCTAssertEqual(x, y, accuracy: 1e-3 * abs(y)) }
+        for t in b.tables.indices {
+            XCTAssertLessThanOrEqual(MixedPrecisionTests.relative(b.tables[t], whole.tables[t]).rms, 1e-3, "table \(t)")
+        }
+    }
+
+    func testSixteenBitRowsResumeExactlyFromHalfTheBytes() throws {
+        let whole = try EquivalenceTests.train(config(), worldSize: 2)
+        let a = try train(worldSize: 2, from: 0, to: 6)
+        let b = try train(worldSize: 2, from: 6, to: 12)
+        EquivalenceTests.assertClose(EquivalenceTests.Outcome(losses: a.losses + b.losses, dense: b.dense, tables: b.tables), whole,
+                                     "fp16 rows, 2 ranks to step 6, then 2 ranks to step 12", tolerance: 0)
+        let half = try embeddingBytes(root)
+        // The same run with f32 rows: the weights take twice the bytes.
+        let full = root + "/fp32"
+        var c = super.config()
+        c.run.steps = 12
+        let weights = try LocalCommunicator.run(worldSize: 2) { comm -> Int in
+            let t = try Trainer(config: c, comm: comm)
+            while t.step < 12 { _ = t.trainStep() }
+            try Checkpoint.write(t, runDirectory: full, keep: 1)
+            return t.layout.tables.reduce(0) { $0 + $1.rows * $1.dim }
+        }[0]
+        let fp32 = try embeddingBytes(full)
+        XCTAssertEqual(fp32 - half, 2 * weights, "every weight in 2 bytes instead of 4 (fp32 \(fp32) bytes, fp16 \(half))")
+    }
+}
