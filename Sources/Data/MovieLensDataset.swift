@@ -1,5 +1,6 @@
 import Foundation
 import Sparse
+import Tensors
 
 /// Options of the MovieLens reader.
 public struct MovieLensConfig: Sendable, Codable, Equatable {
@@ -32,6 +33,12 @@ public struct MovieLensConfig: Sendable, Codable, Equatable {
     /// History sequences read their own table `history_movie` (movies numbered as
     /// in `movie`) instead of sharing the candidate's table `movie`.
     public var historyTable: Bool = false
+    /// The share of training user-side rows (history windows) whose `user`
+    /// feature is the shared unknown row instead of the user's own, in [0, 1):
+    /// user-id dropout, so the unknown row is trained and the model learns to
+    /// score from the history alone, as it must for a user it never saw. 0 keeps
+    /// every id (and no unknown row under the time split).
+    public var userDropout: Double = 0
     public init() {}
 
     // A config written before `split` existed (a run folder's config.json) decodes as the time split.
@@ -47,6 +54,7 @@ public struct MovieLensConfig: Sendable, Codable, Equatable {
         historyFeedback = try c.decode(Bool.self, forKey: .historyFeedback)
         shuffleTrain = try c.decode(Bool.self, forKey: .shuffleTrain)
         historyTable = try c.decode(Bool.self, forKey: .historyTable)
+        userDropout = try c.decodeIfPresent(Double.self, forKey: .userDropout) ?? 0
     }
 }
 
@@ -194,7 +202,7 @@ public struct MovieLensDataset: BatchSource {
         heldOut = held
         // A held-out user's `user` feature is the unknown row (one past the
         // users), never one of their own: see `userRow`.
-        unknownUserRow = config.split == .users ? uids.count : nil
+        unknownUserRow = config.split == .users || config.userDropout > 0 ? uids.count : nil
         var us = [Int](repeating: 0, count: rows.count), ss = us, he = us
         var train: [Int] = [], eval: [Int] = []
         var i = 0
@@ -255,6 +263,16 @@ public struct MovieLensDataset: BatchSource {
     /// held-out users' own rows are then never looked up.
     @inline(__always)
     public func userRow(_ u: Int) -> Int { heldOut[u] ? unknownUserRow! : u }
+
+    /// The `user` row a training sample reads: with `userDropout`, a seeded
+    /// share of history windows (keyed by the window, so the samples sharing one
+    /// user-side row agree and dedup still holds) read the unknown row.
+    @inline(__always)
+    func trainingUserRow(_ u: Int, window: Int) -> Int {
+        guard config.userDropout > 0 else { return userRow(u) }
+        let h = StrataRNG.hash(seed: config.splitSeed ^ 0x05E2_D20F, stream: 0, index: UInt64(window))
+        return Double(h >> 11) * 0x1.0p-53 < config.userDropout ? unknownUserRow! : userRow(u)
+    }
 
     public func sampleCount(_ split: Split) -> Int { split == .train ? trainIndex.count : evalIndex.count }
 
@@ -319,7 +337,10 @@ public struct MovieLensDataset: BatchSource {
                 // Lengths and values are both key-major: the user ids, then
                 // each history feature's rows, so one pass writes both.
                 lengths.append(contentsOf: repeatElement(1, count: u))
-                for j in 0..<n where startsRow(j) { values.append(Int64(userRow(Int(self.user[rating(j)])))) }
+                for j in 0..<n where startsRow(j) {
+                    let r = rating(j), u = Int(self.user[r])
+                    values.append(Int64(split == .train ? trainingUserRow(u, window: historyEnd[r]) : userRow(u)))
+                }
                 for p in 0..<parts {
                     for j in 0..<n where startsRow(j) {
                         let before = values.count

@@ -207,6 +207,11 @@ enum ConfigLoader {
         "data.movielens.history_feedback": { c, v, k in c.data.movielens.historyFeedback = try v.bool(k) },
         "data.movielens.shuffle_train": { c, v, k in c.data.movielens.shuffleTrain = try v.bool(k) },
         "data.movielens.history_table": { c, v, k in c.data.movielens.historyTable = try v.bool(k) },
+        "data.movielens.user_dropout": { c, v, k in
+            let x = try v.double(k)
+            guard x >= 0, x < 1 else { throw InputError("\(v.origin): \(k) must be in [0, 1) (the share of training rows read as an unknown user), got \(Value.text(v.node))") }
+            c.data.movielens.userDropout = x
+        },
         "optimizer.dense": { c, v, k in c.optimizer.dense = try v.choice(k) },
         "optimizer.dense_learning_rate": { c, v, k in c.optimizer.denseLearningRate = try v.float(k, 0...Double.greatestFiniteMagnitude, open: true) },
         "optimizer.embedding": { c, v, k in c.optimizer.embedding = try v.choice(k) },
