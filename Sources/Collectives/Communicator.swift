@@ -42,7 +42,15 @@ public protocol Communicator: AnyObject {
     /// negative color returns nil for that rank. Collective over this communicator.
     func split(color: Int, key: Int) -> Communicator?
 
-    /// Ends the whole job (every rank of the world) with `code`.
+    /// A progress board over this communicator's ranks for the step watchdog,
+    /// every slot empty. Collective: every rank calls it once per run.
+    /// `directory` is where ranks that are processes meet (the run folder);
+    /// ranks that are threads share memory and ignore it.
+    func makeProgressBoard(directory: String?) throws -> ProgressBoard
+
+    /// Ends the whole job (every rank of the world) with `code`. Callable from
+    /// any thread: the step watchdog calls it while this rank's training
+    /// thread is blocked in a collective.
     func abort(code: Int32) -> Never
 }
 

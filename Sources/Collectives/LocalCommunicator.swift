@@ -195,6 +195,13 @@ public final class LocalCommunicator: Communicator {
         return result
     }
 
+    /// Threads share the group's board in memory; rank 0 empties it between barriers.
+    public func makeProgressBoard(directory: String?) throws -> ProgressBoard {
+        if rank == 0 { world.progressBoard.reset() }
+        world.barrier()
+        return MemoryProgressBoard.View(world.progressBoard, rank: rank)
+    }
+
     public func abort(code: Int32) -> Never {
         FileHandle.standardError.write("strata: rank \(worldRank) aborted the job (code \(code))\n".data(using: .utf8)!)
         exit(code)

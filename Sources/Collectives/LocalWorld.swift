@@ -24,6 +24,8 @@ final class LocalWorld: @unchecked Sendable {
     let size: Int
     private(set) var posts: [Post]
     let mailbox = Mailbox()
+    /// The step watchdog's board (`LocalCommunicator.makeProgressBoard`).
+    let progressBoard: MemoryProgressBoard
     private let condition = NSCondition()
     private var arrived = 0
     private var generation = 0
@@ -31,6 +33,7 @@ final class LocalWorld: @unchecked Sendable {
 
     init(size: Int) {
         self.size = size
+        progressBoard = MemoryProgressBoard(size: size)
         posts = Array(repeating: Post(ptr: nil, count: 0), count: size)
     }
 

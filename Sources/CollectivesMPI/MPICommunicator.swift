@@ -136,6 +136,23 @@ public final class MPICommunicator: Communicator {
         return MPICommunicator(comm: newComm, worldRanks: members.map { worldRanks[$0] }, ledger: ledger, topology: nil)
     }
 
+    /// Ranks are processes: they meet in a file of the run folder
+    /// (`FileProgressBoard`), which rank 0 creates before any rank opens it.
+    /// The board is read and written by the watchdog's threads without MPI,
+    /// which stays single-threaded.
+    public func makeProgressBoard(directory: String?) throws -> ProgressBoard {
+        guard let directory else { throw InputError("run.step_timeout_seconds needs a run folder (the ranks' progress board lives there)") }
+        let path = (directory as NSString).appendingPathComponent("progress.bin")
+        var refusal: [UInt8] = []
+        if rank == 0 {
+            do { try FileProgressBoard.create(path: path, size: size) } catch { refusal = Array("\(error)".utf8) }
+        }
+        // Every rank hears whether the file exists before opening it.
+        let why = broadcast(.control, bytes: refusal, root: 0)
+        if !why.isEmpty { throw InputError(String(decoding: why, as: UTF8.self)) }
+        return try FileProgressBoard(path: path, rank: rank, size: size)
+    }
+
     public func abort(code: Int32) -> Never {
         MPI_Abort(strata_mpi_comm_world(), code)
         exit(code)

@@ -161,10 +161,14 @@ public struct RunSettings: Sendable, Codable, Equatable {
     public var checkpointEvery = 0
     /// Complete checkpoints kept in the run folder (the newest ones).
     public var keepCheckpoints = 2
+    /// The step watchdog: a step (its checkpoint and eval included) that some
+    /// rank has not finished after this many seconds ends the job, naming the
+    /// ranks that did not arrive, exit 3 (0: off); see docs/RELIABILITY.md.
+    public var stepTimeoutSeconds = 0.0
 
     public init() {}
 
-    // A config without the checkpoint keys decodes with the defaults.
+    // A config without the checkpoint or watchdog keys decodes with the defaults.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         steps = try c.decode(Int.self, forKey: .steps)
@@ -175,6 +179,7 @@ public struct RunSettings: Sendable, Codable, Equatable {
         logEvery = try c.decode(Int.self, forKey: .logEvery)
         checkpointEvery = try c.decodeIfPresent(Int.self, forKey: .checkpointEvery) ?? 0
         keepCheckpoints = try c.decodeIfPresent(Int.self, forKey: .keepCheckpoints) ?? 2
+        stepTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .stepTimeoutSeconds) ?? 0
     }
 }
 
@@ -203,6 +208,9 @@ extension RunConfig {
         try positive(run.logEvery, "run.log_every")
         guard run.checkpointEvery >= 0 else { throw ConfigError("run.checkpoint_every must not be negative, got \(run.checkpointEvery)") }
         try positive(run.keepCheckpoints, "run.keep_checkpoints")
+        guard run.stepTimeoutSeconds.isFinite, run.stepTimeoutSeconds >= 0 else {
+            throw ConfigError("run.step_timeout_seconds must be a finite number of seconds, at least 0 (0: no watchdog), got \(run.stepTimeoutSeconds)")
+        }
         guard run.evalEvery >= 0 else { throw ConfigError("run.eval_every must not be negative, got \(run.evalEvery)") }
         guard run.evalSamples >= 0 else { throw ConfigError("run.eval_samples must not be negative, got \(run.evalSamples)") }
         guard !model.bottom.isEmpty, model.bottom.allSatisfy({ $0 > 0 }) else {

@@ -40,6 +40,9 @@ public struct TrainingRun {
         // An empty eval split gives no metrics: say why once, instead of printing nan.
         let evalEmpty = trainer.data.source.sampleCount(.eval) == 0
         if evalEmpty { progress?("data: warning: the eval split is empty (\(Self.whyNoEval(config))): no eval metrics") }
+        // Started before the barrier, so every rank's slot is written before any rank steps.
+        let watchdog = try startWatchdog(step: startStep)
+        defer { watchdog?.stop() }
         comm.barrier()
         comm.ledger.resetAll()
         let start = monotonicSeconds()
@@ -48,6 +51,7 @@ public struct TrainingRun {
         var lastLog = start, lastLogStep = startStep
         var a2aSoFar = 0
         for s in startStep..<max(startStep, config.run.steps) {
+            watchdog?.begin(step: s + 1)
             let loss = trainer.trainStep()
             if let why = trainer.nonFiniteReason(loss: loss) {
                 throw TrainingFailure("step \(s + 1): \(why)")
@@ -101,6 +105,8 @@ public struct TrainingRun {
                 progress?(String(format: "eval at step %d: logloss %.4f  auc %.4f  ne %.4f", s + 1, m.logloss, m.auc, m.ne))
             }
         }
+        // The watchdog guards steps; the final checkpoint and eval are not steps.
+        watchdog?.stop()
         if let dir = runDirectory {
             do {
                 let path = try Checkpoint.write(trainer, runDirectory: dir, keep: config.run.keepCheckpoints)

@@ -224,6 +224,7 @@ enum ConfigLoader {
         "run.log_every": { c, v, k in c.run.logEvery = try v.int(k, 1...Int.max) },
         "run.checkpoint_every": { c, v, k in c.run.checkpointEvery = try v.int(k, 0...Int.max) },
         "run.keep_checkpoints": { c, v, k in c.run.keepCheckpoints = try v.int(k, 1...Int.max) },
+        "run.step_timeout_seconds": { c, v, k in c.run.stepTimeoutSeconds = try v.double(k, 0...Double.greatestFiniteMagnitude) },
         "sharding.type": { c, v, k in c.sharding.type = try v.oneOf(k, ShardingChoice.allCases.map { ($0.name, $0) }) },
         "sharding.memory_budget_bytes": { c, v, k in c.sharding.memoryBudgetBytes = try v.int(k, 0...Int.max) },
         "sharding.profile_steps": { c, v, k in c.sharding.profileSteps = try v.int(k, 1...Int.max) },
@@ -274,9 +275,9 @@ enum ConfigLoader {
     }
 
     /// Keys `--set` may change when resuming: how long, how often, where rows
-    /// live. Everything else would make a different run.
+    /// live, how long a step may hang. Everything else would make a different run.
     static let resumableKeys = ["run.steps", "run.checkpoint_every", "run.keep_checkpoints", "run.log_every",
-                                "run.eval_every", "run.eval_samples", "sharding.", "topology."]
+                                "run.eval_every", "run.eval_samples", "run.step_timeout_seconds", "sharding.", "topology."]
 
     /// A saved config with `--set` overrides limited to `onlyKeys` (exact keys, or prefixes ending in a dot).
     static func load(base: RunConfig, overrides: [String], onlyKeys: [String]) throws -> RunConfig {

@@ -30,7 +30,7 @@ struct Train: ParsableCommand {
     var plan: String?
 
     @Option(help: ArgumentHelp("Continue the run in RUN_DIR from its newest complete checkpoint, on any world size.",
-                               discussion: "The config comes from the checkpoint; --set may change only run.steps, run.checkpoint_every, run.keep_checkpoints, run.log_every, run.eval_every, run.eval_samples, sharding.* and topology.*.",
+                               discussion: "The config comes from the checkpoint; --set may change only run.steps, run.checkpoint_every, run.keep_checkpoints, run.log_every, run.eval_every, run.eval_samples, run.step_timeout_seconds, sharding.* and topology.*.",
                                valueName: "RUN_DIR"))
     var resume: String?
 

@@ -71,6 +71,9 @@ expect_fail "rank 1 of 4 is killed" 4 "rank 1 .*(signal 9|Killed)" 30 "$T" fail-
 echo "checkpoints, resume, failures and bad input (Tests/MPI/reliability.sh)"
 sub_suite reliability.sh reliability 900
 
+echo "a rank that stops responding ends the job (Tests/MPI/watchdog.sh)"
+sub_suite watchdog.sh watchdog 300
+
 echo "strata bench comm"
 expect_pass "bench comm, 4 ranks, ledger exact" 4 "$S" bench comm --max-bytes 65536 --reps 3 --ranks-per-node 2
 expect_fail "bench comm, ranks_per_node 3 on 4 ranks" 4 "ranks_per_node = 3 does not divide the world size 4" 30 "$S" bench comm --ranks-per-node 3

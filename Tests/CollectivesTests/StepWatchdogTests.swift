@@ -1,0 +1,102 @@
+import XCTest
+import Collectives
+import Foundation
+
+/// The watchdog's threads with ranks as threads: a rank that stops answering
+/// while another is blocked in a real collective is named within about the
+/// timeout; ranks that keep stepping are never named.
+final class StepWatchdogTests: XCTestCase {
+    /// What the watchdogs reported, from their threads.
+    final class Verdicts: @unchecked Sendable {
+        private let lock = NSLock()
+        private var items: [(rank: Int, verdict: StepTimeout, at: Double)] = []
+        let fired = DispatchSemaphore(value: 0)
+        func add(_ rank: Int, _ v: StepTimeout) {
+            lock.lock(); items.append((rank, v, monotonicSeconds())); lock.unlock()
+            fired.signal()
+        }
+        var all: [(rank: Int, verdict: StepTimeout, at: Double)] { lock.lock(); defer { lock.unlock() }; return items }
+    }
+
+    func testARankThatStopsIsNamedWhileTheOtherWaitsInABarrier() throws {
+        let verdicts = Verdicts()
+        let timeout = 0.3
+        let began = try LocalCommunicator.run(worldSize: 2) { comm -> Double in
+            let board = try comm.makeProgressBoard(directory: nil)
+            let dog = StepWatchdog(rank: comm.rank, size: comm.size, timeout: timeout, step: 0, board: board) {
+                verdicts.add(comm.rank, $0)
+            }
+            dog.start()
+            comm.barrier()
+            for s in 1...3 { dog.begin(step: s); comm.barrier() }
+            if comm.rank == 1 {
+                // Frozen, as under SIGSTOP: its watchdog's threads stop with it.
+                dog.stop()
+                // Continued (SIGCONT) only once rank 0's watchdog has spoken, or after 5 s.
+                _ = verdicts.fired.wait(timeout: .now() + 5)
+                comm.barrier()
+                return 0
+            }
+            let t0 = monotonicSeconds()
+            dog.begin(step: 4)
+            comm.barrier()   // blocked: rank 1 does not arrive
+            dog.stop()
+            return t0
+        }
+        let got = verdicts.all
+        XCTAssertEqual(got.count, 1, "only rank 0's watchdog fires: \(got.map(\.verdict.description))")
+        guard let v = got.first else { return }
+        XCTAssertEqual(v.rank, 0)
+        XCTAssertEqual(v.verdict.step, 4)
+        XCTAssertEqual(v.verdict.ranks.map(\.rank), [1])
+        guard case .silent? = v.verdict.ranks.first?.reason else { return XCTFail("rank 1 should be silent: \(v.verdict)") }
+        let waited = v.at - began[0]
+        XCTAssertGreaterThan(waited, timeout, "never before the timeout")
+        XCTAssertLessThan(waited, 2.0, "within about the timeout (a second one at most, plus ticks)")
+    }
+
+    func testRanksThatKeepSteppingAreNeverNamed() throws {
+        let verdicts = Verdicts()
+        _ = try LocalCommunicator.run(worldSize: 2) { comm -> Int in
+            let board = try comm.makeProgressBoard(directory: nil)
+            let dog = StepWatchdog(rank: comm.rank, size: comm.size, timeout: 0.4, step: 0, board: board) {
+                verdicts.add(comm.rank, $0)
+            }
+            dog.start()
+            comm.barrier()
+            for s in 1...10 {
+                dog.begin(step: s)
+                // Step 5 is slow on every rank (a checkpoint, say): past the
+                // timeout, but both ranks beat, so neither is blamed before 2x.
+                Thread.sleep(forTimeInterval: s == 5 ? 0.5 : 0.03)
+                comm.barrier()
+            }
+            dog.stop()
+            return 0
+        }
+        // A stopped watchdog never fires: wait out more than a timeout after stop.
+        Thread.sleep(forTimeInterval: 0.6)
+        XCTAssertTrue(verdicts.all.isEmpty, "\(verdicts.all.map(\.verdict.description))")
+    }
+
+    func testTheFileBoardShowsEveryRankItsPeersSlots() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-board-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/progress.bin"
+        try FileProgressBoard.create(path: path, size: 3)
+        let boards = try (0..<3).map { try FileProgressBoard(path: path, rank: $0, size: 3) }
+        XCTAssertEqual(boards[2].read(), Array(repeating: .empty, count: 3))
+        boards[0].publish(ProgressSlot(step: 7, beat: 41))
+        boards[2].publish(ProgressSlot(step: 6, beat: 1 << 40))
+        let expected = [ProgressSlot(step: 7, beat: 41), .empty, ProgressSlot(step: 6, beat: 1 << 40)]
+        XCTAssertEqual(boards[1].read(), expected)
+        XCTAssertEqual(boards[0].read(), expected)
+        // A new run empties the board a previous one left.
+        try FileProgressBoard.create(path: path, size: 3)
+        XCTAssertEqual(boards[1].read(), Array(repeating: .empty, count: 3))
+        XCTAssertThrowsError(try FileProgressBoard.create(path: path + "/x", size: 3)) { e in
+            XCTAssertTrue("\(e)".contains("progress.bin"), "names the path: \(e)")
+        }
+    }
+}
