@@ -71,6 +71,21 @@ expect_fail "rank 1 of 4 is killed" 4 "rank 1 .*(signal 9|Killed)" 30 "$T" fail-
 echo "checkpoints, resume, failures and bad input (Tests/MPI/reliability.sh)"
 sub_suite reliability.sh reliability 900
 
+echo "long-run metric parity (docs/RELIABILITY.md): 4,000 steps on 1 and 4 ranks"
+lp="$(mktemp -d)"
+for np in 1 4; do
+    expect_pass "quickstart, 4000 steps, $np rank(s)" "$np" "$S" train --config Configs/quickstart.yaml --quiet --run-dir "$lp/n$np"
+done
+if python3 - "$lp/n1/summary.json" "$lp/n4/summary.json" >"$lp/err" 2>&1 <<'PY'
+import json, sys
+a, b = (json.load(open(p))["metrics"] for p in sys.argv[1:])
+assert a["eval_samples"] == b["eval_samples"] > 0
+assert abs(a["eval_auc"] - b["eval_auc"]) < 1e-3, (a["eval_auc"], b["eval_auc"])
+assert abs(a["eval_logloss"] - b["eval_logloss"]) < 2e-3 * a["eval_logloss"], (a["eval_logloss"], b["eval_logloss"])
+PY
+then ok "4 ranks end within 0.001 AUC and 0.2 % logloss of 1 rank"; else bad "long-run metrics differ across world sizes" "$lp/err"; fi
+rm -rf "$lp"
+
 echo "a rank that stops responding ends the job (Tests/MPI/watchdog.sh)"
 sub_suite watchdog.sh watchdog 300
 
