@@ -230,6 +230,19 @@ public struct CriteoShardFile: Sendable {
             }
         }
         self.header = header
+        // Ids index tables: one outside its table would be an out-of-bounds
+        // lookup, so a shard whose checksum was remade around a bad id is
+        // refused here too (in the same pass over the bytes).
+        if verify {
+            for i in 0..<header.samples {
+                for k in 0..<CriteoShard.sparseCount {
+                    let id = self.id(i, k)
+                    guard id >= -1, Int(id) < header.tableRows[k] else {
+                        throw DataError.corrupted(file: path, reason: "record \(i): C\(k + 1) id \(id) outside -1..<\(header.tableRows[k])")
+                    }
+                }
+            }
+        }
     }
 
     @inline(__always)

@@ -84,6 +84,15 @@ final class ShardReadingTests: XCTestCase {
         XCTAssertTrue(try damaged { $0.append(1) }.contains("bytes after the last record"))
         XCTAssertTrue(try damaged { $0[0] = 0x41 }.contains("bad magic"))
         XCTAssertTrue(try damaged { $0[20] = 0x7B }.contains("\(shard): corrupted"))
+        // An id outside its table, the checksum remade around it: refused by record and column.
+        XCTAssertTrue(try damaged { b in
+            let at = CriteoShard.payloadOffset + 7 * CriteoShard.recordBytes + 4 * (1 + 13 + 2)   // record 7, C3
+            b.replaceSubrange(at..<(at + 4), with: withUnsafeBytes(of: Int32(5_000).littleEndian) { Array($0) })
+            let sum = b.withUnsafeBytes { CriteoShard.checksum(UnsafeRawBufferPointer(rebasing: $0[CriteoShard.payloadOffset...])) }
+            let old = String(decoding: b[16..<CriteoShard.payloadOffset], as: UTF8.self)
+            let fixed = old.replacingOccurrences(of: try! CriteoShardFile(path: shard).header.checksum, with: String(format: "%016llx", sum))
+            b.replaceSubrange(16..<CriteoShard.payloadOffset, with: Array(fixed.utf8))
+        }.contains("record 7: C3 id 5000 outside -1..<5000"))
         // A shard from another conversion (other table sizes) does not join the set.
         try convert([dir + "/day_1.tsv"], to: dir + "/other", ids: .hash(tableRows: Array(repeating: 10, count: 26)))
         try FileManager.default.removeItem(atPath: shard)
