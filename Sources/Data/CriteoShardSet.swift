@@ -162,13 +162,19 @@ public struct CriteoShardSet: BatchSource {
                 g += take; r += 1
             }
         }
-        Batch.refill(&b, size: hi - lo, sampleIndex: lo, itemKeys: schema.itemSideKeys, userKeys: []) { labels, dense, item, user in
+        Self.fill(&b, count: hi - lo, sampleIndex: lo, keys: schema.itemSideKeys, each)
+    }
+
+    /// `count` records, visited in order by `each`, as a batch in `b`'s storage.
+    static func fill(_ b: inout Batch, count n: Int, sampleIndex: Int, keys: [String],
+                     _ each: ((CriteoShardFile, Int) -> Void) -> Void) {
+        Batch.refill(&b, size: n, sampleIndex: sampleIndex, itemKeys: keys, userKeys: []) { labels, dense, item, user in
             each { f, i in
                 labels.append(f.label(i))
                 for j in 0..<CriteoShard.denseCount { dense.append(f.dense(i, j)) }
             }
             // Cannot fail: every length is 0 or 1 and the values follow them.
-            try! item.refill(stride: hi - lo) { lengths, values in
+            try! item.refill(stride: n) { lengths, values in
                 for k in 0..<CriteoShard.sparseCount {
                     each { f, i in lengths.append(f.id(i, k) >= 0 ? 1 : 0) }
                 }
@@ -180,8 +186,8 @@ public struct CriteoShardSet: BatchSource {
                 }
             }
             // No user-side features: U = B with the identity inverse.
-            try! user.refill(uniqueCount: hi - lo) { _, _, inverse in
-                for j in 0..<(hi - lo) { inverse.append(Int32(j)) }
+            try! user.refill(uniqueCount: n) { _, _, inverse in
+                for j in 0..<n { inverse.append(Int32(j)) }
             }
         }
     }
@@ -189,20 +195,10 @@ public struct CriteoShardSet: BatchSource {
 
 extension CriteoShardSet {
     /// Every record of one shard as a batch (for inspection and tests).
-    public static func records(of shard: CriteoShardFile) throws -> Batch {
+    public static func records(of shard: CriteoShardFile) -> Batch {
         var b = Batch.empty
-        let n = shard.sampleCount
-        Batch.refill(&b, size: n, sampleIndex: 0, itemKeys: CriteoConfig(tableRows: shard.header.tableRows).schema.itemSideKeys,
-                     userKeys: []) { labels, dense, item, user in
-            for i in 0..<n {
-                labels.append(shard.label(i))
-                for j in 0..<CriteoShard.denseCount { dense.append(shard.dense(i, j)) }
-            }
-            try! item.refill(stride: n) { lengths, values in
-                for k in 0..<CriteoShard.sparseCount { for i in 0..<n { lengths.append(shard.id(i, k) >= 0 ? 1 : 0) } }
-                for k in 0..<CriteoShard.sparseCount { for i in 0..<n where shard.id(i, k) >= 0 { values.append(Int64(shard.id(i, k))) } }
-            }
-            try! user.refill(uniqueCount: n) { _, _, inverse in for j in 0..<n { inverse.append(Int32(j)) } }
+        fill(&b, count: shard.sampleCount, sampleIndex: 0, keys: CriteoConfig(tableRows: shard.header.tableRows).schema.itemSideKeys) { body in
+            for i in 0..<shard.sampleCount { body(shard, i) }
         }
         return b
     }

@@ -44,7 +44,7 @@ final class ParserEquivalenceTests: XCTestCase {
             XCTAssertEqual(report.samples, reader.size)
             // Read the one shard directly: every accepted line's values, in order.
             let shard = try CriteoShardFile(path: "\(dir)/o\(seed)/day-00000.shard")
-            let got = try CriteoShardSet.records(of: shard)
+            let got = CriteoShardSet.records(of: shard)
             XCTAssertEqual(got.labels, reader.labels)
             XCTAssertEqual(got.dense, reader.dense)
             XCTAssertEqual(got.itemSide, reader.itemSide)
@@ -62,7 +62,7 @@ final class ParserEquivalenceTests: XCTestCase {
         let report = try convert([path], to: dir + "/o", ids: .hash(tableRows: Array(repeating: 100, count: 26)), skipBadLines: true)
         XCTAssertEqual(report.lines, lines.count)
         XCTAssertEqual(report.badLines, bad)
-        let got = try CriteoShardSet.records(of: try CriteoShardFile(path: dir + "/o/day-00000.shard"))
+        let got = CriteoShardSet.records(of: try CriteoShardFile(path: dir + "/o/day-00000.shard"))
         XCTAssertEqual(got.labels, reader.labels)
         XCTAssertEqual(got.dense, reader.dense)
         XCTAssertEqual(got.itemSide, reader.itemSide)
