@@ -76,7 +76,7 @@ final class EvaluationTests: XCTestCase {
         XCTAssertEqual(t.noisyAuc, r.noisyAuc)
         let fraction = Double(flips.count) / Double(task.poolRows)
         XCTAssertLessThanOrEqual(try XCTUnwrap(t.score), fraction + 1e-9)
-        XCTAssertGreaterThanOrEqual(try XCTUnwrap(r.score), 0.7)
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(r.score), 0.9, "random needs about 0.95 of the pool or more (the issue)")
         print("debugging test: truth \(t.score!) random \(r.score!) noisy \(t.noisyAuc!) clean \(t.cleanAuc!)")
     }
 }
