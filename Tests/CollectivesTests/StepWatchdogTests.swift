@@ -49,7 +49,15 @@ final class StepWatchdogTests: XCTestCase {
         XCTAssertEqual(v.rank, 0)
         XCTAssertEqual(v.verdict.step, 4)
         XCTAssertEqual(v.verdict.ranks.map(\.rank), [1])
-        guard case .silent? = v.verdict.ranks.first?.reason else { return XCTFail("rank 1 should be silent: \(v.verdict)") }
+        // Silent or behind, depending on whether rank 0's heartbeat thread has
+        // seen rank 1 quiet for a whole timeout when the check first runs
+        // (thread timing; the reasons themselves are held on a set clock in
+        // ArrivalCheckTests). Either way rank 1 is named for step 4.
+        switch v.verdict.ranks.first?.reason {
+        case .silent?: break
+        case let .behind(step)?: XCTAssertLessThan(step, 4, "\(v.verdict)")
+        default: XCTFail("rank 1 should be silent or behind: \(v.verdict)")
+        }
         let waited = v.at - began[0]
         XCTAssertGreaterThan(waited, timeout, "never before the timeout")
         XCTAssertLessThan(waited, 2.0, "within about the timeout (a second one at most, plus ticks)")
