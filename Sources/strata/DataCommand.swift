@@ -47,9 +47,9 @@ func writeSplits(of source: some BatchSource, to out: String, layout: BinaryLayo
     print("train on it with: --set data.source=binary --set data.path=\(out)/train.strata --set data.eval_path=\(out)/eval.strata")
 }
 
-/// The options `data synth` and `data convert` share.
+/// The options of `data synth` (`data convert` has its own: its inputs may be files).
 struct DataFileOptions: ParsableArguments {
-    @Option(help: "YAML config whose data section describes the data (synth: data.synthetic; convert: data.source criteo or movielens and data.path).")
+    @Option(help: "YAML config whose data section describes the data (data.synthetic).")
     var config: String
 
     @Option(name: .customLong("set"), help: "Override a config key, key=value (repeatable).")
