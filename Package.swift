@@ -35,6 +35,9 @@ let package = Package(
         // zlib (Debian's zlib1g-dev): imported by CriteoPipeline only.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
+        // ScaLAPACK and BLACS (Debian's libscalapack-openmpi-dev): imported by ScaLAPACK only.
+        .systemLibrary(name: "CScaLAPACK", path: "Sources/CScaLAPACK", providers: [.apt(["libscalapack-openmpi-dev"])]),
+
         // The compiler's prefetch hint (a header, no library).
         .systemLibrary(name: "CPrefetch", path: "Sources/CPrefetch"),
 
@@ -62,7 +65,10 @@ let package = Package(
         // (over the Communicator protocol only), runs.csv, fits.json, plots.
         .target(name: "Sweep", dependencies: ["Training", "Collectives", "ScalingLaws"]),
         // ∞-AE and Distill-CF: closed-form kernel recommenders over the Communicator protocol.
-        .target(name: "KernelRecommenders", dependencies: ["Tensors", "Collectives", "ScalingLaws"]),
+        // Block-cyclic layouts, the redistribution between them, and ScaLAPACK's
+        // Cholesky, eigendecomposition and products over MPI ranks.
+        .target(name: "ScaLAPACK", dependencies: ["CScaLAPACK", "Collectives", "CollectivesMPI"]),
+        .target(name: "KernelRecommenders", dependencies: ["Tensors", "Collectives", "ScalingLaws", "ScaLAPACK"]),
 
         // DataPerf's selection and debugging tracks on recommendation data: task specs,
         // submissions, the frozen trainer over worker groups, baselines, leaderboards.
@@ -111,6 +117,7 @@ let package = Package(
         // Multi-rank checks run under mpirun by Launch/test (see Tests/MPI).
         .executableTarget(name: "strata-mpitest", dependencies: [
             "Collectives", "CollectivesMPI", "Tensors", "Training", "Sharding", "StrataTestSupport", "Data",
+            "ScaLAPACK", "KernelRecommenders",
         ]),
 
         // MARK: Tests.
@@ -133,6 +140,7 @@ let package = Package(
                                                          "StrataTestSupport"]),
         .testTarget(name: "EvolveTests", dependencies: ["Evolve", "Collectives", "ScalingLaws", "Tensors"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Training", "Collectives", "ScalingLaws"]),
+        .testTarget(name: "ScaLAPACKTests", dependencies: ["ScaLAPACK", "Collectives"]),
         .testTarget(name: "KernelRecommendersTests", dependencies: ["KernelRecommenders", "Collectives", "Tensors"]),
         .testTarget(name: "DataPerfTests", dependencies: ["DataPerf", "Training", "Data", "Collectives"]),
         .testTarget(name: "FederatedTests", dependencies: ["Federated", "Model", "Tensors", "Collectives"]),

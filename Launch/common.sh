@@ -14,18 +14,20 @@ ensure_packages() {
     # to IR and back with this one LLVM, never the Swift toolchain's own clang.
     if command -v mpirun >/dev/null 2>&1 && pkg-config --exists ompi-c openblas 2>/dev/null \
         && [ -x /usr/lib/llvm-14/bin/clang ] && [ -x /usr/lib/llvm-14/bin/opt ] && [ -x /usr/lib/llvm-14/bin/llc ] \
-        && [ -f /usr/include/oneapi/dnnl/dnnl.h ] && [ -f /usr/include/zlib.h ]; then
+        && [ -f /usr/include/oneapi/dnnl/dnnl.h ] && [ -f /usr/include/zlib.h ] \
+        && pkg-config --exists scalapack-openmpi 2>/dev/null; then
         return 0
     fi
     local sudo=""
     if [ "$(id -u)" -ne 0 ]; then
-        command -v sudo >/dev/null 2>&1 || { log "need root (or sudo) to install libopenmpi-dev openmpi-bin libopenblas-dev llvm-14 clang-14 libdnnl-dev zlib1g-dev"; exit 1; }
+        command -v sudo >/dev/null 2>&1 || { log "need root (or sudo) to install libopenmpi-dev openmpi-bin libopenblas-dev llvm-14 clang-14 libdnnl-dev zlib1g-dev libscalapack-openmpi-dev"; exit 1; }
         sudo="sudo"
     fi
-    log "installing libopenmpi-dev openmpi-bin libopenblas-dev pkg-config llvm-14 clang-14 libdnnl-dev zlib1g-dev"
+    log "installing libopenmpi-dev openmpi-bin libopenblas-dev pkg-config llvm-14 clang-14 libdnnl-dev zlib1g-dev libscalapack-openmpi-dev"
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-        libopenmpi-dev openmpi-bin libopenblas-dev pkg-config llvm-14 clang-14 libdnnl-dev zlib1g-dev >/dev/null
+        libopenmpi-dev openmpi-bin libopenblas-dev pkg-config llvm-14 clang-14 libdnnl-dev zlib1g-dev \
+        libscalapack-openmpi-dev >/dev/null
 }
 
 # Release build; incremental, so cheap when nothing changed.

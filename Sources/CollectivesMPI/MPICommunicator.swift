@@ -10,6 +10,9 @@ public final class MPICommunicator: Communicator {
     public let worldRanks: [Int]
     public let ledger: CommLedger
     let comm: MPI_Comm
+    /// The MPI communicator itself, for the one library that needs it passed
+    /// in (ScaLAPACK's BLACS grids, built over this communicator's ranks).
+    public var mpiHandle: OpaquePointer { comm }
 
     init(comm: MPI_Comm, worldRanks: [Int]?, ledger: CommLedger?, topology: Topology?) {
         self.comm = comm

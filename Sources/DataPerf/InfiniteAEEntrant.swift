@@ -29,7 +29,7 @@ public struct InfiniteAEEntrant {
         let matrix = SparseRows(columns: itemIds.count, rows: lists)
         let model = try KernelRegression(localFit: matrix, comm: comm, ntk: NTK(inputs: itemIds.count), solver: .eigen,
                                          contextRowsPerRank: matrix.rows, memoryBudgetBytes: nil)
-        let context = model.prepare(matrix, sameAsFit: 0..<matrix.rows)
+        let context = try model.prepare(matrix, sameAsFit: 0..<matrix.rows)
         let coefficients = try model.coefficients(context, lambda: lambda)
         var scores = [Double](repeating: 0, count: matrix.rows * itemIds.count)
         scores.withUnsafeMutableBufferPointer { model.predict(coefficients, rows: 0..<matrix.rows, into: $0.baseAddress!) }

@@ -12,6 +12,10 @@ public struct InfiniteAEConfig: Sendable, Equatable {
     public var blockRows = 256
     /// Per-rank memory budget for the kernel and its factorisation (nil: none).
     public var memoryBudgetBytes: Int?
+    /// Where the kernel is factorised; nil: replicated when it fits the budget, else ScaLAPACK.
+    public var engine: KernelEngine?
+    /// ScaLAPACK's block size on the 2-D grid.
+    public var gridBlock = 64
     public var sigmaW2 = 2.0
     public var sigmaB2 = 0.01
 
@@ -37,6 +41,8 @@ public struct InfiniteAEResult: Sendable, Codable, Equatable {
     public var chosenLambda: Double
     public var test: RankingMetrics
     public var timings: [String: Double]
+    /// Where the kernel was factorised: "replicated", or "scalapack R x C grid, block B".
+    public var engine = "replicated"
 
     public init(fitUsers: Int, lambdas: [LambdaResult], chosenLambda: Double, test: RankingMetrics, timings: [String: Double]) {
         self.fitUsers = fitUsers
@@ -64,7 +70,7 @@ public enum InfiniteAE {
         let cpuFit = cpuSeconds()
         // Validation: the context is the train rows, the same rows as the fit when fitting on every user.
         var t0 = monotonicSeconds()
-        let validContext = model.prepare(data.train.slice(mine), sameAsFit: given == nil ? mine : nil)
+        let validContext = try model.prepare(data.train.slice(mine), sameAsFit: given == nil ? mine : nil)
         let validSet = EvaluationSet.make(data, rows: mine, test: false)
         let prepareSeconds = monotonicSeconds() - t0
         var results: [LambdaResult] = []
@@ -84,14 +90,14 @@ public enum InfiniteAE {
         // Test: train + validation as the context and as the excluded items.
         t0 = monotonicSeconds()
         let cpuTest = cpuSeconds()
-        let testContext = model.prepare(data.train.slice(mine).union(data.validation.slice(mine)))
+        let testContext = try model.prepare(data.train.slice(mine).union(data.validation.slice(mine)))
         let coefficients = try model.coefficients(testContext, lambda: best.lambda)
         let test = evaluator.evaluate(EvaluationSet.make(data, rows: mine, test: true), comm: comm) { rows, out in
             model.predict(coefficients, rows: rows, into: out)
         }
         let testSeconds = monotonicSeconds() - t0
         let t = model.timings
-        return InfiniteAEResult(fitUsers: fitRows.rows, lambdas: results, chosenLambda: best.lambda, test: test, timings: [
+        var result = InfiniteAEResult(fitUsers: fitRows.rows, lambdas: results, chosenLambda: best.lambda, test: test, timings: [
             "exchange_s": t.exchange, "gram_s": t.gram, "factor_s": t.factor, "project_s": t.project,
             "prepare_validation_s": prepareSeconds, "lambdas_s": results.reduce(0) { $0 + $1.seconds },
             "test_s": testSeconds, "total_s": monotonicSeconds() - start,
@@ -99,6 +105,8 @@ public enum InfiniteAE {
             "fit_cpu_s": cpuFit - cpuStart, "lambdas_cpu_s": results.reduce(0) { $0 + $1.cpuSeconds },
             "test_cpu_s": cpuSeconds() - cpuTest, "total_cpu_s": cpuSeconds() - cpuStart,
         ])
+        result.engine = model.engineDescription
+        return result
     }
 
     /// λ by validation alone (no test): the chosen λ and its validation metrics.
@@ -107,7 +115,7 @@ public enum InfiniteAE {
         let mine = KernelRegression.block(of: data.users, rank: comm.rank, size: comm.size)
         let model = try fitModel(data, fit: fit, comm: comm, config: config)
         let evaluator = makeEvaluator(data, config: config)
-        let context = model.prepare(data.train.slice(mine))
+        let context = try model.prepare(data.train.slice(mine))
         let set = EvaluationSet.make(data, rows: mine, test: false)
         var best: (lambda: Double, metrics: RankingMetrics)?
         for lambda in config.lambdas {
@@ -123,7 +131,8 @@ public enum InfiniteAE {
         try KernelRegression(localFit: fit.slice(KernelRegression.block(of: fit.rows, rank: comm.rank, size: comm.size)), comm: comm,
                              ntk: NTK(inputs: data.items, sigmaW2: config.sigmaW2, sigmaB2: config.sigmaB2), solver: config.solver,
                              contextRowsPerRank: (data.users + comm.size - 1) / comm.size,
-                             memoryBudgetBytes: config.memoryBudgetBytes, blockRows: config.blockRows)
+                             memoryBudgetBytes: config.memoryBudgetBytes, blockRows: config.blockRows,
+                             engine: config.engine, gridBlock: config.gridBlock)
     }
 
     static func makeEvaluator(_ data: InteractionData, config: InfiniteAEConfig) -> RankingEvaluator {

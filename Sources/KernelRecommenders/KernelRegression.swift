@@ -1,5 +1,6 @@
 import Collectives
 import Foundation
+import ScaLAPACK
 import Tensors
 
 /// How the regularised kernel system is solved for each λ.
@@ -26,17 +27,24 @@ public struct KernelTimings: Sendable, Codable, Equatable {
 /// F (m fit rows, users x items) arrives as one block of rows per rank and is
 /// exchanged (allgatherv of the sparse rows) so that each rank forms the Gram
 /// rows of its own block by block GEMMs (`GramBlocks`), maps them through the
-/// NTK, and the rows are gathered. Rank 0 factorises (the kernel is m x m,
-/// small beside the data) and broadcasts; each rank then predicts its own
-/// context rows, a block at a time. Every exchange goes through the ledger
-/// under `.kernel`.
+/// NTK. On the replicated engine the rows are gathered and rank 0 factorises
+/// (the kernel is m x m, small beside the data) and broadcasts; on the
+/// ScaLAPACK engine the rows move to a block-cyclic 2-D grid and ScaLAPACK
+/// factorises there (`DistributedKernel`), so no rank holds the m x m kernel.
+/// Each rank then predicts its own context rows, a block at a time. Every
+/// exchange goes through the ledger under `.kernel`.
 public final class KernelRegression {
     public let fit: SparseRows
     public let ntk: NTK
     public let solver: KernelSolver
     public let comm: Communicator
-    /// K(F, F), `[m x m]`, identical on every rank.
+    /// Rows `kernelRows` of K(F, F), `[kernelRows.count x m]`: every row
+    /// (identical on every rank) on the replicated engine, this rank's own
+    /// rows on the ScaLAPACK engine.
     public private(set) var kernel: [Double]
+    public let kernelRows: Range<Int>
+    public let engine: KernelEngine
+    let distributed: DistributedKernel?
     public let fitNorms: [Double]
     public let meanDiagonal: Double
     /// Eigen path: eigenvalues ascending, eigenvectors as rows (`vt[k*m + i]` = V[i, k]) and Vᵀ F `[m x items]`.
@@ -49,9 +57,10 @@ public final class KernelRegression {
     public var m: Int { fit.rows }
     public var items: Int { fit.columns }
 
-    /// The rows this rank owns in a balanced split of `count` rows.
+    /// The rows this rank owns of `count` rows: ceil(count / size) a rank,
+    /// ScaLAPACK's 1 x P block layout, so both engines split users alike.
     public static func block(of count: Int, rank: Int, size: Int) -> Range<Int> {
-        (count * rank / size)..<(count * (rank + 1) / size)
+        ScaLAPACKEngine.columnBlock(count, rank: rank, ranks: size)
     }
 
     /// Bytes the largest rank holds: the kernel, the factorisation (eigen:
@@ -63,8 +72,11 @@ public final class KernelRegression {
         return 8 * (m * m + factor + 2 * c * m + 3 * blockRows * items)
     }
 
+    /// `engine` nil chooses: replicated when it fits `memoryBudgetBytes`,
+    /// else ScaLAPACK when that fits; over the budget on both, an error.
     public init(localFit: SparseRows, comm: Communicator, ntk: NTK, solver: KernelSolver,
-                contextRowsPerRank: Int, memoryBudgetBytes: Int?, blockRows: Int = 256) throws {
+                contextRowsPerRank: Int, memoryBudgetBytes: Int?, blockRows: Int = 256,
+                engine requested: KernelEngine? = nil, gridBlock: Int = 64) throws {
         self.comm = comm
         self.ntk = ntk
         self.solver = solver
@@ -75,15 +87,10 @@ public final class KernelRegression {
         self.fit = fit
         let exchange = monotonicSeconds() - t0
         let m = fit.rows
-        if let budget = memoryBudgetBytes {
-            let need = Self.bytesNeeded(fitRows: m, items: fit.columns, contextRowsPerRank: contextRowsPerRank,
-                                        solver: solver, blockRows: blockRows)
-            if need > budget {
-                throw InputError("memory_budget_mib: the kernel of \(m) users needs \(need >> 20) MiB on one rank "
-                    + "(\(solver.rawValue) factorisation), over the budget of \(budget >> 20) MiB; no grid of these ranks "
-                    + "holds it (the ScaLAPACK block-cyclic path is not built): fit on fewer users or raise the budget")
-            }
-        }
+        let engine = try Self.choose(requested, fitRows: m, items: fit.columns, contextRowsPerRank: contextRowsPerRank,
+                                     ranks: comm.size, solver: solver, blockRows: blockRows, gridBlock: gridBlock,
+                                     budget: memoryBudgetBytes)
+        self.engine = engine
         let norms = fit.squaredNorms
         fitNorms = norms
         // Gram rows of this rank's block, NTK-mapped, then every rank's rows.
@@ -97,12 +104,44 @@ public final class KernelRegression {
                         normsA: n.baseAddress! + mine.lowerBound, normsB: n.baseAddress!, diagonalAt: mine.lowerBound)
             }
         }
-        let k = comm.allgatherv(.kernel, rows)
-        kernel = k
-        meanDiagonal = (0..<m).reduce(0) { $0 + k[$1 * m + $1] } / Double(max(m, 1))
         timings.exchange = exchange
-        timings.gram = monotonicSeconds() - t0
-        if solver == .eigen { try factorEigen(mine: mine) }
+        switch engine {
+        case .replicated:
+            let k = comm.allgatherv(.kernel, rows)
+            kernel = k
+            meanDiagonal = (0..<m).reduce(0) { $0 + k[$1 * m + $1] } / Double(max(m, 1))
+            kernelRows = 0..<m
+            distributed = nil
+            timings.gram = monotonicSeconds() - t0
+            if solver == .eigen { try factorEigen(mine: mine) }
+        case .scalapack:
+            let ownDiagonal = mine.enumerated().reduce(0.0) { $0 + rows[$1.offset * m + $1.element] }
+            meanDiagonal = comm.allreduce(.kernel, ownDiagonal) / Double(max(m, 1))
+            kernel = rows
+            kernelRows = mine
+            timings.gram = monotonicSeconds() - t0
+            t0 = monotonicSeconds()
+            distributed = try DistributedKernel(rows: rows, m: m, solver: solver, comm: comm, block: gridBlock)
+            timings.factor = monotonicSeconds() - t0
+        }
+    }
+
+    /// The engine for `requested` (nil: the replicated one when it fits the
+    /// budget, else ScaLAPACK), or an error naming both needs.
+    public static func choose(_ requested: KernelEngine?, fitRows m: Int, items: Int, contextRowsPerRank c: Int, ranks: Int,
+                       solver: KernelSolver, blockRows: Int, gridBlock: Int, budget: Int?) throws -> KernelEngine {
+        let replicated = bytesNeeded(fitRows: m, items: items, contextRowsPerRank: c, solver: solver, blockRows: blockRows)
+        let grid = ScaLAPACKEngine.gridShape(ranks: ranks)
+        let distributed = DistributedKernel.bytesNeeded(fitRows: m, items: items, contextRows: c * ranks, ranks: ranks,
+                                                        solver: solver, block: gridBlock, blockRows: blockRows)
+        guard let budget else { return requested ?? .replicated }
+        let fits: (KernelEngine) -> Bool = { $0 == .replicated ? replicated <= budget : distributed <= budget }
+        if let requested, fits(requested) { return requested }
+        if requested == nil, let e = [KernelEngine.replicated, .scalapack].first(where: fits) { return e }
+        let needs = "the kernel of \(m) users (\(solver.rawValue) factorisation) needs \(replicated >> 20) MiB on one rank "
+            + "replicated, and \(distributed >> 20) MiB a rank on ScaLAPACK's \(grid.rows) x \(grid.cols) grid of these \(ranks) ranks"
+        throw InputError("memory_budget_mib: \(needs), over the budget of \(budget >> 20) MiB on "
+            + (requested.map { "the \($0.rawValue) engine" } ?? "any grid") + ": fit on fewer users, add ranks or raise the budget")
     }
 
     /// Rank 0 decomposes, every rank receives Vᵀ and E; Vᵀ F is summed from
@@ -140,6 +179,12 @@ public final class KernelRegression {
         timings.project = monotonicSeconds() - t0
     }
 
+    /// "replicated", or "scalapack R x C grid, block B".
+    public var engineDescription: String {
+        guard let d = distributed?.engine else { return engine.rawValue }
+        return "scalapack \(d.gridRows) x \(d.gridCols) grid, block \(d.block)"
+    }
+
     /// The regulariser added to the diagonal: λ times the mean diagonal.
     public func ridge(_ lambda: Double) -> Double { abs(lambda) * meanDiagonal }
 
@@ -147,7 +192,10 @@ public final class KernelRegression {
     /// are the fit rows `sameAsFit` (their kernel rows are already here).
     public func contextKernel(_ context: SparseRows, sameAsFit: Range<Int>? = nil) -> [Double] {
         let m = self.m
-        if let r = sameAsFit { return Array(kernel[(r.lowerBound * m)..<(r.upperBound * m)]) }
+        if let r = sameAsFit, r.lowerBound >= kernelRows.lowerBound, r.upperBound <= kernelRows.upperBound {
+            let first = r.lowerBound - kernelRows.lowerBound
+            return Array(kernel[(first * m)..<((first + r.count) * m)])
+        }
         var out = [Double](repeating: 0, count: context.rows * m)
         let norms = context.squaredNorms
         out.withUnsafeMutableBufferPointer { o in
@@ -161,14 +209,27 @@ public final class KernelRegression {
         return out
     }
 
-    /// Prepared context: eigen path K(C,F) V (`[c x m]`), Cholesky path K(C,F).
+    /// Prepared context: eigen path K(C,F) V (`[c x m]`), Cholesky path K(C,F);
+    /// on the ScaLAPACK engine the context's kernel on the grid instead.
     public struct Context {
         public let rows: Int
         let basis: [Double]
+        var grid: DistributedMatrix?
+        var count = 0
     }
 
-    public func prepare(_ context: SparseRows, sameAsFit: Range<Int>? = nil) -> Context {
+    /// Collective on the ScaLAPACK engine, where each rank passes its block
+    /// (`block(of:)`) of the context rows.
+    public func prepare(_ context: SparseRows, sameAsFit: Range<Int>? = nil) throws -> Context {
         let m = self.m
+        if let distributed {
+            let count = Int(comm.allreduce(.kernel, Int64(context.rows)))
+            guard Self.block(of: count, rank: comm.rank, size: comm.size).count == context.rows else {
+                throw InputError("the ScaLAPACK engine needs each rank's block of context rows: rank \(comm.rank) has \(context.rows) of \(count)")
+            }
+            let rows = contextKernel(context, sameAsFit: sameAsFit)
+            return Context(rows: context.rows, basis: [], grid: try distributed.prepare(rows, count: count), count: count)
+        }
         switch solver {
         case .cholesky:
             return Context(rows: context.rows, basis: contextKernel(context, sameAsFit: sameAsFit))
@@ -197,6 +258,11 @@ public final class KernelRegression {
     /// factorises K + λ'I and broadcasts the factor).
     public func coefficients(_ context: Context, lambda: Double) throws -> [Double] {
         let m = self.m, ridge = ridge(lambda)
+        if let distributed, let grid = context.grid {
+            let t0 = monotonicSeconds()
+            defer { timings.factor += monotonicSeconds() - t0 }
+            return try distributed.coefficients(grid, count: context.count, rows: context.rows, ridge: ridge, lambda: lambda)
+        }
         switch solver {
         case .eigen:
             var w = context.basis
@@ -232,7 +298,7 @@ public final class KernelRegression {
         let m = self.m
         coefficients.withUnsafeBufferPointer { c in
             let a = c.baseAddress! + rows.lowerBound * m
-            switch solver {
+            switch distributed == nil ? solver : .cholesky {  // ScaLAPACK's coefficients are in the fit basis
             case .eigen:
                 projected.withUnsafeBufferPointer { p in
                     LAPACK.dgemm(m: rows.count, n: items, k: m, a: a, lda: m, b: p.baseAddress!, ldb: items, c: out, ldc: items)

@@ -9,6 +9,8 @@ import Foundation
 //                                              sharded training == one process
 //                                              (--dedup-ids: with sharding.dedup_ids on)
 //   strata-mpitest mixed [--ranks-per-node L]  the same in 16-bit rows/payloads, and the ledger
+//   strata-mpitest scalapack                   ScaLAPACK's layouts, products and factorisations, and
+//                                              the kernel regression on it == the replicated path
 //   strata-mpitest fail-throw RANK             RANK throws mid-run
 //   strata-mpitest fail-kill RANK              RANK kills itself mid-run
 //   strata-mpitest compare RTOL A.params B.params [A/steps.jsonl B/steps.jsonl]
@@ -40,6 +42,10 @@ MPIEnvironment.run(ranksPerNode: ranksPerNode, launchedRank: launched) { world i
         var checks = Checks(comm: world)
         try MixedPrecisionChecks.run(world, &checks)
         try checks.finish(suite: "mixed")
+    case "scalapack":
+        var checks = Checks(comm: world)
+        try ScaLAPACKChecks.run(world, &checks)
+        try checks.finish(suite: "scalapack")
     case "fail-throw", "fail-kill":
         let victim = args.count > 1 ? Int(args[1]) ?? 1 : 1
         // Everyone does some real work first, then the victim fails while the
@@ -59,6 +65,6 @@ MPIEnvironment.run(ranksPerNode: ranksPerNode, launchedRank: launched) { world i
     case "compare":
         try RunComparison.run(Array(args.dropFirst()))
     default:
-        throw InputError("unknown suite '\(suite)'; known: comm, equivalence, mixed, fail-throw, fail-kill, compare")
+        throw InputError("unknown suite '\(suite)'; known: comm, equivalence, mixed, scalapack, fail-throw, fail-kill, compare")
     }
 }

@@ -14,10 +14,16 @@ struct IAECommand: ParsableCommand {
         reused for every λ, or iae.solver=cholesky to factorise per λ), and reports test HR, nDCG and PSP \
         at iae.ks, AUC, and the item-popularity baseline. Each rank holds a block of users.
 
+        Engines (iae.engine): replicated (every rank holds the users x users kernel, rank 0 factorises \
+        with LAPACK), scalapack (the kernel block-cyclic over a 2-D grid of the ranks in blocks of \
+        iae.grid_block, factorised by ScaLAPACK's pdsyevd or pdpotrf; each rank holds about 1/P of it; \
+        needs mpirun), or auto (the default: replicated when it fits iae.memory_budget_mib, else scalapack; \
+        an error naming both needs when neither fits).
+
         Keys (YAML or --set): data.path, data.fit_path (fit on this CSV's users, e.g. a Distill-CF summary), \
         data.min_rating (a number, or all: the default, as the paper), data.seed, data.min_user_interactions, \
-        iae.lambdas, iae.solver (eigen | cholesky), iae.ks, iae.auc_negatives, iae.seed, iae.block_rows, \
-        iae.memory_budget_mib, iae.sigma_w2, iae.sigma_b2, iae.popularity.
+        iae.lambdas, iae.solver (eigen | cholesky), iae.engine (auto | replicated | scalapack), iae.grid_block, \
+        iae.ks, iae.auc_negatives, iae.seed, iae.block_rows, iae.memory_budget_mib, iae.sigma_w2, iae.sigma_b2, iae.popularity.
 
         Writes RUN_DIR/summary.json (metrics, chosen λ, timings, peak memory, communication) and \
         RUN_DIR/lambdas.jsonl (validation metrics per λ).
@@ -41,7 +47,7 @@ struct IAECommand: ParsableCommand {
                 say(String(format: "  λ %-8g validation ", r.lambda) + KernelRun.describe(r.validation) + String(format: "  (%.2f s, CPU %.2f s)", r.seconds, r.cpuSeconds))
                 try? folder?.appendLine(r, to: "lambdas.jsonl")
             }
-            say("test (λ \(result.chosenLambda)): " + KernelRun.describe(result.test))
+            say("test (λ \(result.chosenLambda), \(result.engine)): " + KernelRun.describe(result.test))
             let popularity = cfg.popularity ? InfiniteAE.popularity(data, comm: world, config: cfg.iae) : nil
             if let popularity { say("popularity:     " + KernelRun.describe(popularity)) }
             world.ledger.endStep()

@@ -64,6 +64,15 @@ enum KernelConfigLoader {
             }
             c.iae.solver = x
         },
+        "iae.engine": { c, v, k in
+            let s = try v.string(k)
+            if s == "auto" { c.iae.engine = nil; return }
+            guard let x = KernelEngine(rawValue: s) else {
+                throw InputError("\(v.origin): \(k) must be one of auto, \(KernelEngine.allCases.map(\.rawValue).joined(separator: ", ")), got '\(s)'")
+            }
+            c.iae.engine = x
+        },
+        "iae.grid_block": { c, v, k in c.iae.gridBlock = try positive(v, k) },
         "iae.ks": { c, v, k in
             let ks = try v.ints(k)
             guard !ks.isEmpty, ks.allSatisfy({ $0 > 0 }) else { throw v.fail(k, "a list of positive integers") }

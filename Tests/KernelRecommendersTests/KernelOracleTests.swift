@@ -70,7 +70,7 @@ final class KernelOracleTests: XCTestCase {
                                              contextRowsPerRank: 5, memoryBudgetBytes: nil)
             for (a, b) in zip(model.kernel, refK) { XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(b)), "\(solver) kernel") }
             for (a, b) in zip(model.contextKernel(context), refCross) { XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(b))) }
-            let prepared = model.prepare(context)
+            let prepared = try model.prepare(context)
             for (li, lambda) in lambdas.enumerated() {
                 let want = preds[li].flatMap { $0 }
                 let c = try model.coefficients(prepared, lambda: lambda)
@@ -91,9 +91,37 @@ final class KernelOracleTests: XCTestCase {
         let fit = Self.randomRows(11, 20, density: 0.25, seed: 8)
         let model = try KernelRegression(localFit: fit, comm: LocalCommunicator(), ntk: ntk, solver: .eigen,
                                          contextRowsPerRank: 11, memoryBudgetBytes: nil)
-        let a = try model.coefficients(model.prepare(fit.slice(2..<7), sameAsFit: 2..<7), lambda: 0.5)
-        let b = try model.coefficients(model.prepare(fit.slice(2..<7)), lambda: 0.5)
+        let a = try model.coefficients(try model.prepare(fit.slice(2..<7), sameAsFit: 2..<7), lambda: 0.5)
+        let b = try model.coefficients(try model.prepare(fit.slice(2..<7)), lambda: 0.5)
         for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-9) }
+    }
+
+    /// auto: replicated while it fits, ScaLAPACK once only the grid holds the
+    /// kernel, an error naming both needs when neither does.
+    func testEngineChoiceFollowsTheBudget() throws {
+        func choose(_ e: KernelEngine?, budget: Int?, ranks: Int = 4) throws -> KernelEngine {
+            try KernelRegression.choose(e, fitRows: 2000, items: 100, contextRowsPerRank: 500, ranks: ranks, solver: .eigen,
+                                        blockRows: 64, gridBlock: 64, budget: budget)
+        }
+        XCTAssertEqual(try choose(nil, budget: nil), .replicated)
+        XCTAssertEqual(try choose(nil, budget: 1 << 30), .replicated)
+        // 2000² doubles are 32 MB: the replicated eigen path holds about four
+        // of them (139 MiB); a rank of the 2 x 2 grid holds about eight quarters (86 MiB).
+        XCTAssertEqual(try choose(nil, budget: 100 << 20), .scalapack)
+        XCTAssertEqual(try choose(.scalapack, budget: 1 << 30), .scalapack)
+        XCTAssertThrowsError(try choose(.replicated, budget: 100 << 20)) { e in
+            XCTAssertTrue("\(e)".contains("on the replicated engine"), "\(e)")
+        }
+        XCTAssertThrowsError(try choose(nil, budget: 64 << 20, ranks: 1)) { e in
+            XCTAssertTrue("\(e)".contains("over the budget of 64 MiB on any grid"), "\(e)")
+            XCTAssertTrue("\(e)".contains("1 x 1 grid"), "\(e)")
+        }
+        // The ScaLAPACK engine cannot run on ranks that are threads, and says so.
+        let fit = Self.randomRows(40, 30, density: 0.2, seed: 1)
+        XCTAssertThrowsError(try KernelRegression(localFit: fit, comm: LocalCommunicator(), ntk: NTK(inputs: 30), solver: .eigen,
+                                                  contextRowsPerRank: 40, memoryBudgetBytes: nil, engine: .scalapack)) { e in
+            XCTAssertTrue("\(e)".contains("needs MPI ranks"), "\(e)")
+        }
     }
 
     func testKernelOverMemoryBudgetIsRefused() {

@@ -3,20 +3,10 @@
 # on other world sizes, a rank killed mid-run, corrupted checkpoints, and a
 # table of bad inputs. Run by Tests/MPI/run.sh; prints
 # "reliability: N passed, M failed" at the end. Every command runs under timeout.
-source "$(dirname "$0")/../../Launch/common.sh"
-set +e
-cd "$STRATA_ROOT"
+source "$(dirname "$0")/suite.sh"
 B="$STRATA_BIN"
 T="$STRATA_ROOT/.build/release/strata-mpitest"
 C="$STRATA_ROOT/Tests/MPI/fixtures/tiny.yaml"
-W="$(mktemp -d)"
-trap 'rm -rf "$W"' EXIT
-passed=0; failed=0
-ok() { passed=$((passed + 1)); printf '  ok   %s\n' "$1"; }
-bad() { failed=$((failed + 1)); printf '  FAIL %s\n' "$1"; [ -n "${2:-}" ] && [ -f "$2" ] && sed 's/^/       | /' "$2" | tail -20; }
-
-# run NP ARGS...: mpirun under a 300 s timeout, output to $W/out.
-run() { local np="$1"; shift; timeout 300 bash -c "source '$STRATA_ROOT/Launch/common.sh'; mpi_run $np $*" </dev/null >"$W/out" 2>&1; }
 # check NAME COMMAND...: the command exits 0.
 check() { local name="$1"; shift; if "$@"; then ok "$name"; else bad "$name" "$W/out"; fi; }
 # compare NAME RTOL A B: dumps and loss trajectories of run folders $W/A and $W/B.

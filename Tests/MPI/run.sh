@@ -297,6 +297,9 @@ expect_fail "dataperf: a repeated row is refused by line" 2 "bad.txt:4: row 3 re
     "$S" dataperf evaluate --task "$dp/sel" --out "$dp/never" "$dp/bad.txt"
 rm -rf "$dp"
 
+echo "∞-AE's ScaLAPACK engine: block-cyclic kernel, factorisations, same metrics (Tests/MPI/scalapack.sh)"
+sub_suite scalapack.sh scalapack 600
+
 echo "Criteo pipeline: gzip days to shards on 1, 2, 4 ranks, training on them (Tests/MPI/criteo.sh)"
 sub_suite criteo.sh criteo 600
 
