@@ -22,15 +22,8 @@ public struct DistillCFEntrant {
 
     /// The pool's positives as interaction data (user and item ids in increasing order).
     func interactions(_ pool: PoolRows) -> (data: InteractionData, userIndex: [Int64: Int], lists: [[Int32]]) {
-        let users = pool.users(), items = pool.candidateItems()
-        let userIds = Array(Set(users)).sorted(), itemIds = Array(Set(items)).sorted()
-        let uIndex = Dictionary(uniqueKeysWithValues: userIds.enumerated().map { ($1, $0) })
-        let iIndex = Dictionary(uniqueKeysWithValues: itemIds.enumerated().map { ($1, Int32($0)) })
-        var lists = [[Int32]](repeating: [], count: userIds.count)
-        for r in 0..<pool.count where pool.labels[r] > 0.5 {
-            let i = iIndex[items[r]]!
-            if !lists[uIndex[users[r]]!].contains(i) { lists[uIndex[users[r]]!].append(i) }
-        }
+        let positives = PoolPositives(pool)
+        let lists = positives.distinctLists, userIds = positives.userIds, itemIds = positives.itemIds
         var train = lists, validation = [[Int32]](repeating: [], count: lists.count)
         for u in lists.indices where lists[u].count >= 3 { validation[u] = [train[u].removeLast()] }
         let cols = itemIds.count
@@ -38,7 +31,7 @@ public struct DistillCFEntrant {
                                    train: SparseRows(columns: cols, rows: train.map { $0.sorted() }),
                                    validation: SparseRows(columns: cols, rows: validation),
                                    test: SparseRows(columns: cols, rows: validation))
-        return (data, uIndex, lists)
+        return (data, positives.userIndex, lists)
     }
 
     /// Each real user's best cosine overlap with a synthetic user of the summary.

@@ -20,13 +20,10 @@ public struct InfiniteAEEntrant {
 
     /// One agreement in [0, 1] per pool row (world of one: `comm` has one rank).
     public func agreement(_ pool: PoolRows, comm: Communicator) throws -> [Double] {
-        let users = pool.users(), items = pool.candidateItems()
-        let userIds = Array(Set(users)).sorted(), itemIds = Array(Set(items)).sorted()
-        let uIndex = Dictionary(uniqueKeysWithValues: userIds.enumerated().map { ($1, $0) })
-        let iIndex = Dictionary(uniqueKeysWithValues: itemIds.enumerated().map { ($1, Int32($0)) })
-        var lists = [[Int32]](repeating: [], count: userIds.count)
-        for r in 0..<pool.count where pool.labels[r] > 0.5 { lists[uIndex[users[r]]!].append(iIndex[items[r]]!) }
-        let matrix = SparseRows(columns: itemIds.count, rows: lists)
+        let positives = PoolPositives(pool)
+        let users = positives.users, items = positives.items, userIds = positives.userIds, itemIds = positives.itemIds
+        let uIndex = positives.userIndex, iIndex = positives.itemIndex
+        let matrix = SparseRows(columns: itemIds.count, rows: positives.lists)
         let model = try KernelRegression(localFit: matrix, comm: comm, ntk: NTK(inputs: itemIds.count), solver: .eigen,
                                          contextRowsPerRank: matrix.rows, memoryBudgetBytes: nil)
         let context = try model.prepare(matrix, sameAsFit: 0..<matrix.rows)

@@ -121,8 +121,14 @@ public final class KernelRegression {
             kernelRows = mine
             timings.gram = monotonicSeconds() - t0
             t0 = monotonicSeconds()
-            distributed = try DistributedKernel(rows: rows, m: m, solver: solver, comm: comm, block: gridBlock)
+            let d = try DistributedKernel(rows: rows, m: m, solver: solver, comm: comm, block: gridBlock)
+            distributed = d
             timings.factor = monotonicSeconds() - t0
+            if solver == .eigen {
+                eigenvalues = d.eigenvalues
+                // V's rows of this rank, read row-major, are Vᵀ's columns `[m x rows]`.
+                d.ownVectorRows.withUnsafeBufferPointer { project($0.baseAddress, ld: mine.count, mine: mine) }
+            }
         }
     }
 
@@ -165,13 +171,17 @@ public final class KernelRegression {
         vt = v
         eigenvalues = e
         timings.factor = monotonicSeconds() - t0
-        t0 = monotonicSeconds()
-        // Vᵀ F = Σ over ranks of Vᵀ[:, mine] F[mine].
+        vt.withUnsafeBufferPointer { project($0.baseAddress! + mine.lowerBound, ld: m, mine: mine) }
+    }
+
+    /// Vᵀ F = Σ over ranks of Vᵀ[:, mine] F[mine]; `vtColumns` points at
+    /// Vᵀ[0, mine.lowerBound] with leading dimension `ld` (collective).
+    private func project(_ vtColumns: UnsafePointer<Double>?, ld: Int, mine: Range<Int>) {
+        let t0 = monotonicSeconds()
         var p = [Double](repeating: 0, count: m * items)
-        let local = fit.slice(mine)
-        vt.withUnsafeBufferPointer { vtp in
+        if let vtColumns, !mine.isEmpty {
             p.withUnsafeMutableBufferPointer {
-                blocks.multiply(vtp.baseAddress! + mine.lowerBound, rows: m, ldCoefficients: m, local, into: $0.baseAddress!)
+                blocks.multiply(vtColumns, rows: m, ldCoefficients: ld, fit.slice(mine), into: $0.baseAddress!)
             }
         }
         if comm.size > 1 { p.withUnsafeMutableBufferPointer { comm.allreduce(.kernel, $0) } }
@@ -210,7 +220,7 @@ public final class KernelRegression {
     }
 
     /// Prepared context: eigen path K(C,F) V (`[c x m]`), Cholesky path K(C,F);
-    /// on the ScaLAPACK engine the context's kernel on the grid instead.
+    /// on the ScaLAPACK engine's Cholesky path the context's kernel on the grid.
     public struct Context {
         public let rows: Int
         let basis: [Double]
@@ -219,16 +229,27 @@ public final class KernelRegression {
     }
 
     /// Collective on the ScaLAPACK engine, where each rank passes its block
-    /// (`block(of:)`) of the context rows.
+    /// (`block(of:)`) of the context rows, except for the eigen path's own
+    /// fit rows (`sameAsFit` = `kernelRows` on every rank), which need no exchange.
     public func prepare(_ context: SparseRows, sameAsFit: Range<Int>? = nil) throws -> Context {
         let m = self.m
         if let distributed {
+            if solver == .eigen, let r = sameAsFit, r == kernelRows {
+                // K V = V E on this rank's own rows of V (column-major, ld = its row count).
+                let own = distributed.ownVectorRows, c = r.count
+                var kv = [Double](repeating: 0, count: c * m)
+                for i in 0..<c { for k in 0..<m { kv[i * m + k] = own[k * c + i] * eigenvalues[k] } }
+                return Context(rows: c, basis: kv)
+            }
             let count = Int(comm.allreduce(.kernel, Int64(context.rows)))
             guard Self.block(of: count, rank: comm.rank, size: comm.size).count == context.rows else {
                 throw InputError("the ScaLAPACK engine needs each rank's block of context rows: rank \(comm.rank) has \(context.rows) of \(count)")
             }
             let rows = contextKernel(context, sameAsFit: sameAsFit)
-            return Context(rows: context.rows, basis: [], grid: try distributed.prepare(rows, count: count), count: count)
+            switch solver {
+            case .eigen: return Context(rows: context.rows, basis: try distributed.projectContext(rows, count: count))
+            case .cholesky: return Context(rows: context.rows, basis: [], grid: try distributed.contextOnGrid(rows, count: count), count: count)
+            }
         }
         switch solver {
         case .cholesky:
@@ -261,7 +282,7 @@ public final class KernelRegression {
         if let distributed, let grid = context.grid {
             let t0 = monotonicSeconds()
             defer { timings.factor += monotonicSeconds() - t0 }
-            return try distributed.coefficients(grid, count: context.count, rows: context.rows, ridge: ridge, lambda: lambda)
+            return try distributed.choleskyCoefficients(grid, count: context.count, ridge: ridge, lambda: lambda)
         }
         switch solver {
         case .eigen:
@@ -298,7 +319,7 @@ public final class KernelRegression {
         let m = self.m
         coefficients.withUnsafeBufferPointer { c in
             let a = c.baseAddress! + rows.lowerBound * m
-            switch distributed == nil ? solver : .cholesky {  // ScaLAPACK's coefficients are in the fit basis
+            switch solver {
             case .eigen:
                 projected.withUnsafeBufferPointer { p in
                     LAPACK.dgemm(m: rows.count, n: items, k: m, a: a, lda: m, b: p.baseAddress!, ldb: items, c: out, ldc: items)

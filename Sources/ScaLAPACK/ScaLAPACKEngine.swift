@@ -4,8 +4,9 @@ import CollectivesMPI
 
 /// ScaLAPACK over the ranks of an MPI communicator: a square-ish 2-D grid for
 /// the factorisations and products, a 1 x P grid in which each rank holds its
-/// own contiguous block of columns (the rows it computed, transposed), and the
-/// redistribution between the two (pdgemr2d).
+/// own contiguous block of columns (the rows it computed, transposed), a P x 1
+/// grid in which it holds its own block of rows, and the redistribution
+/// between them (pdgemr2d).
 ///
 /// The ledger (`.kernel`): a redistribution records the exact bytes each pair
 /// of ranks exchanges, computed from the two layouts. Inside a factorisation or
@@ -20,6 +21,7 @@ public final class ScaLAPACKEngine {
     public var gridCols: Int { square.cols }
     let square: BlacsGrid
     let line: BlacsGrid
+    let column: BlacsGrid
 
     /// Fails with a sentence when `comm` is not made of MPI ranks (ranks that
     /// are threads in one process cannot host BLACS).
@@ -33,6 +35,7 @@ public final class ScaLAPACKEngine {
         let (r, c) = Self.gridShape(ranks: comm.size)
         square = try BlacsGrid(comm: mpi, rows: r, cols: c)
         line = try BlacsGrid(comm: mpi, rows: 1, cols: comm.size)
+        column = try BlacsGrid(comm: mpi, rows: comm.size, cols: 1)
     }
 
     /// The most square r x c = ranks with r <= c.
@@ -53,6 +56,13 @@ public final class ScaLAPACKEngine {
         MatrixLayout.columnBlocks(rows: rows, cols: cols, ranks: comm.size)
     }
 
+    /// The P x 1 layout: this rank holds rows `columnBlock(rows)`, every
+    /// column, column-major (ld = its row count).
+    public func rowLayout(rows: Int, cols: Int) -> MatrixLayout {
+        MatrixLayout(rows: rows, cols: cols, rowBlock: max(1, (rows + comm.size - 1) / comm.size), colBlock: max(1, cols),
+                     gridRows: comm.size, gridCols: 1)
+    }
+
     /// The columns this rank holds in `lineLayout` (ceil(cols / P) a rank).
     public static func columnBlock(_ cols: Int, rank: Int, ranks: Int) -> Range<Int> {
         let b = max(1, (cols + ranks - 1) / ranks)
@@ -65,10 +75,11 @@ public final class ScaLAPACKEngine {
         return MatrixLayout(rows: rows, cols: cols, rowBlock: block, colBlock: block, gridRows: r, gridCols: c).localElements(0)
     }
 
-    /// The grid a layout lives on: the 2-D grid when the shapes agree (a 1 x P
-    /// 2-D grid and the line are the same ranks in the same order), else the line.
+    /// The grid a layout lives on, by shape (grids of one shape are the same
+    /// ranks in the same order, so a 1 x P 2-D grid serves as the line).
     func grid(of layout: MatrixLayout) -> BlacsGrid {
-        layout.gridRows == square.rows && layout.gridCols == square.cols ? square : line
+        if layout.gridRows == square.rows && layout.gridCols == square.cols { return square }
+        return layout.gridRows == 1 ? line : column
     }
 
     func descriptor(_ a: DistributedMatrix) throws -> [Int32] { try grid(of: a.layout).descriptor(a.layout, rank: comm.rank) }
