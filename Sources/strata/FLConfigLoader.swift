@@ -59,6 +59,7 @@ enum FLConfigLoader {
         ("rf2.over_select", "x: sample K(1+x), drop the Kx stragglers, low tier first"),
         ("rf2.prune", "per-tier fraction of update values zeroed at random, [low, mid, high]"),
         ("rf2.quant_bits", "per-tier stochastic quantization of updates to 2^b levels, [low, mid, high] (0 = off)"),
+        ("rf2.heterofl", "HeteroFL: per-tier share of the top MLP's hidden units trained, [low, mid, high], e.g. [0.25, 0.5, 1]"),
         ("gpo.batches", "FedGPO grid: local batch sizes B (0 = full), e.g. [8, 32, 0]"),
         ("gpo.epochs", "FedGPO grid: local epochs E, e.g. [1, 2, 4]"), ("gpo.clients", "FedGPO grid: participants K, e.g. [5, 10, 20]"),
         ("gpo.common", "the common fixed [B, E, K] baseline (default [32, 1, 10])"),
@@ -186,6 +187,7 @@ enum FLConfigLoader {
         if let x = try real("rf2.over_select") { opt.overSelect = x }
         if let x = try reals("rf2.prune") { opt.pruneFraction = x }
         if let x = try ints("rf2.quant_bits") { opt.quantBits = x }
+        if let x = try reals("rf2.heterofl") { opt.heteroWidths = x }
         do { try opt.validate() } catch let e as OptError { throw bad(e.key, e.message) }
         if !opt.isNone && tiers == nil { tiers = TierConfig() }
         tiers?.optimizations = opt

@@ -55,21 +55,6 @@ final class OptimizationTests: XCTestCase {
         XCTAssertEqual(Fairness.mdac([0.01, 0.01, 0.01]), 0)
     }
 
-    /// Runs a tiered run on one in-process rank and returns its summary and round records.
-    func tieredRun(_ opt: TierOptimizations, rounds: Int = 3) throws -> (TieredSummary, [[String: Any]], TierAssignment) {
-        let s = source(population: 120)
-        var tc = TierConfig()
-        tc.mapping = .dirichlet(alpha: 0.005)
-        tc.optimizations = opt
-        let dir = NSTemporaryDirectory() + "fedhetero-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        let summary = try TieredRun.run(comm: LocalCommunicator(), config: smallConfig(rounds: rounds), tiers: tc, source: s, directory: dir)!
-        let lines = try String(contentsOfFile: dir + "/rounds.jsonl", encoding: .utf8).split(separator: "\n")
-        let recs = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
-        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/tier_auc.svg"))
-        return (summary, recs, try TierAssignment.build(tc.mapping, source: s, seed: tc.seed))
-    }
-
     func testExcludedTierNeverTrainsButIsEvaluated() throws {
         var opt = TierOptimizations()
         opt.excludeLowTier = true

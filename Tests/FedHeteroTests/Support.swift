@@ -1,5 +1,7 @@
 import Collectives
+import FedHetero
 import Federated
+import Foundation
 
 /// A small synthetic population with clusters (users of a cluster like the same items).
 func source(population: Int = 300, samples: Int = 32, clusters: Int = 4, items: Int = 200) -> SyntheticClients {
@@ -28,3 +30,20 @@ func smallConfig(rounds: Int = 3, k: Int = 6) -> FederationConfig {
     f.strategy = .fedAdagrad(eta: 0.1, beta1: 0, tau: 1e-9)
     return f
 }
+
+/// Runs a tiered run on one in-process rank and returns its summary and round records.
+func tieredRun(_ opt: TierOptimizations, rounds: Int = 3) throws -> (TieredSummary, [[String: Any]], TierAssignment) {
+    let s = source(population: 120)
+    var tc = TierConfig()
+    tc.mapping = .dirichlet(alpha: 0.005)
+    tc.optimizations = opt
+    let dir = NSTemporaryDirectory() + "fedhetero-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let summary = try TieredRun.run(comm: LocalCommunicator(), config: smallConfig(rounds: rounds), tiers: tc, source: s, directory: dir)!
+    let lines = try String(contentsOfFile: dir + "/rounds.jsonl", encoding: .utf8).split(separator: "\n")
+    let recs = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+    guard FileManager.default.fileExists(atPath: dir + "/tier_auc.svg") else { throw TestFailure("no tier_auc.svg") }
+    return (summary, recs, try TierAssignment.build(tc.mapping, source: s, seed: tc.seed))
+}
+
+struct TestFailure: Error { let why: String; init(_ why: String) { self.why = why } }

@@ -10,6 +10,9 @@ public struct TierOptimizations: Sendable, Equatable, Codable {
     public var pruneFraction = [0.0, 0.0, 0.0]
     /// Per tier, stochastic quantization of each update to 2^b levels (0: off).
     public var quantBits = [0, 0, 0]
+    /// HeteroFL: per tier, the share of the top MLP's hidden units its devices
+    /// train (nil: off; e.g. [0.25, 0.5, 1]).
+    public var heteroWidths: [Double]?
 
     public init() {}
 
@@ -24,6 +27,7 @@ public struct TierOptimizations: Sendable, Equatable, Codable {
         if overSelect > 0 { parts.append("over_select(\(overSelect))") }
         if pruneFraction.contains(where: { $0 > 0 }) { parts.append("prune(\(pruneFraction.map { "\($0)" }.joined(separator: "/")))") }
         if quantBits.contains(where: { $0 > 0 }) { parts.append("quant(\(quantBits.map { "\($0)" }.joined(separator: "/")) bits)") }
+        if let w = heteroWidths { parts.append("heterofl(\(w.map { "\($0)" }.joined(separator: "/")))") }
         return parts.isEmpty ? "none" : parts.joined(separator: " + ")
     }
 
@@ -34,6 +38,9 @@ public struct TierOptimizations: Sendable, Equatable, Codable {
         }
         if quantBits.count != TierAssignment.count || quantBits.contains(where: { $0 < 0 || $0 > 16 }) {
             throw OptError(key: "rf2.quant_bits", "needs 3 bit counts in 0...16 (0 = off), one per tier, got \(quantBits)")
+        }
+        if let w = heteroWidths, w.count != TierAssignment.count || w.contains(where: { !($0 > 0 && $0 <= 1) }) {
+            throw OptError(key: "rf2.heterofl", "needs 3 width shares in (0, 1], one per tier (low, mid, high), got \(w)")
         }
     }
 }

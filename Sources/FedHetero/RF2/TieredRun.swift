@@ -33,7 +33,12 @@ public enum TieredRun {
         let tiers = try TierAssignment.build(tc.mapping, source: source, seed: tc.seed)
         let spec = config.model.spec(for: source)
         let model = ClientModel(spec: spec, maxBatch: config.maxBatch, seed: config.seed)
-        let base = DLRMTask(source: source, model: model, seed: config.seed, failingClients: Set(config.failingClients))
+        let hetero = tc.optimizations.heteroWidths.map {
+            HeteroTask(source: source, full: model, widths: $0, tiers: tiers, maxBatch: config.maxBatch, seed: config.seed,
+                       failingClients: Set(config.failingClients))
+        }
+        let base: FederatedTask = hetero
+            ?? DLRMTask(source: source, model: model, seed: config.seed, failingClients: Set(config.failingClients))
         let task: FederatedTask = tc.optimizations.touchesUpdates
             ? TieredTask(inner: base, tiers: tiers, optimizations: tc.optimizations, seed: config.seed) : base
         let engine = RoundEngine(comm: comm, tasks: [task])
@@ -47,6 +52,13 @@ public enum TieredRun {
         let writer = try directory.map { try RunWriter(directory: $0) }
         let fed = Federation(name: "fl", config: config, source: source, engine: engine, taskIndex: 0,
                              initial: model.flat(), flopsPerSample: model.flopsPerSample, members: members)
+        if let hetero {
+            fed.clientModel = { hetero.modelSize(of: $0) }
+            // Masked aggregation where some tier trains part of the model (all widths 1 is plain FedAvg).
+            if hetero.subModels.contains(where: { $0.index.count < hetero.parameterCount }) {
+                fed.coverage = { hetero.subModels[tiers.tier(of: $0)].coverage }
+            }
+        }
         if tc.optimizations.overSelect > 0 {
             let pool = members?.count ?? source.population
             fed.selectClients = { [unowned fed] r, k in
@@ -55,14 +67,15 @@ public enum TieredRun {
         }
         let groupsOf = FederatedRun.groups(config, source) { [tierGroup(tiers.tier(of: $0))] }
         let evalSet = try EvalSet(source: source, limit: config.evalClients, seed: config.seed, groupsOf: groupsOf)
-        let evalModel = ClientModel(spec: spec, maxBatch: config.maxBatch, seed: config.seed)
+        // Each device is evaluated with the model it runs: its tier's sub-model under HeteroFL.
+        let evaluator = TierEvaluator(full: model, hetero: hetero, tiers: tiers, maxBatch: config.maxBatch, seed: config.seed)
         var records: [RoundRecord] = []
         let t0 = monotonicSeconds()
         for r in 1...config.rounds {
             var rec = fed.round(r, clients: config.clientsPerRound, stream: 0)
             if r % config.evalEvery == 0 || r == config.rounds {
-                evalModel.load(from: fed.global.pointer)
-                let q = evalSet.evaluate { evalModel.logits($1) }
+                evaluator.load(fed.global.pointer)
+                let q = evalSet.evaluate { evaluator.logits(client: $0, $1) }
                 rec.eval = q.overall
                 rec.evalGroups = q.groups
             }

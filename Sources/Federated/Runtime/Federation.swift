@@ -27,6 +27,15 @@ public final class Federation {
     public private(set) var simJoules = 0.0
     /// Clients the round hands out, and their per-client config (pluggable: FedGPO chooses per client).
     public var configure: (Int, Int) -> ClientRoundConfig
+    /// When clients train different parts of the model (HeteroFL's narrower
+    /// sub-models): the (start, count) runs of the flat vector client c's model
+    /// holds. Aggregation then averages each parameter over the clients that
+    /// hold it (masked), not over every participant.
+    public var coverage: ((Int) -> [Int])?
+    /// Client c's model on its phone, when it is not the whole global model:
+    /// its parameters (what goes down and up) and training FLOPs per sample.
+    public var clientModel: ((Int) -> (parameters: Int, flopsPerSample: Double))?
+    private var covered: FlatBuffer<Float>?
 
     public init(name: String, config: FederationConfig, source: ClientSource, engine: RoundEngine, taskIndex: Int,
                 initial: [Float], flopsPerSample: Double, members: [Int]? = nil) {
@@ -65,14 +74,15 @@ public final class Federation {
         var unavailable: [Int] = [], stragglers: [Int] = [], trained: [Int] = []
         // In sampled order: a dictionary's iteration order changes between runs, and so would the joules' last bits.
         var costs: [DeviceCost] = []
-        let modelBytes = parameterCount * 4
         var joules = 0.0, latency = 0.0, deviceBytes = 0
         for c in sampled {
-            guard let dev = config.device else { trained.append(c); continue }
+            let size = clientModel?(c) ?? (parameters: parameterCount, flopsPerSample: flopsPerSample)
+            let modelBytes = size.parameters * 4
+            guard let dev = config.device else { trained.append(c); deviceBytes += 2 * modelBytes; continue }
             if !dev.available(client: c, round: r) { unavailable.append(c); continue }
             let cfg = configure(r, c)
             let cost = dev.simulate(client: c, round: r,
-                                    flops: Double(cfg.epochs * source.trainCount(client: c)) * flopsPerSample,
+                                    flops: Double(cfg.epochs * source.trainCount(client: c)) * size.flopsPerSample,
                                     downBytes: modelBytes, upBytes: modelBytes)
             if let d = config.deadlineSeconds, cost.seconds > d {
                 // Works until the deadline, then its update is too late: not trained here.
@@ -87,10 +97,13 @@ public final class Federation {
             latency = max(latency, cost.seconds)
             deviceBytes += 2 * modelBytes
         }
-        if config.device == nil { deviceBytes = 2 * modelBytes * trained.count }
         for cost in costs { joules += cost.activeJoules + cost.idleWatts * max(0, latency - cost.seconds) }
 
         acc.zero()
+        if coverage != nil {
+            if covered == nil { covered = FlatBuffer(count: parameterCount) }
+            covered!.zero()
+        }
         var totalWeight = 0.0, lossSum = 0.0, samples = 0, clipped = 0
         var participants: [Int] = [], failures: [RoundRecord.Failure] = []
         let n = parameterCount
@@ -114,14 +127,21 @@ public final class Federation {
                 at += result.segments[s + 1]
             }
             totalWeight += w
+            if let runs = coverage?(result.client), let cov = covered?.pointer {
+                for s in stride(from: 0, to: runs.count, by: 2) { for i in runs[s]..<(runs[s] + runs[s + 1]) { cov[i] += Float(w) } }
+            }
             lossSum += result.loss * Double(result.samples)
             samples += result.samples
             participants.append(result.client)
         }
         let noUpdate = participants.isEmpty
         if !noUpdate {
-            let inv = Float(1 / totalWeight)
-            for i in 0..<n { acc.pointer[i] *= inv }
+            if let cov = covered?.pointer, coverage != nil {
+                for i in 0..<n { acc.pointer[i] = cov[i] > 0 ? acc.pointer[i] / cov[i] : 0 }
+            } else {
+                let inv = Float(1 / totalWeight)
+                for i in 0..<n { acc.pointer[i] *= inv }
+            }
             config.dp?.addNoise(acc.pointer, count: n, updates: participants.count, seed: config.seed, round: r &+ Int(stream) << 32)
             serverRule.step(global.pointer, delta: acc.pointer, count: n)
         }
