@@ -46,6 +46,8 @@ enum FLConfigLoader {
         ("device.interference", "chance of a co-running app slowing a client"),
         ("device.availability", "scale every tier's availability (1 = as documented)"),
         ("eval.every", "central eval every N rounds"), ("eval.clients", "eval on at most this many clients' test splits"),
+        ("eval.federated_clients", "federated eval: clients sampled each eval round to score the model on their own test splits and return only sums (0 = off)"),
+        ("eval.auc_bins", "federated eval: bins of the score histogram a client returns for the pooled AUC (default 1000)"),
         ("failures.clients", "clients that throw on purpose (drills)"),
         ("fel.k", "FEL clusters / leaf federations"), ("fel.kmeans_sample", "k-means fit on at most this many clients"),
         ("fel.over_hidden", "over-arch hidden widths"), ("fel.over_rounds", "over-arch rounds"),
@@ -159,6 +161,8 @@ enum FLConfigLoader {
         }
         if let x = try int("eval.every") { f.evalEvery = x }
         if let x = try int("eval.clients") { f.evalClients = x }
+        if let x = try int("eval.federated_clients") { f.federatedEvalClients = x }
+        if let x = try int("eval.auc_bins") { f.aucBins = x }
         if let x = try ints("failures.clients") { f.failingClients = x }
         if let x = try int("fel.k") { fel.k = x }
         if let x = try int("fel.kmeans_sample") { fel.kmeansSample = x }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # strata fl under real mpirun: the same seeded run gives the same model bytes on
-# 1, 2 and 4 ranks; failures are recorded; FEL runs; bad configs are refused by key.
+# 1, 2 and 4 ranks; failures are recorded; federated evaluation equals the central
+# eval over the same clients; FEL runs; bad configs are refused by key.
 # Prints "fl: N passed, M failed" (Tests/MPI/run.sh adds it to its total).
 source "$(dirname "$0")/../../Launch/common.sh"
 cd "$STRATA_ROOT"
@@ -41,6 +42,34 @@ if run_np 2 "$S" fl --quiet --set mode=fel --set rounds=3 --set clients_per_roun
     --run-dir "$tmp/fel" >"$tmp/fel.log" 2>&1 && grep -q '"routed_leaves"' "$tmp/fel/summary.json"
 then ok "fel, 2 ranks"; else bad "fel, 2 ranks" "$tmp/fel.log"; fi
 
+# Federated evaluation under real mpirun: every client scores its own test split on
+# its host and returns sums; over all clients that equals the central eval (logloss
+# and NE to 1e-9, AUC within the histogram's tie bound), per tier too, and the sums
+# are the same on 1 and 2 ranks.
+FE="--set rounds=2 --set clients_per_round=8 --set data.population=40 --set data.items=300 --set data.user_rows=50 --set eval.every=1 --set eval.clients=40 --set eval.federated_clients=40 --set device.enabled=true --set device.availability=2"
+for np in 1 2; do
+    run_np $np "$S" fl --quiet $FE --run-dir "$tmp/fe$np" >"$tmp/fe$np.log" 2>&1 || bad "federated eval, $np rank(s)" "$tmp/fe$np.log"
+done
+if python3 - "$tmp/fe1" "$tmp/fe2" <<'PY'
+import json, sys
+one, two = ([json.loads(l) for l in open(d + "/rounds.jsonl")] for d in sys.argv[1:3])
+assert len(two) == 2
+for r, r1 in zip(two, one):
+    c, f = r["eval"], r["federated_eval"]
+    q = f["quality"]
+    assert q["count"] == c["count"] and abs(q["logloss"] - c["logloss"]) < 1e-9 and abs(q["ne"] - c["ne"]) < 1e-9, (q, c)
+    assert abs(q["auc"] - c["auc"]) <= f["auc_tie_bound"] + 1e-12, (q["auc"], c["auc"], f["auc_tie_bound"])
+    tiers = [g for g in r["eval_groups"] if g.startswith("tier:")]
+    assert tiers and all(abs(f["groups"][g]["logloss"] - r["eval_groups"][g]["logloss"]) < 1e-9 for g in tiers)
+    assert sorted(f["evaluated"]) == list(range(40)) and f["mpi_bytes"] > 0
+    assert f["cost"]["forward_flops"] > 0 and f["cost"]["sim_seconds"] > 0 and 0 < f["cost"]["up_bytes"] < f["cost"]["down_bytes"]
+    assert r1["federated_eval"]["quality"] == q and r1["federated_eval"]["groups"] == f["groups"]
+s = json.load(open(sys.argv[2] + "/summary.json"))
+assert s["final_federated_eval"] == two[-1]["federated_eval"]["quality"]
+assert abs(s["federated_eval_cost"]["forward_flops"] - sum(r["federated_eval"]["cost"]["forward_flops"] for r in two)) < 1e-3
+PY
+then ok "federated eval equals central eval over all clients; same sums on 1 and 2 ranks"; else bad "federated eval against central eval"; fi
+
 # RF^2 fairness on 2 ranks: four tiered runs, fairness.json with rho per tier and the MDAC ratio.
 if run_np 2 "$S" fl fairness --quiet --set data.population=120 --set data.items=300 --set data.user_rows=50 --set rounds=2 \
     --set clients_per_round=8 --set eval.clients=120 --set rf2.quant_bits=[2,0,0] --run-dir "$tmp/fair" >"$tmp/fair.log" 2>&1 \
@@ -57,5 +86,6 @@ expect_refusal "K larger than the population" "clients_per_round: 50 is larger t
 expect_refusal "unknown strategy" "strategy.name: unknown strategy 'fedsgd'" --set strategy.name=fedsgd
 expect_refusal "fel k = 0" "fel.k: must be at least 1" --set mode=fel --set fel.k=0
 expect_refusal "unknown key" "unknown key 'client.learning_rate'" --set client.learning_rate=0.1
+expect_refusal "federated eval over more clients than exist" "eval.federated_clients: 50 is larger than the population of 40" --set data.population=40 --set eval.federated_clients=50
 rm -rf "$tmp"
 echo "fl: $passed passed, $failed failed"

@@ -54,18 +54,12 @@ public enum TieredRun {
             }
         }
         let groupsOf = FederatedRun.groups(config, source) { [tierGroup(tiers.tier(of: $0))] }
-        let evalSet = try EvalSet(source: source, limit: config.evalClients, seed: config.seed, groupsOf: groupsOf)
-        let evalModel = ClientModel(spec: spec, maxBatch: config.maxBatch, seed: config.seed)
+        let evaluation = try RoundEvaluation(config: config, source: source, engine: engine, taskIndex: 0, groupsOf: groupsOf)
         var records: [RoundRecord] = []
         let t0 = monotonicSeconds()
         for r in 1...config.rounds {
             var rec = fed.round(r, clients: config.clientsPerRound, stream: 0)
-            if r % config.evalEvery == 0 || r == config.rounds {
-                evalModel.load(from: fed.global.pointer)
-                let q = evalSet.evaluate { evalModel.logits($1) }
-                rec.eval = q.overall
-                rec.evalGroups = q.groups
-            }
+            evaluation.evaluate(&rec, global: fed.global)
             try writer?.append(rec)
             records.append(rec)
             var line = FederatedRun.progressLine(rec)
