@@ -34,6 +34,15 @@ struct FLCommand: ParsableCommand {
         Config keys (YAML nesting or --set a.b=value):
         \(FLConfigLoader.keys.map { "  \($0.0): \($0.1)" }.joined(separator: "\n"))
 
+        device.tiers in a config file (every field of a tier given):
+          device:
+            enabled: true
+            tiers:
+              - {name: high, share: 0.3, gflops: 12, down_mbps: 50, up_mbps: 20,
+                 train_watts: 4.5, net_watts: 1.2, idle_watts: 0.5, availability: 0.9}
+              - {name: low, share: 0.7, gflops: 2, down_mbps: 5, up_mbps: 2,
+                 train_watts: 2.0, net_watts: 0.8, idle_watts: 0.3, availability: 0.6}
+
         strata fl fairness: \(FLFairnessCommand.help.abstract) \(FLFairnessCommand.help.discussion)
 
         strata fl gpo: \(FLGPOCommand.help.abstract) \(FLGPOCommand.help.discussion)

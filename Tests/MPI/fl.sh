@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # strata fl under real mpirun: the same seeded run gives the same model bytes on
 # 1, 2 and 4 ranks; failures are recorded; federated evaluation equals the central
-# eval over the same clients; FEL runs; bad configs are refused by key.
+# eval over the same clients; device tiers come from YAML; FEL runs; bad configs are
+# refused by key (tier fields by file:line).
 # Prints "fl: N passed, M failed" (Tests/MPI/run.sh adds it to its total).
 source "$(dirname "$0")/../../Launch/common.sh"
 cd "$STRATA_ROOT"
@@ -69,6 +70,51 @@ assert s["final_federated_eval"] == two[-1]["federated_eval"]["quality"]
 assert abs(s["federated_eval_cost"]["forward_flops"] - sum(r["federated_eval"]["cost"]["forward_flops"] for r in two)) < 1e-3
 PY
 then ok "federated eval equals central eval over all clients; same sums on 1 and 2 ranks"; else bad "federated eval against central eval"; fi
+
+# Device tiers from YAML: the run uses exactly the file's tiers (eval groups by their
+# names, central and federated); each bad field is refused naming file:line and key.
+cat >"$tmp/tiers.yaml" <<'YAML'
+rounds: 2
+clients_per_round: 8
+data: {population: 40, items: 300, user_rows: 50}
+eval: {every: 2, clients: 40, federated_clients: 20}
+device:
+  enabled: true
+  interference: 0.1
+  tiers:
+    - {name: tablet, share: 1, gflops: 30, down_mbps: 100, up_mbps: 40, train_watts: 6, net_watts: 1.5, idle_watts: 0.6, availability: 1}
+    - name: watch
+      share: 1
+      gflops: 0.5
+      down_mbps: 2
+      up_mbps: 1
+      train_watts: 0.5
+      net_watts: 0.3
+      idle_watts: 0.05
+      availability: 1
+YAML
+if run_np 2 "$S" fl --quiet --config "$tmp/tiers.yaml" --run-dir "$tmp/tiers" >"$tmp/tiers.log" 2>&1 && python3 - "$tmp/tiers" <<'PY'
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1] + "/rounds.jsonl")][-1]
+want = ["tier:tablet", "tier:watch"]
+assert sorted(g for g in r["eval_groups"] if g.startswith("tier:")) == want, r["eval_groups"].keys()
+assert sorted(g for g in r["federated_eval"]["groups"] if g.startswith("tier:")) == want
+PY
+then ok "device.tiers from YAML, 2 ranks"; else bad "device.tiers from YAML" "$tmp/tiers.log"; fi
+tier_refusal() {
+    local name="$1" pattern="$2" edit="$3" rc=0
+    sed "$edit" "$tmp/tiers.yaml" >"$tmp/bad-tiers.yaml"
+    "$S" fl --quiet --config "$tmp/bad-tiers.yaml" --run-dir "$tmp/never" >"$tmp/bad.log" 2>&1 || rc=$?
+    if [ "$rc" -eq 2 ] && grep -Eq "$pattern" "$tmp/bad.log"; then ok "$name"; else bad "$name (exit $rc)" "$tmp/bad.log"; fi
+}
+tier_refusal "tier: unknown field" "bad-tiers.yaml:9: unknown key 'device.tiers\[0\].gflop' \(did you mean 'gflops'\?\)" 's/gflops: 30,/gflop: 30,/'
+tier_refusal "tier: missing field" "bad-tiers.yaml:9: device.tiers\[0\] lacks 'availability'" 's/, availability: 1}/}/'
+tier_refusal "tier: not a number" "bad-tiers.yaml:12: device.tiers\[1\].gflops must be a number, got 'fast'" 's/gflops: 0.5/gflops: fast/'
+tier_refusal "tier: out of range" "bad-tiers.yaml:9: device.tiers\[0\].availability must be .* at most 1.0, got 1.5" 's/availability: 1}/availability: 1.5}/'
+tier_refusal "tier: repeated name" "bad-tiers.yaml:10: device.tiers\[1\].name 'tablet' is already" 's/name: watch/name: tablet/'
+tier_refusal "tiers without the device model" "bad-tiers.yaml:9: device.tiers takes effect only with device.enabled: true" 's/  enabled: true/  enabled: false/'
+tier_refusal "interference out of range" "bad-tiers.yaml:7: device.interference: must be in 0...1, got 3" 's/interference: 0.1/interference: 3/'
+tier_refusal "tiers not a list of maps" "bad-tiers.yaml:9: device.tiers\[0\] must be a map" '9,$d; 8a\    - 1'
 
 # RF^2 fairness on 2 ranks: four tiered runs, fairness.json with rho per tier and the MDAC ratio.
 if run_np 2 "$S" fl fairness --quiet --set data.population=120 --set data.items=300 --set data.user_rows=50 --set rounds=2 \

@@ -65,12 +65,7 @@ public struct FederationConfig: Sendable, Equatable, Codable {
             if !(dp.delta > 0 && dp.delta < 1) { throw FLConfigError(key: "dp.delta", "must be in (0, 1), got \(dp.delta)") }
         }
         if let d = deadlineSeconds, !(d > 0) { throw FLConfigError(key: "device.deadline_s", "must be positive, got \(d)") }
-        if let dev = device {
-            if dev.tiers.isEmpty { throw FLConfigError(key: "device.tiers", "needs at least one tier") }
-            for t in dev.tiers where !(t.gflops > 0 && t.downMbps > 0 && t.upMbps > 0 && t.share >= 0) {
-                throw FLConfigError(key: "device.tiers", "tier \(t.name): speeds must be positive")
-            }
-        }
+        try device?.validate()
         switch strategy {
         case .fedProx(let mu, _) where mu < 0: throw FLConfigError(key: "strategy.mu", "must be >= 0, got \(mu)")
         default: break
