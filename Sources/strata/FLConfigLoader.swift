@@ -267,6 +267,8 @@ enum FLConfigLoader {
             throw InputError("\(v[e.key]?.1 ?? "config"): \(e.description)")
         }
         if tiers != nil && mode == .fel { throw bad("tiers.mapping", "tiers and rf2.* apply to mode fl only") }
+        // FEL's models are evaluated centrally (the over-arch scores the server's payload, not a client's model).
+        if f.federatedEvalClients > 0 && mode == .fel { throw bad("eval.federated_clients", "applies to mode fl only") }
         return FLRunSpec(mode: mode, federation: f, fel: fel, source: source, tiers: tiers, tierAlpha: alpha, gpo: gpo)
     }
 }

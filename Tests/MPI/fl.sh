@@ -132,6 +132,7 @@ expect_refusal "K larger than the population" "clients_per_round: 50 is larger t
 expect_refusal "unknown strategy" "strategy.name: unknown strategy 'fedsgd'" --set strategy.name=fedsgd
 expect_refusal "fel k = 0" "fel.k: must be at least 1" --set mode=fel --set fel.k=0
 expect_refusal "unknown key" "unknown key 'client.learning_rate'" --set client.learning_rate=0.1
+expect_refusal "federated eval in mode fel" "eval.federated_clients: applies to mode fl only" --set mode=fel --set eval.federated_clients=5
 expect_refusal "federated eval over more clients than exist" "eval.federated_clients: 50 is larger than the population of 40" --set data.population=40 --set eval.federated_clients=50
 rm -rf "$tmp"
 echo "fl: $passed passed, $failed failed"
