@@ -55,6 +55,7 @@ enum FLConfigLoader {
         ("fel.over_hidden", "over-arch hidden widths"), ("fel.over_rounds", "over-arch rounds"),
         ("fel.over_epochs", "over-arch local epochs"), ("fel.over_batch", "over-arch local batch (0 = full)"),
         ("fel.over_lr", "over-arch client learning rate"), ("fel.central_clients", "centralized bound: clients pooled"),
+        ("fel.holdout_fraction", "last fraction of each client's training samples held out from the leaves for the over-arch (0 = none)"),
         ("fel.central_epochs", "centralized bound: epochs (0 = skip)"), ("fel.central_batch", "centralized bound: batch"),
         ("fel.central_lr", "centralized bound: learning rate"),
         ("tiers.mapping", "RF^2 user-to-tier mapping: none | random | dirichlet (tier 0 low, 2 high; per-tier eval)"),
@@ -188,6 +189,7 @@ enum FLConfigLoader {
         if let x = try int("fel.over_epochs") { fel.overClient.epochs = x }
         if let x = try int("fel.over_batch") { fel.overClient.batch = x }
         if let x = try real("fel.over_lr") { fel.overClient.learningRate = x }
+        if let x = try real("fel.holdout_fraction") { fel.holdoutFraction = x }
         if let x = try int("fel.central_clients") { fel.centralClients = x }
         if let x = try int("fel.central_epochs") { fel.centralEpochs = x }
         if let x = try int("fel.central_batch") { fel.centralBatch = x }

@@ -42,6 +42,11 @@ if run_np 2 "$S" fl --quiet --set mode=fel --set rounds=3 --set clients_per_roun
     --set data.user_rows=50 --set eval.clients=100 --set fel.k=3 --set fel.over_rounds=2 --set fel.central_clients=100 --set fel.central_epochs=1 \
     --run-dir "$tmp/fel" >"$tmp/fel.log" 2>&1 && grep -q '"routed_leaves"' "$tmp/fel/summary.json"
 then ok "fel, 2 ranks"; else bad "fel, 2 ranks" "$tmp/fel.log"; fi
+if run_np 2 "$S" fl --quiet --set mode=fel --set rounds=2 --set clients_per_round=12 --set data.population=200 --set data.items=300 \
+    --set data.user_rows=50 --set eval.clients=100 --set fel.k=3 --set fel.over_rounds=2 --set fel.central_epochs=0 \
+    --set fel.holdout_fraction=0.25 --run-dir "$tmp/felh" >"$tmp/felh.log" 2>&1 \
+    && python3 -c "import json,sys; f=json.load(open(sys.argv[1]))['fel']; assert f['holdout_fraction']==0.25 and f['fel']['count']>0" "$tmp/felh/summary.json"
+then ok "fel with a held-out slice for the over-arch, 2 ranks"; else bad "fel with a held-out slice" "$tmp/felh.log"; fi
 
 # Federated evaluation under real mpirun: every client scores its own test split on
 # its host and returns sums; over all clients that equals the central eval (logloss
@@ -131,6 +136,7 @@ expect_refusal() {
 expect_refusal "K larger than the population" "clients_per_round: 50 is larger than the population of 40" --set data.population=40 --set clients_per_round=50
 expect_refusal "unknown strategy" "strategy.name: unknown strategy 'fedsgd'" --set strategy.name=fedsgd
 expect_refusal "fel k = 0" "fel.k: must be at least 1" --set mode=fel --set fel.k=0
+expect_refusal "fel holdout of everything" "fel.holdout_fraction: must be in \\[0, 1\\), got 1" --set mode=fel --set fel.holdout_fraction=1
 expect_refusal "unknown key" "unknown key 'client.learning_rate'" --set client.learning_rate=0.1
 expect_refusal "federated eval in mode fel" "eval.federated_clients: applies to mode fl only" --set mode=fel --set eval.federated_clients=5
 expect_refusal "federated eval over more clients than exist" "eval.federated_clients: 50 is larger than the population of 40" --set data.population=40 --set eval.federated_clients=50
