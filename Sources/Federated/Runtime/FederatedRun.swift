@@ -120,14 +120,19 @@ public enum FederatedRun {
     public static func writePlots(_ writer: RunWriter, series: [String: [RoundRecord]], extra: [LinePlot.Series] = []) throws {
         var byRound: [LinePlot.Series] = [], byTime: [LinePlot.Series] = []
         for (name, recs) in series.sorted(by: { $0.key < $1.key }) {
-            var t = 0.0
-            var pr: [(Double, Double)] = [], pt: [(Double, Double)] = []
-            for r in recs {
-                t += r.simSeconds
-                if let q = r.eval { pr.append((Double(r.round), q.logloss)); pt.append((t, q.logloss)) }
+            // Central eval, and federated eval where the run has it (a line of its own).
+            let lines: [(String, (RoundRecord) -> Quality?)] = [(name, \.eval), (name + " (federated eval)", { $0.federatedEval?.quality })]
+            for (label, quality) in lines {
+                var t = 0.0
+                var pr: [(Double, Double)] = [], pt: [(Double, Double)] = []
+                for r in recs {
+                    t += r.simSeconds
+                    if let q = quality(r) { pr.append((Double(r.round), q.logloss)); pt.append((t, q.logloss)) }
+                }
+                guard !pr.isEmpty || label == name else { continue }
+                byRound.append(.init(name: label, points: pr))
+                byTime.append(.init(name: label, points: pt))
             }
-            byRound.append(.init(name: name, points: pr))
-            byTime.append(.init(name: name, points: pt))
         }
         try writer.writeText(LinePlot(title: "Eval logloss by round", xLabel: "round", yLabel: "eval logloss")
             .render(byRound + extra), to: "eval_rounds.svg")
