@@ -15,7 +15,9 @@ struct FLCommand: ParsableCommand {
         updates back in sampled order (so any world size gives the same model bytes), \
         aggregates by the strategy (fedavg, fedprox, fedadagrad, fedadam, fedyogi; optional \
         central DP with an RDP accountant's epsilon) and evaluates centrally on the clients' \
-        test splits, overall and per group (device tier, cluster). mode: fel trains FEL: \
+        test splits, overall and per group (device tier, cluster); with eval.federated_clients \
+        M, also on M sampled clients' devices, which return only their sample count, logloss \
+        sum and a score histogram (eval.auc_bins) for the pooled AUC. mode: fel trains FEL: \
         k-means clusters of public features, one leaf federation per cluster, then an \
         over-arch over the frozen leaves trained with labels on the devices, beside one FL \
         model of the same size and a centralized bound.
@@ -31,6 +33,15 @@ struct FLCommand: ParsableCommand {
 
         Config keys (YAML nesting or --set a.b=value):
         \(FLConfigLoader.keys.map { "  \($0.0): \($0.1)" }.joined(separator: "\n"))
+
+        device.tiers in a config file (every field of a tier given):
+          device:
+            enabled: true
+            tiers:
+              - {name: high, share: 0.3, gflops: 12, down_mbps: 50, up_mbps: 20,
+                 train_watts: 4.5, net_watts: 1.2, idle_watts: 0.5, availability: 0.9}
+              - {name: low, share: 0.7, gflops: 2, down_mbps: 5, up_mbps: 2,
+                 train_watts: 2.0, net_watts: 0.8, idle_watts: 0.3, availability: 0.6}
 
         strata fl fairness: \(FLFairnessCommand.help.abstract) \(FLFairnessCommand.help.discussion)
 
@@ -111,6 +122,13 @@ struct FLCommand: ParsableCommand {
         print(String(format: "simulated: %.1f s, %.1f J, %.1f MB over device links; MPI: %.1f MB",
                      s.simSeconds, s.simJoules, Double(s.deviceBytes) / 1e6, Double(s.mpiBytes) / 1e6))
         if let q = s.finalEval { print(String(format: "final eval: logloss %.4f NE %.4f AUC %.4f (%d samples)", q.logloss, q.ne, q.auc, q.count)) }
+        if let q = s.finalFederatedEval {
+            print(String(format: "final federated eval: logloss %.4f NE %.4f AUC %.4f (%d samples, on the clients)", q.logloss, q.ne, q.auc, q.count))
+        }
+        if let c = s.federatedEvalCost {
+            print(String(format: "federated eval cost: %.3g forward FLOPs, %.1f MB down, %.1f kB up, simulated %.1f s, %.1f J",
+                         c.forwardFlops, Double(c.downBytes) / 1e6, Double(c.upBytes) / 1e3, c.simSeconds, c.simJoules))
+        }
         if let e = s.epsilon { print(String(format: "central DP: epsilon %.3f", e)) }
         if let f = s.fel {
             func line(_ name: String, _ q: Quality?) {

@@ -43,14 +43,19 @@ enum FLConfigLoader {
         ("data.alpha", "Dirichlet alpha"), ("data.test_fraction", "last fraction of each client's samples for test"),
         ("data.movielens_dir", "folder with ml-latest-small-{ratings,movies}.csv"),
         ("device.enabled", "simulate phones (tiers, time, energy)"), ("device.deadline_s", "round deadline; stragglers dropped"),
-        ("device.interference", "chance of a co-running app slowing a client"),
+        ("device.interference", "chance of a co-running app slowing a client, 0..1 (default 0.2)"),
+        ("device.tiers", "the phone classes (default high/mid/low, docs/DESIGN.md), a list of maps, every field required: "
+            + FLDeviceTiers.fields.map { "\($0.0) (\($0.1))" }.joined(separator: ", ")),
         ("device.availability", "scale every tier's availability (1 = as documented)"),
         ("eval.every", "central eval every N rounds"), ("eval.clients", "eval on at most this many clients' test splits"),
+        ("eval.federated_clients", "federated eval: clients sampled each eval round to score the model on their own test splits and return only sums (0 = off)"),
+        ("eval.auc_bins", "federated eval: bins of the score histogram a client returns for the pooled AUC (default 1000)"),
         ("failures.clients", "clients that throw on purpose (drills)"),
         ("fel.k", "FEL clusters / leaf federations"), ("fel.kmeans_sample", "k-means fit on at most this many clients"),
         ("fel.over_hidden", "over-arch hidden widths"), ("fel.over_rounds", "over-arch rounds"),
         ("fel.over_epochs", "over-arch local epochs"), ("fel.over_batch", "over-arch local batch (0 = full)"),
         ("fel.over_lr", "over-arch client learning rate"), ("fel.central_clients", "centralized bound: clients pooled"),
+        ("fel.holdout_fraction", "last fraction of each client's training samples held out from the leaves for the over-arch (0 = none)"),
         ("fel.central_epochs", "centralized bound: epochs (0 = skip)"), ("fel.central_batch", "centralized bound: batch"),
         ("fel.central_lr", "centralized bound: learning rate"),
         ("tiers.mapping", "RF^2 user-to-tier mapping: none | random | dirichlet (tier 0 low, 2 high; per-tier eval)"),
@@ -70,28 +75,40 @@ enum FLConfigLoader {
 
     static func load(file: String?, overrides: [String]) throws -> FLRunSpec {
         var values: [String: (String, String)] = [:]   // key -> (value, where)
+        var tiers: [DeviceTier]?
         if let file {
             let root = try ConfigLoader.compose(file: file, what: "config")
-            try flatten(root, prefix: "", file: file, into: &values)
+            var lists: [String: Node] = [:]
+            try flatten(root, prefix: "", file: file, into: &values, lists: &lists)
+            if let node = lists["device.tiers"] { tiers = try FLDeviceTiers.decode(node, file: file) }
         }
         for o in overrides {
             guard let eq = o.firstIndex(of: "=") else { throw InputError("--set \(o): expected key=value") }
             let key = String(o[..<eq]), value = String(o[o.index(after: eq)...])
+            if listKeys.contains(key) { throw InputError("--set \(key): a list of maps; give it in the config file") }
             values[key] = (value.trimmingCharacters(in: CharacterSet(charactersIn: "[] ")), "--set")
         }
         let known = Set(keys.map(\.0))
         for (k, v) in values where !known.contains(k) {
             throw InputError("\(v.1): unknown key '\(k)' (see strata fl --help)")
         }
-        return try decode(values)
+        return try decode(values, tiers: tiers)
     }
 
-    static func flatten(_ node: Node, prefix: String, file: String, into out: inout [String: (String, String)]) throws {
+    /// Keys whose value is a list of maps: kept as nodes in `lists` for their
+    /// own decoder, and in `out` for their place and the unknown-key check.
+    static let listKeys: Set<String> = ["device.tiers"]
+
+    static func flatten(_ node: Node, prefix: String, file: String, into out: inout [String: (String, String)],
+                        lists: inout [String: Node]) throws {
         let at = "\(file):\(node.mark?.line ?? 0)"
-        if let m = node.mapping {
+        if listKeys.contains(prefix) {
+            out[prefix] = ("a list of tiers", at)
+            lists[prefix] = node
+        } else if let m = node.mapping {
             for (k, v) in m {
                 guard let name = k.scalar?.string else { throw InputError("\(at): keys must be plain names") }
-                try flatten(v, prefix: prefix.isEmpty ? name : prefix + "." + name, file: file, into: &out)
+                try flatten(v, prefix: prefix.isEmpty ? name : prefix + "." + name, file: file, into: &out, lists: &lists)
             }
         } else if let s = node.sequence {
             out[prefix] = (s.compactMap { $0.scalar?.string }.joined(separator: ","), at)
@@ -100,7 +117,7 @@ enum FLConfigLoader {
         }
     }
 
-    static func decode(_ v: [String: (String, String)]) throws -> FLRunSpec {
+    static func decode(_ v: [String: (String, String)], tiers deviceTiers: [DeviceTier]? = nil) throws -> FLRunSpec {
         func bad(_ k: String, _ what: String) -> InputError { InputError("\(v[k]!.1): \(k): \(what), got '\(v[k]!.0)'") }
         func int(_ k: String) throws -> Int? {
             guard let s = v[k]?.0 else { return nil }
@@ -152,14 +169,19 @@ enum FLConfigLoader {
         if let x = try ints("model.bottom") { f.model.bottomHidden = x }
         if let x = try ints("model.top") { f.model.topHidden = x }
         if try bool("device.enabled") ?? false {
-            var d = DeviceModel(seed: f.seed)
+            var d = DeviceModel(tiers: deviceTiers ?? DeviceModel.defaultTiers, seed: f.seed)
             if let x = try real("device.interference") { d.interference = x }
             if let a = try real("device.availability") { for i in d.tiers.indices { d.tiers[i].availability = min(1, d.tiers[i].availability * a) } }
             f.device = d
             f.deadlineSeconds = try real("device.deadline_s")
+        } else if let k = ["device.tiers", "device.interference", "device.availability", "device.deadline_s"].first(where: { v[$0] != nil }) {
+            // Read only when the device model runs: set without it, it would be silently ignored.
+            throw InputError("\(v[k]!.1): \(k) takes effect only with device.enabled: true")
         }
         if let x = try int("eval.every") { f.evalEvery = x }
         if let x = try int("eval.clients") { f.evalClients = x }
+        if let x = try int("eval.federated_clients") { f.federatedEvalClients = x }
+        if let x = try int("eval.auc_bins") { f.aucBins = x }
         if let x = try ints("failures.clients") { f.failingClients = x }
         if let x = try int("fel.k") { fel.k = x }
         if let x = try int("fel.kmeans_sample") { fel.kmeansSample = x }
@@ -168,6 +190,7 @@ enum FLConfigLoader {
         if let x = try int("fel.over_epochs") { fel.overClient.epochs = x }
         if let x = try int("fel.over_batch") { fel.overClient.batch = x }
         if let x = try real("fel.over_lr") { fel.overClient.learningRate = x }
+        if let x = try real("fel.holdout_fraction") { fel.holdoutFraction = x }
         if let x = try int("fel.central_clients") { fel.centralClients = x }
         if let x = try int("fel.central_epochs") { fel.centralEpochs = x }
         if let x = try int("fel.central_batch") { fel.centralBatch = x }
@@ -248,6 +271,8 @@ enum FLConfigLoader {
             throw InputError("\(v[e.key]?.1 ?? "config"): \(e.description)")
         }
         if tiers != nil && mode == .fel { throw bad("tiers.mapping", "tiers and rf2.* apply to mode fl only") }
+        // FEL's models are evaluated centrally (the over-arch scores the server's payload, not a client's model).
+        if f.federatedEvalClients > 0 && mode == .fel { throw bad("eval.federated_clients", "applies to mode fl only") }
         return FLRunSpec(mode: mode, federation: f, fel: fel, source: source, tiers: tiers, tierAlpha: alpha, gpo: gpo)
     }
 }

@@ -33,6 +33,8 @@ enum FLGPOCommand {
             spec = try FLConfigLoader.load(file: config, overrides: overrides)
             try spec.gpo.validate(population: spec.source.population)
             guard spec.mode == .fl, spec.tiers == nil else { throw InputError("gpo: mode fel, tiers and rf2.* do not apply") }
+            // FedGPO's runs evaluate centrally for their reward; set, the key would be ignored.
+            guard spec.federation.federatedEvalClients == 0 else { throw InputError("gpo: eval.federated_clients does not apply") }
         } catch let e as OptError {
             if launchedRank == 0 { printError("strata: error: \(e)") }
             throw ExitCode(2)

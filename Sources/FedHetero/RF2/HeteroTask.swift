@@ -50,6 +50,12 @@ public final class HeteroTask: FederatedTask {
         return out
     }
 
+    /// On the device, with its tier's model.
+    public func evaluate(client: Int, round: Int, global: UnsafePointer<Float>, bins: Int) throws -> EvalStats {
+        let t = tiers.tier(of: client)
+        return try tasks[t].evaluate(client: client, round: round, global: globals[t].pointer, bins: bins)
+    }
+
     /// Parameters and training FLOPs per sample of a client's model (what its phone downloads and computes).
     public func modelSize(of client: Int) -> (parameters: Int, flopsPerSample: Double) {
         let m = tasks[tiers.tier(of: client)].model

@@ -3,7 +3,7 @@ import Tensors
 
 /// The server's eval models: the global model, or under HeteroFL one
 /// sub-model per tier, each client scored by the model its phone runs.
-final class TierEvaluator {
+final class TierEvaluator: CentralScorer {
     let models: [ClientModel]
     let hetero: HeteroTask?
     let tiers: TierAssignment

@@ -66,19 +66,14 @@ public enum TieredRun {
             }
         }
         let groupsOf = FederatedRun.groups(config, source) { [tierGroup(tiers.tier(of: $0))] }
-        let evalSet = try EvalSet(source: source, limit: config.evalClients, seed: config.seed, groupsOf: groupsOf)
+        let evaluation = try RoundEvaluation(config: config, source: source, engine: engine, taskIndex: 0, groupsOf: groupsOf)
         // Each device is evaluated with the model it runs: its tier's sub-model under HeteroFL.
-        let evaluator = TierEvaluator(full: model, hetero: hetero, tiers: tiers, maxBatch: config.maxBatch, seed: config.seed)
+        evaluation.scorer = TierEvaluator(full: model, hetero: hetero, tiers: tiers, maxBatch: config.maxBatch, seed: config.seed)
         var records: [RoundRecord] = []
         let t0 = monotonicSeconds()
         for r in 1...config.rounds {
             var rec = fed.round(r, clients: config.clientsPerRound, stream: 0)
-            if r % config.evalEvery == 0 || r == config.rounds {
-                evaluator.load(fed.global.pointer)
-                let q = evalSet.evaluate { evaluator.logits(client: $0, $1) }
-                rec.eval = q.overall
-                rec.evalGroups = q.groups
-            }
+            evaluation.evaluate(&rec, global: fed.global)
             try writer?.append(rec)
             records.append(rec)
             var line = FederatedRun.progressLine(rec)

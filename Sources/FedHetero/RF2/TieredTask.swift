@@ -20,6 +20,10 @@ public final class TieredTask: FederatedTask {
     public var parameterCount: Int { inner.parameterCount }
     public var needsPayload: Bool { inner.needsPayload }
     public func beginRound(global: UnsafePointer<Float>) { inner.beginRound(global: global) }
+    /// Evaluation sends no update, so nothing is pruned or quantized.
+    public func evaluate(client: Int, round: Int, global: UnsafePointer<Float>, bins: Int) throws -> EvalStats {
+        try inner.evaluate(client: client, round: round, global: global, bins: bins)
+    }
 
     public func train(client: Int, round: Int, config: ClientRoundConfig, global: UnsafePointer<Float>,
                       payload: [Float], update: UnsafeMutablePointer<Float>, segments: inout [Int]) throws -> (samples: Int, loss: Double) {

@@ -59,6 +59,26 @@ public struct DeviceModel: Sendable, Equatable, Codable {
         DeviceTier(name: "low", share: 0.3, gflops: 2, downMbps: 5, upMbps: 2, trainWatts: 2.0, netWatts: 0.8, idleWatts: 0.3, availability: 0.6),
     ]
 
+    /// Refuses tiers the simulation cannot use, naming the key.
+    public func validate() throws {
+        if tiers.isEmpty { throw FLConfigError(key: "device.tiers", "needs at least one tier") }
+        for t in tiers where !(t.gflops > 0 && t.downMbps > 0 && t.upMbps > 0 && t.share >= 0) {
+            throw FLConfigError(key: "device.tiers", "tier \(t.name): speeds must be positive and the share not negative")
+        }
+        for t in tiers where !(t.trainWatts >= 0 && t.netWatts >= 0 && t.idleWatts >= 0) {
+            throw FLConfigError(key: "device.tiers", "tier \(t.name): power must not be negative")
+        }
+        for t in tiers where !(0...1).contains(t.availability) {
+            throw FLConfigError(key: "device.tiers", "tier \(t.name): availability must be in 0...1, got \(t.availability)")
+        }
+        // tier(of:) picks by share / total: every share zero would send everyone to the last tier.
+        if !tiers.contains(where: { $0.share > 0 }) { throw FLConfigError(key: "device.tiers", "at least one tier needs a positive share") }
+        if Set(tiers.map(\.name)).count != tiers.count || tiers.contains(where: { $0.name.isEmpty }) {
+            throw FLConfigError(key: "device.tiers", "tier names must be non-empty and differ (they name the eval groups)")
+        }
+        if !(0...1).contains(interference) { throw FLConfigError(key: "device.interference", "must be in 0...1, got \(interference)") }
+    }
+
     /// The tier of a client: fixed for the run (a phone does not change class).
     public func tier(of client: Int) -> Int {
         let u = Double(StrataRNG.uniform(seed: seed, stream: 0xDE_0001, index: UInt64(client)))

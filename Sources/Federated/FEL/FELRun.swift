@@ -11,6 +11,9 @@ public struct FELConfig: Sendable, Equatable, Codable {
     public var overHidden = [8]
     public var overRounds = 10
     public var overClient = ClientRoundConfig(epochs: 1, batch: 0, learningRate: 0.5)
+    /// The last fraction of each client's training samples (by time) held out
+    /// from the leaves for the over-arch (0: both train on all of it).
+    public var holdoutFraction = 0.0
     /// Centralized upper bound: SGD on the pooled training data of at most this many clients.
     public var centralClients = 5000
     public var centralEpochs = 2
@@ -24,6 +27,9 @@ public struct FELConfig: Sendable, Equatable, Codable {
         if overRounds < 1 { throw FLConfigError(key: "fel.over_rounds", "must be at least 1, got \(overRounds)") }
         if overHidden.contains(where: { $0 < 1 }) { throw FLConfigError(key: "fel.over_hidden", "widths must be positive") }
         if centralEpochs < 0 { throw FLConfigError(key: "fel.central_epochs", "must be >= 0") }
+        if !(holdoutFraction >= 0 && holdoutFraction < 1) {
+            throw FLConfigError(key: "fel.holdout_fraction", "must be in [0, 1), got \(holdoutFraction)")
+        }
         if centralBatch < 1 { throw FLConfigError(key: "fel.central_batch", "must be positive") }
     }
 }
@@ -31,6 +37,8 @@ public struct FELConfig: Sendable, Equatable, Codable {
 /// FEL against its baselines, in summary.json.
 public struct FELComparison: Sendable, Codable {
     public var k: Int
+    /// The share of each client's training samples held out from the leaves for the over-arch.
+    public var holdoutFraction: Double
     public var clusterSizes: [Int]
     public var clientsPerLeafRound: [Int]
     public var singleFL: Quality?
@@ -70,12 +78,21 @@ public enum FELRun {
         let spec = config.model.spec(for: source)
         let model = ClientModel(spec: spec, maxBatch: config.maxBatch, seed: config.seed)
         let task = DLRMTask(source: source, model: model, seed: config.seed, failingClients: Set(config.failingClients))
+        // With a holdout the leaves train on the leading part of each client's
+        // training samples (their own task and model) and the over-arch on the rest;
+        // the single model and the centralized bound keep all of it, so every
+        // model sees the same data.
+        let split = fel.holdoutFraction > 0
+        let leafSource: ClientSource = split ? TrainSlice(source, fraction: fel.holdoutFraction, part: .leading) : source
+        let overSource: ClientSource = split ? TrainSlice(source, fraction: fel.holdoutFraction, part: .heldOut) : source
+        let leafTask = split ? DLRMTask(source: leafSource, model: ClientModel(spec: spec, maxBatch: config.maxBatch, seed: config.seed),
+                                        seed: config.seed, failingClients: Set(config.failingClients)) : task
         // Inputs: k leaf logits, k cluster one-hot, k own-leaf logit (see leafOutputs);
         // the own leaf's logit is the residual the over-arch corrects.
         let arch = OverArch(inputs: 3 * fel.k, hidden: fel.overHidden, maxBatch: config.maxBatch, seed: config.seed,
                             residual: (2 * fel.k)..<(3 * fel.k))
-        let overTask = OverArchTask(source: source, arch: arch, seed: config.seed)
-        let engine = RoundEngine(comm: comm, tasks: [task, overTask])
+        let overTask = OverArchTask(source: overSource, arch: arch, seed: config.seed)
+        let engine = RoundEngine(comm: comm, tasks: [task, overTask] + (split ? [leafTask] : []))
         guard engine.isServer else { engine.serve(); return nil }
         defer { engine.stopHosts() }
         let t0 = monotonicSeconds()
@@ -100,7 +117,7 @@ public enum FELRun {
         let baseline = Federation(name: "fl", config: config, source: source, engine: engine, taskIndex: 0,
                                   initial: initial, flopsPerSample: model.flopsPerSample)
         let leaves = (0..<fel.k).map {
-            Federation(name: "leaf\($0)", config: config, source: source, engine: engine, taskIndex: 0,
+            Federation(name: "leaf\($0)", config: config, source: leafSource, engine: engine, taskIndex: split ? 2 : 0,
                        initial: initial, flopsPerSample: model.flopsPerSample, members: members[$0])
         }
         let groupsOf = FederatedRun.groups(config, source) { ["kmeans:\(cluster[$0])"] }
@@ -172,7 +189,7 @@ public enum FELRun {
         overConfig.client = fel.overClient
         overConfig.strategy = .fedAvg(serverLR: 1)
         overConfig.rounds = fel.overRounds
-        let overFed = Federation(name: "over_arch", config: overConfig, source: source, engine: engine, taskIndex: 1,
+        let overFed = Federation(name: "over_arch", config: overConfig, source: overSource, engine: engine, taskIndex: 1,
                                  initial: Array(arch.params.buffer), flopsPerSample: 6 * Double(arch.parameterCount))
         let serverArch = OverArch(inputs: width, hidden: fel.overHidden, maxBatch: config.maxBatch, seed: config.seed,
                                   residual: (2 * fel.k)..<(3 * fel.k))
@@ -181,7 +198,7 @@ public enum FELRun {
         var felQuality: Quality?
         for r in 1...fel.overRounds {
             var rec = overFed.round(r, clients: config.clientsPerRound, stream: 999) { c in
-                (try? source.data(client: c).train).map { leafOutputs(c, $0) } ?? []
+                (try? overSource.data(client: c).train).map { leafOutputs(c, $0) } ?? []
             }
             if r % config.evalEvery == 0 || r == fel.overRounds {
                 serverArch.params.pointer.update(from: overFed.global.pointer, count: serverArch.parameterCount)
@@ -217,7 +234,7 @@ public enum FELRun {
 
         let single = baseRecords.last { $0.eval != nil }?.eval
         let singleSim = baseRecords.reduce(0) { $0 + $1.simSeconds }
-        var cmp = FELComparison(k: fel.k, clusterSizes: members.map(\.count), clientsPerLeafRound: kLeaf,
+        var cmp = FELComparison(k: fel.k, holdoutFraction: fel.holdoutFraction, clusterSizes: members.map(\.count), clientsPerLeafRound: kLeaf,
                                 singleFL: single, routedLeaves: felRouted.last?.q, fel: felQuality, centralized: central,
                                 loglossGainPercent: nil, neGainPercent: nil, aucGainPercent: nil,
                                 roundsToSingleFinal: nil, simSecondsToSingleFinal: nil,

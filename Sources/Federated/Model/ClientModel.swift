@@ -311,6 +311,13 @@ public final class ClientModel {
         return out
     }
 
+    /// Forward FLOPs of one scored sample (on-client evaluation): the dense
+    /// part's forward (a third of its forward+backward figure) and one row
+    /// read per table.
+    public var forwardFlopsPerSample: Double {
+        dense.flopsPerSample(meanSequenceLength: 0) / 3 + Double(spec.sparseFeatures * spec.dim)
+    }
+
     /// Forward+backward FLOPs of one training sample (the device model's work unit).
     public var flopsPerSample: Double {
         dense.flopsPerSample(meanSequenceLength: 0) + 3 * Double(spec.sparseFeatures * spec.dim)

@@ -22,6 +22,11 @@ public struct FLSummary: Sendable, Codable {
     public var clientUpdatesPerSecond: Double
     public var failures: Int
     public var epsilon: Double?
+    /// The last federated evaluation (on-client, sampled clients) and its groups, and
+    /// the devices' cost of every federated evaluation (nil: federated eval off).
+    public var finalFederatedEval: Quality?
+    public var finalFederatedEvalGroups: [String: Quality]?
+    public var federatedEvalCost: EvalDeviceCost?
     /// FEL only: the comparison (nil for a plain FL run).
     public var fel: FELComparison?
 }
@@ -41,7 +46,7 @@ public enum FederatedRun {
     }
 
     public static func run(comm: Communicator, config: FederationConfig, source: ClientSource, directory: String?,
-                           progress: (String) -> Void = { _ in }) throws -> (summary: FLSummary, model: [Float])? {
+                           progress: (String) -> Void = { _ in }) throws -> (summary: FLSummary, model: [Float], records: [RoundRecord])? {
         try config.validate(population: source.population)
         let spec = config.model.spec(for: source)
         let model = ClientModel(spec: spec, maxBatch: config.maxBatch, seed: config.seed)
@@ -53,18 +58,12 @@ public enum FederatedRun {
         let initial = model.flat()
         let fed = Federation(name: "fl", config: config, source: source, engine: engine, taskIndex: 0,
                              initial: initial, flopsPerSample: model.flopsPerSample)
-        let evalSet = try EvalSet(source: source, limit: config.evalClients, seed: config.seed, groupsOf: groups(config, source))
-        let evalModel = ClientModel(spec: spec, maxBatch: config.maxBatch, seed: config.seed)
+        let evaluation = try RoundEvaluation(config: config, source: source, engine: engine, taskIndex: 0, groupsOf: groups(config, source))
         var records: [RoundRecord] = []
         let t0 = monotonicSeconds()
         for r in 1...config.rounds {
             var rec = fed.round(r, clients: config.clientsPerRound, stream: 0)
-            if r % config.evalEvery == 0 || r == config.rounds {
-                evalModel.load(from: fed.global.pointer)
-                let q = evalSet.evaluate { evalModel.logits($1) }
-                rec.eval = q.overall
-                rec.evalGroups = q.groups
-            }
+            evaluation.evaluate(&rec, global: fed.global)
             try writer?.append(rec)
             records.append(rec)
             progress(progressLine(rec))
@@ -75,7 +74,7 @@ public enum FederatedRun {
             try writer.write(summary, to: "summary.json")
             try writePlots(writer, series: ["fl": records])
         }
-        return (summary, Array(fed.global.buffer))
+        return (summary, Array(fed.global.buffer), records)
     }
 
     public static func progressLine(_ r: RoundRecord) -> String {
@@ -84,6 +83,10 @@ public enum FederatedRun {
         if r.noUpdate { s += ", NO UPDATE (model unchanged)" }
         if let l = r.trainLoss { s += String(format: ", train loss %.4f", l) }
         if let q = r.eval { s += String(format: ", eval logloss %.4f NE %.4f AUC %.4f", q.logloss, q.ne, q.auc) }
+        if let f = r.federatedEval {
+            s += ", federated eval \(f.evaluated.count)/\(f.sampled.count) clients"
+            if let q = f.quality { s += String(format: " logloss %.4f AUC %.4f", q.logloss, q.auc) }
+        }
         s += String(format: ", sim %.1f s, %.0f updates/s", r.simSeconds, r.clientUpdatesPerSecond)
         if let e = r.epsilon { s += String(format: ", eps %.2f", e) }
         return s
@@ -92,6 +95,11 @@ public enum FederatedRun {
     public static func summarize(mode: String, records: [RoundRecord], config: FederationConfig, source: ClientSource,
                           comm: Communicator, parameters: Int, wall: Double) -> FLSummary {
         let last = records.last { $0.eval != nil }
+        let lastFederated = records.last { $0.federatedEval != nil }?.federatedEval
+        let federatedCost = records.compactMap(\.federatedEval).reduce(into: nil as EvalDeviceCost?) { sum, f in
+            sum = sum ?? EvalDeviceCost()
+            sum?.add(f.cost)
+        }
         let walls = records.map(\.wallSeconds).sorted()
         let updates = records.reduce(0) { $0 + $1.participants.count + $1.failures.count }
         let busy = records.reduce(0) { $0 + $1.wallSeconds }
@@ -103,21 +111,28 @@ public enum FederatedRun {
                          deviceBytes: records.reduce(0) { $0 + $1.deviceBytes }, mpiBytes: records.reduce(0) { $0 + $1.mpiBytes },
                          wallSeconds: wall, medianRoundSeconds: walls.isEmpty ? 0 : walls[walls.count / 2],
                          clientUpdates: updates, clientUpdatesPerSecond: busy > 0 ? Double(updates) / busy : 0,
-                         failures: records.reduce(0) { $0 + $1.failures.count }, epsilon: records.last?.epsilon, fel: nil)
+                         failures: records.reduce(0) { $0 + $1.failures.count }, epsilon: records.last?.epsilon,
+                         finalFederatedEval: lastFederated?.quality, finalFederatedEvalGroups: lastFederated?.groups,
+                         federatedEvalCost: federatedCost, fel: nil)
     }
 
     /// eval_rounds.svg (logloss against rounds) and eval_time.svg (against simulated time), one line per federation.
     public static func writePlots(_ writer: RunWriter, series: [String: [RoundRecord]], extra: [LinePlot.Series] = []) throws {
         var byRound: [LinePlot.Series] = [], byTime: [LinePlot.Series] = []
         for (name, recs) in series.sorted(by: { $0.key < $1.key }) {
-            var t = 0.0
-            var pr: [(Double, Double)] = [], pt: [(Double, Double)] = []
-            for r in recs {
-                t += r.simSeconds
-                if let q = r.eval { pr.append((Double(r.round), q.logloss)); pt.append((t, q.logloss)) }
+            // Central eval, and federated eval where the run has it (a line of its own).
+            let lines: [(String, (RoundRecord) -> Quality?)] = [(name, \.eval), (name + " (federated eval)", { $0.federatedEval?.quality })]
+            for (label, quality) in lines {
+                var t = 0.0
+                var pr: [(Double, Double)] = [], pt: [(Double, Double)] = []
+                for r in recs {
+                    t += r.simSeconds
+                    if let q = quality(r) { pr.append((Double(r.round), q.logloss)); pt.append((t, q.logloss)) }
+                }
+                guard !pr.isEmpty || label == name else { continue }
+                byRound.append(.init(name: label, points: pr))
+                byTime.append(.init(name: label, points: pt))
             }
-            byRound.append(.init(name: name, points: pr))
-            byTime.append(.init(name: name, points: pt))
         }
         try writer.writeText(LinePlot(title: "Eval logloss by round", xLabel: "round", yLabel: "eval logloss")
             .render(byRound + extra), to: "eval_rounds.svg")

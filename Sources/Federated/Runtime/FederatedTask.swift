@@ -35,10 +35,19 @@ public protocol FederatedTask: AnyObject {
     /// mean training loss.
     func train(client: Int, round: Int, config: ClientRoundConfig, global: UnsafePointer<Float>,
                payload: [Float], update: UnsafeMutablePointer<Float>, segments: inout [Int]) throws -> (samples: Int, loss: Double)
+    /// Scores client `client`'s own test split with `global` (the round's
+    /// model, after `beginRound`) on the device and returns only its
+    /// statistics, with a score histogram of `bins` bins.
+    func evaluate(client: Int, round: Int, global: UnsafePointer<Float>, bins: Int) throws -> EvalStats
 }
 
 extension FederatedTask {
     public func beginRound(global: UnsafePointer<Float>) {}
+    /// A task without on-client evaluation (FEL's over-arch needs the server's
+    /// payload to score): asking one is a failure the round records.
+    public func evaluate(client: Int, round: Int, global: UnsafePointer<Float>, bins: Int) throws -> EvalStats {
+        throw ClientDataError("\(type(of: self)) does not evaluate on clients")
+    }
 }
 
 /// The Strata DLRM on a `ClientSource`'s clients.
@@ -71,5 +80,13 @@ public final class DLRMTask: FederatedTask {
                                shuffleSeed: StrataRNG.hash(seed: seed, stream: UInt64(round), index: UInt64(client)),
                                update: update, segments: &segments)
         return (data.count, loss)
+    }
+
+    /// The model equals `global` here: `beginRound` synced it and `train`
+    /// restores what a client moved. The injected failures fail here too.
+    public func evaluate(client: Int, round: Int, global: UnsafePointer<Float>, bins: Int) throws -> EvalStats {
+        if failingClients.contains(client) { throw ClientDataError("client \(client): injected failure") }
+        let test = try source.data(client: client).test
+        return EvalStats(logits: model.logits(test), labels: test.labels, bins: bins)
     }
 }

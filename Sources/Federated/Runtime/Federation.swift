@@ -69,7 +69,7 @@ public final class Federation {
     /// One round: sample, simulate the phones, train, aggregate, step.
     public func round(_ r: Int, clients k: Int, stream: UInt64, payload: (Int) -> [Float] = { _ in [] }) -> RoundRecord {
         let wall0 = monotonicSeconds()
-        let bytes0 = serverBytes()
+        let bytes0 = engine.federatedBytes()
         let sampled = selectClients?(r, k) ?? sample(round: r, count: k, stream: stream)
         var unavailable: [Int] = [], stragglers: [Int] = [], trained: [Int] = []
         // In sampled order: a dictionary's iteration order changes between runs, and so would the joules' last bits.
@@ -156,14 +156,10 @@ public final class Federation {
                            unavailable: unavailable, stragglers: stragglers, noUpdate: noUpdate, samples: samples,
                            trainLoss: samples > 0 ? lossSum / Double(samples) : nil,
                            simSeconds: latency, simJoules: joules, deviceBytes: deviceBytes,
-                           mpiBytes: serverBytes() - bytes0, wallSeconds: wall,
+                           mpiBytes: engine.federatedBytes() - bytes0, wallSeconds: wall,
                            clientUpdatesPerSecond: wall > 0 ? Double(trained.count) / wall : 0,
                            epsilon: epsilon, clippedFraction: config.dp == nil || participants.isEmpty ? nil : Double(clipped) / Double(participants.count),
                            eval: nil, evalGroups: nil)
     }
 
-    func serverBytes() -> Int {
-        let t = engine.comm.ledger.runIncludingCurrentStep()[CommPhase.federated.rawValue]
-        return t.bytesSent + t.bytesReceived + t.collectiveBytes
-    }
 }

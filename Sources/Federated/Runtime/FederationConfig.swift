@@ -29,6 +29,11 @@ public struct FederationConfig: Sendable, Equatable, Codable {
     public var evalEvery = 5
     /// Central evaluation on the test splits of at most this many clients (a seeded sample).
     public var evalClients = 1000
+    /// Federated evaluation: clients sampled each eval round to score the
+    /// model on their own test splits (0: off).
+    public var federatedEvalClients = 0
+    /// Bins of the score histogram a client returns for the pooled AUC.
+    public var aucBins = 1000
     public var model = ModelHyper()
     /// Samples a forward pass holds at most (the model's scratch; full batches run in chunks).
     public var maxBatch = 256
@@ -47,6 +52,11 @@ public struct FederationConfig: Sendable, Equatable, Codable {
         if client.batch < 0 { throw FLConfigError(key: "client.batch", "must be 0 (full batch) or positive, got \(client.batch)") }
         if !(client.learningRate > 0 && client.learningRate.isFinite) { throw FLConfigError(key: "client.lr", "must be positive and finite, got \(client.learningRate)") }
         if evalEvery < 1 { throw FLConfigError(key: "eval.every", "must be at least 1, got \(evalEvery)") }
+        if federatedEvalClients < 0 { throw FLConfigError(key: "eval.federated_clients", "must be 0 (off) or positive, got \(federatedEvalClients)") }
+        if federatedEvalClients > population {
+            throw FLConfigError(key: "eval.federated_clients", "\(federatedEvalClients) is larger than the population of \(population) clients")
+        }
+        if aucBins < 2 { throw FLConfigError(key: "eval.auc_bins", "must be at least 2, got \(aucBins)") }
         if maxBatch < 1 { throw FLConfigError(key: "max_batch", "must be at least 1") }
         if model.dim < 1 { throw FLConfigError(key: "model.dim", "must be positive, got \(model.dim)") }
         if let dp {
@@ -55,12 +65,7 @@ public struct FederationConfig: Sendable, Equatable, Codable {
             if !(dp.delta > 0 && dp.delta < 1) { throw FLConfigError(key: "dp.delta", "must be in (0, 1), got \(dp.delta)") }
         }
         if let d = deadlineSeconds, !(d > 0) { throw FLConfigError(key: "device.deadline_s", "must be positive, got \(d)") }
-        if let dev = device {
-            if dev.tiers.isEmpty { throw FLConfigError(key: "device.tiers", "needs at least one tier") }
-            for t in dev.tiers where !(t.gflops > 0 && t.downMbps > 0 && t.upMbps > 0 && t.share >= 0) {
-                throw FLConfigError(key: "device.tiers", "tier \(t.name): speeds must be positive")
-            }
-        }
+        try device?.validate()
         switch strategy {
         case .fedProx(let mu, _) where mu < 0: throw FLConfigError(key: "strategy.mu", "must be >= 0, got \(mu)")
         default: break

@@ -45,6 +45,10 @@ public struct ClientResult: Sendable, Equatable {
 ///       A DLRM client moves its dense part and the few table rows its
 ///       samples touched, so that is what crosses, not the whole vector.
 ///
+/// An evaluation round (`serverEvaluate`, RoundEngine+Evaluate.swift) sends
+/// header [2, t, round, P, bins, client x P] and the model; each client
+/// returns only its statistics (`EvalStats`).
+///
 /// The server takes the results in participant order, whichever host trained
 /// them, so its aggregation (and the final model's bytes) are the same on any
 /// world size. Every byte goes through the communicator's ledger under
@@ -122,6 +126,12 @@ public final class RoundEngine {
         }
     }
 
+    /// Real bytes the server's ledger holds for the phase `federated` so far.
+    public func federatedBytes() -> Int {
+        let t = comm.ledger.runIncludingCurrentStep()[CommPhase.federated.rawValue]
+        return t.bytesSent + t.bytesReceived + t.collectiveBytes
+    }
+
     /// Tells the hosts to leave `serve()`.
     public func stopHosts() {
         guard isServer, comm.size > 1 else { return }
@@ -130,37 +140,46 @@ public final class RoundEngine {
 
     // MARK: Hosts
 
-    /// A host's loop: train the clients each round assigns here until the server stops.
+    /// A host's loop: train (header 1) or evaluate (header 2) the clients each
+    /// round assigns here until the server stops (header 0).
     public func serve() {
         precondition(!isServer)
         while true {
             let header = comm.broadcast(.federated, [Int64](), root: 0)
-            guard header.first == 1 else { return }
-            let t = Int(header[1]), round = Int(header[2]), P = Int(header[3])
-            let reals = comm.broadcast(.federated, [Double](), root: 0)
-            let task = tasks[t], global = hostGlobal[t], upd = updateBuffer[t]
-            comm.broadcast(.federated, global.buffer, root: 0)
-            task.beginRound(global: global.pointer)
-            var j = comm.rank - 1
-            while j < P {
-                let client = Int(header[4 + 3 * j])
-                let cfg = ClientRoundConfig(epochs: Int(header[5 + 3 * j]), batch: Int(header[6 + 3 * j]),
-                                            learningRate: reals[2 * j], proximalMu: reals[2 * j + 1])
-                let payload: [Float] = task.needsPayload ? comm.receiveArray(.federated, from: 0, tag: 1).values : []
-                let r = runClient(task, client, round, cfg, UnsafePointer(global.pointer), payload, upd.pointer)
-                switch r.outcome {
-                case .ok:
-                    comm.send(.federated, [0, Double(r.samples), r.loss], to: 0, tag: 2)
-                    comm.send(.federated, r.segments.map { Int64($0) }, to: 0, tag: 5)
-                    comm.send(.federated, UnsafeBufferPointer(start: upd.pointer, count: r.packedCount), to: 0, tag: 4)
-                case .failed(let why):
-                    comm.send(.federated, [1, Double(r.samples), 0], to: 0, tag: 2)
-                    comm.send(.federated, Array(why.utf8), to: 0, tag: 3)
-                case .nonFinite:
-                    comm.send(.federated, [2, Double(r.samples), 0], to: 0, tag: 2)
-                }
-                j += hosts
+            switch header.first {
+            case 1: hostTrainRound(header)
+            case 2: hostEvalRound(header)
+            default: return
             }
+        }
+    }
+
+    /// One training round on a host: its share of the participants, in order.
+    func hostTrainRound(_ header: [Int64]) {
+        let t = Int(header[1]), round = Int(header[2]), P = Int(header[3])
+        let reals = comm.broadcast(.federated, [Double](), root: 0)
+        let task = tasks[t], global = hostGlobal[t], upd = updateBuffer[t]
+        comm.broadcast(.federated, global.buffer, root: 0)
+        task.beginRound(global: global.pointer)
+        var j = comm.rank - 1
+        while j < P {
+            let client = Int(header[4 + 3 * j])
+            let cfg = ClientRoundConfig(epochs: Int(header[5 + 3 * j]), batch: Int(header[6 + 3 * j]),
+                                        learningRate: reals[2 * j], proximalMu: reals[2 * j + 1])
+            let payload: [Float] = task.needsPayload ? comm.receiveArray(.federated, from: 0, tag: 1).values : []
+            let r = runClient(task, client, round, cfg, UnsafePointer(global.pointer), payload, upd.pointer)
+            switch r.outcome {
+            case .ok:
+                comm.send(.federated, [0, Double(r.samples), r.loss], to: 0, tag: 2)
+                comm.send(.federated, r.segments.map { Int64($0) }, to: 0, tag: 5)
+                comm.send(.federated, UnsafeBufferPointer(start: upd.pointer, count: r.packedCount), to: 0, tag: 4)
+            case .failed(let why):
+                comm.send(.federated, [1, Double(r.samples), 0], to: 0, tag: 2)
+                comm.send(.federated, Array(why.utf8), to: 0, tag: 3)
+            case .nonFinite:
+                comm.send(.federated, [2, Double(r.samples), 0], to: 0, tag: 2)
+            }
+            j += hosts
         }
     }
 

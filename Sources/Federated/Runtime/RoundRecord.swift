@@ -32,4 +32,6 @@ public struct RoundRecord: Sendable, Codable {
     public var clippedFraction: Double?
     public var eval: Quality?
     public var evalGroups: [String: Quality]?
+    /// On-client evaluation of the same model (eval rounds with `eval.federated_clients` > 0).
+    public var federatedEval: FederatedEvalRecord? = nil
 }

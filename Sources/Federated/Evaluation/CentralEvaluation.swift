@@ -1,25 +1,6 @@
 import Data
 import Foundation
 
-/// Quality of probabilities against labels: logloss, normalized entropy (logloss
-/// over the entropy of the positive rate, He et al. 2014), AUC.
-public struct Quality: Sendable, Equatable, Codable {
-    public var logloss: Double
-    public var ne: Double
-    public var auc: Double
-    public var count: Int
-
-    public init(logits: [Float], labels: [Float]) {
-        let m = BinaryMetrics(scores: logits.map { 1 / (1 + exp(-Double($0))) }, labels: labels)
-        logloss = m.logloss
-        auc = m.auc
-        count = m.count
-        let p = min(max(m.positiveRate, 1e-12), 1 - 1e-12)
-        let h = -(p * log(p) + (1 - p) * log(1 - p))
-        ne = m.logloss / h
-    }
-}
-
 /// The test splits of the evaluation clients, held by the server, with each
 /// client's groups (device tier, cluster) for per-group quality.
 public struct EvalSet {
