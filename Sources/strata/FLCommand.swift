@@ -28,8 +28,9 @@ struct FLCommand: ParsableCommand {
 
         RF^2 (tiers.mapping random | dirichlet): users get device tiers 0 (low), 1, 2; every \
         eval reports AUC per tier (groups rf2_tier:N, tier_auc.svg); the rf2.* keys turn on the \
-        tier-aware optimizations. `strata fl fairness` compares one against none under both \
-        mappings (rho per tier, MDAC, their ratio).
+        tier-aware optimizations (rf2.heterofl: each tier trains a narrower top MLP, averaged \
+        over the devices that hold each parameter). `strata fl fairness` compares one against \
+        none under both mappings (rho per tier, MDAC, their ratio).
 
         Config keys (YAML nesting or --set a.b=value):
         \(FLConfigLoader.keys.map { "  \($0.0): \($0.1)" }.joined(separator: "\n"))

@@ -127,6 +127,18 @@ if run_np 2 "$S" fl fairness --quiet --set data.population=120 --set data.items=
     && python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert len(r['random']['rho'])==3 and r['mdac_ratio']>=0" "$tmp/fair/fairness.json"
 then ok "fl fairness, 2 ranks"; else bad "fl fairness, 2 ranks" "$tmp/fair.log"; fi
 
+# HeteroFL on 1 and 2 ranks: the low and mid tiers train narrower top MLPs; the run is the same on both world sizes.
+H="--quiet --set data.population=120 --set data.items=300 --set data.user_rows=50 --set rounds=3 --set clients_per_round=8 \
+    --set eval.clients=120 --set tiers.mapping=dirichlet --set rf2.heterofl=[0.25,0.5,1] --set model.top=[16,8]"
+if run_np 1 "$S" fl $H --run-dir "$tmp/het1" >"$tmp/het.log" 2>&1 && run_np 2 "$S" fl $H --run-dir "$tmp/het2" >>"$tmp/het.log" 2>&1 \
+    && python3 - "$tmp/het1" "$tmp/het2" <<'PY'
+import json, sys
+a, b = (json.load(open(p + "/summary.json")) for p in sys.argv[1:3])
+assert a["optimization"] == "heterofl(0.25/0.5/1.0)", a["optimization"]
+assert a["tier_auc"] == b["tier_auc"] and all(x is not None for x in a["tier_auc"]), (a["tier_auc"], b["tier_auc"])
+PY
+then ok "HeteroFL: narrower tiers, the same run on 1 and 2 ranks"; else bad "HeteroFL on 1 and 2 ranks" "$tmp/het.log"; fi
+
 expect_refusal() {
     local name="$1" pattern="$2"; shift 2
     local rc=0
@@ -138,6 +150,7 @@ expect_refusal "unknown strategy" "strategy.name: unknown strategy 'fedsgd'" --s
 expect_refusal "fel k = 0" "fel.k: must be at least 1" --set mode=fel --set fel.k=0
 expect_refusal "fel holdout of everything" "fel.holdout_fraction: must be in \\[0, 1\\), got 1" --set mode=fel --set fel.holdout_fraction=1
 expect_refusal "unknown key" "unknown key 'client.learning_rate'" --set client.learning_rate=0.1
+expect_refusal "HeteroFL width of 0" "rf2.heterofl: needs 3 width shares in \\(0, 1\\]" --set tiers.mapping=random --set rf2.heterofl=[0,0.5,1]
 expect_refusal "federated eval in mode fel" "eval.federated_clients: applies to mode fl only" --set mode=fel --set eval.federated_clients=5
 expect_refusal "federated eval over more clients than exist" "eval.federated_clients: 50 is larger than the population of 40" --set data.population=40 --set eval.federated_clients=50
 rm -rf "$tmp"
