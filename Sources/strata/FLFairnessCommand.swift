@@ -29,7 +29,7 @@ enum FLFairnessCommand {
         do {
             spec = try FLConfigLoader.load(file: config, overrides: overrides)
             guard spec.mode == .fl, let tiers = spec.tiers, !tiers.optimizations.isNone else {
-                throw InputError("fairness: set at least one rf2.* optimization (rf2.exclude_low, rf2.over_select, rf2.prune, rf2.quant_bits)")
+                throw InputError("fairness: set at least one rf2.* optimization (rf2.exclude_low, rf2.over_select, rf2.prune, rf2.quant_bits, rf2.heterofl)")
             }
         } catch {
             if launchedRank == 0 { printError("strata: error: \(error)") }
