@@ -18,8 +18,9 @@ public struct MovieLensConfig: Sendable, Codable, Equatable {
     /// A user's ratings less than this many seconds apart form one session; a
     /// session's samples share their history (0: only equal timestamps do).
     public var sessionGapSeconds: Int = 3600
-    /// Dense features per sample: the first 4 are real (see `MovieLensDataset`), the
-    /// rest zero padding; fewer than 4 keeps the first `denseCount`.
+    /// Dense features per sample: the first 4 are real, and a 5th, the history
+    /// window's liked share, when asked for (see `MovieLensDataset`); the rest
+    /// zero padding; fewer keeps the first `denseCount`.
     public var denseCount: Int = 4
     /// Split the history by the user's past feedback into two sequences,
     /// `history_liked` (rated >= 4) and `history_disliked`, instead of one
@@ -98,7 +99,10 @@ public struct MovieLensConfig: Sendable, Codable, Equatable {
 /// `unknownUserRow` (the `user` table has one row more). Samples are
 /// ordered by user, then time (ties by movie). Dense features: log1p(ratings of the
 /// user before the session), (year − 2000) / 20 (0 if unknown), log1p(history
-/// length), genre count / 3; zero padded to `denseCount`.
+/// length), genre count / 3, and from a 5th on: the history window's liked share,
+/// (liked + 1) / (length + 2) (a feature of the history, like its sequences: a
+/// new user's earlier feedback, read with their earlier ratings); zero padded to
+/// `denseCount`.
 public struct MovieLensDataset: BatchSource {
     public let config: MovieLensConfig
     public let schema: DatasetSchema
@@ -117,6 +121,7 @@ public struct MovieLensDataset: BatchSource {
     let userStart: [Int]       // per rating: first rating of its user
     let sessionStart: [Int]    // per rating: first rating of its session
     let historyEnd: [Int]      // per rating: min(its session's start, its user's first eval rating)
+    let likedBefore: [Int]     // per rating index i: liked ratings among ratings 0..<i (one more entry)
     let movieGenres: [[Int64]], movieYear: [Float]
     let trainIndex: [Int], evalIndex: [Int]
     /// Per dense user: held out whole by the `users` split (all false for `time`).
@@ -229,6 +234,10 @@ public struct MovieLensDataset: BatchSource {
             i = j
         }
         userStart = us; sessionStart = ss; historyEnd = he
+        var liked = [0]
+        liked.reserveCapacity(rows.count + 1)
+        for k in 0..<rows.count { liked.append(liked[k] + (label[k] > 0.5 ? 1 : 0)) }
+        likedBefore = liked
         trainIndex = config.shuffleTrain ? Self.shuffledByRow(train, historyEnd: he) : train
         evalIndex = eval
 
@@ -326,6 +335,10 @@ public struct MovieLensDataset: BatchSource {
                 let f0 = Float(log1p(Double(sessionStart[r] - userStart[r]))), f1 = movieYear[m]
                 let f2 = Float(log1p(Double(h.count))), f3 = Float(movieGenres[m].count) / 3
                 for d in 0..<min(D, 4) { dense[j * D + d] = d == 0 ? f0 : d == 1 ? f1 : d == 2 ? f2 : f3 }
+                if D > 4 {
+                    let likedInWindow = likedBefore[h.upperBound] - likedBefore[h.lowerBound]
+                    dense[j * D + 4] = Float(likedInWindow + 1) / Float(h.count + 2)
+                }
             }
             try! item.refill(stride: n) { lengths, values in
                 lengths.append(contentsOf: repeatElement(1, count: n))

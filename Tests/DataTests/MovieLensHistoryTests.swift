@@ -58,6 +58,30 @@ final class MovieLensHistoryTests: XCTestCase {
         XCTAssertEqual(ds.history(3, split: .eval).map(\.liked), [true, false, true, false, true])
     }
 
+    /// The 5th dense value is the window's liked share, (liked + 1) / (n + 2),
+    /// counted here from `history` (the same window the sequences read), on
+    /// both splits; with 4 dense values it is absent.
+    func testLikedShareOfTheHistoryWindow() throws {
+        for split in [MovieLensSplit.time, .users] {
+            let ds = try tiny { $0.denseCount = 6; $0.split = split; $0.heldoutUsers = 0.5 }
+            for part in [Split.train, .eval] {
+                let n = ds.sampleCount(part)
+                let b = ds.batch(globalStart: 0, count: n, split: part, dedup: false)
+                for i in 0..<n {
+                    let h = ds.history(i, split: part)
+                    let want = Float(h.filter(\.liked).count + 1) / Float(h.count + 2)
+                    XCTAssertEqual(b.dense[i * 6 + 4], want, "\(split) \(part) sample \(i)")
+                    XCTAssertEqual(b.dense[i * 6 + 5], 0, "padding")
+                }
+            }
+        }
+        let four = try tiny()
+        XCTAssertEqual(four.batch(globalStart: 0, count: 4, split: .eval, dedup: false).dense.count, 4 * 4)
+        // user 7's eval window holds 5 training ratings, 3 liked: (3 + 1) / (5 + 2).
+        let ds = try tiny { $0.denseCount = 5 }
+        XCTAssertEqual(ds.batch(globalStart: 2, count: 1, split: .eval, dedup: false).dense[4], 4.0 / 7)
+    }
+
     func testWindowAndSessions() throws {
         // The last 3 training ratings, then split: [30 liked, 40 not, 50 liked].
         let short = try tiny { $0.historyLength = 3 }
