@@ -234,16 +234,20 @@ public final class KernelRegression {
     public func prepare(_ context: SparseRows, sameAsFit: Range<Int>? = nil) throws -> Context {
         let m = self.m
         if let distributed {
-            if solver == .eigen, let r = sameAsFit, r == kernelRows {
+            // Every rank takes the same branch (the exchange below is collective).
+            let own = solver == .eigen && sameAsFit == kernelRows
+            if comm.allreduce(.kernel, Int64(own ? 1 : 0), op: .min) == 1 {
                 // K V = V E on this rank's own rows of V (column-major, ld = its row count).
-                let own = distributed.ownVectorRows, c = r.count
+                let rowsOfV = distributed.ownVectorRows, c = kernelRows.count
                 var kv = [Double](repeating: 0, count: c * m)
-                for i in 0..<c { for k in 0..<m { kv[i * m + k] = own[k * c + i] * eigenvalues[k] } }
+                for i in 0..<c { for k in 0..<m { kv[i * m + k] = rowsOfV[k * c + i] * eigenvalues[k] } }
                 return Context(rows: c, basis: kv)
             }
             let count = Int(comm.allreduce(.kernel, Int64(context.rows)))
-            guard Self.block(of: count, rank: comm.rank, size: comm.size).count == context.rows else {
-                throw InputError("the ScaLAPACK engine needs each rank's block of context rows: rank \(comm.rank) has \(context.rows) of \(count)")
+            let misplaced = Self.block(of: count, rank: comm.rank, size: comm.size).count != context.rows
+            guard comm.allreduce(.kernel, Int64(misplaced ? 1 : 0), op: .max) == 0 else {
+                throw InputError("the ScaLAPACK engine needs each rank's block (ceil(\(count) / \(comm.size)) rows) of the context rows"
+                    + (misplaced ? "; rank \(comm.rank) has \(context.rows)" : ""))
             }
             let rows = contextKernel(context, sameAsFit: sameAsFit)
             switch solver {
