@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # RF^2's fairness table: every tier-aware optimization against none, under the
 # random and the dirichlet tier mappings, on one source, in the RF^2 reference
-# setup (K = 100 a round, full-batch local SGD at lr 1.0, one epoch, server
+# setup (K = 100 a round, each client once per epoch, full-batch local SGD at lr 1.0, one epoch, server
 # Adagrad at 0.1). One `strata fl fairness` per optimization; prints a table row
 # per (optimization, mapping) and the MDAC ratio.
 #   bash Benchmarks/fl/rf2-fairness.sh OUT_DIR ROUNDS [--set ...source keys...]
@@ -12,7 +12,7 @@ source "$(dirname "$0")/../../Launch/common.sh"
 cd "$STRATA_ROOT"
 out="$1" rounds="$2"; shift 2
 mkdir -p "$out"
-common=(--quiet --set rounds="$rounds" --set clients_per_round=100 --set client.batch=0 --set client.lr=1.0 --set client.epochs=1
+common=(--quiet --set rounds="$rounds" --set clients_per_round=100 --set sampling=epoch --set client.batch=0 --set client.lr=1.0 --set client.epochs=1
         --set strategy.name=fedadagrad --set strategy.eta=0.1 --set eval.every="$rounds" --set eval.clients=100000 "$@")
 for opt in "exclude_low rf2.exclude_low=true" "over_select rf2.over_select=0.3" "prune rf2.prune=[0.5,0.25,0]" \
            "quant rf2.quant_bits=[2,4,0]" "heterofl rf2.heterofl=[0.25,0.5,1]"; do

@@ -26,7 +26,8 @@ enum FLConfigLoader {
     static let keys: [(String, String)] = [
         ("mode", "fl (one model) or fel (FEL: k leaf federations + over-arch, with the baselines)"),
         ("seed", "run seed (sampling, init, data)"), ("rounds", "rounds of federated training"),
-        ("clients_per_round", "K, clients sampled a round"), ("max_batch", "largest forward chunk (model scratch)"),
+        ("clients_per_round", "K, clients sampled a round"),
+        ("sampling", "uniform (K each round, independently; default) | epoch (every client once per epoch, K at a time)"), ("max_batch", "largest forward chunk (model scratch)"),
         ("client.epochs", "E, local epochs"), ("client.batch", "B, local batch (0 = the client's whole data)"),
         ("client.lr", "client SGD learning rate"),
         ("strategy.name", Strategy.names.joined(separator: " | ")), ("strategy.mu", "FedProx's mu"),
@@ -154,6 +155,10 @@ enum FLConfigLoader {
         if let x = try int("seed") { f.seed = UInt64(max(0, x)) }
         if let x = try int("rounds") { f.rounds = x }
         if let x = try int("clients_per_round") { f.clientsPerRound = x }
+        if let x = v["sampling"]?.0 {
+            guard let m = ClientSampling(rawValue: x) else { throw bad("sampling", "expected uniform or epoch, got '\(x)'") }
+            f.sampling = m
+        }
         if let x = try int("max_batch") { f.maxBatch = x }
         if let x = try int("client.epochs") { f.client.epochs = x }
         if let x = try int("client.batch") { f.client.batch = x }

@@ -36,6 +36,7 @@ public final class Federation {
     /// its parameters (what goes down and up) and training FLOPs per sample.
     public var clientModel: ((Int) -> (parameters: Int, flopsPerSample: Double))?
     private var covered: FlatBuffer<Float>?
+    private var epochOrder = EpochOrder()
 
     public init(name: String, config: FederationConfig, source: ClientSource, engine: RoundEngine, taskIndex: Int,
                 initial: [Float], flopsPerSample: Double, members: [Int]? = nil) {
@@ -61,7 +62,13 @@ public final class Federation {
 
     /// The K clients of `round` (stream keeps federations' draws apart).
     public func sample(round: Int, count k: Int, stream: UInt64) -> [Int] {
-        let picks = ClientSampler.sample(min(k, poolSize), of: poolSize, seed: config.seed, round: round, stream: stream)
+        let picks: [Int]
+        switch config.sampling {
+        case .uniform:
+            picks = ClientSampler.sample(min(k, poolSize), of: poolSize, seed: config.seed, round: round, stream: stream)
+        case .epoch:
+            picks = epochOrder.round(round, count: k, of: poolSize, seed: config.seed, stream: stream)
+        }
         guard let members else { return picks }
         return picks.map { members[$0] }
     }

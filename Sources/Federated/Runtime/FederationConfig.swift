@@ -13,12 +13,24 @@ public struct ModelHyper: Sendable, Equatable, Codable {
     }
 }
 
+/// How clients are drawn each round.
+public enum ClientSampling: String, Sendable, Equatable, Codable, CaseIterable {
+    /// K distinct clients uniformly each round, independently of other rounds (Flower's default).
+    case uniform
+    /// Every client once per epoch: a seeded permutation of the pool per epoch,
+    /// taken K at a time (the last round of an epoch takes what is left), as
+    /// RF^2's reference setup trains.
+    case epoch
+}
+
 /// One federation's settings (Flower's ServerConfig + strategy + client config).
 public struct FederationConfig: Sendable, Equatable, Codable {
     public var seed: UInt64 = 1
     public var rounds = 20
     /// K: clients sampled a round.
     public var clientsPerRound = 10
+    /// How a round's K are drawn.
+    public var sampling = ClientSampling.uniform
     public var client = ClientRoundConfig(epochs: 1, batch: 32, learningRate: 0.1)
     public var strategy = Strategy.fedAvg(serverLR: 1)
     public var dp: CentralDP?

@@ -28,3 +28,22 @@ public enum ClientSampler {
         return out
     }
 }
+
+/// Epoch sampling's state: the current epoch's permutation of the pool (made
+/// once an epoch, O(N), so O(K) a round amortised), taken K at a time.
+struct EpochOrder {
+    private var key: (epoch: Int, stream: UInt64, n: Int)?
+    private var order: [Int] = []
+
+    /// The clients of `round` (1-based): epoch (round - 1) / ceil(n / k), its
+    /// positions [j k, (j + 1) k) with j the round's place in the epoch.
+    mutating func round(_ round: Int, count k: Int, of n: Int, seed: UInt64, stream: UInt64) -> [Int] {
+        let k = max(1, min(k, n)), perEpoch = (n + k - 1) / k
+        let epoch = (round - 1) / perEpoch, j = (round - 1) % perEpoch
+        if key == nil || key! != (epoch, stream, n) {
+            order = ClientSampler.sample(n, of: n, seed: seed, round: epoch, stream: 0xE90C_0000 ^ stream)
+            key = (epoch, stream, n)
+        }
+        return Array(order[(j * k)..<min((j + 1) * k, n)])
+    }
+}
