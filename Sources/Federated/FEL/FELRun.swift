@@ -64,10 +64,11 @@ public struct FELComparison: Sendable, Codable {
 /// cluster), trained federated with labels on the devices. Beside it, on the same clients and rounds: one FL model of
 /// the same on-device size, and centralized training of that model.
 ///
-/// "At once" is interleaved on one world (documented choice): each round runs
-/// every leaf's round, then the baseline's, through the same hosts; simulated
-/// time counts the leaves as concurrent (a FEL round lasts as long as its
-/// slowest leaf), since their devices are disjoint. Leaf l samples
+/// "At once" on communicators of their own (`LeafGroups`): each round the
+/// server starts every leaf's round before finishing any, so the leaves'
+/// hosts train at the same time; then the baseline's round runs on the
+/// world. Simulated time counts the leaves as concurrent (a FEL round lasts
+/// as long as its slowest leaf), since their devices are disjoint. Leaf l samples
 /// max(1, round(K * |cluster l| / N)) clients a round, so FEL and the
 /// baseline train about the same number of clients a round.
 public enum FELRun {
@@ -92,8 +93,9 @@ public enum FELRun {
         let arch = OverArch(inputs: 3 * fel.k, hidden: fel.overHidden, maxBatch: config.maxBatch, seed: config.seed,
                             residual: (2 * fel.k)..<(3 * fel.k))
         let overTask = OverArchTask(source: overSource, arch: arch, seed: config.seed)
-        let engine = RoundEngine(comm: comm, tasks: [task, overTask] + (split ? [leafTask] : []))
-        guard engine.isServer else { engine.serve(); return nil }
+        let engine = RoundEngine(comm: comm, tasks: [task, overTask])
+        let groups = LeafGroups(world: engine, leaves: fel.k, task: leafTask)
+        guard engine.isServer else { engine.serve(phase: groups.hostRound); return nil }
         defer { engine.stopHosts() }
         let t0 = monotonicSeconds()
         let writer = try directory.map { try RunWriter(directory: $0) }
@@ -117,7 +119,7 @@ public enum FELRun {
         let baseline = Federation(name: "fl", config: config, source: source, engine: engine, taskIndex: 0,
                                   initial: initial, flopsPerSample: model.flopsPerSample)
         let leaves = (0..<fel.k).map {
-            Federation(name: "leaf\($0)", config: config, source: leafSource, engine: engine, taskIndex: split ? 2 : 0,
+            Federation(name: "leaf\($0)", config: config, source: leafSource, engine: groups.engine(leaf: $0), taskIndex: 0,
                        initial: initial, flopsPerSample: model.flopsPerSample, members: members[$0])
         }
         let groupsOf = FederatedRun.groups(config, source) { ["kmeans:\(cluster[$0])"] }
@@ -129,14 +131,10 @@ public enum FELRun {
         var leafRecords: [String: [RoundRecord]] = [:]
         var felSim = 0.0
         for r in 1...config.rounds {
-            var latency = 0.0
-            var leafRecs: [RoundRecord] = []
-            for (l, leaf) in leaves.enumerated() where kLeaf[l] > 0 {
-                let rec = leaf.round(r, clients: kLeaf[l], stream: 100 + UInt64(l))
-                latency = max(latency, rec.simSeconds)
-                leafRecs.append(rec)
-            }
-            felSim += latency
+            var leafRecs = groups.round(r, leaves.indices.filter { kLeaf[$0] > 0 }.map {
+                (leaf: $0, federation: leaves[$0], clients: kLeaf[$0], stream: 100 + UInt64($0))
+            })
+            felSim += leafRecs.reduce(0) { max($0, $1.simSeconds) }
             var base = baseline.round(r, clients: config.clientsPerRound, stream: 0)
             if r % config.evalEvery == 0 || r == config.rounds {
                 evalModel.load(from: baseline.global.pointer)

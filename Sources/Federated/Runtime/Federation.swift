@@ -75,37 +75,17 @@ public final class Federation {
 
     /// One round: sample, simulate the phones, train, aggregate, step.
     public func round(_ r: Int, clients k: Int, stream: UInt64, payload: (Int) -> [Float] = { _ in [] }) -> RoundRecord {
+        finishRound(startRound(r, clients: k, stream: stream), payload: payload)
+    }
+
+    /// A round's second half: results in (in participant order), aggregate,
+    /// step, and its record. Every other round of this federation must
+    /// finish before the next starts; other federations' may run between.
+    public func finishRound(_ p: PendingRound, payload: (Int) -> [Float] = { _ in [] }) -> RoundRecord {
         let wall0 = monotonicSeconds()
         let bytes0 = engine.federatedBytes()
-        let sampled = selectClients?(r, k) ?? sample(round: r, count: k, stream: stream)
-        var unavailable: [Int] = [], stragglers: [Int] = [], trained: [Int] = []
-        // In sampled order: a dictionary's iteration order changes between runs, and so would the joules' last bits.
-        var costs: [DeviceCost] = []
-        var joules = 0.0, latency = 0.0, deviceBytes = 0
-        for c in sampled {
-            let size = clientModel?(c) ?? (parameters: parameterCount, flopsPerSample: flopsPerSample)
-            let modelBytes = size.parameters * 4
-            guard let dev = config.device else { trained.append(c); deviceBytes += 2 * modelBytes; continue }
-            if !dev.available(client: c, round: r) { unavailable.append(c); continue }
-            let cfg = configure(r, c)
-            let cost = dev.simulate(client: c, round: r,
-                                    flops: Double(cfg.epochs * source.trainCount(client: c)) * size.flopsPerSample,
-                                    downBytes: modelBytes, upBytes: modelBytes)
-            if let d = config.deadlineSeconds, cost.seconds > d {
-                // Works until the deadline, then its update is too late: not trained here.
-                stragglers.append(c)
-                joules += cost.activeJoules * d / cost.seconds
-                deviceBytes += modelBytes
-                latency = max(latency, d)
-                continue
-            }
-            costs.append(cost)
-            trained.append(c)
-            latency = max(latency, cost.seconds)
-            deviceBytes += 2 * modelBytes
-        }
-        for cost in costs { joules += cost.activeJoules + cost.idleWatts * max(0, latency - cost.seconds) }
-
+        let r = p.round, k = p.count, stream = p.stream
+        let sampled = p.sampled, trained = p.trained, joules = p.joules, latency = p.latency
         acc.zero()
         if coverage != nil {
             if covered == nil { covered = FlatBuffer(count: parameterCount) }
@@ -114,8 +94,7 @@ public final class Federation {
         var totalWeight = 0.0, lossSum = 0.0, samples = 0, clipped = 0
         var participants: [Int] = [], failures: [RoundRecord.Failure] = []
         let n = parameterCount
-        engine.serverRound(task: taskIndex, round: r, clients: trained, configs: trained.map { configure(r, $0) },
-                           global: global, payload: payload) { _, result, update in
+        engine.finishRound(p.started, payload: payload) { _, result, update in
             guard let update else {
                 let why: String
                 switch result.outcome { case .failed(let m): why = m; default: why = "non-finite update" }
@@ -154,16 +133,16 @@ public final class Federation {
         }
         simSeconds += latency
         simJoules += joules
-        let wall = monotonicSeconds() - wall0
+        let wall = p.wallSeconds + monotonicSeconds() - wall0
         var epsilon: Double?
         if let dp = config.dp {
             epsilon = RDPAccountant.epsilon(q: Double(k) / Double(poolSize), sigma: dp.noiseMultiplier, rounds: r, delta: dp.delta)
         }
         return RoundRecord(federation: name, round: r, sampled: sampled, participants: participants, failures: failures,
-                           unavailable: unavailable, stragglers: stragglers, noUpdate: noUpdate, samples: samples,
+                           unavailable: p.unavailable, stragglers: p.stragglers, noUpdate: noUpdate, samples: samples,
                            trainLoss: samples > 0 ? lossSum / Double(samples) : nil,
-                           simSeconds: latency, simJoules: joules, deviceBytes: deviceBytes,
-                           mpiBytes: engine.federatedBytes() - bytes0, wallSeconds: wall,
+                           simSeconds: latency, simJoules: joules, deviceBytes: p.deviceBytes,
+                           mpiBytes: p.mpiBytes + engine.federatedBytes() - bytes0, wallSeconds: wall,
                            clientUpdatesPerSecond: wall > 0 ? Double(trained.count) / wall : 0,
                            epsilon: epsilon, clippedFraction: config.dp == nil || participants.isEmpty ? nil : Double(clipped) / Double(participants.count),
                            eval: nil, evalGroups: nil)

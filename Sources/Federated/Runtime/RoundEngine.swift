@@ -45,6 +45,13 @@ public struct ClientResult: Sendable, Equatable {
 ///       A DLRM client moves its dense part and the few table rows its
 ///       samples touched, so that is what crosses, not the whole vector.
 ///
+/// The server's side comes in two halves, `startRound` (header and model
+/// out) and `finishRound` (payloads out, results in), so a driver can start
+/// rounds on several engines before finishing any (`LeafGroups`); a host
+/// syncs its task to the model when it starts training, not when it takes it.
+/// Header [3, words...] (`announcePhase`) hands the hosts to the driver's
+/// handler, which tells them which other engines' rounds come next.
+///
 /// An evaluation round (`serverEvaluate`, RoundEngine+Evaluate.swift) sends
 /// header [2, t, round, P, bins, client x P] and the model; each client
 /// returns only its statistics (`EvalStats`).
@@ -79,17 +86,21 @@ public final class RoundEngine {
     public func serverRound(task t: Int, round: Int, clients: [Int], configs: [ClientRoundConfig],
                             global: FlatBuffer<Float>, payload: (Int) -> [Float] = { _ in [] },
                             accept: (Int, ClientResult, UnsafeMutablePointer<Float>?) -> Void) {
+        let started = startRound(task: t, round: round, clients: clients, configs: configs, global: global)
+        finishRound(started, payload: payload, accept: accept)
+    }
+
+    /// A round's first half on the server: the header and the model go out,
+    /// so its hosts start training. Several engines' rounds can be started
+    /// before any is finished (FEL's leaves on their own communicators), so
+    /// disjoint hosts train at the same time. `global` must stay unchanged
+    /// until `finishRound`.
+    public func startRound(task t: Int, round: Int, clients: [Int], configs: [ClientRoundConfig],
+                           global: FlatBuffer<Float>) -> StartedRound {
         precondition(isServer && clients.count == configs.count)
-        let task = tasks[t], P = clients.count
-        if comm.size == 1 {
-            task.beginRound(global: global.pointer)
-            for j in 0..<P {
-                let r = runClient(task, clients[j], round, configs[j], UnsafePointer(global.pointer), payload(clients[j]), updateBuffer[t].pointer)
-                accept(j, r, r.outcome == .ok ? updateBuffer[t].pointer : nil)
-            }
-            return
-        }
-        var header: [Int64] = [1, Int64(t), Int64(round), Int64(P)]
+        let started = StartedRound(task: t, round: round, clients: clients, configs: configs, global: global)
+        guard comm.size > 1 else { return started }
+        var header: [Int64] = [1, Int64(t), Int64(round), Int64(clients.count)]
         var reals: [Double] = []
         for (c, cfg) in zip(clients, configs) {
             header += [Int64(c), Int64(cfg.epochs), Int64(cfg.batch)]
@@ -98,6 +109,23 @@ public final class RoundEngine {
         _ = comm.broadcast(.federated, header, root: 0)
         _ = comm.broadcast(.federated, reals, root: 0)
         comm.broadcast(.federated, global.buffer, root: 0)
+        return started
+    }
+
+    /// A round's second half on the server: payloads out (a host's first one
+    /// here, not in `startRound`, so a host in several engines' rounds is never
+    /// sent one before it reaches that round), results in, in participant order.
+    public func finishRound(_ s: StartedRound, payload: (Int) -> [Float] = { _ in [] },
+                            accept: (Int, ClientResult, UnsafeMutablePointer<Float>?) -> Void) {
+        let t = s.task, task = tasks[t], clients = s.clients, P = clients.count
+        if comm.size == 1 {
+            task.beginRound(global: s.global.pointer)
+            for j in 0..<P {
+                let r = runClient(task, clients[j], s.round, s.configs[j], UnsafePointer(s.global.pointer), payload(clients[j]), updateBuffer[t].pointer)
+                accept(j, r, r.outcome == .ok ? updateBuffer[t].pointer : nil)
+            }
+            return
+        }
         if task.needsPayload {
             for j in 0..<min(hosts, P) { comm.send(.federated, payload(clients[j]), to: host(ofPosition: j), tag: 1) }
         }
@@ -132,6 +160,14 @@ public final class RoundEngine {
         return t.bytesSent + t.bytesReceived + t.collectiveBytes
     }
 
+    /// Tells the hosts to run `serve`'s `phase` handler with `words` (header
+    /// 3): how a driver with engines of its own (FEL's leaves) says which of
+    /// them the hosts follow next.
+    public func announcePhase(_ words: [Int64]) {
+        guard isServer, comm.size > 1 else { return }
+        _ = comm.broadcast(.federated, [3] + words, root: 0)
+    }
+
     /// Tells the hosts to leave `serve()`.
     public func stopHosts() {
         guard isServer, comm.size > 1 else { return }
@@ -141,25 +177,48 @@ public final class RoundEngine {
     // MARK: Hosts
 
     /// A host's loop: train (header 1) or evaluate (header 2) the clients each
-    /// round assigns here until the server stops (header 0).
-    public func serve() {
+    /// round assigns here, or run `phase` on an announced phase (header 3),
+    /// until the server stops (header 0).
+    public func serve(phase: ([Int64]) -> Void = { preconditionFailure("phase \($0) announced to a host without a handler") }) {
         precondition(!isServer)
         while true {
             let header = comm.broadcast(.federated, [Int64](), root: 0)
             switch header.first {
             case 1: hostTrainRound(header)
             case 2: hostEvalRound(header)
+            case 3: phase(Array(header.dropFirst()))
             default: return
             }
         }
     }
 
     /// One training round on a host: its share of the participants, in order.
-    func hostTrainRound(_ header: [Int64]) {
-        let t = Int(header[1]), round = Int(header[2]), P = Int(header[3])
+    func hostTrainRound(_ header: [Int64]) { hostFinishRound(hostStartRound(header)) }
+
+    /// For an engine whose rounds are announced elsewhere (a leaf federation's,
+    /// see `LeafGroups`): waits for the server's next training round here and
+    /// takes its header and model, without training yet.
+    func hostStartRound() -> HostRound {
+        let header = comm.broadcast(.federated, [Int64](), root: 0)
+        precondition(header.first == 1, "expected a training round, got header \(header.first ?? -1)")
+        return hostStartRound(header)
+    }
+
+    /// A training round's first half on a host: the round's configs and model.
+    func hostStartRound(_ header: [Int64]) -> HostRound {
         let reals = comm.broadcast(.federated, [Double](), root: 0)
+        let t = Int(header[1])
+        comm.broadcast(.federated, hostGlobal[t].buffer, root: 0)
+        return HostRound(header: header, reals: reals)
+    }
+
+    /// A training round's second half on a host: its participants, in order.
+    /// The task syncs to the model here, not at the start, since a host in
+    /// several leaves' rounds shares one task model among them.
+    func hostFinishRound(_ h: HostRound) {
+        let header = h.header, reals = h.reals
+        let t = Int(header[1]), round = Int(header[2]), P = Int(header[3])
         let task = tasks[t], global = hostGlobal[t], upd = updateBuffer[t]
-        comm.broadcast(.federated, global.buffer, root: 0)
         task.beginRound(global: global.pointer)
         var j = comm.rank - 1
         while j < P {

@@ -1,0 +1,133 @@
+import Collectives
+import Federated
+import Foundation
+import XCTest
+
+/// FEL's leaves on communicators of their own (`LeafGroups`): the host rule,
+/// that disjoint hosts really train at once, that the ledger's bytes are
+/// each counted once, and that the run is the same on any world size.
+final class FELLeafGroupTests: XCTestCase {
+    func testHostRuleCoversEveryHostAndLeaf() {
+        XCTAssertEqual((0..<3).map { LeafGroups.hosts(leaf: $0, leaves: 3, worldSize: 1) }, [[], [], []], "a world of one has no hosts")
+        // Four hosts over two leaves: round-robin, disjoint.
+        XCTAssertEqual((0..<2).map { LeafGroups.hosts(leaf: $0, leaves: 2, worldSize: 5) }, [[1, 3], [2, 4]])
+        // Two hosts over four leaves: each host serves two.
+        XCTAssertEqual((0..<4).map { LeafGroups.hosts(leaf: $0, leaves: 4, worldSize: 3) }, [[1], [2], [1], [2]])
+        for world in 2...7 {
+            for k in 1...5 {
+                let all = (0..<k).map { LeafGroups.hosts(leaf: $0, leaves: k, worldSize: world) }
+                XCTAssertTrue(all.allSatisfy { !$0.isEmpty }, "every leaf has a host (world \(world), k \(k))")
+                XCTAssertEqual(Set(all.joined()), Set(1..<world), "every host serves a leaf (world \(world), k \(k))")
+                if world - 1 >= k { XCTAssertEqual(all.joined().count, world - 1, "hosts are disjoint when there are enough") }
+            }
+        }
+    }
+
+    /// Two leaves on two hosts: each client's training waits until both hosts
+    /// are training, so the round finishes only when the server started both
+    /// leaves before finishing either. A start-then-finish per leaf leaves the
+    /// other host idle and every wait times out.
+    func testDisjointHostsTrainAtOnce() throws {
+        let source = tinySource(population: 40)
+        let cfg = tinyConfig(rounds: 1, k: 6)
+        let meeting = Meeting(parties: 2, timeout: 10)
+        let out = try LocalCommunicator.run(worldSize: 3) { comm -> (records: [RoundRecord], ledger: Int)? in
+            let spec = cfg.model.spec(for: source)
+            let model = ClientModel(spec: spec, maxBatch: cfg.maxBatch, seed: cfg.seed)
+            let task = MeetingTask(DLRMTask(source: source, model: model, seed: cfg.seed), meeting: meeting, rank: comm.rank)
+            let world = RoundEngine(comm: comm, tasks: [task])
+            let groups = LeafGroups(world: world, leaves: 2, task: task)
+            guard world.isServer else { world.serve(phase: groups.hostRound); return nil }
+            defer { world.stopHosts() }
+            let leaves = (0..<2).map {
+                Federation(name: "leaf\($0)", config: cfg, source: source, engine: groups.engine(leaf: $0), taskIndex: 0,
+                           initial: model.flat(), flopsPerSample: model.flopsPerSample, members: Array(stride(from: $0, to: 40, by: 2)))
+            }
+            let bytes0 = world.federatedBytes()
+            let records = groups.round(1, (0..<2).map { (leaf: $0, federation: leaves[$0], clients: 3, stream: UInt64($0)) })
+            return (records, world.federatedBytes() - bytes0)
+        }
+        let (records, ledger) = try XCTUnwrap(out[0])
+        XCTAssertEqual(meeting.missed, 0, "a host trained while the other leaf's host sat idle")
+        XCTAssertEqual(records.map(\.participants.count), [3, 3])
+        XCTAssertEqual(records.map(\.mpiBytes).reduce(0, +), ledger, "every byte of the phase on exactly one record")
+        XCTAssertTrue(records.allSatisfy { $0.mpiBytes > 0 })
+    }
+
+    /// FEL on worlds of 1, 3 (two hosts share three leaves) and 4 (a host a
+    /// leaf) threads: the same summary and the same rounds.jsonl but for wall
+    /// times and MPI bytes.
+    func testFELIsTheSameOnAnyWorldSize() throws {
+        let source = tinySource(population: 60, spread: 0.4)
+        var cfg = tinyConfig(rounds: 3, k: 9)
+        cfg.client.learningRate = 0.1
+        cfg.evalEvery = 1
+        cfg.device = DeviceModel(seed: 3)
+        var fel = FELConfig()
+        fel.k = 3
+        fel.overRounds = 2
+        fel.centralClients = 20
+        fel.centralEpochs = 1
+        var runs: [(fel: String, records: [NSDictionary])] = []
+        for ranks in [1, 3, 4] {
+            let dir = NSTemporaryDirectory() + "fel-world-\(getpid())-\(ranks)"
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let out = try LocalCommunicator.run(worldSize: ranks) { comm in
+                try FELRun.run(comm: comm, config: cfg, fel: fel, source: source, directory: comm.rank == 0 ? dir : nil)
+            }
+            let summary = try XCTUnwrap(out[0]?.fel)
+            XCTAssertNotNil(summary.fel)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            let records = try String(contentsOfFile: dir + "/rounds.jsonl", encoding: .utf8).split(separator: "\n").map { line in
+                var r = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                // Only these depend on the world: the time it took and the bytes MPI moved.
+                for key in ["wall_seconds", "mpi_bytes", "client_updates_per_second"] {
+                    XCTAssertNotNil(r.removeValue(forKey: key), key)
+                }
+                return NSDictionary(dictionary: r)
+            }
+            XCTAssertEqual(records.count, 3 * 4 + 2, "3 rounds of 3 leaves and the single model, 2 over-arch rounds")
+            runs.append((String(decoding: try encoder.encode(summary), as: UTF8.self), records))
+        }
+        for (i, ranks) in [3, 4].enumerated() {
+            XCTAssertEqual(runs[i + 1].fel, runs[0].fel, "FEL summary on \(ranks) ranks")
+            XCTAssertEqual(runs[i + 1].records, runs[0].records, "rounds.jsonl on \(ranks) ranks")
+        }
+    }
+}
+
+/// Counts parties in; each waits (up to `timeout` seconds) until `parties` distinct ranks have arrived at least once.
+final class Meeting: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var arrived: Set<Int> = []
+    let parties: Int
+    let timeout: TimeInterval
+    private(set) var missed = 0
+
+    init(parties: Int, timeout: TimeInterval) { self.parties = parties; self.timeout = timeout }
+
+    func arrive(_ rank: Int) {
+        condition.lock(); defer { condition.unlock() }
+        arrived.insert(rank)
+        condition.broadcast()
+        let deadline = Date(timeIntervalSinceNow: timeout)
+        while arrived.count < parties {
+            if !condition.wait(until: deadline) { missed += 1; return }
+        }
+    }
+}
+
+/// A DLRM task whose clients first meet the other hosts' (`Meeting`).
+final class MeetingTask: FederatedTask {
+    let base: DLRMTask, meeting: Meeting, rank: Int
+    init(_ base: DLRMTask, meeting: Meeting, rank: Int) { self.base = base; self.meeting = meeting; self.rank = rank }
+    var parameterCount: Int { base.parameterCount }
+    var needsPayload: Bool { false }
+    func beginRound(global: UnsafePointer<Float>) { base.beginRound(global: global) }
+    func train(client: Int, round: Int, config: ClientRoundConfig, global: UnsafePointer<Float>,
+               payload: [Float], update: UnsafeMutablePointer<Float>, segments: inout [Int]) throws -> (samples: Int, loss: Double) {
+        meeting.arrive(rank)
+        return try base.train(client: client, round: round, config: config, global: global, payload: payload, update: update, segments: &segments)
+    }
+}
