@@ -228,6 +228,7 @@ enum ConfigLoader {
         "sharding.type": { c, v, k in c.sharding.type = try v.oneOf(k, ShardingChoice.allCases.map { ($0.name, $0) }) },
         "sharding.memory_budget_bytes": { c, v, k in c.sharding.memoryBudgetBytes = try v.int(k, 0...Int.max) },
         "sharding.profile_steps": { c, v, k in c.sharding.profileSteps = try v.int(k, 1...Int.max) },
+        "sharding.profile_samples": { c, v, k in c.sharding.profileSamples = try v.int(k, 0...Int.max) },
         "sharding.dedup_ids": { c, v, k in c.sharding.dedupIds = try v.bool(k) },
         "sharding.profile": { c, v, k in c.sharding.profilePath = try v.string(k) },
         "topology.ranks_per_node": { c, v, k in c.topology.ranksPerNode = try v.int(k, 1...Int.max) },
