@@ -182,6 +182,7 @@ enum ConfigLoader {
             guard r[0] >= 1, r.last! >= r[0] else { throw ConfigError("\(k) must have 1 <= min <= max, got \(r)") }
             c.data.synthetic.extraIdsPerBag = r[0]...r.last!
         },
+        "data.synthetic.item_popularity": { c, v, k in c.data.synthetic.itemPopularity = try v.string(k) },
         "data.synthetic.history_max_length": { c, v, k in c.data.synthetic.historyMaxLength = try v.int(k, 0...Int.max) },
         "data.synthetic.session_length": { c, v, k in c.data.synthetic.sessionLength = try v.int(k, 1...Int.max) },
         "data.synthetic.zipf_exponent": { c, v, k in c.data.synthetic.zipfExponent = try v.double(k) },

@@ -79,6 +79,13 @@ struct PlanCommand: ParsableCommand {
         var modelledSecondsPerStep: Double
         var phases: [PredictedTraffic.Phase]
         var tiers: [String: [Int]]?
+        /// FlexShard's row: the placement floor (`PlanFloor`), on several nodes.
+        var floor: Floor?
+    }
+
+    struct Floor: Codable {
+        var oneCopyBytesPerStep: Double, interNodeBytesPerStep: Double
+        var denseSecondsPerStep: Double, secondsPerStep: Double
     }
 
     /// What both modes read: the config, the world, the data and its layout.
@@ -185,7 +192,13 @@ struct PlanCommand: ParsableCommand {
                             totalBytesPerStep: traffic.totalBytesPerStep, embeddingBytesPerStep: traffic.embeddingBytesPerStep,
                             embeddingInterNodeBytesPerStep: traffic.embeddingInterNodeBytesPerStep,
                             modelledSecondsPerStep: traffic.modelledSecondsPerStep,
-                            phases: traffic.phases, tiers: tiers.isEmpty ? nil : Dictionary(uniqueKeysWithValues: tiers)))
+                            phases: traffic.phases, tiers: tiers.isEmpty ? nil : Dictionary(uniqueKeysWithValues: tiers),
+                            floor: plan.tables.contains { $0.tiers != nil }
+                                ? PlanFloor(profile: profile, tables: layout.tables, topology: topology,
+                                            dense: traffic.phase(.denseAllreduce), steps: steps).map {
+                                      Floor(oneCopyBytesPerStep: $0.oneCopyBytes, interNodeBytesPerStep: $0.interNodeBytes,
+                                            denseSecondsPerStep: $0.denseSeconds, secondsPerStep: $0.seconds)
+                                  } : nil))
         }
         for r in refused { printError("strata plan: refused \(r)") }
         if let json {
@@ -222,30 +235,13 @@ struct PlanCommand: ParsableCommand {
                              best.modelledSecondsPerStep / max(flex.modelledSecondsPerStep, 1e-12),
                              Double(flex.maxMemoryBytesPerRank) / Double(max(best.maxMemoryBytesPerRank, 1))))
             }
-            if topology.nodeCount > 1, let best = baselines.min(by: { $0.modelledSecondsPerStep < $1.modelledSecondsPerStep }) {
-                var oneCopy = 0.0, floor = 0.0
-                for (t, table) in layout.tables.enumerated() {
-                    let b = FlexShardPlanner.interNodeFloor(counts: profile.counts[t], steps: profile.steps,
-                                                            sampledFraction: profile.sampledFraction, table: table,
-                                                            topology: topology)
-                    oneCopy += b.oneCopy; floor += b.floor
-                }
+            if let floor = flex.floor, let best = baselines.min(by: { $0.modelledSecondsPerStep < $1.modelledSecondsPerStep }) {
                 print(String(format: "placement floor (FlexShardPlanner.interNodeFloor): any placement moves at least %.4f MB/step of embedding bytes between nodes, %.1f%% less than one copy per row (%.4f MB/step); flexshard's plan: %.4f MB/step",
-                             floor / 1e6, 100 * (1 - floor / max(oneCopy, 1)), oneCopy / 1e6,
-                             flex.embeddingInterNodeBytesPerStep / 1e6))
-                // Modelled time: the embedding phases take at least the mean rank's
-                // share of the floor over the slow link; the dense allreduce is the same for every plan.
-                var dense = 0.0
-                if let p = flex.phases.first(where: { $0.phase == CommPhase.denseAllreduce.tag }) {
-                    for r in 0..<ranks {
-                        let intra = Double(p.intraNodeBytes[r]) / topology.intraNodeBandwidth
-                        let inter = Double(p.interNodeBytes[r]) / topology.interNodeBandwidth
-                        dense = max(dense, (intra + inter) / Double(steps))
-                    }
-                }
-                let fastest = floor / Double(ranks) / topology.interNodeBandwidth + dense
+                             floor.interNodeBytesPerStep / 1e6, 100 * (1 - floor.interNodeBytesPerStep / max(floor.oneCopyBytesPerStep, 1)),
+                             floor.oneCopyBytesPerStep / 1e6, flex.embeddingInterNodeBytesPerStep / 1e6))
                 print(String(format: "so no placement models under %.4f ms/step (dense allreduce %.4f of it): at most %.2fx lower than %@",
-                             fastest * 1e3, dense * 1e3, best.modelledSecondsPerStep / fastest, best.strategy))
+                             floor.secondsPerStep * 1e3, floor.denseSecondsPerStep * 1e3, best.modelledSecondsPerStep / floor.secondsPerStep,
+                             best.strategy))
             }
         }
     }
