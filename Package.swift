@@ -111,6 +111,7 @@ let package = Package(
         .executableTarget(name: "strata", dependencies: [
             "Collectives", "CollectivesMPI", "Tensors", "Model", "Training", "Sharding", "Data", "Sweep", "ShardedEmbeddings", "Cluster",
             "Benchmarking", "KernelRecommenders", "Serving", "ServingHTTP", "Evolve", "Federated", "FedHetero", "DataPerf", "CriteoPipeline",
+            "ScalingLaws",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ]),

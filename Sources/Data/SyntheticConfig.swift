@@ -28,6 +28,10 @@ public struct SyntheticConfig: Sendable, Codable, Equatable {
     public var zipfExponent: Double = 1.05
     /// Per-table Zipf exponents by table name.
     public var zipfExponents: [String: Double] = [:]
+    /// `TRACE:TABLE`: item ranks follow that trace table's popularity
+    /// stretched to `itemRows` (e.g. MovieLens's from `strata data profile`)
+    /// instead of Zipf; nil: Zipf. Read by `DataSources.load`.
+    public var itemPopularity: String?
     /// Items fall into this many clusters (Zipf rank mod clusters, a fixed function
     /// of the row); each user prefers one.
     public var clusters: Int = 16

@@ -32,8 +32,8 @@ public struct SyntheticDataset: BatchSource {
     /// The schema's key lists, made once (each batch names its keys).
     let itemSideKeys: [String], userSideKeys: [String]
 
-    let itemZipf: ZipfSampler
-    let clusterZipf: ZipfSampler?
+    let itemZipf: RankSampler
+    let clusterZipf: RankSampler?
     let userZipf: ZipfSampler
     let extraZipf: [ZipfSampler]
     let itemScatter: ScatterPermutation
@@ -41,14 +41,19 @@ public struct SyntheticDataset: BatchSource {
     let extraScatter: [ScatterPermutation]
     let denseWeights: [Double]
 
-    public init(_ config: SyntheticConfig) {
+    /// `itemShape`: per-row reads of another table (`data.synthetic.item_popularity`,
+    /// a trace's table) whose shape the item ranks follow instead of Zipf.
+    public init(_ config: SyntheticConfig, itemShape: [Int]? = nil) {
         precondition(config.sessionLength > 0 && config.clusters > 0 && config.shuffleWindow > 0,
                      "sessionLength, clusters and shuffleWindow must be positive")
         self.config = config
         let s = config.seed
-        itemZipf = ZipfSampler(count: config.itemRows, exponent: config.exponent(forTable: "item"))
-        clusterZipf = config.itemRows >= config.clusters
-            ? ZipfSampler(count: config.itemRows / config.clusters, exponent: config.exponent(forTable: "item")) : nil
+        func itemLaw(_ rows: Int) -> RankSampler {
+            itemShape.map { .shaped(ShapedSampler(count: rows, shape: $0)) }
+                ?? .zipf(ZipfSampler(count: rows, exponent: config.exponent(forTable: "item")))
+        }
+        itemZipf = itemLaw(config.itemRows)
+        clusterZipf = config.itemRows >= config.clusters ? itemLaw(config.itemRows / config.clusters) : nil
         userZipf = ZipfSampler(count: config.userRows, exponent: config.exponent(forTable: "user"))
         extraZipf = config.extraTables.map { ZipfSampler(count: $0.rows, exponent: config.exponent(forTable: $0.name)) }
         itemScatter = ScatterPermutation(count: config.itemRows, seed: hash(s, 101))

@@ -39,11 +39,15 @@ public struct AccessTrace: Sendable, Equatable {
         self.steps = steps; self.tables = tables
     }
 
-    /// The trace of a profile over `tables` (names and rows in its order).
+    /// The trace of a profile over `tables` (names and rows in its order); a
+    /// sampled profile's counts scaled to its whole batches (rounded).
     public init(profile: AccessProfile, tables configs: [TableConfig]) {
         steps = profile.steps
+        let scale = 1 / profile.sampledFraction
         tables = zip(configs, profile.counts).map { c, counts in
-            Table(name: c.name, rows: c.rows, records: counts.indices.compactMap { counts[$0] > 0 ? ($0, counts[$0]) : nil })
+            Table(name: c.name, rows: c.rows, records: counts.indices.compactMap {
+                counts[$0] > 0 ? ($0, scale == 1 ? counts[$0] : max(1, Int((Double(counts[$0]) * scale).rounded()))) : nil
+            })
         }
     }
 

@@ -34,11 +34,12 @@ public enum FlexShardPlanner {
     /// tiers within `budgetBytesPerRank` (default: the table's row_wise share).
     /// `trainingSteps`: the distinct global batches the run will train on,
     /// whose rows the profile did not see are given room up front (`lazyReserve`).
-    public static func plan(counts: [Int], steps: Int, table: TableConfig, topology: Topology,
+    /// `sampledFraction`: the share of the batches' samples counted (`AccessProfile`).
+    public static func plan(counts: [Int], steps: Int, sampledFraction: Double = 1, table: TableConfig, topology: Topology,
                             optimizer: EmbeddingOptimizerKind, elementBytes: Int = 4, budgetBytesPerRank: Int? = nil,
                             trainingSteps: Int? = nil) -> (RowTiers, Cost) {
-        let m = TableModel(counts: counts, steps: steps, table: table, topology: topology, optimizer: optimizer,
-                           elementBytes: elementBytes, trainingSteps: trainingSteps)
+        let m = TableModel(counts: counts, steps: steps, sampledFraction: sampledFraction, table: table, topology: topology,
+                           optimizer: optimizer, elementBytes: elementBytes, trainingSteps: trainingSteps)
         let budget = budgetBytesPerRank ?? (table.rows + topology.worldSize - 1) / topology.worldSize * m.perRow
         let best = m.candidates().filter { $0.bytesPerRank <= budget }.min { $0.seconds < $1.seconds } ?? m.cost(hot: 0, warm: 0)
         return (m.tiers(best), best)
@@ -49,12 +50,12 @@ public enum FlexShardPlanner {
     /// then the choice per table minimising seconds + lambda * bytes, with the
     /// smallest lambda whose total fits (a Lagrangian relaxation of the
     /// multiple-choice knapsack; lambda = 0 when the budget does not bind).
-    public static func plan(tables: [(counts: [Int], table: TableConfig)], steps: Int, topology: Topology,
-                            optimizer: EmbeddingOptimizerKind, elementBytes: Int = 4, budgetBytesPerRank: Int? = nil,
-                            trainingSteps: Int? = nil) -> [(RowTiers, Cost)] {
+    public static func plan(tables: [(counts: [Int], table: TableConfig)], steps: Int, sampledFraction: Double = 1,
+                            topology: Topology, optimizer: EmbeddingOptimizerKind, elementBytes: Int = 4,
+                            budgetBytesPerRank: Int? = nil, trainingSteps: Int? = nil) -> [(RowTiers, Cost)] {
         let models = tables.map {
-            TableModel(counts: $0.counts, steps: steps, table: $0.table, topology: topology, optimizer: optimizer,
-                       elementBytes: elementBytes, trainingSteps: trainingSteps)
+            TableModel(counts: $0.counts, steps: steps, sampledFraction: sampledFraction, table: $0.table, topology: topology,
+                       optimizer: optimizer, elementBytes: elementBytes, trainingSteps: trainingSteps)
         }
         let budget = budgetBytesPerRank ?? models.reduce(0) {
             $0 + ($1.rows + topology.worldSize - 1) / topology.worldSize * $1.perRow
@@ -93,14 +94,17 @@ public enum FlexShardPlanner {
         /// anywhere in a step), P(touched on a given node).
         var access: [Double], touched: [Double], touchedNode: [Double]
 
-        init(counts: [Int], steps: Int, table: TableConfig, topology: Topology, optimizer: EmbeddingOptimizerKind, elementBytes: Int = 4,
-             trainingSteps: Int? = nil) {
+        init(counts: [Int], steps: Int, sampledFraction: Double = 1, table: TableConfig, topology: Topology,
+             optimizer: EmbeddingOptimizerKind, elementBytes: Int = 4, trainingSteps: Int? = nil) {
             rows = table.rows
             precondition(counts.count == rows)
             order = (0..<rows).sorted { (counts[$0], -$0) > (counts[$1], -$1) }.map(Int32.init)
             seen = counts.lazy.filter { $0 > 0 }.count
-            reserve = FlexShardPlanner.unseenRowsRead(counts: counts, rows: rows, profiledSteps: steps,
-                                                      trainingSteps: trainingSteps ?? steps)
+            // A sampled profile counted a fraction of its batches: the rows
+            // the rest of them read are room to keep like later batches' rows.
+            let counted = Double(max(steps, 1)) * sampledFraction
+            reserve = FlexShardPlanner.unseenRowsRead(counts: counts, rows: rows, profiledSteps: counted,
+                                                      trainingSteps: Double(max(trainingSteps ?? steps, steps)))
             R = topology.worldSize; nodes = topology.nodeCount
             L = max(1, R / max(nodes, 1))
             perRow = optimizer.rowBytes(width: table.dim, elementBytes: elementBytes)
@@ -116,7 +120,7 @@ public enum FlexShardPlanner {
             touched = access; touchedNode = access
             let n = Double(max(nodes, 1))
             for i in 0..<rows {
-                let c = Double(counts[Int(order[i])]) / Double(max(steps, 1))
+                let c = Double(counts[Int(order[i])]) / counted
                 access[i + 1] = access[i] + c
                 touched[i + 1] = touched[i] + (1 - exp(-c))
                 touchedNode[i + 1] = touchedNode[i] + (1 - exp(-c / n))
@@ -202,7 +206,7 @@ public enum FlexShardPlanner {
     /// Good-Turing rate of new rows. An estimate, not a bound: a run that
     /// reads more new rows stores them too and holds more than planned, and
     /// says so (`TrainingRun`).
-    public static func unseenRowsRead(counts: [Int], rows: Int, profiledSteps: Int, trainingSteps: Int) -> Int {
+    public static func unseenRowsRead(counts: [Int], rows: Int, profiledSteps: Double, trainingSteps: Double) -> Int {
         let extra = trainingSteps - profiledSteps
         guard extra > 0, profiledSteps > 0 else { return 0 }
         var n = 0.0, f1 = 0.0, seen = 0
@@ -212,7 +216,7 @@ public enum FlexShardPlanner {
         }
         let f0 = Double(rows - seen)
         guard f0 > 0, n > 0 else { return 0 }
-        let m = n * Double(extra) / Double(profiledSteps)
+        let m = n * extra / profiledSteps
         let found = f0 * (1 - pow(1 - f1 / (n * f0 + f1), m))
         return min(rows - seen, Int((found + 2 * found.squareRoot()).rounded(.up)))
     }
@@ -235,14 +239,14 @@ public enum FlexShardPlanner {
     /// accesses go to rows read about once a step or less, where the two costs
     /// are equal (c * 66 B against c * 64 B at D = 16 on 2 nodes of 2), so no
     /// tiering takes 85 % of the bytes off the slow links.
-    public static func interNodeFloor(counts: [Int], steps: Int, table: TableConfig,
+    public static func interNodeFloor(counts: [Int], steps: Int, sampledFraction: Double = 1, table: TableConfig,
                                       topology: Topology) -> (oneCopy: Double, floor: Double) {
         let R = Double(topology.worldSize), n = Double(max(topology.nodeCount, 1))
         guard n > 1 else { return (0, 0) }
         let L = R / n, D = Double(table.dim)
         var oneCopy = 0.0, floor = 0.0
         for k in counts where k > 0 {
-            let c = Double(k) / Double(max(steps, 1))
+            let c = Double(k) / (Double(max(steps, 1)) * sampledFraction)
             let single = c * (R - L) / R * (4 + 8 * D)
             oneCopy += single
             let q = 1 - exp(-c / n), none = pow(1 - q, n), one = n * q * pow(1 - q, n - 1)

@@ -125,7 +125,7 @@ public enum ShardingPlanner {
             return max(0, total - (others.max() ?? 0))
         }
         let planned = FlexShardPlanner.plan(tables: todo.map { (profile.counts[$0.1], tables[$0.1]) }, steps: profile.steps,
-                                            topology: topology, optimizer: target.optimizer, elementBytes: target.elementBytes,
+                                            sampledFraction: profile.sampledFraction, topology: topology, optimizer: target.optimizer, elementBytes: target.elementBytes,
                                             budgetBytesPerRank: budgetBytesPerRank, trainingSteps: target.trainingSteps)
         var result = plan
         var costs: [String: FlexShardPlanner.Cost] = [:]

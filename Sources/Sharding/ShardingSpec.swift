@@ -11,6 +11,10 @@ public struct ShardingSpec: Sendable, Codable, Equatable {
     public var memoryBudgetBytes = 0
     /// Global batches FlexShard profiles to rank rows by access count.
     public var profileSteps = 50
+    /// Samples of those batches the profile counts (0: every one): a seeded
+    /// sample in whole blocks (`ProfileSample`), counts scaled to the
+    /// batches, so a weak-scaled world of 10^3 ranks profiles in bounded time.
+    public var profileSamples = 0
     /// Each distinct id crosses the exchange once per (rank, feature, step);
     /// rows expanded on return, repeated ids' gradients summed before the
     /// backward exchange. Off by default, so earlier results are unchanged.
@@ -21,15 +25,16 @@ public struct ShardingSpec: Sendable, Codable, Equatable {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey { case type, tables, memoryBudgetBytes, profileSteps, dedupIds, profilePath }
+    enum CodingKeys: String, CodingKey { case type, tables, memoryBudgetBytes, profileSteps, profileSamples, dedupIds, profilePath }
 
-    /// Configs saved before `dedupIds` existed decode with it off.
+    /// Configs saved before `dedupIds` or `profileSamples` existed decode with them off.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         type = try c.decode(ShardingChoice.self, forKey: .type)
         tables = try c.decode([String: ShardingType].self, forKey: .tables)
         memoryBudgetBytes = try c.decode(Int.self, forKey: .memoryBudgetBytes)
         profileSteps = try c.decode(Int.self, forKey: .profileSteps)
+        profileSamples = try c.decodeIfPresent(Int.self, forKey: .profileSamples) ?? 0
         dedupIds = try c.decodeIfPresent(Bool.self, forKey: .dedupIds) ?? false
         profilePath = try c.decodeIfPresent(String.self, forKey: .profilePath)
     }

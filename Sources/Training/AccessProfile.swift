@@ -7,18 +7,20 @@ extension AccessProfile {
     /// first global batches, counted as the lookups will see them (user-side
     /// ids once per unique row when dedup is on). Every rank counts the same
     /// global batches itself (batches are a pure function of their index), so
-    /// no communication.
+    /// no communication. `samples` > 0 counts only a seeded sample of them
+    /// (`ProfileSample`), its share in `sampledFraction`.
     public static func measure(source: any BatchSource, layout: FeatureLayout, batchSize: Int, steps: Int,
-                               dedup: Bool) -> AccessProfile {
+                               dedup: Bool, samples: Int = 0, seed: UInt64 = 0) -> AccessProfile {
         var counts = layout.tables.map { [Int](repeating: 0, count: $0.rows) }
         let batches = max(1, min(steps, source.sampleCount(.train) / batchSize))
-        for k in 0..<batches {
-            let batch = source.batch(globalStart: k * batchSize, count: batchSize, split: .train, dedup: dedup)
+        let sample = ProfileSample(steps: batches, batchSize: batchSize, samples: samples, seed: seed)
+        for block in sample.blocks {
+            let batch = source.batch(globalStart: block.lowerBound, count: block.count, split: .train, dedup: dedup)
             for (f, ids) in zip(layout.features, layout.ids(of: batch)) {
                 for v in ids.values { counts[f.table][Int(v)] += 1 }
             }
         }
-        return AccessProfile(steps: batches, counts: counts)
+        return AccessProfile(steps: batches, counts: counts, sampledFraction: 1 / sample.scale)
     }
 
     /// The distinct global batches `steps` training steps read: the split
@@ -45,7 +47,8 @@ extension ShardingPlanner {
         return try plan(spec, for: target, given: given) {
             if let path = spec.profilePath { return try AccessTrace.read(path).profile(for: layout.tables, file: path) }
             return AccessProfile.measure(source: source, layout: layout, batchSize: config.run.batchSize,
-                                         steps: spec.profileSteps, dedup: config.data.dedup)
+                                         steps: spec.profileSteps, dedup: config.data.dedup,
+                                         samples: spec.profileSamples, seed: config.run.seed)
         }
     }
 }

@@ -1,4 +1,5 @@
 import Data
+import Sharding
 
 /// The configured data as a random-access `BatchSource`, plus what the model
 /// needs to size itself.
@@ -22,7 +23,7 @@ public enum DataSources {
         }
         switch config.source {
         case .synthetic:
-            let d = SyntheticDataset(config.synthetic)
+            let d = SyntheticDataset(config.synthetic, itemShape: try config.synthetic.itemPopularity.map(itemShape))
             return LoadedData(source: d, maxSequenceLength: config.synthetic.historyMaxLength, badLines: 0,
                               planted: d.planted(split: .eval))
         case .criteo:
@@ -46,6 +47,18 @@ public enum DataSources {
             return LoadedData(source: pair, maxSequenceLength: longestSequence(pair), badLines: 0, planted: nil)
         }
     }
+}
+
+/// `TRACE:TABLE`'s per-row reads (`data.synthetic.item_popularity`).
+func itemShape(_ spec: String) throws -> [Int] {
+    guard let colon = spec.lastIndex(of: ":") else {
+        throw ConfigError("data.synthetic.item_popularity '\(spec)': expected TRACE:TABLE")
+    }
+    let path = String(spec[..<colon]), name = String(spec[spec.index(after: colon)...])
+    guard let t = try AccessTrace.read(path).tables.first(where: { $0.name == name }), !t.records.isEmpty else {
+        throw ConfigError("data.synthetic.item_popularity: \(path) has no reads of a table '\(name)'")
+    }
+    return t.records.map(\.count)
 }
 
 /// Scans every sample once for the longest sequence feature.

@@ -182,6 +182,7 @@ enum ConfigLoader {
             guard r[0] >= 1, r.last! >= r[0] else { throw ConfigError("\(k) must have 1 <= min <= max, got \(r)") }
             c.data.synthetic.extraIdsPerBag = r[0]...r.last!
         },
+        "data.synthetic.item_popularity": { c, v, k in c.data.synthetic.itemPopularity = try v.string(k) },
         "data.synthetic.history_max_length": { c, v, k in c.data.synthetic.historyMaxLength = try v.int(k, 0...Int.max) },
         "data.synthetic.session_length": { c, v, k in c.data.synthetic.sessionLength = try v.int(k, 1...Int.max) },
         "data.synthetic.zipf_exponent": { c, v, k in c.data.synthetic.zipfExponent = try v.double(k) },
@@ -228,6 +229,7 @@ enum ConfigLoader {
         "sharding.type": { c, v, k in c.sharding.type = try v.oneOf(k, ShardingChoice.allCases.map { ($0.name, $0) }) },
         "sharding.memory_budget_bytes": { c, v, k in c.sharding.memoryBudgetBytes = try v.int(k, 0...Int.max) },
         "sharding.profile_steps": { c, v, k in c.sharding.profileSteps = try v.int(k, 1...Int.max) },
+        "sharding.profile_samples": { c, v, k in c.sharding.profileSamples = try v.int(k, 0...Int.max) },
         "sharding.dedup_ids": { c, v, k in c.sharding.dedupIds = try v.bool(k) },
         "sharding.profile": { c, v, k in c.sharding.profilePath = try v.string(k) },
         "topology.ranks_per_node": { c, v, k in c.topology.ranksPerNode = try v.int(k, 1...Int.max) },

@@ -13,7 +13,7 @@ struct DataProfile: ParsableCommand {
         discussion: """
         Counts every id of the first sharding.profile_steps global batches of run.batch_size \
         (as FlexShard's profile does, user-side ids once per unique row when data.dedup is \
-        on) and writes them in the access-trace format (Sources/Sharding/AccessTrace.swift): \
+        on; a seeded sample of them, counts scaled up, when sharding.profile_samples is set) and writes them in the access-trace format (Sources/Sharding/AccessTrace.swift): \
         'strata-access-trace 1', 'steps S', per table 'table NAME ROWS RECORDS' then \
         RECORDS lines 'ROW COUNT' (rows never read left out), and 'end'. Plan from it with \
         --set sharding.profile=FILE.
@@ -36,7 +36,7 @@ struct DataProfile: ParsableCommand {
             let layout = try FeatureLayout(schema: data.source.schema, model: cfg.model)
             let steps = max(1, min(cfg.sharding.profileSteps, data.source.sampleCount(.train) / cfg.run.batchSize))
             let profile = AccessProfile.measure(source: data.source, layout: layout, batchSize: cfg.run.batchSize, steps: steps,
-                                                dedup: cfg.data.dedup)
+                                                dedup: cfg.data.dedup, samples: cfg.sharding.profileSamples, seed: cfg.run.seed)
             let trace = AccessTrace(profile: profile, tables: layout.tables)
             try trace.write(to: out)
             for t in trace.tables {

@@ -6,6 +6,7 @@ import Foundation
 import Model
 import ShardedEmbeddings
 import Sharding
+import Tensors
 import Training
 
 /// `strata plan`: every sharding strategy side by side for a config and a
@@ -26,7 +27,13 @@ struct PlanCommand: ParsableCommand {
         communication seconds per step (busiest rank's bytes over each link class's \
         bandwidth, summed over phases). Predictions use sharding.profile_steps global \
         batches of the configured data; a run on the same batches measures the same bytes. \
-        sharding.dedup_ids: true predicts the exchange with each distinct id sent once per         rank and step; sharding.profile: TRACE ranks FlexShard's rows by an access trace         (strata data profile) instead of the data's counts. No MPI is needed.
+        sharding.dedup_ids: true predicts the exchange with each distinct id sent once per \
+        rank and step; sharding.profile: TRACE ranks FlexShard's rows by an access trace \
+        (strata data profile) instead of the data's counts. For weak-scaled worlds of \
+        hundreds of ranks, sharding.profile_samples=N profiles a seeded sample of the \
+        batches and --routed-nodes K routes only K seeded nodes' batches, estimating the \
+        other ranks from them (docs/BENCHMARKS.md, "Sampled profiles", states the error). \
+        No MPI is needed.
         """
     )
 
@@ -42,11 +49,20 @@ struct PlanCommand: ParsableCommand {
     @Option(name: .customLong("ranks-per-node"), help: "Ranks per node (default: topology.ranks_per_node, else all on one node).")
     var ranksPerNode: Int?
 
+    @Option(name: .customLong("routed-nodes"),
+            help: "Route the batches of K seeded nodes only and estimate the other ranks from them (default: every node, exact).")
+    var routedNodes: Int?
+
+    @Flag(name: .customLong("sampling-error"),
+          help: "Instead of the comparison: FlexShard planned from the sampled profile (sharding.profile_samples) against the whole one, and --routed-nodes' estimate against routing every node: hot-set overlap and error of the bytes per rank.")
+    var samplingError = false
+
     @Option(help: "Write the comparison as JSON to FILE ('-': standard output, instead of the table).")
     var json: String?
 
     func validate() throws {
         guard ranks > 0 else { throw ValidationError("--ranks must be positive, got \(ranks)") }
+        if let k = routedNodes, k <= 0 { throw ValidationError("--routed-nodes must be positive, got \(k)") }
         if let l = ranksPerNode, l <= 0 || ranks % l != 0 {
             throw ValidationError("--ranks-per-node \(l) must be positive and divide --ranks \(ranks)")
         }
@@ -63,9 +79,28 @@ struct PlanCommand: ParsableCommand {
         var modelledSecondsPerStep: Double
         var phases: [PredictedTraffic.Phase]
         var tiers: [String: [Int]]?
+        /// FlexShard's row: the placement floor (`PlanFloor`), on several nodes.
+        var floor: Floor?
     }
 
-    func run() throws {
+    struct Floor: Codable {
+        var oneCopyBytesPerStep: Double, interNodeBytesPerStep: Double
+        var denseSecondsPerStep: Double, secondsPerStep: Double
+    }
+
+    /// What both modes read: the config, the world, the data and its layout.
+    struct Setup {
+        var cfg: RunConfig
+        var L: Int
+        var topology: Topology
+        var source: any BatchSource
+        var layout: FeatureLayout
+        /// Global batch, and the profiled (and routed) global batches.
+        var G: Int, steps: Int
+        var dense: Int
+    }
+
+    func setup() throws -> Setup {
         let cfg: RunConfig
         do { cfg = try ConfigLoader.load(file: config, overrides: overrides) } catch {
             printError("strata: error: \(error)")
@@ -83,14 +118,37 @@ struct PlanCommand: ParsableCommand {
         let layout = try FeatureLayout(schema: data.source.schema, model: cfg.model)
         let G = cfg.run.batchSize
         let steps = max(1, min(cfg.sharding.profileSteps, data.source.sampleCount(.train) / G))
-        let batches = (0..<steps).map { s in
-            (0..<ranks).map { r -> [FeatureIds] in
-                let range = sliceRange(globalBatch: s, rank: r, worldSize: ranks, step: G)
-                return layout.ids(of: data.source.batch(globalStart: range.lowerBound, count: range.count, split: .train,
-                                                        dedup: cfg.data.dedup))
-            }
+        return Setup(cfg: cfg, L: L, topology: topology, source: data.source, layout: layout, G: G, steps: steps,
+                     dense: Self.denseParameters(cfg, layout: layout, denseCount: data.source.schema.denseCount))
+    }
+
+    /// `--routed-nodes`' seeded choice of nodes (nil: every node).
+    func routedNodeList(_ s: Setup) -> [Int]? {
+        routedNodes.map { k in
+            var g = StrataRNG(seed: StrataRNG.hash(seed: s.cfg.run.seed, stream: 0x524F_5554, index: UInt64(s.topology.nodeCount)))
+            return g.distinct(min(k, s.topology.nodeCount), of: s.topology.nodeCount)
         }
-        let dense = Self.denseParameters(cfg, layout: layout, denseCount: data.source.schema.denseCount)
+    }
+
+    /// Routes the profiled batches (or `batches`) through every accumulator (all
+    /// route the same ranks): each rank's batch is made once, routed for all, dropped.
+    static func route(_ accumulators: [TrafficAccumulator], _ s: Setup, batches: Range<Int>? = nil) {
+        for step in batches ?? 0..<s.steps {
+            for r in accumulators.first?.routedRanks ?? [] {
+                let range = sliceRange(globalBatch: step, rank: r, worldSize: s.topology.worldSize, step: s.G)
+                let ids = s.layout.ids(of: s.source.batch(globalStart: range.lowerBound, count: range.count, split: .train,
+                                                          dedup: s.cfg.data.dedup))
+                for a in accumulators { a.add(rank: r, ids: ids) }
+            }
+            for a in accumulators { a.endStep() }
+        }
+    }
+
+    func run() throws {
+        let setup = try setup()
+        if samplingError { return try reportSamplingError(setup) }
+        let (cfg, L, topology, layout, G, steps, dense) = (setup.cfg, setup.L, setup.topology, setup.layout, setup.G,
+                                                           setup.steps, setup.dense)
         let profile: AccessProfile
         if let path = cfg.sharding.profilePath {
             // The trace stands in for the data's counts; the bytes are still routed from the data's batches.
@@ -98,27 +156,33 @@ struct PlanCommand: ParsableCommand {
                 throw inputFailure("\(error)")
             }
         } else {
-            profile = AccessProfile.measure(source: data.source, layout: layout, batchSize: G, steps: steps, dedup: cfg.data.dedup)
+            profile = AccessProfile.measure(source: setup.source, layout: layout, batchSize: G, steps: steps, dedup: cfg.data.dedup,
+                                            samples: cfg.sharding.profileSamples, seed: cfg.run.seed)
         }
-        var rows: [Row] = []
         var refused: [String] = []
         let target = ShardingPlanner.Target(tables: layout.tables, topology: topology, optimizer: cfg.optimizer.embedding,
-                                            trainingSteps: AccessProfile.trainingBatches(steps: cfg.run.steps, source: data.source,
+                                            trainingSteps: AccessProfile.trainingBatches(steps: cfg.run.steps, source: setup.source,
                                                                                          batchSize: G),
                                             elementBytes: cfg.precision.embedding.bytes)
+        var plans: [(strategy: String, plan: ShardingPlan)] = []
         for choice in ShardingChoice.allCases {
-            let strategy = choice.name
             var s = cfg.sharding
             s.type = choice
             s.tables = [:]
-            let plan: ShardingPlan
-            do { plan = try ShardingPlanner.plan(s, for: target) { profile }.plan } catch let e as PlanError {
-                refused.append("\(strategy): \(e.description)")
-                continue
+            do { plans.append((choice.name, try ShardingPlanner.plan(s, for: target) { profile }.plan)) } catch let e as PlanError {
+                refused.append("\(choice.name): \(e.description)")
             }
-            let traffic = TrafficPredictor.predict(plan: plan, tables: layout.tables, features: layout.features,
-                                                   topology: topology, steps: batches, denseParameters: dense,
-                                                   dedupIds: cfg.sharding.dedupIds, payload: cfg.precision.payload)
+        }
+        let routed = routedNodeList(setup)
+        let accumulators = plans.map {
+            TrafficAccumulator(plan: $0.plan, tables: layout.tables, features: layout.features, topology: topology,
+                               denseParameters: dense, dedupIds: cfg.sharding.dedupIds, payload: cfg.precision.payload,
+                               routedNodes: routed)
+        }
+        Self.route(accumulators, setup)
+        var rows: [Row] = []
+        for ((strategy, plan), acc) in zip(plans, accumulators) {
+            let traffic = acc.traffic
             let memory = plan.memoryPerRank(tables: layout.tables, optimizer: cfg.optimizer.embedding,
                                             nodeRanks: [L], nodeLocalRank: (0..<ranks).map { $0 % L },
                                             elementBytes: cfg.precision.embedding.bytes)
@@ -128,7 +192,13 @@ struct PlanCommand: ParsableCommand {
                             totalBytesPerStep: traffic.totalBytesPerStep, embeddingBytesPerStep: traffic.embeddingBytesPerStep,
                             embeddingInterNodeBytesPerStep: traffic.embeddingInterNodeBytesPerStep,
                             modelledSecondsPerStep: traffic.modelledSecondsPerStep,
-                            phases: traffic.phases, tiers: tiers.isEmpty ? nil : Dictionary(uniqueKeysWithValues: tiers)))
+                            phases: traffic.phases, tiers: tiers.isEmpty ? nil : Dictionary(uniqueKeysWithValues: tiers),
+                            floor: plan.tables.contains { $0.tiers != nil }
+                                ? PlanFloor(profile: profile, tables: layout.tables, topology: topology,
+                                            dense: traffic.phase(.denseAllreduce), steps: steps).map {
+                                      Floor(oneCopyBytesPerStep: $0.oneCopyBytes, interNodeBytesPerStep: $0.interNodeBytes,
+                                            denseSecondsPerStep: $0.denseSeconds, secondsPerStep: $0.seconds)
+                                  } : nil))
         }
         for r in refused { printError("strata plan: refused \(r)") }
         if let json {
@@ -139,6 +209,8 @@ struct PlanCommand: ParsableCommand {
             if json == "-" { return }
         }
         print("# strata plan: \(ranks) ranks, \(ranks / L) node(s) of \(L); \(steps) profiled global batches of \(G); "
+              + (cfg.sharding.profileSamples > 0 ? "profile of \(cfg.sharding.profileSamples) sampled samples; " : "")
+              + (routed.map { "routed nodes \($0.map(String.init).joined(separator: ",")), others estimated; " } ?? "")
               + "dedup_ids \(cfg.sharding.dedupIds); "
               + "bandwidths intra \(cfg.topology.intraNodeGiBps) GiB/s, inter \(cfg.topology.interNodeGiBps) GiB/s")
         print(["strategy", "mem/rank MB", "a2a MB/step", "emb MB/step", "emb inter MB", "all MB/step", "model ms/step"]
@@ -163,29 +235,13 @@ struct PlanCommand: ParsableCommand {
                              best.modelledSecondsPerStep / max(flex.modelledSecondsPerStep, 1e-12),
                              Double(flex.maxMemoryBytesPerRank) / Double(max(best.maxMemoryBytesPerRank, 1))))
             }
-            if topology.nodeCount > 1, let best = baselines.min(by: { $0.modelledSecondsPerStep < $1.modelledSecondsPerStep }) {
-                var oneCopy = 0.0, floor = 0.0
-                for (t, table) in layout.tables.enumerated() {
-                    let b = FlexShardPlanner.interNodeFloor(counts: profile.counts[t], steps: profile.steps, table: table,
-                                                            topology: topology)
-                    oneCopy += b.oneCopy; floor += b.floor
-                }
+            if let floor = flex.floor, let best = baselines.min(by: { $0.modelledSecondsPerStep < $1.modelledSecondsPerStep }) {
                 print(String(format: "placement floor (FlexShardPlanner.interNodeFloor): any placement moves at least %.4f MB/step of embedding bytes between nodes, %.1f%% less than one copy per row (%.4f MB/step); flexshard's plan: %.4f MB/step",
-                             floor / 1e6, 100 * (1 - floor / max(oneCopy, 1)), oneCopy / 1e6,
-                             flex.embeddingInterNodeBytesPerStep / 1e6))
-                // Modelled time: the embedding phases take at least the mean rank's
-                // share of the floor over the slow link; the dense allreduce is the same for every plan.
-                var dense = 0.0
-                if let p = flex.phases.first(where: { $0.phase == CommPhase.denseAllreduce.tag }) {
-                    for r in 0..<ranks {
-                        let intra = Double(p.intraNodeBytes[r]) / topology.intraNodeBandwidth
-                        let inter = Double(p.interNodeBytes[r]) / topology.interNodeBandwidth
-                        dense = max(dense, (intra + inter) / Double(steps))
-                    }
-                }
-                let fastest = floor / Double(ranks) / topology.interNodeBandwidth + dense
+                             floor.interNodeBytesPerStep / 1e6, 100 * (1 - floor.interNodeBytesPerStep / max(floor.oneCopyBytesPerStep, 1)),
+                             floor.oneCopyBytesPerStep / 1e6, flex.embeddingInterNodeBytesPerStep / 1e6))
                 print(String(format: "so no placement models under %.4f ms/step (dense allreduce %.4f of it): at most %.2fx lower than %@",
-                             fastest * 1e3, dense * 1e3, best.modelledSecondsPerStep / fastest, best.strategy))
+                             floor.secondsPerStep * 1e3, floor.denseSecondsPerStep * 1e3, best.modelledSecondsPerStep / floor.secondsPerStep,
+                             best.strategy))
             }
         }
     }

@@ -12,7 +12,7 @@ struct Strata: ParsableCommand {
           mpirun -np 4 --oversubscribe strata bench comm
         Launch/train and Launch/test wrap mpirun with the right environment.
         """,
-        subcommands: [Train.self, PlanCommand.self, DataCommand.self, SweepCommand.self, Bench.self, IAECommand.self, DistillCommand.self, DataPerfCommand.self,
+        subcommands: [Train.self, PlanCommand.self, PlanMapCommand.self, DataCommand.self, SweepCommand.self, Bench.self, IAECommand.self, DistillCommand.self, DataPerfCommand.self,
                       ServeCommand.self, LoadgenCommand.self, ProvisionCommand.self, EvolveCommand.self, FLCommand.self]
     )
 }

@@ -10,11 +10,13 @@ import Training
 /// exchanges passed. Every phase, every rank, every link class, exactly.
 final class PredictorTests: XCTestCase {
     @discardableResult
-    func check(type: ShardingType, worldSize: Int, ranksPerNode: Int, dedup: Bool, dedupIds: Bool = false) throws -> PredictedTraffic {
+    func check(type: ShardingType, worldSize: Int, ranksPerNode: Int, dedup: Bool, dedupIds: Bool = false,
+               batchSize: Int? = nil, steps: Int = 4) throws -> PredictedTraffic {
         var config = TinyConfig.sequenceDLRM(dedup: dedup)
+        if let batchSize { config.run.batchSize = batchSize }
         config.sharding.type = .uniform(type)
         config.sharding.dedupIds = dedupIds
-        config.run.steps = 4
+        config.run.steps = steps
         let topo = try Topology.emulated(worldSize: worldSize, ranksPerNode: ranksPerNode)
         let results = LocalCommunicator.run(worldSize: worldSize, topology: topo) { comm -> ([PhaseTotals], [[FeatureIds]], Trainer) in
             let trainer = try! Trainer(config: config, comm: comm)
@@ -67,6 +69,25 @@ final class PredictorTests: XCTestCase {
                 [CommPhase.idsA2A, .idsA2AIntra].reduce(0) { $0 + (t.phase($1).map { $0.bytesSent.reduce(0, +) } ?? 0) }
             }
             XCTAssertLessThan(ids(on), ids(off), "\(type): dedup_ids sends as many id bytes")
+        }
+    }
+
+    /// At 64 ranks (8 nodes of 8, ranks as threads), a world no MPI test
+    /// runs, the predictor's bytes still equal the ledger's for every phase,
+    /// rank and link class: the plans whose routing depends on the world
+    /// (row blocks over 64 ranks or over a node's 8, FlexShard's node lane
+    /// and its replica syncs across 8 nodes), with and without id dedup.
+    func testPredictedBytesEqualMeasuredAt64Ranks() throws {
+        for type in [ShardingType.rowWise, .tableRowWise, .flexShard] {
+            for dedupIds in [false, true] {
+                let p = try check(type: type, worldSize: 64, ranksPerNode: 8, dedup: true, dedupIds: dedupIds, batchSize: 384, steps: 2)
+                XCTAssertGreaterThan(p.phase(.idsA2A)!.interNodeBytes.filter { $0 > 0 }.count, 32, "\(type): most ranks send between nodes")
+                if type == .flexShard {
+                    // Warm rows (the node lane) and replicas synced across nodes are in play.
+                    XCTAssertGreaterThan(p.phase(.idsA2AIntra)!.bytesSent.reduce(0, +), 0)
+                    XCTAssertGreaterThan(p.phase(.replicaGradSync)!.interNodeBytes.reduce(0, +), 0)
+                }
+            }
         }
     }
 }
