@@ -154,7 +154,7 @@ public final class KernelRegression {
     /// each rank's own fit rows.
     private func factorEigen(mine: Range<Int>) throws {
         let m = self.m
-        var t0 = monotonicSeconds()
+        let t0 = monotonicSeconds()
         var v = [Double](repeating: 0, count: m * m)
         var e = [Double](repeating: 0, count: m)
         var info = [Int64(0)]
