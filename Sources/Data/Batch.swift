@@ -119,9 +119,15 @@ public protocol BatchSource: Sendable {
     /// The same batch written into `batch`, reusing its storage where the
     /// source can (the prefetch thread's loop); by default a new batch.
     func fill(_ batch: inout Batch, globalStart: Int, count: Int, split: Split, dedup: Bool)
+    /// The user behind sample `i` of `split`, for per-user metrics (GAUC);
+    /// nil where the source has no users. A held-out user keeps their own
+    /// number here even when their id feature is a shared row.
+    func userGroup(_ i: Int, split: Split) -> Int?
 }
 
 extension BatchSource {
+    public func userGroup(_ i: Int, split: Split) -> Int? { nil }
+
     public func fill(_ batch: inout Batch, globalStart: Int, count: Int, split: Split, dedup: Bool) {
         batch = self.batch(globalStart: globalStart, count: count, split: split, dedup: dedup)
     }

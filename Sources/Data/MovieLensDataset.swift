@@ -291,6 +291,10 @@ public struct MovieLensDataset: BatchSource {
         return (Int(user[r]), Int(movie[r]), time[r])
     }
 
+    public func userGroup(_ i: Int, split: Split) -> Int? {
+        Int(user[(split == .train ? trainIndex : evalIndex)[i]])
+    }
+
     /// Timestamps of the history items of sample `i` (for checks).
     public func historyTimestamps(_ i: Int, split: Split) -> [Int] {
         let r = (split == .train ? trainIndex : evalIndex)[i]

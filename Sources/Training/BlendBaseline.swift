@@ -35,6 +35,6 @@ public enum BlendBaseline {
             if userRate == nil { unknown += 1 }
             return PositiveRates.logit(items.rate(i) ?? items.base) + PositiveRates.logit(userRate ?? items.base) - baseLogit
         }
-        return (EvalMetrics.compute(logits: logits, labels: eval.labels), unknown)
+        return (EvalMetrics.compute(logits: logits, labels: eval.labels, users: PopularityBaseline.evalUsers(source)), unknown)
     }
 }

@@ -18,7 +18,14 @@ public enum PopularityBaseline {
         let train = source.all(.train), eval = source.all(.eval)
         let rates = PositiveRates(ids: train.itemIds(feature), labels: train.labels, priorStrength: priorStrength)
         let logits = eval.itemIds(feature).map { PositiveRates.logit(rates.rate($0) ?? rates.base) }
-        return EvalMetrics.compute(logits: logits, labels: eval.labels)
+        return EvalMetrics.compute(logits: logits, labels: eval.labels, users: evalUsers(source))
+    }
+
+    /// Each eval sample's user where the source knows it (for GAUC), else nil.
+    static func evalUsers(_ source: some BatchSource) -> [Int]? {
+        let n = source.sampleCount(.eval)
+        guard n > 0, source.userGroup(0, split: .eval) != nil else { return nil }
+        return (0..<n).map { source.userGroup($0, split: .eval) ?? -1 }
     }
 
     /// Default feature: the first item-side pooled feature on a table a sequence reads,

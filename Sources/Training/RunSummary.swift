@@ -11,6 +11,8 @@ public struct RunSummary: Sendable, Codable {
         public var evalAuc: Double
         public var evalNe: Double
         public var evalSamples: Int
+        /// Per-user AUC (`EvalMetrics.gauc`), where the source knows users.
+        public var evalGauc: Double?
         public var evalHistory: [StepEval]
     }
 

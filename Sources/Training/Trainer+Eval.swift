@@ -12,6 +12,11 @@ public struct EvalMetrics: Sendable, Codable, Equatable {
     public var ne: Double
     public var positiveRate: Double
     public var samples: Int
+    /// Per-user AUC weighted by samples (`BinaryMetrics.groupedAUC`), where
+    /// the source knows each sample's user; nil otherwise.
+    public var gauc: Double?
+    /// Users with both labels in the eval split (those GAUC averages over).
+    public var gaucUsers: Int?
 }
 
 extension Trainer {
@@ -21,6 +26,8 @@ extension Trainer {
         let G = config.run.batchSize
         var scores: [Double] = []
         var labels: [Float] = []
+        var users: [Double] = []    // gathered beside the labels, so they stay aligned
+        let grouped = total > 0 && data.source.userGroup(0, split: .eval) != nil
         var at = 0
         while at < total {
             let g = min(G, total - at)
@@ -29,11 +36,15 @@ extension Trainer {
                                           dedup: config.data.dedup)
             for z in evalLogits(batch) { scores.append(Double(z)) }
             labels += batch.labels
+            if grouped {
+                for i in slice { users.append(Double(data.source.userGroup(at + i, split: .eval) ?? -1)) }
+            }
             at += g
         }
         let allScores = comm.allgatherv(.metrics, scores)
         let allLabels = comm.allgatherv(.metrics, labels)
-        return EvalMetrics.compute(logits: allScores, labels: allLabels)
+        let allUsers = grouped ? comm.allgatherv(.metrics, users).map { Int($0) } : nil
+        return EvalMetrics.compute(logits: allScores, labels: allLabels, users: allUsers)
     }
 }
 
@@ -53,7 +64,7 @@ extension Trainer {
 
 extension EvalMetrics {
     /// Metrics from logits (AUC is rank-based, so logits serve as scores).
-    public static func compute(logits: [Double], labels: [Float]) -> EvalMetrics {
+    public static func compute(logits: [Double], labels: [Float], users: [Int]? = nil) -> EvalMetrics {
         guard !labels.isEmpty else { return EvalMetrics(logloss: .nan, auc: .nan, ne: .nan, positiveRate: .nan, samples: 0) }
         var loss = 0.0
         for (z, y) in zip(logits, labels) {
@@ -62,7 +73,9 @@ extension EvalMetrics {
         loss /= Double(labels.count)
         let p = labels.reduce(0.0) { $0 + Double($1) } / Double(labels.count)
         let entropy = p <= 0 || p >= 1 ? 0 : -(p * log(p) + (1 - p) * log(1 - p))
+        let grouped = users.map { BinaryMetrics.groupedAUC(scores: logits, labels: labels, groups: $0) }
         return EvalMetrics(logloss: loss, auc: BinaryMetrics.auc(scores: logits, labels: labels),
-                           ne: entropy > 0 ? loss / entropy : .nan, positiveRate: p, samples: labels.count)
+                           ne: entropy > 0 ? loss / entropy : .nan, positiveRate: p, samples: labels.count,
+                           gauc: grouped?.auc, gaucUsers: grouped?.groups)
     }
 }

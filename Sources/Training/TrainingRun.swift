@@ -102,7 +102,8 @@ public struct TrainingRun {
             if config.run.evalEvery > 0, (s + 1) % config.run.evalEvery == 0, s + 1 < config.run.steps, !evalEmpty {
                 let m = trainer.evaluate()
                 evals.append(StepEval(step: s + 1, metrics: m))
-                progress?(String(format: "eval at step %d: logloss %.4f  auc %.4f  ne %.4f", s + 1, m.logloss, m.auc, m.ne))
+                progress?(String(format: "eval at step %d: logloss %.4f  auc %.4f  ne %.4f", s + 1, m.logloss, m.auc, m.ne)
+                          + (m.gauc.map { String(format: "  gauc %.4f", $0) } ?? ""))
             }
         }
         // The watchdog guards steps; the final checkpoint and eval are not steps.
@@ -136,7 +137,8 @@ public struct TrainingRun {
             config: config, worldSize: comm.size, nodes: comm.topology.nodeCount, plan: trainer.plan,
             steps: config.run.steps, samples: config.run.steps * config.run.batchSize,
             metrics: .init(trainLogloss: tail.reduce(0, +) / Double(tail.count), evalLogloss: final.logloss,
-                           evalAuc: final.auc, evalNe: final.ne, evalSamples: final.samples, evalHistory: evals),
+                           evalAuc: final.auc, evalNe: final.ne, evalSamples: final.samples,
+                           evalGauc: final.gauc, evalHistory: evals),
             data: .init(source: config.data.source, dedup: config.data.dedup, plantedAuc: trainer.data.planted?.auc,
                         plantedLogloss: trainer.data.planted?.logloss, badLines: trainer.data.badLines,
                         duplicationFactor: duplication),
@@ -151,8 +153,10 @@ public struct TrainingRun {
         if evalEmpty {
             progress?("final eval: none, the eval split is empty (\(Self.whyNoEval(config)))")
         } else {
-            progress?(String(format: "final eval: logloss %.4f  auc %.4f  ne %.4f  (%d samples)%@", final.logloss, final.auc, final.ne,
-                             final.samples, trainer.data.planted.map { String(format: "; planted model auc %.4f logloss %.4f", $0.auc, $0.logloss) } ?? ""))
+            progress?(String(format: "final eval: logloss %.4f  auc %.4f  ne %.4f  (%d samples)%@%@", final.logloss, final.auc, final.ne,
+                             final.samples,
+                             final.gauc.map { String(format: "; gauc %.4f over %d users", $0, final.gaucUsers ?? 0) } ?? "",
+                             trainer.data.planted.map { String(format: "; planted model auc %.4f logloss %.4f", $0.auc, $0.logloss) } ?? ""))
         }
         return summary
     }

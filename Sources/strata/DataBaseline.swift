@@ -11,7 +11,7 @@ struct DataBaseline: ParsableCommand {
         Loads the config's data (the same split training uses), counts each item's \
         positives on the training split and scores every eval sample with that rate \
         (the training base rate for unseen items; with --prior-strength M, \
-        (positives + M * base) / (count + M)). Prints eval AUC, logloss and NE. With \
+        (positives + M * base) / (count + M)). Prints eval AUC, logloss and NE (and GAUC, the per-user AUC, where the data knows users). With \
         --user-feature the item's rate is blended with the user's (logit(item) + \
         logit(user) - logit(base)); a user without training samples (every held-out \
         user of data.movielens.split users) scores by the item's rate alone. For the \
@@ -43,13 +43,17 @@ struct DataBaseline: ParsableCommand {
             }
             if let userFeature {
                 let (m, unknown) = try BlendBaseline.evaluate(source: source, item: name, user: userFeature, priorStrength: priorStrength)
-                print(String(format: "blend baseline (%@ + %@, prior strength %g): eval auc %.4f  logloss %.4f  ne %.4f  (%d samples, %d of unseen users scored by the item alone)",
-                             name, userFeature, priorStrength, m.auc, m.logloss, m.ne, m.samples, unknown))
+                print(String(format: "blend baseline (%@ + %@, prior strength %g): eval auc %.4f  logloss %.4f  ne %.4f  (%d samples, %d of unseen users scored by the item alone)%@",
+                             name, userFeature, priorStrength, m.auc, m.logloss, m.ne, m.samples, unknown, gaucText(m)))
                 return
             }
             let m = try PopularityBaseline.evaluate(source: source, feature: name, priorStrength: priorStrength)
-            print(String(format: "popularity baseline (%@, prior strength %g): eval auc %.4f  logloss %.4f  ne %.4f  (%d samples)",
-                         name, priorStrength, m.auc, m.logloss, m.ne, m.samples))
+            print(String(format: "popularity baseline (%@, prior strength %g): eval auc %.4f  logloss %.4f  ne %.4f  (%d samples)%@",
+                         name, priorStrength, m.auc, m.logloss, m.ne, m.samples, gaucText(m)))
         } catch let e as ExitCode { throw e } catch { throw inputFailure("\(error)") }
+    }
+
+    func gaucText(_ m: EvalMetrics) -> String {
+        m.gauc.map { String(format: "; gauc %.4f over %d users", $0, m.gaucUsers ?? 0) } ?? ""
     }
 }

@@ -83,6 +83,9 @@ final class MovieLensUserSplitTests: XCTestCase {
         XCTAssertEqual(windows(eval, "history_liked"), [[], [0], [0, 2], [0, 2], [0, 2, 4]])
         XCTAssertEqual(windows(eval, "history_disliked"), [[], [], [1], [1, 3], [1, 3]])
         XCTAssertEqual(eval.withoutDedup(), ds.batch(globalStart: 0, count: 7, split: .eval, dedup: false))
+        // Per-user metrics see the held-out user as themselves (dense 1), not the shared row.
+        XCTAssertEqual((0..<7).map { ds.userGroup($0, split: .eval) }, Array(repeating: 1, count: 7))
+        XCTAssertEqual((0..<3).map { ds.userGroup($0, split: .train) }, [0, 0, 0])
     }
 
     /// Per unique user-side row, the ids of `key`.
