@@ -43,6 +43,8 @@ enum FLConfigLoader {
         ("data.user_rows", "synthetic user table rows"), ("data.partition", "natural | iid | dirichlet"),
         ("data.alpha", "Dirichlet alpha"), ("data.test_fraction", "last fraction of each client's samples for test"),
         ("data.movielens_dir", "folder with ml-latest-small-{ratings,movies}.csv"),
+        ("data.user_feature", "movielens: the user id as a feature (default true; RF^2's reference setup: false)"),
+        ("data.history_clicks", "movielens: a bag of the user's last N clicked movies, mean-pooled (default 0 = none; RF^2's reference: 10)"),
         ("device.enabled", "simulate phones (tiers, time, energy)"), ("device.deadline_s", "round deadline; stragglers dropped"),
         ("device.interference", "chance of a co-running app slowing a client, 0..1 (default 0.2)"),
         ("device.tiers", "the phone classes (default high/mid/low, docs/DESIGN.md), a list of maps, every field required: "
@@ -239,6 +241,9 @@ enum FLConfigLoader {
         let source: ClientSource
         switch v["data.source"]?.0 ?? "synthetic" {
         case "synthetic":
+            for k in ["data.user_feature", "data.history_clicks"] where v[k] != nil {
+                throw bad(k, "applies to data.source movielens only")
+            }
             var s = SyntheticClientsConfig()
             s.seed = f.seed
             if let x = try int("data.population") { s.population = x }
@@ -261,7 +266,9 @@ enum FLConfigLoader {
         case "movielens":
             do {
                 source = try MovieLensClients(directory: v["data.movielens_dir"]?.0 ?? "../shared/data/movielens",
-                                              testFraction: try real("data.test_fraction") ?? 0.1)
+                                              testFraction: try real("data.test_fraction") ?? 0.1,
+                                              userFeature: try bool("data.user_feature") ?? true,
+                                              historyClicks: try int("data.history_clicks") ?? 0)
             } catch let e as ClientDataError { throw InputError(e.description) }
         default: throw bad("data.source", "expected synthetic or movielens")
         }

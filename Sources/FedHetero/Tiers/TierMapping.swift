@@ -38,7 +38,7 @@ public struct TierAssignment: Sendable, Equatable {
     /// never sees what is evaluated.
     public static func clicks(_ source: ClientSource, client: Int) throws -> [Int] {
         let train = try source.data(client: client).train
-        let P = source.tableRows.count
+        let P = source.idsPerSample
         var items = Set<Int>()
         for s in 0..<train.count where train.labels[s] > 0.5 { items.insert(Int(train.ids[s * P])) }
         return items.sorted()

@@ -1,10 +1,11 @@
-/// One client's samples: dense features, one id per sparse feature, labels.
+/// One client's samples: dense features, the ids of every sparse feature's
+/// slots (one, or a bag's; `ModelSpec.slots` a sample), labels.
 /// Built when the client is sampled and dropped after its round, so memory
 /// follows the round's clients, never the population.
 public struct ClientSamples: Sendable, Equatable {
     public var count: Int
     public var dense: [Float]    // [count x denseFeatures]
-    public var ids: [Int32]      // [count x sparseFeatures], each within its table
+    public var ids: [Int32]      // [count x slots], each within its table (-1: an empty bag slot)
     public var labels: [Float]   // [count], 0 or 1
 
     public init(count: Int, dense: [Float], ids: [Int32], labels: [Float]) {
@@ -17,7 +18,7 @@ public struct ClientSamples: Sendable, Equatable {
     public static let empty = ClientSamples(count: 0, dense: [], ids: [], labels: [])
 
     /// Samples `range` (in order).
-    public func slice(_ range: Range<Int>, denseFeatures nd: Int, sparseFeatures P: Int) -> ClientSamples {
+    public func slice(_ range: Range<Int>, denseFeatures nd: Int, idsPerSample P: Int) -> ClientSamples {
         ClientSamples(count: range.count,
                       dense: Array(dense[(range.lowerBound * nd)..<(range.upperBound * nd)]),
                       ids: Array(ids[(range.lowerBound * P)..<(range.upperBound * P)]),
@@ -43,10 +44,10 @@ public struct ClientData: Sendable, Equatable {
     }
 
     /// Splits time-ordered samples: the last `fraction` (rounded, >= 1 when count >= 2) are test.
-    public init(timeOrdered s: ClientSamples, testFraction fraction: Double, denseFeatures nd: Int, sparseFeatures P: Int) {
+    public init(timeOrdered s: ClientSamples, testFraction fraction: Double, denseFeatures nd: Int, idsPerSample P: Int) {
         let cut = s.count - ClientData.testCount(s.count, fraction: fraction)
-        train = s.slice(0..<cut, denseFeatures: nd, sparseFeatures: P)
-        test = s.slice(cut..<s.count, denseFeatures: nd, sparseFeatures: P)
+        train = s.slice(0..<cut, denseFeatures: nd, idsPerSample: P)
+        test = s.slice(cut..<s.count, denseFeatures: nd, idsPerSample: P)
     }
 
     /// Test samples of a client with `count` samples.
@@ -64,6 +65,8 @@ public protocol ClientSource: Sendable {
     var population: Int { get }
     var denseFeatures: Int { get }
     var tableRows: [Int] { get }
+    /// Id slots per sample of each sparse feature (1: one id; L: a bag of up to L).
+    var bagSizes: [Int] { get }
     func data(client: Int) throws -> ClientData
     /// The client's training samples, without building them (the device model's work).
     func trainCount(client: Int) -> Int
@@ -73,6 +76,12 @@ public protocol ClientSource: Sendable {
     func trueGroup(client: Int) -> Int?
     /// A short description for summaries.
     var describe: String { get }
+}
+
+extension ClientSource {
+    public var bagSizes: [Int] { tableRows.map { _ in 1 } }
+    /// Ids a sample stores (every feature's slots).
+    public var idsPerSample: Int { bagSizes.reduce(0, +) }
 }
 
 public struct ClientDataError: Error, CustomStringConvertible {

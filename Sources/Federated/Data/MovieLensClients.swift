@@ -8,6 +8,12 @@ import Foundation
 /// log1p(the user's earlier ratings) / 5]`; sparse `[movie, first genre, user]`
 /// (tables: movies in movies.csv order, 20 genres, one row per user).
 ///
+/// RF^2's reference features instead (`userFeature: false`, `historyClicks: 10`):
+/// no user id, and a bag of the user's last 10 clicked movies (rated >= 4)
+/// on a history table of its own (movies' rows), mean-pooled. A history
+/// holds only training ratings with a strictly earlier timestamp, so a test
+/// sample's history never holds a test label, nor a label of its own time.
+///
 /// Public features (FEL clusters on them; label-only privacy): WHICH movies a
 /// user rated is treated as public, the rating (the label) as private. A
 /// user's public vector is the genre histogram of the movies they rated
@@ -20,10 +26,18 @@ public struct MovieLensClients: ClientSource {
     let movieYear: [Float], movieGenres: [[Int32]]
     let genreNames: [String]
     // Ratings sorted by (user, time, movie).
-    let movie: [Int32], label: [Float]
+    let movie: [Int32], label: [Float], time: [Int]
     let userStart: [Int]   // users + 1 offsets
-    public init(directory: String, testFraction: Double = 0.1) throws {
+    /// The user id as a sparse feature.
+    public let userFeature: Bool
+    /// Slots of the clicked-history bag (0: no history feature).
+    public let historyClicks: Int
+
+    public init(directory: String, testFraction: Double = 0.1, userFeature: Bool = true, historyClicks: Int = 0) throws {
+        guard historyClicks >= 0 else { throw ClientDataError("data.history_clicks must not be negative") }
         self.testFraction = testFraction
+        self.userFeature = userFeature
+        self.historyClicks = historyClicks
         let moviesPath = (directory as NSString).appendingPathComponent("ml-latest-small-movies.csv")
         let ratingsPath = (directory as NSString).appendingPathComponent("ml-latest-small-ratings.csv")
         guard let mtext = try? String(contentsOfFile: moviesPath, encoding: .utf8) else {
@@ -73,6 +87,7 @@ public struct MovieLensClients: ClientSource {
         starts.append(rows.count)
         movie = rows.map(\.movie)
         label = rows.map(\.label)
+        time = rows.map(\.time)
         userStart = starts
         movieYear = years
         movieGenres = genres
@@ -81,14 +96,28 @@ public struct MovieLensClients: ClientSource {
 
     public var population: Int { userStart.count - 1 }
     public var denseFeatures: Int { 3 }
-    public var tableRows: [Int] { [movieYear.count, max(genreNames.count, 1), population] }
-    public var describe: String { "movielens: \(population) users, \(movie.count) ratings" }
+    public var tableRows: [Int] {
+        [movieYear.count, max(genreNames.count, 1)] + (userFeature ? [population] : [])
+            + (historyClicks > 0 ? [movieYear.count] : [])
+    }
+    /// One id per feature; the history (the last feature, when on) a bag.
+    public var bagSizes: [Int] {
+        let n = tableRows.count
+        return (0..<n).map { historyClicks > 0 && $0 == n - 1 ? historyClicks : 1 }
+    }
+    public var describe: String {
+        "movielens: \(population) users, \(movie.count) ratings"
+            + (userFeature ? "" : ", no user id") + (historyClicks > 0 ? ", last \(historyClicks) clicks" : "")
+    }
 
     public func data(client c: Int) throws -> ClientData {
         guard c >= 0, c < population else { throw ClientDataError("user \(c) outside the \(population) users") }
         let lo = userStart[c], hi = userStart[c + 1], m = hi - lo
+        let P = idsPerSample, trainEnd = lo + m - ClientData.testCount(m, fraction: testFraction)
         var dense = [Float](), ids = [Int32](), labels = [Float]()
-        dense.reserveCapacity(3 * m); ids.reserveCapacity(3 * m); labels.reserveCapacity(m)
+        dense.reserveCapacity(3 * m); ids.reserveCapacity(P * m); labels.reserveCapacity(m)
+        var clicked: [Int32] = []   // clicked movies of training ratings before `seen`, oldest first
+        var seen = lo
         for i in lo..<hi {
             let mv = Int(movie[i])
             dense.append(movieYear[mv])
@@ -96,11 +125,20 @@ public struct MovieLensClients: ClientSource {
             dense.append(Float(log1p(Double(i - lo)) / 5))
             ids.append(Int32(mv))
             ids.append(movieGenres[mv].first ?? 0)
-            ids.append(Int32(c))
+            if userFeature { ids.append(Int32(c)) }
+            if historyClicks > 0 {
+                while seen < trainEnd && time[seen] < time[i] {
+                    if label[seen] == 1 { clicked.append(movie[seen]) }
+                    seen += 1
+                }
+                let h = clicked.suffix(historyClicks)
+                ids.append(contentsOf: h)
+                ids.append(contentsOf: repeatElement(-1, count: historyClicks - h.count))
+            }
             labels.append(label[i])
         }
         return ClientData(timeOrdered: ClientSamples(count: m, dense: dense, ids: ids, labels: labels),
-                          testFraction: testFraction, denseFeatures: 3, sparseFeatures: 3)
+                          testFraction: testFraction, denseFeatures: 3, idsPerSample: P)
     }
 
     public func trainCount(client c: Int) -> Int {

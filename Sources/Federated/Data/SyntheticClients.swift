@@ -125,7 +125,7 @@ public struct SyntheticClients: ClientSource {
             ids.append(Int32(c % cfg.userRows))
         }
         return ClientData(timeOrdered: ClientSamples(count: m, dense: dense, ids: ids, labels: labels),
-                          testFraction: cfg.testFraction, denseFeatures: 4, sparseFeatures: 2)
+                          testFraction: cfg.testFraction, denseFeatures: 4, idsPerSample: 2)
     }
 
     /// Cluster proportions of client c under Dirichlet(alpha): normalised Gamma(alpha) draws.

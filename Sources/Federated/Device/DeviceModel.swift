@@ -38,6 +38,8 @@ public struct DeviceTier: Sendable, Equatable, Codable {
 /// links of 5-50 Mbit/s down and 2-20 up, 2-4.5 W while training, about 1 W
 /// for the radio, 0.3-0.5 W idle. Availability 0.6-0.9 models FL's
 /// "idle, charging, unmetered" eligibility. All of it is configurable.
+/// docs/DESIGN.md tabulates which defaults rest on a published measurement
+/// (the links and idle power) and which remain our choice.
 ///
 /// Variance per (client, round): compute slows by a log-normal factor
 /// (sigma 0.25) and, with probability `interference`, by a further 1.5-3x (a

@@ -20,6 +20,7 @@ public struct TrainSlice: ClientSource {
     public var population: Int { base.population }
     public var denseFeatures: Int { base.denseFeatures }
     public var tableRows: [Int] { base.tableRows }
+    public var bagSizes: [Int] { base.bagSizes }
     public func publicFeatures(client: Int) -> [Double] { base.publicFeatures(client: client) }
     public func trueGroup(client: Int) -> Int? { base.trueGroup(client: client) }
     public var describe: String { base.describe }
@@ -32,7 +33,7 @@ public struct TrainSlice: ClientSource {
 
     public func data(client: Int) throws -> ClientData {
         var d = try base.data(client: client)
-        d.train = d.train.slice(range(d.train.count), denseFeatures: denseFeatures, sparseFeatures: tableRows.count)
+        d.train = d.train.slice(range(d.train.count), denseFeatures: denseFeatures, idsPerSample: idsPerSample)
         return d
     }
 

@@ -2,27 +2,37 @@ import Model
 import Tensors
 
 /// The on-device model's shape: the ordinary Strata DLRM (bottom MLP over the
-/// dense features, one embedding table per sparse feature with ONE id per
-/// sample, dot interaction, top MLP to a logit), small enough for a phone.
+/// dense features, one embedding table per sparse feature, pooled, dot
+/// interaction, top MLP to a logit), small enough for a phone.
+///
+/// A feature holds one id per sample, or a bag of up to `bagSizes[p]` ids
+/// (a history: the last clicked items) mean-pooled like an embedding bag;
+/// a bag's unused slots hold -1 and an empty bag pools to zeros. Samples
+/// store `slots` ids each, feature by feature.
 public struct ModelSpec: Sendable, Equatable, Codable {
     public var denseFeatures: Int
     /// Rows of each sparse feature's table (one table per feature).
     public var tableRows: [Int]
+    /// Id slots of each sparse feature (1: one id; L > 1: a bag of up to L).
+    public var bagSizes: [Int]
     public var dim: Int
     /// Bottom MLP widths after the dense input; the last must equal `dim`.
     public var bottom: [Int]
     /// Top MLP widths after the interaction; the last must be 1.
     public var top: [Int]
 
-    public init(denseFeatures: Int, tableRows: [Int], dim: Int, bottom: [Int], top: [Int]) {
+    public init(denseFeatures: Int, tableRows: [Int], dim: Int, bottom: [Int], top: [Int], bagSizes: [Int]? = nil) {
         self.denseFeatures = denseFeatures
         self.tableRows = tableRows
+        self.bagSizes = bagSizes ?? tableRows.map { _ in 1 }
         self.dim = dim
         self.bottom = bottom
         self.top = top
     }
 
     public var sparseFeatures: Int { tableRows.count }
+    /// Ids a sample stores, all features' slots together.
+    public var slots: Int { bagSizes.reduce(0, +) }
 
     func shape(maxBatch: Int) -> DLRMShape {
         DLRMShape(denseFeatures: denseFeatures, bottom: bottom, top: top, pooledFeatures: tableRows.count,
@@ -33,6 +43,9 @@ public struct ModelSpec: Sendable, Equatable, Codable {
     public var invalidReason: String? {
         if dim < 1 { return "model.dim must be positive" }
         if tableRows.isEmpty || tableRows.contains(where: { $0 < 1 }) { return "every table needs at least one row" }
+        if bagSizes.count != tableRows.count || bagSizes.contains(where: { $0 < 1 }) {
+            return "every sparse feature needs one bag size of at least 1"
+        }
         return shape(maxBatch: 1).invalidReason
     }
 }
@@ -58,6 +71,7 @@ public final class ClientModel {
     let tableGrads: FlatBuffer<Float>
     let tableOffset: [Int]           // first float of table p in `tables`
     let rowBase: [Int]               // first global row of table p
+    let slotBase: [Int]              // first id slot of feature p in a sample
     let totalRows: Int
     public var parameterCount: Int { dense.parameterCount + tables.count }
     public var denseCount: Int { dense.parameterCount }
@@ -66,7 +80,8 @@ public final class ClientModel {
     let batchDense: FlatBuffer<Float>
     let batchPooled: FlatBuffer<Float>   // [P x B x D]
     let batchLabels: FlatBuffer<Float>
-    var batchRows: [Int32]               // [B x P] global rows
+    var batchRows: [Int32]               // [B x slots] global rows, -1 for an empty slot
+    var batchBagScale: [Float]           // [B x P] 1 / ids in the sample's bag (0 when empty)
     // Rows touched this step / this client (global row numbers) and their marks.
     var stepRows: [Int32] = []
     var stepMark: [Bool]
@@ -88,6 +103,8 @@ public final class ClientModel {
         for r in spec.tableRows { offsets.append(off); bases.append(row); off += r * spec.dim; row += r }
         tableOffset = offsets
         rowBase = bases
+        var slotAt = 0
+        slotBase = spec.bagSizes.map { n in defer { slotAt += n }; return slotAt }
         totalRows = row
         tables = FlatBuffer(count: off)
         tableGrads = FlatBuffer(count: off)
@@ -101,7 +118,8 @@ public final class ClientModel {
         batchDense = FlatBuffer(count: maxBatch * spec.denseFeatures)
         batchPooled = FlatBuffer(count: P * maxBatch * spec.dim)
         batchLabels = FlatBuffer(count: maxBatch)
-        batchRows = [Int32](repeating: 0, count: maxBatch * P)
+        batchRows = [Int32](repeating: 0, count: maxBatch * spec.slots)
+        batchBagScale = [Float](repeating: 0, count: maxBatch * P)
         stepMark = [Bool](repeating: false, count: row)
         clientMark = [Bool](repeating: false, count: row)
     }
@@ -227,16 +245,26 @@ public final class ClientModel {
             loss += Double(dense.forward(batch: b, dense: batchDense.pointer, pooled: batchPooled.pointer,
                                          sequences: [], labels: batchLabels.pointer, lossScale: scale))
             dense.backward()
-            // Embedding gradients, accumulated per touched row.
-            let dP = dense.dPooled
+            // Embedding gradients, accumulated per touched row: a bag's mean
+            // sends each of its ids the pooled gradient over the bag's size.
+            let dP = dense.dPooled, S = spec.slots
             for p in 0..<P {
+                let L = spec.bagSizes[p], base = slotBase[p]
                 for s in 0..<b {
-                    let row = batchRows[s * P + p]
-                    let r = Int(row)
-                    if !stepMark[r] { stepMark[r] = true; stepRows.append(row) }
-                    if !clientMark[r] { clientMark[r] = true; clientRows.append(row) }
-                    let g = tableGrads.pointer + r * D, src = dP + (p * b + s) * D
-                    for d in 0..<D { g[d] += src[d] }
+                    let src = dP + (p * b + s) * D, w = batchBagScale[s * P + p]
+                    for k in 0..<L {
+                        let row = batchRows[s * S + base + k]
+                        if row < 0 { continue }
+                        let r = Int(row)
+                        if !stepMark[r] { stepMark[r] = true; stepRows.append(row) }
+                        if !clientMark[r] { clientMark[r] = true; clientRows.append(row) }
+                        let g = tableGrads.pointer + r * D
+                        if L == 1 {
+                            for d in 0..<D { g[d] += src[d] }
+                        } else {
+                            for d in 0..<D { g[d] += w * src[d] }
+                        }
+                    }
                 }
             }
             at += b
@@ -271,9 +299,10 @@ public final class ClientModel {
         return loss
     }
 
-    /// Copies samples `order[from ..< from+count]` into the batch buffers.
+    /// Copies samples `order[from ..< from+count]` into the batch buffers,
+    /// pooling each bag to the mean of its rows.
     func gather(data: ClientSamples, from: Int, count b: Int) {
-        let nd = spec.denseFeatures, P = spec.sparseFeatures, D = spec.dim
+        let nd = spec.denseFeatures, P = spec.sparseFeatures, D = spec.dim, S = spec.slots
         data.dense.withUnsafeBufferPointer { dd in
             data.ids.withUnsafeBufferPointer { ids in
                 for s in 0..<b {
@@ -281,11 +310,31 @@ public final class ClientModel {
                     (batchDense.pointer + s * nd).update(from: dd.baseAddress! + i * nd, count: nd)
                     batchLabels.pointer[s] = data.labels[i]
                     for p in 0..<P {
-                        let local = Int(ids[i * P + p])
-                        precondition(local >= 0 && local < spec.tableRows[p], "id \(local) outside table \(p)")
-                        let row = rowBase[p] + local
-                        batchRows[s * P + p] = Int32(row)
-                        Rows.copy(batchPooled.pointer + (p * b + s) * D, tables.pointer + row * D, count: D)
+                        let L = spec.bagSizes[p], out = batchPooled.pointer + (p * b + s) * D
+                        if L == 1 {
+                            let local = Int(ids[i * S + slotBase[p]])
+                            precondition(local >= 0 && local < spec.tableRows[p], "id \(local) outside table \(p)")
+                            let row = rowBase[p] + local
+                            batchRows[s * S + slotBase[p]] = Int32(row)
+                            batchBagScale[s * P + p] = 1
+                            Rows.copy(out, tables.pointer + row * D, count: D)
+                            continue
+                        }
+                        out.update(repeating: 0, count: D)
+                        var n = 0
+                        for k in 0..<L {
+                            let local = Int(ids[i * S + slotBase[p] + k])
+                            precondition(local >= -1 && local < spec.tableRows[p], "id \(local) outside table \(p)")
+                            guard local >= 0 else { batchRows[s * S + slotBase[p] + k] = -1; continue }
+                            let row = rowBase[p] + local
+                            batchRows[s * S + slotBase[p] + k] = Int32(row)
+                            let src = tables.pointer + row * D
+                            for d in 0..<D { out[d] += src[d] }
+                            n += 1
+                        }
+                        let w: Float = n > 0 ? 1 / Float(n) : 0
+                        for d in 0..<D { out[d] *= w }
+                        batchBagScale[s * P + p] = w
                     }
                 }
             }
@@ -313,14 +362,14 @@ public final class ClientModel {
 
     /// Forward FLOPs of one scored sample (on-client evaluation): the dense
     /// part's forward (a third of its forward+backward figure) and one row
-    /// read per table.
+    /// read per id slot (a bag counted full).
     public var forwardFlopsPerSample: Double {
-        dense.flopsPerSample(meanSequenceLength: 0) / 3 + Double(spec.sparseFeatures * spec.dim)
+        dense.flopsPerSample(meanSequenceLength: 0) / 3 + Double(spec.slots * spec.dim)
     }
 
     /// Forward+backward FLOPs of one training sample (the device model's work unit).
     public var flopsPerSample: Double {
-        dense.flopsPerSample(meanSequenceLength: 0) + 3 * Double(spec.sparseFeatures * spec.dim)
+        dense.flopsPerSample(meanSequenceLength: 0) + 3 * Double(spec.slots * spec.dim)
     }
 }
 

@@ -9,7 +9,7 @@ public struct ModelHyper: Sendable, Equatable, Codable {
 
     public func spec(for source: ClientSource) -> ModelSpec {
         ModelSpec(denseFeatures: source.denseFeatures, tableRows: source.tableRows, dim: dim,
-                  bottom: bottomHidden + [dim], top: topHidden + [1])
+                  bottom: bottomHidden + [dim], top: topHidden + [1], bagSizes: source.bagSizes)
     }
 }
 
