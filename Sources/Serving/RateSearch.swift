@@ -2,12 +2,18 @@
 /// a bound: run a step at a rate; over the bound (or any request shed or
 /// failed), lengthen the mean gap between arrivals; more than 10 % under it,
 /// shorten the gap; within, keep it. After `steps` steps the answer is the
-/// median rate of the last `settle` steps (the search oscillates around the
-/// boundary; the median damps one lucky or unlucky step).
+/// median rate of those of the last `settle` steps that met the bound (the
+/// search oscillates around the boundary; the median damps one lucky step,
+/// and a rate that missed the bound is never the answer). When none of them
+/// met it, the highest rate of the whole search that did; 0 when none did.
 ///
 /// One departure, so a short search converges from a rough start: far from
 /// the bound (tail under half of it, or over twice it, or requests shed) the
-/// gap changes by `far` (1.5x) instead of the near steps.
+/// gap changes by `far` (1.5x) instead of the near steps, until the search
+/// has seen a rate meet the bound and a rate miss it. From then on it takes
+/// only the near steps: a server's tail rises as a cliff (a few ms to over
+/// twice the bound within 1.5x of rate), and far steps would jump across it
+/// forever without narrowing in.
 public struct RateSearch: Sendable {
     public var boundSeconds: Double
     /// Gap factor when over the bound (lengthen) and when under (shorten).
@@ -36,11 +42,11 @@ public struct RateSearch: Sendable {
         }
     }
 
-    /// The next rate after a step.
-    public func next(after s: Step) -> Double {
-        if s.tailSeconds > 2 * boundSeconds || s.shed > 0 || s.failed > 0 { return s.rate / far }
-        if s.tailSeconds > boundSeconds { return s.rate / lengthen }
-        if s.tailSeconds < 0.5 * boundSeconds { return s.rate * far }
+    /// The next rate after a step; `bracketed`: a rate has met the bound and one has missed it.
+    public func next(after s: Step, bracketed: Bool = false) -> Double {
+        let over = s.tailSeconds > boundSeconds || s.shed > 0 || s.failed > 0
+        if over { return s.rate / (!bracketed && (s.tailSeconds > 2 * boundSeconds || s.shed > 0 || s.failed > 0) ? far : lengthen) }
+        if s.tailSeconds < 0.5 * boundSeconds && !bracketed { return s.rate * far }
         if s.tailSeconds < 0.9 * boundSeconds { return s.rate * shorten }
         return s.rate
     }
@@ -49,13 +55,16 @@ public struct RateSearch: Sendable {
     public func run(start: Double, measure: (Double) throws -> Step) rethrows -> (rate: Double, steps: [Step]) {
         var rate = start
         var history: [Step] = []
+        var met = false, missed = false
         for _ in 0..<steps {
             let s = try measure(rate)
             history.append(s)
-            rate = next(after: s)
+            if s.meets { met = true } else { missed = true }
+            rate = next(after: s, bracketed: met && missed)
         }
-        let last = history.suffix(settle).map(\.rate).sorted()
-        return (last.isEmpty ? 0 : last[last.count / 2], history)
+        let settled = history.suffix(settle).filter(\.meets).map(\.rate).sorted()
+        if !settled.isEmpty { return (settled[settled.count / 2], history) }
+        return (history.filter(\.meets).map(\.rate).max() ?? 0, history)
     }
 }
 

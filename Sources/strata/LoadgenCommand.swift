@@ -94,7 +94,8 @@ struct LoadgenCommand: ParsableCommand {
             let res = try step(r, results.count)
             results.append(res)
             return RateSearch.Step(rate: r, tailSeconds: res.tailSeconds(percentile: percentile), achievedRate: res.achievedRate,
-                                   shed: res.shed, failed: res.failed, requests: res.sent, meets: res.tailSeconds(percentile: percentile) * 1000 <= boundMs)
+                                   shed: res.shed, failed: res.failed, requests: res.sent, meets: res.tailSeconds(percentile: percentile) * 1000 <= boundMs
+                                       && res.shed == 0 && res.failed == 0)
         }
         print(String(format: "loadgen: highest sustainable rate at p%.0f <= %.0f ms: %.1f requests/s", percentile, boundMs, sustained))
         try folder?.writeJSON("summary.json", LoadSummary(bound: boundMs, percentile: percentile, sustainedRate: sustained, steps: results))

@@ -55,4 +55,28 @@ final class SearchTests: XCTestCase {
         XCTAssertLessThanOrEqual(rate, answer * 1.0001, "never above the bound's rate")
         XCTAssertGreaterThan(rate, answer * 0.85, "within the 10 % band and one step: \(rate) vs \(answer)")
     }
+
+    /// A real server's tail is a cliff: a few ms up to its capacity, far over
+    /// the bound past it. Far steps alone would jump across the cliff for ever
+    /// (measured: 492 <-> 738 QPS) and the median of those rates is one that
+    /// missed; the search narrows in after the first miss and answers a rate
+    /// that met the bound, within one near step of the capacity.
+    func testTheRateSearchNarrowsInAtACliff() {
+        let capacity = 700.0, bound = 0.05
+        for start in [50.0, 200, 690, 2000] {
+            let search = RateSearch(boundSeconds: bound, steps: 12, settle: 6)
+            let (rate, steps) = search.run(start: start) { r in
+                let tail = r <= capacity ? 0.006 : 0.12
+                return RateSearch.Step(rate: r, tailSeconds: tail, achievedRate: r, shed: 0, failed: 0, requests: 100, meets: tail <= bound)
+            }
+            XCTAssertLessThanOrEqual(rate, capacity, "start \(start): a rate that met the bound")
+            XCTAssertGreaterThan(rate, capacity / 1.25 / 1.12, "start \(start): within a near step (\(rate))")
+            XCTAssertTrue(steps.contains { !$0.meets }, "start \(start): the cliff was found")
+        }
+        // Nothing meets: the answer is 0, not a rate that missed.
+        let none = RateSearch(boundSeconds: bound, steps: 5, settle: 3).run(start: 100) { r in
+            RateSearch.Step(rate: r, tailSeconds: 1, achievedRate: r, shed: 0, failed: 0, requests: 10, meets: false)
+        }
+        XCTAssertEqual(none.rate, 0)
+    }
 }
