@@ -6,6 +6,7 @@
 # per (optimization, mapping) and the MDAC ratio.
 #   bash Benchmarks/fl/rf2-fairness.sh OUT_DIR ROUNDS [--set ...source keys...]
 # e.g. MovieLens:  ... runs/rf2-ml 180 --set data.source=movielens --set data.movielens_dir=../shared/data/movielens
+#      (RF^2's reference features: add --set data.user_feature=false --set data.history_clicks=10)
 #      synthetic:  ... runs/rf2-syn 100 --set data.population=2000 --set data.samples_per_client=64
 # docs/BENCHMARKS.md "RF^2 fairness and FedGPO" quotes its output.
 source "$(dirname "$0")/../../Launch/common.sh"

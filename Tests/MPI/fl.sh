@@ -159,6 +159,21 @@ assert a["tier_auc"] == b["tier_auc"] and all(x is not None for x in a["tier_auc
 PY
 then ok "HeteroFL: narrower tiers, the same run on 1 and 2 ranks"; else bad "HeteroFL on 1 and 2 ranks" "$tmp/het.log"; fi
 
+# RF^2's reference features on MovieLens (no user id, a bag of the last 10 clicks): the same model bytes on 1 and 2 ranks.
+ML="../shared/data/movielens"
+if [ -f "$ML/ml-latest-small-ratings.csv" ]; then
+    R="--quiet --set data.source=movielens --set data.movielens_dir=$ML --set data.user_feature=false --set data.history_clicks=10 \
+        --set rounds=3 --set clients_per_round=20 --set eval.clients=100"
+    if run_np 1 "$S" fl $R --run-dir "$tmp/ref1" --dump-model "$tmp/ref1.bin" >"$tmp/ref.log" 2>&1 \
+        && run_np 2 "$S" fl $R --run-dir "$tmp/ref2" --dump-model "$tmp/ref2.bin" >>"$tmp/ref.log" 2>&1 \
+        && cmp -s "$tmp/ref1.bin" "$tmp/ref2.bin" && [ -s "$tmp/ref1.bin" ] \
+        && grep -q "no user id, last 10 clicks" "$tmp/ref1/summary.json"
+    then ok "MovieLens with RF^2's reference features: the same model bytes on 1 and 2 ranks"
+    else bad "MovieLens reference features on 1 and 2 ranks" "$tmp/ref.log"; fi
+else
+    printf '  skip MovieLens reference features (%s absent)\n' "$ML"
+fi
+
 expect_refusal() {
     local name="$1" pattern="$2"; shift 2
     local rc=0
@@ -170,6 +185,7 @@ expect_refusal "unknown strategy" "strategy.name: unknown strategy 'fedsgd'" --s
 expect_refusal "fel k = 0" "fel.k: must be at least 1" --set mode=fel --set fel.k=0
 expect_refusal "fel holdout of everything" "fel.holdout_fraction: must be in \\[0, 1\\), got 1" --set mode=fel --set fel.holdout_fraction=1
 expect_refusal "unknown key" "unknown key 'client.learning_rate'" --set client.learning_rate=0.1
+expect_refusal "history on the synthetic source" "data.history_clicks: applies to data.source movielens only" --set data.history_clicks=10
 expect_refusal "HeteroFL width of 0" "rf2.heterofl: needs 3 width shares in \\(0, 1\\]" --set tiers.mapping=random --set rf2.heterofl=[0,0.5,1]
 expect_refusal "federated eval in mode fel" "eval.federated_clients: applies to mode fl only" --set mode=fel --set eval.federated_clients=5
 expect_refusal "federated eval over more clients than exist" "eval.federated_clients: 50 is larger than the population of 40" --set data.population=40 --set eval.federated_clients=50
