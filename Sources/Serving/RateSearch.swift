@@ -44,8 +44,8 @@ public struct RateSearch: Sendable {
 
     /// The next rate after a step; `bracketed`: a rate has met the bound and one has missed it.
     public func next(after s: Step, bracketed: Bool = false) -> Double {
-        let over = s.tailSeconds > boundSeconds || s.shed > 0 || s.failed > 0
-        if over { return s.rate / (!bracketed && (s.tailSeconds > 2 * boundSeconds || s.shed > 0 || s.failed > 0) ? far : lengthen) }
+        if s.tailSeconds > 2 * boundSeconds || s.shed > 0 || s.failed > 0 { return s.rate / (bracketed ? lengthen : far) }
+        if s.tailSeconds > boundSeconds { return s.rate / lengthen }
         if s.tailSeconds < 0.5 * boundSeconds && !bracketed { return s.rate * far }
         if s.tailSeconds < 0.9 * boundSeconds { return s.rate * shorten }
         return s.rate

@@ -259,11 +259,7 @@ public final class ClientModel {
                         if !stepMark[r] { stepMark[r] = true; stepRows.append(row) }
                         if !clientMark[r] { clientMark[r] = true; clientRows.append(row) }
                         let g = tableGrads.pointer + r * D
-                        if L == 1 {
-                            for d in 0..<D { g[d] += src[d] }
-                        } else {
-                            for d in 0..<D { g[d] += w * src[d] }
-                        }
+                        for d in 0..<D { g[d] += w * src[d] }   // w is exactly 1 for a plain id
                     }
                 }
             }
