@@ -113,7 +113,7 @@ public struct MovieLensClients: ClientSource {
     public func data(client c: Int) throws -> ClientData {
         guard c >= 0, c < population else { throw ClientDataError("user \(c) outside the \(population) users") }
         let lo = userStart[c], hi = userStart[c + 1], m = hi - lo
-        let P = idsPerSample, trainEnd = lo + m - ClientData.testCount(m, fraction: testFraction)
+        let P = idsPerSample, trainEnd = lo + trainCount(client: c)
         var dense = [Float](), ids = [Int32](), labels = [Float]()
         dense.reserveCapacity(3 * m); ids.reserveCapacity(P * m); labels.reserveCapacity(m)
         var clicked: [Int32] = []   // clicked movies of training ratings before `seen`, oldest first
