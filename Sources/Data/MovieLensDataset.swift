@@ -18,9 +18,10 @@ public struct MovieLensConfig: Sendable, Codable, Equatable {
     /// A user's ratings less than this many seconds apart form one session; a
     /// session's samples share their history (0: only equal timestamps do).
     public var sessionGapSeconds: Int = 3600
-    /// Dense features per sample: the first 4 are real, and a 5th, the history
-    /// window's liked share, when asked for (see `MovieLensDataset`); the rest
-    /// zero padding; fewer keeps the first `denseCount`.
+    /// Dense features per sample: the first 4 are real, a 5th, the history
+    /// window's liked share, and a 6th, its item-based affinity to the
+    /// candidate (`HistoryAffinity`), when asked for (see `MovieLensDataset`);
+    /// the rest zero padding; fewer keeps the first `denseCount`.
     public var denseCount: Int = 4
     /// Split the history by the user's past feedback into two sequences,
     /// `history_liked` (rated >= 4) and `history_disliked`, instead of one
@@ -101,7 +102,10 @@ public struct MovieLensConfig: Sendable, Codable, Equatable {
 /// user before the session), (year − 2000) / 20 (0 if unknown), log1p(history
 /// length), genre count / 3, and from a 5th on: the history window's liked share,
 /// (liked + 1) / (length + 2) (a feature of the history, like its sequences: a
-/// new user's earlier feedback, read with their earlier ratings); zero padded to
+/// new user's earlier feedback, read with their earlier ratings); from a 6th on:
+/// the window's item-based affinity to the candidate (`HistoryAffinity`: the
+/// user's feedback on movies like it, against their liked share, with
+/// similarities from the training ratings of every other user); zero padded to
 /// `denseCount`.
 public struct MovieLensDataset: BatchSource {
     public let config: MovieLensConfig
@@ -122,6 +126,7 @@ public struct MovieLensDataset: BatchSource {
     let sessionStart: [Int]    // per rating: first rating of its session
     let historyEnd: [Int]      // per rating: min(its session's start, its user's first eval rating)
     let likedBefore: [Int]     // per rating index i: liked ratings among ratings 0..<i (one more entry)
+    let affinity: [Float]      // per rating: `HistoryAffinity` (empty below dense_count 6)
     let movieGenres: [[Int64]], movieYear: [Float]
     let trainIndex: [Int], evalIndex: [Int]
     /// Per dense user: held out whole by the `users` split (all false for `time`).
@@ -240,6 +245,16 @@ public struct MovieLensDataset: BatchSource {
         likedBefore = liked
         trainIndex = config.shuffleTrain ? Self.shuffledByRow(train, historyEnd: he) : train
         evalIndex = eval
+        if config.denseCount > 5 {
+            var inTraining = [Bool](repeating: false, count: rows.count)
+            for r in train { inTraining[r] = true }
+            let (us, he, length) = (us, he, config.historyLength)
+            affinity = HistoryAffinity.compute(user: user, movie: movie, label: label, inSums: inTraining, movieCount: ids.count) {
+                Self.window($0, userStart: us, historyEnd: he, length: length)
+            }
+        } else {
+            affinity = []
+        }
 
         schema = DatasetSchema(
             denseCount: config.denseCount,
@@ -308,7 +323,12 @@ public struct MovieLensDataset: BatchSource {
     }
 
     func historyRange(_ r: Int) -> Range<Int> {
-        max(userStart[r], historyEnd[r] - config.historyLength)..<historyEnd[r]
+        Self.window(r, userStart: userStart, historyEnd: historyEnd, length: config.historyLength)
+    }
+
+    /// Rating r's history: its user's ratings before `historyEnd[r]`, the last `length` of them.
+    static func window(_ r: Int, userStart: [Int], historyEnd: [Int], length: Int) -> Range<Int> {
+        max(userStart[r], historyEnd[r] - length)..<historyEnd[r]
     }
 
     public func batch(globalStart: Int, count: Int, split: Split, dedup: Bool) -> Batch {
@@ -343,6 +363,7 @@ public struct MovieLensDataset: BatchSource {
                     let likedInWindow = likedBefore[h.upperBound] - likedBefore[h.lowerBound]
                     dense[j * D + 4] = Float(likedInWindow + 1) / Float(h.count + 2)
                 }
+                if D > 5 { dense[j * D + 5] = affinity[r] }
             }
             try! item.refill(stride: n) { lengths, values in
                 lengths.append(contentsOf: repeatElement(1, count: n))

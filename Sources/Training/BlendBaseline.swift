@@ -37,4 +37,37 @@ public enum BlendBaseline {
         }
         return (EvalMetrics.compute(logits: logits, labels: eval.labels, users: PopularityBaseline.evalUsers(source)), unknown)
     }
+
+    /// The blend with the user's rate read from the sample's own history
+    /// instead of counted over training: the feedback-split sequences `liked`
+    /// and `disliked` hold the user's earlier liked and disliked items, so the
+    /// rate is `(|liked| + m * base) / (|liked| + |disliked| + m)`, what a new
+    /// user's earlier ratings say of how generously they rate. This is the
+    /// blend that can score held-out users, who have no training rate. An
+    /// empty history (with m = 0) has no rate and falls back to the item's.
+    ///
+    /// ```
+    /// // base 0.5, m 2; liked 3, disliked 1: user rate (3 + 1) / (4 + 2) = 0.667
+    /// ```
+    public static func evaluate(source: some BatchSource, item: String, liked: String, disliked: String,
+                                priorStrength: Double = 0) throws -> (metrics: EvalMetrics, emptyHistories: Int) {
+        try PopularityBaseline.checkItemSide(source.schema, item)
+        for key in [liked, disliked] {
+            guard let spec = source.schema.feature(named: key), spec.userSide, spec.kind == .sequence else {
+                throw ConfigError("blend baseline: '\(key)' is not a user-side sequence feature (user side: \(source.schema.userSideKeys.joined(separator: ", ")))")
+            }
+        }
+        guard liked != disliked else { throw ConfigError("blend baseline: the liked and the disliked history are both '\(liked)'") }
+        let train = source.all(.train), eval = source.all(.eval)
+        let items = PositiveRates(ids: train.itemIds(item), labels: train.labels, priorStrength: priorStrength)
+        let baseLogit = PositiveRates.logit(items.base)
+        var empty = 0
+        let logits = zip(eval.itemIds(item), zip(eval.userBagLengths(liked), eval.userBagLengths(disliked))).map { i, h -> Double in
+            let n = Double(h.0 + h.1), m = priorStrength
+            let userRate: Double? = n + m > 0 ? (Double(h.0) + m * items.base) / (n + m) : nil
+            if userRate == nil { empty += 1 }
+            return PositiveRates.logit(items.rate(i) ?? items.base) + PositiveRates.logit(userRate ?? items.base) - baseLogit
+        }
+        return (EvalMetrics.compute(logits: logits, labels: eval.labels, users: PopularityBaseline.evalUsers(source)), empty)
+    }
 }

@@ -48,4 +48,10 @@ extension Batch {
         let k = userSide.unique.index(ofKey: key)!
         return userSide.inverse.map { userSide.unique.bag(key: k, sample: Int($0)).first }
     }
+
+    /// Per sample, the length of user-side `key`'s bag, through the inverse indices.
+    func userBagLengths(_ key: String) -> [Int] {
+        let k = userSide.unique.index(ofKey: key)!
+        return userSide.inverse.map { userSide.unique.bag(key: k, sample: Int($0)).count }
+    }
 }

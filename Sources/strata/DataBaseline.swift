@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Data
 import Training
 
@@ -14,7 +15,10 @@ struct DataBaseline: ParsableCommand {
         (positives + M * base) / (count + M)). Prints eval AUC, logloss and NE (and GAUC, the per-user AUC, where the data knows users). With \
         --user-feature the item's rate is blended with the user's (logit(item) + \
         logit(user) - logit(base)); a user without training samples (every held-out \
-        user of data.movielens.split users) scores by the item's rate alone. For the \
+        user of data.movielens.split users) scores by the item's rate alone. With \
+        --history-feedback LIKED,DISLIKED the user's rate comes instead from the \
+        sample's own history, (|liked| + M * base) / (|liked| + |disliked| + M), which \
+        held-out users have too (MovieLens: history_liked,history_disliked). For the \
         model without sequence features, train with --set model.use_sequences=false.
         """
     )
@@ -34,12 +38,24 @@ struct DataBaseline: ParsableCommand {
     @Option(name: .customLong("user-feature"), help: "Pooled user-side feature to blend the user's rate from (MovieLens: user).")
     var userFeature: String?
 
+    @Option(name: .customLong("history-feedback"), help: "Two user-side sequences, LIKED,DISLIKED, to read the user's rate from their history (MovieLens: history_liked,history_disliked).")
+    var historyFeedback: String?
+
     func run() throws {
         let cfg = try loadConfig(config, overrides)
         do {
             let source = try DataSources.load(cfg.data, seed: cfg.run.seed).source
             guard let name = feature ?? PopularityBaseline.defaultFeature(source.schema) else {
                 throw ConfigError("the data has no item-side feature to score by")
+            }
+            if let historyFeedback {
+                guard userFeature == nil else { throw ConfigError("--history-feedback and --user-feature are two sources of the user's rate: give one") }
+                let keys = historyFeedback.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+                guard keys.count == 2 else { throw ConfigError("--history-feedback: expected LIKED,DISLIKED, got '\(historyFeedback)'") }
+                let (m, empty) = try BlendBaseline.evaluate(source: source, item: name, liked: keys[0], disliked: keys[1], priorStrength: priorStrength)
+                print(String(format: "blend baseline (%@ + the history's feedback, prior strength %g): eval auc %.4f  logloss %.4f  ne %.4f  (%d samples, %d with an empty history scored by the item alone)%@",
+                             name, priorStrength, m.auc, m.logloss, m.ne, m.samples, empty, gaucText(m)))
+                return
             }
             if let userFeature {
                 let (m, unknown) = try BlendBaseline.evaluate(source: source, item: name, user: userFeature, priorStrength: priorStrength)

@@ -45,3 +45,54 @@ final class BlendBaselineTests: XCTestCase {
         XCTAssertThrowsError(try BlendBaseline.evaluate(source: source, item: "item", user: "item"))
     }
 }
+
+/// The blend with the user's rate read from the sample's own liked and
+/// disliked history, against counts made here from `history(_:split:)`.
+final class HistoryBlendBaselineTests: XCTestCase {
+    func movieLens() throws -> MovieLensDataset {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-blend-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var movies = "movieId,title,genres\n", ratings = "userId,movieId,rating,timestamp\n"
+        for m in 1...6 { movies += "\(m),M\(m) (2000),Drama\n" }
+        // Four users with different generosity: user u likes movie m when (u + m) % (u + 1) != 0.
+        for u in 1...4 { for m in 1...6 { ratings += "\(u),\(m),\((u + m) % (u + 1) == 0 ? 2.0 : 4.5),\(100 * u + m)\n" } }
+        try movies.write(toFile: dir + "/ml-latest-small-movies.csv", atomically: true, encoding: .utf8)
+        try ratings.write(toFile: dir + "/ml-latest-small-ratings.csv", atomically: true, encoding: .utf8)
+        var c = MovieLensConfig()
+        c.evalPerUser = 2; c.sessionGapSeconds = 0; c.historyLength = 10; c.historyFeedback = true
+        return try MovieLensDataset(directory: dir, config: c)
+    }
+
+    func testRatesFromTheHistoryEqualCountsByHand() throws {
+        let ds = try movieLens(), m = 2.0
+        let train = ds.all(.train), eval = ds.all(.eval)
+        var pos: [Int: Double] = [:], n: [Int: Double] = [:]
+        for i in 0..<train.size { let movie = ds.rating(i, split: .train).movie; pos[movie, default: 0] += Double(train.labels[i]); n[movie, default: 0] += 1 }
+        let base = train.labels.reduce(0.0) { $0 + Double($1) } / Double(train.size)
+        func logit(_ p: Double) -> Double { let q = min(max(p, 1e-4), 1 - 1e-4); return log(q / (1 - q)) }
+        let want = (0..<eval.size).map { i -> Double in
+            let movie = ds.rating(i, split: .eval).movie, h = ds.history(i, split: .eval)
+            let item = n[movie].map { (pos[movie]! + m * base) / ($0 + m) } ?? base
+            let user = (Double(h.filter(\.liked).count) + m * base) / (Double(h.count) + m)
+            return logit(item) + logit(user) - logit(base)
+        }
+        let got = try BlendBaseline.evaluate(source: ds, item: "movie", liked: "history_liked", disliked: "history_disliked", priorStrength: m)
+        let oracle = EvalMetrics.compute(logits: want, labels: eval.labels)
+        XCTAssertEqual(got.emptyHistories, 0)
+        XCTAssertEqual(got.metrics.auc, oracle.auc, accuracy: 1e-12)
+        XCTAssertEqual(got.metrics.logloss, oracle.logloss, accuracy: 1e-12)
+        // The user term matters here: the item's rate alone scores differently.
+        let itemOnly = try PopularityBaseline.evaluate(source: ds, feature: "movie", priorStrength: m)
+        XCTAssertNotEqual(got.metrics.logloss, itemOnly.logloss)
+        // Swapped halves read the user's rate upside down.
+        let swapped = try BlendBaseline.evaluate(source: ds, item: "movie", liked: "history_disliked", disliked: "history_liked", priorStrength: m)
+        XCTAssertNotEqual(swapped.metrics.logloss, got.metrics.logloss)
+    }
+
+    func testFeaturesThatAreNotTwoHistoriesAreRefused() throws {
+        let ds = try movieLens()
+        XCTAssertThrowsError(try BlendBaseline.evaluate(source: ds, item: "movie", liked: "user", disliked: "history_disliked"))
+        XCTAssertThrowsError(try BlendBaseline.evaluate(source: ds, item: "movie", liked: "history_liked", disliked: "history_liked"))
+        XCTAssertThrowsError(try BlendBaseline.evaluate(source: ds, item: "movie", liked: "history_liked", disliked: "nope"))
+    }
+}
