@@ -22,7 +22,7 @@ import Foundation
 ///
 /// Only movies with at least `minRatings` training ratings get similarities
 /// (at most `maxMovies` of them, the most rated), so the two dense N x N
-/// tables stay bounded: 3,650 movies and 107 MB on ml-latest-small, built
+/// tables stay bounded: at most 3,650 movies and 107 MB on ml-latest-small, built
 /// once at load and dropped after. A candidate outside them scores 0.
 ///
 /// ```
