@@ -33,12 +33,14 @@ public final class LocalCommunicator: Communicator {
     }
 
     /// Runs `body` on `worldSize` threads, one communicator each; returns the
-    /// results in rank order. `topology` defaults to one node.
-    public static func run<R>(worldSize: Int, topology: Topology? = nil,
+    /// results in rank order. `topology` defaults to one node. With
+    /// `synchronousSends` a send returns only once it is received, as a large
+    /// MPI send does; by default sends are buffered.
+    public static func run<R>(worldSize: Int, topology: Topology? = nil, synchronousSends: Bool = false,
                               _ body: @escaping (LocalCommunicator) throws -> R) rethrows -> [R] {
         let topo = topology ?? Topology(nodeOfRank: Array(repeating: 0, count: worldSize))
         precondition(topo.worldSize == worldSize)
-        let world = LocalWorld(size: worldSize)
+        let world = LocalWorld(size: worldSize, synchronousSends: synchronousSends)
         let comms = (0..<worldSize).map {
             LocalCommunicator(rank: $0, world: world, worldRanks: Array(0..<worldSize),
                               ledger: CommLedger(worldRank: $0, topology: topo))
@@ -158,7 +160,8 @@ public final class LocalCommunicator: Communicator {
     public func rawSend(_ buffer: UnsafeRawPointer?, count: Int, kind: ScalarKind, to dest: Int, tag: Int) {
         let bytes = count * kind.byteWidth
         let data = bytes > 0 ? Data(bytes: buffer!, count: bytes) : Data()
-        world.mailbox.put(LocalWorld.Message(source: rank, dest: dest, tag: tag, kind: kind, count: count, data: data))
+        world.mailbox.put(LocalWorld.Message(source: rank, dest: dest, tag: tag, kind: kind, count: count, data: data),
+                          untilTaken: world.synchronousSends)
     }
 
     public func rawReceive(_ buffer: UnsafeMutableRawPointer?, count: Int, kind: ScalarKind, from source: Int, tag: Int) {
@@ -179,7 +182,7 @@ public final class LocalCommunicator: Communicator {
             .sorted { ($0.element.key, $0.offset) < ($1.element.key, $1.offset) }.map(\.offset)
         // The first member of each group makes the group's world; the others pick it up.
         if color >= 0, mine.first == rank {
-            world.setSplit(color: color, LocalWorld(size: mine.count))
+            world.setSplit(color: color, LocalWorld(size: mine.count, synchronousSends: world.synchronousSends))
         }
         world.barrier()
         let result: LocalCommunicator?

@@ -19,9 +19,14 @@ final class LocalWorld: @unchecked Sendable {
         var kind: ScalarKind
         var count: Int
         var data: Data
+        var serial = 0
     }
 
     let size: Int
+    /// A send returns only once its receiver has taken the message, as an
+    /// MPI send above the eager limit does (rendezvous), so a test can catch
+    /// a protocol that only works because sends are buffered.
+    let synchronousSends: Bool
     private(set) var posts: [Post]
     let mailbox = Mailbox()
     /// The step watchdog's board (`LocalCommunicator.makeProgressBoard`).
@@ -31,8 +36,9 @@ final class LocalWorld: @unchecked Sendable {
     private var generation = 0
     private var splits: [Int: LocalWorld] = [:]
 
-    init(size: Int) {
+    init(size: Int, synchronousSends: Bool = false) {
         self.size = size
+        self.synchronousSends = synchronousSends
         progressBoard = MemoryProgressBoard(size: size)
         posts = Array(repeating: Post(ptr: nil, count: 0), count: size)
     }
@@ -86,9 +92,17 @@ final class LocalWorld: @unchecked Sendable {
     final class Mailbox: @unchecked Sendable {
         private let condition = NSCondition()
         private var queue: [Message] = []
+        private var sent = 0
 
-        func put(_ m: Message) {
-            condition.lock(); queue.append(m); condition.broadcast(); condition.unlock()
+        /// Queues `m`; with `untilTaken`, returns once a receiver has taken it.
+        func put(_ m: Message, untilTaken: Bool = false) {
+            condition.lock(); defer { condition.unlock() }
+            var m = m
+            sent += 1
+            m.serial = sent
+            queue.append(m)
+            condition.broadcast()
+            while untilTaken && queue.contains(where: { $0.serial == m.serial }) { condition.wait() }
         }
 
         private func index(dest: Int, source: Int?, tag: Int) -> Int? {
@@ -98,7 +112,10 @@ final class LocalWorld: @unchecked Sendable {
         func take(dest: Int, source: Int, tag: Int) -> Message {
             condition.lock(); defer { condition.unlock() }
             while true {
-                if let i = index(dest: dest, source: source, tag: tag) { return queue.remove(at: i) }
+                if let i = index(dest: dest, source: source, tag: tag) {
+                    condition.broadcast()   // a synchronous sender waits for this
+                    return queue.remove(at: i)
+                }
                 condition.wait()
             }
         }

@@ -23,15 +23,17 @@ final class FELLeafGroupTests: XCTestCase {
         }
     }
 
-    /// Two leaves on two hosts: each client's training waits until both hosts
-    /// are training, so the round finishes only when the server started both
-    /// leaves before finishing either. A start-then-finish per leaf leaves the
-    /// other host idle and every wait times out.
+    /// Two leaves on two hosts: each host's i-th client waits until the other
+    /// host reaches its i-th, so the round meets every time only when both
+    /// leaves' hosts train all their clients at once. Sends are synchronous,
+    /// as MPI's are above the eager limit: a start-then-finish per leaf, or a
+    /// host that sends each result as it trains it (it would wait at its
+    /// first send until the server reached its leaf), misses meetings.
     func testDisjointHostsTrainAtOnce() throws {
         let source = tinySource(population: 40)
         let cfg = tinyConfig(rounds: 1, k: 6)
-        let meeting = Meeting(parties: 2, timeout: 10)
-        let out = try LocalCommunicator.run(worldSize: 3) { comm -> (records: [RoundRecord], ledger: Int)? in
+        let meeting = Meeting(parties: 2, timeout: 2)
+        let out = try LocalCommunicator.run(worldSize: 3, synchronousSends: true) { comm -> (records: [RoundRecord], ledger: Int)? in
             let spec = cfg.model.spec(for: source)
             let model = ClientModel(spec: spec, maxBatch: cfg.maxBatch, seed: cfg.seed)
             let task = MeetingTask(DLRMTask(source: source, model: model, seed: cfg.seed), meeting: meeting, rank: comm.rank)
@@ -100,19 +102,21 @@ final class FELLeafGroupTests: XCTestCase {
 /// Counts parties in; each waits (up to `timeout` seconds) until `parties` distinct ranks have arrived at least once.
 final class Meeting: @unchecked Sendable {
     private let condition = NSCondition()
-    private var arrived: Set<Int> = []
+    private var arrivals: [Int: Int] = [:]
     let parties: Int
     let timeout: TimeInterval
     private(set) var missed = 0
 
     init(parties: Int, timeout: TimeInterval) { self.parties = parties; self.timeout = timeout }
 
+    /// A party's i-th arrival waits (up to `timeout`) for every party's i-th.
     func arrive(_ rank: Int) {
         condition.lock(); defer { condition.unlock() }
-        arrived.insert(rank)
+        arrivals[rank, default: 0] += 1
+        let mine = arrivals[rank]!
         condition.broadcast()
         let deadline = Date(timeIntervalSinceNow: timeout)
-        while arrived.count < parties {
+        while arrivals.values.filter({ $0 >= mine }).count < parties {
             if !condition.wait(until: deadline) { missed += 1; return }
         }
     }

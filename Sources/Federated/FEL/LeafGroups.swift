@@ -19,7 +19,8 @@ import Foundation
 ///     leaf l:  finishRound (results in) for each listed leaf, in order
 ///
 /// A host does the same on its leaves among the listed ones: takes every
-/// start, then trains and returns each leaf's clients in leaf order. Both sides
+/// start, then, leaf by leaf, trains all of that leaf's clients before it
+/// sends any of their results (`RoundEngine.hostTrainAhead`). Both sides
 /// go through the leaves in one order, so a host in several leaves never
 /// waits for a start while the server waits for its results; disjoint hosts
 /// train while the server starts the other leaves and takes earlier ones'
@@ -63,10 +64,18 @@ public final class LeafGroups {
         return records
     }
 
-    /// A host's side of `round`, called by the world engine's `serve` on header 3.
+    /// A host's side of `round`, called by the world engine's `serve` on header 3:
+    /// every start, then leaf by leaf all its clients trained, then their
+    /// results sent. Training before sending matters: the server takes the
+    /// leaves' results one leaf after another, and a host that sent each
+    /// result as it trained would wait at its first send until the server
+    /// reached its leaf, so the leaves would train in turn, not at once.
     public func hostRound(_ words: [Int64]) {
         let mine = words.dropFirst().compactMap { engines[Int($0)] }
         let started = mine.map { $0.hostStartRound() }
-        for (engine, s) in zip(mine, started) { engine.hostFinishRound(s) }
+        for (engine, s) in zip(mine, started) {
+            engine.hostTrainAhead(s)
+            engine.hostSendTrained()
+        }
     }
 }

@@ -212,33 +212,85 @@ public final class RoundEngine {
         return HostRound(header: header, reals: reals)
     }
 
-    /// A training round's second half on a host: its participants, in order.
+    /// A training round's second half on a host: its participants, in order,
+    /// each result sent as soon as it is trained (a payload task needs the
+    /// server's payload before each client, so it cannot train ahead).
     /// The task syncs to the model here, not at the start, since a host in
     /// several leaves' rounds shares one task model among them.
     func hostFinishRound(_ h: HostRound) {
+        let t = Int(h.header[1]), upd = updateBuffer[t]
+        forEachParticipant(h) { client, round, cfg in
+            let payload: [Float] = tasks[t].needsPayload ? comm.receiveArray(.federated, from: 0, tag: 1).values : []
+            let r = runClient(tasks[t], client, round, cfg, UnsafePointer(hostGlobal[t].pointer), payload, upd.pointer)
+            sendResult(r, UnsafeBufferPointer(start: upd.pointer, count: r.outcome == .ok ? r.packedCount : 0))
+        }
+    }
+
+    /// A host's results of a round trained ahead (`hostTrainAhead`) and held
+    /// until `hostSendTrained`: a leaf's host keeps training while the server
+    /// takes another leaf's results, instead of waiting at its first send
+    /// until the server reaches its leaf (which made the leaves take turns).
+    /// The buffers keep their capacity between rounds, so memory follows the
+    /// largest round's share of this host, not the clients it hosts.
+    struct Outbox {
+        var results: [ClientResult] = []
+        var values: [Float] = []
+    }
+    var outbox = Outbox()
+
+    /// Trains this host's participants of the round into the outbox.
+    func hostTrainAhead(_ h: HostRound) {
+        let t = Int(h.header[1]), upd = updateBuffer[t]
+        precondition(!tasks[t].needsPayload, "a payload task trains one client per payload (hostFinishRound)")
+        outbox.results.removeAll(keepingCapacity: true)
+        outbox.values.removeAll(keepingCapacity: true)
+        forEachParticipant(h) { client, round, cfg in
+            let r = runClient(tasks[t], client, round, cfg, UnsafePointer(hostGlobal[t].pointer), [], upd.pointer)
+            outbox.results.append(r)
+            if r.outcome == .ok { outbox.values.append(contentsOf: UnsafeBufferPointer(start: upd.pointer, count: r.packedCount)) }
+        }
+    }
+
+    /// Sends the outbox's results in participant order.
+    func hostSendTrained() {
+        var at = 0
+        outbox.values.withUnsafeBufferPointer { values in
+            for r in outbox.results {
+                let n = r.outcome == .ok ? r.packedCount : 0
+                sendResult(r, UnsafeBufferPointer(rebasing: values[at..<at + n]))
+                at += n
+            }
+        }
+    }
+
+    /// Calls `body` with each of this host's participants of the round, in
+    /// order, after syncing the task to the round's model.
+    func forEachParticipant(_ h: HostRound, _ body: (_ client: Int, _ round: Int, ClientRoundConfig) -> Void) {
         let header = h.header, reals = h.reals
         let t = Int(header[1]), round = Int(header[2]), P = Int(header[3])
-        let task = tasks[t], global = hostGlobal[t], upd = updateBuffer[t]
-        task.beginRound(global: global.pointer)
+        tasks[t].beginRound(global: hostGlobal[t].pointer)
         var j = comm.rank - 1
         while j < P {
-            let client = Int(header[4 + 3 * j])
-            let cfg = ClientRoundConfig(epochs: Int(header[5 + 3 * j]), batch: Int(header[6 + 3 * j]),
-                                        learningRate: reals[2 * j], proximalMu: reals[2 * j + 1])
-            let payload: [Float] = task.needsPayload ? comm.receiveArray(.federated, from: 0, tag: 1).values : []
-            let r = runClient(task, client, round, cfg, UnsafePointer(global.pointer), payload, upd.pointer)
-            switch r.outcome {
-            case .ok:
-                comm.send(.federated, [0, Double(r.samples), r.loss], to: 0, tag: 2)
-                comm.send(.federated, r.segments.map { Int64($0) }, to: 0, tag: 5)
-                comm.send(.federated, UnsafeBufferPointer(start: upd.pointer, count: r.packedCount), to: 0, tag: 4)
-            case .failed(let why):
-                comm.send(.federated, [1, Double(r.samples), 0], to: 0, tag: 2)
-                comm.send(.federated, Array(why.utf8), to: 0, tag: 3)
-            case .nonFinite:
-                comm.send(.federated, [2, Double(r.samples), 0], to: 0, tag: 2)
-            }
+            body(Int(header[4 + 3 * j]), round,
+                 ClientRoundConfig(epochs: Int(header[5 + 3 * j]), batch: Int(header[6 + 3 * j]),
+                                   learningRate: reals[2 * j], proximalMu: reals[2 * j + 1]))
             j += hosts
+        }
+    }
+
+    /// One client's result to the server: status, then the error text or the
+    /// update's segments and packed values (`values`, empty unless ok).
+    func sendResult(_ r: ClientResult, _ values: UnsafeBufferPointer<Float>) {
+        switch r.outcome {
+        case .ok:
+            comm.send(.federated, [0, Double(r.samples), r.loss], to: 0, tag: 2)
+            comm.send(.federated, r.segments.map { Int64($0) }, to: 0, tag: 5)
+            comm.send(.federated, values, to: 0, tag: 4)
+        case .failed(let why):
+            comm.send(.federated, [1, Double(r.samples), 0], to: 0, tag: 2)
+            comm.send(.federated, Array(why.utf8), to: 0, tag: 3)
+        case .nonFinite:
+            comm.send(.federated, [2, Double(r.samples), 0], to: 0, tag: 2)
         }
     }
 
