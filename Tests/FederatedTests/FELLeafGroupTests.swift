@@ -3,32 +3,18 @@ import Federated
 import Foundation
 import XCTest
 
-/// FEL's leaves on communicators of their own (`LeafGroups`): the host rule,
-/// that disjoint hosts really train at once, that the ledger's bytes are
-/// each counted once, and that the run is the same on any world size.
+/// FEL's leaves on communicators of their own (`LeafGroups`): that the hosts
+/// train every leaf at once in even shares, that the ledger's bytes are each
+/// counted once, and that the run is the same on any world size.
 final class FELLeafGroupTests: XCTestCase {
-    func testHostRuleCoversEveryHostAndLeaf() {
-        XCTAssertEqual((0..<3).map { LeafGroups.hosts(leaf: $0, leaves: 3, worldSize: 1) }, [[], [], []], "a world of one has no hosts")
-        // Four hosts over two leaves: round-robin, disjoint.
-        XCTAssertEqual((0..<2).map { LeafGroups.hosts(leaf: $0, leaves: 2, worldSize: 5) }, [[1, 3], [2, 4]])
-        // Two hosts over four leaves: each host serves two.
-        XCTAssertEqual((0..<4).map { LeafGroups.hosts(leaf: $0, leaves: 4, worldSize: 3) }, [[1], [2], [1], [2]])
-        for world in 2...7 {
-            for k in 1...5 {
-                let all = (0..<k).map { LeafGroups.hosts(leaf: $0, leaves: k, worldSize: world) }
-                XCTAssertTrue(all.allSatisfy { !$0.isEmpty }, "every leaf has a host (world \(world), k \(k))")
-                XCTAssertEqual(Set(all.joined()), Set(1..<world), "every host serves a leaf (world \(world), k \(k))")
-                if world - 1 >= k { XCTAssertEqual(all.joined().count, world - 1, "hosts are disjoint when there are enough") }
-            }
-        }
-    }
-
-    /// Two leaves on two hosts: each host's i-th client waits until the other
-    /// host reaches its i-th, so the round meets every time only when both
-    /// leaves' hosts train all their clients at once. Sends are synchronous,
-    /// as MPI's are above the eager limit: a start-then-finish per leaf, or a
-    /// host that sends each result as it trains it (it would wait at its
-    /// first send until the server reached its leaf), misses meetings.
+    /// Two leaves of 5 and 1 clients on two hosts: the 6 participants are
+    /// numbered on across the leaves, so each host trains 3, and each host's
+    /// i-th client waits until the other host reaches its i-th, so every
+    /// meeting happens only when both hosts train all their clients at once.
+    /// Sends are synchronous, as MPI's are above the eager limit: hosts of a
+    /// leaf of their own (5 against 1), or a host that sends each result as
+    /// it trains it (it waits at its first send of a later leaf until the
+    /// server reaches that leaf), miss meetings.
     func testDisjointHostsTrainAtOnce() throws {
         let source = tinySource(population: 40)
         let cfg = tinyConfig(rounds: 1, k: 6)
@@ -46,19 +32,20 @@ final class FELLeafGroupTests: XCTestCase {
                            initial: model.flat(), flopsPerSample: model.flopsPerSample, members: Array(stride(from: $0, to: 40, by: 2)))
             }
             let bytes0 = world.federatedBytes()
-            let records = groups.round(1, (0..<2).map { (leaf: $0, federation: leaves[$0], clients: 3, stream: UInt64($0)) })
+            let records = groups.round(1, (0..<2).map { (leaf: $0, federation: leaves[$0], clients: [5, 1][$0], stream: UInt64($0)) })
             return (records, world.federatedBytes() - bytes0)
         }
         let (records, ledger) = try XCTUnwrap(out[0])
         XCTAssertEqual(meeting.missed, 0, "a host trained while the other leaf's host sat idle")
-        XCTAssertEqual(records.map(\.participants.count), [3, 3])
+        XCTAssertEqual(records.map(\.participants.count), [5, 1])
+        XCTAssertEqual(meeting.arrivals, [1: 3, 2: 3], "each host trains half of the round")
         XCTAssertEqual(records.map(\.mpiBytes).reduce(0, +), ledger, "every byte of the phase on exactly one record")
         XCTAssertTrue(records.allSatisfy { $0.mpiBytes > 0 })
     }
 
-    /// FEL on worlds of 1, 3 (two hosts share three leaves) and 4 (a host a
-    /// leaf) threads: the same summary and the same rounds.jsonl but for wall
-    /// times and MPI bytes.
+    /// FEL on worlds of 1, 3 and 4 threads (2 and 3 hosts sharing three
+    /// leaves' clients): the same summary and the same rounds.jsonl but for
+    /// wall times and MPI bytes.
     func testFELIsTheSameOnAnyWorldSize() throws {
         let source = tinySource(population: 60, spread: 0.4)
         var cfg = tinyConfig(rounds: 3, k: 9)
@@ -102,7 +89,7 @@ final class FELLeafGroupTests: XCTestCase {
 /// Counts parties in; each waits (up to `timeout` seconds) until `parties` distinct ranks have arrived at least once.
 final class Meeting: @unchecked Sendable {
     private let condition = NSCondition()
-    private var arrivals: [Int: Int] = [:]
+    private(set) var arrivals: [Int: Int] = [:]
     let parties: Int
     let timeout: TimeInterval
     private(set) var missed = 0

@@ -21,8 +21,9 @@ public struct PendingRound {
 
 extension Federation {
     /// A round's first half: sample, simulate the phones, send the round's
-    /// header and model to the hosts (who start training).
-    public func startRound(_ r: Int, clients k: Int, stream: UInt64) -> PendingRound {
+    /// header and model to the hosts (who start training); the round's
+    /// participants go to the hosts from position `firstPosition` on.
+    public func startRound(_ r: Int, clients k: Int, stream: UInt64, firstPosition: Int = 0) -> PendingRound {
         let wall0 = monotonicSeconds()
         let bytes0 = engine.federatedBytes()
         let sampled = selectClients?(r, k) ?? sample(round: r, count: k, stream: stream)
@@ -54,7 +55,7 @@ extension Federation {
         }
         for cost in costs { joules += cost.activeJoules + cost.idleWatts * max(0, latency - cost.seconds) }
         let started = engine.startRound(task: taskIndex, round: r, clients: trained,
-                                        configs: trained.map { configure(r, $0) }, global: global)
+                                        configs: trained.map { configure(r, $0) }, global: global, firstPosition: firstPosition)
         return PendingRound(round: r, count: k, stream: stream, sampled: sampled, unavailable: unavailable,
                             stragglers: stragglers, trained: trained, joules: joules, latency: latency,
                             deviceBytes: deviceBytes, started: started,

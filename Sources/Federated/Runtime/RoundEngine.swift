@@ -34,9 +34,9 @@ public struct ClientResult: Sendable, Equatable {
 ///
 /// One round of task t:
 ///
-///     server: broadcast header [1, t, round, P, (client, epochs, batch) x P] and [(lr, mu) x P]
+///     server: broadcast header [1, t, round, P, first, (client, epochs, batch) x P] and [(lr, mu) x P]
 ///     server: broadcast the task's global model (flat floats)
-///     participant j (in the server's order) trains on host 1 + j % (R-1),
+///     participant j (in the server's order) trains on host 1 + (first + j) % (R-1),
 ///       one after another on each host; with a payload, the server sends it
 ///       first (at most one outstanding per host, so nothing deadlocks);
 ///     host -> server, per participant: [status, samples, loss] (tag 2), then
@@ -76,7 +76,10 @@ public final class RoundEngine {
 
     public var isServer: Bool { comm.rank == 0 }
     var hosts: Int { max(comm.size - 1, 1) }
-    func host(ofPosition j: Int) -> Int { comm.size == 1 ? 0 : 1 + j % (comm.size - 1) }
+    /// The host of participant j, counting positions from `first` (a driver
+    /// running several engines' rounds at once numbers their participants
+    /// on from one another, so the hosts' shares stay even across them).
+    func host(ofPosition j: Int, from first: Int = 0) -> Int { comm.size == 1 ? 0 : 1 + (first + j) % (comm.size - 1) }
 
     // MARK: Server
 
@@ -96,11 +99,12 @@ public final class RoundEngine {
     /// disjoint hosts train at the same time. `global` must stay unchanged
     /// until `finishRound`.
     public func startRound(task t: Int, round: Int, clients: [Int], configs: [ClientRoundConfig],
-                           global: FlatBuffer<Float>) -> StartedRound {
-        precondition(isServer && clients.count == configs.count)
-        let started = StartedRound(task: t, round: round, clients: clients, configs: configs, global: global)
+                           global: FlatBuffer<Float>, firstPosition: Int = 0) -> StartedRound {
+        precondition(isServer && clients.count == configs.count && firstPosition >= 0)
+        let started = StartedRound(task: t, round: round, clients: clients, configs: configs, global: global,
+                                   firstPosition: firstPosition)
         guard comm.size > 1 else { return started }
-        var header: [Int64] = [1, Int64(t), Int64(round), Int64(clients.count)]
+        var header: [Int64] = [1, Int64(t), Int64(round), Int64(clients.count), Int64(firstPosition)]
         var reals: [Double] = []
         for (c, cfg) in zip(clients, configs) {
             header += [Int64(c), Int64(cfg.epochs), Int64(cfg.batch)]
@@ -127,12 +131,12 @@ public final class RoundEngine {
             return
         }
         if task.needsPayload {
-            for j in 0..<min(hosts, P) { comm.send(.federated, payload(clients[j]), to: host(ofPosition: j), tag: 1) }
+            for j in 0..<min(hosts, P) { comm.send(.federated, payload(clients[j]), to: host(ofPosition: j, from: s.firstPosition), tag: 1) }
         }
         var status = [Double](repeating: 0, count: 3)
         let upd = updateBuffer[t]
         for j in 0..<P {
-            let h = host(ofPosition: j)
+            let h = host(ofPosition: j, from: s.firstPosition)
             status.withUnsafeMutableBufferPointer { comm.receive(.federated, $0, from: h, tag: 2) }
             let code = Int(status[0])
             var result = ClientResult(client: clients[j], outcome: .ok, samples: Int(status[1]), loss: status[2])
@@ -267,12 +271,12 @@ public final class RoundEngine {
     /// order, after syncing the task to the round's model.
     func forEachParticipant(_ h: HostRound, _ body: (_ client: Int, _ round: Int, ClientRoundConfig) -> Void) {
         let header = h.header, reals = h.reals
-        let t = Int(header[1]), round = Int(header[2]), P = Int(header[3])
+        let t = Int(header[1]), round = Int(header[2]), P = Int(header[3]), first = Int(header[4])
         tasks[t].beginRound(global: hostGlobal[t].pointer)
-        var j = comm.rank - 1
+        var j = ((comm.rank - 1) - first % hosts + hosts) % hosts   // the first j with host(ofPosition: j, from: first) == rank
         while j < P {
-            body(Int(header[4 + 3 * j]), round,
-                 ClientRoundConfig(epochs: Int(header[5 + 3 * j]), batch: Int(header[6 + 3 * j]),
+            body(Int(header[5 + 3 * j]), round,
+                 ClientRoundConfig(epochs: Int(header[6 + 3 * j]), batch: Int(header[7 + 3 * j]),
                                    learningRate: reals[2 * j], proximalMu: reals[2 * j + 1]))
             j += hosts
         }

@@ -9,6 +9,8 @@ public struct StartedRound {
     let clients: [Int]
     let configs: [ClientRoundConfig]
     let global: FlatBuffer<Float>
+    /// Participant j trains on host `RoundEngine.host(ofPosition: j, from: firstPosition)`.
+    let firstPosition: Int
 }
 
 /// A training round a host has taken the header and model of
