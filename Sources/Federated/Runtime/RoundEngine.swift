@@ -60,7 +60,9 @@ public struct ClientResult: Sendable, Equatable {
 /// them, so its aggregation (and the final model's bytes) are the same on any
 /// world size. Every byte goes through the communicator's ledger under
 /// `.federated`. Hosts keep one buffer per task for the global model and one
-/// for the update: memory follows the model, not the clients.
+/// for the update: memory follows the model, not the clients. A host that
+/// trains ahead (`hostTrainAhead`, FEL's leaves) also holds its share of one
+/// round's updates, which follows the round's participants, not the population.
 public final class RoundEngine {
     public let comm: Communicator
     public let tasks: [FederatedTask]
