@@ -32,9 +32,10 @@ import Foundation
 enum HistoryAffinity {
     static let minRatings = 5
     static let maxMovies = 4096
-    /// Co-rater shrinkage (the 20 of n / (n + 20)) and the denominator's λ:
-    /// chosen on a held-out-user split of ml-latest-small against 0 and 3
-    /// (docs/BENCHMARKS.md); the feature is not sensitive to either.
+    /// Co-rater shrinkage (the 20 of n / (n + 20)) and the denominator's λ,
+    /// chosen with a NumPy oracle on a held-out-user split of ml-latest-small
+    /// (movie rate + liked share + affinity): λ 0.1 against 1 and 3, and
+    /// shrinkage 20 against none, all within 0.002 AUC of each other.
     static let shrinkage: Float = 20
     static let lambda: Float = 0.1
 

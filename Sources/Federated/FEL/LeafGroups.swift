@@ -11,8 +11,8 @@ import Foundation
 /// position after leaf l-1's last) and go to hosts round-robin by position,
 /// so each host trains an even share of the whole round, whatever the
 /// clusters' sizes. (Giving each leaf hosts of its own instead left the
-/// largest cluster's hosts the leaf phase's length: 1.6-1.8x the interleaved
-/// time with a core per rank, docs/BENCHMARKS.md.)
+/// largest cluster's hosts the leaf phase's length: up to 1.8x the
+/// interleaved time with a core per rank, docs/BENCHMARKS.md.)
 ///
 /// A FEL round (the server's `round`):
 ///
