@@ -41,9 +41,10 @@ enum HistoryAffinity {
 
     /// The feature of every rating. Ratings are sorted by user then time;
     /// `inSums[r]`: rating r is a training rating, so it enters the
-    /// similarities; `history(r)`: the rating indices of r's window.
+    /// similarities; `history(r)`: the rating indices of r's window;
+    /// `share(window)`: its liked share, μ.
     static func compute(user: [Int32], movie: [Int32], label: [Float], inSums: [Bool], movieCount: Int,
-                        history: (Int) -> Range<Int>) -> [Float] {
+                        history: (Int) -> Range<Int>, share: (Range<Int>) -> Float) -> [Float] {
         let n = user.count
         // Each user's training mean, and each training rating's centred label.
         var centred = [Float](repeating: 0, count: n)
@@ -89,9 +90,7 @@ enum HistoryAffinity {
             guard ci >= 0 else { continue }
             let window = history(r)
             guard !window.isEmpty else { continue }
-            var liked: Float = 0
-            for k in window { liked += label[k] }
-            let mu = (liked + 1) / (Float(window.count) + 2)
+            let mu = share(window)
             // The user's own part of the candidate's sums, when they rated it in training.
             let selfIn = inSums[r]
             let ni = norm2[ci] - (selfIn ? centred[r] * centred[r] : 0)

@@ -249,9 +249,9 @@ public struct MovieLensDataset: BatchSource {
             var inTraining = [Bool](repeating: false, count: rows.count)
             for r in train { inTraining[r] = true }
             let (us, he, length) = (us, he, config.historyLength)
-            affinity = HistoryAffinity.compute(user: user, movie: movie, label: label, inSums: inTraining, movieCount: ids.count) {
-                Self.window($0, userStart: us, historyEnd: he, length: length)
-            }
+            affinity = HistoryAffinity.compute(user: user, movie: movie, label: label, inSums: inTraining, movieCount: ids.count,
+                                               history: { Self.window($0, userStart: us, historyEnd: he, length: length) },
+                                               share: { Self.likedShare($0, likedBefore: liked) })
         } else {
             affinity = []
         }
@@ -326,6 +326,12 @@ public struct MovieLensDataset: BatchSource {
         Self.window(r, userStart: userStart, historyEnd: historyEnd, length: config.historyLength)
     }
 
+    /// The liked share of a history window, (liked + 1) / (length + 2): the
+    /// 5th dense feature, and the level `HistoryAffinity` measures against.
+    static func likedShare(_ window: Range<Int>, likedBefore: [Int]) -> Float {
+        Float(likedBefore[window.upperBound] - likedBefore[window.lowerBound] + 1) / Float(window.count + 2)
+    }
+
     /// Rating r's history: its user's ratings before `historyEnd[r]`, the last `length` of them.
     static func window(_ r: Int, userStart: [Int], historyEnd: [Int], length: Int) -> Range<Int> {
         max(userStart[r], historyEnd[r] - length)..<historyEnd[r]
@@ -360,8 +366,7 @@ public struct MovieLensDataset: BatchSource {
                 let f2 = Float(log1p(Double(h.count))), f3 = Float(movieGenres[m].count) / 3
                 for d in 0..<min(D, 4) { dense[j * D + d] = d == 0 ? f0 : d == 1 ? f1 : d == 2 ? f2 : f3 }
                 if D > 4 {
-                    let likedInWindow = likedBefore[h.upperBound] - likedBefore[h.lowerBound]
-                    dense[j * D + 4] = Float(likedInWindow + 1) / Float(h.count + 2)
+                    dense[j * D + 4] = Self.likedShare(h, likedBefore: likedBefore)
                 }
                 if D > 5 { dense[j * D + 5] = affinity[r] }
             }
