@@ -128,6 +128,9 @@ public protocol BatchSource: Sendable {
 extension BatchSource {
     public func userGroup(_ i: Int, split: Split) -> Int? { nil }
 
+    /// Whether `split` has samples and the source numbers their users (`userGroup`).
+    public func knowsUsers(_ split: Split) -> Bool { sampleCount(split) > 0 && userGroup(0, split: split) != nil }
+
     public func fill(_ batch: inout Batch, globalStart: Int, count: Int, split: Split, dedup: Bool) {
         batch = self.batch(globalStart: globalStart, count: count, split: split, dedup: dedup)
     }

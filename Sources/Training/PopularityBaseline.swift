@@ -23,9 +23,8 @@ public enum PopularityBaseline {
 
     /// Each eval sample's user where the source knows it (for GAUC), else nil.
     static func evalUsers(_ source: some BatchSource) -> [Int]? {
-        let n = source.sampleCount(.eval)
-        guard n > 0, source.userGroup(0, split: .eval) != nil else { return nil }
-        return (0..<n).map { source.userGroup($0, split: .eval) ?? -1 }
+        guard source.knowsUsers(.eval) else { return nil }
+        return (0..<source.sampleCount(.eval)).map { source.userGroup($0, split: .eval) ?? -1 }
     }
 
     /// Default feature: the first item-side pooled feature on a table a sequence reads,

@@ -27,7 +27,7 @@ extension Trainer {
         var scores: [Double] = []
         var labels: [Float] = []
         var users: [Double] = []    // gathered beside the labels, so they stay aligned
-        let grouped = total > 0 && data.source.userGroup(0, split: .eval) != nil
+        let grouped = total > 0 && data.source.knowsUsers(.eval)
         var at = 0
         while at < total {
             let g = min(G, total - at)
@@ -63,6 +63,11 @@ extension Trainer {
 }
 
 extension EvalMetrics {
+    /// "; gauc G over U users" for a report line, or "" without GAUC.
+    public var gaucSuffix: String {
+        gauc.map { String(format: "; gauc %.4f over %d users", $0, gaucUsers ?? 0) } ?? ""
+    }
+
     /// Metrics from logits (AUC is rank-based, so logits serve as scores).
     public static func compute(logits: [Double], labels: [Float], users: [Int]? = nil) -> EvalMetrics {
         guard !labels.isEmpty else { return EvalMetrics(logloss: .nan, auc: .nan, ne: .nan, positiveRate: .nan, samples: 0) }

@@ -155,7 +155,7 @@ public struct TrainingRun {
         } else {
             progress?(String(format: "final eval: logloss %.4f  auc %.4f  ne %.4f  (%d samples)%@%@", final.logloss, final.auc, final.ne,
                              final.samples,
-                             final.gauc.map { String(format: "; gauc %.4f over %d users", $0, final.gaucUsers ?? 0) } ?? "",
+                             final.gaucSuffix,
                              trainer.data.planted.map { String(format: "; planted model auc %.4f logloss %.4f", $0.auc, $0.logloss) } ?? ""))
         }
         return summary

@@ -54,22 +54,18 @@ struct DataBaseline: ParsableCommand {
                 guard keys.count == 2 else { throw ConfigError("--history-feedback: expected LIKED,DISLIKED, got '\(historyFeedback)'") }
                 let (m, empty) = try BlendBaseline.evaluate(source: source, item: name, liked: keys[0], disliked: keys[1], priorStrength: priorStrength)
                 print(String(format: "blend baseline (%@ + the history's feedback, prior strength %g): eval auc %.4f  logloss %.4f  ne %.4f  (%d samples, %d with an empty history scored by the item alone)%@",
-                             name, priorStrength, m.auc, m.logloss, m.ne, m.samples, empty, gaucText(m)))
+                             name, priorStrength, m.auc, m.logloss, m.ne, m.samples, empty, m.gaucSuffix))
                 return
             }
             if let userFeature {
                 let (m, unknown) = try BlendBaseline.evaluate(source: source, item: name, user: userFeature, priorStrength: priorStrength)
                 print(String(format: "blend baseline (%@ + %@, prior strength %g): eval auc %.4f  logloss %.4f  ne %.4f  (%d samples, %d of unseen users scored by the item alone)%@",
-                             name, userFeature, priorStrength, m.auc, m.logloss, m.ne, m.samples, unknown, gaucText(m)))
+                             name, userFeature, priorStrength, m.auc, m.logloss, m.ne, m.samples, unknown, m.gaucSuffix))
                 return
             }
             let m = try PopularityBaseline.evaluate(source: source, feature: name, priorStrength: priorStrength)
             print(String(format: "popularity baseline (%@, prior strength %g): eval auc %.4f  logloss %.4f  ne %.4f  (%d samples)%@",
-                         name, priorStrength, m.auc, m.logloss, m.ne, m.samples, gaucText(m)))
+                         name, priorStrength, m.auc, m.logloss, m.ne, m.samples, m.gaucSuffix))
         } catch let e as ExitCode { throw e } catch { throw inputFailure("\(error)") }
-    }
-
-    func gaucText(_ m: EvalMetrics) -> String {
-        m.gauc.map { String(format: "; gauc %.4f over %d users", $0, m.gaucUsers ?? 0) } ?? ""
     }
 }
