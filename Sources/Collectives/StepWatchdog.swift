@@ -74,7 +74,7 @@ public final class StepWatchdog: @unchecked Sendable {
     private var isRunning: Bool { lock.lock(); defer { lock.unlock() }; return running }
     private var currentStep: Int { lock.lock(); defer { lock.unlock() }; return check.step }
 
-    private func spawn(_ name: String, _ body: @escaping () -> Void) {
+    private func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
         let t = Thread(block: body)
         t.name = name
         t.start()

@@ -15,17 +15,21 @@ final class ServeMetrics: Sendable {
     init() {
         var counters: [Int: Counter] = [:]
         for code in [200, 400, 413, 503] {
-            counters[code] = registry.makeCounter(name: "strata_serve_requests_total", labels: [("code", String(code))],
-                                                  help: "Scoring requests answered, by HTTP status")
+            counters[code] = registry.makeCounter(descriptor: Self.name("requests", "total", "Scoring requests answered, by HTTP status"),
+                                                  labels: [("code", String(code))])
         }
         byStatus = counters
         latency = registry.makeDurationHistogram(
-            name: "strata_serve_request_seconds",
-            buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000].map { Duration.milliseconds($0) },
-            help: "Time from a scoring request's arrival to its answer (200 only)")
-        candidates = registry.makeCounter(name: "strata_serve_candidates_total", help: "Candidate items scored")
-        queueDepth = registry.makeGauge(name: "strata_serve_queue_depth", help: "Sub-batches waiting for a model instance")
-        inFlight = registry.makeGauge(name: "strata_serve_in_flight", help: "Requests admitted and not yet answered")
+            descriptor: Self.name("request", "seconds", "Time from a scoring request's arrival to its answer (200 only)"),
+            buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000].map { Duration.milliseconds($0) })
+        candidates = registry.makeCounter(descriptor: Self.name("candidates", "total", "Candidate items scored"))
+        queueDepth = registry.makeGauge(descriptor: Self.name("queue_depth", "", "Sub-batches waiting for a model instance"))
+        inFlight = registry.makeGauge(descriptor: Self.name("in_flight", "", "Requests admitted and not yet answered"))
+    }
+
+    /// strata_serve_METRIC_UNIT (an empty unit adds nothing: strata_serve_in_flight).
+    private static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "strata", subsystem: "serve", metricName: metric, unitName: unit, helpText: help)
     }
 
     func answered(_ code: Int) { byStatus[code]?.increment() }
