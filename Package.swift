@@ -10,6 +10,8 @@ let package = Package(
     name: "Strata",
     products: [
         .executable(name: "strata", targets: ["strata"]),
+        // `strata serve` and `strata loadgen` (strata execs it): the only product with the HTTP stack.
+        .executable(name: "strata-serve", targets: ["strata-serve"]),
         // For Benchmarks/ (a separate package, `.package(path: "../")`): the trainer and a world of one.
         .library(name: "StrataTraining", targets: ["Training", "Collectives", "Data"]),
     ],
@@ -108,12 +110,26 @@ let package = Package(
         .target(name: "FedHetero", dependencies: ["Federated", "Collectives", "Tensors"]),
 
         // MARK: Executables.
+        // What both executables share: YAML configs with --set overrides, input failures (exit 2),
+        // the serving commands' one-line help.
+        .target(name: "CLISupport", dependencies: [
+            "Collectives", "Data", "Sharding", "Tensors", "Training",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // Everything but serving; builds without the HTTP stack (Launch/train builds only this).
         .executableTarget(name: "strata", dependencies: [
-            "Collectives", "CollectivesMPI", "Tensors", "Model", "Training", "Sharding", "Data", "Sweep", "ShardedEmbeddings", "Cluster",
-            "Benchmarking", "KernelRecommenders", "Serving", "ServingHTTP", "Evolve", "Federated", "FedHetero", "DataPerf", "CriteoPipeline",
+            "CLISupport", "Collectives", "CollectivesMPI", "Tensors", "Model", "Training", "Sharding", "Data", "Sweep", "ShardedEmbeddings",
+            "Cluster", "Benchmarking", "KernelRecommenders", "Serving", "Evolve", "Federated", "FedHetero", "DataPerf", "CriteoPipeline",
             "ScalingLaws",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
+        ]),
+        // `strata serve` and `strata loadgen`, exec'd by `strata` (Sources/strata/ServingHandOver.swift).
+        .executableTarget(name: "strata-serve", dependencies: [
+            "CLISupport", "Serving", "ServingHTTP", "Tensors", "Training", "Data",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
         // Multi-rank checks run under mpirun by Launch/test (see Tests/MPI).
         .executableTarget(name: "strata-mpitest", dependencies: [

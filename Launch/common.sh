@@ -30,10 +30,32 @@ ensure_packages() {
         libscalapack-openmpi-dev >/dev/null
 }
 
-# Release build; incremental, so cheap when nothing changed.
+# build_release [SWIFT BUILD OPTIONS...]: the release build, incremental.
+# Launch/train (--product strata), Launch/test (every product and the tests),
+# CI (Launch/test) and the benchmarks all build `-c release` with no other flag,
+# and the tests never `@testable import` (a release `--build-tests` build,
+# like `swift test -c release --disable-testable-imports`, adds no
+# -enable-testing): one set of artefacts in .build/release; switching between them
+# compiles only what the other lacks (the test targets, strata-serve), never
+# the same file twice. Keep any new flag the same in every caller.
+# Progress lines are hidden; the whole output stays in .build/last-build.log.
 build_release() {
-    (cd "$STRATA_ROOT" && swift build -c release 2>&1 | grep -Ev '^\[[0-9]+/[0-9]+\]|^Building for|^Build complete' >&2 || true)
-    (cd "$STRATA_ROOT" && swift build -c release >/dev/null)
+    local out="$STRATA_ROOT/.build/last-build.log" rc=0
+    mkdir -p "$STRATA_ROOT/.build"
+    (cd "$STRATA_ROOT" && swift build -c release "$@" 2>&1) | tee "$out" \
+        | { grep -Ev '^\[[0-9]+/[0-9]+\]|^Building for|^Build complete' >&2 || true; } || rc=$?
+    return "$rc"
+}
+
+# source_warnings LOG...: the compiler's warnings about Strata's own files
+# (under Sources/), deduplicated. Dependencies' warnings (their files lie under
+# .build/checkouts) and SwiftPM's "found N file(s) which are unhandled" notes
+# (no file:line:column of ours) never match.
+source_warnings() {
+    local logical="$STRATA_ROOT/Sources/" physical
+    physical="$(cd "$STRATA_ROOT" && pwd -P)/Sources/"
+    cat "$@" | awk -v a="$logical" -v b="$physical" \
+        '(index($0, a) == 1 || index($0, b) == 1) && $0 ~ /^[^ :]+:[0-9]+:[0-9]+: warning: / { print }' | sort -u
 }
 
 # Runs mpirun with NP ranks: the root variables when root, --oversubscribe

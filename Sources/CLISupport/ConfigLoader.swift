@@ -9,37 +9,39 @@ import Yams
 /// YAML configs and `--set key=value` overrides into a `RunConfig`. Keys are
 /// dotted paths (`run.batch_size`); unknown keys and wrong types are errors
 /// that name the file, line and key. Only the CLI parses text.
-enum ConfigLoader {
+package enum ConfigLoader {
     /// A value from YAML with where it came from, for error messages.
-    struct Value {
-        var node: Node
-        var origin: String
+    package struct Value {
+        package var node: Node
+        package var origin: String
 
-        func fail(_ key: String, _ expected: String) -> InputError {
+        package init(node: Node, origin: String) { self.node = node; self.origin = origin }
+
+        package func fail(_ key: String, _ expected: String) -> InputError {
             InputError("\(origin): \(key) must be \(expected), got '\(Value.text(node))'")
         }
 
-        static func text(_ node: Node) -> String {
+        package static func text(_ node: Node) -> String {
             if let s = node.scalar?.string { return s }
             if let seq = node.sequence { return "[" + seq.map(text).joined(separator: ", ") + "]" }
             return "a mapping"
         }
 
-        func int(_ key: String) throws -> Int {
+        package func int(_ key: String) throws -> Int {
             guard let s = node.scalar?.string, let v = Int(s.replacingOccurrences(of: "_", with: "")) else { throw fail(key, "an integer") }
             return v
         }
-        func uint64(_ key: String) throws -> UInt64 {
+        package func uint64(_ key: String) throws -> UInt64 {
             guard let s = node.scalar?.string, let v = UInt64(s) else { throw fail(key, "a non-negative integer") }
             return v
         }
-        func double(_ key: String) throws -> Double {
+        package func double(_ key: String) throws -> Double {
             guard let s = node.scalar?.string, let v = Double(s.replacingOccurrences(of: "_", with: "")) else { throw fail(key, "a number") }
             return v
         }
-        func float(_ key: String) throws -> Float { Float(try double(key)) }
+        package func float(_ key: String) throws -> Float { Float(try double(key)) }
         /// An integer in `range`, else refused naming the key and the range.
-        func int(_ key: String, _ range: ClosedRange<Int>) throws -> Int {
+        package func int(_ key: String, _ range: ClosedRange<Int>) throws -> Int {
             let v = try int(key)
             guard range.contains(v) else {
                 let want = range == 0...Int.max ? "must not be negative" : "must be \(Value.describe(range))"
@@ -48,7 +50,7 @@ enum ConfigLoader {
             return v
         }
         /// A finite number in `range` (`open`: the lower bound excluded).
-        func double(_ key: String, _ range: ClosedRange<Double>, open: Bool = false) throws -> Double {
+        package func double(_ key: String, _ range: ClosedRange<Double>, open: Bool = false) throws -> Double {
             let v = try double(key)
             guard v.isFinite, range.contains(v), !(open && v == range.lowerBound) else {
                 let lo = open ? "above \(range.lowerBound)" : "at least \(range.lowerBound)"
@@ -56,38 +58,38 @@ enum ConfigLoader {
             }
             return v
         }
-        func float(_ key: String, _ range: ClosedRange<Double>, open: Bool = false) throws -> Float {
+        package func float(_ key: String, _ range: ClosedRange<Double>, open: Bool = false) throws -> Float {
             let v = try double(key, range, open: open)
             guard Float(v).isFinite else { throw InputError("\(origin): \(key) is too large for a 32-bit float, got \(v)") }
             return Float(v)
         }
-        static func describe(_ r: ClosedRange<Int>) -> String {
+        package static func describe(_ r: ClosedRange<Int>) -> String {
             r.upperBound == Int.max ? (r.lowerBound == 1 ? "positive" : "at least \(r.lowerBound)") : "in \(r.lowerBound)...\(r.upperBound)"
         }
-        func bool(_ key: String) throws -> Bool {
+        package func bool(_ key: String) throws -> Bool {
             switch node.scalar?.string.lowercased() {
             case "true", "yes", "on": return true
             case "false", "no", "off": return false
             default: throw fail(key, "true or false")
             }
         }
-        func string(_ key: String) throws -> String {
+        package func string(_ key: String) throws -> String {
             guard let s = node.scalar?.string, !s.isEmpty else { throw fail(key, "a string") }
             return s
         }
         /// One of a closed set of names, decoded into its value; anything else
         /// is refused with the names allowed and the nearest one.
-        func oneOf<T>(_ key: String, _ options: [(name: String, value: T)]) throws -> T {
+        package func oneOf<T>(_ key: String, _ options: [(name: String, value: T)]) throws -> T {
             let s = try string(key)
             if let hit = options.first(where: { $0.name == s }) { return hit.value }
             let names = options.map(\.name)
             throw InputError("\(origin): \(key) must be one of \(names.joined(separator: ", ")), got '\(s)'"
                              + ConfigLoader.suggestion(for: s, among: names))
         }
-        func choice<E: CaseIterable & RawRepresentable>(_ key: String) throws -> E where E.RawValue == String {
+        package func choice<E: CaseIterable & RawRepresentable>(_ key: String) throws -> E where E.RawValue == String {
             try oneOf(key, E.allCases.map { ($0.rawValue, $0) })
         }
-        func ints(_ key: String) throws -> [Int] {
+        package func ints(_ key: String) throws -> [Int] {
             guard let seq = node.sequence else { throw fail(key, "a list of integers") }
             return try seq.map { n in
                 guard let v = n.scalar.flatMap({ Int($0.string) }) else { throw fail(key, "a list of integers") }
@@ -96,13 +98,13 @@ enum ConfigLoader {
         }
     }
 
-    typealias Setter = (inout RunConfig, Value, String) throws -> Void
+    package typealias Setter = (inout RunConfig, Value, String) throws -> Void
 
     /// A YAML file's root node. Unreadable, invalid YAML, an empty or
     /// comment-only file (which would silently mean "all defaults") and a key
     /// given twice in one mapping (YAML keeps the last silently) are errors
     /// naming the file and lines. Every config reader parses YAML here.
-    static func compose(file: String, what: String) throws -> Node {
+    package static func compose(file: String, what: String) throws -> Node {
         guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
             var dir: ObjCBool = false
             if FileManager.default.fileExists(atPath: file, isDirectory: &dir), dir.boolValue {
@@ -123,7 +125,7 @@ enum ConfigLoader {
     }
 
     /// Every mapping in the tree: a key given twice is refused with both lines.
-    static func refuseDuplicateKeys(_ node: Node, file: String, prefix: String = "") throws {
+    package static func refuseDuplicateKeys(_ node: Node, file: String, prefix: String = "") throws {
         if let m = node.mapping {
             var seen: [String: Int] = [:]
             for (k, v) in m {
@@ -142,7 +144,7 @@ enum ConfigLoader {
     }
 
     // Every key a config may hold. Keep in step with RunConfig and Configs/*.yaml.
-    static let setters: [String: Setter] = [
+    package static let setters: [String: Setter] = [
         "model.embedding_dim": { c, v, k in c.model.embeddingDim = try v.int(k, 1...Int.max) },
         "model.bottom": { c, v, k in c.model.bottom = try v.ints(k) },
         "model.top": { c, v, k in c.model.top = try v.ints(k) },
@@ -241,28 +243,28 @@ enum ConfigLoader {
     ]
 
     /// The walk and overrides over `setters`, with `sharding.tables.NAME` as a named key.
-    static let keys = DottedKeys<RunConfig>(setters: setters, named: [
+    package static let keys = DottedKeys<RunConfig>(setters: setters, named: [
         ("sharding.tables.", { c, table, v, k in c.sharding.tables[table] = try v.choice(k) }),
     ])
 
-    static func set(_ key: String, _ value: Value, in config: inout RunConfig) throws {
+    package static func set(_ key: String, _ value: Value, in config: inout RunConfig) throws {
         try keys.set(key, value, in: &config)
     }
 
-    static func apply(_ node: Node, prefix: String, file: String, to config: inout RunConfig) throws {
+    package static func apply(_ node: Node, prefix: String, file: String, to config: inout RunConfig) throws {
         try keys.apply(node, prefix: prefix, file: file, to: &config)
     }
 
-    static func suggestion(for key: String) -> String { suggestion(for: key, among: Array(setters.keys)) }
+    package static func suggestion(for key: String) -> String { suggestion(for: key, among: Array(setters.keys)) }
 
     /// " (did you mean 'x'?)" for the nearest of `names` by edit distance, when near enough.
-    static func suggestion(for word: String, among names: [String]) -> String {
+    package static func suggestion(for word: String, among names: [String]) -> String {
         let best = names.map { ($0, editDistance($0, word)) }.min { ($0.1, $0.0) < ($1.1, $1.0) }
         guard let (k, d) = best, d <= max(2, word.count / 4) else { return "" }
         return " (did you mean '\(k)'?)"
     }
 
-    static func editDistance(_ a: String, _ b: String) -> Int {
+    package static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
         var row = Array(0...b.count)
         for i in 1...max(a.count, 1) where i <= a.count {
@@ -278,11 +280,11 @@ enum ConfigLoader {
 
     /// Keys `--set` may change when resuming: how long, how often, where rows
     /// live, how long a step may hang. Everything else would make a different run.
-    static let resumableKeys = ["run.steps", "run.checkpoint_every", "run.keep_checkpoints", "run.log_every",
+    package static let resumableKeys = ["run.steps", "run.checkpoint_every", "run.keep_checkpoints", "run.log_every",
                                 "run.eval_every", "run.eval_samples", "run.step_timeout_seconds", "sharding.", "topology."]
 
     /// A saved config with `--set` overrides limited to `onlyKeys` (exact keys, or prefixes ending in a dot).
-    static func load(base: RunConfig, overrides: [String], onlyKeys: [String]) throws -> RunConfig {
+    package static func load(base: RunConfig, overrides: [String], onlyKeys: [String]) throws -> RunConfig {
         for o in overrides {
             let key = String(o.prefix { $0 != "=" })
             guard onlyKeys.contains(where: { $0.hasSuffix(".") ? key.hasPrefix($0) : key == $0 }) else {
@@ -292,7 +294,7 @@ enum ConfigLoader {
         return try load(file: nil, overrides: overrides, base: base)
     }
 
-    static func load(file: String?, overrides: [String], base: RunConfig = RunConfig()) throws -> RunConfig {
+    package static func load(file: String?, overrides: [String], base: RunConfig = RunConfig()) throws -> RunConfig {
         var config = base
         try keys.read(file: file, overrides: overrides, into: &config)
         do { try config.validate() } catch let e as ConfigError {

@@ -5,14 +5,19 @@ import Yams
 /// key=value` overrides, for any config type: the walk over nested
 /// mappings, the refusal of unknown keys with the nearest known one, and the
 /// overrides' parsing, shared by every loader (training, kernel recommenders).
-struct DottedKeys<Config> {
-    typealias Setter = (inout Config, ConfigLoader.Value, String) throws -> Void
-    var setters: [String: Setter]
+package struct DottedKeys<Config> {
+    package typealias Setter = (inout Config, ConfigLoader.Value, String) throws -> Void
+    package var setters: [String: Setter]
     /// Keys whose last part is a name (a table's), not a fixed word, with
     /// what sets one (`sharding.tables.item: row_wise`).
-    var named: [(prefix: String, set: (inout Config, String, ConfigLoader.Value, String) throws -> Void)] = []
+    package var named: [(prefix: String, set: (inout Config, String, ConfigLoader.Value, String) throws -> Void)] = []
 
-    func set(_ key: String, _ value: ConfigLoader.Value, in config: inout Config) throws {
+    package init(setters: [String: Setter],
+                 named: [(prefix: String, set: (inout Config, String, ConfigLoader.Value, String) throws -> Void)] = []) {
+        self.setters = setters; self.named = named
+    }
+
+    package func set(_ key: String, _ value: ConfigLoader.Value, in config: inout Config) throws {
         if let setter = setters[key] { return try setter(&config, value, key) }
         if let n = named.first(where: { key.hasPrefix($0.prefix) }), value.node.scalar != nil {
             return try n.set(&config, String(key.dropFirst(n.prefix.count)), value, key)
@@ -21,14 +26,14 @@ struct DottedKeys<Config> {
     }
 
     /// Walks a YAML mapping into dotted keys.
-    func apply(_ node: Node, prefix: String, file: String, to config: inout Config) throws {
+    package func apply(_ node: Node, prefix: String, file: String, to config: inout Config) throws {
         var seen: [String: String] = [:]
         try apply(node, prefix: prefix, file: file, to: &config, seen: &seen)
     }
 
     /// `seen`: each dotted key's origin so far, so `run: {steps: 1}` and
     /// `run.steps: 2` in one file are refused like a repeated key.
-    func apply(_ node: Node, prefix: String, file: String, to config: inout Config, seen: inout [String: String]) throws {
+    package func apply(_ node: Node, prefix: String, file: String, to config: inout Config, seen: inout [String: String]) throws {
         guard let mapping = node.mapping else {
             throw InputError("\(file):\(node.mark?.line ?? 0): expected a mapping of keys\(prefix.isEmpty ? "" : " under '\(prefix)'")")
         }
@@ -55,7 +60,7 @@ struct DottedKeys<Config> {
 
     /// The file's keys (an empty or comment-only file is refused: it would
     /// silently mean "the defaults"), then each `--set key=value`.
-    func read(file: String?, overrides: [String], into config: inout Config) throws {
+    package func read(file: String?, overrides: [String], into config: inout Config) throws {
         if let file {
             try apply(try ConfigLoader.compose(file: file, what: "config file"), prefix: "", file: file, to: &config)
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISupport
 import Foundation
 import Serving
 import ServingHTTP
@@ -8,7 +9,7 @@ import Training
 struct LoadgenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loadgen",
-        abstract: "Open-loop Poisson load on 127.0.0.1:PORT; with --bound-ms, DeepRecSys's search for the highest rate under it.",
+        abstract: ServingHelp.loadgen,
         discussion: """
         Arrivals are a Poisson process (exponential gaps); each request is sent at its \
         scheduled instant on one of --connections keep-alive connections, and its latency runs \

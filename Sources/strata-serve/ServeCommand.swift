@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISupport
 import Foundation
 import Serving
 import ServingHTTP
@@ -9,7 +10,7 @@ import UnixSignals
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve a trained model (or a workload with random weights) over HTTP; `serve profile` searches its (m, t, b).",
+        abstract: ServingHelp.serve,
         subcommands: [ServeRun.self, ServeProfile.self],
         defaultSubcommand: ServeRun.self
     )

@@ -1,7 +1,8 @@
 import ArgumentParser
+import Benchmarking
+import CLISupport
 import Collectives
 import Foundation
-import Benchmarking
 import Training
 
 /// `strata bench train`: whole training steps of a config, samples/s over the

@@ -1,6 +1,7 @@
 import ArgumentParser
-import Foundation
+import CLISupport
 import Data
+import Foundation
 import Training
 
 /// `strata data baseline`: the item-popularity score on the config's eval split.

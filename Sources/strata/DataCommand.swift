@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISupport
 import Data
 import Foundation
 import Training
@@ -18,17 +19,6 @@ struct DataCommand: ParsableCommand {
 
 extension BinaryLayout: ExpressibleByArgument, CaseIterable {
     public static let allCases: [BinaryLayout] = [.flat, .session]
-}
-
-/// Prints `strata: error: ...` and gives the exit code to throw.
-func inputFailure(_ message: String) -> ExitCode {
-    printError("strata: error: \(message)")
-    return ExitCode(2)
-}
-
-/// Loads `--config` (with `--set` overrides), or fails with the file's message.
-func loadConfig(_ file: String, _ overrides: [String]) throws -> RunConfig {
-    do { return try ConfigLoader.load(file: file, overrides: overrides) } catch { throw inputFailure("\(error)") }
 }
 
 /// Writes both splits of `source` to OUT/train.strata and OUT/eval.strata and

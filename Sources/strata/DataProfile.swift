@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISupport
 import Data
 import Foundation
 import Sharding

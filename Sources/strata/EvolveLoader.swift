@@ -1,3 +1,4 @@
+import CLISupport
 import Collectives
 import Evolve
 import Foundation

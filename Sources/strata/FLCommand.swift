@@ -1,7 +1,8 @@
 import ArgumentParser
+import CLISupport
 import Collectives
-import FedHetero
 import Federated
+import FedHetero
 import Foundation
 
 struct FLCommand: ParsableCommand {

@@ -1,6 +1,7 @@
+import CLISupport
 import Collectives
-import FedHetero
 import Federated
+import FedHetero
 import Foundation
 import Yams
 

@@ -1,7 +1,8 @@
 import ArgumentParser
+import CLISupport
 import Collectives
-import FedHetero
 import Federated
+import FedHetero
 import Foundation
 
 /// `strata fl gpo` (FLCommand dispatches on its action argument; its options are FLCommand's).

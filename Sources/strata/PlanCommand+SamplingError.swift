@@ -1,3 +1,4 @@
+import CLISupport
 import Foundation
 import ShardedEmbeddings
 import Sharding

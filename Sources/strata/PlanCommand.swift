@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISupport
 import Cluster
 import Collectives
 import Data

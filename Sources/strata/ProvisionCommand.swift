@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISupport
 import Collectives
 import Foundation
 import Serving
@@ -107,7 +108,7 @@ struct ProvisionCommand: ParsableCommand {
             capacitySaving: 1 - Double(aware.peakServers) / Double(max(greedy.peakServers, 1)),
             powerSaving: 1 - aware.peakWatts / max(greedy.peakWatts, 1e-9))
         try folder.writeJSON("summary.json", summary)
-        try ServePlots.day(problem, greedy: greedy, aware: aware)
+        try ProvisionPlots.day(problem, greedy: greedy, aware: aware)
             .write(toFile: (out as NSString).appendingPathComponent("day.svg"), atomically: true, encoding: .utf8)
         print(String(format: "provision: greedy %d servers %.0f kW; hercules %d servers %.0f kW: %.1f %% less capacity, %.1f %% less power",
                      greedy.peakServers, greedy.peakWatts / 1000, aware.peakServers, aware.peakWatts / 1000,
@@ -162,7 +163,8 @@ struct ProvisionSummary: Codable {
     var powerSaving: Double
 }
 
-extension ServePlots {
+/// `strata provision`'s SVG of the day.
+enum ProvisionPlots {
     static func day(_ p: ProvisioningProblem, greedy: ProvisioningOutcome, aware: ProvisioningOutcome) -> String {
         let colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"]
         let hours = p.demand.indices.map { 24 * Double($0) / Double(p.demand.count) }

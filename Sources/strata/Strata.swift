@@ -13,6 +13,12 @@ struct Strata: ParsableCommand {
         Launch/train and Launch/test wrap mpirun with the right environment.
         """,
         subcommands: [Train.self, PlanCommand.self, PlanMapCommand.self, DataCommand.self, SweepCommand.self, Bench.self, IAECommand.self, DistillCommand.self, DataPerfCommand.self,
-                      ServeCommand.self, LoadgenCommand.self, ProvisionCommand.self, EvolveCommand.self, FLCommand.self]
+                      ServeHandOver.self, LoadgenHandOver.self, ProvisionCommand.self, EvolveCommand.self, FLCommand.self]
     )
+
+    /// `serve` and `loadgen` run in the sibling binary (ServingHandOver).
+    static func main() {
+        ServingHandOver.execIfServing(Array(CommandLine.arguments.dropFirst()))
+        main(nil)
+    }
 }

@@ -1,3 +1,4 @@
+import CLISupport
 import Collectives
 import Foundation
 import Sweep

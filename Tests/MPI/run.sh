@@ -9,6 +9,18 @@ passed=0; failed=0
 ok() { passed=$((passed + 1)); printf '  ok   %s\n' "$1"; }
 bad() { failed=$((failed + 1)); printf '  FAIL %s\n' "$1"; [ -n "${2:-}" ] && sed 's/^/       | /' "$2" | tail -20; }
 
+# part TITLE: starts a timed part of the suite; the previous part's wall time
+# is printed when it ends, and every part's at the end, slowest first.
+part_title=""; part_start=$SECONDS; suite_start=$SECONDS; part_times=()
+end_part() {
+    [ -n "$part_title" ] || return 0
+    local s=$((SECONDS - part_start))
+    printf '  (%d s)\n' "$s"
+    part_times+=("$(printf '%6d s  %s' "$s" "$part_title")")
+    part_title=""
+}
+part() { end_part; part_title="$1"; part_start=$SECONDS; echo "$1"; }
+
 # sub_suite SCRIPT TAG SECONDS: runs Tests/MPI/SCRIPT, which ends with
 # "TAG: N passed, M failed"; its counts join ours.
 sub_suite() {
@@ -46,13 +58,13 @@ expect_fail() {
     rm -f "$out"
 }
 
-echo "collectives and ledger"
+part "collectives and ledger"
 expect_pass "comm, 1 rank" 1 "$T" comm
 expect_pass "comm, 2 ranks" 2 "$T" comm
 expect_pass "comm, 4 ranks oversubscribed" 4 "$T" comm
 expect_pass "comm, 4 ranks as 2 emulated nodes of 2" 4 "$T" comm --ranks-per-node 2
 
-echo "sharded training equals one process (every plan, dedup on and off)"
+part "sharded training equals one process (every plan, dedup on and off)"
 expect_pass "equivalence, 2 ranks" 2 "$T" equivalence
 expect_pass "equivalence, 4 ranks oversubscribed" 4 "$T" equivalence
 expect_pass "equivalence, 4 ranks as 2 emulated nodes of 2" 4 "$T" equivalence --ranks-per-node 2
@@ -60,18 +72,18 @@ expect_pass "equivalence with dedup_ids, 2 ranks" 2 "$T" equivalence --dedup-ids
 expect_pass "equivalence with dedup_ids, 4 ranks oversubscribed" 4 "$T" equivalence --dedup-ids
 expect_pass "equivalence with dedup_ids, 4 ranks as 2 emulated nodes of 2" 4 "$T" equivalence --ranks-per-node 2 --dedup-ids
 
-echo "16-bit rows and payloads: sharded equals one process, ledger halved"
+part "16-bit rows and payloads: sharded equals one process, ledger halved"
 expect_pass "mixed precision, 2 ranks" 2 "$T" mixed
 expect_pass "mixed precision, 4 ranks as 2 emulated nodes of 2" 4 "$T" mixed --ranks-per-node 2
 
-echo "failures end the job, naming the rank"
+part "failures end the job, naming the rank"
 expect_fail "rank 2 of 4 throws" 4 "rank 2: error: deliberate failure" 30 "$T" fail-throw 2
 expect_fail "rank 1 of 4 is killed" 4 "rank 1 .*(signal 9|Killed)" 30 "$T" fail-kill 1
 
-echo "checkpoints, resume, failures and bad input (Tests/MPI/reliability.sh)"
+part "checkpoints, resume, failures and bad input (Tests/MPI/reliability.sh)"
 sub_suite reliability.sh reliability 900
 
-echo "long-run metric parity (docs/RELIABILITY.md): 4,000 steps on 1 and 4 ranks"
+part "long-run metric parity (docs/RELIABILITY.md): 4,000 steps on 1 and 4 ranks"
 lp="$(mktemp -d)"
 for np in 1 4; do
     expect_pass "quickstart, 4000 steps, $np rank(s)" "$np" "$S" train --config Configs/quickstart.yaml --quiet --run-dir "$lp/n$np"
@@ -86,7 +98,7 @@ PY
 then ok "4 ranks end within 0.001 AUC and 0.2 % logloss of 1 rank"; else bad "long-run metrics differ across world sizes" "$lp/err"; fi
 rm -rf "$lp"
 
-echo "MovieLens held-out users with the history's counts (dense_count 6): 2 and 4 ranks equal 1 rank"
+part "MovieLens held-out users with the history's counts (dense_count 6): 2 and 4 ranks equal 1 rank"
 ML="$STRATA_ROOT/../shared/data/movielens/ml-latest-small-ratings.csv"
 if [ -f "$ML" ]; then
     mp="$(mktemp -d)"
@@ -108,16 +120,16 @@ else
     echo "  skip: $ML is absent"
 fi
 
-echo "a rank that stops responding ends the job (Tests/MPI/watchdog.sh)"
+part "a rank that stops responding ends the job (Tests/MPI/watchdog.sh)"
 sub_suite watchdog.sh watchdog 300
 
-echo "strata bench comm"
+part "strata bench comm"
 expect_pass "bench comm, 4 ranks, ledger exact" 4 "$S" bench comm --max-bytes 65536 --reps 3 --ranks-per-node 2
 expect_fail "bench comm, ranks_per_node 3 on 4 ranks" 4 "ranks_per_node = 3 does not divide the world size 4" 30 "$S" bench comm --ranks-per-node 3
 expect_fail "bench comm, negative size" 1 "min-bytes must be at least 4" 30 "$S" bench comm --min-bytes=-5
 expect_fail "unknown subcommand" 1 "Unexpected argument|unknown" 30 "$S" frobnicate
 
-echo "strata train and strata data on real data"
+part "strata train and strata data on real data"
 CSV="$STRATA_ROOT/../shared/data/criteo/criteo_sample.csv"
 if [ -f "$CSV" ]; then
     tmp="$(mktemp -d)"
@@ -143,7 +155,7 @@ else
 fi
 expect_fail "data synth refuses a non-synthetic config" 1 "synth writes synthetic data" 30 "$S" data synth --config Configs/movielens.yaml --out /tmp/strata-never
 expect_fail "data stats on a non-binary file" 1 "not a Strata data file|truncated" 30 "$S" data stats Configs/quickstart.yaml
-echo "strata sweep: coordinator plus two worker groups of one"
+part "strata sweep: coordinator plus two worker groups of one"
 # value_of FILE KEY: a number from a pretty-printed JSON file.
 value_of() { sed -n "s/^ *\"$2\" : \([-0-9.e]*\),\{0,1\}$/\1/p" "$1" | head -1; }
 sweep_dir="$(mktemp -d)"
@@ -184,7 +196,7 @@ expect_fail "sweep, misspelt axis key" 3 "sweep-bad.yaml:[0-9]+: unknown axis ke
 expect_fail "sweep, group size does not divide" 4 "group_size 2 does not divide the 3 worker ranks" 30 \
     "$S" sweep --config Tests/MPI/sweep-tiny-groups2.yaml --out /tmp/strata-sweep-never2
 
-echo "strata iae and strata distill (∞-AE, Distill-CF): 1, 2 and 4 ranks equal one process"
+part "strata iae and strata distill (∞-AE, Distill-CF): 1, 2 and 4 ranks equal one process"
 ML="$STRATA_ROOT/../shared/data/movielens/ml-latest-small-ratings.csv"
 if [ -f "$ML" ]; then
     kr="$(mktemp -d)"
@@ -226,7 +238,7 @@ else
     echo "  skip: $ML is absent"
 fi
 
-echo "serving a checkpoint written by mpirun (strata serve, loadgen, SIGTERM)"
+part "serving a checkpoint written by mpirun (strata serve, loadgen, SIGTERM)"
 # 2 ranks train and checkpoint; one process merges both ranks' shards and
 # serves them; loadgen's requests are all answered; SIGTERM exits 0; a
 # budget below the model's size is refused with its size (exit 2).
@@ -253,7 +265,28 @@ if (source "$STRATA_ROOT/Launch/common.sh"; check_serve) >"$out_check" 2>&1; the
 else bad "serve a 2-rank checkpoint" "$out_check"; fi
 rm -f "$out_check"
 
-echo "strata evolve: GEVO generations spread over worker ranks"
+# strata hands serve and loadgen over to its sibling binary strata-serve:
+# both listed in `strata --help`, the sibling's whole help through strata,
+# and without the sibling one sentence saying how to build it (exit 2).
+check_handover() {
+    local d; d="$(mktemp -d)"
+    "$S" --help >"$d/help" 2>&1
+    grep -Eq '^ +serve ' "$d/help" && grep -Eq '^ +loadgen ' "$d/help" || { echo "strata --help lacks serve or loadgen"; cat "$d/help"; return 1; }
+    "$S" serve run --help 2>&1 | grep -q -- '--port-file' || { echo "strata serve run --help lacks --port-file"; return 1; }
+    "$S" help loadgen 2>&1 | grep -q -- '--bound-ms' || { echo "strata help loadgen lacks --bound-ms"; return 1; }
+    cp "$S" "$d/strata"
+    local rc=0
+    "$d/strata" serve --workload rmc1 >"$d/out" 2>&1 || rc=$?
+    [ "$rc" -eq 2 ] && [ "$(wc -l <"$d/out")" -eq 1 ] && grep -q "swift build -c release --product strata-serve" "$d/out" \
+        || { echo "without strata-serve: exit $rc"; cat "$d/out"; return 1; }
+    rm -rf "$d"
+}
+out_check="$(mktemp)"
+if check_handover >"$out_check" 2>&1; then ok "strata serve and loadgen: listed, full help from strata-serve, a missing strata-serve named (exit 2)"
+else bad "strata serve and loadgen hand-over" "$out_check"; fi
+rm -f "$out_check"
+
+part "strata evolve: GEVO generations spread over worker ranks"
 evolve_dir="$(mktemp -d)"
 for np in 1 2 4; do
     expect_pass "evolve, $np rank(s), seeded, deterministic measure" $np "$S" evolve --config Tests/MPI/evolve-tiny.yaml --out "$evolve_dir/np$np" --quiet
@@ -279,7 +312,7 @@ rm -rf "$evolve_dir" "$out_check"
 expect_fail "evolve, misspelt key" 1 "evolve-bad.yaml:3: unknown key 'kernal_typo'" 30 \
     "$S" evolve --config Tests/MPI/evolve-bad.yaml --out /tmp/strata-evolve-never
 
-echo "strata dataperf: evaluations over worker groups equal on 1, 2 and 4 ranks"
+part "strata dataperf: evaluations over worker groups equal on 1, 2 and 4 ranks"
 # A small synthetic debugging task and a selection task; baselines; the same
 # scores (timings aside) from 1, 2 and 4 ranks; a bad submission refused by line.
 dp="$(mktemp -d)"
@@ -319,18 +352,22 @@ expect_fail "dataperf: a repeated row is refused by line" 2 "bad.txt:4: row 3 re
     "$S" dataperf evaluate --task "$dp/sel" --out "$dp/never" "$dp/bad.txt"
 rm -rf "$dp"
 
-echo "∞-AE's ScaLAPACK engine: block-cyclic kernel, factorisations, same metrics (Tests/MPI/scalapack.sh)"
+part "∞-AE's ScaLAPACK engine: block-cyclic kernel, factorisations, same metrics (Tests/MPI/scalapack.sh)"
 sub_suite scalapack.sh scalapack 600
 
-echo "Criteo pipeline: gzip days to shards on 1, 2, 4 ranks, training on them (Tests/MPI/criteo.sh)"
+part "Criteo pipeline: gzip days to shards on 1, 2, 4 ranks, training on them (Tests/MPI/criteo.sh)"
 sub_suite criteo.sh criteo 600
 
-echo "strata fl: federated rounds on ranks (Tests/MPI/fl.sh)"
+part "strata fl: federated rounds on ranks (Tests/MPI/fl.sh)"
 sub_suite fl.sh fl 300
 
-echo "cluster on one machine: namespaces as hosts (Tests/MPI/cluster-box.sh)"
+part "cluster on one machine: namespaces as hosts (Tests/MPI/cluster-box.sh)"
 # Its own script (it needs root and cleans up with a trap); its counts join ours.
 sub_suite cluster-box.sh box 900
 
+end_part
+echo "wall time by part, slowest first:"
+printf '%s\n' "${part_times[@]}" | sort -rn
+echo "mpi: total $((SECONDS - suite_start)) s"
 echo "mpi: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
