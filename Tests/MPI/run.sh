@@ -84,8 +84,6 @@ assert abs(a["eval_auc"] - b["eval_auc"]) < 1e-3, (a["eval_auc"], b["eval_auc"])
 assert abs(a["eval_logloss"] - b["eval_logloss"]) < 2e-3 * a["eval_logloss"], (a["eval_logloss"], b["eval_logloss"])
 PY
 then ok "4 ranks end within 0.001 AUC and 0.2 % logloss of 1 rank"; else bad "long-run metrics differ across world sizes" "$lp/err"; fi
-rm -rf "$lp"
-
 echo "quickstart's own config (attention encoder, dense Adagrad), 40 steps: 2 and 4 ranks equal 1 rank"
 qs="$(mktemp -d)"
 for np in 1 2 4; do
@@ -102,6 +100,7 @@ PY
     then ok "quickstart: $np ranks equal 1 rank (eval AUC, eval and train logloss to 1e-6)"; else bad "quickstart: $np ranks differ from 1 rank" "$qs/err"; fi
 done
 rm -rf "$qs"
+rm -rf "$lp"
 
 echo "MovieLens held-out users with the history's counts (dense_count 6): 2 and 4 ranks equal 1 rank"
 ML="$STRATA_ROOT/../shared/data/movielens/ml-latest-small-ratings.csv"
