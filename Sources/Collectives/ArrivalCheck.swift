@@ -1,41 +1,46 @@
-/// What the step watchdog decides, apart from its threads and its clock, so
-/// tests drive it with the times they choose.
+/// What the watchdog decides, apart from its threads and its clock, so tests
+/// drive it with the times they choose.
 ///
-/// Once this rank has been in step N longer than `timeout`, a rank is named
-/// when it is
+/// Positions are `WatchPoint` marks: a step, or a phase such as a checkpoint
+/// or an evaluation, rising in the order every rank goes through them. Once
+/// this rank has been at mark M longer than `timeout`, a rank is named when it is
 /// - silent: its slot on the board has not changed for `timeout` seconds of
 ///   this rank's clock. A live watchdog raises its heartbeat every tick, so
 ///   silence means a stopped process or a stuck file system. Silence is
 ///   measured between this rank's own reads, so a reader that was itself
 ///   descheduled sees the beats it missed as a change, never as silence;
-/// - behind: in an earlier step than the furthest rank (this rank too: when
+/// - behind: at an earlier mark than the furthest rank (this rank too: when
 ///   the others have moved on, this rank is the one that did not arrive).
-/// When no rank is silent or behind, every rank is alive in the step and none
+/// When no rank is silent or behind, every rank is alive at the mark and none
 /// finishes it; after a second `timeout`, enough for a rank that stopped
 /// late in the step to fall silent, every rank is named.
+///
+/// A rank that was itself stopped (`resumed`) judges nobody for a while: the
+/// others saw it silent and, most likely, are ending the job over it; their
+/// slots, frozen while it was stopped or since they ended, say nothing about them.
 public struct ArrivalCheck {
     public let rank: Int
     public let timeout: Double
-    /// The step this rank is in, and when it began (this rank's clock).
-    public private(set) var step: Int
-    private var stepStart: Double
+    /// The mark this rank is at, and when it got there (this rank's clock).
+    public private(set) var mark: Int
+    private var markStart: Double
     private var seen: [ProgressSlot]
     private var changedAt: [Double]
 
-    /// `step`: the step this rank is in before the first `begin` (the last finished one).
-    public init(rank: Int, size: Int, timeout: Double, step: Int, now: Double) {
+    /// `mark`: where this rank is before the first `begin` (the last finished step's).
+    public init(rank: Int, size: Int, timeout: Double, mark: Int, now: Double) {
         self.rank = rank
         self.timeout = timeout
-        self.step = step
-        stepStart = now
+        self.mark = mark
+        markStart = now
         seen = Array(repeating: .empty, count: size)
         changedAt = Array(repeating: now, count: size)
     }
 
-    /// This rank began `step` at `now` (the loop's pet, at each step boundary).
-    public mutating func begin(step: Int, at now: Double) {
-        self.step = step
-        stepStart = now
+    /// This rank reached `mark` at `now` (the loop's pet, at each step and phase).
+    public mutating func begin(mark: Int, at now: Double) {
+        self.mark = mark
+        markStart = now
     }
 
     /// The board as read at `time`.
@@ -46,25 +51,38 @@ public struct ArrivalCheck {
         }
     }
 
-    /// The ranks that did not arrive, or nil while the step is within its time
+    /// This rank's own threads did not run until `now` for longer than the
+    /// watchdog's ticks allow: its process was stopped (SIGSTOP) or starved.
+    /// What it last read of the others is stale, and if it was stopped for a
+    /// timeout they have named it and are ending the job (the job's end
+    /// continues a stopped rank before killing it). So it gives them one more
+    /// timeout of grace before its own clock starts again: a verdict from it
+    /// comes no sooner than two timeouts after `now`, and a healthy job that
+    /// was paused as a whole (every rank beats again) is never named at all.
+    public mutating func resumed(at now: Double) {
+        markStart = max(markStart, now + timeout)
+        for p in changedAt.indices { changedAt[p] = max(changedAt[p], now + timeout) }
+    }
+
+    /// The ranks that did not arrive, or nil while this mark is within its time
     /// (or late, but a rank may still fall silent and be named).
     public func verdict(at now: Double) -> StepTimeout? {
-        let elapsed = now - stepStart
+        let elapsed = now - markStart
         guard elapsed > timeout else { return nil }
-        let steps = seen.indices.map { $0 == rank ? step : Int(seen[$0].step) }
-        let front = steps.max() ?? step
+        let marks = seen.indices.map { $0 == rank ? mark : Int(seen[$0].mark) }
+        let front = marks.max() ?? mark
         var named: [(rank: Int, reason: StepTimeout.Reason)] = []
-        for p in steps.indices {
+        for p in marks.indices {
             let quiet = now - changedAt[p]
             if p != rank && quiet > timeout {
                 named.append((p, .silent(seconds: quiet)))
-            } else if steps[p] < front {
-                named.append((p, .behind(step: steps[p])))
+            } else if marks[p] < front {
+                named.append((p, .behind(WatchPoint(mark: marks[p]))))
             }
         }
         if named.isEmpty && elapsed > 2 * timeout {
-            named = steps.indices.map { ($0, .noneFinished) }
+            named = marks.indices.map { ($0, .noneFinished) }
         }
-        return named.isEmpty ? nil : StepTimeout(step: front, ranks: named, timeout: timeout)
+        return named.isEmpty ? nil : StepTimeout(at: WatchPoint(mark: front), ranks: named, timeout: timeout)
     }
 }

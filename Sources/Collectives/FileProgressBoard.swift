@@ -1,7 +1,7 @@
 import Foundation
 
 /// The board of ranks that are separate processes: one file, 16 bytes per
-/// rank (step, heartbeat; little-endian Int64s) at offset 16 x rank. Each
+/// rank (mark, heartbeat; little-endian Int64s) at offset 16 x rank. Each
 /// rank writes only its own slot with one `pwrite`, so writers never
 /// interleave, and every rank reads the whole file with one `pread`. Ranks
 /// on several hosts need the folder on a shared file system, as checkpoints
@@ -40,7 +40,7 @@ public final class FileProgressBoard: ProgressBoard {
     deinit { close(fd) }
 
     public func publish(_ slot: ProgressSlot) {
-        var words = (slot.step.littleEndian, slot.beat.littleEndian)
+        var words = (slot.mark.littleEndian, slot.beat.littleEndian)
         // A failed write leaves the slot unchanged: the other ranks see this rank as silent, as they should.
         _ = withUnsafeBytes(of: &words) { pwrite(fd, $0.baseAddress, Self.slotBytes, off_t(rank * Self.slotBytes)) }
     }
@@ -50,6 +50,6 @@ public final class FileProgressBoard: ProgressBoard {
         let n = raw.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
         guard n >= 0 else { return nil }
         // Slots past a short read were never written.
-        return (0..<size).map { ProgressSlot(step: Int64(littleEndian: raw[2 * $0]), beat: Int64(littleEndian: raw[2 * $0 + 1])) }
+        return (0..<size).map { ProgressSlot(mark: Int64(littleEndian: raw[2 * $0]), beat: Int64(littleEndian: raw[2 * $0 + 1])) }
     }
 }

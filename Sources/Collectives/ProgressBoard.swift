@@ -1,13 +1,13 @@
 import Foundation
 
-/// One rank's line on a progress board: the step it is in (begun, not yet
-/// finished) and a heartbeat count its watchdog raises while the process
-/// runs. A slot never written reads as `.empty`.
+/// One rank's line on a progress board: the step or phase it is at (begun,
+/// not yet finished; a `WatchPoint.mark`) and a heartbeat count its watchdog
+/// raises while the process runs. A slot never written reads as `.empty`.
 public struct ProgressSlot: Equatable, Sendable {
-    public var step: Int64
+    public var mark: Int64
     public var beat: Int64
-    public init(step: Int64, beat: Int64) { self.step = step; self.beat = beat }
-    public static let empty = ProgressSlot(step: 0, beat: 0)
+    public init(mark: Int64, beat: Int64) { self.mark = mark; self.beat = beat }
+    public static let empty = ProgressSlot(mark: 0, beat: 0)
 }
 
 /// Where the ranks of a run show each other how far they are without the

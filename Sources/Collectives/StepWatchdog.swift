@@ -1,14 +1,17 @@
 import Foundation
 
-/// One rank's step watchdog (`run.step_timeout_seconds`; docs/RELIABILITY.md).
-/// The training loop calls `begin(step:)` at each step boundary, a lock and
-/// two stores; two threads of this rank do the rest, every tick:
-/// - the heartbeat thread writes this rank's step and a rising count to the
+/// One rank's watchdog (`run.step_timeout_seconds`; docs/RELIABILITY.md).
+/// The run calls `begin` at each step and each phase of collective work
+/// (`WatchPoint`), a lock and two stores; two threads of this rank do the rest, every tick:
+/// - the heartbeat thread writes this rank's mark and a rising count to the
 ///   progress board and reads every rank's. It alone touches the board, so a
 ///   board on a stuck file system stalls only the heartbeat (which the other
 ///   ranks then see as silence), never the check;
 /// - the check thread asks `ArrivalCheck` about what was last read and, once
-///   a verdict names ranks, hands it to `onTimeout`, once.
+///   a verdict names ranks, hands it to `onTimeout`, once. A gap of four
+///   ticks (half a timeout, at most 4 s) between its own ticks means this whole process was stopped
+///   (SIGSTOP) or starved: it tells the check (`ArrivalCheck.resumed`), so a
+///   rank woken by the job's end does not blame the ranks that ended it.
 /// Neither thread calls the communicator: the collective the training thread
 /// is blocked in stays untouched, and MPI stays single-threaded. The run's
 /// `onTimeout` ends the job with `Communicator.abort`, allowed from any thread.
@@ -24,25 +27,26 @@ public final class StepWatchdog: @unchecked Sendable {
     /// (silence takes a whole timeout, eight missed beats), at most 1 s.
     public let tick: Double
 
-    public init(rank: Int, size: Int, timeout: Double, step: Int, board: ProgressBoard,
+    /// `point`: where this rank is before the first `begin` (the last finished step).
+    public init(rank: Int, size: Int, timeout: Double, at point: WatchPoint, board: ProgressBoard,
                 clock: @escaping () -> Double = monotonicSeconds, onTimeout: @escaping (StepTimeout) -> Void) {
         precondition(timeout > 0, "a watchdog needs a positive timeout")
-        check = ArrivalCheck(rank: rank, size: size, timeout: timeout, step: step, now: clock())
+        check = ArrivalCheck(rank: rank, size: size, timeout: timeout, mark: point.mark, now: clock())
         self.board = board
         self.clock = clock
         self.onTimeout = onTimeout
         tick = min(max(timeout / 8, 0.005), 1)
     }
 
-    /// Publishes this rank's step and starts both threads.
+    /// Publishes this rank's mark and starts both threads.
     public func start() {
         lock.lock(); running = true; lock.unlock()
-        board.publish(ProgressSlot(step: Int64(check.step), beat: 1))
+        board.publish(ProgressSlot(mark: Int64(check.mark), beat: 1))
         spawn("strata-heartbeat") { [self] in
             var beat: Int64 = 1
             while isRunning {
                 beat += 1
-                board.publish(ProgressSlot(step: Int64(currentStep), beat: beat))
+                board.publish(ProgressSlot(mark: Int64(currentMark), beat: beat))
                 if let slots = board.read() {
                     lock.lock(); check.observe(slots, at: clock()); lock.unlock()
                 }
@@ -50,9 +54,13 @@ public final class StepWatchdog: @unchecked Sendable {
             }
         }
         spawn("strata-watchdog") { [self] in
+            var last = clock()
             while isRunning {
                 Thread.sleep(forTimeInterval: tick)
+                let now = clock()
                 lock.lock()
+                if now - last > 4 * tick { check.resumed(at: now) }
+                last = now
                 let verdict = running && !fired ? check.verdict(at: clock()) : nil
                 if verdict != nil { fired = true; running = false }
                 lock.unlock()
@@ -61,10 +69,10 @@ public final class StepWatchdog: @unchecked Sendable {
         }
     }
 
-    /// This rank began `step` (the loop's pet).
-    public func begin(step: Int) {
+    /// This rank reached `point` (the run's pet).
+    public func begin(_ point: WatchPoint) {
         let now = clock()
-        lock.lock(); check.begin(step: step, at: now); lock.unlock()
+        lock.lock(); check.begin(mark: point.mark, at: now); lock.unlock()
     }
 
     /// Ends both threads within a tick (a heartbeat stuck in the file system
@@ -72,7 +80,7 @@ public final class StepWatchdog: @unchecked Sendable {
     public func stop() { lock.lock(); running = false; lock.unlock() }
 
     private var isRunning: Bool { lock.lock(); defer { lock.unlock() }; return running }
-    private var currentStep: Int { lock.lock(); defer { lock.unlock() }; return check.step }
+    private var currentMark: Int { lock.lock(); defer { lock.unlock() }; return check.mark }
 
     private func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
         let t = Thread(block: body)

@@ -161,9 +161,9 @@ public struct RunSettings: Sendable, Codable, Equatable {
     public var checkpointEvery = 0
     /// Complete checkpoints kept in the run folder (the newest ones).
     public var keepCheckpoints = 2
-    /// The step watchdog: a step (its checkpoint and eval included) that some
-    /// rank has not finished after this many seconds ends the job, naming the
-    /// ranks that did not arrive, exit 3 (0: off); see docs/RELIABILITY.md.
+    /// The watchdog: a step, or a checkpoint, evaluation or final phase, that
+    /// some rank has not finished after this many seconds ends the job, naming
+    /// the ranks that did not arrive, exit 3 (0: off); see docs/RELIABILITY.md.
     public var stepTimeoutSeconds = 0.0
 
     public init() {}

@@ -43,6 +43,13 @@ public struct TrainingRun {
         // Started before the barrier, so every rank's slot is written before any rank steps.
         let watchdog = try startWatchdog(step: startStep)
         defer { watchdog?.stop() }
+        // Every step and every phase of collective work after it is watched
+        // (a rank stopped in a checkpoint or the final evaluation hangs the
+        // others as surely as one stopped in a step).
+        func reach(_ point: WatchPoint) {
+            watchdog?.begin(point)
+            TestPause.check(rank: comm.rank, at: point)
+        }
         comm.barrier()
         comm.ledger.resetAll()
         let start = monotonicSeconds()
@@ -51,7 +58,7 @@ public struct TrainingRun {
         var lastLog = start, lastLogStep = startStep
         var a2aSoFar = 0
         for s in startStep..<max(startStep, config.run.steps) {
-            watchdog?.begin(step: s + 1)
+            reach(WatchPoint(step: s + 1))
             let loss = trainer.trainStep()
             if let why = trainer.nonFiniteReason(loss: loss) {
                 throw TrainingFailure("step \(s + 1): \(why)")
@@ -67,6 +74,7 @@ public struct TrainingRun {
                                                              seconds: monotonicSeconds() - start))
                 if let dir = runDirectory, config.run.checkpointEvery > 0, (s + 1) % config.run.checkpointEvery == 0,
                    s + 1 < config.run.steps {
+                    reach(WatchPoint(step: s + 1, phase: .checkpoint))
                     let path = try Checkpoint.write(trainer, runDirectory: dir, keep: config.run.keepCheckpoints)
                     progress?("checkpoint: step \(s + 1) -> \(path)")
                 }
@@ -100,15 +108,16 @@ public struct TrainingRun {
                 lastLog = now; lastLogStep = s + 1
             }
             if config.run.evalEvery > 0, (s + 1) % config.run.evalEvery == 0, s + 1 < config.run.steps, !evalEmpty {
+                reach(WatchPoint(step: s + 1, phase: .evaluation))
                 let m = trainer.evaluate()
                 evals.append(StepEval(step: s + 1, metrics: m))
                 progress?(String(format: "eval at step %d: logloss %.4f  auc %.4f  ne %.4f", s + 1, m.logloss, m.auc, m.ne)
                           + (m.gauc.map { String(format: "  gauc %.4f", $0) } ?? ""))
             }
         }
-        // The watchdog guards steps; the final checkpoint and eval are not steps.
-        watchdog?.stop()
+        let last = trainer.step
         if let dir = runDirectory {
+            reach(WatchPoint(step: last, phase: .finalCheckpoint))
             do {
                 let path = try Checkpoint.write(trainer, runDirectory: dir, keep: config.run.keepCheckpoints)
                 progress?("checkpoint: step \(trainer.step) -> \(path)")
@@ -118,9 +127,12 @@ public struct TrainingRun {
         }
         let stepsRun = max(1, trainer.step - startStep)
         let trainSeconds = monotonicSeconds() - start
+        reach(WatchPoint(step: last, phase: .finalReport))
         let report = LedgerReport.reduce(comm.ledger.run, steps: stepsRun, comm: comm)
+        reach(WatchPoint(step: last, phase: .finalEvaluation))
         let final = trainer.evaluate()
         evals.append(StepEval(step: config.run.steps, metrics: final))
+        reach(WatchPoint(step: last, phase: .finalSummary))
         let duplication = trainer.duplicationFactor()
         let memory = comm.allgather(.control, Int64(trainer.embeddings.memoryBytes)).map(Int.init)
         let planned = trainer.plan.memoryPerRank(tables: trainer.layout.tables, optimizer: config.optimizer.embedding,

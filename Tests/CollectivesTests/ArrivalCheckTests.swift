@@ -6,22 +6,30 @@ import Collectives
 final class ArrivalCheckTests: XCTestCase {
     /// Rank 0 of 2 begins step 1 at t = 0 with a 2 s timeout.
     func check(size: Int = 2) -> ArrivalCheck {
-        var c = ArrivalCheck(rank: 0, size: size, timeout: 2, step: 0, now: 0)
-        c.begin(step: 1, at: 0)
+        var c = ArrivalCheck(rank: 0, size: size, timeout: 2, mark: m(0), now: 0)
+        c.begin(mark: m(1), at: 0)
         return c
+    }
+
+    /// Step `s`'s mark, or a phase's after it.
+    func m(_ s: Int, _ phase: WatchPoint.Phase = .step) -> Int { WatchPoint(step: s, phase: phase).mark }
+
+    /// A board slot at step `s` (or a phase after it).
+    func slot(_ s: Int, _ phase: WatchPoint.Phase = .step, beat: Int64) -> ProgressSlot {
+        ProgressSlot(mark: Int64(m(s, phase)), beat: beat)
     }
 
     func testASilentRankIsNamedOnceItHasBeenQuietForTheTimeout() {
         var c = check()
-        c.observe([ProgressSlot(step: 1, beat: 2), ProgressSlot(step: 1, beat: 2)], at: 0.25)
+        c.observe([slot(1, beat: 2), slot(1, beat: 2)], at: 0.25)
         // Rank 1 stops beating (a stopped process); rank 0's own slot keeps moving.
         for (i, t) in [0.5, 1.0, 1.5, 2.0, 2.2].enumerated() {
-            c.observe([ProgressSlot(step: 1, beat: Int64(3 + i)), ProgressSlot(step: 1, beat: 2)], at: t)
+            c.observe([slot(1, beat: Int64(3 + i)), slot(1, beat: 2)], at: t)
         }
         XCTAssertNil(c.verdict(at: 1.9), "within the timeout nothing fires")
         XCTAssertNil(c.verdict(at: 2.2), "late, but rank 1 has been quiet for 1.95 s only")
         let v = c.verdict(at: 2.3)
-        XCTAssertEqual(v?.step, 1)
+        XCTAssertEqual(v?.point, WatchPoint(step: 1))
         XCTAssertEqual(v?.ranks.map(\.rank), [1])
         guard case .silent(let quiet)? = v?.ranks.first?.reason else { return XCTFail("rank 1 should be named silent: \(String(describing: v))") }
         XCTAssertEqual(quiet, 2.05, accuracy: 1e-9)
@@ -34,50 +42,117 @@ final class ArrivalCheckTests: XCTestCase {
         var c = check()
         for i in 0..<40 {
             let t = Double(i) * 0.125
-            c.observe([ProgressSlot(step: 1, beat: Int64(i + 2)), ProgressSlot(step: 1, beat: Int64(i + 2))], at: t)
+            c.observe([slot(1, beat: Int64(i + 2)), slot(1, beat: Int64(i + 2))], at: t)
             if t <= 4 { XCTAssertNil(c.verdict(at: t), "alive in the same step: no one to name before 2 x timeout (t \(t))") }
         }
         let v = c.verdict(at: 4.9)
         XCTAssertEqual(v?.ranks.map(\.rank), [0, 1])
         XCTAssertEqual(v?.ranks.map(\.reason), [.noneFinished, .noneFinished])
-        XCTAssertTrue(v?.description.contains("none finished the step") ?? false)
+        XCTAssertTrue(v?.description.contains("none finished it") ?? false)
     }
 
     func testARankStillInAnEarlierStepIsNamedBehind() {
-        var c = ArrivalCheck(rank: 0, size: 3, timeout: 2, step: 4, now: 0)
-        c.begin(step: 5, at: 0)
-        c.observe([ProgressSlot(step: 5, beat: 2), ProgressSlot(step: 5, beat: 2), ProgressSlot(step: 4, beat: 2)], at: 1.9)
+        var c = ArrivalCheck(rank: 0, size: 3, timeout: 2, mark: m(4), now: 0)
+        c.begin(mark: m(5), at: 0)
+        c.observe([slot(5, beat: 2), slot(5, beat: 2), slot(4, beat: 2)], at: 1.9)
         XCTAssertNil(c.verdict(at: 2.0))
         let v = c.verdict(at: 2.1)
-        XCTAssertEqual(v?.step, 5)
+        XCTAssertEqual(v?.point, WatchPoint(step: 5))
         XCTAssertEqual(v?.ranks.map(\.rank), [2])
-        XCTAssertEqual(v?.ranks.map(\.reason), [.behind(step: 4)])
+        XCTAssertEqual(v?.ranks.map(\.reason), [.behind(WatchPoint(step: 4))])
     }
 
     func testThisRankNamesItselfWhenTheOthersHaveMovedOn() {
         // Rank 0 is stuck after step 5's last collective (say, writing a file); rank 1 is in step 6.
-        var c = ArrivalCheck(rank: 0, size: 2, timeout: 2, step: 4, now: 0)
-        c.begin(step: 5, at: 0)
-        c.observe([ProgressSlot(step: 5, beat: 2), ProgressSlot(step: 6, beat: 2)], at: 1.5)
+        var c = ArrivalCheck(rank: 0, size: 2, timeout: 2, mark: m(4), now: 0)
+        c.begin(mark: m(5), at: 0)
+        c.observe([slot(5, beat: 2), slot(6, beat: 2)], at: 1.5)
         let v = c.verdict(at: 2.5)
-        XCTAssertEqual(v?.step, 6)
+        XCTAssertEqual(v?.point, WatchPoint(step: 6))
         XCTAssertEqual(v?.ranks.map(\.rank), [0])
-        XCTAssertEqual(v?.ranks.map(\.reason), [.behind(step: 5)])
+        XCTAssertEqual(v?.ranks.map(\.reason), [.behind(WatchPoint(step: 5))])
     }
 
     func testAReaderThatWasItselfDescheduledSeesMissedBeatsAsLife() {
         var c = check()
-        c.observe([ProgressSlot(step: 1, beat: 2), ProgressSlot(step: 1, beat: 2)], at: 0.1)
+        c.observe([slot(1, beat: 2), slot(1, beat: 2)], at: 0.1)
         // This rank's reader did not run for 3 s; rank 1 beat meanwhile.
-        c.observe([ProgressSlot(step: 1, beat: 30), ProgressSlot(step: 1, beat: 25)], at: 3.1)
+        c.observe([slot(1, beat: 30), slot(1, beat: 25)], at: 3.1)
         XCTAssertNil(c.verdict(at: 3.2))
     }
 
     func testANewStepRestartsTheClock() {
         var c = check()
-        c.observe([ProgressSlot(step: 1, beat: 2), ProgressSlot(step: 1, beat: 2)], at: 0)
-        c.begin(step: 2, at: 1.8)
+        c.observe([slot(1, beat: 2), slot(1, beat: 2)], at: 0)
+        c.begin(mark: m(2), at: 1.8)
         XCTAssertNil(c.verdict(at: 3.5), "step 2 began 1.7 s ago")
         XCTAssertEqual(c.verdict(at: 3.9)?.ranks.map(\.rank), [1])
+    }
+
+    func testAPhaseAfterTheLastStepIsWatchedAndNamedInTheLine() {
+        // Both ranks finished step 40; rank 1 stops in the final evaluation.
+        var c = ArrivalCheck(rank: 0, size: 2, timeout: 2, mark: m(39), now: 0)
+        c.begin(mark: m(40, .finalEvaluation), at: 0)
+        c.observe([slot(40, .finalEvaluation, beat: 2), slot(40, .finalEvaluation, beat: 2)], at: 0.1)
+        for (i, t) in [0.5, 1.0, 1.5, 2.0, 2.5].enumerated() {
+            c.observe([slot(40, .finalEvaluation, beat: Int64(3 + i)), slot(40, .finalEvaluation, beat: 2)], at: t)
+        }
+        let v = c.verdict(at: 2.5)
+        XCTAssertEqual(v?.point, WatchPoint(step: 40, phase: .finalEvaluation))
+        XCTAssertEqual(v?.ranks.map(\.rank), [1])
+        XCTAssertTrue(v?.description.hasPrefix("the final evaluation (after step 40): rank(s) 1 did not arrive within 2 s (rank 1: no heartbeat") ?? false,
+                      "\(String(describing: v))")
+    }
+
+    func testARankStillInTheCheckpointIsNamedBehindTheEvaluation() {
+        var c = ArrivalCheck(rank: 0, size: 2, timeout: 2, mark: m(10), now: 0)
+        c.begin(mark: m(10, .evaluation), at: 0)
+        c.observe([slot(10, .evaluation, beat: 2), slot(10, .checkpoint, beat: 2)], at: 1.9)
+        let v = c.verdict(at: 2.1)
+        XCTAssertEqual(v?.ranks.map(\.reason), [.behind(WatchPoint(step: 10, phase: .checkpoint))])
+        XCTAssertTrue(v?.description.contains("rank 1: still at the checkpoint after step 10") ?? false, "\(String(describing: v))")
+    }
+
+    func testMarksRiseThroughAStepsPhasesToTheNextStep() {
+        let order: [WatchPoint] = [WatchPoint(step: 12), WatchPoint(step: 12, phase: .checkpoint), WatchPoint(step: 12, phase: .evaluation),
+                                   WatchPoint(step: 13), WatchPoint(step: 13, phase: .finalCheckpoint), WatchPoint(step: 13, phase: .finalReport),
+                                   WatchPoint(step: 13, phase: .finalEvaluation), WatchPoint(step: 13, phase: .finalSummary), WatchPoint(step: 14)]
+        XCTAssertEqual(order.map(\.mark), order.map(\.mark).sorted())
+        XCTAssertEqual(Set(order.map(\.mark)).count, order.count)
+        for p in order { XCTAssertEqual(WatchPoint(mark: p.mark), p) }
+        XCTAssertEqual(order.map(\.token), ["step:12", "checkpoint:12", "evaluation:12", "step:13", "final_checkpoint",
+                                            "final_report", "final_evaluation", "final_summary", "step:14"])
+    }
+
+    /// A rank that was itself stopped, and woke when the job's end continued
+    /// it, must not blame the ranks that ended the job (their slots froze
+    /// when they exited): nothing from it for a timeout of grace and then a
+    /// whole timeout, by when the job's end has killed it.
+    func testARankThatWakesFromAStopBlamesNoOneForTwoTimeouts() {
+        var c = ArrivalCheck(rank: 1, size: 2, timeout: 2, mark: m(4), now: 0)
+        c.begin(mark: m(5), at: 0)
+        c.observe([slot(5, beat: 3), slot(5, beat: 3)], at: 0.1)
+        // Stopped from t = 0.2 to t = 9; rank 0 named it and exited at about t = 2.5.
+        c.resumed(at: 9)
+        for t in stride(from: 9.0, through: 12.9, by: 0.25) {
+            c.observe([slot(5, beat: 12), slot(5, beat: Int64(40 + t * 4))], at: t)
+            XCTAssertNil(c.verdict(at: t), "t \(t)")
+        }
+        // Only a rank that stays silent past both windows is named.
+        XCTAssertEqual(c.verdict(at: 13.1)?.ranks.map(\.rank), [0])
+    }
+
+    func testAJobPausedAsAWholeIsNeverNamedAfterItResumes() {
+        var c = check()
+        c.observe([slot(1, beat: 2), slot(1, beat: 2)], at: 0.1)
+        // Every rank stopped from 0.2 to 30 (a suspended machine), in step 1
+        // for 30 s by the clock; then both beat again and step on, a step a second.
+        c.resumed(at: 30)
+        for (i, t) in stride(from: 30.0, through: 40, by: 0.25).enumerated() {
+            let step = t < 31 ? 1 : Int(t) - 29
+            if t >= 31 && t == t.rounded() { c.begin(mark: m(step), at: t) }
+            c.observe([slot(step, beat: Int64(3 + i)), slot(step, beat: Int64(3 + i))], at: t)
+            XCTAssertNil(c.verdict(at: t), "t \(t)")
+        }
     }
 }

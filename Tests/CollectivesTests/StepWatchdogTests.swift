@@ -23,12 +23,12 @@ final class StepWatchdogTests: XCTestCase {
         let timeout = 0.3
         let began = try LocalCommunicator.run(worldSize: 2) { comm -> Double in
             let board = try comm.makeProgressBoard(directory: nil)
-            let dog = StepWatchdog(rank: comm.rank, size: comm.size, timeout: timeout, step: 0, board: board) {
+            let dog = StepWatchdog(rank: comm.rank, size: comm.size, timeout: timeout, at: WatchPoint(step: 0), board: board) {
                 verdicts.add(comm.rank, $0)
             }
             dog.start()
             comm.barrier()
-            for s in 1...3 { dog.begin(step: s); comm.barrier() }
+            for s in 1...3 { dog.begin(WatchPoint(step: s)); comm.barrier() }
             if comm.rank == 1 {
                 // Frozen, as under SIGSTOP: its watchdog's threads stop with it.
                 dog.stop()
@@ -38,7 +38,7 @@ final class StepWatchdogTests: XCTestCase {
                 return 0
             }
             let t0 = monotonicSeconds()
-            dog.begin(step: 4)
+            dog.begin(WatchPoint(step: 4))
             comm.barrier()   // blocked: rank 1 does not arrive
             dog.stop()
             return t0
@@ -47,7 +47,7 @@ final class StepWatchdogTests: XCTestCase {
         XCTAssertEqual(got.count, 1, "only rank 0's watchdog fires: \(got.map(\.verdict.description))")
         guard let v = got.first else { return }
         XCTAssertEqual(v.rank, 0)
-        XCTAssertEqual(v.verdict.step, 4)
+        XCTAssertEqual(v.verdict.point, WatchPoint(step: 4))
         XCTAssertEqual(v.verdict.ranks.map(\.rank), [1])
         // Silent or behind, depending on whether rank 0's heartbeat thread has
         // seen rank 1 quiet for a whole timeout when the check first runs
@@ -55,7 +55,7 @@ final class StepWatchdogTests: XCTestCase {
         // ArrivalCheckTests). Either way rank 1 is named for step 4.
         switch v.verdict.ranks.first?.reason {
         case .silent?: break
-        case let .behind(step)?: XCTAssertLessThan(step, 4, "\(v.verdict)")
+        case let .behind(p)?: XCTAssertLessThan(p.mark, WatchPoint(step: 4).mark, "\(v.verdict)")
         default: XCTFail("rank 1 should be silent or behind: \(v.verdict)")
         }
         let waited = v.at - began[0]
@@ -67,13 +67,13 @@ final class StepWatchdogTests: XCTestCase {
         let verdicts = Verdicts()
         _ = try LocalCommunicator.run(worldSize: 2) { comm -> Int in
             let board = try comm.makeProgressBoard(directory: nil)
-            let dog = StepWatchdog(rank: comm.rank, size: comm.size, timeout: 0.4, step: 0, board: board) {
+            let dog = StepWatchdog(rank: comm.rank, size: comm.size, timeout: 0.4, at: WatchPoint(step: 0), board: board) {
                 verdicts.add(comm.rank, $0)
             }
             dog.start()
             comm.barrier()
             for s in 1...10 {
-                dog.begin(step: s)
+                dog.begin(WatchPoint(step: s))
                 // Step 5 is slow on every rank (a checkpoint, say): past the
                 // timeout, but both ranks beat, so neither is blamed before 2x.
                 Thread.sleep(forTimeInterval: s == 5 ? 0.5 : 0.03)
@@ -87,6 +87,42 @@ final class StepWatchdogTests: XCTestCase {
         XCTAssertTrue(verdicts.all.isEmpty, "\(verdicts.all.map(\.verdict.description))")
     }
 
+    /// A board whose other rank froze (it exited, say) while this rank's own
+    /// slot is whatever this rank writes.
+    final class FrozenPeerBoard: ProgressBoard, @unchecked Sendable {
+        private let lock = NSLock()
+        private var mine = ProgressSlot.empty
+        func publish(_ slot: ProgressSlot) { lock.lock(); mine = slot; lock.unlock() }
+        func read() -> [ProgressSlot]? { lock.lock(); defer { lock.unlock() }; return [mine, ProgressSlot(mark: 8, beat: 5)] }
+    }
+
+    /// This rank's own clock jumps by 100 s, as it does for a process stopped
+    /// with SIGSTOP and continued by the job's end: the watchdog must see that
+    /// it was the one stopped and give the others two timeouts before naming
+    /// anyone (without that it named the silent peer at once, a second line
+    /// blaming a healthy rank that had already ended the job over this one).
+    func testARankWhoseOwnThreadsWereStoppedWaitsTwoTimeoutsBeforeNamingAnyone() {
+        final class JumpClock: @unchecked Sendable {
+            let lock = NSLock()
+            var offset = 0.0
+            func now() -> Double { lock.lock(); defer { lock.unlock() }; return monotonicSeconds() + offset }
+            func jump(_ by: Double) { lock.lock(); offset += by; lock.unlock() }
+        }
+        let clock = JumpClock(), verdicts = Verdicts(), timeout = 0.4
+        let dog = StepWatchdog(rank: 0, size: 2, timeout: timeout, at: WatchPoint(step: 0), board: FrozenPeerBoard(),
+                               clock: clock.now) { verdicts.add(0, $0) }
+        dog.start()
+        dog.begin(WatchPoint(step: 1))
+        Thread.sleep(forTimeInterval: 0.15)
+        let woke = monotonicSeconds()
+        clock.jump(100)
+        _ = verdicts.fired.wait(timeout: .now() + 5)
+        dog.stop()
+        guard let v = verdicts.all.first else { return XCTFail("the frozen peer is named in the end") }
+        XCTAssertEqual(v.verdict.ranks.map(\.rank), [1])
+        XCTAssertGreaterThan(v.at - woke, 2 * timeout - 0.05, "not before two timeouts after waking: \(v.verdict)")
+    }
+
     func testTheFileBoardShowsEveryRankItsPeersSlots() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-board-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -95,9 +131,9 @@ final class StepWatchdogTests: XCTestCase {
         try FileProgressBoard.create(path: path, size: 3)
         let boards = try (0..<3).map { try FileProgressBoard(path: path, rank: $0, size: 3) }
         XCTAssertEqual(boards[2].read(), Array(repeating: .empty, count: 3))
-        boards[0].publish(ProgressSlot(step: 7, beat: 41))
-        boards[2].publish(ProgressSlot(step: 6, beat: 1 << 40))
-        let expected = [ProgressSlot(step: 7, beat: 41), .empty, ProgressSlot(step: 6, beat: 1 << 40)]
+        boards[0].publish(ProgressSlot(mark: 7, beat: 41))
+        boards[2].publish(ProgressSlot(mark: 6, beat: 1 << 40))
+        let expected = [ProgressSlot(mark: 7, beat: 41), .empty, ProgressSlot(mark: 6, beat: 1 << 40)]
         XCTAssertEqual(boards[1].read(), expected)
         XCTAssertEqual(boards[0].read(), expected)
         // A new run empties the board a previous one left.

@@ -96,6 +96,22 @@ assert abs(a["eval_auc"] - b["eval_auc"]) < 1e-3, (a["eval_auc"], b["eval_auc"])
 assert abs(a["eval_logloss"] - b["eval_logloss"]) < 2e-3 * a["eval_logloss"], (a["eval_logloss"], b["eval_logloss"])
 PY
 then ok "4 ranks end within 0.001 AUC and 0.2 % logloss of 1 rank"; else bad "long-run metrics differ across world sizes" "$lp/err"; fi
+echo "quickstart's own config (attention encoder, dense Adagrad), 40 steps: 2 and 4 ranks equal 1 rank"
+qs="$(mktemp -d)"
+for np in 1 2 4; do
+    expect_pass "quickstart, 40 steps, $np rank(s)" "$np" "$S" train --config Configs/quickstart.yaml --quiet --set run.steps=40 --run-dir "$qs/n$np"
+done
+for np in 2 4; do
+    if python3 - "$qs/n1/summary.json" "$qs/n$np/summary.json" >"$qs/err" 2>&1 <<'PY'
+import json, sys
+a, b = (json.load(open(p))["metrics"] for p in sys.argv[1:])
+assert a["eval_samples"] == b["eval_samples"] == 20000, (a["eval_samples"], b["eval_samples"])
+for k in ("eval_auc", "eval_logloss", "train_logloss"):
+    assert abs(a[k] - b[k]) <= 1e-6 * abs(a[k]), (k, a[k], b[k], abs(a[k] - b[k]) / abs(a[k]))
+PY
+    then ok "quickstart: $np ranks equal 1 rank (eval AUC, eval and train logloss to 1e-6)"; else bad "quickstart: $np ranks differ from 1 rank" "$qs/err"; fi
+done
+rm -rf "$qs"
 rm -rf "$lp"
 
 part "MovieLens held-out users with the history's counts (dense_count 6): 2 and 4 ranks equal 1 rank"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The step watchdog (run.step_timeout_seconds, docs/RELIABILITY.md) under real
-# mpirun: a rank stopped with SIGSTOP mid-run ends the job within a bounded
-# time, exit 3, with a line naming that rank; a run that steps normally with
-# the watchdog on finishes; a negative timeout is refused naming the key.
+# The watchdog (run.step_timeout_seconds, docs/RELIABILITY.md) under real
+# mpirun: a rank stopped with SIGSTOP in a step, a checkpoint, an evaluation
+# or a final phase ends the job within a bounded time, exit 3, with one line
+# naming that rank; a run that steps normally with the watchdog on finishes;
+# a negative timeout is refused naming the key.
 # Run by Tests/MPI/run.sh (or alone: bash Tests/MPI/watchdog.sh); prints
 # "watchdog: N passed, M failed" at the end. Every command runs under timeout,
 # and the exit trap continues and kills any rank process it stopped.
@@ -34,40 +35,55 @@ rank_pid() {
     done
 }
 
-echo "watchdog: a rank stopped with SIGSTOP (2 ranks, run.step_timeout_seconds: 2)"
-H="--config $C --set run.steps=200000 --set run.checkpoint_every=0 --set run.log_every=100000 --set run.step_timeout_seconds=2"
-( timeout 120 bash -c "source '$STRATA_ROOT/Launch/common.sh'; mpi_run 2 '$B' train $H --run-dir '$W/hang'" </dev/null >"$W/hang.out" 2>&1
-  echo $? >"$W/hang.rc" ) &
-job=$!
-victim=""
-# Stepping has started once steps.jsonl has lines (60 s for start-up on a loaded machine).
-for _ in $(seq 1 600); do
-    if [ "$(cat "$W/hang/steps.jsonl" 2>/dev/null | wc -l)" -ge 5 ]; then
-        victim="$(rank_pid "$W/hang" 1)"
-        [ -n "$victim" ] && break
+# stopped_case NAME POINT LINE: rank 1 of 2 stops itself with SIGSTOP at POINT
+# (the test hook STRATA_TEST_PAUSE_AT, a WatchPoint token), so where the stop
+# lands does not depend on the machine's speed or load. The job must end
+# with exit 3 within 30 s of the stop, with exactly one "did not arrive" line,
+# matching LINE (naming rank 1; the stopped rank, continued by the job's end,
+# blames no one), and no rank process left.
+stopped_case() {
+    local name="$1" point="$2" want="$3" dir="$W/$1"
+    ( STRATA_TEST_PAUSE_RANK=1 STRATA_TEST_PAUSE_AT="$point" timeout 120 bash -c \
+        "source '$STRATA_ROOT/Launch/common.sh'; mpi_run 2 '$B' train $H --run-dir '$dir'" </dev/null >"$W/$name.out" 2>&1
+      echo $? >"$W/$name.rc" ) &
+    local job=$! victim="" t0="" p
+    # Wait for rank 1 to stop itself (state T), or for the job to end without it.
+    for _ in $(seq 1 1200); do
+        p="$(rank_pid "$dir" 1)"
+        if [ -n "$p" ] && [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" = "T" ]; then
+            victim="$p"; t0=$(date +%s.%N); stopped="$stopped $p"; break
+        fi
+        [ -f "$W/$name.rc" ] && break
+        sleep 0.1
+    done
+    if [ -z "$victim" ]; then
+        bad "$name: rank 1 never stopped itself at $point" "$W/$name.out"
+        for p in $(rank_processes "$dir"); do kill -CONT "$p"; kill -KILL "$p"; done
+        wait "$job"; return
     fi
-    sleep 0.1
-done
-if [ -z "$victim" ]; then
-    bad "the run did not start stepping, or no rank 1 process" "$W/hang.out"
-    for p in $(rank_processes "$W/hang"); do kill -KILL "$p"; done
     wait "$job"
-else
-    stopped="$victim"
-    t0=$(date +%s.%N)
-    kill -STOP "$victim"
-    wait "$job"
+    local secs rc lines
     secs=$(echo "$(date +%s.%N) - $t0" | bc)
-    rc=$(cat "$W/hang.rc")
-    line="$(grep -E 'step [0-9]+: rank\(s\) 1 did not arrive within 2 s' "$W/hang.out" | head -1)"
-    if [ "$rc" -eq 3 ] && [ -n "$line" ] && [ "$(echo "$secs < 30" | bc)" -eq 1 ]; then
-        ok "stopped rank 1: exit 3 in ${secs}s: ${line#strata: }"
-    else bad "stopped rank 1: exit $rc after ${secs}s (expected exit 3 within 30 s naming rank 1)" "$W/hang.out"; fi
+    rc=$(cat "$W/$name.rc")
+    lines="$(grep -c 'did not arrive' "$W/$name.out")"
+    line="$(grep -E "$want" "$W/$name.out" | head -1)"
+    if [ "$rc" -eq 3 ] && [ -n "$line" ] && [ "$lines" -eq 1 ] && [ "$(echo "$secs < 30" | bc)" -eq 1 ]; then
+        ok "$name: exit 3 in ${secs}s, one line: ${line#strata: }"
+    else bad "$name: exit $rc after ${secs}s, $lines 'did not arrive' line(s) (expected exit 3 within 30 s, one line matching: $want)" "$W/$name.out"; fi
     # The job's end must take the stopped rank with it: nothing left running.
-    left="$(rank_processes "$W/hang")"
-    if [ -z "$left" ]; then ok "no rank process left after the abort"
-    else bad "rank processes left after the abort: $left"; stopped="$stopped $left"; fi
-fi
+    local left; left="$(rank_processes "$dir")"
+    if [ -z "$left" ]; then ok "$name: no rank process left after the abort"
+    else bad "$name: rank processes left after the abort: $left"; stopped="$stopped $left"; fi
+}
+
+echo "watchdog: a rank that stops (SIGSTOP) in a step or a phase (2 ranks, run.step_timeout_seconds: 2)"
+H="--config $C --set run.checkpoint_every=10 --set run.eval_every=20 --set run.step_timeout_seconds=2"
+stopped_case step "step:5" 'step 5: rank\(s\) 1 did not arrive within 2 s \(rank 1: '
+stopped_case checkpoint "checkpoint:10" 'the checkpoint after step 10: rank\(s\) 1 did not arrive within 2 s \(rank 1: '
+stopped_case evaluation "evaluation:20" 'the evaluation after step 20: rank\(s\) 1 did not arrive within 2 s \(rank 1: '
+stopped_case final_checkpoint "final_checkpoint" 'the final checkpoint \(after step 40\): rank\(s\) 1 did not arrive within 2 s \(rank 1: '
+stopped_case final_evaluation "final_evaluation" 'the final evaluation \(after step 40\): rank\(s\) 1 did not arrive within 2 s \(rank 1: '
+stopped_case final_summary "final_summary" 'the final summary \(after step 40\): rank\(s\) 1 did not arrive within 2 s \(rank 1: '
 
 echo "watchdog: a run that steps normally is never stopped"
 if run 2 "$B" train --config "$C" --set run.step_timeout_seconds=2 --run-dir "$W/ok" \
