@@ -96,7 +96,7 @@ assert abs(a["eval_auc"] - b["eval_auc"]) < 1e-3, (a["eval_auc"], b["eval_auc"])
 assert abs(a["eval_logloss"] - b["eval_logloss"]) < 2e-3 * a["eval_logloss"], (a["eval_logloss"], b["eval_logloss"])
 PY
 then ok "4 ranks end within 0.001 AUC and 0.2 % logloss of 1 rank"; else bad "long-run metrics differ across world sizes" "$lp/err"; fi
-echo "quickstart's own config (attention encoder, dense Adagrad), 40 steps: 2 and 4 ranks equal 1 rank"
+part "quickstart's own config (attention encoder, dense Adagrad), 40 steps: 2 and 4 ranks equal 1 rank"
 qs="$(mktemp -d)"
 for np in 1 2 4; do
     expect_pass "quickstart, 40 steps, $np rank(s)" "$np" "$S" train --config Configs/quickstart.yaml --quiet --set run.steps=40 --run-dir "$qs/n$np"
