@@ -48,7 +48,8 @@ let package = Package(
         // oneDNN matmul primitives (fp32, bf16 with f32 accumulation) and the CPU's ISA.
         .target(name: "OneDNN", dependencies: ["CDNNL", "Tensors"]),
         // Dense layers (forward and backward side by side); never imports Collectives.
-        .target(name: "Model", dependencies: ["Tensors"]),
+        // Their GEMMs run on OpenBLAS (through Tensors) or oneDNN (through OneDNN), tuned per shape.
+        .target(name: "Model", dependencies: ["Tensors", "OneDNN"]),
         // Plain values in, plain values out: no Collectives, MPI, ArgumentParser or Yams.
         .target(name: "Sparse"),
         .target(name: "Data", dependencies: ["Sparse", "Tensors"]),
@@ -147,8 +148,8 @@ let package = Package(
         // Tests only: a per-thread malloc counter (overrides the C library's malloc in the test executable).
         .target(name: "MallocCounter", path: "Tests/MallocCounter"),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "StrataTestSupport", "Collectives", "Sharding", "Data", "Sparse",
-                                                          "ShardedEmbeddings", "MallocCounter"]),
-        .testTarget(name: "ModelTests", dependencies: ["Model", "Tensors", "StrataTestSupport"]),
+                                                          "ShardedEmbeddings", "MallocCounter", "Model", "OneDNN"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Tensors", "StrataTestSupport", "OneDNN"]),
         .testTarget(name: "SparseTests", dependencies: ["Sparse"]),
         .testTarget(name: "CriteoPipelineTests", dependencies: ["CriteoPipeline", "Data", "Collectives", "Tensors"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Sparse", "Tensors"]),

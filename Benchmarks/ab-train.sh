@@ -5,7 +5,11 @@
 #
 # Runs A then B, PAIRS times, on the same options (default config
 # Configs/bench-kaggle.yaml, --steps 20 --reps 5; later options override), and
-# prints each pair's samples/s and B/A, then the medians. Why alternate: on a
+# prints each pair's samples/s and B/A, then the medians. A_ARGS and B_ARGS
+# (words) go to one side only: one binary against itself with other settings,
+# e.g. A_ARGS="--set model.gemm=openblas" B_ARGS="--set model.precision=bf16"
+# Benchmarks/ab-train.sh 3 1 .build/release/strata .build/release/strata.
+# Why alternate: on a
 # shared machine the speed of one binary drifts by 10-20 % from one minute to
 # the next, so only runs taken side by side compare (docs/BENCHMARKS.md).
 set -euo pipefail
@@ -22,9 +26,10 @@ run() {
   fi
   echo "$out" | awk '/^samples\/s:/ {print $2; found=1} END {if (!found) exit 1}' || { echo "$out" >&2; exit 1; }
 }
+read -r -a a_args <<< "${A_ARGS:-}"; read -r -a b_args <<< "${B_ARGS:-}"
 as=(); bs=()
 for i in $(seq "$pairs"); do
-  x=$(run "$a" "$@"); y=$(run "$b" "$@")
+  x=$(run "$a" "$@" ${a_args[@]+"${a_args[@]}"}); y=$(run "$b" "$@" ${b_args[@]+"${b_args[@]}"})
   as+=("$x"); bs+=("$y")
   echo "pair $i: A $x  B $y  B/A $(awk -v x="$x" -v y="$y" 'BEGIN {printf "%.3f", y / x}')"
 done

@@ -1,5 +1,6 @@
 import Foundation
 import Model
+import OneDNN
 import Tensors
 
 struct GemmBenchRow: Codable {
@@ -41,7 +42,7 @@ public final class GemmBenchmark {
             }
         }
         // oneDNN runs on OpenMP: one thread per rank unless asked otherwise, as OpenBLAS.
-        setenv("OMP_NUM_THREADS", "\(settings.blasThreads)", 0)
+        OneDNN.limitThreads(settings.blasThreads)
         let precisions = GemmPrecisionBenchmark.rows(mlps: mlps.map { ($0.0, $0.1) }, batches: batches, reps: reps, warmup: warmup)
         let report = GemmBenchReport(machine: .current(blasThreads: BLAS.threads), reps: reps, warmup: warmup, rows: rows,
                                      precisions: precisions)

@@ -22,6 +22,11 @@ public enum TrainBenchmark {
         } catch let e as ConfigError {
             throw InputError("\(configPath): \(e.description)")
         }
+        if world.rank == 0 {
+            // stderr: stdout may be the JSON report.
+            if let note = trainer.model.gemm?.note { fputs("strata: \(note)\n", stderr) }
+            for c in trainer.gemmChoices { fputs("gemm: \(c)\n", stderr) }
+        }
         for _ in 0..<warmupSteps { trainer.trainStep() }
         world.ledger.resetAll()
         var seconds: [Double] = []

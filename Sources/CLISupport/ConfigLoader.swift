@@ -153,6 +153,8 @@ package enum ConfigLoader {
         "model.pooling": { c, v, k in c.model.pooling = try v.choice(k) },
         "model.target_query": { c, v, k in c.model.targetQuery = try v.string(k) },
         "model.use_sequences": { c, v, k in c.model.useSequences = try v.bool(k) },
+        "model.gemm": { c, v, k in c.model.gemm = try v.choice(k) },
+        "model.precision": { c, v, k in c.model.precision = try v.choice(k) },
         "model.exclude_features": { c, v, k in
             guard let seq = v.node.sequence else { throw v.fail(k, "a list of feature names") }
             c.model.excludeFeatures = try seq.map { n in

@@ -44,7 +44,13 @@ public final class DLRMDense {
     /// Set by `forwardBottom`: the bottom MLP already ran on this batch.
     private var bottomReady: (batch: Int, dense: UnsafePointer<Float>, out: UnsafePointer<Float>)?
 
-    public init(shape: DLRMShape, seed: UInt64) {
+    /// The GEMM kernels every layer registered with (nil: OpenBLAS throughout).
+    public let gemm: DenseGemm?
+
+    /// `gemm`: where the layers register their GEMM shapes at batch
+    /// `gemmBatch` (default `shape.maxBatch`: the batch the hot path runs);
+    /// the caller tunes it (or adopts choices) before the first step.
+    public init(shape: DLRMShape, seed: UInt64, gemm: DenseGemm? = nil, gemmBatch: Int? = nil) {
         if let why = shape.invalidReason { preconditionFailure("DLRMShape: \(why)") }
         self.shape = shape
         let D = shape.embeddingDim, F = shape.features, maxB = shape.maxBatch
@@ -60,17 +66,20 @@ public final class DLRMDense {
         params = FlatBuffer(count: layout.count)
         grads = FlatBuffer(count: layout.count)
 
+        self.gemm = gemm
         bottomMLP = MLP(input: shape.denseFeatures, widths: shape.bottom, lastActivation: .relu, maxBatch: maxB,
-                        params: params.pointer + bottomAt, grads: grads.pointer + bottomAt)
+                        params: params.pointer + bottomAt, grads: grads.pointer + bottomAt,
+                        gemm: gemm, gemmBatch: gemmBatch, name: "bottom", inputGradient: false)
         topMLP = MLP(input: shape.interactionWidth, widths: shape.top, lastActivation: .none, maxBatch: maxB,
-                     params: params.pointer + topAt, grads: grads.pointer + topAt)
+                     params: params.pointer + topAt, grads: grads.pointer + topAt, gemm: gemm,
+                     gemmBatch: gemmBatch, name: "top")
         let p = params.pointer, g = grads.pointer
         encoderRanges = encoderAt.map { $0..<($0 + SequenceEncoder.parameterCount(kind: shape.encoder, dim: D)) }
-        encoders = encoderAt.map {
+        interaction = DotInteraction(features: F, dim: D, gemm: gemm)
+        encoders = encoderAt.enumerated().map { s, at in
             SequenceEncoder(kind: shape.encoder, dim: D, maxBatch: maxB, maxRows: shape.maxSequenceRows,
-                            params: p + $0, grads: g + $0)
+                            params: p + at, grads: g + at, gemm: gemm, gemmBatch: gemmBatch, label: "seq.\(s)")
         }
-        interaction = DotInteraction(features: F, dim: D)
 
         features = FlatBuffer(count: maxB * F * D)
         dFeatures = FlatBuffer(count: maxB * F * D)

@@ -22,10 +22,14 @@ public final class DotInteraction {
     public let dim: Int       // D
     private let gram: UnsafeMutablePointer<Float>   // [F x F] one sample's X X^T
     private let pairGrads: UnsafeMutablePointer<Float>  // [F x F] one sample's S
+    /// The per-sample GEMMs' sites (nil: OpenBLAS): Z = X X^T and dX = S X.
+    private let gramGemm: GemmSite?, dxGemm: GemmSite?
 
-    public init(features: Int, dim: Int) {
+    public init(features: Int, dim: Int, gemm: DenseGemm? = nil) {
         self.features = features
         self.dim = dim
+        gramGemm = gemm?.site(GemmShape(transB: true, m: features, n: features, k: dim), label: "interaction fwd")
+        dxGemm = gemm?.site(GemmShape(m: features, n: dim, k: features), label: "interaction dx")
         gram = .allocate(capacity: max(features * features, 1))
         gram.initialize(repeating: 0, count: max(features * features, 1))
         pairGrads = .allocate(capacity: max(features * features, 1))
@@ -47,7 +51,7 @@ public final class DotInteraction {
         for b in 0..<batch {
             let xb = x + b * F * D, ob = out + b * W
             Rows.copy(ob, xb, count: D)
-            BLAS.gemm(transB: true, m: F, n: F, k: D, a: xb, lda: D, b: xb, ldb: D, beta: 0, c: gram, ldc: F)
+            gemm(gramGemm, transB: true, m: F, n: F, k: D, a: xb, lda: D, b: xb, ldb: D, beta: 0, c: gram, ldc: F)
             // Row i of the strict lower triangle is Z[i][0..<i], contiguous in both.
             var p = D
             for i in 1..<max(F, 1) {
@@ -74,7 +78,7 @@ public final class DotInteraction {
                     p += 1
                 }
             }
-            BLAS.gemm(m: F, n: D, k: F, a: S, lda: F, b: xb, ldb: D, beta: 0, c: dxb, ldc: D)
+            gemm(dxGemm, m: F, n: D, k: F, a: S, lda: F, b: xb, ldb: D, beta: 0, c: dxb, ldc: D)
             Rows.add(dxb, gb, count: D)
         }
     }

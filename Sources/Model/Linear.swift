@@ -13,6 +13,9 @@ public struct Linear {
     public let bias: UnsafeMutablePointer<Float>     // [O]
     public let dWeight: UnsafeMutablePointer<Float>  // [O x I]
     public let dBias: UnsafeMutablePointer<Float>    // [O]
+    /// The GEMM sites at the batch the layer was prepared for (`prepareGemms`;
+    /// nil: OpenBLAS): y = x W^T, dW (+)= alpha dy^T x, dx = dy W.
+    public private(set) var forwardGemm: GemmSite?, weightGradGemm: GemmSite?, inputGradGemm: GemmSite?
 
     /// `params` and `grads` each point at `parameterCount` floats: W then b.
     public init(inputs: Int, outputs: Int, params: UnsafeMutablePointer<Float>, grads: UnsafeMutablePointer<Float>) {
@@ -25,6 +28,17 @@ public struct Linear {
     }
 
     public static func parameterCount(inputs: Int, outputs: Int) -> Int { outputs * inputs + outputs }
+
+    /// Registers this layer's GEMMs at batch `B` with `gemm` (so they run on
+    /// its chosen kernels); `inputGradient: false` skips dx's (a first layer).
+    /// The weight gradient's site takes alpha per call: 1 for `backward`, -lr
+    /// for `backwardApplyingSGD`.
+    public mutating func prepareGemms(_ gemm: DenseGemm, batch B: Int, label: String, inputGradient: Bool = true) {
+        let I = inputs, O = outputs
+        forwardGemm = gemm.site(GemmShape(transB: true, m: B, n: O, k: I), label: "\(label) fwd")
+        weightGradGemm = gemm.site(GemmShape(transA: true, m: O, n: I, k: B, accumulate: true, scaled: true), label: "\(label) dW")
+        inputGradGemm = inputGradient ? gemm.site(GemmShape(m: B, n: I, k: O), label: "\(label) dx") : nil
+    }
 
     /// DLRM reference init: `W ~ N(0, sqrt(2/(I+O)))`, `b ~ N(0, sqrt(1/O))`, each
     /// element keyed by `(seed, stream, element)`, where the weight uses stream
@@ -49,7 +63,7 @@ public struct Linear {
         // one pass; seeding y with bias rows for a beta = 1 GEMM would cost a
         // pass of its own before the ReLU pass. Each element gets the same sum
         // (acc + b == b + acc) except for rounding where OpenBLAS splits a large I into K blocks.
-        BLAS.gemm(transB: true, m: B, n: O, k: I, a: x, lda: I, b: weight, ldb: I, beta: 0, c: y, ldc: O)
+        gemm(forwardGemm, transB: true, m: B, n: O, k: I, a: x, lda: I, b: weight, ldb: I, beta: 0, c: y, ldc: O)
         Linear.addBias(y, bias: bias, rows: B, columns: O, relu: relu)
     }
 
@@ -67,10 +81,10 @@ public struct Linear {
         // ReLU mask and db += colsum(dy) in one pass over dy (Linear+Epilogues).
         Linear.maskAndSumColumns(y: y, dy: dy, dBias: dBias, rows: B, columns: O, relu: relu)
         // dW[O x I] += dy^T[O x B] x[B x I]
-        BLAS.gemm(transA: true, m: O, n: I, k: B, a: dy, lda: O, b: x, ldb: I, beta: 1, c: dWeight, ldc: I)
+        gemm(weightGradGemm, transA: true, m: O, n: I, k: B, a: dy, lda: O, b: x, ldb: I, beta: 1, c: dWeight, ldc: I)
         if let dx {
             // dx[B x I] = dy[B x O] W[O x I]
-            BLAS.gemm(m: B, n: I, k: O, a: dy, lda: O, b: weight, ldb: I, beta: 0, c: dx, ldc: I)
+            gemm(inputGradGemm, m: B, n: I, k: O, a: dy, lda: O, b: weight, ldb: I, beta: 0, c: dx, ldc: I)
         }
     }
 
@@ -90,9 +104,9 @@ public struct Linear {
         dBias.update(repeating: 0, count: O)
         Linear.maskAndSumColumns(y: y, dy: dy, dBias: dBias, rows: B, columns: O, relu: relu)
         if let dx {
-            BLAS.gemm(m: B, n: I, k: O, a: dy, lda: O, b: weight, ldb: I, beta: 0, c: dx, ldc: I)
+            gemm(inputGradGemm, m: B, n: I, k: O, a: dy, lda: O, b: weight, ldb: I, beta: 0, c: dx, ldc: I)
         }
-        BLAS.gemm(transA: true, m: O, n: I, k: B, alpha: -lr, a: dy, lda: O, b: x, ldb: I, beta: 1, c: weight, ldc: I)
+        gemm(weightGradGemm, transA: true, m: O, n: I, k: B, alpha: -lr, a: dy, lda: O, b: x, ldb: I, beta: 1, c: weight, ldc: I)
         SGD.step(params: bias, grads: dBias, count: O, learningRate: lr)
     }
 }

@@ -45,8 +45,12 @@ public final class MLP {
     }
 
     /// `params`/`grads` point at `parameterCount(input:widths:)` floats each.
+    /// `gemm`: the kernels for the layers' GEMMs at batch `gemmBatch` (default
+    /// `maxBatch`; other batches run on OpenBLAS), registered as `name.l`;
+    /// `inputGradient: false` when `backward` is never asked for dx (no site for it).
     public init(input: Int, widths: [Int], lastActivation: Activation, maxBatch: Int,
-                params: UnsafeMutablePointer<Float>, grads: UnsafeMutablePointer<Float>) {
+                params: UnsafeMutablePointer<Float>, grads: UnsafeMutablePointer<Float>,
+                gemm: DenseGemm? = nil, gemmBatch: Int? = nil, name: String = "mlp", inputGradient: Bool = true) {
         precondition(!widths.isEmpty, "an MLP needs at least one layer")
         self.input = input
         self.widths = widths
@@ -54,8 +58,10 @@ public final class MLP {
         self.maxBatch = maxBatch
         var layers: [Linear] = []
         var i = input, offset = 0
-        for o in widths {
-            layers.append(Linear(inputs: i, outputs: o, params: params + offset, grads: grads + offset))
+        for (l, o) in widths.enumerated() {
+            var layer = Linear(inputs: i, outputs: o, params: params + offset, grads: grads + offset)
+            if let gemm { layer.prepareGemms(gemm, batch: gemmBatch ?? maxBatch, label: "\(name).\(l)", inputGradient: l > 0 || inputGradient) }
+            layers.append(layer)
             offset += Linear.parameterCount(inputs: i, outputs: o)
             i = o
         }

@@ -70,6 +70,7 @@ public final class SequenceEncoder {
     private let dProjected: FlatBuffer<Float>   // same shape as projected
     private let scores: FlatBuffer<Float>       // attention: [N x H] (alpha after softmax); target: [N]
     private let dScores: FlatBuffer<Float>      // attention: [N x H]; target: [N]
+    private let projectGemm: GemmSite?, queryGradGemm: GemmSite?, weightGradGemm: GemmSite?
 
     private var input: SequenceBatch?
     private var query: UnsafePointer<Float>?
@@ -101,8 +102,12 @@ public final class SequenceEncoder {
         }
     }
 
+    /// `gemm`: kernels for the projections' GEMMs, which have fixed shapes
+    /// (target attention's at batch `gemmBatch`, default `maxBatch`); the score GEMMs run over the
+    /// batch's N sequence rows, a different shape every batch, so they stay on OpenBLAS.
     public init(kind: SequenceEncoderKind, dim: Int, maxBatch: Int, maxRows: Int,
-                params: UnsafeMutablePointer<Float>?, grads: UnsafeMutablePointer<Float>?) {
+                params: UnsafeMutablePointer<Float>?, grads: UnsafeMutablePointer<Float>?,
+                gemm: DenseGemm? = nil, gemmBatch: Int? = nil, label: String = "seq") {
         if case .attention(let h) = kind { precondition(h >= 1, "attention needs at least one head") }
         precondition(SequenceEncoder.parameterCount(kind: kind, dim: dim) == 0 || (params != nil && grads != nil))
         self.kind = kind
@@ -120,6 +125,12 @@ public final class SequenceEncoder {
         dProjected = FlatBuffer(count: projRows * dim)
         scores = FlatBuffer(count: maxRows * H)
         dScores = FlatBuffer(count: maxRows * H)
+        // P [R x D] = Q Wk, dQ [R x D] += dP Wk^T, dWk [D x D] += Q^T dP (R: B or H).
+        let R = kind == .targetAttention ? gemmBatch ?? maxBatch : H, D = dim
+        let projects = kind != .mean ? gemm : nil
+        projectGemm = projects?.site(GemmShape(m: R, n: D, k: D), label: "\(label) fwd")
+        queryGradGemm = projects?.site(GemmShape(transB: true, m: R, n: D, k: D, accumulate: true), label: "\(label) dQ")
+        weightGradGemm = projects?.site(GemmShape(transA: true, m: D, n: D, k: R, accumulate: true), label: "\(label) dWk")
     }
 
     /// `Wk ~ N(0, sqrt(1/D))` (as `Linear` with I = O = D), `Q ~ N(0, 1)`, keyed by
@@ -154,7 +165,7 @@ public final class SequenceEncoder {
         case .targetAttention:
             guard let query else { preconditionFailure("target attention needs a query") }
             // P [B x D] = C [B x D] Wk [D x D]
-            BLAS.gemm(m: B, n: D, k: D, a: query, lda: D, b: params!, ldb: D, c: projected.pointer, ldc: D)
+            gemm(projectGemm, m: B, n: D, k: D, a: query, lda: D, b: params!, ldb: D, c: projected.pointer, ldc: D)
             for b in 0..<B {
                 let u = Int(seq.inverse[b])
                 let lo = Int(seq.offsets[u]), hi = Int(seq.offsets[u + 1])
@@ -225,10 +236,10 @@ public final class SequenceEncoder {
             }
             // dC [B x D] += dP [B x D] Wk^T ; dWk [D x D] += C^T [D x B] dP [B x D]
             if let dQuery {
-                BLAS.gemm(transB: true, m: B, n: D, k: D, a: dP, lda: D, b: params!, ldb: D,
+                gemm(queryGradGemm, transB: true, m: B, n: D, k: D, a: dP, lda: D, b: params!, ldb: D,
                           beta: 1, c: dQuery, ldc: D)
             }
-            BLAS.gemm(transA: true, m: D, n: D, k: B, a: query, lda: D, b: dP, ldb: D, beta: 1, c: grads!, ldc: D)
+            gemm(weightGradGemm, transA: true, m: D, n: D, k: B, a: query, lda: D, b: dP, ldb: D, beta: 1, c: grads!, ldc: D)
         }
     }
 
@@ -271,7 +282,7 @@ public final class SequenceEncoder {
     private func attentionForward(_ seq: SequenceBatch, heads H: Int, out: UnsafeMutablePointer<Float>) {
         let D = dim, N = seq.rowCount, wk = params!, q = params! + D * D
         let P = projected.pointer, S = scores.pointer
-        BLAS.gemm(m: H, n: D, k: D, a: q, lda: D, b: wk, ldb: D, c: P, ldc: D)  // P [H x D] = Q Wk
+        gemm(projectGemm, m: H, n: D, k: D, a: q, lda: D, b: wk, ldb: D, c: P, ldc: D)  // P [H x D] = Q Wk
         BLAS.gemm(transB: true, m: N, n: H, k: D, alpha: 1 / Float(D).squareRoot(),
                   a: seq.rows, lda: D, b: P, ldb: D, c: S, ldc: H)                // S [N x H]
         let invH = 1 / Float(H)
@@ -320,8 +331,8 @@ public final class SequenceEncoder {
         BLAS.gemm(transA: true, m: H, n: D, k: N, alpha: scale, a: dS, lda: H, b: seq.rows, ldb: D, c: dP, ldc: D)
         BLAS.gemm(m: N, n: D, k: H, alpha: scale, a: dS, lda: H, b: P, ldb: D, beta: 1, c: dRows, ldc: D)
         // dQ [H x D] += dP Wk^T ; dWk [D x D] += Q^T dP
-        BLAS.gemm(transB: true, m: H, n: D, k: D, a: dP, lda: D, b: wk, ldb: D, beta: 1, c: dQ, ldc: D)
-        BLAS.gemm(transA: true, m: D, n: D, k: H, a: q, lda: D, b: dP, ldb: D, beta: 1, c: dWk, ldc: D)
+        gemm(queryGradGemm, transB: true, m: H, n: D, k: D, a: dP, lda: D, b: wk, ldb: D, beta: 1, c: dQ, ldc: D)
+        gemm(weightGradGemm, transA: true, m: D, n: D, k: H, a: q, lda: D, b: dP, ldb: D, beta: 1, c: dWk, ldc: D)
     }
 
     /// alpha [hi - lo] = softmax over the sequence of (c_b Wk) . row_i / sqrt(D).

@@ -31,7 +31,12 @@ final class Replica {
         self.served = served
         self.maxBatch = maxBatch
         let shape = served.shape(maxBatch: maxBatch)
-        let m = DLRMDense(shape: shape, seed: 0)
+        // The run's `model.gemm` / `model.precision`: each shape's kernel at
+        // maxBatch, timed once a process (every replica then shares the choice);
+        // a smaller sub-batch runs on OpenBLAS.
+        let gemm = DenseGemm(options: served.model.gemmOptions)
+        let m = DLRMDense(shape: shape, seed: 0, gemm: gemm)
+        gemm.tune()
         served.dense.withUnsafeBufferPointer { m.params.pointer.update(from: $0.baseAddress!, count: $0.count) }
         model = m
         let D = served.embeddingDim

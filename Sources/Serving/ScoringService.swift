@@ -1,4 +1,5 @@
 import Foundation
+import Model
 
 /// How requests are run: m model instances of t threads each (m * t at most
 /// the cores given), requests split into sub-batches of b candidates (0: the
@@ -65,6 +66,11 @@ public final class ScoringService: @unchecked Sendable {
     private var teams: [WorkerTeam] = []
     private let finished = DispatchGroup()
 
+    /// The dense GEMMs' kernels of the replicas (the same in every one), and
+    /// the note when `model.precision` could not be honoured.
+    public private(set) var gemmChoices: [GemmChoice] = []
+    public private(set) var gemmNote: String?
+
     public init(served: ServedModel, config: ServingConfig, maxCandidates: Int) {
         self.served = served
         self.config = config
@@ -73,6 +79,7 @@ public final class ScoringService: @unchecked Sendable {
         let perThread = (chunk + config.threads - 1) / config.threads
         for i in 0..<config.instances {
             let replicas = (0..<config.threads).map { _ in Replica(served: served, maxBatch: perThread) }
+            if i == 0 { gemmChoices = replicas[0].model.gemm?.choices ?? []; gemmNote = replicas[0].model.gemm?.note }
             let team = WorkerTeam(size: config.threads, name: "strata-serve-m\(i)")
             teams.append(team)
             finished.enter()

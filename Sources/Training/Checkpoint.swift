@@ -1,6 +1,7 @@
 import Collectives
 import Data
 import Foundation
+import Model
 import ShardedEmbeddings
 import Sharding
 
@@ -23,6 +24,9 @@ public struct CheckpointState: Codable, Equatable, Sendable {
     public var seed: UInt64
     public var dataSeed: UInt64
     public var denseParameters: Int
+    /// The dense GEMMs' kernels (nil in checkpoints written before them): a
+    /// resumed run adopts them, so it continues on the same kernels.
+    public var gemm: [GemmChoice]?
 }
 
 /// The list of a checkpoint's files with their sizes and checksums, written
@@ -114,7 +118,8 @@ public enum Checkpoint {
         let state = CheckpointState(step: trainer.step, worldSize: comm.size, config: trainer.config, plan: trainer.plan,
                                     tableNames: trainer.layout.tables.map(\.name), nextGlobalBatch: trainer.step,
                                     epoch: trainer.step / trainer.batchesPerEpoch, seed: trainer.config.run.seed,
-                                    dataSeed: trainer.config.data.synthetic.seed, denseParameters: trainer.model.parameterCount)
+                                    dataSeed: trainer.config.data.synthetic.seed, denseParameters: trainer.model.parameterCount,
+                                    gemm: trainer.gemmChoices.isEmpty ? nil : trainer.gemmChoices)
         let stateBytes = [UInt8](try jsonEncoder().encode(state))
         for (file, bytes) in [("dense.bin", d.bytes), ("state.json", stateBytes)] {
             try DurableFile.write(bytes, to: (dir as NSString).appendingPathComponent(file))
@@ -256,6 +261,8 @@ extension Trainer {
         guard s.config.optimizer == config.optimizer else {
             throw InputError("\(dir): the checkpoint was trained with other optimizer settings")
         }
+        // Every rank reads the same state.json: the same kernels everywhere, as the interrupted run had.
+        if let saved = s.gemm { model.gemm?.adopt(saved: saved) }
         for entry in checkpoint.manifest.files {
             let path = (dir as NSString).appendingPathComponent(entry.name)
             if entry.name == "dense.bin" {

@@ -71,6 +71,15 @@ public struct ModelConfig: Sendable, Codable, Equatable {
     public var useSequences = true
     /// Features the model leaves out (ablations: the data still carries them).
     public var excludeFeatures: [String] = []
+    /// `model.gemm`: the dense GEMMs' kernels (nil, as in a config written
+    /// before it existed: auto, each shape's fastest timed at start-up).
+    public var gemm: GemmMode?
+    /// `model.precision`: the dense GEMMs' inputs (nil: fp32); bf16 keeps f32
+    /// master weights, gradients and optimizer state.
+    public var precision: DensePrecision?
+
+    /// `model.gemm` and `model.precision` with their defaults.
+    public var gemmOptions: GemmOptions { GemmOptions(mode: gemm ?? .auto, precision: precision ?? .fp32) }
 }
 
 /// `model.encoder`: how a sequence feature's rows become one vector.

@@ -1,5 +1,6 @@
 import Collectives
 import Foundation
+import Model
 import Sharding
 
 /// `summary.json`: what ran, how well, how fast, what it sent, what it held.
@@ -56,6 +57,9 @@ public struct RunSummary: Sendable, Codable {
     public var comm: CommSummary
     public var memory: Memory
     public var stepBreakdown: StepBreakdown
+    /// The dense GEMMs' kernel per shape and layer (`model.gemm`; nil when
+    /// OpenBLAS runs everything, nothing tuned).
+    public var gemm: [GemmChoice]? = nil
 }
 
 public struct StepEval: Sendable, Codable {

@@ -76,7 +76,8 @@ public final class Trainer {
         let shape = layout.dlrmShape(config.model, denseFeatures: data.source.schema.denseCount, maxBatch: localMaxBatch,
                                      maxSequenceRows: max(1, localMaxBatch * data.maxSequenceLength))
         if let reason = shape.invalidReason { throw ConfigError("model: \(reason)") }
-        model = DLRMDense(shape: shape, seed: config.run.seed)
+        model = DLRMDense(shape: shape, seed: config.run.seed, gemm: DenseGemm(options: config.model.gemmOptions))
+        Self.agreeOnKernels(model.gemm!, comm: comm)
         denseState = .allocate(capacity: max(model.parameterCount, 1))
         denseState.initialize(repeating: 0)
         pooledInput = .allocate(capacity: max(layout.pooled.count * localMaxBatch * config.model.embeddingDim, 1))

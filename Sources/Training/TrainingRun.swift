@@ -36,6 +36,8 @@ public struct TrainingRun {
                   + trainer.plan.tables.map { "\($0.table)=\($0.type.rawValue)" }.joined(separator: " "))
         progress?("strata: embeddings on this rank: \(trainer.embeddings.memoryBytes) bytes; dense parameters: \(trainer.model.parameterCount)")
         if startStep > 0 { progress?("strata: resumed at step \(startStep) of \(config.run.steps)") }
+        if let note = trainer.model.gemm?.note { progress?("strata: \(note)") }
+        for choice in trainer.gemmChoices { progress?("gemm: \(choice)") }
         for note in trainer.data.notes { progress?("data: \(note)") }
         // An empty eval split gives no metrics: say why once, instead of printing nan.
         let evalEmpty = trainer.data.source.sampleCount(.eval) == 0
@@ -159,7 +161,8 @@ public struct TrainingRun {
             comm: CommSummary(report: report),
             memory: .init(embeddingBytesPerRank: memory, maxEmbeddingBytes: memory.max() ?? 0,
                           plannedEmbeddingBytesPerRank: planned, denseParameters: trainer.model.parameterCount),
-            stepBreakdown: StepBreakdown(perRank: timerSums, steps: stepsRun))
+            stepBreakdown: StepBreakdown(perRank: timerSums, steps: stepsRun),
+            gemm: trainer.gemmChoices.isEmpty ? nil : trainer.gemmChoices)
         try folder?.writeJSON("summary.json", summary)
         progress?(report.table())
         if evalEmpty {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CLISupport
 import Foundation
+import Model
 import Serving
 import ServingHTTP
 import Tensors
@@ -76,6 +77,8 @@ struct ServeRun: ParsableCommand {
         }
         let limits = RequestLimits(maxBodyBytes: maxBodyBytes, maxCandidates: maxCandidates)
         let service = ScoringService(served: served, config: config, maxCandidates: maxCandidates)
+        if let note = service.gemmNote { print("strata serve: \(note)") }
+        for choice in service.gemmChoices { print("gemm: \(choice)") }
         let (host, port, portFile) = (self.host, self.port, self.portFile)
         try blockingAwait {
             let running = try await InferenceServer(service: service, limits: limits).start(host: host, port: port, signals: [.sigterm, .sigint])

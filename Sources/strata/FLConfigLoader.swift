@@ -3,6 +3,7 @@ import Collectives
 import Federated
 import FedHetero
 import Foundation
+import Model
 import Yams
 
 /// `strata fl` configs: YAML (nested mappings) plus `--set key=value`, read
@@ -38,6 +39,7 @@ enum FLConfigLoader {
         ("dp.noise_multiplier", "sigma (noise std sigma*C on the sum)"), ("dp.delta", "delta for the reported epsilon"),
         ("model.dim", "embedding dim"), ("model.bottom", "bottom MLP hidden widths, e.g. [32]"),
         ("model.top", "top MLP hidden widths, e.g. [64]"),
+        ("model.gemm", "auto | openblas | onednn (the dense GEMMs' kernels)"), ("model.precision", "fp32 | bf16 (the dense GEMMs' inputs)"),
         ("data.source", "synthetic | movielens"), ("data.population", "synthetic clients N"),
         ("data.samples_per_client", "synthetic samples a client"), ("data.sample_spread", "synthetic count spread (0..1)"),
         ("data.clusters", "synthetic ground-truth clusters"), ("data.items", "synthetic item table rows"),
@@ -176,6 +178,15 @@ enum FLConfigLoader {
         if let x = try int("model.dim") { f.model.dim = x }
         if let x = try ints("model.bottom") { f.model.bottomHidden = x }
         if let x = try ints("model.top") { f.model.topHidden = x }
+        func choice<E: CaseIterable & RawRepresentable>(_ k: String) throws -> E? where E.RawValue == String {
+            guard let s = v[k]?.0 else { return nil }
+            guard let e = E.allCases.first(where: { $0.rawValue == s }) else {
+                throw bad(k, "expected one of \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return e
+        }
+        f.model.gemm = try choice("model.gemm")
+        f.model.precision = try choice("model.precision")
         if try bool("device.enabled") ?? false {
             var d = DeviceModel(tiers: deviceTiers ?? DeviceModel.defaultTiers, seed: f.seed)
             if let x = try real("device.interference") { d.interference = x }

@@ -12,7 +12,8 @@ ok() { passed=$((passed + 1)); printf '  ok   %s\n' "$1"; }
 bad() { failed=$((failed + 1)); printf '  FAIL %s\n' "$1"; [ -n "${2:-}" ] && sed 's/^/       | /' "$2" | tail -20; }
 run_np() { local np="$1"; shift; timeout 120 bash -c "source '$STRATA_ROOT/Launch/common.sh'; mpi_run $np $*"; }
 tmp="$(mktemp -d)"
-SMALL="--set rounds=4 --set clients_per_round=12 --set data.population=60 --set data.items=500 --set data.user_rows=100 --set eval.every=2 --set eval.clients=100 --set device.enabled=true --set failures.clients=[7,11,19,23,31,42]"
+# Compared byte for byte across separate runs: the OpenBLAS kernels (auto times them per run).
+SMALL="--set model.gemm=openblas --set rounds=4 --set clients_per_round=12 --set data.population=60 --set data.items=500 --set data.user_rows=100 --set eval.every=2 --set eval.clients=100 --set device.enabled=true --set failures.clients=[7,11,19,23,31,42]"
 
 for np in 1 2 4; do
     if run_np $np "$S" fl --quiet $SMALL --set strategy.name=fedadam --run-dir "$tmp/r$np" --dump-model "$tmp/m$np.bin" >"$tmp/log$np" 2>&1
@@ -162,7 +163,7 @@ then ok "HeteroFL: narrower tiers, the same run on 1 and 2 ranks"; else bad "Het
 # RF^2's reference features on MovieLens (no user id, a bag of the last 10 clicks): the same model bytes on 1 and 2 ranks.
 ML="../shared/data/movielens"
 if [ -f "$ML/ml-latest-small-ratings.csv" ]; then
-    R="--quiet --set data.source=movielens --set data.movielens_dir=$ML --set data.user_feature=false --set data.history_clicks=10 \
+    R="--quiet --set model.gemm=openblas --set data.source=movielens --set data.movielens_dir=$ML --set data.user_feature=false --set data.history_clicks=10 \
         --set rounds=3 --set clients_per_round=20 --set eval.clients=100"
     if run_np 1 "$S" fl $R --run-dir "$tmp/ref1" --dump-model "$tmp/ref1.bin" >"$tmp/ref.log" 2>&1 \
         && run_np 2 "$S" fl $R --run-dir "$tmp/ref2" --dump-model "$tmp/ref2.bin" >>"$tmp/ref.log" 2>&1 \

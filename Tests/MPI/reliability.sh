@@ -14,18 +14,23 @@ compare() {
     if timeout 60 "$T" compare "$2" "$W/$3.params" "$W/$4.params" "$W/$3/steps.jsonl" "$W/$4/steps.jsonl" >"$W/out" 2>&1
     then ok "$1"; else bad "$1" "$W/out"; fi
 }
+# Runs compared bit for bit across separate processes pin the OpenBLAS kernels:
+# `model.gemm: auto` times the kernels in each process, and timing may choose
+# differently run to run (a resumed run keeps its own checkpoint's choices,
+# but an uninterrupted reference is another process). The rtol 1e-5 compares keep auto.
+PIN="--set model.gemm=openblas"
 # fingerprint DIR: every file's name and checksum (to show nothing changed).
 fingerprint() { (cd "$1" && find . -type f | sort | xargs md5sum); }
 
 echo "reliability: checkpoints and resume"
-check "uninterrupted, 4 ranks" run 4 "$B" train --config "$C" --run-dir "$W/ref4" --dump-params "$W/ref4.params" --quiet
+check "uninterrupted, 4 ranks" run 4 "$B" train --config "$C" $PIN --run-dir "$W/ref4" --dump-params "$W/ref4.params" --quiet
 check "uninterrupted, 1 rank" run 1 "$B" train --config "$C" --run-dir "$W/ref1" --dump-params "$W/ref1.params" --quiet
 if [ "$(ls "$W/ref4/checkpoints" | wc -l)" -eq 2 ] && [ -f "$W/ref4/checkpoints/step-00000040/manifest.json" ] \
    && [ -f "$W/ref4/checkpoints/step-00000030/manifest.json" ] && ! ls "$W/ref4/checkpoints/"*/*.tmp >/dev/null 2>&1; then
     ok "keeps the last 2 checkpoints (30, 40), no temporary files"
 else bad "keep_checkpoints: $(ls "$W/ref4/checkpoints")"; fi
 
-check "4 ranks, 20 steps" run 4 "$B" train --config "$C" --run-dir "$W/r44" --set run.steps=20 --quiet
+check "4 ranks, 20 steps" run 4 "$B" train --config "$C" $PIN --run-dir "$W/r44" --set run.steps=20 --quiet
 check "resume 4 -> 4 ranks to step 40" run 4 "$B" train --resume "$W/r44" --set run.steps=40 --dump-params "$W/r44.params" --quiet
 compare "resume 4 -> 4: bit-identical parameters and losses" 0 r44 ref4
 
@@ -44,7 +49,7 @@ check "flexshard resume 4 -> 4 to step 40" run 4 "$B" train --resume "$W/f44" --
 compare "flexshard resume: tier stores (hot, warm, lazy cold) restored exactly" 1e-5 f44 fref
 
 echo "reliability: a rank killed with SIGKILL mid-run"
-K="--config $C --set run.steps=1500 --set run.checkpoint_every=50 --set run.log_every=500"
+K="--config $C $PIN --set run.steps=1500 --set run.checkpoint_every=50 --set run.log_every=500"
 check "uninterrupted, 4 ranks, 1500 steps" run 4 "$B" train $K --run-dir "$W/kref" --dump-params "$W/kref.params" --quiet
 ( timeout 120 bash -c "source '$STRATA_ROOT/Launch/common.sh'; mpi_run 4 '$B' train $K --run-dir '$W/kill'" >"$W/kill.out" 2>&1; echo $? >"$W/kill.rc" ) &
 job=$!

@@ -1,4 +1,5 @@
 import Collectives
+import Model
 import Training
 import XCTest
 
@@ -11,8 +12,18 @@ final class GoldenLossTests: XCTestCase {
                                        0.695018133, 0.617117119, 0.594158427, 0.630700747, 0.510394001]
 
     func testFirstTenLosses() throws {
+        try check(gemm: nil)
+    }
+
+    /// Every dense GEMM on oneDNN fp32: the same trajectory within the tolerance.
+    func testFirstTenLossesOnOneDNN() throws {
+        try check(gemm: .onednn)
+    }
+
+    func check(gemm: GemmMode?) throws {
         var c = EquivalenceTests.tinyConfig()
         c.run.steps = 10
+        c.model.gemm = gemm
         let losses = try LocalCommunicator.run(worldSize: 1) { comm -> [Double] in
             let t = try Trainer(config: c, comm: comm)
             return (0..<c.run.steps).map { _ in t.trainStep() }

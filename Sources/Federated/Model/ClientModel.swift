@@ -93,11 +93,15 @@ public final class ClientModel {
     var synced: UnsafePointer<Float>?
     var w0: UnsafePointer<Float>?
 
-    public init(spec: ModelSpec, maxBatch: Int, seed: UInt64) {
+    /// `gemm`: the dense GEMMs' kernels (`model.gemm`, `model.precision`),
+    /// prepared for `gemmBatch` samples (a client step's batch; default
+    /// maxBatch); the caller tunes them (`dense.gemm`) before the first step.
+    public init(spec: ModelSpec, maxBatch: Int, seed: UInt64, gemm: GemmOptions = .openblas, gemmBatch: Int? = nil) {
         if let why = spec.invalidReason { preconditionFailure("ModelSpec: \(why)") }
         self.spec = spec
         self.maxBatch = maxBatch
-        dense = DLRMDense(shape: spec.shape(maxBatch: maxBatch), seed: seed)
+        dense = DLRMDense(shape: spec.shape(maxBatch: maxBatch), seed: seed, gemm: DenseGemm(options: gemm),
+                          gemmBatch: gemmBatch.map { min($0, maxBatch) })
         var off = 0, row = 0
         var offsets: [Int] = [], bases: [Int] = []
         for r in spec.tableRows { offsets.append(off); bases.append(row); off += r * spec.dim; row += r }

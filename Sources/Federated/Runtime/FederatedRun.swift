@@ -1,5 +1,6 @@
 import Collectives
 import Foundation
+import Model
 
 /// summary.json of a `strata fl` run.
 public struct FLSummary: Sendable, Codable {
@@ -49,7 +50,16 @@ public enum FederatedRun {
                            progress: (String) -> Void = { _ in }) throws -> (summary: FLSummary, model: [Float], records: [RoundRecord])? {
         try config.validate(population: source.population)
         let spec = config.model.spec(for: source)
-        let model = ClientModel(spec: spec, maxBatch: config.maxBatch, seed: config.seed)
+        let model = ClientModel(spec: spec, maxBatch: config.maxBatch, seed: config.seed, gemm: config.model.gemmOptions,
+                                gemmBatch: config.client.batch > 0 ? config.client.batch : nil)
+        // Rank 0 times the kernels, every host adopts them: the same kernels on every rank.
+        model.dense.gemm?.tuneAgreed(isRoot: comm.rank == 0) { k in
+            k.withUnsafeMutableBufferPointer { comm.broadcast(.control, $0, root: 0) }
+        }
+        if comm.rank == 0 {
+            if let note = model.dense.gemm?.note { progress("fl: \(note)") }
+            for choice in model.dense.gemm?.choices ?? [] { progress("gemm: \(choice)") }
+        }
         let task = DLRMTask(source: source, model: model, seed: config.seed, failingClients: Set(config.failingClients))
         let engine = RoundEngine(comm: comm, tasks: [task])
         guard engine.isServer else { engine.serve(); return nil }

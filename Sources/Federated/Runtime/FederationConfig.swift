@@ -1,3 +1,5 @@
+import Model
+
 /// Hidden widths of the on-device DLRM (its tables follow the data source).
 public struct ModelHyper: Sendable, Equatable, Codable {
     public var dim = 16
@@ -5,7 +7,13 @@ public struct ModelHyper: Sendable, Equatable, Codable {
     public var bottomHidden = [32]
     /// Top MLP hidden widths (the logit layer is added).
     public var topHidden = [64]
+    /// `model.gemm` and `model.precision`: the dense GEMMs' kernels (nil:
+    /// auto, fp32), as the trainer's keys of the same names.
+    public var gemm: GemmMode?
+    public var precision: DensePrecision?
     public init() {}
+
+    public var gemmOptions: GemmOptions { GemmOptions(mode: gemm ?? .auto, precision: precision ?? .fp32) }
 
     public func spec(for source: ClientSource) -> ModelSpec {
         ModelSpec(denseFeatures: source.denseFeatures, tableRows: source.tableRows, dim: dim,
