@@ -74,7 +74,7 @@ enum KernelRun {
         }
         return KernelRunInfo(command: command, dataPath: c.dataFile, feedback: feedback, users: d.users, items: d.items,
                              trainInteractions: d.train.nonZeros, validationInteractions: d.validation.nonZeros,
-                             testInteractions: d.test.nonZeros, worldSize: worldSize, solver: c.iae.solver.rawValue,
+                             testInteractions: d.test.nonZeros, worldSize: worldSize, solver: c.iae.solver?.rawValue ?? "auto",
                              lambdas: c.iae.lambdas)
     }
 
@@ -93,6 +93,17 @@ enum KernelRun {
     /// CPU seconds of every rank (min / mean / max).
     static func cpu(_ comm: Communicator) -> LedgerReport.Stat {
         LedgerReport.Stat(comm.allgather(.control, cpuSeconds()))
+    }
+
+    /// Rank 0's seconds per phase, with GFLOP/s where the phase is arithmetic.
+    static func phases(_ r: InfiniteAEResult) -> String {
+        let t = r.timings, g = r.gflops
+        let part = { (name: String, key: String, rate: String?) -> String in
+            name + String(format: " %.2f s", t[key] ?? 0) + (rate.flatMap { g[$0] }.map { String(format: " (%.1f GFLOP/s)", $0) } ?? "")
+        }
+        return "time: " + [part("load", "load_s", nil), part("kernel", "gram_s", "gram"), part("factorisation", "factor_s", "factor"),
+                           part("solves", "solve_s", "solve"), part("Vᵀ F", "project_s", "project"),
+                           part("scoring", "predict_s", "predict"), part("ranking and metrics", "metrics_s", nil)].joined(separator: ", ")
     }
 
     static func describe(_ m: RankingMetrics) -> String {

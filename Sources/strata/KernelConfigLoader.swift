@@ -59,8 +59,9 @@ enum KernelConfigLoader {
         },
         "iae.solver": { c, v, k in
             let s = try v.string(k)
+            if s == "auto" { c.iae.solver = nil; return }
             guard let x = KernelSolver(rawValue: s) else {
-                throw InputError("\(v.origin): \(k) must be one of \(KernelSolver.allCases.map(\.rawValue).joined(separator: ", ")), got '\(s)'")
+                throw InputError("\(v.origin): \(k) must be one of auto, \(KernelSolver.allCases.map(\.rawValue).joined(separator: ", ")), got '\(s)'")
             }
             c.iae.solver = x
         },
