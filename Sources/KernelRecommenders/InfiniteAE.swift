@@ -106,11 +106,12 @@ public enum InfiniteAE {
         }
         let chosen = best!
         best = nil
-        // Test: train + validation as the context and as the excluded items; the
-        // Cholesky path reuses the chosen λ's solve (W does not depend on the context).
+        // Test: train + validation as the context (their sum, as the released
+        // code: a pair in both counts 2) and as the excluded items; the Cholesky
+        // path reuses the chosen λ's solve (W does not depend on the context).
         t0 = monotonicSeconds()
         let cpuTest = cpuSeconds()
-        let testContext = try model.prepare(data.train.slice(mine).union(data.validation.slice(mine)))
+        let testContext = try model.prepare(data.train.slice(mine).adding(data.validation.slice(mine)))
         let coefficients = try model.coefficients(testContext, lambda: chosen.result.lambda, reuse: chosen.coefficients)
         let test = evaluate(EvaluationSet.make(data, rows: mine, test: true), coefficients)
         let testSeconds = monotonicSeconds() - t0

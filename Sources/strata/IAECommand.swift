@@ -47,6 +47,7 @@ struct IAECommand: ParsableCommand {
             let say: (String) -> Void = { line in if world.rank == 0 && !quiet { print(line); fflush(stdout) } }
             say("iae: \(data.users) users x \(data.items) items, \(data.train.nonZeros) train interactions, \(world.size) rank(s), "
                 + "fit on \(fit?.rows ?? data.users) users, solver \(cfg.iae.solver?.rawValue ?? "auto")")
+            say("split: " + data.counts.description)
             var result = try InfiniteAE.run(data, fit: fit, comm: world, config: cfg.iae) { r in
                 say(String(format: "  λ %-8g validation ", r.lambda) + KernelRun.describe(r.validation) + String(format: "  (%.2f s, CPU %.2f s)", r.seconds, r.cpuSeconds))
                 try? folder?.appendLine(r, to: "lambdas.jsonl")

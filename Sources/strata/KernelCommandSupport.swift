@@ -38,6 +38,8 @@ struct KernelRunInfo: Codable {
     var trainInteractions: Int
     var validationInteractions: Int
     var testInteractions: Int
+    /// Users, items and rows per split, and the pairs in two splits.
+    var counts: InteractionData.Counts
     var worldSize: Int
     var solver: String
     var lambdas: [Double]
@@ -74,7 +76,7 @@ enum KernelRun {
         }
         return KernelRunInfo(command: command, dataPath: c.dataFile, feedback: feedback, users: d.users, items: d.items,
                              trainInteractions: d.train.nonZeros, validationInteractions: d.validation.nonZeros,
-                             testInteractions: d.test.nonZeros, worldSize: worldSize, solver: c.iae.solver?.rawValue ?? "auto",
+                             testInteractions: d.test.nonZeros, counts: d.counts, worldSize: worldSize, solver: c.iae.solver?.rawValue ?? "auto",
                              lambdas: c.iae.lambdas)
     }
 
