@@ -121,6 +121,7 @@ public struct InteractionData: Sendable {
             public var users: Int
             public var items: Int
             public var rows: Int
+            public init(users: Int, items: Int, rows: Int) { (self.users, self.items, self.rows) = (users, items, rows) }
         }
         public var train: Part
         public var validation: Part

@@ -112,6 +112,11 @@ enum KernelRun {
         let parts = m.ks.indices.map { i in
             String(format: "HR@%d %.4f nDCG@%d %.4f PSP@%d %.4f", m.ks[i], m.hitRate[i], m.ks[i], m.ndcg[i], m.ks[i], m.psp[i])
         }
-        return parts.joined(separator: "  ") + String(format: "  AUC %.4f", m.auc)
+        let line = parts.joined(separator: "  ") + String(format: "  AUC %.4f", m.auc)
+        guard m.allUsers != m.users else { return line }
+        // The released eval.py divides by every user; say both where they differ.
+        let all = m.overAllUsers
+        return line + String(format: "  (%d of %d users have a target; over all, as the released eval.py: nDCG@%d %.4f HR@%d %.4f)",
+                             m.users, m.allUsers, m.ks[0], all.ndcg[0], m.ks.last!, all.hitRate.last!)
     }
 }
