@@ -160,6 +160,7 @@ public final class KernelRegression {
             t0 = monotonicSeconds()
             let d = try DistributedKernel(rows: rows, m: m, solver: solver, fit: fit, comm: comm, block: gridBlock)
             distributed = d
+            if solver == .cholesky { timings.exchange += monotonicSeconds() - t0 }  // K and F to the grid
             if solver == .eigen {
                 timings.factor = monotonicSeconds() - t0
                 timings.factorFlops = 10 * pow(Double(m), 3) / 3 / Double(comm.size)
