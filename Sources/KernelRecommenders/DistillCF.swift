@@ -2,35 +2,47 @@ import Collectives
 import Foundation
 import Tensors
 
-/// Distill-CF's settings (defaults from the paper's code where it has them).
+/// Distill-CF's settings (defaults from the paper's released code, noveens/distill_cf).
 public struct DistillConfig: Sendable, Equatable {
     /// Summary sizes (synthetic users) to distill, one after the other.
     public var sizes = [10, 25, 50, 100, 200]
-    /// Adam steps per size (the paper: up to 500 with patience 150).
-    public var steps = 150
-    /// Gumbel draws per synthetic user (the paper's `num_per_user`: 200).
+    /// Adam steps per size at most (the released default: 500, with `patience`).
+    public var steps = 500
+    /// Gumbel draws per synthetic user (the released `num_per_user`: 200).
     public var draws = 200
     /// Gumbel-softmax temperature. The paper's grid is 0.3, 0.5, 0.7, 5; its file
     /// default of 10 makes every draw nearly uniform over the items, so 0.5.
     public var temperature = 0.5
     public var learningRate = 0.04
-    /// Initial logits: this times the seed users' 0/1 train rows. The paper starts
-    /// at 1; with ~10,000 items (ml-latest-small) a weight of e^(1/τ) on a user's
-    /// ~100 items leaves ~90 % of the first draws on random items, so the start is
-    /// noise rather than the seed users. 5 puts nearly every first draw on them.
-    public var initScale = 5.0
+    /// Initial logits: this times the seed users' 0/1 train rows (the released code: 1).
+    public var initScale = 1.0
     public var cardinalityReg = 1e-3
-    /// λ inside the distillation loss; nil: the λ the grid picks for the initial summary (as the paper).
+    /// λ inside the distillation loss; nil: as the released code, the grid's
+    /// pick for the seed users, then re-picked at every validation (the grid's
+    /// best for the sampled summary) and trained on from there.
     public var lambda: Double?
-    /// Validate the binary summary every this many steps; the best by validation HR@100 is kept.
-    public var evalEvery = 25
-    /// A summary entry (clipped sum of draws) at or above this is an interaction.
+    /// Validation steps: every `evalEvery` (the released `log_freq`, 40) and
+    /// 25, 50, ..., 200 (the released code's fixed early checks).
+    public var evalEvery = 40
+    /// Stop when a validation finds no improvement this many steps after the best (the released 150).
+    public var patience = 150
+    /// Validate and test the continuous sampled summary (the released code);
+    /// true: its entries at or above `threshold` as a binary summary instead.
+    public var binarySummary = false
+    /// A summary entry (clipped sum of draws) at or above this is an
+    /// interaction of the exported summary (always binary: a data set).
     public var threshold = 0.5
     public var seed: UInt64 = 42
-    /// Also fit ∞-AE on random and on most-active real users of each size.
+    /// Also fit ∞-AE on random (`baselineSeeds` draws) and on most-active real users of each size.
     public var baselines = true
+    public var baselineSeeds = 5
 
     public init() {}
+
+    /// Whether step `step` validates (the released schedule).
+    public func validates(step: Int) -> Bool {
+        (step % 25 == 0 && step <= 200) || step % evalEvery == 0 || step == steps
+    }
 }
 
 /// One Distill-CF step (a JSON line of the run).
@@ -39,9 +51,26 @@ public struct DistillStep: Sendable, Codable, Equatable {
     public var step: Int
     public var loss: Double
     public var seconds: Double
-    /// Set on validation steps: HR at the selection k and the summary's interactions.
+    /// Set on validation steps: HR at the selection k, the λ it picked (the
+    /// loss's λ from then on) and the binary export's interactions.
     public var validationHitRate: Double?
+    public var lambda: Double?
     public var summaryInteractions: Int?
+}
+
+/// Test nDCG at the first k over seeds: mean, smallest and largest.
+public struct SeedSpread: Sendable, Codable, Equatable {
+    public var seeds: Int
+    public var mean: Double
+    public var min: Double
+    public var max: Double
+
+    public init(_ values: [Double]) {
+        seeds = values.count
+        mean = values.reduce(0, +) / Double(Swift.max(values.count, 1))
+        min = values.min() ?? .nan
+        max = values.max() ?? .nan
+    }
 }
 
 /// One summary size: the distilled summary's ∞-AE and the baselines beside it.
@@ -53,9 +82,18 @@ public struct DistillSizeResult: Sendable, Codable, Equatable {
     public var firstLoss: Double
     public var lastLoss: Double
     public var distilled: InfiniteAEResult
+    /// Random real users of the same size: the first seed's run, and test
+    /// nDCG@(first k) over `DistillConfig.baselineSeeds` seeds.
     public var random: InfiniteAEResult?
+    public var randomSpread: SeedSpread?
     public var mostActive: InfiniteAEResult?
     public var seconds: Double
+    /// Best validation HR at the selection k, and the settings the run used.
+    public var validationHitRate = Double.nan
+    public var temperature = Double.nan
+    public var cardinalityReg = Double.nan
+    public var draws = 0
+    public var stoppedAt = 0
 
     public init(size: Int, trainLambda: Double, bestStep: Int, summaryInteractions: Int, firstLoss: Double, lastLoss: Double,
                 distilled: InfiniteAEResult, random: InfiniteAEResult?, mostActive: InfiniteAEResult?, seconds: Double) {
@@ -74,14 +112,82 @@ public struct DistillSizeResult: Sendable, Codable, Equatable {
 
 /// Distill-CF: learns m synthetic users (logits over the items) so that ∞-AE
 /// fitted on their Gumbel-softmax draws in closed form predicts the real
-/// users' train rows; Adam on the logits; the summary is then made binary.
-/// Each rank holds a block of the real users (the loss's targets) and a block
-/// of the synthetic users (their draws and Adam state); draws are exchanged by
-/// allgatherv and the gradient's per-user sums by allreduce.
+/// users' train rows; Adam on the logits. As the released code: the sampled
+/// (continuous) summary is validated, λ re-picked at each validation and
+/// trained on, the best sample kept, and training stops after `patience`
+/// steps without improvement. Each rank holds a block of the real users (the
+/// loss's targets) and a block of the synthetic users (their draws and Adam
+/// state); draws are exchanged by allgatherv and the gradient's per-user sums
+/// by allreduce.
 public enum DistillCF {
+    /// What a distillation keeps: the summary ∞-AE is validated on (continuous
+    /// or binary), its binary export, and how it got there.
+    public struct Distilled {
+        public var summary: SparseRows
+        public var export: SparseRows
+        public var validationHitRate: Double
+        public var bestStep: Int
+        public var stoppedAt: Int
+        public var lambda: Double
+        public var firstLoss: Double
+        public var lastLoss: Double
+    }
+
+    /// Distills (or takes `given`, a distillation with `config`), tests the
+    /// summary and (with `config.baselines`) random and most-active users of
+    /// the same size. Returns the binary export.
     public static func run(_ data: InteractionData, size m: Int, config: DistillConfig, iae: InfiniteAEConfig,
-                           comm: Communicator, progress: ((DistillStep) -> Void)? = nil) throws -> (summary: SparseRows, result: DistillSizeResult) {
+                           comm: Communicator, given: Distilled? = nil,
+                           progress: ((DistillStep) -> Void)? = nil) throws -> (summary: SparseRows, result: DistillSizeResult) {
         let start = monotonicSeconds()
+        let d = try given ?? distill(data, size: m, config: config, iae: iae, comm: comm, progress: progress)
+        let distilled = try InfiniteAE.run(data, fit: d.summary, comm: comm, config: iae)
+        var random: InfiniteAEResult?, spread: SeedSpread?, active: InfiniteAEResult?
+        if config.baselines {
+            let k = iae.ks.first ?? 10
+            var figures: [Double] = []
+            for s in 0..<max(config.baselineSeeds, 1) {
+                let seed = config.seed &+ 7_919 &* UInt64(m) &+ UInt64(s) &* 104_729
+                let r = try InfiniteAE.run(data, fit: data.train.select(randomUsers(data.users, count: m, seed: seed)), comm: comm, config: iae)
+                if s == 0 { random = r }
+                figures.append(r.test.ndcg(at: k))
+            }
+            spread = SeedSpread(figures)
+            active = try InfiniteAE.run(data, fit: data.train.select(mostActiveUsers(data.train, count: m)), comm: comm, config: iae)
+        }
+        var result = DistillSizeResult(size: m, trainLambda: d.lambda, bestStep: d.bestStep, summaryInteractions: d.export.nonZeros,
+                                       firstLoss: d.firstLoss, lastLoss: d.lastLoss, distilled: distilled, random: random,
+                                       mostActive: active, seconds: monotonicSeconds() - start)
+        result.randomSpread = spread
+        result.validationHitRate = d.validationHitRate
+        (result.temperature, result.cardinalityReg, result.draws, result.stoppedAt) = (config.temperature, config.cardinalityReg, config.draws, d.stoppedAt)
+        return (d.export, result)
+    }
+
+    /// The paper's hyper-parameter search: every (temperature, cardinality
+    /// weight, draws) distilled, the one with the best validation HR kept and
+    /// only it tested (with the baselines). `onCandidate` sees each candidate.
+    public static func search(_ data: InteractionData, size m: Int, config: DistillConfig, temperatures: [Double],
+                              cardinalityRegs: [Double], draws: [Int], iae: InfiniteAEConfig, comm: Communicator,
+                              onCandidate: ((DistillConfig, Distilled) -> Void)? = nil) throws -> (summary: SparseRows, result: DistillSizeResult) {
+        var best: (config: DistillConfig, distilled: Distilled)?
+        for t in temperatures {
+            for c in cardinalityRegs {
+                for n in draws {
+                    var candidate = config
+                    (candidate.temperature, candidate.cardinalityReg, candidate.draws) = (t, c, n)
+                    let d = try distill(data, size: m, config: candidate, iae: iae, comm: comm)
+                    onCandidate?(candidate, d)
+                    if best == nil || d.validationHitRate > best!.distilled.validationHitRate { best = (candidate, d) }
+                }
+            }
+        }
+        return try run(data, size: m, config: best!.config, iae: iae, comm: comm, given: best!.distilled)
+    }
+
+    /// The distillation alone: validation only, no test.
+    public static func distill(_ data: InteractionData, size m: Int, config: DistillConfig, iae: InfiniteAEConfig,
+                               comm: Communicator, progress: ((DistillStep) -> Void)? = nil) throws -> Distilled {
         guard m <= data.users else { throw InputError("distill.sizes: \(m) synthetic users is more than the \(data.users) real users") }
         let d = data.items
         let targetsBlock = KernelRegression.block(of: data.users, rank: comm.rank, size: comm.size)
@@ -93,23 +199,28 @@ public enum DistillCF {
         var logits = [Double](repeating: 0, count: mine.count * d)
         logits.withUnsafeMutableBufferPointer { initial.densify(mine, into: $0.baseAddress!) }
         for i in logits.indices { logits[i] *= config.initScale }
-        let lambda = try config.lambda ?? InfiniteAE.validate(data, fit: initial, comm: comm, config: iae).lambda
-        let loss = DistillLoss(ntk: NTK(inputs: d, sigmaW2: iae.sigmaW2, sigmaB2: iae.sigmaB2), lambda: lambda,
-                               cardinalityReg: config.cardinalityReg,
-                               interactionsPerUser: Double(data.train.nonZeros) / Double(data.users), totalTargets: data.users)
+        var lambda = try config.lambda ?? InfiniteAE.validate(data, fit: initial, comm: comm, config: iae).lambda
+        let firstLambda = lambda
         let gumbel = GumbelDraws(temperature: config.temperature, draws: config.draws, items: d, seed: config.seed)
         var adam = Adam(count: logits.count, learningRate: config.learningRate)
         var pre = [Double](repeating: 0, count: mine.count * d)
         var dz = [Double](repeating: 0, count: mine.count * d)
-        var best: (hr: Double, step: Int, rows: SparseRows)?
-        var firstLoss = Double.nan, lastLoss = Double.nan
-        for step in 1...max(config.steps, 1) {
-            let t0 = monotonicSeconds()
-            // Draws of this rank's synthetic users, clipped at 1, then every rank's.
+        var best: (hr: Double, step: Int, summary: SparseRows, export: SparseRows)?
+        var firstLoss = Double.nan, lastLoss = Double.nan, stoppedAt = 0
+        // The whole summary, this rank's rows drawn with `step`'s noise, clipped at 1.
+        func sample(step: Int) -> [Double] {
             logits.withUnsafeBufferPointer { z in
                 pre.withUnsafeMutableBufferPointer { gumbel.forward(logits: z.baseAddress!, rows: mine, items: d, step: step, into: $0.baseAddress!) }
             }
-            let summary = comm.allgatherv(.kernel, pre.map { min($0, 1) })
+            return comm.allgatherv(.kernel, pre.map { min($0, 1) })
+        }
+        for step in 1...max(config.steps, 1) {
+            let t0 = monotonicSeconds()
+            stoppedAt = step
+            let loss = DistillLoss(ntk: NTK(inputs: d, sigmaW2: iae.sigmaW2, sigmaB2: iae.sigmaB2), lambda: lambda,
+                                   cardinalityReg: config.cardinalityReg,
+                                   interactionsPerUser: Double(data.train.nonZeros) / Double(data.users), totalTargets: data.users)
+            let summary = sample(step: step)
             let (value, ds) = loss.evaluate(summary: summary, rows: m, targets: targets, targetRows: targetsBlock.count, comm: comm,
                                             gradient: config.steps > 0)
             if step == 1 { firstLoss = value }
@@ -126,27 +237,35 @@ public enum DistillCF {
                 }
                 adam.step(&logits, gradient: dz)
             }
-            if step % config.evalEvery == 0 || step >= config.steps {
-                let binary = binarize(summary, rows: m, items: d, threshold: config.threshold)
-                let hr = try InfiniteAE.validate(data, fit: binary, comm: comm, config: iae).metrics.hitRate(at: iae.selectionK)
-                record.validationHitRate = hr
-                record.summaryInteractions = binary.nonZeros
-                if best == nil || hr > best!.hr { best = (hr, step, binary) }
+            var stop = false
+            if config.validates(step: step) {
+                // As the released code: a sample of the updated logits with the next step's noise.
+                let drawn = sample(step: step + 1)
+                let export = binarize(drawn, rows: m, items: d, threshold: config.threshold)
+                let fit = config.binarySummary ? export : continuous(drawn, rows: m, items: d)
+                let (picked, metrics) = try InfiniteAE.validate(data, fit: fit, comm: comm, config: iae)
+                let hr = metrics.hitRate(at: iae.selectionK)
+                if config.lambda == nil { lambda = picked }
+                (record.validationHitRate, record.lambda, record.summaryInteractions) = (hr, picked, export.nonZeros)
+                if best == nil || hr > best!.hr { best = (hr, step, fit, export) } else if step - best!.step >= config.patience { stop = true }
             }
             record.seconds = monotonicSeconds() - t0
             progress?(record)
+            if stop { break }
         }
         let chosen = best!
-        let distilled = try InfiniteAE.run(data, fit: chosen.rows, comm: comm, config: iae)
-        var random: InfiniteAEResult?, active: InfiniteAEResult?
-        if config.baselines {
-            random = try InfiniteAE.run(data, fit: data.train.select(randomUsers(data.users, count: m, seed: config.seed &+ 7_919 &* UInt64(m))),
-                                        comm: comm, config: iae)
-            active = try InfiniteAE.run(data, fit: data.train.select(mostActiveUsers(data.train, count: m)), comm: comm, config: iae)
+        return Distilled(summary: chosen.summary, export: chosen.export, validationHitRate: chosen.hr, bestStep: chosen.step,
+                         stoppedAt: stoppedAt, lambda: firstLambda, firstLoss: firstLoss, lastLoss: lastLoss)
+    }
+
+    /// A dense summary's non-zero entries with their values (the continuous summary).
+    public static func continuous(_ s: [Double], rows: Int, items: Int) -> SparseRows {
+        var out = SparseRows(columns: items)
+        for j in 0..<rows {
+            let kept = (0..<items).filter { s[j * items + $0] != 0 }
+            out.append(row: kept.map(Int32.init), values: kept.map { s[j * items + $0] })
         }
-        return (chosen.rows, DistillSizeResult(size: m, trainLambda: lambda, bestStep: chosen.step, summaryInteractions: chosen.rows.nonZeros,
-                                               firstLoss: firstLoss, lastLoss: lastLoss, distilled: distilled, random: random,
-                                               mostActive: active, seconds: monotonicSeconds() - start))
+        return out
     }
 
     /// Entries at or above `threshold` of a dense summary, as binary rows.

@@ -8,33 +8,30 @@ import Tensors
 /// At a low temperature each draw is close to one item, so a row holds about
 /// `draws` items.
 ///
-/// Noise: exp(g/τ) = E^(-1/τ) with E ~ Exp(1) is drawn once into a pool of
-/// `poolSize` values; each (step, row, draw) reads a window of `items`
-/// consecutive values at a seeded random offset. One multiply per entry
-/// instead of two logarithms and an exponential: the draws cost less than the
-/// kernel solve. Windows of different draws may overlap in the pool; each
-/// window is itself a sample of independent variates.
+/// Noise: every (step, row, draw, item) has its own variate, drawn fresh as
+/// the released code draws a new key each step: a counter-based hash of the
+/// four gives U in (0, 1), and exp(g/τ) = E^(-1/τ) with E = -log U ~ Exp(1).
+/// Being a function of its coordinates, the backward pass recomputes the
+/// forward's noise exactly and any world size draws the same values.
 public struct GumbelDraws: Sendable {
     public let temperature: Double
     public let draws: Int
     public let seed: UInt64
-    let pool: [Double]
 
-    public init(temperature: Double, draws: Int, items: Int, seed: UInt64, poolSize: Int = 1 << 21) {
+    public init(temperature: Double, draws: Int, items: Int, seed: UInt64) {
         self.temperature = temperature
         self.draws = draws
         self.seed = seed
-        let size = max(poolSize, 4 * items)
-        pool = (0..<size).map { i in
-            // U in (0, 1): E = -log U, exp(g/τ) = E^(-1/τ).
-            let u = (Double(StrataRNG.hash(seed: seed, stream: 0x9_0b1e, index: UInt64(i)) >> 11) + 0.5) / Double(1 << 53)
-            return pow(-log(u), -1 / temperature)
-        }
     }
 
-    @inline(__always) func offset(step: Int, row: Int, draw: Int, items: Int) -> Int {
-        let h = StrataRNG.hash(seed: seed &+ UInt64(step), stream: UInt64(row), index: UInt64(draw))
-        return Int(h % UInt64(pool.count - items))
+    /// exp(g/τ) for `items` items of one (step, row, draw) into `t`.
+    @inline(__always) public func noise(step: Int, row: Int, draw: Int, items: Int, into t: UnsafeMutablePointer<Double>) {
+        let stream = StrataRNG.hash(seed: seed &+ UInt64(step), stream: UInt64(row), index: UInt64(draw))
+        let power = -1 / temperature
+        for i in 0..<items {
+            let u = (Double(StrataRNG.hash(seed: stream, stream: 0x9_0b1e, index: UInt64(i)) >> 11) + 0.5) / Double(1 << 53)
+            t[i] = exp(power * log(-log(u)))
+        }
     }
 
     /// The row's weights exp((z - max z)/τ) into `w`.
@@ -49,19 +46,18 @@ public struct GumbelDraws: Sendable {
     public func forward(logits: UnsafePointer<Double>, rows: Range<Int>, items: Int, step: Int,
                         into out: UnsafeMutablePointer<Double>) {
         let w = UnsafeMutablePointer<Double>.allocate(capacity: items)
-        defer { w.deallocate() }
-        pool.withUnsafeBufferPointer { poolp in
-            for (r, row) in rows.enumerated() {
-                weights(logits + r * items, items: items, into: w)
-                let s = out + r * items
-                s.initialize(repeating: 0, count: items)
-                for k in 0..<draws {
-                    let t = poolp.baseAddress! + offset(step: step, row: row, draw: k, items: items)
-                    var total = 0.0
-                    for i in 0..<items { total += w[i] * t[i] }
-                    let inv = 1 / total
-                    for i in 0..<items { s[i] += w[i] * t[i] * inv }
-                }
+        let t = UnsafeMutablePointer<Double>.allocate(capacity: items)
+        defer { w.deallocate(); t.deallocate() }
+        for (r, row) in rows.enumerated() {
+            weights(logits + r * items, items: items, into: w)
+            let s = out + r * items
+            s.initialize(repeating: 0, count: items)
+            for k in 0..<draws {
+                noise(step: step, row: row, draw: k, items: items, into: t)
+                var total = 0.0
+                for i in 0..<items { total += w[i] * t[i] }
+                let inv = 1 / total
+                for i in 0..<items { s[i] += w[i] * t[i] * inv }
             }
         }
     }
@@ -72,22 +68,21 @@ public struct GumbelDraws: Sendable {
                          gradient g: UnsafePointer<Double>, into dz: UnsafeMutablePointer<Double>) {
         let w = UnsafeMutablePointer<Double>.allocate(capacity: items)
         let y = UnsafeMutablePointer<Double>.allocate(capacity: items)
-        defer { w.deallocate(); y.deallocate() }
-        pool.withUnsafeBufferPointer { poolp in
-            for (r, row) in rows.enumerated() {
-                weights(logits + r * items, items: items, into: w)
-                let gr = g + r * items, d = dz + r * items
-                d.initialize(repeating: 0, count: items)
-                for k in 0..<draws {
-                    let t = poolp.baseAddress! + offset(step: step, row: row, draw: k, items: items)
-                    var total = 0.0
-                    for i in 0..<items { y[i] = w[i] * t[i]; total += y[i] }
-                    let inv = 1 / total
-                    var dot = 0.0
-                    for i in 0..<items { y[i] *= inv; dot += gr[i] * y[i] }
-                    let scale = 1 / temperature
-                    for i in 0..<items { d[i] += scale * y[i] * (gr[i] - dot) }
-                }
+        let t = UnsafeMutablePointer<Double>.allocate(capacity: items)
+        defer { w.deallocate(); y.deallocate(); t.deallocate() }
+        for (r, row) in rows.enumerated() {
+            weights(logits + r * items, items: items, into: w)
+            let gr = g + r * items, d = dz + r * items
+            d.initialize(repeating: 0, count: items)
+            for k in 0..<draws {
+                noise(step: step, row: row, draw: k, items: items, into: t)
+                var total = 0.0
+                for i in 0..<items { y[i] = w[i] * t[i]; total += y[i] }
+                let inv = 1 / total
+                var dot = 0.0
+                for i in 0..<items { y[i] *= inv; dot += gr[i] * y[i] }
+                let scale = 1 / temperature
+                for i in 0..<items { d[i] += scale * y[i] * (gr[i] - dot) }
             }
         }
     }

@@ -5,7 +5,8 @@ import Foundation
 public struct InfiniteAEConfig: Sendable, Equatable {
     /// Candidates for λ (the regulariser is λ · mean diagonal of K), chosen by validation HR@100.
     public var lambdas: [Double] = [1e-5, 1e-3, 0.1, 1, 5, 50]
-    public var solver: KernelSolver = .eigen
+    /// nil: the cheaper for the grid's length (`KernelSolver.cheaper`).
+    public var solver: KernelSolver?
     public var ks: [Int] = [10, 100]
     public var aucNegatives = 50
     public var seed: UInt64 = 42
@@ -43,6 +44,10 @@ public struct InfiniteAEResult: Sendable, Codable, Equatable {
     public var timings: [String: Double]
     /// Where the kernel was factorised: "replicated", or "scalapack R x C grid, block B".
     public var engine = "replicated"
+    /// The solver used ("eigen" or "cholesky").
+    public var solver = "eigen"
+    /// GFLOP/s of each phase on this rank (its share of the dense operation counts over its seconds).
+    public var gflops: [String: Double] = [:]
 
     public init(fitUsers: Int, lambdas: [LambdaResult], chosenLambda: Double, test: RankingMetrics, timings: [String: Double]) {
         self.fitUsers = fitUsers
@@ -68,37 +73,52 @@ public enum InfiniteAE {
         let model = try fitModel(data, fit: fitRows, comm: comm, config: config)
         let evaluator = makeEvaluator(data, config: config)
         let cpuFit = cpuSeconds()
+        // Scoring (the products) apart from ranking and the metrics.
+        var predictSeconds = 0.0, predictFlops = 0.0, evaluateSeconds = 0.0
+        func evaluate(_ set: EvaluationSet, _ c: KernelRegression.Coefficients) -> RankingMetrics {
+            let t0 = monotonicSeconds()
+            defer { evaluateSeconds += monotonicSeconds() - t0 }
+            return evaluator.evaluate(set, comm: comm) { rows, out in
+                let t1 = monotonicSeconds()
+                model.predict(c, rows: rows, into: out)
+                predictSeconds += monotonicSeconds() - t1
+                predictFlops += model.predictFlops(rows: rows.count)
+            }
+        }
         // Validation: the context is the train rows, the same rows as the fit when fitting on every user.
         var t0 = monotonicSeconds()
         let validContext = try model.prepare(data.train.slice(mine), sameAsFit: given == nil ? mine : nil)
         let validSet = EvaluationSet.make(data, rows: mine, test: false)
         let prepareSeconds = monotonicSeconds() - t0
         var results: [LambdaResult] = []
+        var best: (result: LambdaResult, coefficients: KernelRegression.Coefficients)?
         for lambda in config.lambdas {
             t0 = monotonicSeconds()
             let c0 = cpuSeconds()
             let coefficients = try model.coefficients(validContext, lambda: lambda)
-            let metrics = evaluator.evaluate(validSet, comm: comm) { rows, out in model.predict(coefficients, rows: rows, into: out) }
+            let metrics = evaluate(validSet, coefficients)
             let r = LambdaResult(lambda: lambda, validation: metrics, seconds: monotonicSeconds() - t0, cpuSeconds: cpuSeconds() - c0)
             results.append(r)
             progress?(r)
+            // Ties go to the smaller λ, whichever comes first in the grid.
+            let x = r.validation.hitRate(at: config.selectionK), y = best?.result.validation.hitRate(at: config.selectionK) ?? -.infinity
+            if best == nil || x > y || (x == y && r.lambda < best!.result.lambda) { best = (r, coefficients) }
         }
-        let best = results.max { a, b in
-            let x = a.validation.hitRate(at: config.selectionK), y = b.validation.hitRate(at: config.selectionK)
-            return x < y || (x == y && a.lambda > b.lambda)
-        }!
-        // Test: train + validation as the context and as the excluded items.
+        let chosen = best!
+        best = nil
+        // Test: train + validation as the context (their sum, as the released
+        // code: a pair in both counts 2) and as the excluded items; the Cholesky
+        // path reuses the chosen λ's solve (W does not depend on the context).
         t0 = monotonicSeconds()
         let cpuTest = cpuSeconds()
-        let testContext = try model.prepare(data.train.slice(mine).union(data.validation.slice(mine)))
-        let coefficients = try model.coefficients(testContext, lambda: best.lambda)
-        let test = evaluator.evaluate(EvaluationSet.make(data, rows: mine, test: true), comm: comm) { rows, out in
-            model.predict(coefficients, rows: rows, into: out)
-        }
+        let testContext = try model.prepare(data.train.slice(mine).adding(data.validation.slice(mine)))
+        let coefficients = try model.coefficients(testContext, lambda: chosen.result.lambda, reuse: chosen.coefficients)
+        let test = evaluate(EvaluationSet.make(data, rows: mine, test: true), coefficients)
         let testSeconds = monotonicSeconds() - t0
         let t = model.timings
-        var result = InfiniteAEResult(fitUsers: fitRows.rows, lambdas: results, chosenLambda: best.lambda, test: test, timings: [
-            "exchange_s": t.exchange, "gram_s": t.gram, "factor_s": t.factor, "project_s": t.project,
+        var result = InfiniteAEResult(fitUsers: fitRows.rows, lambdas: results, chosenLambda: chosen.result.lambda, test: test, timings: [
+            "exchange_s": t.exchange, "gram_s": t.gram, "factor_s": t.factor, "solve_s": t.solve, "project_s": t.project,
+            "predict_s": predictSeconds, "metrics_s": evaluateSeconds - predictSeconds,
             "prepare_validation_s": prepareSeconds, "lambdas_s": results.reduce(0) { $0 + $1.seconds },
             "test_s": testSeconds, "total_s": monotonicSeconds() - start,
             // This rank's CPU seconds (user + system): the figures wall time hides on shared cores.
@@ -106,6 +126,11 @@ public enum InfiniteAE {
             "test_cpu_s": cpuSeconds() - cpuTest, "total_cpu_s": cpuSeconds() - cpuStart,
         ])
         result.engine = model.engineDescription
+        result.solver = model.solver.rawValue
+        let rate = { (flops: Double, seconds: Double) in seconds > 0 ? flops / seconds / 1e9 : 0 }
+        result.gflops = ["gram": rate(t.gramFlops, t.gram), "factor": rate(t.factorFlops, t.factor),
+                         "solve": rate(t.solveFlops, t.solve), "project": rate(t.projectFlops, t.project),
+                         "predict": rate(predictFlops, predictSeconds)].filter { $0.value > 0 }
         return result
     }
 
@@ -121,7 +146,8 @@ public enum InfiniteAE {
         for lambda in config.lambdas {
             let c = try model.coefficients(context, lambda: lambda)
             let m = evaluator.evaluate(set, comm: comm) { rows, out in model.predict(c, rows: rows, into: out) }
-            if best == nil || m.hitRate(at: config.selectionK) > best!.metrics.hitRate(at: config.selectionK) { best = (lambda, m) }
+            let x = m.hitRate(at: config.selectionK), y = best?.metrics.hitRate(at: config.selectionK) ?? -.infinity
+            if best == nil || x > y || (x == y && lambda < best!.lambda) { best = (lambda, m) }
         }
         return best!
     }
@@ -129,7 +155,8 @@ public enum InfiniteAE {
     /// The kernel regression on `fit` (each rank passes its block of the rows).
     static func fitModel(_ data: InteractionData, fit: SparseRows, comm: Communicator, config: InfiniteAEConfig) throws -> KernelRegression {
         try KernelRegression(localFit: fit.slice(KernelRegression.block(of: fit.rows, rank: comm.rank, size: comm.size)), comm: comm,
-                             ntk: NTK(inputs: data.items, sigmaW2: config.sigmaW2, sigmaB2: config.sigmaB2), solver: config.solver,
+                             ntk: NTK(inputs: data.items, sigmaW2: config.sigmaW2, sigmaB2: config.sigmaB2),
+                             solver: config.solver ?? .cheaper(fitRows: fit.rows, items: data.items, lambdas: config.lambdas.count),
                              contextRowsPerRank: (data.users + comm.size - 1) / comm.size,
                              memoryBudgetBytes: config.memoryBudgetBytes, blockRows: config.blockRows,
                              engine: config.engine, gridBlock: config.gridBlock)

@@ -60,6 +60,13 @@ public struct InteractionData: Sendable {
     /// each user's interactions shuffled, the first shuffled one forced into
     /// test, positions below floor(0.8 n) train, below floor(0.9 n) validation,
     /// the rest test.
+    ///
+    /// A repeated (user, item) pair is kept once per split: with a split column
+    /// each split keeps its rows as given, so a pair in train and in test stays
+    /// a training interaction and a test target (as the paper's released code
+    /// evaluates its own splits: the target is ranked below every unseen item,
+    /// a miss, but still counts among the user's targets and as an AUC
+    /// positive); without one, a pair is one interaction before the split.
     static func split(_ table: InteractionCSV.Table, source: InteractionSource) throws -> InteractionData {
         var perUser: [[(item: Int32, part: InteractionCSV.Part?)]] = Array(repeating: [], count: table.userIDs.count)
         for r in table.rows { perUser[Int(r.user)].append((r.item, r.part)) }
@@ -73,8 +80,9 @@ public struct InteractionData: Sendable {
         var itemIDs: [String] = []
         var parts: [[[Int32]]] = Array(repeating: [[], [], []], count: keptUsers.count)
         for (row, u) in keptUsers.enumerated() {
-            var seen = Set<Int32>()
-            let list = perUser[u].filter { seen.insert($0.item).inserted }
+            // Dedup within a split only (the split column's; before the random split, the whole user).
+            var seen = Set<Int64>()
+            let list = perUser[u].filter { seen.insert(Int64($0.item) << 2 | Int64($0.part?.rawValue ?? 3)).inserted }
             var order = Array(list.indices)
             if !table.hasSplit {
                 var rng = StrataRNG(seed: StrataRNG.hash(seed: source.seed, stream: 0x5eed_59_17, index: UInt64(u)))
@@ -104,5 +112,41 @@ public struct InteractionData: Sendable {
         guard data.test.nonZeros > 0 else { throw InputError("\(source.path): the split has no test items") }
         guard data.train.nonZeros > 0 else { throw InputError("\(source.path): the split has no train items") }
         return data
+    }
+
+    /// Users with a row, items with a row and rows, per split; and the pairs
+    /// found in two splits (each kept in both, see `split`).
+    public struct Counts: Sendable, Codable, Equatable {
+        public struct Part: Sendable, Codable, Equatable {
+            public var users: Int
+            public var items: Int
+            public var rows: Int
+            public init(users: Int, items: Int, rows: Int) { (self.users, self.items, self.rows) = (users, items, rows) }
+        }
+        public var train: Part
+        public var validation: Part
+        public var test: Part
+        public var trainAndValidation: Int
+        public var trainAndTest: Int
+        public var validationAndTest: Int
+
+        /// "train 6,040 users / 3,706 items / 800,167 rows, ..." for a run's first lines.
+        public var description: String {
+            let part = { (name: String, p: Part) in "\(name) \(p.users) users / \(p.items) items / \(p.rows) rows" }
+            return [part("train", train), part("validation", validation), part("test", test)].joined(separator: ", ")
+                + "; pairs in two splits: train+validation \(trainAndValidation), train+test \(trainAndTest), validation+test \(validationAndTest)"
+        }
+    }
+
+    public var counts: Counts {
+        func part(_ r: SparseRows) -> Counts.Part {
+            Counts.Part(users: (0..<r.rows).filter { r.count($0) > 0 }.count, items: Set(r.indices).count, rows: r.nonZeros)
+        }
+        func shared(_ a: SparseRows, _ b: SparseRows) -> Int {
+            (0..<a.rows).reduce(0) { $0 + Set(a.row($1)).intersection(b.row($1)).count }
+        }
+        return Counts(train: part(train), validation: part(validation), test: part(test),
+                      trainAndValidation: shared(train, validation), trainAndTest: shared(train, test),
+                      validationAndTest: shared(validation, test))
     }
 }

@@ -8,16 +8,43 @@ public enum KernelSolver: String, Sendable, CaseIterable, Codable {
     /// One symmetric eigendecomposition K = V E Vᵀ (LAPACK dsyevd), reused for
     /// every λ: (K + λ'I)⁻¹ = V (E + λ'I)⁻¹ Vᵀ, so a new λ costs one GEMM.
     case eigen
-    /// A Cholesky factorisation of K + λ'I per λ (dpotrf + dpotrs).
+    /// A Cholesky factorisation of K + λ'I per λ (dpotrf), then one solve
+    /// (K + λ'I)⁻¹ F with the items as right-hand sides (dpotrs).
     case cholesky
+
+    /// The cheaper path for `lambdas` values of λ on an m-user fit over
+    /// `items` items, by floating-point operations:
+    ///
+    /// - Cholesky: per λ, m³/3 (dpotrf) + 2m²·items (the solve for F);
+    /// - eigen: once ~10m³/3 (dsyevd with vectors, counting its slower
+    ///   tridiagonal reduction) + 2m²·items (Vᵀ F), then per λ 2m²·items
+    ///   (the product V diag Vᵀ F).
+    ///
+    /// The per-λ products cancel, so Cholesky wins while λ-count · m³/3 stays
+    /// under 10m³/3 + 2m²·items (ML-1M: 6 λ · 73 GFLOP against 1 TFLOP).
+    public static func cheaper(fitRows m: Int, items: Int, lambdas: Int) -> KernelSolver {
+        let n = Double(m), d = Double(items), l = Double(lambdas)
+        let cholesky = l * (n * n * n / 3 + 2 * n * n * d)
+        let eigen = 10 * n * n * n / 3 + 2 * n * n * d + l * 2 * n * n * d
+        return cholesky <= eigen ? .cholesky : .eigen
+    }
 }
 
-/// Seconds spent in each phase of a fit, on this rank.
+/// Seconds spent in each phase of a fit, on this rank, and the floating-point
+/// operations this rank's share of each phase stands for (dense counts: a
+/// ScaLAPACK call counts 1/P of the whole), so seconds and flops give GFLOP/s.
 public struct KernelTimings: Sendable, Codable, Equatable {
     public var exchange = 0.0
+    /// K(F, F) and, later, each context's K(C, F).
     public var gram = 0.0
     public var factor = 0.0
+    /// Cholesky: the solves (K + λ'I)⁻¹ F and the test's K(C,F) W product.
+    public var solve = 0.0
     public var project = 0.0
+    public var gramFlops = 0.0
+    public var factorFlops = 0.0
+    public var solveFlops = 0.0
+    public var projectFlops = 0.0
 }
 
 /// Kernel ridge regression with the ∞-AE kernel, over the ranks of `comm`:
@@ -30,9 +57,15 @@ public struct KernelTimings: Sendable, Codable, Equatable {
 /// NTK. On the replicated engine the rows are gathered and rank 0 factorises
 /// (the kernel is m x m, small beside the data) and broadcasts; on the
 /// ScaLAPACK engine the rows move to a block-cyclic 2-D grid and ScaLAPACK
-/// factorises there (`DistributedKernel`), so no rank holds the m x m kernel.
+/// factorises there (`DistributedKernel`), so no rank holds the m x m kernel
+/// and every rank shares the factorisation and the solves.
 /// Each rank then predicts its own context rows, a block at a time. Every
 /// exchange goes through the ledger under `.kernel`.
+///
+/// The Cholesky path never solves for a context's kernel rows: it solves
+/// W = (K + λ'I)⁻¹ F once per λ (items right-hand sides, fewer than the
+/// users), and scores a context as K(C,F) W; on the fit's own rows as
+/// F - λ'W, since K (K + λ'I)⁻¹ = I - λ'(K + λ'I)⁻¹, which needs no product.
 public final class KernelRegression {
     public let fit: SparseRows
     public let ntk: NTK
@@ -65,15 +98,18 @@ public final class KernelRegression {
 
     /// Bytes the largest rank holds: the kernel, the factorisation (eigen:
     /// eigenvectors, dsyevd's workspace of 1 + 6m + 2m² doubles on rank 0 and
-    /// Vᵀ F; Cholesky: the factor), two coefficient arrays for the context rows
-    /// and the dense blocks of the Gram and prediction.
+    /// Vᵀ F; Cholesky: the factor, Fᵀ, a λ's W and the best λ's, and a
+    /// context's scores), two coefficient arrays for the context rows and the
+    /// dense blocks of the Gram and prediction.
     public static func bytesNeeded(fitRows m: Int, items: Int, contextRowsPerRank c: Int, solver: KernelSolver, blockRows: Int) -> Int {
-        let factor = solver == .eigen ? m * m + (1 + 6 * m + 2 * m * m) + m * items : m * m
+        let factor = solver == .eigen ? m * m + (1 + 6 * m + 2 * m * m) + m * items : m * m + 3 * m * items + c * items
         return 8 * (m * m + factor + 2 * c * m + 3 * blockRows * items)
     }
 
-    /// `engine` nil chooses: replicated when it fits `memoryBudgetBytes`,
-    /// else ScaLAPACK when that fits; over the budget on both, an error.
+    /// `engine` nil chooses: on several MPI ranks ScaLAPACK (every rank shares
+    /// the factorisation), else replicated; with `memoryBudgetBytes`, the
+    /// other engine when the preferred one does not fit; over the budget on
+    /// both, an error.
     public init(localFit: SparseRows, comm: Communicator, ntk: NTK, solver: KernelSolver,
                 contextRowsPerRank: Int, memoryBudgetBytes: Int?, blockRows: Int = 256,
                 engine requested: KernelEngine? = nil, gridBlock: Int = 64) throws {
@@ -88,7 +124,7 @@ public final class KernelRegression {
         let exchange = monotonicSeconds() - t0
         let m = fit.rows
         let engine = try Self.choose(requested, fitRows: m, items: fit.columns, contextRowsPerRank: contextRowsPerRank,
-                                     ranks: comm.size, solver: solver, blockRows: blockRows, gridBlock: gridBlock,
+                                     ranks: comm.size, gridAvailable: ScaLAPACKEngine.available(on: comm), solver: solver, blockRows: blockRows, gridBlock: gridBlock,
                                      budget: memoryBudgetBytes)
         self.engine = engine
         let norms = fit.squaredNorms
@@ -105,6 +141,7 @@ public final class KernelRegression {
             }
         }
         timings.exchange = exchange
+        timings.gramFlops = 2 * Double(mine.count) * Double(m) * Double(fit.columns)
         switch engine {
         case .replicated:
             let k = comm.allgatherv(.kernel, rows)
@@ -121,10 +158,12 @@ public final class KernelRegression {
             kernelRows = mine
             timings.gram = monotonicSeconds() - t0
             t0 = monotonicSeconds()
-            let d = try DistributedKernel(rows: rows, m: m, solver: solver, comm: comm, block: gridBlock)
+            let d = try DistributedKernel(rows: rows, m: m, solver: solver, fit: fit, comm: comm, block: gridBlock)
             distributed = d
-            timings.factor = monotonicSeconds() - t0
+            if solver == .cholesky { timings.exchange += monotonicSeconds() - t0 }  // K and F to the grid
             if solver == .eigen {
+                timings.factor = monotonicSeconds() - t0
+                timings.factorFlops = 10 * pow(Double(m), 3) / 3 / Double(comm.size)
                 eigenvalues = d.eigenvalues
                 // V's rows of this rank, read row-major, are Vᵀ's columns `[m x rows]`.
                 d.ownVectorRows.withUnsafeBufferPointer { project($0.baseAddress, ld: mine.count, mine: mine) }
@@ -134,16 +173,20 @@ public final class KernelRegression {
 
     /// The engine for `requested` (nil: the replicated one when it fits the
     /// budget, else ScaLAPACK), or an error naming both needs.
+    /// `gridAvailable`: the ranks are MPI processes (threads cannot host BLACS).
     public static func choose(_ requested: KernelEngine?, fitRows m: Int, items: Int, contextRowsPerRank c: Int, ranks: Int,
-                       solver: KernelSolver, blockRows: Int, gridBlock: Int, budget: Int?) throws -> KernelEngine {
+                              gridAvailable: Bool = true, solver: KernelSolver, blockRows: Int, gridBlock: Int,
+                              budget: Int?) throws -> KernelEngine {
         let replicated = bytesNeeded(fitRows: m, items: items, contextRowsPerRank: c, solver: solver, blockRows: blockRows)
         let grid = ScaLAPACKEngine.gridShape(ranks: ranks)
         let distributed = DistributedKernel.bytesNeeded(fitRows: m, items: items, contextRows: c * ranks, ranks: ranks,
                                                         solver: solver, block: gridBlock, blockRows: blockRows)
-        guard let budget else { return requested ?? .replicated }
+        // Several ranks share the factorisation only on the grid.
+        let preferred: [KernelEngine] = ranks > 1 && gridAvailable ? [.scalapack, .replicated] : [.replicated, .scalapack]
+        guard let budget else { return requested ?? preferred[0] }
         let fits: (KernelEngine) -> Bool = { $0 == .replicated ? replicated <= budget : distributed <= budget }
         if let requested, fits(requested) { return requested }
-        if requested == nil, let e = [KernelEngine.replicated, .scalapack].first(where: fits) { return e }
+        if requested == nil, let e = preferred.first(where: fits) { return e }
         let needs = "the kernel of \(m) users (\(solver.rawValue) factorisation) needs \(replicated >> 20) MiB on one rank "
             + "replicated, and \(distributed >> 20) MiB a rank on ScaLAPACK's \(grid.rows) x \(grid.cols) grid of these \(ranks) ranks"
         throw InputError("memory_budget_mib: \(needs), over the budget of \(budget >> 20) MiB on "
@@ -171,6 +214,7 @@ public final class KernelRegression {
         vt = v
         eigenvalues = e
         timings.factor = monotonicSeconds() - t0
+        timings.factorFlops = 10 * pow(Double(m), 3) / 3
         vt.withUnsafeBufferPointer { project($0.baseAddress! + mine.lowerBound, ld: m, mine: mine) }
     }
 
@@ -187,6 +231,7 @@ public final class KernelRegression {
         if comm.size > 1 { p.withUnsafeMutableBufferPointer { comm.allreduce(.kernel, $0) } }
         projected = p
         timings.project = monotonicSeconds() - t0
+        timings.projectFlops = 2 * Double(m) * Double(mine.count) * Double(items)
     }
 
     /// "replicated", or "scalapack R x C grid, block B".
@@ -206,6 +251,11 @@ public final class KernelRegression {
             let first = r.lowerBound - kernelRows.lowerBound
             return Array(kernel[(first * m)..<((first + r.count) * m)])
         }
+        let t0 = monotonicSeconds()
+        defer {
+            timings.gram += monotonicSeconds() - t0
+            timings.gramFlops += 2 * Double(context.rows) * Double(m) * Double(items)
+        }
         var out = [Double](repeating: 0, count: context.rows * m)
         let norms = context.squaredNorms
         out.withUnsafeMutableBufferPointer { o in
@@ -219,24 +269,47 @@ public final class KernelRegression {
         return out
     }
 
-    /// Prepared context: eigen path K(C,F) V (`[c x m]`), Cholesky path K(C,F);
-    /// on the ScaLAPACK engine's Cholesky path the context's kernel on the grid.
+    /// Prepared context: eigen path K(C,F) V (`[c x m]`); Cholesky path
+    /// K(C,F) (replicated) or K(F,C) on the grid (ScaLAPACK), or, for the
+    /// fit's own rows, just those rows (their scores are F - λ'W).
     public struct Context {
         public let rows: Int
         let basis: [Double]
         var grid: DistributedMatrix?
         var count = 0
+        /// Cholesky: the context is the fit's rows `ownRows`; `sparse` are they.
+        var ownRows: Range<Int>?
+        var sparse: SparseRows?
+    }
+
+    /// One λ's fitted state for one context, what `predict` reads. Eigen: the
+    /// dual coefficients `[c x m]`. Cholesky: the context's scores (or, on the
+    /// fit's own rows, W's rows), read strided as
+    /// `scale · values[offset + i·rowStride + j·colStride]`, plus the
+    /// context's own entries when `plus` is set; and the solution W, kept so
+    /// that another context at the same λ needs no new factorisation.
+    public struct Coefficients {
+        public let lambda: Double
+        var dual: [Double] = []
+        var values: [Double] = []
+        var offset = 0, rowStride = 0, colStride = 0
+        var scale = 1.0
+        var plus: SparseRows?
+        /// Replicated: Wᵀ `[items x m]` row-major; ScaLAPACK: W on the grid.
+        var solution: [Double]?
+        var gridSolution: DistributedMatrix?
     }
 
     /// Collective on the ScaLAPACK engine, where each rank passes its block
-    /// (`block(of:)`) of the context rows, except for the eigen path's own
-    /// fit rows (`sameAsFit` = `kernelRows` on every rank), which need no exchange.
+    /// (`block(of:)`) of the context rows, except for the fit's own rows
+    /// (`sameAsFit` = `kernelRows` on every rank), which need no exchange.
     public func prepare(_ context: SparseRows, sameAsFit: Range<Int>? = nil) throws -> Context {
         let m = self.m
         if let distributed {
             // Every rank takes the same branch (the exchange below is collective).
-            let own = solver == .eigen && sameAsFit == kernelRows
+            let own = sameAsFit == kernelRows
             if comm.allreduce(.kernel, Int64(own ? 1 : 0), op: .min) == 1 {
+                if solver == .cholesky { return Context(rows: context.rows, basis: [], ownRows: kernelRows, sparse: context) }
                 // K V = V E on this rank's own rows of V (column-major, ld = its row count).
                 let rowsOfV = distributed.ownVectorRows, c = kernelRows.count
                 var kv = [Double](repeating: 0, count: c * m)
@@ -257,7 +330,8 @@ public final class KernelRegression {
         }
         switch solver {
         case .cholesky:
-            return Context(rows: context.rows, basis: contextKernel(context, sameAsFit: sameAsFit))
+            if let r = sameAsFit { return Context(rows: context.rows, basis: [], ownRows: r, sparse: context) }
+            return Context(rows: context.rows, basis: contextKernel(context))
         case .eigen:
             var kv = [Double](repeating: 0, count: context.rows * m)
             if let r = sameAsFit {
@@ -278,58 +352,149 @@ public final class KernelRegression {
         }
     }
 
-    /// Dual coefficients of the context rows for one λ, `[c x m]`, such that
-    /// `predict` turns them into scores. Collective on the Cholesky path (rank 0
-    /// factorises K + λ'I and broadcasts the factor).
-    public func coefficients(_ context: Context, lambda: Double) throws -> [Double] {
+    /// One λ's coefficients for `context`, which `predict` turns into scores.
+    /// Collective on the Cholesky path. `reuse`: coefficients of another
+    /// context at the same λ, whose solution W is taken instead of a new
+    /// factorisation and solve.
+    public func coefficients(_ context: Context, lambda: Double, reuse: Coefficients? = nil) throws -> Coefficients {
         let m = self.m, ridge = ridge(lambda)
-        if let distributed, let grid = context.grid {
-            let t0 = monotonicSeconds()
-            defer { timings.factor += monotonicSeconds() - t0 }
-            return try distributed.choleskyCoefficients(grid, count: context.count, ridge: ridge, lambda: lambda)
-        }
         switch solver {
         case .eigen:
             var w = context.basis
             let scale = eigenvalues.map { 1 / max($0 + ridge, Double.leastNormalMagnitude) }
             for i in 0..<context.rows { for k in 0..<m { w[i * m + k] *= scale[k] } }
-            return w
+            return Coefficients(lambda: lambda, dual: w)
         case .cholesky:
-            var factor = [Double](repeating: 0, count: m * m)
-            var info = [Int64(0)]
-            let t0 = monotonicSeconds()
-            if comm.rank == 0 {
-                factor = kernel
-                for i in 0..<m { factor[i * m + i] += ridge }
-                info[0] = Int64(factor.withUnsafeMutableBufferPointer { LAPACK.cholesky(n: m, a: $0.baseAddress!) })
+            var out = Coefficients(lambda: lambda)
+            let shared = reuse?.lambda == lambda ? reuse : nil
+            if let distributed {
+                let w = try shared?.gridSolution ?? distributed.solveFit(ridge: ridge, lambda: lambda, timings: &timings)
+                out.gridSolution = w
+                if let own = context.ownRows {
+                    // This rank's rows of W, column-major (ld = its row count): F - λ'W on them.
+                    let rows = try distributed.ownRows(of: w)
+                    out.values = rows.local
+                    (out.offset, out.rowStride, out.colStride) = (0, 1, rows.leadingDimension)
+                    (out.scale, out.plus) = (-ridge, context.sparse)
+                    precondition(own.count == context.rows)
+                } else if let grid = context.grid {
+                    let t0 = monotonicSeconds()
+                    let scores = try distributed.scores(grid, w, count: context.count)
+                    timings.solve += monotonicSeconds() - t0
+                    timings.solveFlops += 2 * Double(context.count) * Double(m) * Double(items) / Double(comm.size)
+                    out.values = scores.local
+                    (out.offset, out.rowStride, out.colStride) = (0, 1, scores.leadingDimension)
+                }
+                return out
             }
-            info.withUnsafeMutableBufferPointer { comm.broadcast(.kernel, $0, root: 0) }
-            guard info[0] == 0 else {
-                throw InputError("lambda \(lambda): K + λ'I is not positive definite in double precision (dpotrf info \(info[0])); use solver eigen or a larger lambda")
+            let wt = try shared?.solution ?? solveReplicated(ridge: ridge, lambda: lambda)
+            out.solution = wt
+            if let own = context.ownRows {
+                // Wᵀ is [items x m] row-major: W[u, j] at j·m + u.
+                out.values = wt
+                (out.offset, out.rowStride, out.colStride) = (own.lowerBound, 1, m)
+                (out.scale, out.plus) = (-ridge, context.sparse)
+            } else {
+                // K(C,F) W = K(C,F) (Wᵀ)ᵀ, [c x items] row-major.
+                let t0 = monotonicSeconds()
+                var scores = [Double](repeating: 0, count: context.rows * items)
+                context.basis.withUnsafeBufferPointer { a in
+                    wt.withUnsafeBufferPointer { b in
+                        scores.withUnsafeMutableBufferPointer {
+                            LAPACK.dgemm(transB: true, m: context.rows, n: items, k: m, a: a.baseAddress!, lda: m,
+                                         b: b.baseAddress!, ldb: m, c: $0.baseAddress!, ldc: items)
+                        }
+                    }
+                }
+                timings.solve += monotonicSeconds() - t0
+                timings.solveFlops += 2 * Double(context.rows) * Double(m) * Double(items)
+                out.values = scores
+                (out.offset, out.rowStride, out.colStride) = (0, items, 1)
             }
-            factor.withUnsafeMutableBufferPointer { comm.broadcast(.kernel, $0, root: 0) }
-            // (K + λ'I) Z = K(C,F)ᵀ: K(C,F)'s rows are the right-hand sides.
-            var z = context.basis
-            _ = factor.withUnsafeBufferPointer { f in
-                z.withUnsafeMutableBufferPointer { LAPACK.choleskySolve(n: m, nrhs: context.rows, factor: f.baseAddress!, b: $0.baseAddress!) }
-            }
-            timings.factor += monotonicSeconds() - t0
-            return z
+            return out
         }
     }
 
-    /// Scores `[rows.count x items]` of context rows `rows` from their coefficients.
-    public func predict(_ coefficients: [Double], rows: Range<Int>, into out: UnsafeMutablePointer<Double>) {
+    /// Wᵀ = ((K + λ'I)⁻¹ F)ᵀ, `[items x m]` row-major: rank 0 factorises and
+    /// broadcasts the factor, every rank solves (one rank in practice: on
+    /// several, `auto` takes the ScaLAPACK engine).
+    private func solveReplicated(ridge: Double, lambda: Double) throws -> [Double] {
         let m = self.m
-        coefficients.withUnsafeBufferPointer { c in
-            let a = c.baseAddress! + rows.lowerBound * m
-            switch solver {
-            case .eigen:
+        var t0 = monotonicSeconds()
+        var factor = [Double](repeating: 0, count: comm.rank == 0 ? m * m : 0)
+        var info = [Int64(0)]
+        if comm.rank == 0 {
+            factor = kernel
+            for i in 0..<m { factor[i * m + i] += ridge }
+            info[0] = Int64(factor.withUnsafeMutableBufferPointer { LAPACK.cholesky(n: m, a: $0.baseAddress!) })
+        }
+        if comm.size > 1 { info.withUnsafeMutableBufferPointer { comm.broadcast(.kernel, $0, root: 0) } }
+        guard info[0] == 0 else {
+            throw InputError("lambda \(lambda): K + λ'I is not positive definite in double precision (dpotrf info \(info[0])); use solver eigen or a larger lambda")
+        }
+        if comm.size > 1 {
+            if comm.rank != 0 { factor = [Double](repeating: 0, count: m * m) }
+            factor.withUnsafeMutableBufferPointer { comm.broadcast(.kernel, $0, root: 0) }
+        }
+        timings.factor += monotonicSeconds() - t0
+        timings.factorFlops += Double(m) * Double(m) * Double(m) / 3
+        t0 = monotonicSeconds()
+        // dpotrs takes the right-hand sides as rows of a row-major array: Fᵀ's rows are F's item columns.
+        var wt = fitTransposed
+        _ = factor.withUnsafeBufferPointer { f in
+            wt.withUnsafeMutableBufferPointer { LAPACK.choleskySolve(n: m, nrhs: items, factor: f.baseAddress!, b: $0.baseAddress!) }
+        }
+        timings.solve += monotonicSeconds() - t0
+        timings.solveFlops += 2 * Double(m) * Double(m) * Double(items)
+        return wt
+    }
+
+    /// Fᵀ dense, `[items x m]` row-major (the replicated Cholesky path's right-hand sides).
+    private lazy var fitTransposed: [Double] = {
+        var out = [Double](repeating: 0, count: items * m)
+        for u in 0..<m {
+            for p in fit.offsets[u]..<fit.offsets[u + 1] { out[Int(fit.indices[p]) * m + u] = fit.value(at: p) }
+        }
+        return out
+    }()
+
+    /// The floating-point operations of `predict` for `rows` rows (eigen: a
+    /// GEMM with Vᵀ F; Cholesky: a copy, the products were counted as solves).
+    public func predictFlops(rows: Int) -> Double { solver == .eigen ? 2 * Double(rows) * Double(m) * Double(items) : 0 }
+
+    /// Scores `[rows.count x items]` of context rows `rows` from their coefficients.
+    public func predict(_ coefficients: Coefficients, rows: Range<Int>, into out: UnsafeMutablePointer<Double>) {
+        let m = self.m, d = items
+        switch solver {
+        case .eigen:
+            coefficients.dual.withUnsafeBufferPointer { c in
                 projected.withUnsafeBufferPointer { p in
-                    LAPACK.dgemm(m: rows.count, n: items, k: m, a: a, lda: m, b: p.baseAddress!, ldb: items, c: out, ldc: items)
+                    LAPACK.dgemm(m: rows.count, n: d, k: m, a: c.baseAddress! + rows.lowerBound * m, lda: m,
+                                 b: p.baseAddress!, ldb: d, c: out, ldc: d)
                 }
-            case .cholesky:
-                blocks.multiply(a, rows: rows.count, ldCoefficients: m, fit, into: out)
+            }
+        case .cholesky:
+            let c = coefficients
+            c.values.withUnsafeBufferPointer { v in
+                let base = v.baseAddress! + c.offset + rows.lowerBound * c.rowStride
+                if c.colStride == 1 && c.scale == 1 {
+                    for i in 0..<rows.count { (out + i * d).update(from: base + i * c.rowStride, count: d) }
+                } else {
+                    // Column-major source: tiles of items keep both sides in cache.
+                    let tile = 64
+                    for j0 in stride(from: 0, to: d, by: tile) {
+                        let j1 = min(j0 + tile, d)
+                        for i in 0..<rows.count {
+                            let src = base + i * c.rowStride, dst = out + i * d
+                            for j in j0..<j1 { dst[j] = c.scale * src[j * c.colStride] }
+                        }
+                    }
+                }
+            }
+            if let plus = c.plus {
+                for (i, u) in rows.enumerated() {
+                    for p in plus.offsets[u]..<plus.offsets[u + 1] { out[i * d + Int(plus.indices[p])] += plus.value(at: p) }
+                }
             }
         }
     }

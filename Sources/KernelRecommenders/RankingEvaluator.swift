@@ -52,7 +52,9 @@ public struct RankingEvaluator: Sendable {
     public func evaluate(_ set: EvaluationSet, comm: Communicator,
                          score: (Range<Int>, UnsafeMutablePointer<Double>) throws -> Void) rethrows -> RankingMetrics {
         let items = set.targets.columns, users = set.targets.rows, maxK = ks.max() ?? 10
-        var sums = [Double](repeating: 0, count: 3 * ks.count + 1)
+        // Per k: HR, nDCG, PSP sums; then users with a target, then every user.
+        var sums = [Double](repeating: 0, count: 3 * ks.count + 2)
+        sums[3 * ks.count + 1] = Double(users)
         var aucScores: [Double] = [], aucLabels: [Double] = []
         let scores = UnsafeMutablePointer<Double>.allocate(capacity: max(1, min(blockRows, users)) * items)
         defer { scores.deallocate() }
@@ -85,7 +87,7 @@ public struct RankingEvaluator: Sendable {
         return RankingMetrics(ks: ks, hitRate: (0..<c).map { sums[$0] / n }, ndcg: (0..<c).map { sums[c + $0] / n },
                               psp: (0..<c).map { sums[2 * c + $0] / n },
                               auc: RankingMetrics.auc(scores: allScores, labels: allLabels.map { $0 > 0 }),
-                              users: Int(sums[3 * ks.count]))
+                              users: Int(sums[3 * ks.count]), allUsers: Int(sums[3 * ks.count + 1]))
     }
 
     /// Up to `aucNegatives` distinct items outside `known` (sorted), seeded by

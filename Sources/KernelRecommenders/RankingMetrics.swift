@@ -1,7 +1,13 @@
 import Foundation
 
-/// Top-k ranking quality averaged over the users that have target items, as
-/// the paper's `eval.py` computes it (values in percent there, fractions here):
+/// Top-k ranking quality averaged over the users that have target items
+/// (values in percent in the paper, fractions here). The paper's released
+/// `eval.py` divides the sums by every user instead; on its own splits every
+/// user has a validation and a test item (a user without one would divide by
+/// min(0, k) = 0 there), so both averages agree. On a split where some users
+/// have no target (a seeded split of users with 3 or 4 interactions has no
+/// validation item) they differ, and `overAllUsers` gives the released
+/// divisor's figures (a user without a target counts 0):
 ///
 /// - HR@k = hits in the top k / min(#targets, k)
 /// - nDCG@k: binary gains, 1/log2(rank+2); the ideal ranks min(#targets, k) hits
@@ -20,14 +26,24 @@ public struct RankingMetrics: Sendable, Codable, Equatable {
     public var auc: Double
     /// Users averaged over (those with at least one target item).
     public var users: Int
+    /// Every user evaluated, with a target or not (the released eval.py's divisor).
+    public var allUsers: Int
 
-    public init(ks: [Int], hitRate: [Double], ndcg: [Double], psp: [Double], auc: Double, users: Int) {
+    public init(ks: [Int], hitRate: [Double], ndcg: [Double], psp: [Double], auc: Double, users: Int, allUsers: Int? = nil) {
         self.ks = ks
         self.hitRate = hitRate
         self.ndcg = ndcg
         self.psp = psp
         self.auc = auc
         self.users = users
+        self.allUsers = allUsers ?? users
+    }
+
+    /// The same sums divided by every user, as the released eval.py (AUC is pooled, unchanged).
+    public var overAllUsers: RankingMetrics {
+        let f = allUsers > 0 ? Double(users) / Double(allUsers) : 0
+        return RankingMetrics(ks: ks, hitRate: hitRate.map { $0 * f }, ndcg: ndcg.map { $0 * f }, psp: psp.map { $0 * f },
+                              auc: auc, users: users, allUsers: allUsers)
     }
 
     public func hitRate(at k: Int) -> Double { ks.firstIndex(of: k).map { hitRate[$0] } ?? .nan }
@@ -36,7 +52,7 @@ public struct RankingMetrics: Sendable, Codable, Equatable {
 
     /// `{"hr@10": ..., "ndcg@10": ..., "psp@10": ..., "auc": ..., "users": ...}`.
     public var flat: [String: Double] {
-        var out: [String: Double] = ["auc": auc, "users": Double(users)]
+        var out: [String: Double] = ["auc": auc, "users": Double(users), "all_users": Double(allUsers)]
         for (i, k) in ks.enumerated() {
             out["hr@\(k)"] = hitRate[i]
             out["ndcg@\(k)"] = ndcg[i]

@@ -81,6 +81,27 @@ public struct SparseRows: Sendable, Equatable {
         return SparseRows(columns: columns, rows: (0..<rows).map { Array(row($0)) + Array(other.row($0)) })
     }
 
+    /// Entry-wise sum of two matrices with the same rows: the paper's test
+    /// context, train + validation, where a pair in both counts 2. Binary
+    /// while no entry is in both.
+    public func adding(_ other: SparseRows) -> SparseRows {
+        precondition(other.rows == rows && other.columns == columns)
+        var sums: [[(Int32, Double)]] = []
+        var binary = values == nil && other.values == nil
+        for u in 0..<rows {
+            var entry: [Int32: Double] = [:]
+            for (m, r) in [(self, u), (other, u)] {
+                for p in m.offsets[r]..<m.offsets[r + 1] { entry[m.indices[p], default: 0] += m.value(at: p) }
+            }
+            let sorted = entry.sorted { $0.key < $1.key }
+            if sorted.count < count(u) + other.count(u) { binary = false }
+            sums.append(sorted.map { ($0.key, $0.value) })
+        }
+        var out = SparseRows(columns: columns)
+        for row in sums { out.append(row: row.map(\.0), values: binary ? nil : row.map(\.1)) }
+        return out
+    }
+
     /// Rows `range` written dense into `out` (`[range.count x columns]`, row-major, zeroed first).
     public func densify(_ range: Range<Int>, into out: UnsafeMutablePointer<Double>) {
         out.initialize(repeating: 0, count: range.count * columns)

@@ -38,6 +38,9 @@ public final class ScaLAPACKEngine {
         column = try BlacsGrid(comm: mpi, rows: comm.size, cols: 1)
     }
 
+    /// Whether `comm`'s ranks can host BLACS (MPI processes, not threads).
+    public static func available(on comm: Communicator) -> Bool { comm is MPICommunicator }
+
     /// The most square r x c = ranks with r <= c.
     public static func gridShape(ranks: Int) -> (rows: Int, cols: Int) {
         var r = 1

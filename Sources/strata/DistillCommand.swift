@@ -8,17 +8,23 @@ struct DistillCommand: ParsableCommand {
         commandName: "distill",
         abstract: "Distill-CF: learn tiny synthetic user summaries on which ∞-AE keeps its quality, over MPI.",
         discussion: """
-        For each size in distill.sizes: m synthetic users as logits over the items (started from m random \
-        real users), Gumbel-softmax draws (distill.draws per user at distill.temperature), ∞-AE fitted on \
-        them in closed form, the real users' train rows as the loss, Adam (distill.learning_rate) for \
-        distill.steps steps; every distill.eval_every steps the summary is made binary (entries >= \
-        distill.threshold) and the best by validation HR@100 is kept. Then ∞-AE on the summary, on random and \
-        on most-active real users of the same size (distill.baselines), and on the full data, all on the same \
-        test split.
+        For each size in distill.sizes, as the paper's released code: m synthetic users as logits over the \
+        items (distill.init_scale x the rows of m random real users), Gumbel-softmax draws with fresh noise \
+        (distill.draws per user at distill.temperature), ∞-AE fitted on them in closed form, the real users' \
+        train rows as the loss, Adam (distill.learning_rate) for up to distill.steps steps. At steps 25, 50, \
+        ..., 200 and every distill.eval_every the sampled (continuous) summary is validated (binary, entries \
+        >= distill.threshold, with distill.binary_summary), λ re-picked from the grid and trained on, the best \
+        by validation HR@100 kept; distill.patience steps without improvement stop the run. Then ∞-AE on \
+        the summary, on random real users of the same size over distill.baseline_seeds seeds (mean and \
+        range) and on the most active (distill.baselines), and on the full data, all on the same test split. \
+        distill.search: every (distill.temperatures x distill.cardinality_regs x distill.draws_grid) is \
+        distilled, the best by validation HR@100 alone is tested.
 
         Keys: every key of `strata iae`, and distill.sizes, distill.steps, distill.draws, distill.temperature, \
-        distill.learning_rate, distill.init_scale, distill.cardinality_reg, distill.lambda (default: the λ the grid picks for the \
-        initial users), distill.eval_every, distill.threshold, distill.seed, distill.baselines.
+        distill.learning_rate, distill.init_scale, distill.cardinality_reg, distill.lambda (fixed; default: \
+        re-picked at each validation), distill.eval_every, distill.patience, distill.binary_summary, \
+        distill.threshold, distill.seed, distill.baselines, distill.baseline_seeds, distill.search, \
+        distill.temperatures, distill.cardinality_regs, distill.draws_grid.
 
         Writes RUN_DIR/summary.json, RUN_DIR/distill.jsonl (loss per step), RUN_DIR/summary-<m>.csv (each \
         binary summary as user,item lines that `strata iae --set data.fit_path=...` trains on) and \
@@ -41,13 +47,20 @@ struct DistillCommand: ParsableCommand {
             say("full data (\(data.users) users): " + KernelRun.describe(full.test))
             var results: [DistillSizeResult] = []
             for m in cfg.distill.sizes {
-                let (summary, r) = try DistillCF.run(data, size: m, config: cfg.distill, iae: cfg.iae, comm: world) { s in
+                let progress: (DistillStep) -> Void = { s in
                     try? folder?.appendLine(s, to: "distill.jsonl")
                     if let hr = s.validationHitRate {
-                        say(String(format: "  m %d step %d loss %.5f validation HR@%d %.4f, %d interactions (%.2f s/step)",
-                                   m, s.step, s.loss, cfg.iae.selectionK, hr, s.summaryInteractions ?? 0, s.seconds))
+                        say(String(format: "  m %d step %d loss %.5f validation HR@%d %.4f, λ %g, %d binary interactions (%.2f s/step)",
+                                   m, s.step, s.loss, cfg.iae.selectionK, hr, s.lambda ?? .nan, s.summaryInteractions ?? 0, s.seconds))
                     }
                 }
+                let (summary, r) = cfg.search
+                    ? try DistillCF.search(data, size: m, config: cfg.distill, temperatures: cfg.temperatures, cardinalityRegs: cfg.cardinalityRegs,
+                                           draws: cfg.drawsGrid, iae: cfg.iae, comm: world) { c, d in
+                        say(String(format: "  m %d search: τ %g, cardinality %g, draws %d: validation HR@%d %.4f (best step %d of %d)",
+                                   m, c.temperature, c.cardinalityReg, c.draws, cfg.iae.selectionK, d.validationHitRate, d.bestStep, d.stoppedAt))
+                    }
+                    : try DistillCF.run(data, size: m, config: cfg.distill, iae: cfg.iae, comm: world, progress: progress)
                 results.append(r)
                 try folder.map { f in
                     try InteractionCSV.write(summary, userIDs: (0..<m).map { "synthetic-\($0)" }, itemIDs: data.itemIDs,
@@ -55,9 +68,10 @@ struct DistillCommand: ParsableCommand {
                 }
                 var line = String(format: "m %d: loss %.5f -> %.5f; test nDCG@10 distilled %.4f (%.1f %% of full)", m, r.firstLoss, r.lastLoss,
                                   r.distilled.test.ndcg(at: 10), 100 * r.distilled.test.ndcg(at: 10) / full.test.ndcg(at: 10))
-                if let a = r.random, let b = r.mostActive {
-                    line += String(format: ", random %.4f, most-active %.4f", a.test.ndcg(at: 10), b.test.ndcg(at: 10))
+                if let a = r.randomSpread, let b = r.mostActive {
+                    line += String(format: ", random %.4f (%d seeds, %.4f-%.4f), most-active %.4f", a.mean, a.seeds, a.min, a.max, b.test.ndcg(at: 10))
                 }
+                line += String(format: "; τ %g, cardinality %g, draws %d, best step %d of %d", r.temperature, r.cardinalityReg, r.draws, r.bestStep, r.stoppedAt)
                 say(line + String(format: " (%.1f s)", r.seconds))
                 try folder?.writeText(DistillCurve.svg(results, full: full), to: "distill-curve.svg")
             }

@@ -10,19 +10,22 @@ struct IAECommand: ParsableCommand {
         discussion: """
         Reads interactions (MovieLens ratings.csv or any user,item[,rating,timestamp][,split] CSV; \
         without a split column a seeded per-user 80/10/10 split), fits P = K (K + λ·trK/n·I)⁻¹ X with \
-        the NTK kernel between users, picks λ from iae.lambdas by validation HR@100 (one eigendecomposition \
-        reused for every λ, or iae.solver=cholesky to factorise per λ), and reports test HR, nDCG and PSP \
-        at iae.ks, AUC, and the item-popularity baseline. Each rank holds a block of users.
+        the NTK kernel between users, picks λ from iae.lambdas by validation HR@100, and reports test HR, \
+        nDCG and PSP at iae.ks, AUC, and the item-popularity baseline. Each rank holds a block of users. \
+        iae.solver: auto (the default: the cheaper by operation count for the grid's length, \
+        KernelSolver.cheaper), eigen (one eigendecomposition reused for every λ) or cholesky (a \
+        factorisation and one solve for the items per λ).
 
         Engines (iae.engine): replicated (every rank holds the users x users kernel, rank 0 factorises \
         with LAPACK), scalapack (the kernel block-cyclic over a 2-D grid of the ranks in blocks of \
         iae.grid_block, factorised by ScaLAPACK's pdsyevd or pdpotrf; each rank holds about 1/P of it; \
-        needs mpirun), or auto (the default: replicated when it fits iae.memory_budget_mib, else scalapack; \
-        an error naming both needs when neither fits).
+        needs mpirun), or auto (the default: scalapack on several MPI ranks, so that every rank shares the \
+        factorisation and the solves, replicated on one; the other when the first does not fit \
+        iae.memory_budget_mib; an error naming both needs when neither fits).
 
         Keys (YAML or --set): data.path, data.fit_path (fit on this CSV's users, e.g. a Distill-CF summary), \
         data.min_rating (a number, or all: the default, as the paper), data.seed, data.min_user_interactions, \
-        iae.lambdas, iae.solver (eigen | cholesky), iae.engine (auto | replicated | scalapack), iae.grid_block, \
+        iae.lambdas, iae.solver (auto | eigen | cholesky), iae.engine (auto | replicated | scalapack), iae.grid_block, \
         iae.ks, iae.auc_negatives, iae.seed, iae.block_rows, iae.memory_budget_mib, iae.sigma_w2, iae.sigma_b2, iae.popularity.
 
         Writes RUN_DIR/summary.json (metrics, chosen λ, timings, peak memory, communication) and \
@@ -38,16 +41,20 @@ struct IAECommand: ParsableCommand {
         withWorld(ranksPerNode: options.world.ranksPerNode) { world in
             let start = monotonicSeconds()
             let data = try KernelRun.data(cfg)
+            let loadSeconds = monotonicSeconds() - start
             let fit = try cfg.fitPath.map { try KernelRun.fitRows($0, data: data) }
             let folder = try KernelRun.folder(runDir, command: "iae", comm: world)
             let say: (String) -> Void = { line in if world.rank == 0 && !quiet { print(line); fflush(stdout) } }
             say("iae: \(data.users) users x \(data.items) items, \(data.train.nonZeros) train interactions, \(world.size) rank(s), "
-                + "fit on \(fit?.rows ?? data.users) users, solver \(cfg.iae.solver.rawValue)")
-            let result = try InfiniteAE.run(data, fit: fit, comm: world, config: cfg.iae) { r in
+                + "fit on \(fit?.rows ?? data.users) users, solver \(cfg.iae.solver?.rawValue ?? "auto")")
+            say("split: " + data.counts.description)
+            var result = try InfiniteAE.run(data, fit: fit, comm: world, config: cfg.iae) { r in
                 say(String(format: "  λ %-8g validation ", r.lambda) + KernelRun.describe(r.validation) + String(format: "  (%.2f s, CPU %.2f s)", r.seconds, r.cpuSeconds))
                 try? folder?.appendLine(r, to: "lambdas.jsonl")
             }
-            say("test (λ \(result.chosenLambda), \(result.engine)): " + KernelRun.describe(result.test))
+            result.timings["load_s"] = loadSeconds
+            say("test (λ \(result.chosenLambda), \(result.solver), \(result.engine)): " + KernelRun.describe(result.test))
+            say(KernelRun.phases(result))
             let popularity = cfg.popularity ? InfiniteAE.popularity(data, comm: world, config: cfg.iae) : nil
             if let popularity { say("popularity:     " + KernelRun.describe(popularity)) }
             world.ledger.endStep()

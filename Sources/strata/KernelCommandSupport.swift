@@ -39,6 +39,8 @@ struct KernelRunInfo: Codable {
     var trainInteractions: Int
     var validationInteractions: Int
     var testInteractions: Int
+    /// Users, items and rows per split, and the pairs in two splits.
+    var counts: InteractionData.Counts
     var worldSize: Int
     var solver: String
     var lambdas: [Double]
@@ -75,7 +77,7 @@ enum KernelRun {
         }
         return KernelRunInfo(command: command, dataPath: c.dataFile, feedback: feedback, users: d.users, items: d.items,
                              trainInteractions: d.train.nonZeros, validationInteractions: d.validation.nonZeros,
-                             testInteractions: d.test.nonZeros, worldSize: worldSize, solver: c.iae.solver.rawValue,
+                             testInteractions: d.test.nonZeros, counts: d.counts, worldSize: worldSize, solver: c.iae.solver?.rawValue ?? "auto",
                              lambdas: c.iae.lambdas)
     }
 
@@ -96,10 +98,26 @@ enum KernelRun {
         LedgerReport.Stat(comm.allgather(.control, cpuSeconds()))
     }
 
+    /// Rank 0's seconds per phase, with GFLOP/s where the phase is arithmetic.
+    static func phases(_ r: InfiniteAEResult) -> String {
+        let t = r.timings, g = r.gflops
+        let part = { (name: String, key: String, rate: String?) -> String in
+            name + String(format: " %.2f s", t[key] ?? 0) + (rate.flatMap { g[$0] }.map { String(format: " (%.1f GFLOP/s)", $0) } ?? "")
+        }
+        return "time: " + [part("load", "load_s", nil), part("kernel", "gram_s", "gram"), part("factorisation", "factor_s", "factor"),
+                           part("solves", "solve_s", "solve"), part("Vᵀ F", "project_s", "project"),
+                           part("scoring", "predict_s", "predict"), part("ranking and metrics", "metrics_s", nil)].joined(separator: ", ")
+    }
+
     static func describe(_ m: RankingMetrics) -> String {
         let parts = m.ks.indices.map { i in
             String(format: "HR@%d %.4f nDCG@%d %.4f PSP@%d %.4f", m.ks[i], m.hitRate[i], m.ks[i], m.ndcg[i], m.ks[i], m.psp[i])
         }
-        return parts.joined(separator: "  ") + String(format: "  AUC %.4f", m.auc)
+        let line = parts.joined(separator: "  ") + String(format: "  AUC %.4f", m.auc)
+        guard m.allUsers != m.users else { return line }
+        // The released eval.py divides by every user; say both where they differ.
+        let all = m.overAllUsers
+        return line + String(format: "  (%d of %d users have a target; over all, as the released eval.py: nDCG@%d %.4f HR@%d %.4f)",
+                             m.users, m.allUsers, m.ks[0], all.ndcg[0], m.ks.last!, all.hitRate.last!)
     }
 }

@@ -13,6 +13,11 @@ struct KernelRunConfig {
     var iae = InfiniteAEConfig()
     var popularity = true
     var distill = DistillConfig()
+    /// The paper's hyper-parameter search (distill.search): every combination, selected on validation.
+    var search = false
+    var temperatures = [0.3, 0.5, 0.7, 5.0]
+    var cardinalityRegs = [1e-3, 10.0]
+    var drawsGrid = [200, 500, 700]
 
     /// A MovieLens folder resolves to its ratings file.
     var dataFile: String {
@@ -60,8 +65,9 @@ enum KernelConfigLoader {
         },
         "iae.solver": { c, v, k in
             let s = try v.string(k)
+            if s == "auto" { c.iae.solver = nil; return }
             guard let x = KernelSolver(rawValue: s) else {
-                throw InputError("\(v.origin): \(k) must be one of \(KernelSolver.allCases.map(\.rawValue).joined(separator: ", ")), got '\(s)'")
+                throw InputError("\(v.origin): \(k) must be one of auto, \(KernelSolver.allCases.map(\.rawValue).joined(separator: ", ")), got '\(s)'")
             }
             c.iae.solver = x
         },
@@ -102,6 +108,21 @@ enum KernelConfigLoader {
         "distill.threshold": { c, v, k in c.distill.threshold = try v.double(k) },
         "distill.seed": { c, v, k in c.distill.seed = try v.uint64(k) },
         "distill.baselines": { c, v, k in c.distill.baselines = try v.bool(k) },
+        "distill.baseline_seeds": { c, v, k in c.distill.baselineSeeds = try positive(v, k) },
+        "distill.patience": { c, v, k in c.distill.patience = try positive(v, k) },
+        "distill.binary_summary": { c, v, k in c.distill.binarySummary = try v.bool(k) },
+        "distill.search": { c, v, k in c.search = try v.bool(k) },
+        "distill.temperatures": { c, v, k in
+            let l = try doubles(v, k)
+            guard l.allSatisfy({ $0 > 0 }) else { throw v.fail(k, "a list of positive numbers") }
+            c.temperatures = l
+        },
+        "distill.cardinality_regs": { c, v, k in c.cardinalityRegs = try doubles(v, k) },
+        "distill.draws_grid": { c, v, k in
+            let l = try v.ints(k)
+            guard !l.isEmpty, l.allSatisfy({ $0 > 0 }) else { throw v.fail(k, "a list of positive integers") }
+            c.drawsGrid = l
+        },
     ]
 
     static func load(file: String?, overrides: [String]) throws -> KernelRunConfig {

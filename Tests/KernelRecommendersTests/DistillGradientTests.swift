@@ -35,7 +35,7 @@ final class DistillGradientTests: XCTestCase {
 
     func testGumbelBackwardMatchesFiniteDifferences() {
         let m = 3, d = 8
-        let g = GumbelDraws(temperature: 0.7, draws: 5, items: d, seed: 3, poolSize: 256)
+        let g = GumbelDraws(temperature: 0.7, draws: 5, items: d, seed: 3)
         let z = Self.summary(m, d, seed: 4).map { $0 * 3 }
         let weights = Self.summary(m, d, seed: 5).map { $0 - 0.5 }
         // A linear function of the draws: L = Σ weights ⊙ Σ_k y_k.

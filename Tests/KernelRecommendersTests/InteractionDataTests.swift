@@ -62,6 +62,36 @@ final class InteractionDataTests: XCTestCase {
         XCTAssertEqual(e.users, 2); XCTAssertEqual(e.items, 4)
     }
 
+    /// With a split column each split keeps its rows (a pair in train and
+    /// test is in both), repeats within a split count once; the counts say so.
+    /// Without one a repeated pair is one interaction.
+    func testSplitsKeepTheirOwnRows() throws {
+        let p = file("both.csv", "user,item,split\na,x,train\na,x,test\na,x,train\na,y,train\na,y,validation\nb,z,test\nb,x,train\nb,z,test\n")
+        let d = try InteractionData.load(InteractionSource(path: p))
+        XCTAssertEqual(Array(d.train.row(0)), [0, 1]); XCTAssertEqual(Array(d.test.row(0)), [0])
+        XCTAssertEqual(Array(d.validation.row(0)), [1])
+        XCTAssertEqual(Array(d.test.row(1)), [2]); XCTAssertEqual(Array(d.train.row(1)), [0])
+        let c = d.counts
+        XCTAssertEqual(c.train, .init(users: 2, items: 2, rows: 3))
+        XCTAssertEqual(c.validation, .init(users: 1, items: 1, rows: 1))
+        XCTAssertEqual(c.test, .init(users: 2, items: 2, rows: 2))
+        XCTAssertEqual([c.trainAndValidation, c.trainAndTest, c.validationAndTest], [1, 1, 0])
+        XCTAssertTrue(c.description.contains("train 2 users / 2 items / 3 rows"), c.description)
+        let q = file("repeat.csv", "user,item\na,x\na,x\na,y\na,z\n")
+        let e = try InteractionData.load(InteractionSource(path: q))
+        XCTAssertEqual(e.train.nonZeros + e.validation.nonZeros + e.test.nonZeros, 3)
+    }
+
+    /// The test context is train + validation as a sum: a pair in both counts 2.
+    func testAddingSumsSharedEntries() {
+        let a = SparseRows(columns: 4, rows: [[0, 2], [1]]), b = SparseRows(columns: 4, rows: [[2, 3], []])
+        let s = a.adding(b)
+        XCTAssertEqual(Array(s.row(0)), [0, 2, 3]); XCTAssertEqual(Array(s.row(1)), [1])
+        XCTAssertEqual(s.values, [1, 2, 1, 1])
+        // Disjoint rows stay binary.
+        XCTAssertNil(a.adding(SparseRows(columns: 4, rows: [[1], [3]])).values)
+    }
+
     func testBadInputNamesFileAndLine() {
         expectError(file("empty.csv", ""), "empty.csv:1: empty file")
         expectError(file("header.csv", "userId,movieId,rating\n"), "header.csv:1: no interactions after the header")

@@ -84,27 +84,68 @@ final class KernelOracleTests: XCTestCase {
     }
 
     /// The NTK's diagonal form equals the generic form at ρ = 1, and the
-    /// shortcut for context rows equal to fit rows (K V = V E) equals the GEMM.
+    /// shortcut for context rows equal to fit rows (eigen: K V = V E;
+    /// Cholesky: F - λ'W) equals the general path's K(C,F) product.
     func testDiagonalAndSameAsFitShortcut() throws {
         let ntk = NTK(inputs: 20)
         XCTAssertEqual(ntk.diagonal(norm: 7), ntk.value(dot: 7, normA: 7, normB: 7), accuracy: 1e-12)
         let fit = Self.randomRows(11, 20, density: 0.25, seed: 8)
-        let model = try KernelRegression(localFit: fit, comm: LocalCommunicator(), ntk: ntk, solver: .eigen,
-                                         contextRowsPerRank: 11, memoryBudgetBytes: nil)
-        let a = try model.coefficients(try model.prepare(fit.slice(2..<7), sameAsFit: 2..<7), lambda: 0.5)
-        let b = try model.coefficients(try model.prepare(fit.slice(2..<7)), lambda: 0.5)
-        for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: 1e-9) }
+        for solver in KernelSolver.allCases {
+            let model = try KernelRegression(localFit: fit, comm: LocalCommunicator(), ntk: ntk, solver: solver,
+                                             contextRowsPerRank: 11, memoryBudgetBytes: nil)
+            for lambda in [1e-3, 0.5] {
+                let a = try model.coefficients(try model.prepare(fit.slice(2..<7), sameAsFit: 2..<7), lambda: lambda)
+                let b = try model.coefficients(try model.prepare(fit.slice(2..<7)), lambda: lambda)
+                var x = [Double](repeating: 0, count: 5 * 20), y = x
+                x.withUnsafeMutableBufferPointer { model.predict(a, rows: 0..<5, into: $0.baseAddress!) }
+                y.withUnsafeMutableBufferPointer { model.predict(b, rows: 0..<5, into: $0.baseAddress!) }
+                for (u, v) in zip(x, y) { XCTAssertEqual(u, v, accuracy: 1e-9, "\(solver) λ \(lambda)") }
+                // The second context reuses the first's solve at the same λ, and gets the same scores.
+                let c = try model.coefficients(try model.prepare(fit.slice(2..<7)), lambda: lambda, reuse: a)
+                var z = x
+                z.withUnsafeMutableBufferPointer { model.predict(c, rows: 0..<5, into: $0.baseAddress!) }
+                for (u, v) in zip(z, y) { XCTAssertEqual(u, v, accuracy: 1e-12, "\(solver) λ \(lambda), reused") }
+            }
+        }
+    }
+
+    /// Binary rows' Gram in single precision is exact: equal to the double
+    /// product to the bit (the same rows with explicit 1.0 values take DGEMM).
+    func testBinaryGramIsExact() {
+        let a = Self.randomRows(37, 300, density: 0.4, seed: 21), b = Self.randomRows(29, 300, density: 0.5, seed: 22)
+        let valued = { (r: SparseRows) in SparseRows(columns: r.columns, offsets: r.offsets, indices: r.indices,
+                                                    values: [Double](repeating: 1, count: r.nonZeros)) }
+        var x = [Double](repeating: -1, count: 37 * 29), y = x
+        let g = GramBlocks(blockRows: 8)
+        x.withUnsafeMutableBufferPointer { g.gram(a, rows: 0..<37, b, rows: 0..<29, into: $0.baseAddress!, ldOut: 29) }
+        y.withUnsafeMutableBufferPointer { g.gram(valued(a), rows: 0..<37, valued(b), rows: 0..<29, into: $0.baseAddress!, ldOut: 29) }
+        XCTAssertEqual(x, y)
+        for i in 0..<37 { for j in 0..<29 { XCTAssertEqual(x[i * 29 + j], Double(Set(a.row(i)).intersection(b.row(j)).count)) } }
+    }
+
+    /// The solver by cost: ML-1M's shape with the 6-λ grid takes Cholesky, a
+    /// grid of 40 takes the eigendecomposition; few items shift the balance.
+    func testSolverByCost() {
+        XCTAssertEqual(KernelSolver.cheaper(fitRows: 6040, items: 3706, lambdas: 6), .cholesky)
+        XCTAssertEqual(KernelSolver.cheaper(fitRows: 6040, items: 3706, lambdas: 40), .eigen)
+        // 10 + 6 items / m λ is the break-even: 12 here.
+        XCTAssertEqual(KernelSolver.cheaper(fitRows: 3000, items: 1000, lambdas: 11), .cholesky)
+        XCTAssertEqual(KernelSolver.cheaper(fitRows: 3000, items: 1000, lambdas: 13), .eigen)
     }
 
     /// auto: replicated while it fits, ScaLAPACK once only the grid holds the
     /// kernel, an error naming both needs when neither does.
     func testEngineChoiceFollowsTheBudget() throws {
-        func choose(_ e: KernelEngine?, budget: Int?, ranks: Int = 4) throws -> KernelEngine {
-            try KernelRegression.choose(e, fitRows: 2000, items: 100, contextRowsPerRank: 500, ranks: ranks, solver: .eigen,
-                                        blockRows: 64, gridBlock: 64, budget: budget)
+        func choose(_ e: KernelEngine?, budget: Int?, ranks: Int = 4, grid: Bool = true) throws -> KernelEngine {
+            try KernelRegression.choose(e, fitRows: 2000, items: 100, contextRowsPerRank: 500, ranks: ranks, gridAvailable: grid,
+                                        solver: .eigen, blockRows: 64, gridBlock: 64, budget: budget)
         }
-        XCTAssertEqual(try choose(nil, budget: nil), .replicated)
-        XCTAssertEqual(try choose(nil, budget: 1 << 30), .replicated)
+        // Several MPI ranks share the factorisation on the grid; one rank, or ranks that are threads, replicate.
+        XCTAssertEqual(try choose(nil, budget: nil), .scalapack)
+        XCTAssertEqual(try choose(nil, budget: nil, ranks: 1), .replicated)
+        XCTAssertEqual(try choose(nil, budget: nil, grid: false), .replicated)
+        XCTAssertEqual(try choose(nil, budget: 1 << 30, ranks: 1), .replicated)
+        XCTAssertEqual(try choose(nil, budget: 1 << 30, grid: false), .replicated)
         // 2000² doubles are 32 MB: the replicated eigen path holds about four
         // of them (139 MiB); a rank of the 2 x 2 grid holds about eight quarters (86 MiB).
         XCTAssertEqual(try choose(nil, budget: 100 << 20), .scalapack)

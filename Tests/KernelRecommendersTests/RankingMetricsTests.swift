@@ -22,6 +22,33 @@ final class RankingMetricsTests: XCTestCase {
         XCTAssertEqual(p.hitRate[0], 1); XCTAssertEqual(p.ndcg[0], 1, accuracy: 1e-12)
     }
 
+    /// The evaluator's averages on three users worked by hand: user 1's target
+    /// 0 is also a context item (train and test both hold it), so it is never
+    /// ranked but still counts among its targets; user 2 has no target, which
+    /// the average over users with a target leaves out and the released
+    /// eval.py's average over every user counts as 0.
+    func testAveragesOverUsersWithATargetAndOverEveryUser() {
+        let scores: [[Double]] = [[0.4, 0.9, 0.1, 0.2], [0.9, 0.8, 0.7, 0.6], [0.1, 0.2, 0.3, 0.4]]
+        let targets = SparseRows(columns: 4, rows: [[1], [0, 2], []])
+        let set = EvaluationSet(excluded: SparseRows(columns: 4, rows: [[], [0], []]), targets: targets,
+                                known: SparseRows(columns: 4, rows: [[1], [0, 2], []]), firstUser: 0)
+        let evaluator = RankingEvaluator(ks: [1, 2], inversePropensity: [1, 1, 1, 1], aucNegatives: 1, seed: 3, blockRows: 2)
+        let m = evaluator.evaluate(set, comm: LocalCommunicator()) { rows, out in
+            for (i, u) in rows.enumerated() { for j in 0..<4 { out[i * 4 + j] = scores[u][j] } }
+        }
+        // User 0 ranks [1, 0, 3, 2]: every metric 1. User 1 ranks [1, 2, 3] (0 excluded):
+        // HR@1 0, HR@2 1/2, nDCG@2 g, PSP@2 (1/2)/2.
+        let g = (1 / log2(3.0)) / (1 + 1 / log2(3.0))
+        XCTAssertEqual(m.users, 2); XCTAssertEqual(m.allUsers, 3)
+        for (got, want) in zip(m.hitRate + m.ndcg + m.psp, [0.5, 0.75, 0.5, (1 + g) / 2, 0.5, 0.625]) {
+            XCTAssertEqual(got, want, accuracy: 1e-12)
+        }
+        let all = m.overAllUsers
+        for (got, want) in zip(all.hitRate + all.ndcg + all.psp, [1.0 / 3, 0.5, 1.0 / 3, (1 + g) / 3, 1.0 / 3, 1.25 / 3]) {
+            XCTAssertEqual(got, want, accuracy: 1e-12)
+        }
+    }
+
     func testAUC() {
         XCTAssertEqual(RankingMetrics.auc(scores: [0.9, 0.8, 0.1, 0.2], labels: [true, true, false, false]), 1)
         XCTAssertEqual(RankingMetrics.auc(scores: [0.1, 0.2, 0.9, 0.8], labels: [true, true, false, false]), 0)
