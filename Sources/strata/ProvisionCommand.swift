@@ -1,5 +1,6 @@
 import ArgumentParser
 import Collectives
+import Data
 import Foundation
 import Serving
 import Training
@@ -115,9 +116,10 @@ struct ProvisionCommand: ParsableCommand {
     }
 
     static func readTrace(_ path: String, models: [String]) throws -> [[Double]] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw InputError("\(path): cannot read") }
+        let lines: [Substring]
+        do { lines = try TextLines.read(path) } catch { throw InputError("\(error)") }
         var rows: [Int: [Double]] = [:]
-        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (i, line) in lines.enumerated() {
             let l = line.trimmingCharacters(in: .whitespaces)
             if l.isEmpty || l.hasPrefix("#") || l.hasPrefix("slot") { continue }
             let f = l.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
