@@ -66,6 +66,6 @@ struct DataBaseline: ParsableCommand {
             let m = try PopularityBaseline.evaluate(source: source, feature: name, priorStrength: priorStrength)
             print(String(format: "popularity baseline (%@, prior strength %g): eval auc %.4f  logloss %.4f  ne %.4f  (%d samples)%@",
                          name, priorStrength, m.auc, m.logloss, m.ne, m.samples, m.gaucSuffix))
-        } catch let e as ExitCode { throw e } catch { throw inputFailure("\(error)") }
+        } catch { throw inputFailure(error) }
     }
 }

@@ -20,15 +20,10 @@ extension BinaryLayout: ExpressibleByArgument, CaseIterable {
     public static let allCases: [BinaryLayout] = [.flat, .session]
 }
 
-/// Prints `strata: error: ...` and gives the exit code to throw.
-func inputFailure(_ message: String) -> ExitCode {
-    printError("strata: error: \(message)")
-    return ExitCode(2)
-}
 
 /// Loads `--config` (with `--set` overrides), or fails with the file's message.
 func loadConfig(_ file: String, _ overrides: [String]) throws -> RunConfig {
-    do { return try ConfigLoader.load(file: file, overrides: overrides) } catch { throw inputFailure("\(error)") }
+    do { return try ConfigLoader.load(file: file, overrides: overrides) } catch { throw inputFailure(error) }
 }
 
 /// Writes both splits of `source` to OUT/train.strata and OUT/eval.strata and
@@ -43,7 +38,7 @@ func writeSplits(of source: some BatchSource, to out: String, layout: BinaryLayo
             print(String(format: "%@: %d samples, %d bytes (%.1f bytes/sample, %@ layout)",
                          path, n, bytes, Double(bytes) / Double(max(n, 1)), layout.rawValue))
         }
-    } catch { throw inputFailure("\(error)") }
+    } catch { throw inputFailure(error) }
     print("train on it with: --set data.source=binary --set data.path=\(out)/train.strata --set data.eval_path=\(out)/eval.strata")
 }
 

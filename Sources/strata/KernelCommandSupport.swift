@@ -21,9 +21,9 @@ struct KernelOptions: ParsableArguments {
 
     /// The config, or exit 2 with the reason (rank 0 prints it).
     func load() throws -> KernelRunConfig {
+        try requireOutputFolder(runDir, what: "the run folder")
         do { return try KernelConfigLoader.load(file: config, overrides: overrides) } catch {
-            if launchedRank == 0 { printError("strata: error: \(error)") }
-            throw ExitCode(2)
+            throw inputFailure(error)
         }
     }
 }

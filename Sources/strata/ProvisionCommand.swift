@@ -86,14 +86,14 @@ struct ProvisionCommand: ParsableCommand {
             }
             problem = ProvisioningProblem(models: names, types: fleet.map { ServerType(name: $0.name, watts: $0.watts, available: counts[$0.name]!) },
                                           qps: modelled, demand: demand)
-        } catch let e as ValidationError { throw inputFailure(e.message) } catch { throw inputFailure("\(error)") }
+        } catch let e as ValidationError { throw inputFailure(e.message) } catch { throw inputFailure(error) }
 
         let folder = try RunFolder(path: out, isWriter: true)
         let greedy: ProvisioningOutcome, aware: ProvisioningOutcome
         do {
             greedy = try problem.provision(.greedy)
             aware = try problem.provision(.hercules)
-        } catch { throw inputFailure("\(error)") }
+        } catch { throw inputFailure(error) }
         for s in problem.demand.indices {
             try folder.appendLine("slots.jsonl", SlotRecord(slot: s, demand: problem.demand[s],
                                                             greedyServers: greedy.slots[s].servers, greedyWatts: greedy.slots[s].watts(problem.types),
