@@ -44,7 +44,12 @@ struct DataBaseline: ParsableCommand {
     func run() throws {
         let cfg = try loadConfig(config, overrides)
         do {
-            let source = try DataSources.load(cfg.data, seed: cfg.run.seed).source
+            let loaded = try DataSources.load(cfg.data, seed: cfg.run.seed)
+            let source = loaded.source
+            // A baseline is its eval metrics: on an empty split there are none to give (not logloss 0, AUC 0.5).
+            guard source.sampleCount(.eval) > 0 else {
+                throw ConfigError("no evaluation: the eval split is empty (\(TrainingRun.whyNoEval(cfg, badLines: loaded.badLines)))")
+            }
             guard let name = feature ?? PopularityBaseline.defaultFeature(source.schema) else {
                 throw ConfigError("the data has no item-side feature to score by")
             }

@@ -115,6 +115,9 @@ struct DataConvert: ParsableCommand {
         let loaded: LoadedData
         do { loaded = try DataSources.load(cfg.data, seed: cfg.run.seed) } catch { throw inputFailure(error) }
         if loaded.badLines > 0 { print("skipped \(loaded.badLines) malformed line(s)") }
+        if loaded.source.sampleCount(.eval) == 0 {
+            print("no evaluation split: eval.strata will hold no samples (\(TrainingRun.whyNoEval(cfg, badLines: loaded.badLines)))")
+        }
         try writeSplits(of: loaded.source, to: out, layout: layout)
     }
 }

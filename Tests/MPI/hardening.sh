@@ -103,4 +103,15 @@ mkdir -p "$W/iae"
 refused "iae: a data file that is missing says so" "ratings.csv: cannot read: no such file" "$B" iae --set data.path="$W/iae"
 refused "fl: a run folder under a file names it" "$W/afile" "$B" fl --run-dir "$W/afile/run"
 
+echo "hardening: empty evaluation splits are refused or said, never scored"
+printf 'userId,movieId,rating,timestamp\n' >"$W/few.csv"
+for u in 1 2 3 4 5 6; do for i in 1 2 3 4 5; do echo "$u,$((i * 10 + u % 3)),4.0,$i" >>"$W/few.csv"; done; done
+refused "iae: no validation rows and several λ: refused, not a λ chosen on nothing" "validation split is empty" \
+    "$B" iae --set data.path="$W/few.csv" --set 'iae.lambdas=[1, 10]' --quiet
+ML="$STRATA_ROOT/Configs/movielens.yaml"
+if [ -d "$STRATA_ROOT/../shared/data/movielens" ]; then
+    refused "data baseline: an empty eval split is refused, not logloss 0 / AUC 0.5" "no evaluation: the eval split is empty" \
+        "$B" data baseline --config "$ML" --set data.movielens.eval_per_user=0
+fi
+
 echo "hardening: $passed passed, $failed failed"
