@@ -114,4 +114,32 @@ if [ -d "$STRATA_ROOT/../shared/data/movielens" ]; then
         "$B" data baseline --config "$ML" --set data.movielens.eval_per_user=0
 fi
 
+echo "hardening: strata serve binds or ends at once; SIGTERM drains every request"
+"$B" serve --workload rmc1 --port 0 --port-file "$W/port" --cores 2 --threads 1 >"$W/serve1.out" 2>&1 &
+first=$!
+for _ in $(seq 1 600); do [ -s "$W/port" ] && break; sleep 0.1; done
+port="$(cat "$W/port" 2>/dev/null)"
+refused "serve on a port in use: exit 2 naming the address and the reason" "cannot listen on 127.0.0.1:$port: address already in use" \
+    "$B" serve --workload rmc1 --port "$port" --cores 2 --threads 1
+refused "serve on a host that does not resolve: exit 2" "cannot listen on no-such-host.invalid:8080" \
+    "$B" serve --workload rmc1 --host no-such-host.invalid --port 8080 --cores 2 --threads 1
+refused "serve on port 70000: refused, not wrapped" "--port must be an integer in 0...65535" "$B" serve --workload rmc1 --port 70000
+body='{}'
+if command -v curl >/dev/null && [ -n "$port" ]; then
+    # 150 requests in flight together, SIGTERM in the middle: every one gets a whole reply (200 or 503, or a 400 for this body).
+    rm -f "$W"/reply.*
+    for i in $(seq 1 150); do
+        ( curl -s -o /dev/null -w '%{http_code}' --max-time 60 -H 'Content-Type: application/json' -d "$body" \
+            "http://127.0.0.1:$port/score" >"$W/reply.$i" 2>/dev/null ) &
+    done
+    sleep 0.2
+    kill -TERM "$first"
+    wait
+    dropped=$(for i in $(seq 1 150); do c="$(cat "$W/reply.$i")"; case "$c" in 200|400|503) ;; *) echo "$c";; esac; done | wc -l)
+    if [ "$dropped" -eq 0 ] && grep -q "stopped" "$W/serve1.out"; then ok "SIGTERM with 150 requests in flight: 0 dropped, the server stopped"
+    else bad "SIGTERM with 150 requests in flight: $dropped dropped" "$W/serve1.out"; fi
+else
+    kill -TERM "$first"; wait
+fi
+
 echo "hardening: $passed passed, $failed failed"
