@@ -138,7 +138,7 @@ tier_refusal "tier: not a number" "bad-tiers.yaml:12: device.tiers\[1\].gflops m
 tier_refusal "tier: out of range" "bad-tiers.yaml:9: device.tiers\[0\].availability must be .* at most 1.0, got 1.5" 's/availability: 1}/availability: 1.5}/'
 tier_refusal "tier: repeated name" "bad-tiers.yaml:10: device.tiers\[1\].name 'tablet' is already" 's/name: watch/name: tablet/'
 tier_refusal "tiers without the device model" "bad-tiers.yaml:9: device.tiers takes effect only with device.enabled: true" 's/  enabled: true/  enabled: false/'
-tier_refusal "interference out of range" "bad-tiers.yaml:7: device.interference: must be in 0...1, got 3" 's/interference: 0.1/interference: 3/'
+tier_refusal "interference out of range" "bad-tiers.yaml:7: device.interference must be a finite number in 0...1, got 3" 's/interference: 0.1/interference: 3/'
 tier_refusal "tiers not a list of maps" "bad-tiers.yaml:9: device.tiers\[0\] must be a map" '9,$d; 8a\    - 1'
 
 # RF^2 fairness on 2 ranks: four tiered runs, fairness.json with rho per tier and the MDAC ratio.
