@@ -71,7 +71,7 @@ let package = Package(
         // Block-cyclic layouts, the redistribution between them, and ScaLAPACK's
         // Cholesky, eigendecomposition and products over MPI ranks.
         .target(name: "ScaLAPACK", dependencies: ["CScaLAPACK", "Collectives", "CollectivesMPI"]),
-        .target(name: "KernelRecommenders", dependencies: ["Tensors", "Collectives", "ScalingLaws", "ScaLAPACK"]),
+        .target(name: "KernelRecommenders", dependencies: ["Tensors", "Data", "Collectives", "ScalingLaws", "ScaLAPACK"]),
 
         // DataPerf's selection and debugging tracks on recommendation data: task specs,
         // submissions, the frozen trainer over worker groups, baselines, leaderboards.
@@ -159,7 +159,7 @@ let package = Package(
         .testTarget(name: "EvolveTests", dependencies: ["Evolve", "Collectives", "ScalingLaws", "Tensors"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Training", "Collectives", "ScalingLaws"]),
         .testTarget(name: "ScaLAPACKTests", dependencies: ["ScaLAPACK", "Collectives"]),
-        .testTarget(name: "KernelRecommendersTests", dependencies: ["KernelRecommenders", "Collectives", "Tensors"]),
+        .testTarget(name: "KernelRecommendersTests", dependencies: ["KernelRecommenders", "Data", "Collectives", "Tensors"]),
         .testTarget(name: "DataPerfTests", dependencies: ["DataPerf", "Training", "Data", "Collectives"]),
         .testTarget(name: "FederatedTests", dependencies: ["Federated", "Model", "Tensors", "Collectives"]),
         .testTarget(name: "FedHeteroTests", dependencies: ["FedHetero", "Federated", "Tensors", "Collectives"]),

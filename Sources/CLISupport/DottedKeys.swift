@@ -11,16 +11,32 @@ package struct DottedKeys<Config> {
     /// Keys whose last part is a name (a table's), not a fixed word, with
     /// what sets one (`sharding.tables.item: row_wise`).
     package var named: [(prefix: String, set: (inout Config, String, ConfigLoader.Value, String) throws -> Void)] = []
+    /// Numeric keys' allowed values, checked (each list element) before the setter runs.
+    package var ranges: [String: Allowed] = [:]
 
     package init(setters: [String: Setter],
-                 named: [(prefix: String, set: (inout Config, String, ConfigLoader.Value, String) throws -> Void)] = []) {
-        self.setters = setters; self.named = named
+                 named: [(prefix: String, set: (inout Config, String, ConfigLoader.Value, String) throws -> Void)] = [],
+                 ranges: [String: Allowed] = [:]) {
+        self.setters = setters; self.named = named; self.ranges = ranges
     }
 
     package func set(_ key: String, _ value: ConfigLoader.Value, in config: inout Config) throws {
-        if let setter = setters[key] { return try setter(&config, value, key) }
+        if let setter = setters[key] {
+            if let allowed = ranges[key] {
+                for node in value.node.sequence ?? [value.node] {
+                    guard let text = node.scalar?.string, !allowed.exempt.contains(text.lowercased()) else { continue }
+                    try allowed.check(text, key: key, at: value.origin)
+                }
+            }
+            return try setter(&config, value, key)
+        }
         if let n = named.first(where: { key.hasPrefix($0.prefix) }), value.node.scalar != nil {
             return try n.set(&config, String(key.dropFirst(n.prefix.count)), value, key)
+        }
+        let inside = setters.keys.filter { $0.hasPrefix(key + ".") }.sorted()
+        if !inside.isEmpty || named.contains(where: { $0.prefix.hasPrefix(key + ".") }) {
+            let some = inside.prefix(3).joined(separator: ", ") + (inside.count > 3 ? ", ..." : "")
+            throw InputError("\(value.origin): '\(key)' is a section, not a value: give its keys (\(some.isEmpty ? key + ".NAME" : some))")
         }
         throw InputError("\(value.origin): unknown key '\(key)'\(ConfigLoader.suggestion(for: key, among: Array(setters.keys)))")
     }
@@ -73,4 +89,14 @@ package struct DottedKeys<Config> {
             try set(key, ConfigLoader.Value(node: node, origin: "--set"), in: &config)
         }
     }
+}
+
+/// A config key declared once: what sets it and, when numeric, the values
+/// it allows (`strata ranges` lists them; the hardening test feeds each one
+/// NaN, infinity, -1, 0 and a huge value).
+package struct DeclaredKey<Config> {
+    package typealias Setter = (inout Config, ConfigLoader.Value, String) throws -> Void
+    package var allowed: Allowed?
+    package var set: Setter
+    package init(_ allowed: Allowed? = nil, set: @escaping Setter) { self.allowed = allowed; self.set = set }
 }

@@ -38,6 +38,33 @@ public enum FileSystemError {
         return nil
     }
 
+    /// A Foundation file error (`NSCocoaErrorDomain ... Code=256/512/...`,
+    /// or a POSIX one) as a sentence naming what could not be done to which
+    /// path; nil for any other error. Every error exit passes errors through
+    /// this, so the operating system's codes never reach a user.
+    public static func words(_ error: Error) -> String? {
+        let ns = error as NSError
+        guard ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain else { return nil }
+        let path = (ns.userInfo[NSFilePathErrorKey] as? String) ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path
+            ?? (ns.userInfo["NSURL"] as? URL)?.path
+        let reading = ns.domain == NSCocoaErrorDomain && (256..<512).contains(ns.code)
+        guard let path else {
+            let why = posixCode(error).map { reason(errno: $0) } ?? "a file-system error"
+            return reading ? "cannot read a file: \(why)" : "cannot write a file: \(why)"
+        }
+        if reading {
+            var isDir: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: path, isDirectory: &isDir) { return "cannot read \(path): no such file" }
+            if isDir.boolValue { return "cannot read \(path): it is a folder, not a file" }
+            return "cannot read \(path): \(posixCode(error).map { reason(errno: $0) } ?? "permission denied or unreadable")"
+        }
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue, ns.code != 516 {
+            return "cannot write \(path): it is a folder, not a file"
+        }
+        return sentence(error, path: path, what: "the file")
+    }
+
     /// A POSIX error number in words.
     public static func reason(errno code: Int32) -> String {
         switch code {

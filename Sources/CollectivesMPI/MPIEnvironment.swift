@@ -93,7 +93,7 @@ extension MPIEnvironment {
             finish()
             exit(e.exitCode)
         } catch {
-            printError("strata: rank \(world.rank): error: \(error)")
+            printError("strata: rank \(world.rank): error: \(FileSystemError.words(error) ?? "\(error)")")
             abortWorld(code: 1)
         }
         finish()

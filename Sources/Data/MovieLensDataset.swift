@@ -186,10 +186,7 @@ public struct MovieLensDataset: BatchSource {
             guard f.count == 4, let u = Int(f[0]), let mid = Int(f[1]), let r = Double(f[2]), let t = Int(f[3]) else {
                 try refuse(ratingsPath, n, "expected userId,movieId,rating,timestamp (integers, a number, an integer)"); continue
             }
-            // MovieLens rates in half stars from 0.5 to 5; NaN and infinities are not ratings.
-            guard r.isFinite, (0.5...5).contains(r) else {
-                try refuse(ratingsPath, n, "rating \(f[2]) is outside the scale 0.5...5"); continue
-            }
+            if let why = Self.refusal(rating: r, text: f[2]) { try refuse(ratingsPath, n, why); continue }
             guard t >= 0 else { try refuse(ratingsPath, n, "timestamp \(t) is negative"); continue }
             guard let m = movieIndex[mid] else {
                 try refuse(ratingsPath, n, "movie \(mid) not in \(moviesPath)"); continue
@@ -419,21 +416,21 @@ public struct MovieLensDataset: BatchSource {
 
     /// The file's lines, split on bytes: "\r\n" is one Character in Swift, so
     /// splitting the String on "\n" would read a Windows file as one line.
-    static func lines(_ path: String) throws -> [Substring] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DataError.unreadable(file: path, reason: "no such file or not readable")
-        }
-        let bom: [UInt8] = [0xEF, 0xBB, 0xBF]   // a UTF-8 byte-order mark, as Windows tools write
-        let body = data.starts(with: bom) ? data.dropFirst(3) : data[...]
-        return body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { bytes in
-            let line = bytes.last == UInt8(ascii: "\r") ? bytes.dropLast() : bytes
-            return Substring(String(decoding: line, as: UTF8.self))
-        }
+    static func lines(_ path: String) throws -> [Substring] { try TextLines.read(path) }
+
+    /// MovieLens rates in half stars from 0.5 to 5; every reader of ratings
+    /// (train, fl, iae/distill) refuses the same values with this sentence.
+    public static let ratingScale: ClosedRange<Double> = 0.5...5
+
+    /// Why rating `r` (written `text`) is refused, or nil: NaN and infinities
+    /// are not ratings, and nothing outside `ratingScale` is one.
+    public static func refusal(rating r: Double, text: Substring) -> String? {
+        r.isFinite && ratingScale.contains(r) ? nil : "rating \(text) is outside the scale 0.5...5"
     }
 
     /// Whether line 1 is a header (its first field is not a number), said in
     /// `notes` when it is not there: then line 1 is data, not dropped.
-    static func hasHeader(_ lines: [Substring], file: String, expected: String, notes: inout [String]) -> Bool {
+    public static func hasHeader(_ lines: [Substring], file: String, expected: String, notes: inout [String]) -> Bool {
         guard let first = lines.first, !first.isEmpty else { return false }
         let field = first.prefix { $0 != "," }.trimmingCharacters(in: .whitespaces)
         if Int(field) == nil && Double(field) == nil { return true }

@@ -1,4 +1,5 @@
 import Collectives
+import Data
 import Foundation
 import Training
 
@@ -82,8 +83,10 @@ public enum DataPerfTruth {
     public static func flips(task: DataPerfTask, directory: String) throws -> [Int] {
         guard let file = task.truthFile else { return [] }
         let path = (directory as NSString).appendingPathComponent(file)
-        guard let data = FileManager.default.contents(atPath: path) else { throw InputError("\(path): the task's flip list is missing") }
-        return try String(decoding: data, as: UTF8.self).split(separator: "\n").enumerated().map { i, line in
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw InputError("\(path): cannot read the task's flip list: \(TextLines.whyUnreadable(path))")
+        }
+        return try TextLines.split(data).enumerated().filter { !$0.element.isEmpty }.map { i, line in
             guard let r = Int(line) else { throw InputError("\(path):\(i + 1): '\(line)' is not a row id") }
             return r
         }

@@ -1,4 +1,5 @@
 import Collectives
+import Data
 import Foundation
 
 /// A DataPerf submission: text, one row id a line, after a short header.
@@ -37,19 +38,24 @@ public struct Submission: Sendable, Equatable {
     /// Reads and validates `path` against `task`.
     public static func load(path: String, task: DataPerfTask) throws -> Submission {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError("\(path): cannot read the submission")
+            throw InputError("\(path): cannot read the submission: \(TextLines.whyUnreadable(path))")
         }
         let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-        return try parse(String(decoding: data, as: UTF8.self), name: name, path: path, task: task)
+        return try parse(lines: TextLines.split(data), name: name, path: path, task: task)
     }
 
     /// Parses `text` (named `path` in errors) and validates it against `task`.
     public static func parse(_ text: String, name: String, path: String, task: DataPerfTask) throws -> Submission {
+        try parse(lines: TextLines.split(text), name: name, path: path, task: task)
+    }
+
+    /// Parses a submission's lines (`TextLines`: CRLF, a BOM, no final newline).
+    static func parse(lines: [Substring], name: String, path: String, task: DataPerfTask) throws -> Submission {
         var version: String?
         var budget: Int?
         var rows: [Int] = []
         var firstLine: [Int: Int] = [:]
-        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (i, raw) in lines.enumerated() {
             let n = i + 1
             func fail(_ why: String) -> InputError { InputError("\(path):\(n): \(why)") }
             let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first

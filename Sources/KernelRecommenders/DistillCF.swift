@@ -223,6 +223,12 @@ public enum DistillCF {
             let summary = sample(step: step)
             let (value, ds) = loss.evaluate(summary: summary, rows: m, targets: targets, targetRows: targetsBlock.count, comm: comm,
                                             gradient: config.steps > 0)
+            // Every rank holds the same reduced loss, so every rank stops here together.
+            guard value.isFinite else {
+                throw InputError("distill: summary size \(m), step \(step): the loss is \(value), not a finite number "
+                                 + "(distill.learning_rate \(config.learningRate), init_scale \(config.initScale) and temperature \(config.temperature) "
+                                 + "are the usual causes); nothing is reported for a diverged summary")
+            }
             if step == 1 { firstLoss = value }
             lastLoss = value
             var record = DistillStep(size: m, step: step, loss: value, seconds: 0)

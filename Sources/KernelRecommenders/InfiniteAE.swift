@@ -70,6 +70,11 @@ public enum InfiniteAE {
         let start = monotonicSeconds(), cpuStart = cpuSeconds()
         let mine = KernelRegression.block(of: data.users, rank: comm.rank, size: comm.size)
         let fitRows = given ?? data.train
+        // λ is chosen on validation HR: with no validation rows every λ scores 0 and the "choice" is arbitrary.
+        guard data.validation.nonZeros > 0 || config.lambdas.count == 1 else {
+            throw InputError("the validation split is empty (users need about 10 interactions for one validation item, "
+                             + "or a split column with validation rows): λ cannot be chosen among \(config.lambdas); give one λ (iae.lambdas: [x])")
+        }
         let model = try fitModel(data, fit: fitRows, comm: comm, config: config)
         let evaluator = makeEvaluator(data, config: config)
         let cpuFit = cpuSeconds()

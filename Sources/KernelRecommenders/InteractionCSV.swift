@@ -1,4 +1,5 @@
 import Collectives
+import Data
 import Foundation
 
 /// Reads `user,item[,rating,timestamp][,split]` CSV files: MovieLens's
@@ -29,11 +30,8 @@ public enum InteractionCSV {
     static let itemNames = ["item", "itemid", "item_id", "movieid", "movie_id"]
 
     public static func read(path: String, feedback: ImplicitFeedback) throws -> Table {
-        guard let bytes = FileManager.default.contents(atPath: path) else {
-            throw InputError("\(path): cannot read the interactions file")
-        }
-        var lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-        if lines.last?.isEmpty == true { lines.removeLast() }
+        let lines: [Substring]
+        do { lines = try TextLines.read(path) } catch { throw InputError("\(error)") }
         guard let first = lines.first, !first.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw InputError("\(path):1: empty file: no interactions")
         }
@@ -62,9 +60,7 @@ public enum InteractionCSV {
         let width = head.count
         for (i, line) in lines.enumerated() where !(i == 0 && isHeader) {
             let n = i + 1
-            var line = line
-            if line.last == "\r" { line = line.dropLast() }
-            if line.isEmpty { continue }
+            if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
             let f = fields(line)
             guard f.count == width else {
                 throw InputError("\(path):\(n): expected \(width) fields, got \(f.count)")
@@ -73,6 +69,8 @@ public enum InteractionCSV {
             guard !f[item].isEmpty else { throw InputError("\(path):\(n): empty item field") }
             if let rating {
                 guard let r = Double(f[rating]) else { throw InputError("\(path):\(n): rating '\(f[rating])' is not a number") }
+                // The scale train's and fl's readers hold ratings to.
+                if let why = MovieLensDataset.refusal(rating: r, text: f[rating]) { throw InputError("\(path):\(n): \(why)") }
                 if case .minRating(let t) = feedback, r < t { continue }
             }
             var part: Part?

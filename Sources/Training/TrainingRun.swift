@@ -41,7 +41,7 @@ public struct TrainingRun {
         for note in trainer.data.notes { progress?("data: \(note)") }
         // An empty eval split gives no metrics: say why once, instead of printing nan.
         let evalEmpty = trainer.data.source.sampleCount(.eval) == 0
-        if evalEmpty { progress?("data: warning: the eval split is empty (\(Self.whyNoEval(config))): no eval metrics") }
+        if evalEmpty { progress?("data: warning: the eval split is empty (\(Self.whyNoEval(config, badLines: trainer.data.badLines))): no eval metrics") }
         // Started before the barrier, so every rank's slot is written before any rank steps.
         let watchdog = try startWatchdog(step: startStep)
         defer { watchdog?.stop() }
@@ -166,7 +166,7 @@ public struct TrainingRun {
         try folder?.writeJSON("summary.json", summary)
         progress?(report.table())
         if evalEmpty {
-            progress?("final eval: none, the eval split is empty (\(Self.whyNoEval(config)))")
+            progress?("final eval: none, the eval split is empty (\(Self.whyNoEval(config, badLines: trainer.data.badLines)))")
         } else {
             progress?(String(format: "final eval: logloss %.4f  auc %.4f  ne %.4f  (%d samples)%@%@", final.logloss, final.auc, final.ne,
                              final.samples,
@@ -176,9 +176,12 @@ public struct TrainingRun {
         return summary
     }
 
-    /// The config key that leaves a source without eval samples.
-    static func whyNoEval(_ config: RunConfig) -> String {
+    /// The config key (or the skipped lines) that leave a source without eval samples.
+    public static func whyNoEval(_ config: RunConfig, badLines: Int = 0) -> String {
         switch config.data.source {
+        case .criteo where config.data.criteoEvalEvery > 0 && badLines > 0:
+            return "data.criteo_eval_every is \(config.data.criteoEvalEvery), but data.skip_bad_lines skipped \(badLines) malformed line(s) "
+                + "and no held-out line is left"
         case .criteo: return "data.criteo_eval_every is \(config.data.criteoEvalEvery); a positive N holds out every N-th line"
         case .movielens: return "data.movielens.eval_per_user is \(config.data.movielens.evalPerUser); a positive N holds out each user's last N ratings"
         case .criteoShards: return "the last day's \(config.data.criteoHeldOut.rawValue) half is empty (data.criteo_held_out)"

@@ -59,6 +59,14 @@ struct LoadgenCommand: ParsableCommand {
     @Option(help: "Run folder.")
     var out: String?
 
+    /// Every numeric option's allowed values, checked before anything is sized by them.
+    static let ranges = OptionRanges<LoadgenCommand>("loadgen", [
+        ("--port", .port, { Double($0.port) }), ("--rate", .above(0, atMost: 1e7), { $0.rate }),
+        ("--requests", .ints(1...10_000_000), { Double($0.requests) }), ("--max-seconds", .above(0, atMost: 86_400), { $0.maxSeconds }),
+        ("--bound-ms", .above(0, atMost: 1e7), { $0.boundMs }), ("--percentile", .reals(50...99.999), { $0.percentile }),
+        ("--steps", .ints(1...1000), { Double($0.steps) }), ("--connections", .ints(1...10_000), { Double($0.connections) }),
+    ]).adding(ModelSourceOptions.ranges) { $0.model }
+
     func validate() throws {
         guard port > 0 && port < 65536 else { throw ValidationError("--port must be 1...65535") }
         guard rate > 0, requests > 0, maxSeconds > 0, steps > 0, connections > 0 else {
@@ -68,12 +76,14 @@ struct LoadgenCommand: ParsableCommand {
     }
 
     func run() throws {
+        try Self.ranges.check(self)
+        try requireOutputFolder(out, what: "the run folder")
         let generator: RequestGenerator
         do {
             let w = try model.workloadSpec()
             generator = try RequestGenerator(workload: w)
             if let c = clientCPUs { try LoadGenerator.pin(cpus: try parseCPUs(c)) }
-        } catch { throw inputFailure("\(error)") }
+        } catch { throw inputFailure(error) }
         let load = LoadGenerator(port: port, generator: generator, sizes: sizes, connections: connections, seed: model.seed)
         let folder = try out.map { try RunFolder(path: $0, isWriter: true) }
         let percentile = self.percentile

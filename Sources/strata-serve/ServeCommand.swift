@@ -65,7 +65,17 @@ struct ServeRun: ParsableCommand {
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body (413 beyond).")
     var maxBodyBytes = 32 << 20
 
+    /// Every numeric option's allowed values, checked before anything is sized by them.
+    static let ranges = OptionRanges<ServeRun>("serve", [
+        ("--port", .ints(0...65535), { Double($0.port) }), ("--instances", .ints(1...1024), { Double($0.instances) }),
+        ("--threads", .ints(1...4096), { $0.threads.map(Double.init) }), ("--sub-batch", .ints(0...1 << 20), { Double($0.subBatch) }),
+        ("--queue", .ints(1...1_000_000), { Double($0.queue) }), ("--cores", .ints(1...4096), { Double($0.cores) }),
+        ("--max-candidates", .ints(1...1 << 20), { Double($0.maxCandidates) }), ("--max-body-bytes", .ints(1024...1 << 30), { Double($0.maxBodyBytes) }),
+    ]).adding(ModelSourceOptions.ranges) { $0.model }
+
     func run() throws {
+        try Self.ranges.check(self)
+        try requireOutputFolder(portFile.map { ($0 as NSString).deletingLastPathComponent }.flatMap { $0.isEmpty ? nil : $0 }, what: "the port file's folder")
         BLAS.setThreads(1)   // t is our threads; OpenBLAS's own would oversubscribe the cores
         let config = ServingConfig(instances: instances, threads: threads ?? cores, subBatch: subBatch, queueCapacity: queue)
         let served: ServedModel
@@ -73,7 +83,7 @@ struct ServeRun: ParsableCommand {
             try config.validate(cores: cores)
             served = try model.load()
         } catch {
-            throw inputFailure("\(error)")
+            throw inputFailure(error)
         }
         let limits = RequestLimits(maxBodyBytes: maxBodyBytes, maxCandidates: maxCandidates)
         let service = ScoringService(served: served, config: config, maxCandidates: maxCandidates)

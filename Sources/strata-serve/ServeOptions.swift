@@ -27,6 +27,12 @@ struct ModelSourceOptions: ParsableArguments {
     @Option(name: .customLong("memory-budget-bytes"), help: "Refuse a model larger than this (default: half the machine's memory).")
     var memoryBudgetBytes: Int = Int(ProcessInfo.processInfo.physicalMemory / 2)
 
+    /// Numeric options (shared by serve and loadgen) and their allowed values.
+    static let ranges: [(String, Allowed, @Sendable (ModelSourceOptions) -> Double?)] = [
+        ("--seed", .seed, { Double($0.seed) }),
+        ("--memory-budget-bytes", .ints(1 << 20...1 << 50), { Double($0.memoryBudgetBytes) }),
+    ]
+
     func validate() throws {
         let given = [run, workload, config].compactMap { $0 }.count
         guard given == 1 else { throw ValidationError("give exactly one of --run, --workload, --config") }

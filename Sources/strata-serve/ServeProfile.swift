@@ -62,12 +62,20 @@ struct ServeProfile: ParsableCommand {
     @Option(help: "Run folder.")
     var out: String
 
+    /// Every numeric option's allowed values, checked before anything is sized by them.
+    static let ranges = OptionRanges<ServeProfile>("serve profile", [
+        ("--bound-ms", .above(0, atMost: 1e7), { $0.boundMs }), ("--percentile", .reals(95...99), { $0.percentile }),
+        ("--steps", .ints(3...1000), { Double($0.steps) }), ("--step-seconds", .above(0, atMost: 3600), { $0.stepSeconds }),
+        ("--repeat", .ints(1...1000), { Double($0.rounds) }),
+    ]).adding(ModelSourceOptions.ranges) { $0.model }
+
     func validate() throws {
-        guard boundMs > 0, steps >= 3, stepSeconds > 0 else { throw ValidationError("--bound-ms, --step-seconds positive, --steps >= 3") }
+        try Self.ranges.check(self)
         guard [95, 99].contains(percentile) else { throw ValidationError("--percentile must be 95 or 99") }
     }
 
     func run() throws {
+        try requireOutputFolder(out, what: "the run folder")
         let cpus: [Int], client: [Int]?, sizesList: [Int], generator: RequestGenerator, workload: Workload
         do {
             cpus = try serverCPUs.map(parseCPUs) ?? Array(0..<ProcessInfo.processInfo.activeProcessorCount)
@@ -79,7 +87,7 @@ struct ServeProfile: ParsableCommand {
             workload = try model.workloadSpec()
             generator = try RequestGenerator(workload: workload)
             if let client { try LoadGenerator.pin(cpus: client) }
-        } catch { throw inputFailure("\(error)") }
+        } catch { throw inputFailure(error) }
         let folder = try RunFolder(path: out, isWriter: true)
         let space = TaskSpace(cores: cpus.count, subBatches: sizesList)
         let measurer = ConfigMeasurer(options: self, serverCPUs: cpus, generator: generator, folder: folder)
@@ -123,7 +131,7 @@ struct ServeProfile: ParsableCommand {
         do {
             let served = try model.load()
             breakdown = try EngineBreakdown.measure(served: served, generator: generator, size: sizes == .mlperf ? 400 : 165, requests: 10)
-        } catch { throw inputFailure("\(error)") }
+        } catch { throw inputFailure(error) }
         let summary = ProfileSummary(
             model: workload.name, note: workload.note, boundMs: boundMs, percentile: percentile, sizes: sizes.rawValue,
             serverCpus: cpus, clientCpus: client, space: space,

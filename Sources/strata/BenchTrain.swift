@@ -45,8 +45,7 @@ struct BenchTrain: ParsableCommand {
         do {
             cfg = try ConfigLoader.load(file: config, overrides: overrides)
         } catch {
-            if launchedRank == 0 { printError("strata: error: \(error)") }
-            throw ExitCode(2)
+            throw inputFailure(error)
         }
         let settings = bench.settings(reps: 5, warmup: 10)
         let (steps, configPath, overrides) = (self.steps, self.config, self.overrides)

@@ -45,7 +45,12 @@ struct DataBaseline: ParsableCommand {
     func run() throws {
         let cfg = try loadConfig(config, overrides)
         do {
-            let source = try DataSources.load(cfg.data, seed: cfg.run.seed).source
+            let loaded = try DataSources.load(cfg.data, seed: cfg.run.seed)
+            let source = loaded.source
+            // A baseline is its eval metrics: on an empty split there are none to give (not logloss 0, AUC 0.5).
+            guard source.sampleCount(.eval) > 0 else {
+                throw ConfigError("no evaluation: the eval split is empty (\(TrainingRun.whyNoEval(cfg, badLines: loaded.badLines)))")
+            }
             guard let name = feature ?? PopularityBaseline.defaultFeature(source.schema) else {
                 throw ConfigError("the data has no item-side feature to score by")
             }
@@ -67,6 +72,6 @@ struct DataBaseline: ParsableCommand {
             let m = try PopularityBaseline.evaluate(source: source, feature: name, priorStrength: priorStrength)
             print(String(format: "popularity baseline (%@, prior strength %g): eval auc %.4f  logloss %.4f  ne %.4f  (%d samples)%@",
                          name, priorStrength, m.auc, m.logloss, m.ne, m.samples, m.gaucSuffix))
-        } catch let e as ExitCode { throw e } catch { throw inputFailure("\(error)") }
+        } catch { throw inputFailure(error) }
     }
 }

@@ -33,7 +33,7 @@ func writeSplits(of source: some BatchSource, to out: String, layout: BinaryLayo
             print(String(format: "%@: %d samples, %d bytes (%.1f bytes/sample, %@ layout)",
                          path, n, bytes, Double(bytes) / Double(max(n, 1)), layout.rawValue))
         }
-    } catch { throw inputFailure("\(error)") }
+    } catch { throw inputFailure(error) }
     print("train on it with: --set data.source=binary --set data.path=\(out)/train.strata --set data.eval_path=\(out)/eval.strata")
 }
 

@@ -59,6 +59,12 @@ struct DataConvert: ParsableCommand {
     @Flag(name: .customLong("skip-bad-lines"), help: "With INPUTS: count and skip malformed lines instead of stopping at the first.")
     var skipBadLines = false
 
+    /// Every numeric option's allowed values, checked before anything is sized by them.
+    static let ranges = OptionRanges<DataConvert>("data convert", [
+        ("--rows-per-table", .ints(1...1 << 31), { $0.rowsPerTable.map(Double.init) }),
+        ("--frequency-threshold", .ints(1...1 << 31), { $0.frequencyThreshold.map(Double.init) }),
+    ])
+
     @OptionGroup var world: WorldOptions
 
     func validate() throws {
@@ -72,10 +78,12 @@ struct DataConvert: ParsableCommand {
     }
 
     func run() throws {
+        try Self.ranges.check(self)
+        try requireOutputFolder(out, what: "the output folder")
         if inputs.isEmpty { return try convertConfig() }
         let cfg = try config.map { try loadConfig($0, overrides) }
         let expanded: [String]
-        do { expanded = try CriteoInputs.expand(inputs) } catch { throw inputFailure("\(error)") }
+        do { expanded = try CriteoInputs.expand(inputs) } catch { throw inputFailure(error) }
         let ids: CriteoIDs = frequencyThreshold.map { .vocabulary(threshold: $0) }
             ?? .hash(tableRows: Array(repeating: rowsPerTable ?? cfg?.data.criteoRowsPerTable ?? 100_000, count: 26))
         let job = CriteoConversion(inputs: expanded, output: out, ids: ids, skipBadLines: skipBadLines || (cfg?.data.skipBadLines ?? false))
@@ -106,8 +114,11 @@ struct DataConvert: ParsableCommand {
             throw inputFailure("\(file): data.source is '\(cfg.data.source.rawValue)'; convert reads criteo or movielens (use `strata data synth` for synthetic, or give Criteo files as INPUTS)")
         }
         let loaded: LoadedData
-        do { loaded = try DataSources.load(cfg.data, seed: cfg.run.seed) } catch { throw inputFailure("\(error)") }
+        do { loaded = try DataSources.load(cfg.data, seed: cfg.run.seed) } catch { throw inputFailure(error) }
         if loaded.badLines > 0 { print("skipped \(loaded.badLines) malformed line(s)") }
+        if loaded.source.sampleCount(.eval) == 0 {
+            print("no evaluation split: eval.strata will hold no samples (\(TrainingRun.whyNoEval(cfg, badLines: loaded.badLines)))")
+        }
         try writeSplits(of: loaded.source, to: out, layout: layout)
     }
 }
@@ -137,6 +148,12 @@ struct DataCriteoGen: ParsableCommand {
     @Option(help: "Seed of every draw.")
     var seed: UInt64 = 1
 
+    /// Every numeric option's allowed values, checked before anything is sized by them.
+    static let ranges = OptionRanges<DataCriteoGen>("data criteo-gen", [
+        ("--days", .ints(1...10_000), { Double($0.days) }), ("--lines", .ints(1...1 << 32), { Double($0.lines) }),
+        ("--seed", .seed, { Double($0.seed) }),
+    ])
+
     @Flag(help: "Write plain text (day_N.tsv) instead of gzip.")
     var plain = false
 
@@ -148,6 +165,8 @@ struct DataCriteoGen: ParsableCommand {
     }
 
     func run() throws {
+        try Self.ranges.check(self)
+        try requireOutputFolder(out, what: "the output folder")
         let g = CriteoGenerator(seed: seed)
         withWorld(ranksPerNode: world.ranksPerNode) { comm in
             if comm.rank == 0 {

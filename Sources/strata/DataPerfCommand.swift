@@ -83,7 +83,16 @@ struct DataPerfTaskMake: ParsableCommand {
     @Option(help: "Frozen trainer: passes over the training rows.")
     var epochs = FrozenTraining.small.epochs
 
+    /// Every numeric option's allowed values, checked before anything is sized by them.
+    static let ranges = OptionRanges<DataPerfTaskMake>("dataperf task make", [
+        ("--pool-rows", .ints(1...100_000_000), { Double($0.poolRows) }), ("--eval-rows", .ints(1...100_000_000), { Double($0.evalRows) }),
+        ("--data-seed", .seed, { Double($0.dataSeed) }), ("--noise-fraction", .above(0, atMost: 1), { $0.noiseFraction }),
+        ("--epochs", .ints(1...100_000), { Double($0.epochs) }),
+    ])
+
     func run() throws {
+        try Self.ranges.check(self)
+        try requireOutputFolder(out, what: "the task folder")
         var r = TaskRecipe(name: name ?? "\(dataset.rawValue)-\(track.rawValue)" + (track == .debugging ? "-\(noise.rawValue)" : ""),
                            track: track, dataset: dataset)
         r.movielensDirectory = movielens
@@ -104,7 +113,7 @@ struct DataPerfTaskMake: ParsableCommand {
         } catch let e as ExitCode {
             throw e
         } catch {
-            throw inputFailure("\(error)")
+            throw inputFailure(error)
         }
     }
 }
@@ -112,7 +121,6 @@ struct DataPerfTaskMake: ParsableCommand {
 /// The task folder, loaded, or an input error.
 func loadTask(_ dir: String) throws -> DataPerfTask {
     do { return try DataPerfTask.load(from: dir) } catch {
-        if launchedRank == 0 { printError("strata: error: \(error)") }
-        throw ExitCode(2)
+        throw inputFailure(error)
     }
 }

@@ -30,7 +30,12 @@ struct DataPerfEvaluate: ParsableCommand {
     @Argument(help: "Submission files.")
     var submissions: [String]
 
+    /// Every numeric option's allowed values.
+    static let ranges = OptionRanges<DataPerfEvaluate>("dataperf evaluate", [("--fail-seed", .seed, { $0.failSeed.map(Double.init) })])
+
     func run() throws {
+        try Self.ranges.check(self)
+        try requireOutputFolder(out, what: "the evaluation folder")
         let spec = try loadTask(task)
         var subs: [Submission] = []
         do {
@@ -40,8 +45,7 @@ struct DataPerfEvaluate: ParsableCommand {
                 throw InputError("two submissions are named \(dup) (the file name is the leaderboard's label)")
             }
         } catch {
-            if launchedRank == 0 { printError("strata: error: \(error)") }
-            throw ExitCode(2)
+            throw inputFailure(error)
         }
         let evaluator = DataPerfEvaluator(task: spec, taskDirectory: task, outDirectory: out, failSeed: failSeed)
         withWorld(ranksPerNode: nil) { world in
@@ -90,7 +94,14 @@ struct DataPerfBaseline: ParsableCommand {
     @Option(help: "Confident learning: folds.")
     var folds = 4
 
+    /// Every numeric option's allowed values, checked before anything is sized by them.
+    static let ranges = OptionRanges<DataPerfBaseline>("dataperf baseline", [
+        ("--seed", .seed, { Double($0.seed) }), ("--folds", .ints(2...1000), { Double($0.folds) }),
+    ])
+
     func run() throws {
+        try Self.ranges.check(self)
+        try requireOutputFolder(out, what: "the submissions folder")
         let spec = try loadTask(task)
         let wanted = only.map { Set($0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }) }
         let names = spec.track == .selection ? SelectionBaseline.allCases.map(\.rawValue) : DebuggingBaseline.allCases.map(\.rawValue)
@@ -149,6 +160,7 @@ struct DataPerfLeaderboard: ParsableCommand {
     var evaluations: [String]
 
     func run() throws {
+        try requireOutputFolder(out, what: "the leaderboard folder")
         let spec = try loadTask(task)
         do {
             let board = try Leaderboard.gather(task: spec, folders: evaluations)
@@ -161,7 +173,7 @@ struct DataPerfLeaderboard: ParsableCommand {
                 try StrataJSON.write(board, to: (out as NSString).appendingPathComponent("leaderboard.json"))
             }
         } catch {
-            throw inputFailure("\(error)")
+            throw inputFailure(error)
         }
     }
 }

@@ -43,7 +43,7 @@ struct DataProfile: ParsableCommand {
             for t in trace.tables {
                 print("\(out): table \(t.name): \(t.rows) rows, \(t.records.count) read, \(t.records.reduce(0) { $0 + $1.count }) reads over \(trace.steps) batches")
             }
-        } catch { throw inputFailure("\(error)") }
+        } catch { throw inputFailure(error) }
     }
 }
 
@@ -93,7 +93,7 @@ struct DataTrace: ParsableCommand {
             case "like":
                 guard f.count == 5 else { throw inputFailure("--table \(spec): expected NAME:ROWS:like:TRACE:TABLE") }
                 let source: AccessTrace
-                do { source = try AccessTrace.read(f[3]) } catch { throw inputFailure("\(error)") }
+                do { source = try AccessTrace.read(f[3]) } catch { throw inputFailure(error) }
                 guard let t = source.tables.first(where: { $0.name == f[4] }), !t.records.isEmpty else {
                     throw inputFailure("--table \(spec): \(f[3]) has no reads of a table '\(f[4])'")
                 }
@@ -102,7 +102,7 @@ struct DataTrace: ParsableCommand {
                 throw inputFailure("--table \(spec): unknown shape '\(f[2])' (zipf, like)")
             }
         }
-        do { try AccessTrace(steps: steps, tables: out).write(to: self.out) } catch { throw inputFailure("\(error)") }
+        do { try AccessTrace(steps: steps, tables: out).write(to: self.out) } catch { throw inputFailure(error) }
         for t in out { print("\(self.out): table \(t.name): \(t.rows) rows, \(t.records.count) read") }
     }
 }

@@ -27,7 +27,7 @@ struct DataStats: ParsableCommand {
         print("file | layout | samples | unique user rows | duplication | bytes/sample | flat bytes/sample | flat/file")
         for f in files {
             let ds: BinaryDataset
-            do { ds = try BinaryDataset(path: f) } catch { throw inputFailure("\(error)") }
+            do { ds = try BinaryDataset(path: f) } catch { throw inputFailure(error) }
             let size = (try? FileManager.default.attributesOfItem(atPath: f)[.size] as? Int) ?? 0
             let s = ds.storageStats(fileBytes: size)
             print(String(format: "%@ | %@ | %d | %d | %.2f | %.1f | %.1f | %.2fx", f, ds.header.layout.rawValue, s.samples,

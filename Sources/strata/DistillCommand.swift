@@ -66,8 +66,9 @@ struct DistillCommand: ParsableCommand {
                     try InteractionCSV.write(summary, userIDs: (0..<m).map { "synthetic-\($0)" }, itemIDs: data.itemIDs,
                                              to: f.file("summary-\(m).csv"))
                 }
-                var line = String(format: "m %d: loss %.5f -> %.5f; test nDCG@10 distilled %.4f (%.1f %% of full)", m, r.firstLoss, r.lastLoss,
-                                  r.distilled.test.ndcg(at: 10), 100 * r.distilled.test.ndcg(at: 10) / full.test.ndcg(at: 10))
+                let fullNDCG = full.test.ndcg(at: 10)
+                var line = String(format: "m %d: loss %.5f -> %.5f; test nDCG@10 distilled %.4f", m, r.firstLoss, r.lastLoss, r.distilled.test.ndcg(at: 10))
+                    + (fullNDCG > 0 ? String(format: " (%.1f %% of full)", 100 * r.distilled.test.ndcg(at: 10) / fullNDCG) : " (full data scores 0: no share)")
                 if let a = r.randomSpread, let b = r.mostActive {
                     line += String(format: ", random %.4f (%d seeds, %.4f-%.4f), most-active %.4f", a.mean, a.seeds, a.min, a.max, b.test.ndcg(at: 10))
                 }

@@ -46,11 +46,12 @@ struct EvolveCommand: ParsableCommand {
         do {
             loaded = try EvolveLoader.load(file: config)
         } catch {
-            if launchedRank == 0 { printError("strata: error: \(error)") }
-            throw ExitCode(2)
+            throw inputFailure(error)
         }
         let (cfg, toolchain) = loaded
         let outDir = out ?? "runs/evolve-\(cfg.evaluation.kernel.rawValue)"
+        try requireOutputFolder(outDir, what: "the run folder")
+        try requireOutputFolder(work, what: "the scratch folder")
         let evolution = Evolution(config: cfg, toolchain: toolchain, outDirectory: outDir,
                                   workDirectory: work ?? (outDir as NSString).appendingPathComponent("work"),
                                   progress: quiet ? nil : { print($0); fflush(stdout) })

@@ -31,9 +31,17 @@ import Yams
 enum EvolveLoader {
     typealias Value = ConfigLoader.Value
 
-    static let keys = ["kernel", "measure", "population", "generations", "crossover", "mutation", "initial_edits", "elite",
-                       "seed", "tolerance", "held_out_tolerance", "timeout", "repetitions", "train_seeds", "held_out_seeds",
-                       "minimise_threshold", "final_rounds", "final_repetitions", "verify_new_edits", "llvm_bin"]
+    /// Every key and, for numeric ones, the values allowed (each list element),
+    /// checked before anything is decoded.
+    static let declared: [(String, Allowed?)] = [
+        ("kernel", nil), ("measure", nil), ("population", .ints(2...1_000_000)), ("generations", .ints(0...1_000_000)),
+        ("crossover", .fraction), ("mutation", .fraction), ("initial_edits", .ints(1...10_000)), ("elite", .ints(0...1_000_000)),
+        ("seed", .seed), ("tolerance", .reals(0...1e6)), ("held_out_tolerance", .reals(0...1e6)), ("timeout", .above(0, atMost: 86_400)),
+        ("repetitions", .ints(1...1_000_000)), ("train_seeds", .seed), ("held_out_seeds", .seed),
+        ("minimise_threshold", .reals(0...1e6)), ("final_rounds", .ints(1...1_000_000)), ("final_repetitions", .ints(1...1_000_000)),
+        ("verify_new_edits", nil), ("llvm_bin", nil),
+    ]
+    static var keys: [String] { declared.map(\.0) }
 
     static func load(file: String) throws -> (EvolveConfig, Toolchain) {
         let root = try ConfigLoader.compose(file: file, what: "evolve file")
@@ -44,6 +52,11 @@ enum EvolveLoader {
             let origin = "\(file):\(k.mark?.line ?? 0)"
             guard keys.contains(key) else {
                 throw InputError("\(origin): unknown key '\(key)' (known: \(keys.joined(separator: ", ")))")
+            }
+            if let allowed = declared.first(where: { $0.0 == key })?.1 {
+                for node in v.sequence ?? [v] {
+                    try allowed.check(node.scalar?.string ?? Value.text(node), key: key, at: origin)
+                }
             }
             values[key] = Value(node: v, origin: origin)
         }

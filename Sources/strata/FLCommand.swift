@@ -70,6 +70,7 @@ struct FLCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
+        try requireOutputFolder(runDir, what: "the run folder")
         switch action {
         case nil: break
         case "fairness": return try FLFairnessCommand.run(config: config, overrides: overrides, runDir: runDir, quiet: quiet)
@@ -82,8 +83,7 @@ struct FLCommand: ParsableCommand {
         do {
             spec = try FLConfigLoader.load(file: config, overrides: overrides)
         } catch {
-            if launchedRank == 0 { printError("strata: error: \(error)") }
-            throw ExitCode(2)
+            throw inputFailure(error)
         }
         let runDir = runDir, quiet = quiet, dumpModel = dumpModel
         withWorld(ranksPerNode: nil) { world in

@@ -24,59 +24,60 @@ struct FLRunSpec {
 }
 
 enum FLConfigLoader {
-    /// Keys and what they hold (for --help and for refusing unknown keys).
-    static let keys: [(String, String)] = [
-        ("mode", "fl (one model) or fel (FEL: k leaf federations + over-arch, with the baselines)"),
-        ("seed", "run seed (sampling, init, data)"), ("rounds", "rounds of federated training"),
-        ("clients_per_round", "K, clients sampled a round"),
-        ("sampling", "uniform (K each round, independently; default) | epoch (every client once per epoch, K at a time)"), ("max_batch", "largest forward chunk (model scratch)"),
-        ("client.epochs", "E, local epochs"), ("client.batch", "B, local batch (0 = the client's whole data)"),
-        ("client.lr", "client SGD learning rate"),
-        ("strategy.name", Strategy.names.joined(separator: " | ")), ("strategy.mu", "FedProx's mu"),
-        ("strategy.eta", "server learning rate"), ("strategy.beta1", "adaptive: first moment"),
-        ("strategy.beta2", "Adam/Yogi: second moment"), ("strategy.tau", "adaptive: epsilon"),
-        ("dp.enabled", "central DP on/off"), ("dp.clip", "C, per-update L2 clip"),
-        ("dp.noise_multiplier", "sigma (noise std sigma*C on the sum)"), ("dp.delta", "delta for the reported epsilon"),
-        ("model.dim", "embedding dim"), ("model.bottom", "bottom MLP hidden widths, e.g. [32]"),
-        ("model.top", "top MLP hidden widths, e.g. [64]"),
-        ("model.gemm", "auto | openblas | onednn (the dense GEMMs' kernels)"), ("model.precision", "fp32 | bf16 (the dense GEMMs' inputs)"),
-        ("data.source", "synthetic | movielens"), ("data.population", "synthetic clients N"),
-        ("data.samples_per_client", "synthetic samples a client"), ("data.sample_spread", "synthetic count spread (0..1)"),
-        ("data.clusters", "synthetic ground-truth clusters"), ("data.items", "synthetic item table rows"),
-        ("data.user_rows", "synthetic user table rows"), ("data.partition", "natural | iid | dirichlet"),
-        ("data.alpha", "Dirichlet alpha"), ("data.test_fraction", "last fraction of each client's samples for test"),
-        ("data.movielens_dir", "folder with ml-latest-small-{ratings,movies}.csv"),
-        ("data.user_feature", "movielens: the user id as a feature (default true; RF^2's reference setup: false)"),
-        ("data.history_clicks", "movielens: a bag of the user's last N clicked movies, mean-pooled (default 0 = none; RF^2's reference: 10)"),
-        ("device.enabled", "simulate phones (tiers, time, energy)"), ("device.deadline_s", "round deadline; stragglers dropped"),
-        ("device.interference", "chance of a co-running app slowing a client, 0..1 (default 0.2)"),
+    /// Keys, what they hold (for --help and for refusing unknown keys) and,
+    /// for numeric ones, the values allowed (every element of a list).
+    static let keys: [(String, String, Allowed?)] = [
+        ("mode", "fl (one model) or fel (FEL: k leaf federations + over-arch, with the baselines)", nil),
+        ("seed", "run seed (sampling, init, data)", .seed), ("rounds", "rounds of federated training", .ints(1...10_000_000)),
+        ("clients_per_round", "K, clients sampled a round", .ints(1...100_000_000)),
+        ("sampling", "uniform (K each round, independently; default) | epoch (every client once per epoch, K at a time)", nil), ("max_batch", "largest forward chunk (model scratch)", .ints(1...1 << 20)),
+        ("client.epochs", "E, local epochs", .ints(1...100_000)), ("client.batch", "B, local batch (0 = the client's whole data)", .ints(0...1 << 24)),
+        ("client.lr", "client SGD learning rate", .above(0, atMost: 1e6)),
+        ("strategy.name", Strategy.names.joined(separator: " | "), nil), ("strategy.mu", "FedProx's mu", .reals(0...1e6)),
+        ("strategy.eta", "server learning rate", .above(0, atMost: 1e6)), ("strategy.beta1", "adaptive: first moment", .fraction),
+        ("strategy.beta2", "Adam/Yogi: second moment", .fraction), ("strategy.tau", "adaptive: epsilon", .above(0, atMost: 1e6)),
+        ("dp.enabled", "central DP on/off", nil), ("dp.clip", "C, per-update L2 clip", .above(0, atMost: 1e12)),
+        ("dp.noise_multiplier", "sigma (noise std sigma*C on the sum)", .reals(0...1e6)), ("dp.delta", "delta for the reported epsilon", .above(0, atMost: 0.999_999)),
+        ("model.dim", "embedding dim", .ints(1...4096)), ("model.bottom", "bottom MLP hidden widths, e.g. [32]", .ints(1...1 << 16)),
+        ("model.top", "top MLP hidden widths, e.g. [64]", .ints(1...1 << 16)),
+        ("model.gemm", "auto | openblas | onednn (the dense GEMMs' kernels)", nil), ("model.precision", "fp32 | bf16 (the dense GEMMs' inputs)", nil),
+        ("data.source", "synthetic | movielens", nil), ("data.population", "synthetic clients N", .ints(1...100_000_000)),
+        ("data.samples_per_client", "synthetic samples a client", .ints(2...10_000_000)), ("data.sample_spread", "synthetic count spread (0..1)", .fraction),
+        ("data.clusters", "synthetic ground-truth clusters", .ints(1...1_000_000)), ("data.items", "synthetic item table rows", .ints(1...100_000_000)),
+        ("data.user_rows", "synthetic user table rows", .ints(1...100_000_000)), ("data.partition", "natural | iid | dirichlet", nil),
+        ("data.alpha", "Dirichlet alpha", .above(0, atMost: 1e6)), ("data.test_fraction", "last fraction of each client's samples for test", .above(0, atMost: 0.9)),
+        ("data.movielens_dir", "folder with ml-latest-small-{ratings,movies}.csv", nil),
+        ("data.user_feature", "movielens: the user id as a feature (default true; RF^2's reference setup: false)", nil),
+        ("data.history_clicks", "movielens: a bag of the user's last N clicked movies, mean-pooled (default 0 = none; RF^2's reference: 10)", .ints(0...10_000)),
+        ("device.enabled", "simulate phones (tiers, time, energy)", nil), ("device.deadline_s", "round deadline; stragglers dropped", .above(0, atMost: 1e9)),
+        ("device.interference", "chance of a co-running app slowing a client, 0..1 (default 0.2)", .fraction),
         ("device.tiers", "the phone classes (default high/mid/low, docs/DESIGN.md), a list of maps, every field required: "
-            + FLDeviceTiers.fields.map { "\($0.0) (\($0.1))" }.joined(separator: ", ")),
-        ("device.availability", "scale every tier's availability (1 = as documented)"),
-        ("eval.every", "central eval every N rounds"), ("eval.clients", "eval on at most this many clients' test splits"),
-        ("eval.federated_clients", "federated eval: clients sampled each eval round to score the model on their own test splits and return only sums (0 = off)"),
-        ("eval.auc_bins", "federated eval: bins of the score histogram a client returns for the pooled AUC (default 1000)"),
-        ("failures.clients", "clients that throw on purpose (drills)"),
-        ("fel.k", "FEL clusters / leaf federations"), ("fel.kmeans_sample", "k-means fit on at most this many clients"),
-        ("fel.over_hidden", "over-arch hidden widths"), ("fel.over_rounds", "over-arch rounds"),
-        ("fel.over_epochs", "over-arch local epochs"), ("fel.over_batch", "over-arch local batch (0 = full)"),
-        ("fel.over_lr", "over-arch client learning rate"), ("fel.central_clients", "centralized bound: clients pooled"),
-        ("fel.holdout_fraction", "last fraction of each client's training samples held out from the leaves for the over-arch (0 = none)"),
-        ("fel.central_epochs", "centralized bound: epochs (0 = skip)"), ("fel.central_batch", "centralized bound: batch"),
-        ("fel.central_lr", "centralized bound: learning rate"),
-        ("tiers.mapping", "RF^2 user-to-tier mapping: none | random | dirichlet (tier 0 low, 2 high; per-tier eval)"),
-        ("tiers.alpha", "dirichlet mapping's alpha (default 0.005)"), ("tiers.seed", "tier mapping seed (default 2206)"),
-        ("rf2.exclude_low", "the low tier never trains (still evaluated)"),
-        ("rf2.over_select", "x: sample K(1+x), drop the Kx stragglers, low tier first"),
-        ("rf2.prune", "per-tier fraction of update values zeroed at random, [low, mid, high]"),
-        ("rf2.quant_bits", "per-tier stochastic quantization of updates to 2^b levels, [low, mid, high] (0 = off)"),
-        ("rf2.heterofl", "HeteroFL: per-tier share of the top MLP's hidden units trained, [low, mid, high], e.g. [0.25, 0.5, 1]"),
-        ("gpo.batches", "FedGPO grid: local batch sizes B (0 = full), e.g. [8, 32, 0]"),
-        ("gpo.epochs", "FedGPO grid: local epochs E, e.g. [1, 2, 4]"), ("gpo.clients", "FedGPO grid: participants K, e.g. [5, 10, 20]"),
-        ("gpo.common", "the common fixed [B, E, K] baseline (default [32, 1, 10])"),
-        ("gpo.episodes", "Q-learning runs before the measured greedy run"), ("gpo.epsilon", "exploration rate"),
-        ("gpo.lr", "Q-learning rate"), ("gpo.discount", "Q-learning discount"),
-        ("gpo.penalty", "reward scale when eval quality falls"), ("gpo.target_auc", "target AUC (default 0.99 x the common run's final)"),
+            + FLDeviceTiers.fields.map { "\($0.0) (\($0.1))" }.joined(separator: ", "), nil),
+        ("device.availability", "scale every tier's availability (1 = as documented)", .above(0, atMost: 1e6)),
+        ("eval.every", "central eval every N rounds", .ints(1...10_000_000)), ("eval.clients", "eval on at most this many clients' test splits", .ints(1...100_000_000)),
+        ("eval.federated_clients", "federated eval: clients sampled each eval round to score the model on their own test splits and return only sums (0 = off)", .ints(0...100_000_000)),
+        ("eval.auc_bins", "federated eval: bins of the score histogram a client returns for the pooled AUC (default 1000)", .ints(2...10_000_000)),
+        ("failures.clients", "clients that throw on purpose (drills)", .ints(0...100_000_000)),
+        ("fel.k", "FEL clusters / leaf federations", .ints(1...100_000)), ("fel.kmeans_sample", "k-means fit on at most this many clients", .ints(1...100_000_000)),
+        ("fel.over_hidden", "over-arch hidden widths", .ints(1...1 << 16)), ("fel.over_rounds", "over-arch rounds", .ints(1...10_000_000)),
+        ("fel.over_epochs", "over-arch local epochs", .ints(1...100_000)), ("fel.over_batch", "over-arch local batch (0 = full)", .ints(0...1 << 24)),
+        ("fel.over_lr", "over-arch client learning rate", .above(0, atMost: 1e6)), ("fel.central_clients", "centralized bound: clients pooled", .ints(1...100_000_000)),
+        ("fel.holdout_fraction", "last fraction of each client's training samples held out from the leaves for the over-arch (0 = none)", .reals(0...0.9)),
+        ("fel.central_epochs", "centralized bound: epochs (0 = skip)", .ints(0...100_000)), ("fel.central_batch", "centralized bound: batch", .ints(1...1 << 24)),
+        ("fel.central_lr", "centralized bound: learning rate", .above(0, atMost: 1e6)),
+        ("tiers.mapping", "RF^2 user-to-tier mapping: none | random | dirichlet (tier 0 low, 2 high; per-tier eval)", nil),
+        ("tiers.alpha", "dirichlet mapping's alpha (default 0.005)", .above(0, atMost: 1e6)), ("tiers.seed", "tier mapping seed (default 2206)", .seed),
+        ("rf2.exclude_low", "the low tier never trains (still evaluated)", nil),
+        ("rf2.over_select", "x: sample K(1+x), drop the Kx stragglers, low tier first", .reals(0...10)),
+        ("rf2.prune", "per-tier fraction of update values zeroed at random, [low, mid, high]", .reals(0...0.99)),
+        ("rf2.quant_bits", "per-tier stochastic quantization of updates to 2^b levels, [low, mid, high] (0 = off)", .ints(0...32)),
+        ("rf2.heterofl", "HeteroFL: per-tier share of the top MLP's hidden units trained, [low, mid, high], e.g. [0.25, 0.5, 1]", .above(0, atMost: 1)),
+        ("gpo.batches", "FedGPO grid: local batch sizes B (0 = full), e.g. [8, 32, 0]", .ints(0...1 << 24)),
+        ("gpo.epochs", "FedGPO grid: local epochs E, e.g. [1, 2, 4]", .ints(1...100_000)), ("gpo.clients", "FedGPO grid: participants K, e.g. [5, 10, 20]", .ints(1...100_000_000)),
+        ("gpo.common", "the common fixed [B, E, K] baseline (default [32, 1, 10])", .ints(0...100_000_000)),
+        ("gpo.episodes", "Q-learning runs before the measured greedy run", .ints(0...100_000)), ("gpo.epsilon", "exploration rate", .fraction),
+        ("gpo.lr", "Q-learning rate", .above(0, atMost: 1)), ("gpo.discount", "Q-learning discount", .reals(0...0.999_999)),
+        ("gpo.penalty", "reward scale when eval quality falls", .reals(0...1e6)), ("gpo.target_auc", "target AUC (default 0.99 x the common run's final)", .above(0, atMost: 1)),
     ]
 
     static func load(file: String?, overrides: [String]) throws -> FLRunSpec {
@@ -95,10 +96,26 @@ enum FLConfigLoader {
             values[key] = (value.trimmingCharacters(in: CharacterSet(charactersIn: "[] ")), "--set")
         }
         let known = Set(keys.map(\.0))
-        for (k, v) in values where !known.contains(k) {
-            throw InputError("\(v.1): unknown key '\(k)' (see strata fl --help)")
+        for (k, v) in values.sorted(by: { $0.key < $1.key }) where !known.contains(k) {
+            let inside = keys.map(\.0).filter { $0.hasPrefix(k + ".") }
+            if !inside.isEmpty {
+                throw InputError("\(v.1): '\(k)' is a section, not a value: give its keys (\(inside.prefix(3).joined(separator: ", "))\(inside.count > 3 ? ", ..." : ""))")
+            }
+            throw InputError("\(v.1): unknown key '\(k)'\(ConfigLoader.suggestion(for: k, among: Array(known))) (see strata fl --help)")
         }
+        try checkRanges(values)
         return try decode(values, tiers: tiers)
+    }
+
+    /// Every numeric key given, each element of a list, against its declared
+    /// range, before anything is decoded or sized by it.
+    static func checkRanges(_ values: [String: (String, String)]) throws {
+        for (key, _, allowed) in keys {
+            guard let allowed, let (text, origin) = values[key] else { continue }
+            for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+                try allowed.check(String(part), key: key, at: origin)
+            }
+        }
     }
 
     /// Keys whose value is a list of maps: kept as nodes in `lists` for their

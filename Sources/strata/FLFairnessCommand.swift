@@ -33,8 +33,7 @@ enum FLFairnessCommand {
                 throw InputError("fairness: set at least one rf2.* optimization (rf2.exclude_low, rf2.over_select, rf2.prune, rf2.quant_bits, rf2.heterofl)")
             }
         } catch {
-            if launchedRank == 0 { printError("strata: error: \(error)") }
-            throw ExitCode(2)
+            throw inputFailure(error)
         }
         withWorld(ranksPerNode: nil) { world in
             let stamp = world.broadcast(.control, bytes: Array(Train.timestamp().utf8), root: 0)

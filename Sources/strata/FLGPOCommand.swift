@@ -40,8 +40,7 @@ enum FLGPOCommand {
             if launchedRank == 0 { printError("strata: error: \(e)") }
             throw ExitCode(2)
         } catch {
-            if launchedRank == 0 { printError("strata: error: \(error)") }
-            throw ExitCode(2)
+            throw inputFailure(error)
         }
         withWorld(ranksPerNode: nil) { world in
             let stamp = world.broadcast(.control, bytes: Array(Train.timestamp().utf8), root: 0)

@@ -22,9 +22,9 @@ struct KernelOptions: ParsableArguments {
 
     /// The config, or exit 2 with the reason (rank 0 prints it).
     func load() throws -> KernelRunConfig {
+        try requireOutputFolder(runDir, what: "the run folder")
         do { return try KernelConfigLoader.load(file: config, overrides: overrides) } catch {
-            if launchedRank == 0 { printError("strata: error: \(error)") }
-            throw ExitCode(2)
+            throw inputFailure(error)
         }
     }
 }
@@ -110,6 +110,8 @@ enum KernelRun {
     }
 
     static func describe(_ m: RankingMetrics) -> String {
+        // Metrics of no user would read as HR 0, AUC 0.5: say there are none instead.
+        guard m.users > 0 else { return "no evaluation: the split holds no users with items" }
         let parts = m.ks.indices.map { i in
             String(format: "HR@%d %.4f nDCG@%d %.4f PSP@%d %.4f", m.ks[i], m.hitRate[i], m.ks[i], m.ndcg[i], m.ks[i], m.psp[i])
         }

@@ -154,7 +154,7 @@ struct PlanCommand: ParsableCommand {
         if let path = cfg.sharding.profilePath {
             // The trace stands in for the data's counts; the bytes are still routed from the data's batches.
             do { profile = try AccessTrace.read(path).profile(for: layout.tables, file: path) } catch {
-                throw inputFailure("\(error)")
+                throw inputFailure(error)
             }
         } else {
             profile = AccessProfile.measure(source: setup.source, layout: layout, batchSize: G, steps: steps, dedup: cfg.data.dedup,

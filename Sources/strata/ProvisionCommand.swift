@@ -1,6 +1,7 @@
 import ArgumentParser
 import CLISupport
 import Collectives
+import Data
 import Foundation
 import Serving
 import Training
@@ -86,14 +87,14 @@ struct ProvisionCommand: ParsableCommand {
             }
             problem = ProvisioningProblem(models: names, types: fleet.map { ServerType(name: $0.name, watts: $0.watts, available: counts[$0.name]!) },
                                           qps: modelled, demand: demand)
-        } catch let e as ValidationError { throw inputFailure(e.message) } catch { throw inputFailure("\(error)") }
+        } catch let e as ValidationError { throw inputFailure(e.message) } catch { throw inputFailure(error) }
 
         let folder = try RunFolder(path: out, isWriter: true)
         let greedy: ProvisioningOutcome, aware: ProvisioningOutcome
         do {
             greedy = try problem.provision(.greedy)
             aware = try problem.provision(.hercules)
-        } catch { throw inputFailure("\(error)") }
+        } catch { throw inputFailure(error) }
         for s in problem.demand.indices {
             try folder.appendLine("slots.jsonl", SlotRecord(slot: s, demand: problem.demand[s],
                                                             greedyServers: greedy.slots[s].servers, greedyWatts: greedy.slots[s].watts(problem.types),
@@ -116,9 +117,10 @@ struct ProvisionCommand: ParsableCommand {
     }
 
     static func readTrace(_ path: String, models: [String]) throws -> [[Double]] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw InputError("\(path): cannot read") }
+        let lines: [Substring]
+        do { lines = try TextLines.read(path) } catch { throw InputError("\(error)") }
         var rows: [Int: [Double]] = [:]
-        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (i, line) in lines.enumerated() {
             let l = line.trimmingCharacters(in: .whitespaces)
             if l.isEmpty || l.hasPrefix("#") || l.hasPrefix("slot") { continue }
             let f = l.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }

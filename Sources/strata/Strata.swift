@@ -1,4 +1,6 @@
 import ArgumentParser
+import CLISupport
+import Foundation
 
 /// The `strata` executable: one worker per MPI rank, started by mpirun (or
 /// alone, as a world of one).
@@ -13,12 +15,14 @@ struct Strata: ParsableCommand {
         Launch/train and Launch/test wrap mpirun with the right environment.
         """,
         subcommands: [Train.self, PlanCommand.self, PlanMapCommand.self, DataCommand.self, SweepCommand.self, Bench.self, IAECommand.self, DistillCommand.self, DataPerfCommand.self,
-                      ServeHandOver.self, LoadgenHandOver.self, ProvisionCommand.self, EvolveCommand.self, FLCommand.self]
+                      ServeHandOver.self, LoadgenHandOver.self, ProvisionCommand.self, EvolveCommand.self, FLCommand.self,
+                      RangesCommand.self]
     )
 
-    /// `serve` and `loadgen` run in the sibling binary (ServingHandOver).
+    /// `serve` and `loadgen` run in the sibling binary (ServingHandOver); the
+    /// rest parse here, a bad command line being one sentence and exit 2.
     static func main() {
         ServingHandOver.execIfServing(Array(CommandLine.arguments.dropFirst()))
-        main(nil)
+        runCommandLine(Strata.self) { option, arguments in RangesCommand.allowed(option: option, arguments: arguments) }
     }
 }

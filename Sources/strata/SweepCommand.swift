@@ -41,8 +41,7 @@ struct SweepCommand: ParsableCommand {
                 throw InputError("\(out) already holds a sweep (runs.csv); pass --resume to finish it or choose another --out")
             }
         } catch {
-            if launchedRank == 0 { printError("strata: error: \(error)") }
-            throw ExitCode(2)
+            throw inputFailure(error)
         }
         let points = spec.points(apply: SweepLoader.applier(file: config))
         let runner = SweepRunner(spec: spec, points: points, outDirectory: out, resume: resume,

@@ -69,8 +69,7 @@ struct Train: ParsableCommand {
                 cfg = try ConfigLoader.load(file: config, overrides: overrides)
             }
         } catch {
-            if launchedRank == 0 { printError("strata: error: \(error)") }
-            throw ExitCode(2)
+            throw inputFailure(error)
         }
         let givenPlan = try plan.map(loadPlan)
         if check {

@@ -16,17 +16,6 @@ struct WorldOptions: ParsableArguments {
     }
 }
 
-/// The rank mpirun gave this process, read before MPI starts (for errors met
-/// before the world exists). Only the CLI reads the environment.
-var launchedRank: Int {
-    ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_RANK"].flatMap(Int.init) ?? 0
-}
-
-/// The world size mpirun gave this process, read before MPI starts.
-var launchedWorldSize: Int {
-    ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"].flatMap(Int.init) ?? 1
-}
-
 func withWorld(ranksPerNode: Int?, intraNodeBandwidth: Double = Topology.defaultIntraNodeBandwidth,
                interNodeBandwidth: Double = Topology.defaultInterNodeBandwidth,
                _ body: (MPICommunicator) throws -> Void) -> Never {
@@ -34,4 +23,3 @@ func withWorld(ranksPerNode: Int?, intraNodeBandwidth: Double = Topology.default
                        intraNodeBandwidth: intraNodeBandwidth, interNodeBandwidth: interNodeBandwidth, body)
 }
 
-func printError(_ line: String) { MPIEnvironment.printError(line) }

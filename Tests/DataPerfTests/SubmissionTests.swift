@@ -1,5 +1,6 @@
 import Collectives
 import DataPerf
+import Foundation
 import XCTest
 
 /// Bad submissions are refused before anything trains, each error naming file:line.
@@ -52,5 +53,23 @@ final class SubmissionTests: XCTestCase {
         other.version = task.version
         try other.write(to: dir)
         XCTAssertThrowsError(try DataPerfTask.load(from: dir)) { XCTAssertTrue("\($0)".contains("does not match its content")) }
+    }
+
+    /// A submission file reads the same with CRLF, a byte-order mark or no final newline.
+    func testLineEndsByteOrderMarkAndFinalNewlineChangeNothing() throws {
+        let lines = ["# mine", "version: \(task.version)", "budget: 3", "", "4", "0 # first row", "9"]
+        let path = NSTemporaryDirectory() + "sub-\(UUID().uuidString).txt"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var loaded: [Submission] = []
+        for (eol, bom, final) in [("\n", false, true), ("\r\n", false, true), ("\r\n", true, false), ("\n", true, false)] {
+            try ((bom ? "\u{FEFF}" : "") + lines.joined(separator: eol) + (final ? eol : "")).write(toFile: path, atomically: true, encoding: .utf8)
+            loaded.append(try Submission.load(path: path, task: task))
+        }
+        XCTAssertEqual(loaded[0].rows, [4, 0, 9])
+        XCTAssertEqual(loaded[0].budget, 3)
+        for s in loaded.dropFirst() { XCTAssertEqual(s, loaded[0]) }
+        XCTAssertThrowsError(try Submission.load(path: NSTemporaryDirectory(), task: task)) { e in
+            XCTAssertTrue("\(e)".hasSuffix("cannot read the submission: it is a folder, not a file"), "\(e)")
+        }
     }
 }

@@ -139,7 +139,7 @@ tier_refusal "tier: not a number" "bad-tiers.yaml:12: device.tiers\[1\].gflops m
 tier_refusal "tier: out of range" "bad-tiers.yaml:9: device.tiers\[0\].availability must be .* at most 1.0, got 1.5" 's/availability: 1}/availability: 1.5}/'
 tier_refusal "tier: repeated name" "bad-tiers.yaml:10: device.tiers\[1\].name 'tablet' is already" 's/name: watch/name: tablet/'
 tier_refusal "tiers without the device model" "bad-tiers.yaml:9: device.tiers takes effect only with device.enabled: true" 's/  enabled: true/  enabled: false/'
-tier_refusal "interference out of range" "bad-tiers.yaml:7: device.interference: must be in 0...1, got 3" 's/interference: 0.1/interference: 3/'
+tier_refusal "interference out of range" "bad-tiers.yaml:7: device.interference must be a finite number in 0...1, got 3" 's/interference: 0.1/interference: 3/'
 tier_refusal "tiers not a list of maps" "bad-tiers.yaml:9: device.tiers\[0\] must be a map" '9,$d; 8a\    - 1'
 
 # RF^2 fairness on 2 ranks: four tiered runs, fairness.json with rho per tier and the MDAC ratio.
@@ -183,11 +183,11 @@ expect_refusal() {
 }
 expect_refusal "K larger than the population" "clients_per_round: 50 is larger than the population of 40" --set data.population=40 --set clients_per_round=50
 expect_refusal "unknown strategy" "strategy.name: unknown strategy 'fedsgd'" --set strategy.name=fedsgd
-expect_refusal "fel k = 0" "fel.k: must be at least 1" --set mode=fel --set fel.k=0
-expect_refusal "fel holdout of everything" "fel.holdout_fraction: must be in \\[0, 1\\), got 1" --set mode=fel --set fel.holdout_fraction=1
+expect_refusal "fel k = 0" "fel.k must be an integer in 1...100000, got 0" --set mode=fel --set fel.k=0
+expect_refusal "fel holdout of everything" "fel.holdout_fraction must be a finite number in 0...0.9, got 1" --set mode=fel --set fel.holdout_fraction=1
 expect_refusal "unknown key" "unknown key 'client.learning_rate'" --set client.learning_rate=0.1
 expect_refusal "history on the synthetic source" "data.history_clicks: applies to data.source movielens only" --set data.history_clicks=10
-expect_refusal "HeteroFL width of 0" "rf2.heterofl: needs 3 width shares in \\(0, 1\\]" --set tiers.mapping=random --set rf2.heterofl=[0,0.5,1]
+expect_refusal "HeteroFL width of 0" "rf2.heterofl must be a finite number above 0 and at most 1, got 0" --set tiers.mapping=random --set rf2.heterofl=[0,0.5,1]
 expect_refusal "federated eval in mode fel" "eval.federated_clients: applies to mode fl only" --set mode=fel --set eval.federated_clients=5
 expect_refusal "federated eval over more clients than exist" "eval.federated_clients: 50 is larger than the population of 40" --set data.population=40 --set eval.federated_clients=50
 rm -rf "$tmp"

@@ -83,6 +83,9 @@ expect_fail "rank 1 of 4 is killed" 4 "rank 1 .*(signal 9|Killed)" 30 "$T" fail-
 part "checkpoints, resume, failures and bad input (Tests/MPI/reliability.sh)"
 sub_suite reliability.sh reliability 900
 
+part "input hardening: ranges, messages, empty splits, serve's bind and drain (Tests/MPI/hardening.sh)"
+sub_suite hardening.sh hardening 900
+
 part "long-run metric parity (docs/RELIABILITY.md): 4,000 steps on 1 and 4 ranks"
 lp="$(mktemp -d)"
 for np in 1 4; do

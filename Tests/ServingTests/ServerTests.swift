@@ -18,6 +18,16 @@ final class ServerTests: XCTestCase {
                                       maxHistory: 16, memoryBudgetBytes: 0, origin: "test")
     }
 
+    /// A mean-pooling model whose dense bottom MLP (`bottom`, `dense` inputs) makes a request take a while.
+    static func slowModel(bottom: [Int], dense: Int) throws -> ServedModel {
+        let c = TinyConfig.sequenceDLRM(encoder: .mean)
+        var model = c.model
+        model.bottom = bottom
+        var schema = SyntheticDataset(c.data.synthetic).schema
+        schema.denseCount = dense
+        return try ServedModel.random(schema: schema, model: model, seed: 3, maxHistory: 8, memoryBudgetBytes: 0, origin: "slow")
+    }
+
     func withServer(_ served: ServedModel, _ config: ServingConfig, limits: RequestLimits = RequestLimits(maxCandidates: 256),
                     _ body: (Int, ScoringService) throws -> Void) async throws {
         let service = ScoringService(served: served, config: config, maxCandidates: limits.maxCandidates)
@@ -100,12 +110,7 @@ final class ServerTests: XCTestCase {
     /// A slow model (wide bottom MLP), one instance, room for two requests:
     /// twelve at once shed with 503 + Retry-After, and the server recovers.
     func testAFullQueueShedsWith503AndRecovers() async throws {
-        let c = TinyConfig.sequenceDLRM(encoder: .mean)
-        var model = c.model
-        model.bottom = [1024, 512, 8]
-        var schema = SyntheticDataset(c.data.synthetic).schema
-        schema.denseCount = 256
-        let served = try ServedModel.random(schema: schema, model: model, seed: 3, maxHistory: 8, memoryBudgetBytes: 0, origin: "slow")
+        let served = try Self.slowModel(bottom: [1024, 512, 8], dense: 256)
         let generator = RequestGenerator(served: served, lookups: 1, historyLength: 4)
         let body = generator.body(candidates: 800, seed: 5, index: 0)
         try await withServer(served, ServingConfig(instances: 1, threads: 1, subBatch: 200, queueCapacity: 2),
@@ -133,12 +138,7 @@ final class ServerTests: XCTestCase {
 
     /// stop() (what SIGTERM triggers) answers an admitted request, then the port closes.
     func testGracefulStopAnswersWhatWasAdmitted() async throws {
-        let c = TinyConfig.sequenceDLRM(encoder: .mean)
-        var model = c.model
-        model.bottom = [1024, 512, 8]
-        var schema = SyntheticDataset(c.data.synthetic).schema
-        schema.denseCount = 256
-        let served = try ServedModel.random(schema: schema, model: model, seed: 3, maxHistory: 8, memoryBudgetBytes: 0, origin: "slow")
+        let served = try Self.slowModel(bottom: [1024, 512, 8], dense: 256)
         let body = RequestGenerator(served: served, lookups: 1, historyLength: 4).body(candidates: 800, seed: 5, index: 0)
         let limits = RequestLimits(maxCandidates: 1000)
         let service = ScoringService(served: served, config: ServingConfig(instances: 1, threads: 1, subBatch: 100), maxCandidates: 1000)

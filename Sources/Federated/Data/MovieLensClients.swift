@@ -1,3 +1,4 @@
+import Data
 import Foundation
 
 /// MovieLens (ml-latest-small) with one client per user.
@@ -40,15 +41,17 @@ public struct MovieLensClients: ClientSource {
         self.historyClicks = historyClicks
         let moviesPath = (directory as NSString).appendingPathComponent("ml-latest-small-movies.csv")
         let ratingsPath = (directory as NSString).appendingPathComponent("ml-latest-small-ratings.csv")
-        guard let mtext = try? String(contentsOfFile: moviesPath, encoding: .utf8) else {
-            throw ClientDataError("\(moviesPath): cannot read")
+        // The same lines, header rule and rating scale as train's reader (Data.MovieLensDataset).
+        let mlines: [Substring], rlines: [Substring]
+        do { (mlines, rlines) = (try TextLines.read(moviesPath), try TextLines.read(ratingsPath)) } catch {
+            throw ClientDataError("\(error)")
         }
-        guard let rtext = try? String(contentsOfFile: ratingsPath, encoding: .utf8) else {
-            throw ClientDataError("\(ratingsPath): cannot read")
-        }
+        var notes: [String] = []
+        let mstart = MovieLensDataset.hasHeader(mlines, file: moviesPath, expected: "movieId,title,genres", notes: &notes) ? 1 : 0
+        let rstart = MovieLensDataset.hasHeader(rlines, file: ratingsPath, expected: "userId,movieId,rating,timestamp", notes: &notes) ? 1 : 0
         var index: [Int: Int32] = [:], years: [Float] = [], genres: [[Int32]] = []
         var genreIndex: [String: Int32] = [:], names: [String] = []
-        for (n, line) in mtext.split(separator: "\n").enumerated() where n > 0 {
+        for (n, line) in mlines.enumerated() where n >= mstart && !line.isEmpty {
             guard let firstComma = line.firstIndex(of: ","), let lastComma = line.lastIndex(of: ","),
                   let id = Int(line[..<firstComma]) else { throw ClientDataError("\(moviesPath):\(n + 1): bad line") }
             let title = line[line.index(after: firstComma)..<lastComma].trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
@@ -71,16 +74,18 @@ public struct MovieLensClients: ClientSource {
         var rows: [(user: Int, time: Int, movie: Int32, label: Float)] = []
         rows.reserveCapacity(110_000)
         var userIndex: [Int: Int] = [:]
-        for (n, line) in rtext.split(separator: "\n").enumerated() where n > 0 {
+        for (n, line) in rlines.enumerated() where n >= rstart && !line.isEmpty {
             let f = line.split(separator: ",")
             guard f.count >= 4, let u = Int(f[0]), let m = Int(f[1]), let r = Double(f[2]),
                   let t = Int(f[3].trimmingCharacters(in: .whitespacesAndNewlines)) else {
                 throw ClientDataError("\(ratingsPath):\(n + 1): bad line")
             }
+            if let why = MovieLensDataset.refusal(rating: r, text: f[2]) { throw ClientDataError("\(ratingsPath):\(n + 1): \(why)") }
             guard let mi = index[m] else { throw ClientDataError("\(ratingsPath):\(n + 1): movie \(m) not in movies.csv") }
             let ui = userIndex[u] ?? { let k = userIndex.count; userIndex[u] = k; return k }()
             rows.append((ui, t, mi, r >= 4 ? 1 : 0))
         }
+        guard !rows.isEmpty else { throw ClientDataError("\(ratingsPath): no ratings") }
         rows.sort { ($0.user, $0.time, $0.movie) < ($1.user, $1.time, $1.movie) }
         var starts = [0]
         for i in rows.indices where i > 0 && rows[i].user != rows[i - 1].user { starts.append(i) }

@@ -13,6 +13,10 @@ public struct EvalSet {
         let n = min(limit, source.population)
         clients = ClientSampler.sample(n, of: source.population, seed: seed, round: 0, stream: 0xE7A1).sorted()
         samples = try clients.map { try source.data(client: $0).test }
+        // Metrics of no samples would read as logloss 0, AUC 0.5: refuse instead.
+        guard samples.contains(where: { $0.count > 0 }) else {
+            throw ClientDataError("no evaluation: the \(n) eval clients' test splits are empty (data.test_fraction)")
+        }
         groups = clients.map(groupsOf)
     }
 

@@ -1,0 +1,48 @@
+import Foundation
+import XCTest
+import KernelRecommenders
+
+/// iae/distill's reader reads what train's reader reads: CRLF, a byte-order
+/// mark, no final newline and no header give the clean file's table, and
+/// ratings train refuses (NaN, 99, -4) are refused naming file:line.
+final class InteractionCSVInputTests: XCTestCase {
+    static let lines = ["userId,movieId,rating,timestamp", "1,10,4.0,100", "1,20,3.5,200", "2,10,1.0,50", "2,30,4.5,60"]
+
+    func file(_ lines: [String], eol: String = "\n", bom: Bool = false, final: Bool = true) throws -> String {
+        let path = NSTemporaryDirectory() + "iae-csv-\(UUID().uuidString).csv"
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        try ((bom ? "\u{FEFF}" : "") + lines.joined(separator: eol) + (final ? eol : "")).write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func read(_ path: String) throws -> String {
+        let t = try InteractionCSV.read(path: path, feedback: .minRating(3.5))
+        return "\(t.userIDs) \(t.itemIDs) \(t.rows)"
+    }
+
+    func testLineEndsByteOrderMarkFinalNewlineAndHeaderChangeNothing() throws {
+        let want = try read(try file(Self.lines))
+        XCTAssertEqual(want, "[\"1\", \"2\"] [\"10\", \"20\", \"30\"] [KernelRecommenders.InteractionCSV.Row(user: 0, item: 0, part: nil), "
+                       + "KernelRecommenders.InteractionCSV.Row(user: 0, item: 1, part: nil), KernelRecommenders.InteractionCSV.Row(user: 1, item: 2, part: nil)]")
+        for (eol, bom, final) in [("\r\n", false, true), ("\r\n", true, false), ("\n", true, true), ("\n", false, false)] {
+            XCTAssertEqual(try read(try file(Self.lines, eol: eol, bom: bom, final: final)), want,
+                           "eol \(eol.debugDescription) bom \(bom) final newline \(final)")
+        }
+        XCTAssertEqual(try read(try file(Array(Self.lines.dropFirst()))), want)
+    }
+
+    func testRatingsTrainRefusesAreRefusedNamingFileAndLine() throws {
+        for bad in ["nan", "99", "-4", "inf"] {
+            var l = Self.lines
+            l[3] = "2,10,\(bad),50"
+            let path = try file(l)
+            XCTAssertThrowsError(try InteractionCSV.read(path: path, feedback: .allRatings)) { e in
+                XCTAssertEqual("\(e)", "\(path):4: rating \(bad) is outside the scale 0.5...5")
+            }
+        }
+        let dir = NSTemporaryDirectory()
+        XCTAssertThrowsError(try InteractionCSV.read(path: dir, feedback: .allRatings)) { e in
+            XCTAssertEqual("\(e)", "\(dir): cannot read: it is a folder, not a file")
+        }
+    }
+}
