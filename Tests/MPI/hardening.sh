@@ -124,22 +124,32 @@ refused "serve on a port in use: exit 2 naming the address and the reason" "cann
 refused "serve on a host that does not resolve: exit 2" "cannot listen on no-such-host.invalid:8080" \
     "$B" serve --workload rmc1 --host no-such-host.invalid --port 8080 --cores 2 --threads 1
 refused "serve on port 70000: refused, not wrapped" "--port must be an integer in 0...65535" "$B" serve --workload rmc1 --port 70000
+kill -TERM "$first"; wait "$first"
+# 150 requests in flight together, SIGTERM in the middle, 3 times: every one gets a whole reply
+# (200 or 503, a 400 for this body), none an empty reply or a reset (curl's 000). Before the
+# drain, 7 to 16 of 150 were dropped in 2 of 3 such runs on this machine.
 body='{}'
-if command -v curl >/dev/null && [ -n "$port" ]; then
-    # 150 requests in flight together, SIGTERM in the middle: every one gets a whole reply (200 or 503, or a 400 for this body).
-    rm -f "$W"/reply.*
-    for i in $(seq 1 150); do
-        ( curl -s -o /dev/null -w '%{http_code}' --max-time 60 -H 'Content-Type: application/json' -d "$body" \
-            "http://127.0.0.1:$port/score" >"$W/reply.$i" 2>/dev/null ) &
+if command -v curl >/dev/null; then
+    dropped=0
+    for rep in 1 2 3; do
+        rm -f "$W/port" "$W"/reply.*
+        "$B" serve --workload rmc1 --port 0 --port-file "$W/port" --cores 2 --threads 1 >"$W/serve.out" 2>&1 &
+        server=$!
+        for _ in $(seq 1 600); do [ -s "$W/port" ] && break; sleep 0.1; done
+        port="$(cat "$W/port" 2>/dev/null)"
+        for i in $(seq 1 150); do
+            ( curl -s -o /dev/null -w '%{http_code}' --max-time 60 -H 'Content-Type: application/json' -d "$body" \
+                "http://127.0.0.1:$port/score" >"$W/reply.$i" 2>/dev/null ) &
+        done
+        sleep 0.2
+        kill -TERM "$server"
+        wait
+        grep -q "stopped" "$W/serve.out" || dropped=$((dropped + 1000))
+        lost=$(for i in $(seq 1 150); do c="$(cat "$W/reply.$i")"; case "$c" in 200|400|503) ;; *) echo "$c";; esac; done | wc -l)
+        dropped=$((dropped + lost))
     done
-    sleep 0.2
-    kill -TERM "$first"
-    wait
-    dropped=$(for i in $(seq 1 150); do c="$(cat "$W/reply.$i")"; case "$c" in 200|400|503) ;; *) echo "$c";; esac; done | wc -l)
-    if [ "$dropped" -eq 0 ] && grep -q "stopped" "$W/serve1.out"; then ok "SIGTERM with 150 requests in flight: 0 dropped, the server stopped"
-    else bad "SIGTERM with 150 requests in flight: $dropped dropped" "$W/serve1.out"; fi
-else
-    kill -TERM "$first"; wait
+    if [ "$dropped" -eq 0 ]; then ok "SIGTERM with 150 requests in flight, 3 times: 0 dropped, the server stopped each time"
+    else bad "SIGTERM with 150 requests in flight, 3 times: $dropped dropped (1000 per run that did not stop)" "$W/serve.out"; fi
 fi
 
 echo "hardening: $passed passed, $failed failed"
