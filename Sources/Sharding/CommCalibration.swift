@@ -24,10 +24,14 @@ public struct CommCalibration: Sendable, Codable, Equatable {
         self.intraNodeBandwidth = intraNodeBandwidth; self.interNodeBandwidth = interNodeBandwidth
     }
 
-    /// This machine's latencies (the 2-core development box, OpenMPI over
-    /// shared memory inside a host and TCP over the cluster box's shaped
-    /// links between hosts; `strata bench comm --calibrate`, docs/BENCHMARKS.md).
-    public static let machineDefault = CommCalibration(intraNodeLatency: 30e-6, interNodeLatency: 150e-6)
+    /// This machine's latencies: the 2-core development box as the cluster
+    /// box (2 hosts x 2 ranks, links shaped to 1 Gbit; OpenMPI over shared
+    /// memory inside a host, TCP between hosts), measured by `strata bench
+    /// comm --calibrate` at a load of about 18 from other builds: 9.3 us a
+    /// round inside a host, 5.55 ms between hosts (a rank waiting on TCP
+    /// yields its core and waits for the scheduler; docs/BENCHMARKS.md).
+    /// Bandwidths stay the topology's unless a calibration file gives them.
+    public static let machineDefault = CommCalibration(intraNodeLatency: 9.3e-6, interNodeLatency: 5.55e-3)
 
     /// Rounds of a latency-bound collective over `p` ranks: ceil(log2 p)
     /// (recursive doubling, OpenMPI's choice for small messages); none alone.

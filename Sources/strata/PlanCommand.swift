@@ -252,6 +252,13 @@ struct PlanCommand: ParsableCommand {
                              best.modelledSecondsPerStep / max(flex.modelledSecondsPerStep, 1e-12),
                              Double(flex.maxMemoryBytesPerRank) / Double(max(best.maxMemoryBytesPerRank, 1))))
             }
+            if let best = baselines.min(by: { $0.modelledSecondsPerStep < $1.modelledSecondsPerStep }),
+               flex.modelledSecondsPerStep >= best.modelledSecondsPerStep {
+                print(String(format: "flexshard is not worth it here: modelled %.2f ms/step against %@'s %.2f; its %.0f collectives a step (%@: %.0f) each pay the link latency, more than its %.1f%% fewer embedding inter-node bytes save",
+                             flex.modelledSecondsPerStep * 1e3, best.strategy, best.modelledSecondsPerStep * 1e3,
+                             flex.collectivesPerStep ?? 0, best.strategy, best.collectivesPerStep ?? 0,
+                             100 * (1 - flex.embeddingInterNodeBytesPerStep / max(best.embeddingInterNodeBytesPerStep, 1))))
+            }
             if let floor = flex.floor, let best = baselines.min(by: { $0.modelledSecondsPerStep < $1.modelledSecondsPerStep }) {
                 print(String(format: "placement floor (FlexShardPlanner.interNodeFloor): any placement moves at least %.4f MB/step of embedding bytes between nodes, %.1f%% less than one copy per row (%.4f MB/step); flexshard's plan: %.4f MB/step",
                              floor.interNodeBytesPerStep / 1e6, 100 * (1 - floor.interNodeBytesPerStep / max(floor.oneCopyBytesPerStep, 1)),
