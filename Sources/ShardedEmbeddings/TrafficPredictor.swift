@@ -36,8 +36,10 @@ public struct PredictedTraffic: Sendable, Codable, Equatable {
 
     public var steps: Int
     public var phases: [Phase]
-    /// Per step: the busiest rank's intra bytes over the intra-node bandwidth
-    /// plus inter bytes over the inter-node bandwidth, summed over phases.
+    /// Per step, the alpha-beta model: per phase, the busiest rank's latency
+    /// (each collective's link-class alpha times its rounds, `CommCalibration`)
+    /// plus intra bytes over the intra-node bandwidth plus inter bytes over the
+    /// inter-node bandwidth; summed over phases.
     public var modelledSecondsPerStep: Double
 
     public func phase(_ p: CommPhase) -> Phase? { phases.first { $0.phase == p.tag } }
