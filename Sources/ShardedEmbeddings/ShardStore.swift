@@ -232,7 +232,7 @@ package final class ShardStore {
 
     /// Sums duplicate rows' gradients (growing the aggregator only when a step
     /// brings more ids than any before) and applies the optimizer.
-    func aggregateAndApply(rows rowIndices: UnsafePointer<Int32>, grads: UnsafePointer<Float>, count n: Int,
+    package func aggregateAndApply(rows rowIndices: UnsafePointer<Int32>, grads: UnsafePointer<Float>, count n: Int,
                            learningRate lr: Float) {
         guard n > 0 else { return }
         if n > aggregator.maxIds || aggregator.tableRows < rows {
