@@ -59,7 +59,7 @@ let package = Package(
         .target(name: "ShardedEmbeddings", dependencies: ["Collectives", "Sharding", "Model", "Tensors"]),
         // Shared by the unit tests and the multi-rank suites.
         // The finite-difference checker, tiny configs; no XCTest, so the multi-rank suites use it too.
-        .target(name: "StrataTestSupport", dependencies: ["Training", "Tensors"]),
+        .target(name: "StrataTestSupport", dependencies: ["Training", "ShardedEmbeddings", "Collectives", "Tensors"]),
         .target(name: "Training", dependencies: ["ShardedEmbeddings", "Data", "Sparse", "Model", "Collectives", "Sharding", "Tensors"]),
         .target(name: "CollectivesMPI", dependencies: ["Collectives", "CMPI"]),
         // Sweep fits: L(x) = a * x^(-b) + c, bootstrap, held-out check, SVG. Pure Swift.

@@ -239,6 +239,7 @@ package enum ConfigLoader {
         "topology.ranks_per_node": { c, v, k in c.topology.ranksPerNode = try v.int(k, 1...Int.max) },
         "topology.intra_node_gibps": { c, v, k in c.topology.intraNodeGiBps = try v.double(k, 0...Double.greatestFiniteMagnitude, open: true) },
         "topology.inter_node_gibps": { c, v, k in c.topology.interNodeGiBps = try v.double(k, 0...Double.greatestFiniteMagnitude, open: true) },
+        "topology.calibration": { c, v, k in c.topology.calibration = try v.string(k) },
         "embedding.precision": { c, v, k in c.precision.embedding = try v.choice(k) },
         "comm.precision": { c, v, k in c.precision.comm = try v.choice(k) },
         "comm.backward_precision": { c, v, k in c.precision.commBackward = try v.choice(k) as RowPrecision },

@@ -56,13 +56,13 @@ enum Placement {
 /// A (feature, column shard) pair, or a (feature, FlexShard tier): the unit
 /// the exchanges are organised by. Every rank derives the same list from the
 /// plan, so messages need no tags.
-struct LookupGroup {
-    var feature: Int
-    var table: Int
-    var columnStart: Int
-    var width: Int
+package struct LookupGroup {
+    package var feature: Int
+    package var table: Int
+    package var columnStart: Int
+    package var width: Int
     /// Ranks of the lane's communicator that may own rows of this group.
-    var destinations: [Int]
+    package var destinations: [Int]
     var placement: Placement
-    var isSequence: Bool
+    package var isSequence: Bool
 }

@@ -25,22 +25,22 @@ import Sharding
 ///     to rank 0: header [2]  lengths [1, 1]  ids [0, 1]   (rows 0 and 1)
 ///     to rank 1: header [2]  lengths [1, 0]  ids [1]      (row 3 is local row 1)
 ///     rank 0 returns 2 partial sums (bags 0 and 1), rank 1 returns 1 (bag 0).
-final class EmbeddingRouter {
-    let groups: [LookupGroup]
-    let groupsTo: [[Int]]
+package final class EmbeddingRouter {
+    package let groups: [LookupGroup]
+    package let groupsTo: [[Int]]
     let peers: Int
     let header: [ScratchBuffer<Int32>]
     let lengths: [ScratchBuffer<Int32>]
-    let ids: [ScratchBuffer<Int32>]
+    package let ids: [ScratchBuffer<Int32>]
     let returnOffset: [ScratchBuffer<Int32>]
     let returnWidth: [ScratchBuffer<Int32>]
     /// position[d][g]: group g's index in `groupsTo[d]` (what the header names).
     let position: [[Int32]]
     /// `sharding.dedup_ids`: each distinct id once per destination (see IdDedup).
-    let dedup: IdDedup?
+    package let dedup: IdDedup?
     private var bagCounts: [Int32]
 
-    init(groups: [LookupGroup], peers: Int, dedupIds: Bool = false) {
+    package init(groups: [LookupGroup], peers: Int, dedupIds: Bool = false) {
         self.groups = groups
         self.peers = peers
         dedup = dedupIds ? IdDedup(peers: peers) : nil
@@ -98,7 +98,7 @@ final class EmbeddingRouter {
     /// Buckets `features` (one `FeatureIds` per feature, in feature order).
     /// `base[k]` is feature k's first float in the assembly buffer, `dims[k]` its row width.
     /// Under dedup, `dedup` then holds the messages (built from these buckets).
-    func route(_ features: [FeatureIds], base: [Int], dims: [Int], tableRows: [Int]) {
+    package func route(_ features: [FeatureIds], base: [Int], dims: [Int], tableRows: [Int]) {
         for d in 0..<peers {
             header[d].removeAll(); lengths[d].removeAll(); ids[d].removeAll()
             returnOffset[d].removeAll(); returnWidth[d].removeAll()

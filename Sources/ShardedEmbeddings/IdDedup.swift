@@ -17,15 +17,15 @@
 /// are distinct groups on the wire, so each is deduplicated on its own.
 /// Exact: sequence outputs keep their bits (0 + row); pooled sums and the
 /// owners' updates are the same sums in another order.
-final class IdDedup {
+package final class IdDedup {
     let peers: Int
-    let header: [ScratchBuffer<Int32>]
-    let ids: [ScratchBuffer<Int32>]
+    package let header: [ScratchBuffer<Int32>]
+    package let ids: [ScratchBuffer<Int32>]
     /// Per distinct id: its row width (its group's column shard).
     let width: [ScratchBuffer<Int32>]
     /// Per destination: distinct ids + 1 entries, first 0.
-    let start: [ScratchBuffer<Int32>]
-    let targets: [ScratchBuffer<Int32>]
+    package let start: [ScratchBuffer<Int32>]
+    package let targets: [ScratchBuffer<Int32>]
     // Open-addressing table (local row -> distinct index) and per-occurrence scratch.
     private let slotKey = ScratchBuffer<Int32>(zero: -1)
     private let slotValue = ScratchBuffer<Int32>(zero: 0)

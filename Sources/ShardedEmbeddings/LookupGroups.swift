@@ -4,14 +4,14 @@ import Sharding
 /// The lookup groups a plan implies, for the world lane and the node lane.
 /// The collection and the traffic predictor both build them here, so the
 /// prediction follows the very same routing.
-struct LookupGroups {
-    var world: [LookupGroup] = []
+package struct LookupGroups {
+    package var world: [LookupGroup] = []
     var node: [LookupGroup] = []
     /// Local lookups: (feature, table, hot tier codes or nil for data_parallel).
     var local: [(feature: Int, table: Int, hotCodes: TierCodes?)] = []
     var codes: [Int: TierCodes] = [:]
 
-    init(plan: ShardingPlan, tables: [TableConfig], features: [EmbeddingFeature], worldSize R: Int, nodeSize L: Int) {
+    package init(plan: ShardingPlan, tables: [TableConfig], features: [EmbeddingFeature], worldSize R: Int, nodeSize L: Int) {
         let shardings = tables.map { plan.sharding(of: $0.name)! }
         for (t, s) in shardings.enumerated() { if let tiers = s.tiers { codes[t] = TierCodes(tiers.codes()) } }
         for (k, f) in features.enumerated() {

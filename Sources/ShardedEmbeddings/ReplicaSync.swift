@@ -1,17 +1,24 @@
 import Collectives
 import Sharding
 
-/// Keeps the copies of a replicated row set identical: FlexShard's hot rows
+/// Keeps the copies of replicated row sets identical: FlexShard's hot rows
 /// (a copy on every rank) and warm rows (a copy per node, synced between the
 /// ranks that hold the same warm block on each node). Each copy sums the
 /// gradients its own rank collected; then the copies exchange them so that
 /// every copy applies the same update. Phase `replica_grad_sync`.
 ///
-/// Hot rows sync hierarchically, as NCCL and TorchRec's 2D sync do: sum
-/// inside the node (a touched mask first, then the touched rows' gradients),
-/// then each of the node's L ranks handles its 1/L slice across the nodes,
-/// then the slices are shared inside the node. The slow links carry each byte
-/// once per node instead of once per rank.
+/// One sync is a bucket: every table's rows of one tier (and cross-node
+/// exchange) back to back, one mask and one gradient buffer, so a step pays
+/// each collective's latency once for all tables (before, each (table, tier)
+/// ran its own collectives: 25 a rank a step at 4 nodes of 2 with 4 tables).
+///
+/// Hot rows sync hierarchically, as NCCL and TorchRec's 2D sync do: one
+/// touched-mask reduction over the world (started non-blocking as soon as the
+/// local lookups' gradients are in, waited for just before it is read), then
+/// the touched rows' gradients summed inside the node, each of the node's L
+/// ranks handles its 1/L slice across the nodes, and the slices are shared
+/// inside the node. The slow links carry each gradient byte once per node
+/// instead of once per rank.
 ///
 /// Across nodes, two exchanges (`RowTiers.CrossNodeSync`, the planner picks):
 ///
@@ -27,18 +34,33 @@ import Sharding
 ///
 /// The planner prices these exchanges with `ReplicaSyncCost` (Sharding),
 /// which follows the same steps; change one, change the other.
-final class ReplicaSync {
-    let store: Int
+package final class ReplicaSync {
+    /// One replicated row set in the bucket: its store and where its rows
+    /// start in the bucket's rows (tables in table order, the same on every copy).
+    struct Member {
+        let store: Int
+        let offset: Int
+    }
+    /// Every member's rows, back to back: one mask, one gradient buffer, one
+    /// exchange for all of them (a collective pays its latency once per step,
+    /// not once per table).
+    private(set) var members: [Member]
+    private var memberRows: [Int] = []
     /// Flat: the communicator of all copies. Hierarchical: nil (see below).
     let comm: Communicator?
     let node: Communicator?
     let cross: Communicator?
+    /// Hierarchical allreduce: the whole world, for the one mask reduction.
+    let world: Communicator?
     let width: Int
-    let mode: RowTiers.CrossNodeSync
+    package let mode: RowTiers.CrossNodeSync
     let grads = ScratchBuffer<Float>(zero: 0)      // [rows x width], this rank's sums
     let mask = ScratchBuffer<UInt8>(zero: 0)       // [rows]
     let touched = ScratchBuffer<Int32>(zero: 0)
     let packed = ScratchBuffer<Float>(zero: 0)
+    /// The mask reduction in flight between `start` and `finish`: `mask` is
+    /// owned memory that does not move (nor is written) until the wait.
+    private let maskRequest = CommRequest()
     // Gather: lists received across nodes, then shared inside the node.
     private let crossIds = ScratchBuffer<Int32>(zero: 0), crossGrads = ScratchBuffer<Float>(zero: 0)
     private let forwardIds = ScratchBuffer<Int32>(zero: 0), forwardGrads = ScratchBuffer<Float>(zero: 0)
@@ -52,44 +74,67 @@ final class ReplicaSync {
 
     /// Copies on every rank of `comm` (flat sync; across nodes when the
     /// members are one rank per node).
-    init(store: Int, comm: Communicator, width: Int, mode: RowTiers.CrossNodeSync = .allreduce) {
-        self.store = store; self.comm = comm; self.node = nil; self.cross = nil; self.width = width; self.mode = mode
+    package init(comm: Communicator, width: Int, mode: RowTiers.CrossNodeSync = .allreduce) {
+        self.members = []; self.comm = comm; self.node = nil; self.cross = nil; self.world = nil
+        self.width = width; self.mode = mode
         nodeOrder = Self.nodeOrder(comm)
     }
 
     /// Copies on every rank: `node` is this rank's node, `cross` the ranks
-    /// with the same place in the other nodes.
-    init(store: Int, node: Communicator, cross: Communicator, width: Int, mode: RowTiers.CrossNodeSync = .allreduce) {
-        self.store = store; self.comm = nil; self.node = node; self.cross = cross; self.width = width; self.mode = mode
+    /// with the same place in the other nodes, `world` all of them.
+    package init(world: Communicator, node: Communicator, cross: Communicator, width: Int, mode: RowTiers.CrossNodeSync = .allreduce) {
+        self.members = []; self.comm = nil; self.node = node; self.cross = cross; self.world = world
+        self.width = width; self.mode = mode
         nodeOrder = Self.nodeOrder(cross)
     }
 
+    /// Adds `store`'s rows to the bucket (after the members added before);
+    /// every copy adds the same stores in the same order.
+    package func addMember(store: Int, rows: Int) {
+        members.append(Member(store: store, offset: rowCount))
+        memberRows.append(rows)
+    }
+    /// Rows of the bucket: every member's rows.
+    package var rowCount: Int { memberRows.reduce(0, +) }
+
     /// Whether every rank of the world holds a copy (hot rows).
     var isEveryRank: Bool { node != nil }
+    /// Whether the bucket holds hot rows (a bucket per tier, set when made).
+    var isHotBucket = false
+    /// The members' stores, in bucket order.
+    var stores: [Int] { members.map(\.store) }
 
-    func begin(rows: Int) {
+    /// The bucket row of `store`'s row 0 (nil: not a member).
+    package func offset(ofStore store: Int) -> Int? { members.first { $0.store == store }?.offset }
+
+    package func begin() {
+        let rows = rowCount
         grads.resizeZeroed(rows * width)
         mask.resizeZeroed(rows)
     }
 
     @inline(__always)
-    func add(row: Int, _ g: UnsafePointer<Float>) {
+    package func add(row: Int, _ g: UnsafePointer<Float>) {
         let dst = grads.pointer + row * width
         for c in 0..<width { dst[c] += g[c] }
         mask[row] = 1
     }
 
+    /// Starts the exchange once every gradient has been added: the mask
+    /// reduction (allreduce modes) goes out non-blocking (MPI_Iallreduce)
+    /// and `finish` waits for it, so it overlaps whatever runs in between.
+    package func start() {
+        guard mode == .allreduce else { return }
+        let c = world ?? comm!
+        c.startAllreduce(.replicaGradSync, mask.buffer, op: .max, request: maskRequest)
+    }
+
     /// Exchanges the touched rows' gradients and applies them on every copy.
-    func finish(_ s: ShardStore, learningRate lr: Float) {
+    package func finish(_ stores: [ShardStore], learningRate lr: Float) {
         if mode == .gather {
             finishGather()
         } else {
-            if let comm {
-                comm.allreduce(.replicaGradSync, mask.buffer, op: .max)
-            } else {
-                node!.allreduce(.replicaGradSync, mask.buffer, op: .max)
-                cross!.allreduce(.replicaGradSync, mask.buffer, op: .max)
-            }
+            (world ?? comm!).wait(maskRequest)
             pack()
             if let comm {
                 comm.allreduce(.replicaGradSync, packed.buffer)
@@ -97,7 +142,23 @@ final class ReplicaSync {
                 hierarchicalSum(touched.count)
             }
         }
-        s.apply(rows: touched.pointer, grads: packed.pointer, count: touched.count, learningRate: lr)
+        apply(stores, learningRate: lr)
+    }
+
+    /// Applies `packed` to the rows in `touched` (ascending bucket rows), each
+    /// member's run of rows to its store.
+    private func apply(_ stores: [ShardStore], learningRate lr: Float) {
+        var at = 0
+        for (k, m) in members.enumerated() {
+            let end = m.offset + memberRows[k]
+            var n = 0
+            while at + n < touched.count && Int(touched[at + n]) < end {
+                touched[at + n] -= Int32(m.offset)
+                n += 1
+            }
+            stores[m.store].apply(rows: touched.pointer + at, grads: packed.pointer + at * width, count: n, learningRate: lr)
+            at += n
+        }
     }
 
     /// `touched` and `packed`: the rows with a mask, ascending, and their sums.

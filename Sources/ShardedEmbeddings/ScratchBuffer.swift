@@ -1,10 +1,10 @@
 /// A growable buffer of allocated memory that never moves while in use and
 /// keeps its capacity across steps: the step loop's storage. Unlike an Array,
 /// its pointer may be held by a non-blocking MPI call until the wait.
-final class ScratchBuffer<T> {
+package final class ScratchBuffer<T> {
     private(set) var pointer: UnsafeMutablePointer<T>
     private(set) var capacity: Int
-    private(set) var count = 0
+    package private(set) var count = 0
     private let zero: T
 
     init(capacity: Int = 16, zero: T) {
@@ -65,7 +65,7 @@ final class ScratchBuffer<T> {
         count = n
     }
 
-    @inline(__always) subscript(i: Int) -> T {
+    @inline(__always) package subscript(i: Int) -> T {
         get { pointer[i] }
         set { pointer[i] = newValue }
     }

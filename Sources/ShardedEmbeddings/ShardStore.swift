@@ -5,9 +5,9 @@ import Sharding
 /// The rows of one shard that this rank stores, with their optimizer state.
 /// Rows are initialised from their GLOBAL index (see `initEmbeddingRow`), so
 /// any sharding starts from the same model.
-final class ShardStore {
+package final class ShardStore {
     /// Which global row each local row is.
-    enum RowMap {
+    package enum RowMap {
         /// Local row r is global row `first + r` (block placements).
         case contiguous(first: Int)
         /// Local row r is `order[offset + r * peers + member]` (a FlexShard tier).
@@ -35,7 +35,7 @@ final class ShardStore {
     /// Slots in use. Local rows `0 ..< eagerRows` sit in slots of the same
     /// number; a lazy store (FlexShard's cold tier) gives each later local row
     /// its slot when first touched, so rows nobody reads take no memory.
-    private(set) var rows: Int
+    package private(set) var rows: Int
     /// Local rows this store may hold.
     let capacityRows: Int
     /// Rows stored from the start; a `let`, so the per-id `slot(forLocal:)`
@@ -69,7 +69,7 @@ final class ShardStore {
 
     /// `rows` stored from the start; a lazy store (`capacityRows` more) also
     /// takes room for `roomRows` in all at once, the rows its plan expects.
-    init(table: Int, config: TableConfig, columnStart: Int, width: Int, map: RowMap, rows: Int, capacityRows: Int? = nil,
+    package init(table: Int, config: TableConfig, columnStart: Int, width: Int, map: RowMap, rows: Int, capacityRows: Int? = nil,
          roomRows: Int = 0, seed: UInt64, optimizer: EmbeddingOptimizerKind, tier: RowTiers.Tier? = nil,
          precision: RowPrecision = .fp32) {
         self.table = table; self.config = config; self.width = width; self.columnStart = columnStart
@@ -232,7 +232,7 @@ final class ShardStore {
 
     /// Sums duplicate rows' gradients (growing the aggregator only when a step
     /// brings more ids than any before) and applies the optimizer.
-    func aggregateAndApply(rows rowIndices: UnsafePointer<Int32>, grads: UnsafePointer<Float>, count n: Int,
+    package func aggregateAndApply(rows rowIndices: UnsafePointer<Int32>, grads: UnsafePointer<Float>, count n: Int,
                            learningRate lr: Float) {
         guard n > 0 else { return }
         if n > aggregator.maxIds || aggregator.tableRows < rows {
@@ -243,7 +243,7 @@ final class ShardStore {
     }
 
     /// Applies the optimizer to the aggregated gradient rows (each row once).
-    func apply(rows rowIndices: UnsafePointer<Int32>, grads: UnsafePointer<Float>, count n: Int, learningRate lr: Float) {
+    package func apply(rows rowIndices: UnsafePointer<Int32>, grads: UnsafePointer<Float>, count n: Int, learningRate lr: Float) {
         if isHalf { return applyHalf(rows: rowIndices, grads: grads, count: n, learningRate: lr) }
         switch optimizer {
         case .rowwiseAdagrad:
@@ -305,7 +305,7 @@ extension ShardStore {
     }
 
     /// Slot `s`'s row as an array (checkpoints, gathers; not the step).
-    func rowValues(slot s: Int) -> [Float] {
+    package func rowValues(slot s: Int) -> [Float] {
         [Float](unsafeUninitializedCapacity: width) { b, n in readRow(slot: s, into: b.baseAddress!); n = width }
     }
 

@@ -38,7 +38,7 @@ extension ShardedEmbeddingCollection {
     /// Every store on this rank, with whether it is a copy every rank holds
     /// (data_parallel, FlexShard's hot rows: one rank's copy is enough).
     var checkpointStores: [(ShardStore, Bool)] {
-        let replicated = Set(replicaTables.map(\.store) + syncs.filter { $0.isEveryRank || $0.comm?.size == comm.size }.map(\.store))
+        let replicated = Set(replicaTables.map(\.store) + syncs.filter { $0.isEveryRank || $0.comm?.size == comm.size }.flatMap(\.stores))
         return stores.enumerated().map { ($0.element, replicated.contains($0.offset)) }
     }
 

@@ -42,8 +42,10 @@ extension ShardedEmbeddingCollection {
     public func replicatedRows() -> [Float] {
         var out: [Float] = []
         for sync in syncs where sync.isEveryRank || sync.comm?.size == comm.size {
-            let s = stores[sync.store]
-            for r in 0..<s.rows { out += s.rowValues(slot: r) }
+            for i in sync.stores {
+                let s = stores[i]
+                for r in 0..<s.rows { out += s.rowValues(slot: r) }
+            }
         }
         return out
     }

@@ -91,18 +91,23 @@ extension ShardedEmbeddingCollection {
         for (k, f) in features.enumerated() where !f.isSequence && f.pooling == .mean {
             scaleMeans(k, gradAssembly.pointer)   // d sum = d mean / length
         }
+        for sync in syncs { sync.begin() }
+        // Hot rows' gradients come from the local lookups alone: their sync
+        // starts (the mask reduction, non-blocking) before the exchanges.
+        collectLocalGradients()
+        for sync in syncs where sync.isHotBucket { sync.start() }
         for lane in lanes { lane.sendGradients(from: gradAssembly.pointer) }
-        for sync in syncs { sync.begin(rows: stores[sync.store].rows) }
         applyOwnedGradients(learningRate: lr)
         // Warm copies: what the node's owners collected, summed across nodes.
-        for sync in syncs where pendingRows[sync.store].count > 0 {
+        for (s, slot) in syncSlots.enumerated() where pendingRows[s].count > 0 {
+            guard let (sync, offset) = slot else { continue }
             let w = sync.width
-            for i in 0..<pendingRows[sync.store].count {
-                sync.add(row: Int(pendingRows[sync.store][i]), pendingGrads[sync.store].pointer + i * w)
+            for i in 0..<pendingRows[s].count {
+                sync.add(row: offset + Int(pendingRows[s][i]), pendingGrads[s].pointer + i * w)
             }
         }
-        collectLocalGradients()
-        for sync in syncs { sync.finish(stores[sync.store], learningRate: lr) }
+        for sync in syncs where !sync.isHotBucket { sync.start() }
+        for sync in syncs { sync.finish(stores, learningRate: lr) }
         applyReplicaTableGradients(learningRate: lr)
     }
 
@@ -146,10 +151,10 @@ extension ShardedEmbeddingCollection {
 
     func collectLocalGradients() {
         for g in localGroups where g.hotCodes != nil {
-            guard let sync = syncs.first(where: { $0.store == g.store }) else { continue }
+            guard let (sync, offset) = syncSlots[g.store] else { continue }
             let w = stores[g.store].width, seq = features[g.feature].isSequence
             let dOut = gradAssembly.pointer + featureBase[g.feature]
-            forEachLocalId(g) { n, u, row in sync.add(row: row, seq ? dOut + n * w : dOut + u * w) }
+            forEachLocalId(g) { n, u, row in sync.add(row: offset + row, seq ? dOut + n * w : dOut + u * w) }
         }
     }
 

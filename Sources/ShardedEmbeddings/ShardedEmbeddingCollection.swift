@@ -37,6 +37,8 @@ public final class ShardedEmbeddingCollection {
     let replicaTables: [(table: Int, store: Int, grads: ScratchBuffer<Float>)]
     /// Replicated row sets whose touched gradients are summed across copies.
     let syncs: [ReplicaSync]
+    /// Per store: the bucket that syncs it and its first row there (nil: none).
+    let syncSlots: [(sync: ReplicaSync, offset: Int)?]
     /// Per store: whether a ReplicaSync applies its updates (not the owner path).
     let storeIsSynced: [Bool]
     /// Stores whose gradients SGD applies as they arrive (no pending lists):
@@ -190,25 +192,40 @@ public final class ShardedEmbeddingCollection {
             }
         }
         self.lanes = lanes
+        // One bucket per (tier, cross-node exchange): every table's rows of
+        // it synced by one exchange a step. Buckets and members go in table
+        // order, the same on every rank.
         var syncs: [ReplicaSync] = []
+        func bucket(_ key: (hot: Bool, mode: RowTiers.CrossNodeSync), width: Int, make: () -> ReplicaSync) -> ReplicaSync {
+            if let b = syncs.first(where: { $0.isHotBucket == key.hot && $0.mode == key.mode && $0.width == width }) { return b }
+            let b = make()
+            b.isHotBucket = key.hot
+            syncs.append(b)
+            return b
+        }
         for (t, sharding) in shardings.enumerated() {
             guard let tiers = sharding.tiers, case let .tiered(hot, warm, _) = tableStores[t] else { continue }
+            let D = tables[t].dim
             if tiers.hot > 0 {
-                let s = hot
                 if multiNode, let node = nodeComm, let cross = crossComm {
-                    syncs.append(ReplicaSync(store: s, node: node, cross: cross, width: tables[t].dim,
-                                             mode: RowTiers.hotSync(tiers, on: topo)))
+                    let mode = RowTiers.hotSync(tiers, on: topo)
+                    bucket((true, mode), width: D) { ReplicaSync(world: comm, node: node, cross: cross, width: D, mode: mode) }
+                        .addMember(store: hot, rows: tiers.hot)
                 } else {
-                    syncs.append(ReplicaSync(store: s, comm: comm, width: tables[t].dim))
+                    bucket((true, .allreduce), width: D) { ReplicaSync(comm: comm, width: D) }.addMember(store: hot, rows: tiers.hot)
                 }
             }
             if tiers.warm > 0, let cross = crossComm, cross.size > 1 {
-                syncs.append(ReplicaSync(store: warm, comm: cross, width: tables[t].dim,
-                                         mode: tiers.warmSync ?? .allreduce))
+                let mode = tiers.warmSync ?? .allreduce
+                bucket((false, mode), width: D) { ReplicaSync(comm: cross, width: D, mode: mode) }
+                    .addMember(store: warm, rows: stores[warm].rows)
             }
         }
         self.syncs = syncs
-        let synced = stores.indices.map { s in syncs.contains { $0.store == s } }
+        syncSlots = stores.indices.map { s in
+            syncs.lazy.compactMap { b in b.offset(ofStore: s).map { (b, $0) } }.first
+        }
+        let synced = syncSlots.map { $0 != nil }
         storeIsSynced = synced
         // 16-bit rows round once per step after summing (not per duplicate id).
         sgdInPlace = synced.map { optimizer == .sgd && !$0 && precision == .fp32 }

@@ -28,19 +28,51 @@ extension TrafficAccumulator {
         return (perNode, anywhere.map { Int($0.rounded()) })
     }
 
-    func replicaSyncs(table t: Int) {
-        let s = shardings[t], D = tables[t].dim, R = topology.worldSize
-        if s.isReplicated { ring(.denseAllreduce, Array(0..<R), payload: tables[t].rows * D * 4) }
-        guard let tiers = s.tiers, let hotSets = touchedHot[t], let warmSets = touchedWarm[t] else { return }
-        let hot = touchedCounts(hotSets, slices: 1), warm = touchedCounts(warmSets, slices: L)
+    /// The step's replica syncs, bucketed as `ShardedEmbeddingCollection`
+    /// buckets them: per (tier, cross-node exchange, width), every table's
+    /// rows in one exchange; and each data_parallel table's allreduce.
+    func replicaSyncs() {
+        let R = topology.worldSize
+        for (t, s) in shardings.enumerated() where s.isReplicated {
+            ring(.denseAllreduce, Array(0..<R), payload: tables[t].rows * tables[t].dim * 4)
+        }
+        let (hotBuckets, warmBuckets) = replicaBuckets()
+        for b in hotBuckets { hotSync(b.tables, mode: b.mode, width: b.width) }
+        for b in warmBuckets { warmSync(b.tables, mode: b.mode, width: b.width) }
+    }
+
+    typealias Bucket = (mode: RowTiers.CrossNodeSync, width: Int, tables: [Int])
+
+    /// The collection's buckets: per tier, by cross-node exchange and width,
+    /// tables in table order.
+    func replicaBuckets() -> (hot: [Bucket], warm: [Bucket]) {
+        var hot: [Bucket] = [], warm: [Bucket] = []
+        func put(_ t: Int, _ mode: RowTiers.CrossNodeSync, into buckets: inout [Bucket]) {
+            let D = tables[t].dim
+            if let i = buckets.firstIndex(where: { $0.mode == mode && $0.width == D }) { buckets[i].tables.append(t) }
+            else { buckets.append((mode, D, [t])) }
+        }
+        for (t, s) in shardings.enumerated() {
+            guard let tiers = s.tiers else { continue }
+            if tiers.hot > 0 { put(t, nodes.count > 1 ? RowTiers.hotSync(tiers, on: topology) : .allreduce, into: &hot) }
+            if tiers.warm > 0, nodes.count > 1 { put(t, tiers.warmSync ?? .allreduce, into: &warm) }
+        }
+        return (hot, warm)
+    }
+
+    /// One hot bucket: `ts`'s hot rows back to back.
+    func hotSync(_ ts: [Int], mode: RowTiers.CrossNodeSync, width D: Int) {
+        let R = topology.worldSize
+        let H = ts.reduce(0) { $0 + shardings[$1].tiers!.hot }
+        let counts = ts.map { touchedCounts(touchedHot[$0]!, slices: 1) }
         let cross = (0..<L).map { m in nodes.compactMap { $0.count > m ? $0[m] : nil } }
-        if tiers.hot > 0, RowTiers.hotSync(tiers, on: topology) == .gather {
+        if mode == .gather {
             // Node mask and node sums of the node's rows; member m's slice
             // to member m of every node (counts, ids, gradients); what it
             // received shared inside the node (counts per node, ids, gradients).
-            let T = hot.perNode.map { $0[0] }
+            let T = nodes.indices.map { k in counts.reduce(0) { $0 + $1.perNode[k][0] } }
             for (k, n) in nodes.enumerated() {
-                ring(.replicaGradSync, n, payload: tiers.hot)
+                ring(.replicaGradSync, n, payload: H)
                 ring(.replicaGradSync, n, payload: T[k] * D * 4)
             }
             func slice(_ k: Int, _ m: Int) -> Int {
@@ -53,12 +85,11 @@ extension TrafficAccumulator {
                     gather(.replicaGradSync, from: a, to: n, rows: received, width: D, counts: nodes.count - 1)
                 }
             }
-        } else if tiers.hot > 0, nodes.count > 1 {
-            // Hierarchical: mask over the node then across; gradients summed
-            // in the node, each member's slice across nodes, slices gathered.
-            let T = hot.anywhere[0]
-            for n in nodes { ring(.replicaGradSync, n, payload: tiers.hot) }
-            for m in 0..<L { ring(.replicaGradSync, cross[m], payload: tiers.hot) }
+        } else if nodes.count > 1 {
+            // Hierarchical: one mask over the world; gradients summed in the
+            // node, each member's slice across nodes, slices gathered.
+            let T = counts.reduce(0) { $0 + $1.anywhere[0] }
+            ring(.replicaGradSync, Array(0..<R), payload: H)
             for n in nodes { ring(.replicaGradSync, n, payload: T * D * 4) }
             for m in 0..<L {
                 let rowsM = ReplicaSync.sliceStart(T, L, m + 1) - ReplicaSync.sliceStart(T, L, m)
@@ -70,20 +101,26 @@ extension TrafficAccumulator {
                     for b in n where b != a { add(.replicaGradSync, from: a, to: b, rowsI * D * 4) }
                 }
             }
-        } else if tiers.hot > 0 {
-            ring(.replicaGradSync, Array(0..<R), payload: tiers.hot)
-            ring(.replicaGradSync, Array(0..<R), payload: hot.anywhere[0] * D * 4)
+        } else {
+            ring(.replicaGradSync, Array(0..<R), payload: H)
+            ring(.replicaGradSync, Array(0..<R), payload: counts.reduce(0) { $0 + $1.anywhere[0] } * D * 4)
         }
-        if tiers.warm > 0, nodes.count > 1 {
-            for m in 0..<L {
-                if tiers.warmSync == .gather {
-                    for (k, n) in nodes.enumerated() where n.count > m {
-                        gather(.replicaGradSync, from: n[m], to: cross[m], rows: warm.perNode[k][m], width: D, counts: 1)
-                    }
-                } else {
-                    ring(.replicaGradSync, cross[m], payload: FlexShardCounts.share(tiers.warm, of: L, index: m))
-                    ring(.replicaGradSync, cross[m], payload: warm.anywhere[m] * D * 4)
+    }
+
+    /// One warm bucket: member m's warm blocks of `ts`, across the nodes.
+    func warmSync(_ ts: [Int], mode: RowTiers.CrossNodeSync, width D: Int) {
+        let counts = ts.map { touchedCounts(touchedWarm[$0]!, slices: L) }
+        let cross = (0..<L).map { m in nodes.compactMap { $0.count > m ? $0[m] : nil } }
+        for m in 0..<L {
+            if mode == .gather {
+                for (k, n) in nodes.enumerated() where n.count > m {
+                    let rows = counts.reduce(0) { $0 + $1.perNode[k][m] }
+                    gather(.replicaGradSync, from: n[m], to: cross[m], rows: rows, width: D, counts: 1)
                 }
+            } else {
+                let rows = ts.reduce(0) { $0 + FlexShardCounts.share(shardings[$1].tiers!.warm, of: L, index: m) }
+                ring(.replicaGradSync, cross[m], payload: rows)
+                ring(.replicaGradSync, cross[m], payload: counts.reduce(0) { $0 + $1.anywhere[m] } * D * 4)
             }
         }
     }

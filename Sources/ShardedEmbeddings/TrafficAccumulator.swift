@@ -41,8 +41,17 @@ public final class TrafficAccumulator {
     var sampled: Bool { routedNodes.count < nodes.count }
 
     static let tracked: [CommPhase] = [.idsA2A, .embFwdA2A, .embBwdA2A, .idsA2AIntra, .embFwdA2AIntra, .embBwdA2AIntra,
-                                       .replicaGradSync, .denseAllreduce]
+                                       .replicaGradSync, .denseAllreduce, .metrics]
+    /// The trainer's one metrics allreduce a step: the loss sum and the
+    /// batch's unique user rows, two Doubles (`Trainer.trainStep`).
+    public static let stepMetricsBytes = 16
     var sent: [CommPhase: [Int]], intra: [CommPhase: [Int]], inter: [CommPhase: [Int]]
+    /// Collectives per rank (`countCalls`), and those whose communicator spans nodes.
+    var calls: [CommPhase: [Int]], interCalls: [CommPhase: [Int]]
+    /// This step's latency seconds per rank (alpha times rounds, every collective).
+    var alphaSeconds: [CommPhase: [Double]] = [:]
+    /// The alpha-beta model's latencies (`CommCalibration`).
+    let calibration: CommCalibration
     var seconds = 0.0, steps = 0
     /// Bytes by link class when the step began (its seconds are the difference).
     var stepStart: (intra: [CommPhase: [Int]], inter: [CommPhase: [Int]]) = ([:], [:])
@@ -55,8 +64,9 @@ public final class TrafficAccumulator {
     var touchedHot: [Int: [Set<Int>]] = [:], touchedWarm: [Int: [Set<Int>]] = [:]
 
     public init(plan: ShardingPlan, tables: [TableConfig], features: [EmbeddingFeature], topology: Topology,
-                denseParameters: Int, dedupIds: Bool = false, payload: PayloadPrecision = .fp32, routedNodes: [Int]? = nil) {
-        self.tables = tables; self.features = features; self.topology = topology
+                denseParameters: Int, dedupIds: Bool = false, payload: PayloadPrecision = .fp32, routedNodes: [Int]? = nil,
+                calibration: CommCalibration = .machineDefault) {
+        self.tables = tables; self.features = features; self.topology = topology; self.calibration = calibration
         self.denseParameters = denseParameters; self.payload = payload
         let R = topology.worldSize
         let nodes = (0..<topology.nodeCount).map { topology.ranks(onNode: $0) }
@@ -78,12 +88,13 @@ public final class TrafficAccumulator {
         for (i, r) in ranks.enumerated() { index[r] = i }
         routedIndex = index
         let zero = Dictionary(uniqueKeysWithValues: Self.tracked.map { ($0, [Int](repeating: 0, count: R)) })
-        sent = zero; intra = zero; inter = zero
+        sent = zero; intra = zero; inter = zero; calls = zero; interCalls = zero
         startStep()
     }
 
     func startStep() {
         stepStart = (intra, inter)
+        for p in Self.tracked { alphaSeconds[p] = [Double](repeating: 0, count: topology.worldSize) }
         let K = routedRanks.count
         if sampled {
             for p in [CommPhase.idsA2A, .embFwdA2A, .embBwdA2A] { worldPairs[p] = [Int](repeating: 0, count: K * topology.worldSize) }
@@ -153,11 +164,13 @@ public final class TrafficAccumulator {
     /// allreduce, and the step's modelled seconds.
     public func endStep() {
         if sampled { estimateUnrouted() }
-        for t in shardings.indices { replicaSyncs(table: t) }
+        replicaSyncs()
         ring(.denseAllreduce, Array(0..<topology.worldSize), payload: denseParameters * 4)
+        ring(.metrics, Array(0..<topology.worldSize), payload: Self.stepMetricsBytes)
+        countCalls()
         for p in Self.tracked {
             let t = (0..<topology.worldSize).map { r in
-                Double(intra[p]![r] - stepStart.intra[p]![r]) / topology.intraNodeBandwidth
+                alphaSeconds[p]![r] + Double(intra[p]![r] - stepStart.intra[p]![r]) / topology.intraNodeBandwidth
                     + Double(inter[p]![r] - stepStart.inter[p]![r]) / topology.interNodeBandwidth
             }
             seconds += t.max() ?? 0
@@ -215,7 +228,7 @@ public final class TrafficAccumulator {
     public var traffic: PredictedTraffic {
         PredictedTraffic(steps: steps,
                          phases: Self.tracked.map { .init(phase: $0.tag, bytesSent: sent[$0]!, intraNodeBytes: intra[$0]!,
-                                                          interNodeBytes: inter[$0]!) },
+                                                          interNodeBytes: inter[$0]!, calls: calls[$0]!) },
                          modelledSecondsPerStep: seconds / Double(max(steps, 1)))
     }
 }

@@ -15,15 +15,41 @@ public struct PredictedTraffic: Sendable, Codable, Equatable {
         public var bytesSent: [Int]
         public var intraNodeBytes: [Int]
         public var interNodeBytes: [Int]
+        /// Per rank, summed over the predicted steps: collectives (the ledger's calls).
+        public var calls: [Int] = []
+
+        public init(phase: String, bytesSent: [Int], intraNodeBytes: [Int], interNodeBytes: [Int], calls: [Int]) {
+            self.phase = phase; self.bytesSent = bytesSent; self.intraNodeBytes = intraNodeBytes
+            self.interNodeBytes = interNodeBytes; self.calls = calls
+        }
+
+        /// Plan files written before collectives were counted read with none.
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            phase = try c.decode(String.self, forKey: .phase)
+            bytesSent = try c.decode([Int].self, forKey: .bytesSent)
+            intraNodeBytes = try c.decode([Int].self, forKey: .intraNodeBytes)
+            interNodeBytes = try c.decode([Int].self, forKey: .interNodeBytes)
+            calls = try c.decodeIfPresent([Int].self, forKey: .calls) ?? bytesSent.map { _ in 0 }
+        }
     }
 
     public var steps: Int
     public var phases: [Phase]
-    /// Per step: the busiest rank's intra bytes over the intra-node bandwidth
-    /// plus inter bytes over the inter-node bandwidth, summed over phases.
+    /// Per step, the alpha-beta model: per phase, the busiest rank's latency
+    /// (each collective's link-class alpha times its rounds, `CommCalibration`)
+    /// plus intra bytes over the intra-node bandwidth plus inter bytes over the
+    /// inter-node bandwidth; summed over phases.
     public var modelledSecondsPerStep: Double
 
     public func phase(_ p: CommPhase) -> Phase? { phases.first { $0.phase == p.tag } }
+
+    /// Collectives the busiest rank makes per step, every phase.
+    public var collectivesPerStep: Double {
+        let R = phases.first?.calls.count ?? 0
+        let most = (0..<R).map { r in phases.reduce(0) { $0 + ($1.calls.isEmpty ? 0 : $1.calls[r]) } }.max() ?? 0
+        return Double(most) / Double(max(steps, 1))
+    }
 
     /// All-to-all bytes (both lanes) per step, summed over ranks.
     public var allToAllBytesPerStep: Double {

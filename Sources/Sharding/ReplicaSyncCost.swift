@@ -19,13 +19,17 @@ public enum ReplicaSyncCost {
         Bytes(intra: 2 * Double(R - 1) / Double(R) * (touched * rowBytes + Double(rows)), inter: 0)
     }
 
-    /// Hot tier across nodes by allreduce: inside the node the mask and the
-    /// rows are summed and, at the end, gathered (3 (L-1)/L of the union);
-    /// across nodes each member allreduces its 1/L slice of mask and rows.
+    /// Hot tier across nodes by allreduce: the mask in one ring over the
+    /// world (a rank's next rank is on its node, or for the node's last rank
+    /// on the next node: both link classes see the whole ring's share);
+    /// inside the node the rows are summed and, at the end, gathered
+    /// (3 (L-1)/L of the union); across nodes each member allreduces its 1/L
+    /// slice of the rows.
     public static func hotAllreduce(touched: Double, rows: Int, rowBytes: Double, nodes: Int, ranksPerNode: Int) -> Bytes {
         let n = Double(nodes), l = Double(ranksPerNode), union = touched * rowBytes
-        return Bytes(intra: 3 * (l - 1) / l * union + 2 * (l - 1) / l * Double(rows),
-                     inter: 2 * (n - 1) / n * (union / l + Double(rows)))
+        let mask = 2 * (n * l - 1) / (n * l) * Double(rows)
+        return Bytes(intra: 3 * (l - 1) / l * union + (l > 1 ? mask : 0),
+                     inter: 2 * (n - 1) / n * union / l + mask)
     }
 
     /// Hot tier across nodes by gather: the node's mask and sum of its rows

@@ -197,6 +197,9 @@ public struct TopologyConfig: Sendable, Codable, Equatable {
     public var ranksPerNode: Int?
     public var intraNodeGiBps = 600.0
     public var interNodeGiBps = 12.5
+    /// Link latencies (and measured bandwidths) for `strata plan`'s model:
+    /// a `strata bench comm --calibrate` file (nil: this machine's figures).
+    public var calibration: String?
 }
 
 /// A config that cannot run; the message names the key.

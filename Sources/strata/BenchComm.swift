@@ -1,5 +1,6 @@
 import ArgumentParser
 import Benchmarking
+import Sharding
 
 /// `strata bench comm`: alltoallv with uneven counts and allreduce over the
 /// world, per message size, read like osu_alltoallv: median time, bus
@@ -41,6 +42,9 @@ struct BenchComm: ParsableCommand {
           help: "Also compare Strata's alltoallv (with the ledger) with bare MPI_Alltoallv on the same buffers, per size.")
     var overhead = true
 
+    @Option(help: "Instead of the tables: measure the alpha-beta model's latency and bandwidth per link class (small and --max-bytes allreduces on the node's and the cross-node communicators) and write them as JSON to FILE, for strata plan --calibration.")
+    var calibrate: String?
+
     func validate() throws {
         guard minBytes >= 4 else { throw ValidationError("--min-bytes must be at least 4, got \(minBytes)") }
         guard maxBytes >= minBytes else { throw ValidationError("--max-bytes (\(maxBytes)) must be at least --min-bytes (\(minBytes))") }
@@ -50,6 +54,17 @@ struct BenchComm: ParsableCommand {
     func run() throws {
         let settings = bench.settings(reps: 20, warmup: 3)
         withWorld(ranksPerNode: world.ranksPerNode) { comm in
+            if let calibrate {
+                let c = CommCalibrationBenchmark.run(comm: comm, largeBytes: maxBytes, reps: settings.reps, warmup: settings.warmup)
+                if comm.rank == 0 {
+                    try c.write(to: calibrate)
+                    print(String(format: "calibration: latency per round intra %.1f us, inter %.1f us; bandwidth intra %@, inter %@ -> %@",
+                                 c.intraNodeLatency * 1e6, c.interNodeLatency * 1e6,
+                                 c.intraNodeBandwidth.map { String(format: "%.3f GB/s", $0 / 1e9) } ?? "default",
+                                 c.interNodeBandwidth.map { String(format: "%.3f GB/s", $0 / 1e9) } ?? "default", calibrate))
+                }
+                return
+            }
             try CommBenchmark.run(comm: comm, minBytes: minBytes, maxBytes: maxBytes, links: links, overhead: overhead,
                                   settings: settings)
         }

@@ -25,8 +25,11 @@ struct PlanCommand: ParsableCommand {
         --ranks-per-node: the largest per-rank embedding memory (rows plus optimizer state), \
         all-to-all and inter-node bytes per step (summed over ranks), all bytes per step \
         (replica and dense syncs included, allreduce counted as a ring), and the modelled \
-        communication seconds per step (busiest rank's bytes over each link class's \
-        bandwidth, summed over phases). Predictions use sharding.profile_steps global \
+        communication seconds per step (alpha-beta: each collective pays its link class's \
+        latency per round, ceil(log2 ranks) rounds, plus the busiest rank's bytes over each \
+        link class's bandwidth, summed over phases; latencies from --calibration FILE or \
+        topology.calibration, written by strata bench comm --calibrate, else this machine's \
+        figures), and the collectives per step of the busiest rank. Predictions use sharding.profile_steps global \
         batches of the configured data; a run on the same batches measures the same bytes. \
         sharding.dedup_ids: true predicts the exchange with each distinct id sent once per \
         rank and step; sharding.profile: TRACE ranks FlexShard's rows by an access trace \
@@ -49,6 +52,9 @@ struct PlanCommand: ParsableCommand {
 
     @Option(name: .customLong("ranks-per-node"), help: "Ranks per node (default: topology.ranks_per_node, else all on one node).")
     var ranksPerNode: Int?
+
+    @Option(help: "Link figures for the model (JSON from strata bench comm --calibrate; default: topology.calibration, else this machine's).")
+    var calibration: String?
 
     @Option(name: .customLong("routed-nodes"),
             help: "Route the batches of K seeded nodes only and estimate the other ranks from them (default: every node, exact).")
@@ -78,6 +84,8 @@ struct PlanCommand: ParsableCommand {
         var embeddingBytesPerStep: Double
         var embeddingInterNodeBytesPerStep: Double
         var modelledSecondsPerStep: Double
+        /// The busiest rank's collectives per step (every phase).
+        var collectivesPerStep: Double?
         var phases: [PredictedTraffic.Phase]
         var tiers: [String: [Int]]?
         /// FlexShard's row: the placement floor (`PlanFloor`), on several nodes.
@@ -99,6 +107,7 @@ struct PlanCommand: ParsableCommand {
         /// Global batch, and the profiled (and routed) global batches.
         var G: Int, steps: Int
         var dense: Int
+        var calibration: CommCalibration
     }
 
     func setup() throws -> Setup {
@@ -112,15 +121,20 @@ struct PlanCommand: ParsableCommand {
             printError("strata: error: topology.ranks_per_node = \(L) does not divide --ranks \(ranks)")
             throw ExitCode(2)
         }
+        var calibration = CommCalibration.machineDefault
+        if let path = self.calibration ?? cfg.topology.calibration {
+            do { calibration = try CommCalibration.read(path) } catch { throw inputFailure("\(error)") }
+        }
         let topology = try Topology.emulated(worldSize: ranks, ranksPerNode: L,
-                                             intraNodeBandwidth: cfg.topology.intraNodeGiBps * 1_073_741_824,
-                                             interNodeBandwidth: cfg.topology.interNodeGiBps * 1_073_741_824)
+                                             intraNodeBandwidth: calibration.intraNodeBandwidth ?? cfg.topology.intraNodeGiBps * 1_073_741_824,
+                                             interNodeBandwidth: calibration.interNodeBandwidth ?? cfg.topology.interNodeGiBps * 1_073_741_824)
         let data = try DataSources.load(cfg.data, seed: cfg.run.seed)
         let layout = try FeatureLayout(schema: data.source.schema, model: cfg.model)
         let G = cfg.run.batchSize
         let steps = max(1, min(cfg.sharding.profileSteps, data.source.sampleCount(.train) / G))
         return Setup(cfg: cfg, L: L, topology: topology, source: data.source, layout: layout, G: G, steps: steps,
-                     dense: Self.denseParameters(cfg, layout: layout, denseCount: data.source.schema.denseCount))
+                     dense: Self.denseParameters(cfg, layout: layout, denseCount: data.source.schema.denseCount),
+                     calibration: calibration)
     }
 
     /// `--routed-nodes`' seeded choice of nodes (nil: every node).
@@ -178,7 +192,7 @@ struct PlanCommand: ParsableCommand {
         let accumulators = plans.map {
             TrafficAccumulator(plan: $0.plan, tables: layout.tables, features: layout.features, topology: topology,
                                denseParameters: dense, dedupIds: cfg.sharding.dedupIds, payload: cfg.precision.payload,
-                               routedNodes: routed)
+                               routedNodes: routed, calibration: setup.calibration)
         }
         Self.route(accumulators, setup)
         var rows: [Row] = []
@@ -192,7 +206,7 @@ struct PlanCommand: ParsableCommand {
                             allToAllBytesPerStep: traffic.allToAllBytesPerStep, interNodeBytesPerStep: traffic.interNodeBytesPerStep,
                             totalBytesPerStep: traffic.totalBytesPerStep, embeddingBytesPerStep: traffic.embeddingBytesPerStep,
                             embeddingInterNodeBytesPerStep: traffic.embeddingInterNodeBytesPerStep,
-                            modelledSecondsPerStep: traffic.modelledSecondsPerStep,
+                            modelledSecondsPerStep: traffic.modelledSecondsPerStep, collectivesPerStep: traffic.collectivesPerStep,
                             phases: traffic.phases, tiers: tiers.isEmpty ? nil : Dictionary(uniqueKeysWithValues: tiers),
                             floor: plan.tables.contains { $0.tiers != nil }
                                 ? PlanFloor(profile: profile, tables: layout.tables, topology: topology,
@@ -213,15 +227,18 @@ struct PlanCommand: ParsableCommand {
               + (cfg.sharding.profileSamples > 0 ? "profile of \(cfg.sharding.profileSamples) sampled samples; " : "")
               + (routed.map { "routed nodes \($0.map(String.init).joined(separator: ",")), others estimated; " } ?? "")
               + "dedup_ids \(cfg.sharding.dedupIds); "
-              + "bandwidths intra \(cfg.topology.intraNodeGiBps) GiB/s, inter \(cfg.topology.interNodeGiBps) GiB/s")
-        print(["strategy", "mem/rank MB", "a2a MB/step", "emb MB/step", "emb inter MB", "all MB/step", "model ms/step"]
+              + String(format: "bandwidths intra %.4g GiB/s, inter %.4g GiB/s; latency per round intra %.1f us, inter %.1f us",
+                       topology.intraNodeBandwidth / 1_073_741_824, topology.interNodeBandwidth / 1_073_741_824,
+                       setup.calibration.intraNodeLatency * 1e6, setup.calibration.interNodeLatency * 1e6))
+        print(["strategy", "mem/rank MB", "a2a MB/step", "emb MB/step", "emb inter MB", "all MB/step", "coll/step", "model ms/step"]
             .map { $0.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined())
-        print("(a2a: all-to-all of both lanes; emb: a2a plus replica syncs; all: every phase incl. the dense allreduce; summed over ranks)")
+        print("(a2a: all-to-all of both lanes; emb: a2a plus replica syncs; all: every phase incl. the dense allreduce; summed over ranks; coll: the busiest rank's collectives)")
         for r in rows {
             let cols = [r.strategy, String(format: "%.3f", Double(r.maxMemoryBytesPerRank) / 1e6),
                         String(format: "%.4f", r.allToAllBytesPerStep / 1e6), String(format: "%.4f", r.embeddingBytesPerStep / 1e6),
                         String(format: "%.4f", r.embeddingInterNodeBytesPerStep / 1e6),
-                        String(format: "%.4f", r.totalBytesPerStep / 1e6), String(format: "%.4f", r.modelledSecondsPerStep * 1e3)]
+                        String(format: "%.4f", r.totalBytesPerStep / 1e6), String(format: "%.0f", r.collectivesPerStep ?? 0),
+                        String(format: "%.4f", r.modelledSecondsPerStep * 1e3)]
             print(cols.map { $0.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined())
         }
         if let flex = rows.first(where: { $0.strategy == ShardingType.flexShard.rawValue }), let tiers = flex.tiers {
@@ -235,6 +252,13 @@ struct PlanCommand: ParsableCommand {
                              100 * (1 - flex.embeddingInterNodeBytesPerStep / max(best.embeddingInterNodeBytesPerStep, 1)),
                              best.modelledSecondsPerStep / max(flex.modelledSecondsPerStep, 1e-12),
                              Double(flex.maxMemoryBytesPerRank) / Double(max(best.maxMemoryBytesPerRank, 1))))
+            }
+            if let best = baselines.min(by: { $0.modelledSecondsPerStep < $1.modelledSecondsPerStep }),
+               flex.modelledSecondsPerStep >= best.modelledSecondsPerStep {
+                print(String(format: "flexshard is not worth it here: modelled %.2f ms/step against %@'s %.2f; its %.0f collectives a step (%@: %.0f) each pay the link latency, more than its %.1f%% fewer embedding inter-node bytes save",
+                             flex.modelledSecondsPerStep * 1e3, best.strategy, best.modelledSecondsPerStep * 1e3,
+                             flex.collectivesPerStep ?? 0, best.strategy, best.collectivesPerStep ?? 0,
+                             100 * (1 - flex.embeddingInterNodeBytesPerStep / max(best.embeddingInterNodeBytesPerStep, 1))))
             }
             if let floor = flex.floor, let best = baselines.min(by: { $0.modelledSecondsPerStep < $1.modelledSecondsPerStep }) {
                 print(String(format: "placement floor (FlexShardPlanner.interNodeFloor): any placement moves at least %.4f MB/step of embedding bytes between nodes, %.1f%% less than one copy per row (%.4f MB/step); flexshard's plan: %.4f MB/step",

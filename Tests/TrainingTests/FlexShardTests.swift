@@ -2,6 +2,7 @@ import XCTest
 import Collectives
 import ShardedEmbeddings
 import Sharding
+import StrataTestSupport
 import Training
 
 /// FlexShard's promises beyond equivalence (EquivalenceTests covers that):
@@ -282,14 +283,7 @@ final class FlexShardTests: XCTestCase {
             let steps = (0..<config.run.steps).map { s in (0..<4).map { out[$0].2[s] } }
             let predicted = TrafficPredictor.predict(plan: plan, tables: t0.layout.tables, features: t0.layout.features,
                                                      topology: topo, steps: steps, denseParameters: t0.model.parameterCount)
-            for p in predicted.phases {
-                let phase = CommPhase.allCases.first { $0.tag == p.phase }!
-                for r in 0..<4 {
-                    let measured = out[r].1[phase.rawValue]
-                    XCTAssertEqual(p.bytesSent[r], measured.bytesSent, "\(what), \(p.phase), rank \(r): bytes sent")
-                    XCTAssertEqual(p.interNodeBytes[r], measured.interNodeBytesSent, "\(what), \(p.phase), rank \(r): inter-node bytes")
-                }
-            }
+            for line in PhaseComparison.mismatches(predicted, out.map(\.1), what: what) { XCTFail(line) }
             XCTAssertGreaterThan(predicted.phase(.replicaGradSync)?.bytesSent.reduce(0, +) ?? 0, 0, what)
         }
     }

@@ -1,0 +1,55 @@
+import Cluster
+import Collectives
+import Sharding
+
+/// The collectives a training step makes, per rank and phase, as the ledger
+/// counts them (one call per blocking collective, one per wait of a started
+/// one): they follow from the plan and the world alone, not from the ids.
+/// Each pays its link class's latency (inter-node when its communicator
+/// spans nodes) once per round: the alpha of the alpha-beta model.
+extension TrafficAccumulator {
+    /// Counts one step's collectives into `calls` (and `interCalls`, those
+    /// whose communicator spans nodes).
+    func countCalls() {
+        let R = topology.worldSize, multiNode = nodes.count > 1
+        func call(_ p: CommPhase, _ ranks: [Int], _ n: Int = 1) {
+            let spans = Set(ranks.map { topology.nodeOfRank[$0] }).count > 1
+            let alpha = Double(n * CommCalibration.rounds(ranks.count))
+                * (spans ? calibration.interNodeLatency : calibration.intraNodeLatency)
+            for r in ranks {
+                calls[p]![r] += n
+                alphaSeconds[p]![r] += alpha
+                if spans { interCalls[p]![r] += n }
+            }
+        }
+        let world = Array(0..<R)
+        // Exchange lanes: counts, ids, rows back (a wait), gradients; none on a lane of one rank.
+        if !groups.world.isEmpty, R > 1 {
+            call(.idsA2A, world, 2); call(.embFwdA2A, world); call(.embBwdA2A, world)
+        }
+        if !groups.node.isEmpty {
+            for n in nodes where n.count > 1 { call(.idsA2AIntra, n, 2); call(.embFwdA2AIntra, n); call(.embBwdA2AIntra, n) }
+        }
+        // Dense gradients (a wait, several ranks only), each data_parallel table's allreduce, the metrics.
+        if R > 1 { call(.denseAllreduce, world) }
+        for s in shardings where s.isReplicated { call(.denseAllreduce, world) }
+        call(.metrics, world)
+        // Replica sync buckets, as `replicaSyncs` lists them.
+        let cross = (0..<L).map { m in nodes.compactMap { $0.count > m ? $0[m] : nil } }
+        for b in replicaBuckets().hot {
+            if b.mode == .gather {
+                for n in nodes { call(.replicaGradSync, n, 2 + 3) }   // node mask, node sum; node lists
+                for c in cross { call(.replicaGradSync, c, 3) }        // counts, ids, gradients across nodes
+            } else if multiNode {
+                call(.replicaGradSync, world)                          // the one mask
+                for n in nodes { call(.replicaGradSync, n, 2) }        // node sum, node gather
+                for c in cross { call(.replicaGradSync, c) }           // the slice across nodes
+            } else {
+                call(.replicaGradSync, world, 2)
+            }
+        }
+        for b in replicaBuckets().warm {
+            for c in cross where c.count > 1 { call(.replicaGradSync, c, b.mode == .gather ? 3 : 2) }
+        }
+    }
+}
