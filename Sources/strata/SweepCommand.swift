@@ -1,4 +1,5 @@
 import ArgumentParser
+import CLISupport
 import Collectives
 import Foundation
 import Sweep
