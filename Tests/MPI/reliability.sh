@@ -193,7 +193,7 @@ missing data file|1|nosuch.csv: |--set data.source=criteo --set data.path=$W/nos
 truncated binary data file|1|truncated.bin: truncated|--set data.source=binary --set data.path=$W/truncated.bin $L
 corrupted binary data file|1|corrupt.bin: corrupted: checksum mismatch|--set data.source=binary --set data.path=$W/corrupt.bin $L
 run folder holding a different run|1|ref4: already holds a different run \(its config.json differs in model\)|--config $C --set model.heads=1 --run-dir $W/ref4 --quiet
-run folder holding this run (no --resume)|4|ref4: already holds this run; continue it with --resume|--config $C --run-dir $W/ref4 --quiet
+run folder holding this run (no --resume)|4|ref4: already holds this run; continue it with --resume|--config $C $PIN --run-dir $W/ref4 --quiet
 resume changing the model|2|model.embedding_dim cannot change when resuming|--resume $W/ref4 --set model.embedding_dim=4 --quiet
 resume from a missing folder|1|not-there: no such run folder|--resume $W/not-there --quiet
 resume from a folder without checkpoints|1|no complete checkpoint|--resume $W/ref4/checkpoints --quiet
