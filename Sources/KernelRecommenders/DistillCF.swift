@@ -41,7 +41,7 @@ public struct DistillConfig: Sendable, Equatable {
 
     /// Whether step `step` validates (the released schedule).
     public func validates(step: Int) -> Bool {
-        (step % 25 == 0 && step <= 200) || step % evalEvery == 0 || step == steps
+        (step % 25 == 0 && step <= 200) || step % evalEvery == 0 || step >= steps
     }
 }
 
