@@ -12,7 +12,7 @@ final class BagFeatureTests: XCTestCase {
         var tableRows: [Int] { [6, 5] }
         var bagSizes: [Int] { [1, 3] }
         let samples: ClientSamples
-        func data(client: Int) throws -> ClientData { ClientData(train: samples, test: .empty) }
+        func data(client: Int) throws -> ClientData { ClientData(train: samples, test: samples) }   // the federation evaluates on a non-empty test split
         func trainCount(client: Int) -> Int { samples.count }
         func publicFeatures(client: Int) -> [Double] { [0] }
         func trueGroup(client: Int) -> Int? { nil }
