@@ -38,7 +38,7 @@ public struct GemmOptions: Sendable, Equatable {
     public var mode: GemmMode
     public var precision: DensePrecision
 
-    public init(mode: GemmMode = .auto, precision: DensePrecision = .fp32) {
+    public init(mode: GemmMode = .openblas, precision: DensePrecision = .fp32) {
         self.mode = mode; self.precision = precision
     }
 

@@ -71,15 +71,16 @@ public struct ModelConfig: Sendable, Codable, Equatable {
     public var useSequences = true
     /// Features the model leaves out (ablations: the data still carries them).
     public var excludeFeatures: [String] = []
-    /// `model.gemm`: the dense GEMMs' kernels (nil, as in a config written
-    /// before it existed: auto, each shape's fastest timed at start-up).
+    /// `model.gemm`: the dense GEMMs' kernels (nil: openblas, so that a seeded
+    /// run repeats bit for bit; auto times each shape's kernels at start-up,
+    /// and two runs may then differ by fp32 re-association).
     public var gemm: GemmMode?
     /// `model.precision`: the dense GEMMs' inputs (nil: fp32); bf16 keeps f32
     /// master weights, gradients and optimizer state.
     public var precision: DensePrecision?
 
     /// `model.gemm` and `model.precision` with their defaults.
-    public var gemmOptions: GemmOptions { GemmOptions(mode: gemm ?? .auto, precision: precision ?? .fp32) }
+    public var gemmOptions: GemmOptions { GemmOptions(mode: gemm ?? .openblas, precision: precision ?? .fp32) }
 }
 
 /// `model.encoder`: how a sequence feature's rows become one vector.

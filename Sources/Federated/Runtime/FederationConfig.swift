@@ -13,7 +13,7 @@ public struct ModelHyper: Sendable, Equatable, Codable {
     public var precision: DensePrecision?
     public init() {}
 
-    public var gemmOptions: GemmOptions { GemmOptions(mode: gemm ?? .auto, precision: precision ?? .fp32) }
+    public var gemmOptions: GemmOptions { GemmOptions(mode: gemm ?? .openblas, precision: precision ?? .fp32) }
 
     public func spec(for source: ClientSource) -> ModelSpec {
         ModelSpec(denseFeatures: source.denseFeatures, tableRows: source.tableRows, dim: dim,
