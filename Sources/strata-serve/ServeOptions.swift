@@ -30,7 +30,7 @@ struct ModelSourceOptions: ParsableArguments {
     /// Numeric options (shared by serve and loadgen) and their allowed values.
     static let ranges: [(String, Allowed, @Sendable (ModelSourceOptions) -> Double?)] = [
         ("--seed", .seed, { Double($0.seed) }),
-        ("--memory-budget-bytes", .ints(1 << 20...1 << 50), { Double($0.memoryBudgetBytes) }),
+        ("--memory-budget-bytes", .ints(1...1 << 50), { Double($0.memoryBudgetBytes) }),
     ]
 
     func validate() throws {

@@ -123,17 +123,32 @@ if [ -f "$ML" ]; then
     mp="$(mktemp -d)"
     MA="--config Configs/movielens.yaml --quiet --set data.movielens.split=users --set data.movielens.dense_count=6 --set model.exclude_features=[user] --set run.steps=300 --set run.eval_every=300"
     for np in 1 2 4; do expect_pass "movielens users split, dense_count 6, $np rank(s)" "$np" "$S" train $MA --run-dir "$mp/n$np"; done
-    for np in 2 4; do
-        if python3 - "$mp/n1/summary.json" "$mp/n$np/summary.json" >"$mp/err" 2>&1 <<'PY'
+    # Dense SGD: the sharded run is the one-process run to float re-association.
+    for np in 1 2 4; do expect_pass "movielens users split, dense SGD, $np rank(s)" "$np" "$S" train $MA --set optimizer.dense=sgd --run-dir "$mp/s$np"; done
+    # close A B TOL [MIN_AUC]: eval AUC, GAUC and logloss of two runs within TOL relative.
+    close() { python3 - "$@" <<'PY'
 import json, sys
-a, b = (json.load(open(p))["metrics"] for p in sys.argv[1:])
+a, b = (json.load(open(p + "/summary.json"))["metrics"] for p in sys.argv[1:3])
+tol = float(sys.argv[3])
 assert a["eval_samples"] == b["eval_samples"] > 10000, (a["eval_samples"], b["eval_samples"])
-assert a["eval_auc"] > 0.74, a["eval_auc"]   # the history carries them: 0.70 without it (docs/BENCHMARKS.md)
+if len(sys.argv) > 4: assert a["eval_auc"] > float(sys.argv[4]), a["eval_auc"]   # the history carries them: 0.70 without it
 for k in ("eval_auc", "eval_gauc", "eval_logloss"):
-    assert abs(a[k] - b[k]) <= 1e-5 * abs(a[k]), (k, a[k], b[k])
+    assert abs(a[k] - b[k]) <= tol * abs(a[k]), (k, a[k], b[k])
 PY
-        then ok "movielens: $np ranks equal 1 rank (AUC, GAUC, logloss to 1e-5)"; else bad "movielens: $np ranks differ from 1 rank" "$mp/err"; fi
+    }
+    for np in 2 4; do
+        if close "$mp/s1" "$mp/s$np" 1e-6 >"$mp/err" 2>&1; then ok "movielens, dense SGD: $np ranks equal 1 rank (AUC, GAUC, logloss to 1e-6)"
+        else bad "movielens, dense SGD: $np ranks differ from 1 rank" "$mp/err"; fi
     done
+    # Dense Adagrad (the config's own): 4 ranks equal 2 to 1e-5; 1 rank is
+    # held to 1e-3 only. On some CPUs' OpenBLAS kernels one sample's ReLU
+    # input lands on the other side of zero in the 1-rank run, and Adagrad's
+    # per-element steps carry that to ~2.5e-4 of eval AUC (docs/RELIABILITY.md,
+    # "One rank against many"); dense SGD above holds 1e-6 on the same data.
+    if close "$mp/n2" "$mp/n4" 1e-5 0.74 >"$mp/err" 2>&1; then ok "movielens: 4 ranks equal 2 ranks (AUC, GAUC, logloss to 1e-5; AUC above 0.74)"
+    else bad "movielens: 4 ranks differ from 2 ranks" "$mp/err"; fi
+    if close "$mp/n1" "$mp/n2" 1e-3 0.74 >"$mp/err" 2>&1; then ok "movielens: 1 rank within 1e-3 of 2 ranks (dense Adagrad)"
+    else bad "movielens: 1 rank differs from 2 ranks beyond 1e-3" "$mp/err"; fi
     rm -rf "$mp"
 else
     echo "  skip: $ML is absent"
@@ -223,8 +238,8 @@ if [ -f "$ML" ]; then
     for np in 1 2 4; do
         expect_pass "iae, $np rank(s)" "$np" "$S" iae --quiet --set data.path="$kr/ratings.csv" --set iae.lambdas=[0.1,1,5] --run-dir "$kr/iae$np"
     done
-    expect_pass "iae, cholesky per λ, 2 ranks" 2 "$S" iae --quiet --set data.path="$kr/ratings.csv" --set iae.lambdas=[0.1,1,5] --set iae.solver=cholesky --run-dir "$kr/chol"
-    # same_metrics A B [KEY]: test metrics (and the chosen λ) equal to 1e-9 relative.
+    expect_pass "iae, the eigendecomposition, 2 ranks" 2 "$S" iae --quiet --set data.path="$kr/ratings.csv" --set iae.lambdas=[0.1,1,5] --set iae.solver=eigen --run-dir "$kr/eigen"
+    # same_metrics A B [KEY]: test metrics (and the chosen λ) equal to 1e-9 relative, AUC to 1e-6.
     same_metrics() { python3 - "$@" <<'PY'
 import json, sys
 a, b = (json.load(open(p + "/summary.json")) for p in sys.argv[1:3])
@@ -234,13 +249,15 @@ assert x["chosen_lambda"] == y["chosen_lambda"], (x["chosen_lambda"], y["chosen_
 for f in ("hit_rate", "ndcg", "psp"):
     for u, v in zip(x["test"][f], y["test"][f]):
         assert abs(u - v) <= 1e-9 * max(1, abs(u)), (f, u, v)
-assert abs(x["test"]["auc"] - y["test"]["auc"]) <= 1e-9, (x["test"]["auc"], y["test"]["auc"])
+# AUC counts pairs: another engine's or solver's rounding may order one near-tie
+# of scores the other way, one pair in millions (measured: 3.5e-8).
+assert abs(x["test"]["auc"] - y["test"]["auc"]) <= 1e-6, (x["test"]["auc"], y["test"]["auc"])
 PY
     }
     for np in 2 4; do
         if same_metrics "$kr/iae1" "$kr/iae$np" 2>"$kr/err"; then ok "iae: $np ranks equal 1 rank (λ, HR, nDCG, PSP, AUC)"; else bad "iae: $np ranks differ from 1 rank" "$kr/err"; fi
     done
-    if same_metrics "$kr/iae1" "$kr/chol" 2>"$kr/err"; then ok "iae: Cholesky per λ equals the one eigendecomposition"; else bad "iae: Cholesky differs from eigen" "$kr/err"; fi
+    if same_metrics "$kr/iae1" "$kr/eigen" 2>"$kr/err"; then ok "iae: the one eigendecomposition equals Cholesky per λ (auto's choice for 3 λ)"; else bad "iae: eigen differs from Cholesky" "$kr/err"; fi
     DS="--set distill.sizes=[5] --set distill.steps=6 --set distill.draws=20 --set distill.eval_every=3 --set iae.lambdas=[0.1,1] --set data.path=$kr/ratings.csv"
     expect_pass "distill, 1 rank" 1 "$S" distill --quiet $DS --run-dir "$kr/d1"
     expect_pass "distill, 2 ranks" 2 "$S" distill --quiet $DS --run-dir "$kr/d2"
