@@ -18,6 +18,10 @@ package struct RangeEntry: Sendable {
          "\(allowed.high)", probe.joined(separator: " ")].joined(separator: "\t")
     }
 
+    /// The output folder a probe's command line names (never written: every
+    /// probed value is refused before any work).
+    package static let probeFolder = NSTemporaryDirectory() + "strata-ranges-probe"
+
     /// A command's declared options, each listed with `probe` as the rest of its command line.
     package static func options<C>(_ r: OptionRanges<C>, _ probe: [String]) -> [RangeEntry] {
         r.options.map { RangeEntry(command: r.command, mode: "option", name: $0.name, allowed: $0.allowed, probe: probe) }

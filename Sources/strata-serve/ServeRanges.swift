@@ -10,7 +10,7 @@ struct ServeRanges: ParsableCommand {
                                                     shouldDisplay: false)
 
     static var entries: [RangeEntry] {
-        let scratch = NSTemporaryDirectory() + "strata-ranges-probe"
+        let scratch = RangeEntry.probeFolder
         return RangeEntry.options(ServeRun.ranges, ["--workload", Workload.names[0]])
             + RangeEntry.options(ServeProfile.ranges, ["--workload", Workload.names[0], "--bound-ms", "10", "--out", scratch])
             + RangeEntry.options(LoadgenCommand.ranges, ["--workload", Workload.names[0], "--port", "1"])

@@ -11,7 +11,7 @@ struct RangesCommand: ParsableCommand {
                                                     shouldDisplay: false)
 
     static var entries: [RangeEntry] {
-        let scratch = NSTemporaryDirectory() + "strata-ranges-probe"
+        let scratch = RangeEntry.probeFolder
         return RangeEntry.options(DataConvert.ranges, ["--out", scratch])
             + RangeEntry.options(DataCriteoGen.ranges, ["--out", scratch])
             + RangeEntry.options(DataPerfEvaluate.ranges, ["--task", scratch, "--out", scratch, "submission.txt"])
