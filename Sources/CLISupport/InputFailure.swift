@@ -22,9 +22,27 @@ package func printError(_ line: String) {
     FileHandle.standardError.write((line + "\n").data(using: .utf8)!)
 }
 
-/// Prints `strata: error: message` and gives the exit code to throw.
+/// Says an input error met before the ranks can talk, once per job.
+///
+/// Every rank of an mpirun job reads the same config and meets the same
+/// error, but the first rank to exit makes mpirun end the rest: if that is a
+/// rank that stayed silent, the sentence is lost (seen under load in CI).
+/// So rank 0 says it and exits at once, and any other rank waits `grace`
+/// seconds first. If rank 0 met the error too, mpirun ends this rank during
+/// the wait and the job prints one line; a rank that outlives the wait met an
+/// error rank 0 did not (a file only it reads), and says it, naming itself.
+package func sayInputError(_ sentence: String, grace: Double = 5) {
+    if launchedRank == 0 || launchedWorldSize <= 1 {
+        printError("strata: error: \(sentence)")
+        return
+    }
+    Thread.sleep(forTimeInterval: grace)
+    printError("strata: rank \(launchedRank): error: \(sentence)")
+}
+
+/// Says `message` (see `sayInputError`) and gives the exit code to throw.
 package func inputFailure(_ message: String) -> ExitCode {
-    printError("strata: error: \(message)")
+    sayInputError(message)
     return ExitCode(2)
 }
 
@@ -33,7 +51,7 @@ package func inputFailure(_ message: String) -> ExitCode {
 /// line); Foundation's file errors are said in words naming the path.
 package func inputFailure(_ error: Error) -> ExitCode {
     if let done = error as? ExitCode { return done }
-    if launchedRank == 0 { printError("strata: error: \(errorSentence(error))") }
+    sayInputError(errorSentence(error))
     return ExitCode(2)
 }
 
@@ -80,10 +98,10 @@ package func runCommandLine<Root: ParsableCommand>(_ root: Root.Type,
                let range = allowed(String(line[r].dropFirst()), CommandLine.arguments) {
                 line += ": \(line[r].dropFirst()) must be \(range)"
             }
-            printError("strata: error: \(line)")
+            sayInputError(line)
             Foundation.exit(2)
         }
-        printError("strata: error: \(errorSentence(error))")
+        sayInputError(errorSentence(error))
         Foundation.exit(2)
     }
 }

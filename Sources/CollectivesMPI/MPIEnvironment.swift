@@ -81,12 +81,24 @@ extension MPIEnvironment {
             finish()
             exit(2)
         }
+        // Failing ranks meet on their own communicator, so the barrier below
+        // can never match a collective the healthy ranks are waiting in.
+        var failures: MPI_Comm? = strata_mpi_comm_null()
+        MPI_Comm_dup(world.comm, &failures)
         do {
             try body(world)
         } catch let e as InputError {
-            if world.rank == 0 { printError("strata: error: \(e)") }
-            finish()
-            exit(2)
+            // Bad input every rank met (the same config): one line from rank 0.
+            // Met by some ranks alone (a file only they read), the others wait
+            // in a collective forever, so each failing rank names itself and
+            // ends the job once the ranks have had `inputAgreementSeconds` to join.
+            if everyRankJoins(failures, within: inputAgreementSeconds) {
+                if world.rank == 0 { printError("strata: error: \(e)") }
+                finish()
+                exit(2)
+            }
+            printError("strata: rank \(world.rank): error: \(e)")
+            abortWorld(code: 2)
         } catch let e as Stopped {
             // Every rank agreed on the step and the checkpoint is on disk: a clean end.
             if world.rank == 0 { printError("strata: \(e)") }
@@ -98,6 +110,23 @@ extension MPIEnvironment {
         }
         finish()
         exit(0)
+    }
+
+    /// How long ranks that met bad input wait for the rest to meet it too.
+    static let inputAgreementSeconds = 5.0
+
+    /// Whether every rank of `comm` enters a barrier within `seconds`.
+    static func everyRankJoins(_ comm: MPI_Comm?, within seconds: Double) -> Bool {
+        var req: MPI_Request? = strata_mpi_request_null()
+        guard MPI_Ibarrier(comm, &req) == strata_mpi_success() else { return false }
+        let deadline = Date().addingTimeInterval(seconds)
+        var done: Int32 = 0
+        while Date() < deadline {
+            MPI_Test(&req, &done, strata_mpi_status_ignore())
+            if done != 0 { return true }
+            usleep(1_000)
+        }
+        return false
     }
 
     public static func printError(_ line: String) {

@@ -40,31 +40,7 @@ public final class ScoringService: @unchecked Sendable {
     /// Largest request this service accepts (sizes every replica when b = 0).
     public let maxCandidates: Int
 
-    private final class Job {
-        let request: ScoringRequest
-        // Raw storage: instances write disjoint ranges at once (an array in a
-        // class would be an exclusivity conflict).
-        let logits: UnsafeMutablePointer<Float>
-        var remaining: Int
-        let done: @Sendable (Result<[Float], Error>) -> Void
-        init(request: ScoringRequest, parts: Int, done: @escaping @Sendable (Result<[Float], Error>) -> Void) {
-            self.request = request
-            logits = .allocate(capacity: request.candidateCount)
-            logits.initialize(repeating: 0, count: request.candidateCount)
-            remaining = parts
-            self.done = done
-        }
-        deinit { logits.deallocate() }
-    }
-
-    private let condition = NSCondition()
-    private var tasks: [(job: Job, range: Range<Int>)] = []
-    private var taskHead = 0
-    private var admitted = 0
-    private var stopping = false
-    private var instanceThreads: [Thread] = []
-    private var teams: [WorkerTeam] = []
-    private let finished = DispatchGroup()
+    private let queue: SubBatchQueue
 
     /// The dense GEMMs' kernels of the replicas (the same in every one), and
     /// the note when `model.precision` could not be honoured.
@@ -75,45 +51,43 @@ public final class ScoringService: @unchecked Sendable {
         self.served = served
         self.config = config
         self.maxCandidates = maxCandidates
+        queue = SubBatchQueue(capacity: config.queueCapacity)
         let chunk = config.subBatch > 0 ? min(config.subBatch, maxCandidates) : maxCandidates
         let perThread = (chunk + config.threads - 1) / config.threads
         for i in 0..<config.instances {
             let replicas = (0..<config.threads).map { _ in Replica(served: served, maxBatch: perThread) }
             if i == 0 { gemmChoices = replicas[0].model.gemm?.choices ?? []; gemmNote = replicas[0].model.gemm?.note }
             let team = WorkerTeam(size: config.threads, name: "strata-serve-m\(i)")
-            teams.append(team)
-            finished.enter()
-            let thread = Thread { [unowned self] in
-                self.instanceLoop(team: team, replicas: replicas)
-                self.finished.leave()
+            // The thread owns what it uses (queue, team, replicas), never the
+            // service: a service dropped without `shutdown` (a server that
+            // failed to bind) ends its threads instead of leaving them to
+            // read a freed object.
+            let queue = self.queue
+            queue.finished.enter()
+            let thread = Thread {
+                Self.instanceLoop(queue: queue, team: team, replicas: replicas)
+                team.stop()
+                queue.finished.leave()
             }
             thread.name = "strata-serve-m\(i)"
             thread.start()
-            instanceThreads.append(thread)
         }
     }
 
+    deinit { queue.stop() }
+
     /// Requests admitted and not yet answered.
-    public var inFlight: Int { condition.lock(); defer { condition.unlock() }; return admitted }
+    public var inFlight: Int { queue.inFlight }
     /// Sub-batches waiting for an instance.
-    public var queuedSubBatches: Int { condition.lock(); defer { condition.unlock() }; return tasks.count - taskHead }
+    public var queuedSubBatches: Int { queue.queued }
 
     /// Queues a request's sub-batches; false (and `done` never called) when
     /// `queueCapacity` requests are already in flight or the service is stopping.
     /// `done` runs on an instance thread with the logits in candidate order.
     public func submit(_ request: ScoringRequest, done: @escaping @Sendable (Result<[Float], Error>) -> Void) -> Bool {
         precondition(request.candidateCount <= maxCandidates, "request larger than the service's maxCandidates")
-        let n = request.candidateCount
-        let b = config.subBatch > 0 ? config.subBatch : n
-        let parts = (n + b - 1) / b
-        condition.lock()
-        defer { condition.unlock() }
-        guard !stopping, admitted < config.queueCapacity else { return false }
-        admitted += 1
-        let job = Job(request: request, parts: parts, done: done)
-        for p in 0..<parts { tasks.append((job, (p * b)..<min(n, (p + 1) * b))) }
-        condition.broadcast()
-        return true
+        let b = config.subBatch > 0 ? config.subBatch : request.candidateCount
+        return queue.submit(request, subBatch: b, done: done)
     }
 
     /// Scores a request on the caller's thread through the same replicas'
@@ -124,16 +98,8 @@ public final class ScoringService: @unchecked Sendable {
         return try box.wait().get()
     }
 
-    private func instanceLoop(team: WorkerTeam, replicas: [Replica]) {
-        while true {
-            condition.lock()
-            while taskHead == tasks.count && !stopping { condition.wait() }
-            if taskHead == tasks.count && stopping { condition.unlock(); return }
-            let (job, range) = tasks[taskHead]
-            taskHead += 1
-            if taskHead > 1024 && taskHead * 2 > tasks.count { tasks.removeFirst(taskHead); taskHead = 0 }
-            condition.unlock()
-
+    private static func instanceLoop(queue: SubBatchQueue, team: WorkerTeam, replicas: [Replica]) {
+        while let (job, range) = queue.next() {
             let parts = team.size
             let step = (range.count + parts - 1) / parts
             let out = job.logits
@@ -141,23 +107,14 @@ public final class ScoringService: @unchecked Sendable {
                 let lo = range.lowerBound + part * step, hi = min(range.upperBound, lo + step)
                 if lo < hi { replicas[part].score(job.request, lo..<hi, out: out) }
             }
-            condition.lock()
-            job.remaining -= 1
-            let complete = job.remaining == 0
-            if complete { admitted -= 1 }
-            condition.unlock()
-            if complete { job.done(.success(Array(UnsafeBufferPointer(start: job.logits, count: job.request.candidateCount)))) }
+            queue.finish(job)
         }
     }
 
     /// Stops admitting, lets every admitted request finish, then ends the threads.
     public func shutdown() {
-        condition.lock()
-        stopping = true
-        condition.broadcast()
-        condition.unlock()
-        finished.wait()
-        teams.forEach { $0.stop() }
+        queue.stop()
+        queue.finished.wait()
     }
 }
 

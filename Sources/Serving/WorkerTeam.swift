@@ -10,15 +10,15 @@ final class WorkerTeam: @unchecked Sendable {
     private var pending = 0
     private var job: ((Int) -> Void)?
     private var stopping = false
-    private var threads: [Thread] = []
 
     init(size: Int, name: String) {
         self.size = max(1, size)
         for part in 1..<self.size {
-            let t = Thread { [unowned self] in self.helper(part: part) }
+            // The helper owns its team until it returns (after `stop`), so the team is
+            // never freed under a helper still waking from its condition.
+            let t = Thread { self.helper(part: part) }
             t.name = "\(name)-t\(part)"
             t.start()
-            threads.append(t)
         }
     }
 

@@ -13,6 +13,7 @@ import Foundation
 //                                              the kernel regression on it == the replicated path
 //   strata-mpitest fail-throw RANK             RANK throws mid-run
 //   strata-mpitest fail-kill RANK              RANK kills itself mid-run
+//   strata-mpitest fail-input RANK|all         RANK (or every rank) meets bad input mid-run
 //   strata-mpitest compare RTOL A.params B.params [A/steps.jsonl B/steps.jsonl]
 //                                              two runs' dumps (strata train --dump-params)
 //                                              and loss trajectories agree to RTOL; one process
@@ -46,6 +47,13 @@ MPIEnvironment.run(ranksPerNode: ranksPerNode, launchedRank: launched) { world i
         var checks = Checks(comm: world)
         try ScaLAPACKChecks.run(world, &checks)
         try checks.finish(suite: "scalapack")
+    case "fail-input":
+        // Bad input met by one rank alone (a file only it reads) must end the
+        // job naming that rank; met by every rank, one line from rank 0.
+        for step in 0..<3 { _ = world.allreduce(.control, Int64(step)) }
+        let who = args.count > 1 ? args[1] : "1"
+        if who == "all" || Int(who) == world.rank { throw InputError("deliberate bad input at step 3") }
+        for _ in 0..<1_000_000 { world.barrier() }
     case "fail-throw", "fail-kill":
         let victim = args.count > 1 ? Int(args[1]) ?? 1 : 1
         // Everyone does some real work first, then the victim fails while the
@@ -65,6 +73,6 @@ MPIEnvironment.run(ranksPerNode: ranksPerNode, launchedRank: launched) { world i
     case "compare":
         try RunComparison.run(Array(args.dropFirst()))
     default:
-        throw InputError("unknown suite '\(suite)'; known: comm, equivalence, mixed, scalapack, fail-throw, fail-kill, compare")
+        throw InputError("unknown suite '\(suite)'; known: comm, equivalence, mixed, scalapack, fail-throw, fail-kill, fail-input, compare")
     }
 }

@@ -76,7 +76,7 @@ struct FLCommand: ParsableCommand {
         case "fairness": return try FLFairnessCommand.run(config: config, overrides: overrides, runDir: runDir, quiet: quiet)
         case "gpo": return try FLGPOCommand.run(config: config, overrides: overrides, runDir: runDir, quiet: quiet)
         case let a?:
-            printError("strata: error: fl: unknown action '\(a)' (fairness or gpo)")
+            sayInputError("fl: unknown action '\(a)' (fairness or gpo)")
             throw ExitCode(2)
         }
         let spec: FLRunSpec

@@ -37,7 +37,7 @@ enum FLGPOCommand {
             // FedGPO's runs evaluate centrally for their reward; set, the key would be ignored.
             guard spec.federation.federatedEvalClients == 0 else { throw InputError("gpo: eval.federated_clients does not apply") }
         } catch let e as OptError {
-            if launchedRank == 0 { printError("strata: error: \(e)") }
+            sayInputError("\(e)")
             throw ExitCode(2)
         } catch {
             throw inputFailure(error)

@@ -134,7 +134,7 @@ struct Train: ParsableCommand {
     func loadPlan(_ path: String) throws -> ShardingPlan {
         guard let bytes = FileManager.default.contents(atPath: path), !bytes.isEmpty else {
             let why = FileManager.default.fileExists(atPath: path) ? "the plan file is empty, a folder or not readable" : "no such plan file"
-            if launchedRank == 0 { printError("strata: error: \(path): \(why)") }
+            sayInputError("\(path): \(why)")
             throw ExitCode(2)
         }
         do {
@@ -142,7 +142,7 @@ struct Train: ParsableCommand {
             d.keyDecodingStrategy = .convertFromSnakeCase
             return try d.decode(ShardingPlan.self, from: bytes)
         } catch {
-            if launchedRank == 0 { printError("strata: error: \(path): not a sharding plan: \(error)") }
+            sayInputError("\(path): not a sharding plan: \(error)")
             throw ExitCode(2)
         }
     }

@@ -78,6 +78,8 @@ expect_pass "mixed precision, 4 ranks as 2 emulated nodes of 2" 4 "$T" mixed --r
 
 part "failures end the job, naming the rank"
 expect_fail "rank 2 of 4 throws" 4 "rank 2: error: deliberate failure" 30 "$T" fail-throw 2
+expect_fail "rank 2 of 4 alone meets bad input" 4 "rank 2: error: deliberate bad input" 30 "$T" fail-input 2
+expect_fail "every rank meets bad input: one line from rank 0" 4 "^strata: error: deliberate bad input" 30 "$T" fail-input all
 expect_fail "rank 1 of 4 is killed" 4 "rank 1 .*(signal 9|Killed)" 30 "$T" fail-kill 1
 
 part "checkpoints, resume, failures and bad input (Tests/MPI/reliability.sh)"
@@ -227,6 +229,8 @@ else bad "sweep outputs, failed point, equal to training alone, resume" "$out_ch
 rm -rf "$sweep_dir" "$out_check"
 expect_fail "sweep, misspelt axis key" 3 "sweep-bad.yaml:[0-9]+: unknown axis key 'model.embeding_dim' \\(did you mean 'model.embedding_dim'" 30 \
     "$S" sweep --config Tests/MPI/sweep-bad.yaml --out /tmp/strata-sweep-never
+expect_fail "sweep, misspelt axis key, rank 0 the last to read it" 3 "sweep-bad.yaml:[0-9]+: unknown axis key 'model.embeding_dim'" 30 \
+    sh Tests/MPI/rank0-late.sh "$S" sweep --config Tests/MPI/sweep-bad.yaml --out /tmp/strata-sweep-never
 expect_fail "sweep, group size does not divide" 4 "group_size 2 does not divide the 3 worker ranks" 30 \
     "$S" sweep --config Tests/MPI/sweep-tiny-groups2.yaml --out /tmp/strata-sweep-never2
 

@@ -77,6 +77,27 @@ final class EngineTests: XCTestCase {
         }
     }
 
+    /// A service dropped without `shutdown` (a server that failed to bind)
+    /// must end its instance and team threads, not leave them reading a
+    /// freed service (it crashed about one run in two before the threads
+    /// owned their queue).
+    func testAServiceDroppedWithoutShutdownEndsItsThreadsCleanly() throws {
+        let served = try ServerTests.tinyModel()
+        for _ in 0..<40 {
+            _ = ScoringService(served: served, config: ServingConfig(instances: 2, threads: 2, subBatch: 0), maxCandidates: 16)
+        }
+        // A dropped service still answers what it admitted.
+        var service: ScoringService? = ScoringService(served: served, config: ServingConfig(instances: 1, threads: 2, subBatch: 2), maxCandidates: 16)
+        let body = RequestGenerator(served: served, lookups: 1, historyLength: 4).body(candidates: 8, seed: 1, index: 0)
+        let request = try served.decodeRequest(body, limits: RequestLimits())
+        let answered = DispatchSemaphore(value: 0)
+        XCTAssertTrue(service!.submit(request) { result in
+            if case .success(let logits) = result, logits.count == 8 { answered.signal() }
+        })
+        service = nil
+        XCTAssertEqual(answered.wait(timeout: .now() + 30), .success)
+    }
+
     func testACheckpointOverTheMemoryBudgetIsRefusedWithItsSize() throws {
         let dir = try ServingFixtures.temporaryDirectory("engine-budget")
         defer { try? FileManager.default.removeItem(atPath: dir) }
