@@ -100,67 +100,12 @@ public final class ShardedEmbeddingCollection {
             return s
         }
 
-        var stores: [ShardStore] = []
-        func store(_ make: () -> ShardStore) -> Int {
-            stores.append(make())
-            return stores.count - 1
-        }
         let groups = LookupGroups(plan: plan, tables: tables, features: features, worldSize: R, nodeSize: L)
         // Every table gets its stores, read or not, so memory and checkpoints are whole.
-        var tableStores: [TableStores] = []
-        for (t, sharding) in shardings.enumerated() {
-            let c = tables[t]
-            if sharding.isReplicated {
-                tableStores.append(.replica(store {
-                    ShardStore(table: t, config: c, columnStart: 0, width: c.dim, map: .contiguous(first: 0), rows: c.rows,
-                               seed: seed, optimizer: optimizer, precision: precision)
-                }))
-            } else if let tiers = sharding.tiers {
-                let hot = store {
-                    ShardStore(table: t, config: c, columnStart: 0, width: c.dim,
-                               map: .tiered(order: tiers.order, offset: 0, peers: 1, member: 0), rows: tiers.hot,
-                               seed: seed, optimizer: optimizer, tier: .hot, precision: precision)
-                }
-                let warm = store {
-                    ShardStore(table: t, config: c, columnStart: 0, width: c.dim,
-                               map: .tiered(order: tiers.order, offset: tiers.hot, peers: L, member: nodeLocal),
-                               rows: FlexShardCounts.share(tiers.warm, of: L, index: nodeLocal), seed: seed, optimizer: optimizer,
-                               tier: .warm, precision: precision)
-                }
-                let cold = store {
-                    let cold = tiers.coldRowsAtStart(of: R, index: me)
-                    return ShardStore(table: t, config: c, columnStart: 0, width: c.dim,
-                                      map: .tiered(order: tiers.order, offset: tiers.hot + tiers.warm, peers: R, member: me),
-                                      rows: cold.stored, capacityRows: cold.capacity, roomRows: cold.room, seed: seed,
-                                      optimizer: optimizer, tier: .cold, precision: precision)
-                }
-                tableStores.append(.tiered(hot: hot, warm: warm, cold: cold))
-            } else {
-                var blocks: [Int: Int] = [:]
-                for shard in sharding.shards {
-                    guard let i = shard.ranks.firstIndex(of: me) else { continue }
-                    let block = shard.blockRows(tableRows: c.rows)
-                    blocks[shard.columnStart] = store {
-                        ShardStore(table: t, config: c, columnStart: shard.columnStart, width: shard.width,
-                                   map: .contiguous(first: i * block), rows: shard.localRows(rankIndex: i, tableRows: c.rows),
-                                   seed: seed, optimizer: optimizer, precision: precision)
-                    }
-                }
-                tableStores.append(.blocks(byColumnStart: blocks))
-            }
-        }
-        // Each group reads the store of its (table, shard or tier) on this rank
-        // (-1: a block this rank does not hold).
-        func storeOf(_ g: LookupGroup) -> Int {
-            switch (g.placement, tableStores[g.table]) {
-            case (.tier(_, let tier, _), .tiered(_, let warm, let cold)):
-                return tier == RowTiers.Tier.warm.rawValue ? warm : cold
-            case (.block, .blocks(let byColumnStart)):
-                return byColumnStart[g.columnStart] ?? -1
-            default:
-                preconditionFailure("table \(g.table): its lookup group and its stores disagree on the plan")
-            }
-        }
+        let (stores, tableStores) = Self.makeStores(tables: tables, shardings: shardings, rank: me, worldSize: R,
+                                                    nodeSize: L, nodeLocal: nodeLocal, seed: seed, optimizer: optimizer,
+                                                    precision: precision)
+        let storeOf = { (g: LookupGroup) in Self.store(of: g, in: tableStores) }
         let worldGroups = groups.world, nodeGroups = groups.node
         let localGroups = groups.local.map { l -> LocalGroup in
             switch tableStores[l.table] {
@@ -192,35 +137,8 @@ public final class ShardedEmbeddingCollection {
             }
         }
         self.lanes = lanes
-        // One bucket per (tier, cross-node exchange): every table's rows of
-        // it synced by one exchange a step. Buckets and members go in table
-        // order, the same on every rank.
-        var syncs: [ReplicaSync] = []
-        func bucket(_ key: (hot: Bool, mode: RowTiers.CrossNodeSync), width: Int, make: () -> ReplicaSync) -> ReplicaSync {
-            if let b = syncs.first(where: { $0.isHotBucket == key.hot && $0.mode == key.mode && $0.width == width }) { return b }
-            let b = make()
-            b.isHotBucket = key.hot
-            syncs.append(b)
-            return b
-        }
-        for (t, sharding) in shardings.enumerated() {
-            guard let tiers = sharding.tiers, case let .tiered(hot, warm, _) = tableStores[t] else { continue }
-            let D = tables[t].dim
-            if tiers.hot > 0 {
-                if multiNode, let node = nodeComm, let cross = crossComm {
-                    let mode = RowTiers.hotSync(tiers, on: topo)
-                    bucket((true, mode), width: D) { ReplicaSync(world: comm, node: node, cross: cross, width: D, mode: mode) }
-                        .addMember(store: hot, rows: tiers.hot)
-                } else {
-                    bucket((true, .allreduce), width: D) { ReplicaSync(comm: comm, width: D) }.addMember(store: hot, rows: tiers.hot)
-                }
-            }
-            if tiers.warm > 0, let cross = crossComm, cross.size > 1 {
-                let mode = tiers.warmSync ?? .allreduce
-                bucket((false, mode), width: D) { ReplicaSync(comm: cross, width: D, mode: mode) }
-                    .addMember(store: warm, rows: stores[warm].rows)
-            }
-        }
+        let syncs = Self.makeSyncs(tables: tables, shardings: shardings, tableStores: tableStores, stores: stores,
+                                   comm: comm, node: nodeComm, cross: crossComm)
         self.syncs = syncs
         syncSlots = stores.indices.map { s in
             syncs.lazy.compactMap { b in b.offset(ofStore: s).map { (b, $0) } }.first

@@ -162,8 +162,24 @@ struct PlanCommand: ParsableCommand {
     func run() throws {
         let setup = try setup()
         if samplingError { return try reportSamplingError(setup) }
-        let (cfg, L, topology, layout, G, steps, dense) = (setup.cfg, setup.L, setup.topology, setup.layout, setup.G,
-                                                           setup.steps, setup.dense)
+        let profile = try profile(setup)
+        let (plans, refused) = try plans(setup, profile: profile)
+        let rows = rows(setup, plans: plans, profile: profile)
+        for r in refused { printError("strata plan: refused \(r)") }
+        if let json {
+            do { try StrataJSON.write(rows, to: json) } catch {
+                printError("strata: error: cannot write \(json): \(error.localizedDescription)")
+                throw ExitCode(2)
+            }
+            if json == "-" { return }
+        }
+        printTable(setup, rows)
+        if let flex = rows.first(where: { $0.strategy == ShardingType.flexShard.rawValue }) { printFlexShard(flex, among: rows) }
+    }
+
+    /// The ids' access counts: the trace's (`sharding.profile_path`), else the data's.
+    func profile(_ setup: Setup) throws -> AccessProfile {
+        let (cfg, layout, G, steps) = (setup.cfg, setup.layout, setup.G, setup.steps)
         let profile: AccessProfile
         if let path = cfg.sharding.profilePath {
             // The trace stands in for the data's counts; the bytes are still routed from the data's batches.
@@ -174,6 +190,12 @@ struct PlanCommand: ParsableCommand {
             profile = AccessProfile.measure(source: setup.source, layout: layout, batchSize: G, steps: steps, dedup: cfg.data.dedup,
                                             samples: cfg.sharding.profileSamples, seed: cfg.run.seed)
         }
+        return profile
+    }
+
+    /// Every strategy's plan for this config, and the strategies the planner refused (with why).
+    func plans(_ setup: Setup, profile: AccessProfile) throws -> (plans: [(strategy: String, plan: ShardingPlan)], refused: [String]) {
+        let (cfg, topology, layout, G) = (setup.cfg, setup.topology, setup.layout, setup.G)
         var refused: [String] = []
         let target = ShardingPlanner.Target(tables: layout.tables, topology: topology, optimizer: cfg.optimizer.embedding,
                                             trainingSteps: AccessProfile.trainingBatches(steps: cfg.run.steps, source: setup.source,
@@ -188,6 +210,12 @@ struct PlanCommand: ParsableCommand {
                 refused.append("\(choice.name): \(e.description)")
             }
         }
+        return (plans, refused)
+    }
+
+    /// Each plan's memory, modelled bytes and time, routed from the data's batches.
+    func rows(_ setup: Setup, plans: [(strategy: String, plan: ShardingPlan)], profile: AccessProfile) -> [Row] {
+        let (cfg, L, topology, layout, steps, dense) = (setup.cfg, setup.L, setup.topology, setup.layout, setup.steps, setup.dense)
         let routed = routedNodeList(setup)
         let accumulators = plans.map {
             TrafficAccumulator(plan: $0.plan, tables: layout.tables, features: layout.features, topology: topology,
@@ -215,14 +243,13 @@ struct PlanCommand: ParsableCommand {
                                             denseSecondsPerStep: $0.denseSeconds, secondsPerStep: $0.seconds)
                                   } : nil))
         }
-        for r in refused { printError("strata plan: refused \(r)") }
-        if let json {
-            do { try StrataJSON.write(rows, to: json) } catch {
-                printError("strata: error: cannot write \(json): \(error.localizedDescription)")
-                throw ExitCode(2)
-            }
-            if json == "-" { return }
-        }
+        return rows
+    }
+
+    /// The comparison table, with its header line.
+    func printTable(_ setup: Setup, _ rows: [Row]) {
+        let (cfg, L, topology, G, steps) = (setup.cfg, setup.L, setup.topology, setup.G, setup.steps)
+        let routed = routedNodeList(setup)
         print("# strata plan: \(ranks) ranks, \(ranks / L) node(s) of \(L); \(steps) profiled global batches of \(G); "
               + (cfg.sharding.profileSamples > 0 ? "profile of \(cfg.sharding.profileSamples) sampled samples; " : "")
               + (routed.map { "routed nodes \($0.map(String.init).joined(separator: ",")), others estimated; " } ?? "")
@@ -241,33 +268,36 @@ struct PlanCommand: ParsableCommand {
                         String(format: "%.4f", r.modelledSecondsPerStep * 1e3)]
             print(cols.map { $0.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined())
         }
-        if let flex = rows.first(where: { $0.strategy == ShardingType.flexShard.rawValue }), let tiers = flex.tiers {
-            print("flexshard tiers (hot / warm / cold / cold seen by the profile):")
-            for (t, v) in tiers.sorted(by: { $0.key < $1.key }) { print("  \(t): \(v.map(String.init).joined(separator: " / "))") }
-            let baselines = rows.filter { ["table_wise", "row_wise", "table_row_wise"].contains($0.strategy) }
-            if let best = baselines.min(by: { $0.embeddingBytesPerStep < $1.embeddingBytesPerStep }) {
-                print(String(format: "flexshard against the best of table_wise/row_wise/table_row_wise (%@): all-to-all %.1f%% less, embedding bytes %.1f%% less, embedding inter-node %.1f%% less, modelled time %.2fx lower, memory/rank %.2fx",
-                             best.strategy, 100 * (1 - flex.allToAllBytesPerStep / max(best.allToAllBytesPerStep, 1)),
-                             100 * (1 - flex.embeddingBytesPerStep / max(best.embeddingBytesPerStep, 1)),
-                             100 * (1 - flex.embeddingInterNodeBytesPerStep / max(best.embeddingInterNodeBytesPerStep, 1)),
-                             best.modelledSecondsPerStep / max(flex.modelledSecondsPerStep, 1e-12),
-                             Double(flex.maxMemoryBytesPerRank) / Double(max(best.maxMemoryBytesPerRank, 1))))
-            }
-            if let best = baselines.min(by: { $0.modelledSecondsPerStep < $1.modelledSecondsPerStep }),
-               flex.modelledSecondsPerStep >= best.modelledSecondsPerStep {
-                print(String(format: "flexshard is not worth it here: modelled %.2f ms/step against %@'s %.2f; its %.0f collectives a step (%@: %.0f) each pay the link latency, more than its %.1f%% fewer embedding inter-node bytes save",
-                             flex.modelledSecondsPerStep * 1e3, best.strategy, best.modelledSecondsPerStep * 1e3,
-                             flex.collectivesPerStep ?? 0, best.strategy, best.collectivesPerStep ?? 0,
-                             100 * (1 - flex.embeddingInterNodeBytesPerStep / max(best.embeddingInterNodeBytesPerStep, 1))))
-            }
-            if let floor = flex.floor, let best = baselines.min(by: { $0.modelledSecondsPerStep < $1.modelledSecondsPerStep }) {
-                print(String(format: "placement floor (FlexShardPlanner.interNodeFloor): any placement moves at least %.4f MB/step of embedding bytes between nodes, %.1f%% less than one copy per row (%.4f MB/step); flexshard's plan: %.4f MB/step",
-                             floor.interNodeBytesPerStep / 1e6, 100 * (1 - floor.interNodeBytesPerStep / max(floor.oneCopyBytesPerStep, 1)),
-                             floor.oneCopyBytesPerStep / 1e6, flex.embeddingInterNodeBytesPerStep / 1e6))
-                print(String(format: "so no placement models under %.4f ms/step (dense allreduce %.4f of it): at most %.2fx lower than %@",
-                             floor.secondsPerStep * 1e3, floor.denseSecondsPerStep * 1e3, best.modelledSecondsPerStep / floor.secondsPerStep,
-                             best.strategy))
-            }
+    }
+
+    /// FlexShard's tiers and how it compares with the best TorchRec baseline and the placement floor.
+    func printFlexShard(_ flex: Row, among rows: [Row]) {
+        guard let tiers = flex.tiers else { return }
+        print("flexshard tiers (hot / warm / cold / cold seen by the profile):")
+        for (t, v) in tiers.sorted(by: { $0.key < $1.key }) { print("  \(t): \(v.map(String.init).joined(separator: " / "))") }
+        let baselines = rows.filter { ["table_wise", "row_wise", "table_row_wise"].contains($0.strategy) }
+        if let best = baselines.min(by: { $0.embeddingBytesPerStep < $1.embeddingBytesPerStep }) {
+            print(String(format: "flexshard against the best of table_wise/row_wise/table_row_wise (%@): all-to-all %.1f%% less, embedding bytes %.1f%% less, embedding inter-node %.1f%% less, modelled time %.2fx lower, memory/rank %.2fx",
+                         best.strategy, 100 * (1 - flex.allToAllBytesPerStep / max(best.allToAllBytesPerStep, 1)),
+                         100 * (1 - flex.embeddingBytesPerStep / max(best.embeddingBytesPerStep, 1)),
+                         100 * (1 - flex.embeddingInterNodeBytesPerStep / max(best.embeddingInterNodeBytesPerStep, 1)),
+                         best.modelledSecondsPerStep / max(flex.modelledSecondsPerStep, 1e-12),
+                         Double(flex.maxMemoryBytesPerRank) / Double(max(best.maxMemoryBytesPerRank, 1))))
+        }
+        if let best = baselines.min(by: { $0.modelledSecondsPerStep < $1.modelledSecondsPerStep }),
+           flex.modelledSecondsPerStep >= best.modelledSecondsPerStep {
+            print(String(format: "flexshard is not worth it here: modelled %.2f ms/step against %@'s %.2f; its %.0f collectives a step (%@: %.0f) each pay the link latency, more than its %.1f%% fewer embedding inter-node bytes save",
+                         flex.modelledSecondsPerStep * 1e3, best.strategy, best.modelledSecondsPerStep * 1e3,
+                         flex.collectivesPerStep ?? 0, best.strategy, best.collectivesPerStep ?? 0,
+                         100 * (1 - flex.embeddingInterNodeBytesPerStep / max(best.embeddingInterNodeBytesPerStep, 1))))
+        }
+        if let floor = flex.floor, let best = baselines.min(by: { $0.modelledSecondsPerStep < $1.modelledSecondsPerStep }) {
+            print(String(format: "placement floor (FlexShardPlanner.interNodeFloor): any placement moves at least %.4f MB/step of embedding bytes between nodes, %.1f%% less than one copy per row (%.4f MB/step); flexshard's plan: %.4f MB/step",
+                         floor.interNodeBytesPerStep / 1e6, 100 * (1 - floor.interNodeBytesPerStep / max(floor.oneCopyBytesPerStep, 1)),
+                         floor.oneCopyBytesPerStep / 1e6, flex.embeddingInterNodeBytesPerStep / 1e6))
+            print(String(format: "so no placement models under %.4f ms/step (dense allreduce %.4f of it): at most %.2fx lower than %@",
+                         floor.secondsPerStep * 1e3, floor.denseSecondsPerStep * 1e3, best.modelledSecondsPerStep / floor.secondsPerStep,
+                         best.strategy))
         }
     }
 
