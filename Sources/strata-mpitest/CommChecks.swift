@@ -23,13 +23,25 @@ enum CommChecks {
     }
 
     static func run(_ comm: Communicator, _ checks: inout Checks) {
-        let r = comm.size, me = comm.rank
-        let topo = comm.topology
+        topology(comm, &checks)
+        alltoallvRounds(comm, &checks)
+        linkClasses(comm, &checks)
+        allreduces(comm, &checks)
+        nonBlockingAlltoallv(comm, &checks)
+        splitsAndMessages(comm, &checks)
+        comm.barrier()
+    }
 
+    static func topology(_ comm: Communicator, _ checks: inout Checks) {
+        let topo = comm.topology
         // Topology: every rank agrees; emulated nodes group consecutive ranks.
         let nodes = comm.allgather(.control, Int64(comm.node))
         checks.expect(nodes.map(Int.init) == topo.nodeOfRank, "topology agreed across ranks: \(nodes) vs \(topo.nodeOfRank)")
+    }
 
+    static func alltoallvRounds(_ comm: Communicator, _ checks: inout Checks) {
+        let r = comm.size, me = comm.rank
+        let topo = comm.topology
         for round in 0..<6 {
             comm.ledger.resetAll()
             let m = counts(round, worldSize: r)
@@ -58,7 +70,11 @@ enum CommChecks {
             ok = ok && t.intraNodeBytesSent == intra && t.interNodeBytesSent == inter && t.calls == 2
             checks.expect(ok, "round \(round): ledger per-peer bytes \(t.bytesSentToPeer) do not match the counts \(sendCounts)")
         }
+    }
 
+    static func linkClasses(_ comm: Communicator, _ checks: inout Checks) {
+        let r = comm.size, me = comm.rank
+        let topo = comm.topology
         // Link classes with emulated nodes of 2: 0-1 intra, 0-2 inter.
         if r == 4, topo.uniformRanksPerNode == 2 {
             comm.ledger.resetAll()
@@ -71,7 +87,10 @@ enum CommChecks {
                               "rank 0 intra \(t.intraNodeBytesSent) inter \(t.interNodeBytesSent)")
             }
         }
+    }
 
+    static func allreduces(_ comm: Communicator, _ checks: inout Checks) {
+        let r = comm.size, me = comm.rank
         // Allreduce of Int64 is exact, also beyond 2^53.
         let big = Int64(1) << 60
         let sum = comm.allreduce(.metrics, [big / 8 + Int64(me), Int64(me) * 3, -Int64(me)])
@@ -96,7 +115,10 @@ enum CommChecks {
         checks.expect(pending[0] == wantFirst && pending[999] == wantLast, "started allreduce sums: \(pending[0]) \(pending[999])")
         checks.expect(comm.ledger.step[CommPhase.denseAllreduce.rawValue].collectiveBytes == 4000,
                       "started allreduce payload recorded")
+    }
 
+    static func nonBlockingAlltoallv(_ comm: Communicator, _ checks: inout Checks) {
+        let r = comm.size, me = comm.rank
         // Non-blocking alltoallv with wait, buffers owned until the wait.
         let layout = AlltoallvLayout(peers: r)
         let m = counts(7, worldSize: r)
@@ -113,7 +135,10 @@ enum CommChecks {
         for from in 0..<r { for i in 0..<m[from][me] where rbuf[Int(layout.recvDispls[from]) + i] != value(from, me, 7, i) { nbBad += 1 } }
         checks.expect(nbBad == 0 && overlapped == r, "non-blocking alltoallv delivered \(nbBad) wrong elements")
         sbuf.deallocate(); rbuf.deallocate()
+    }
 
+    static func splitsAndMessages(_ comm: Communicator, _ checks: inout Checks) {
+        let r = comm.size, me = comm.rank
         // Split and node-local communicators count by world rank.
         if let sub = comm.split(color: me % 2, key: -me) {
             checks.expect(sub.worldRanks == (0..<r).filter { $0 % 2 == me % 2 }.reversed(), "split ordered by key: \(sub.worldRanks)")
@@ -140,6 +165,5 @@ enum CommChecks {
             }
             checks.expect(seen == Set(1..<r), "received from every rank")
         }
-        comm.barrier()
     }
 }
