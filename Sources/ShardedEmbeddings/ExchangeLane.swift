@@ -6,11 +6,11 @@ import Tensors
 /// baseline type, FlexShard's cold tier) or a node (FlexShard's warm tier).
 /// Holds its groups, router, layouts and step buffers; the phases it records
 /// under say which lane moved the bytes.
-final class ExchangeLane {
-    struct Phases {
+package final class ExchangeLane {
+    package struct Phases {
         var ids: CommPhase, fwd: CommPhase, bwd: CommPhase
-        static let world = Phases(ids: .idsA2A, fwd: .embFwdA2A, bwd: .embBwdA2A)
-        static let node = Phases(ids: .idsA2AIntra, fwd: .embFwdA2AIntra, bwd: .embBwdA2AIntra)
+        package static let world = Phases(ids: .idsA2A, fwd: .embFwdA2A, bwd: .embBwdA2A)
+        package static let node = Phases(ids: .idsA2AIntra, fwd: .embFwdA2AIntra, bwd: .embBwdA2AIntra)
     }
 
     let comm: Communicator
@@ -59,7 +59,7 @@ final class ExchangeLane {
 
     /// `dedupIds`: each distinct id once per (destination, group, step); a
     /// self lane sends nothing, so it never deduplicates.
-    init(comm: Communicator, phases: Phases, groups: [LookupGroup], dedupIds: Bool = false,
+    package init(comm: Communicator, phases: Phases, groups: [LookupGroup], dedupIds: Bool = false,
          forward: RowPrecision = .fp32, backward: RowPrecision = .fp32, storeOfGroup: (Int) -> Int) {
         self.comm = comm
         self.forward = forward; self.backward = backward
@@ -90,7 +90,7 @@ final class ExchangeLane {
     // MARK: input dist
 
     /// Counts first (MPI_Alltoall), then the ids (MPI_Alltoallv).
-    func inputDist(_ ids: [FeatureIds], base: [Int], dims: [Int], tableRows: [Int], training: Bool) {
+    package func inputDist(_ ids: [FeatureIds], base: [Int], dims: [Int], tableRows: [Int], training: Bool) {
         self.training = training
         router.route(ids, base: base, dims: dims, tableRows: tableRows)
         let message = isSelf ? recvWords : sendWords
@@ -153,7 +153,7 @@ final class ExchangeLane {
 
     /// One row per id for sequence features, one (partial) sum per bag for
     /// pooled ones. Must run once per inputDist: it turns ids into slots.
-    func lookup(_ stores: [ShardStore], assembly: UnsafeMutablePointer<Float>) {
+    package func lookup(_ stores: [ShardStore], assembly: UnsafeMutablePointer<Float>) {
         rowAddress.removeAll()
         let training = self.training
         for s in heldStores { stores[s].unstored.removeAll() }
@@ -298,7 +298,7 @@ final class ExchangeLane {
     /// addresses the lookup noted, which walked the same bags in this order.
     /// `gradAssembly`: where the trainer wrote d loss / d output, which the
     /// self lane reads in place (the others read what `sendGradients` brought).
-    func collectGradients(_ stores: [ShardStore], pendingRows: [ScratchBuffer<Int32>], pendingGrads: [ScratchBuffer<Float>],
+    package func collectGradients(_ stores: [ShardStore], pendingRows: [ScratchBuffer<Int32>], pendingGrads: [ScratchBuffer<Float>],
                           sgdInPlace: [Bool], learningRate lr: Float, gradAssembly: UnsafePointer<Float>) {
         for p in 0..<comm.size { cursor[p] = Int(gradsLayout.recvDispls[p]) }
         let addresses = rowAddress.pointer, total = rowAddress.count, received = gradsIn.pointer
@@ -343,7 +343,7 @@ final class ExchangeLane {
 
     // MARK: output dist, and its backward (the same exchange, counts swapped)
 
-    func startOutputDist() {
+    package func startOutputDist() {
         guard !isSelf else { return }   // the lookup has added its rows already
         if forward != .fp32 {
             rowsIn16.setCount(rowsLayout.totalRecv)
@@ -355,7 +355,7 @@ final class ExchangeLane {
     }
 
     /// Waits, then adds every returned vector into its place in `assembly`.
-    func finishOutputDist(into assembly: UnsafeMutablePointer<Float>) {
+    package func finishOutputDist(into assembly: UnsafeMutablePointer<Float>) {
         guard !isSelf else { return }
         comm.wait(request)
         if let dedup = router.dedup { return expand(dedup, into: assembly) }
@@ -372,7 +372,7 @@ final class ExchangeLane {
     }
 
     /// Sends d loss / d output back to the owners (`emb_bwd_a2a`).
-    func sendGradients(from gradAssembly: UnsafePointer<Float>) {
+    package func sendGradients(from gradAssembly: UnsafePointer<Float>) {
         guard !isSelf else { return }   // `collectGradients` reads them in place
         if let dedup = router.dedup { return sendSummedGradients(dedup, from: gradAssembly) }
         if backward != .fp32 { return sendGradients16(from: gradAssembly) }

@@ -2,12 +2,12 @@
 /// keeps its capacity across steps: the step loop's storage. Unlike an Array,
 /// its pointer may be held by a non-blocking MPI call until the wait.
 package final class ScratchBuffer<T> {
-    private(set) var pointer: UnsafeMutablePointer<T>
+    package private(set) var pointer: UnsafeMutablePointer<T>
     private(set) var capacity: Int
     package private(set) var count = 0
     private let zero: T
 
-    init(capacity: Int = 16, zero: T) {
+    package init(capacity: Int = 16, zero: T) {
         self.capacity = max(capacity, 1)
         self.zero = zero
         pointer = .allocate(capacity: self.capacity)
