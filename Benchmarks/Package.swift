@@ -1,7 +1,7 @@
 // swift-tools-version:6.1
 import PackageDescription
 
-// Strata's benchmarks, a separate package in the NIO style (docs/BENCHMARKS.md):
+// Strata's benchmarks, a separate package in the NIO style (docs/benchmarks/performance.md, "Heap allocations per step"):
 // the main package never depends on it. `swift package benchmark` (ordo-one's
 // plugin) runs them; the default metric is mallocCountTotal per training step.
 let package = Package(

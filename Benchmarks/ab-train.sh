@@ -11,7 +11,7 @@
 # Benchmarks/ab-train.sh 3 1 .build/release/strata .build/release/strata.
 # Why alternate: on a
 # shared machine the speed of one binary drifts by 10-20 % from one minute to
-# the next, so only runs taken side by side compare (docs/BENCHMARKS.md).
+# the next, so only runs taken side by side compare (docs/benchmarks/performance.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source Launch/common.sh

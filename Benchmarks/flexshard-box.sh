@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# FlexShard against the baselines on the cluster box (README, "A cluster on one
-# machine"; root): HOSTS network namespaces of SLOTS ranks each, links shaped
+# FlexShard against the baselines on the cluster box (docs/guide/cluster-box.md;
+# root): HOSTS network namespaces of SLOTS ranks each, links shaped
 # to RATE, every strategy with id dedup off and on, measured beside strata
 # plan's model of the same world.
 #

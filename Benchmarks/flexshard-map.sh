@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# FlexShard's map (issue #19, docs/BENCHMARKS.md "The map"): FlexShard against
+# FlexShard's map (issue #19, docs/benchmarks/flexshard.md "The map"): FlexShard against
 # the best baseline by all-to-all bytes, inter-node bytes and modelled time,
 # with and without id dedup, the placement floor beside, at the production
 # shape of Configs/flexshard-production.yaml (2048 samples a rank, weak
@@ -12,7 +12,7 @@
 # FlexShard plans for a run of 1,000 steps: room for the rows they will read
 # that the profile did not see is in its memory.
 # Profiles are 1/8 of the batch; 2 of 8 nodes, 8 of 32 or more, are routed
-# (the errors are in docs/BENCHMARKS.md, "Sampled profiles").
+# (the errors are in docs/benchmarks/flexshard.md, "Sampled profiles").
 #
 #   Benchmarks/flexshard-map.sh OUT [SVG_DIR]
 #

@@ -8,7 +8,7 @@
 #   bash Benchmarks/fl/fel-leaf-wall.sh OUT_DIR REPS NAME=BINARY...
 # e.g. ... /tmp/felw 3 interleaved=/tmp/old/strata now=.build/release/strata
 # Shapes with more ranks than the machine has cores are skipped.
-# docs/BENCHMARKS.md "FEL's leaves on communicators of their own" quotes it.
+# docs/benchmarks/federated.md "FEL's leaves on communicators of their own" quotes it.
 source "$(dirname "$0")/../../Launch/common.sh"
 cd "$STRATA_ROOT"
 out="$1" reps="$2"; shift 2

@@ -8,7 +8,7 @@
 # e.g. MovieLens:  ... runs/rf2-ml 180 --set data.source=movielens --set data.movielens_dir=../shared/data/movielens
 #      (RF^2's reference features: add --set data.user_feature=false --set data.history_clicks=10)
 #      synthetic:  ... runs/rf2-syn 100 --set data.population=2000 --set data.samples_per_client=64
-# docs/BENCHMARKS.md "RF^2 fairness and FedGPO" quotes its output.
+# docs/benchmarks/hetero.md quotes its output.
 source "$(dirname "$0")/../../Launch/common.sh"
 cd "$STRATA_ROOT"
 out="$1" rounds="$2"; shift 2

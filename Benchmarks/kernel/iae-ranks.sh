@@ -7,7 +7,7 @@
 #   bash Benchmarks/kernel/iae-ranks.sh DATA.csv ROUNDS [RANKS...] [-- extra strata iae args]
 # DATA.csv: e.g. ML-1M's synthetic shape:
 #   python3 Benchmarks/kernel/synthetic-interactions.py 6040 ml1m-shape.csv --min-per-user 20 --split
-# docs/BENCHMARKS.md ("∞-AE: time by phase and ranks") quotes its output.
+# docs/benchmarks/kernel.md ("∞-AE: the solver and the engine by cost") quotes its output.
 source "$(dirname "$0")/../../Launch/common.sh"
 cd "$STRATA_ROOT"
 data="$1"; rounds="${2:-3}"; shift 2 || true

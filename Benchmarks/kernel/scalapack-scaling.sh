@@ -4,7 +4,7 @@
 # ranks, per user count; one line per run with wall and CPU seconds, the
 # factorisation's share, peak memory per rank and the kernel bytes sent.
 #   bash Benchmarks/kernel/scalapack-scaling.sh OUT_DIR USERS... (default 2000 4000)
-# docs/BENCHMARKS.md "∞-AE on ScaLAPACK" quotes its output.
+# docs/benchmarks/kernel.md "∞-AE on ScaLAPACK" quotes its output.
 source "$(dirname "$0")/../../Launch/common.sh"
 cd "$STRATA_ROOT"
 out="${1:-runs/scalapack-scaling}"; shift || true

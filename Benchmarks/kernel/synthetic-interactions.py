@@ -10,7 +10,7 @@ the cluster's items and 30 % from all items, both by a Zipf(1.0) popularity,
 with a per-user count log-normal around --per-user (at least 5). ML-1M has
 6,040 users, 3,706 items and 165 ratings per user on average; the file
 measures the kernel's cost at user counts the real data does not have
-(docs/BENCHMARKS.md, "∞-AE on ScaLAPACK"). Output: user,item lines; with
+(docs/benchmarks/kernel.md, "∞-AE on ScaLAPACK"). Output: user,item lines; with
 --split, user,item,split lines, each user's items shuffled (seeded) and cut
 80/10/10 with the first shuffled one in test, as the paper's preprocess.py.
 

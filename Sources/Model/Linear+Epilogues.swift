@@ -9,7 +9,7 @@ import Tensors
 /// and then a ReLU is two passes over y besides the GEMM; a bias gradient as
 /// `gemv(dy^T, ones)` is one more read of dy after the mask already had it in
 /// registers. Fused, each direction touches `[B x O]` once. At the bottom MLP's 13x512 layer the GEMMs are so cheap
-/// that separate passes would be most of the layer's time (docs/BENCHMARKS.md, bench gemm).
+/// that separate passes would be most of the layer's time (docs/benchmarks/performance.md, bench gemm).
 ///
 /// The loops go 16 floats at a time (`SIMD16<Float>` through raw pointers, so
 /// no bounds checks), then a scalar tail for `O % 16`. Every output element

@@ -29,7 +29,7 @@ public struct CommCalibration: Sendable, Codable, Equatable {
     /// memory inside a host, TCP between hosts), measured by `strata bench
     /// comm --calibrate` at a load of about 18 from other builds: 9.3 us a
     /// round inside a host, 5.55 ms between hosts (a rank waiting on TCP
-    /// yields its core and waits for the scheduler; docs/BENCHMARKS.md).
+    /// yields its core and waits for the scheduler; docs/benchmarks/flexshard.md, the cluster box).
     /// Bandwidths stay the topology's unless a calibration file gives them.
     public static let machineDefault = CommCalibration(intraNodeLatency: 9.3e-6, interNodeLatency: 5.55e-3)
 

@@ -10,7 +10,7 @@ import Tensors
 /// Each row's count is then an unbiased estimate of the full count, whose
 /// relative error falls as 1/sqrt(reads seen): hot rows, which decide the
 /// tiers, are read thousands of times and come out within a few percent
-/// (docs/BENCHMARKS.md, "Sampled profiles", measures it on whole plans).
+/// (docs/benchmarks/flexshard.md, "Sampled profiles", measures it on whole plans).
 public struct ProfileSample: Sendable, Equatable {
     public static let blockSamples = 256
 

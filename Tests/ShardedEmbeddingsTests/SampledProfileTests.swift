@@ -9,7 +9,7 @@ import Tensors
 import Training
 
 /// Sampled planning (`sharding.profile_samples`, `strata plan --routed-nodes`)
-/// stays within the error docs/BENCHMARKS.md states ("Sampled profiles") on
+/// stays within the error docs/benchmarks/flexshard.md states ("Sampled profiles") on
 /// a seeded weak-scaled case: 16 ranks as 2 nodes of 8, 1024 samples a rank,
 /// histories up to 200, tables of 10^6 rows, Zipf 1.1.
 final class SampledProfileTests: XCTestCase {

@@ -33,7 +33,7 @@ final class DenseKernelTests: XCTestCase {
     /// quickstart's narrow layers in fp32), same seed, 1,500 steps of 256 on
     /// one rank. Measured (Xeon with AVX-512 BF16): AUC 0.7340 fp32, 0.7271
     /// bf16, so issue 37's goal of 0.002 is NOT met with bf16 forced on every
-    /// layer (docs/BENCHMARKS.md); this holds bf16 training to within 0.01,
+    /// layer (docs/benchmarks/precision.md); this holds bf16 training to within 0.01,
     /// which a broken bf16 GEMM (a wrong layout, a lost accumulation) would not be.
     func testBF16QuickstartParity() throws {
         guard OneDNN.hasNativeBF16 else {

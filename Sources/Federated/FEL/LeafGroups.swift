@@ -12,7 +12,7 @@ import Foundation
 /// so each host trains an even share of the whole round, whatever the
 /// clusters' sizes. (Giving each leaf hosts of its own instead left the
 /// largest cluster's hosts the leaf phase's length: up to 1.8x the
-/// interleaved time with a core per rank, docs/BENCHMARKS.md.)
+/// interleaved time with a core per rank, docs/benchmarks/federated.md.)
 ///
 /// A FEL round (the server's `round`):
 ///
