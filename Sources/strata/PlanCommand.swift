@@ -36,7 +36,7 @@ struct PlanCommand: ParsableCommand {
         (strata data profile) instead of the data's counts. For weak-scaled worlds of \
         hundreds of ranks, sharding.profile_samples=N profiles a seeded sample of the \
         batches and --routed-nodes K routes only K seeded nodes' batches, estimating the \
-        other ranks from them (docs/BENCHMARKS.md, "Sampled profiles", states the error). \
+        other ranks from them (docs/benchmarks/flexshard.md, "Sampled profiles", states the error). \
         No MPI is needed.
         """
     )

@@ -15,7 +15,7 @@ struct ProvisionCommand: ParsableCommand {
         Per (model, server type) QPS comes from `strata serve profile` run folders (--profile, \
         repeatable): each model's searched QPS on this machine (measured) and its embedding \
         share set the modelled QPS of every type in the fleet (bdw-14c, skl-20c, clx-28c, \
-        spr-hbm-56c; see docs/BENCHMARKS.md for their assumed specifications and power). Load: \
+        spr-hbm-56c; see docs/benchmarks/serving.md for their assumed specifications and power). Load: \
         --trace (CSV lines `slot,model,qps`) or a synthetic day (per model a cosine around its \
         own peak hour, trough 35 % of peak, 5 % noise; peak = --peak-servers servers' worth of \
         clx-28c). Each slot is allocated by greedy (largest demand first, first fit on the \
