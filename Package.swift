@@ -143,7 +143,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "OneDNNTests", dependencies: ["OneDNN", "Tensors"]),
         .testTarget(name: "ShardingTests", dependencies: ["Sharding", "Cluster"]),
-        .testTarget(name: "ShardedEmbeddingsTests", dependencies: ["ShardedEmbeddings", "Sharding", "Collectives", "Tensors", "Training",
+        .testTarget(name: "ShardedEmbeddingsTests", dependencies: ["ShardedEmbeddings", "Sharding", "Collectives", "Data", "Model", "Tensors", "Training",
                                                                    "StrataTestSupport"]),
         // Tests only: a per-thread malloc counter (overrides the C library's malloc in the test executable).
         .target(name: "MallocCounter", path: "Tests/MallocCounter"),

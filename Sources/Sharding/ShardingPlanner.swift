@@ -39,6 +39,13 @@ public enum ShardingPlanner {
         public var plan: ShardingPlan
         /// FlexShard's modelled cost per table whose tiers were cut here.
         public var flexShard: [String: FlexShardPlanner.Cost]
+        /// `sharding.type: auto`'s candidates and choice, where it was priced
+        /// (Training's planner routes the data's batches; nil here).
+        public var auto: AutoReport?
+
+        public init(plan: ShardingPlan, flexShard: [String: FlexShardPlanner.Cost], auto: AutoReport? = nil) {
+            self.plan = plan; self.flexShard = flexShard; self.auto = auto
+        }
     }
 
     /// `given`: a plan file to use instead of `spec.type` (its FlexShard

@@ -44,11 +44,25 @@ extension ShardingPlanner {
         let target = Target(tables: layout.tables, topology: topology, worldRanks: worldRanks,
                             optimizer: config.optimizer.embedding, trainingSteps: roomForLaterRows ? training : nil,
                             elementBytes: config.precision.embedding.bytes)
-        return try plan(spec, for: target, given: given) {
-            if let path = spec.profilePath { return try AccessTrace.read(path).profile(for: layout.tables, file: path) }
-            return AccessProfile.measure(source: source, layout: layout, batchSize: config.run.batchSize,
-                                         steps: spec.profileSteps, dedup: config.data.dedup,
-                                         samples: spec.profileSamples, seed: config.run.seed)
+        // Measured once, however many candidates (auto) need it.
+        var measured: AccessProfile?
+        func profile() throws -> AccessProfile {
+            if let measured { return measured }
+            let p: AccessProfile
+            if let path = spec.profilePath {
+                p = try AccessTrace.read(path).profile(for: layout.tables, file: path)
+            } else {
+                p = AccessProfile.measure(source: source, layout: layout, batchSize: config.run.batchSize,
+                                          steps: spec.profileSteps, dedup: config.data.dedup,
+                                          samples: spec.profileSamples, seed: config.run.seed)
+            }
+            measured = p
+            return p
         }
+        if spec.type == .auto, given == nil {
+            return try AutoSharding.plan(spec, for: target, config: config, layout: layout, source: source,
+                                         calibration: try CommCalibration.of(config), profile: profile)
+        }
+        return try plan(spec, for: target, given: given, profile: profile)
     }
 }

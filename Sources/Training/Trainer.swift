@@ -15,6 +15,8 @@ public final class Trainer {
     public let data: LoadedData
     public let layout: FeatureLayout
     public let plan: ShardingPlan
+    /// How `sharding.type: auto` chose the plan (nil: not auto).
+    public let planNote: String?
     public let embeddings: ShardedEmbeddingCollection
     public let model: DLRMDense
     let denseState: UnsafeMutableBufferPointer<Float>
@@ -63,8 +65,10 @@ public final class Trainer {
         }
         layout = try FeatureLayout(schema: data.source.schema, model: config.model)
         try Self.checkTableSizes(layout, config: config)
-        plan = try ShardingPlanner.plan(for: config, layout: layout, source: data.source, topology: comm.topology,
-                                        worldRanks: comm.worldRanks, given: explicitPlan).plan
+        let planned = try ShardingPlanner.plan(for: config, layout: layout, source: data.source, topology: comm.topology,
+                                               worldRanks: comm.worldRanks, given: explicitPlan)
+        plan = planned.plan
+        planNote = planned.auto?.line
         try Self.checkMemory(plan: plan, layout: layout, config: config, topology: comm.topology,
                              worldRanks: comm.worldRanks,
                              rank: comm.worldRanks.indices.contains(comm.rank) ? comm.worldRanks[comm.rank] : comm.rank)

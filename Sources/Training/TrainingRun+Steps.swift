@@ -50,6 +50,7 @@ extension TrainingRun {
         let comm = trainer.comm
         progress?("strata: \(comm.size) ranks on \(comm.topology.nodeCount) node(s); plan: "
                   + trainer.plan.tables.map { "\($0.table)=\($0.type.rawValue)" }.joined(separator: " "))
+        if let note = trainer.planNote { progress?("strata: \(note)") }
         progress?("strata: embeddings on this rank: \(trainer.embeddings.memoryBytes) bytes; dense parameters: \(trainer.model.parameterCount)")
         if startStep > 0 { progress?("strata: resumed at step \(startStep) of \(trainer.config.run.steps)") }
         if let note = trainer.model.gemm?.note { progress?("strata: \(note)") }

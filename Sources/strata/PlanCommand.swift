@@ -163,7 +163,7 @@ struct PlanCommand: ParsableCommand {
         let setup = try setup()
         if samplingError { return try reportSamplingError(setup) }
         let profile = try profile(setup)
-        let (plans, refused) = try plans(setup, profile: profile)
+        let (plans, refused, autoLine) = try plans(setup, profile: profile)
         let rows = rows(setup, plans: plans, profile: profile)
         for r in refused { printError("strata plan: refused \(r)") }
         if let json {
@@ -174,6 +174,7 @@ struct PlanCommand: ParsableCommand {
             if json == "-" { return }
         }
         printTable(setup, rows)
+        if let autoLine { print(autoLine) }
         if let flex = rows.first(where: { $0.strategy == ShardingType.flexShard.rawValue }) { printFlexShard(flex, among: rows) }
     }
 
@@ -194,7 +195,8 @@ struct PlanCommand: ParsableCommand {
     }
 
     /// Every strategy's plan for this config, and the strategies the planner refused (with why).
-    func plans(_ setup: Setup, profile: AccessProfile) throws -> (plans: [(strategy: String, plan: ShardingPlan)], refused: [String]) {
+    func plans(_ setup: Setup, profile: AccessProfile) throws
+        -> (plans: [(strategy: String, plan: ShardingPlan)], refused: [String], autoLine: String?) {
         let (cfg, topology, layout, G) = (setup.cfg, setup.topology, setup.layout, setup.G)
         var refused: [String] = []
         let target = ShardingPlanner.Target(tables: layout.tables, topology: topology, optimizer: cfg.optimizer.embedding,
@@ -202,15 +204,26 @@ struct PlanCommand: ParsableCommand {
                                                                                          batchSize: G),
                                             elementBytes: cfg.precision.embedding.bytes)
         var plans: [(strategy: String, plan: ShardingPlan)] = []
+        var autoLine: String?
         for choice in ShardingChoice.allCases {
             var s = cfg.sharding
             s.type = choice
             s.tables = [:]
-            do { plans.append((choice.name, try ShardingPlanner.plan(s, for: target) { profile }.plan)) } catch let e as PlanError {
+            do {
+                if choice == .auto {
+                    // Priced as `strata train` prices it, with this command's calibration.
+                    let planned = try AutoSharding.plan(s, for: target, config: cfg, layout: layout, source: setup.source,
+                                                        calibration: setup.calibration) { profile }
+                    autoLine = planned.auto?.line
+                    plans.append((choice.name, planned.plan))
+                } else {
+                    plans.append((choice.name, try ShardingPlanner.plan(s, for: target) { profile }.plan))
+                }
+            } catch let e as PlanError {
                 refused.append("\(choice.name): \(e.description)")
             }
         }
-        return (plans, refused)
+        return (plans, refused, autoLine)
     }
 
     /// Each plan's memory, modelled bytes and time, routed from the data's batches.
