@@ -23,7 +23,7 @@ struct RangesCommand: ParsableCommand {
                     v.allowed.map { RangeEntry(command: c, mode: "set", name: k, allowed: $0, probe: []) }
                 }
             }
-            + EvolveLoader.declared.compactMap { k in k.1.map { RangeEntry(command: "evolve", mode: "file", name: k.0, allowed: $0, probe: ["kernel: embedding_bag"]) } }
+            + EvolveLoader.schema.rangeEntries(command: "evolve", mode: "file", probe: ["kernel: embedding_bag"])
     }
 
     func run() throws {

@@ -26,7 +26,7 @@ import Yams
 ///         values: [2000, 4000, 8000]
 ///         x: value                      # value, samples_seen, parameters, dense_parameters, embedding_parameters, flops
 enum SweepLoader {
-    static func load(file: String) throws -> SweepSpec {
+    static func load(file: String, overrides: [String] = []) throws -> SweepSpec {
         let root = try ConfigLoader.compose(file: file, what: "sweep file")
         func at(_ n: Node) -> String { "\(file):\(n.mark?.line ?? 0)" }
         guard let top = root.mapping else { throw InputError("\(at(root)): expected a mapping with base, sweep and axes") }
@@ -46,6 +46,7 @@ enum SweepLoader {
                 do { try base.validate() } catch let e as ConfigError { throw InputError("\(at(b)): base: \(e.description)") }
             }
         }
+        if !overrides.isEmpty { base = try ConfigLoader.load(file: nil, overrides: overrides, base: base) }
         let name = top["name"]?.scalar?.string ?? ((file as NSString).lastPathComponent as NSString).deletingPathExtension
 
         // Axes.

@@ -66,8 +66,13 @@ for k in $(grep -oE 'try (int|real|ints|reals)\("[a-z0-9_.]+"\)' Sources/strata/
 done
 for k in $(awk '/": Key/ { key = $1; ranged = ($0 ~ /Key\(/) } key != "" && !ranged && /(\.int|\.double|\.float|\.uint64|\.ints|doubles|positive)\(/ { print key }' \
            Sources/strata/KernelConfigLoader.swift | tr -d '":' | sort -u); do unranged="$unranged iae:$k"; done
-for k in $(grep -oE '(values\["[a-z_]+"\].*\.(int|double|uint64|ints)\(|seeds\("[a-z_]+"\))' Sources/strata/EvolveLoader.swift | grep -oE '"[a-z_]+"' | tr -d '"' | sort -u); do
-    declared evolve "$k" || unranged="$unranged evolve:$k"
+# Keys declared through ConfigSchema: the typed ones (.int, .real, .ints, .reals,
+# .seed, .seeds) take their range as an argument; a hand-written Key without
+# one must not read a number.
+for f in Sources/strata/EvolveLoader.swift; do
+    for k in $(awk '/Key(\(help:| \{)/ { open = 1; key = $0; sub(/^[^"]*"/, "", key); sub(/".*/, "", key) }
+                   open && /\.(int|double|uint64|ints|float|list)\(/ { print key; open = 0 }
+                   /\}\)/ { open = 0 }' "$f"); do unranged="$unranged $f:$k"; done
 done
 # Options: every Int, Double or UInt64 @Option of these files, by its long name.
 for f in ServeCommand ServeOptions LoadgenCommand DataConvert DataPerfCommand DataPerfEvaluate; do
