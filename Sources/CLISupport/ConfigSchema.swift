@@ -32,8 +32,10 @@ package struct ConfigSchema<Config> {
         try dotted.read(file: file, overrides: overrides, into: &config)
     }
 
-    /// One line a key, "  name: what it holds", in declaration order.
-    package var help: String { keys.map { "  \($0.name): \($0.key.help)" }.joined(separator: "\n") }
+    /// One line a key, "  name: what it holds", in declaration order (those whose name starts with one of `prefixes`).
+    package func help(_ prefixes: [String] = [""]) -> String {
+        keys.filter { k in prefixes.contains { k.name.hasPrefix($0) } }.map { "  \($0.name): \($0.key.help)" }.joined(separator: "\n")
+    }
 
     /// The numeric keys as `strata ranges` lists them.
     package func rangeEntries(command: String, mode: String, probe: [String] = []) -> [RangeEntry] {

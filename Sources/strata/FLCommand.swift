@@ -35,7 +35,7 @@ struct FLCommand: ParsableCommand {
         none under both mappings (rho per tier, MDAC, their ratio).
 
         Config keys (YAML nesting or --set a.b=value):
-        \(FLKeys.schema.help)
+        \(FLKeys.schema.help())
 
         device.tiers in a config file (every field of a tier given):
           device:

@@ -19,6 +19,9 @@ struct FLFairnessCommand: ParsableCommand {
         (see strata fl --help); at least one rf2.* key must be set. Writes fairness.json, \
         fairness.svg (rho per tier) and a run folder per run under the run folder \
         (default: runs/fairness-<time>).
+
+        Its own keys (the rest: strata fl --help):
+        \(FLKeys.schema.help(["tiers.", "rf2."]))
         """
     )
 

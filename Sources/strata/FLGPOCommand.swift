@@ -22,6 +22,9 @@ struct FLGPOCommand: ParsableCommand {
         evaluated. Takes the same config and keys as `strata fl` (see strata fl --help). \
         Writes gpo.json, gpo_rounds.jsonl, gpo_time.svg and gpo_energy.svg to the run \
         folder (default: runs/gpo-<time>).
+
+        Its own keys (the rest: strata fl --help):
+        \(FLKeys.schema.help(["gpo."]))
         """
     )
 

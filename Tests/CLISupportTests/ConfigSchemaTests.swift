@@ -74,7 +74,8 @@ final class ConfigSchemaTests: XCTestCase {
     }
 
     func testHelpAndRangesListEveryKeyInOrder() {
-        XCTAssertEqual(Self.schema.help.split(separator: "\n").first, "  run.rounds: rounds of training")
+        XCTAssertEqual(Self.schema.help().split(separator: "\n").first, "  run.rounds: rounds of training")
+        XCTAssertEqual(Self.schema.help(["model."]).split(separator: "\n").count, 2)
         XCTAssertEqual(Self.schema.rangeEntries(command: "x", mode: "set").map(\.name), ["run.rounds", "run.lr", "model.widths", "model.shares", "seed"])
     }
 }
