@@ -158,6 +158,8 @@ let package = Package(
                                                          "StrataTestSupport"]),
         .testTarget(name: "EvolveTests", dependencies: ["Evolve", "Collectives", "ScalingLaws", "Tensors"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Training", "Collectives", "ScalingLaws"]),
+        .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "Collectives",
+                                                   .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "ScaLAPACKTests", dependencies: ["ScaLAPACK", "Collectives"]),
         .testTarget(name: "KernelRecommendersTests", dependencies: ["KernelRecommenders", "Data", "Collectives", "Tensors"]),
         .testTarget(name: "DataPerfTests", dependencies: ["DataPerf", "Training", "Data", "Collectives"]),

@@ -14,8 +14,10 @@ package enum ConfigLoader {
     package struct Value {
         package var node: Node
         package var origin: String
+        /// The config file it came from (nil: `--set`).
+        package var file: String?
 
-        package init(node: Node, origin: String) { self.node = node; self.origin = origin }
+        package init(node: Node, origin: String, file: String? = nil) { self.node = node; self.origin = origin; self.file = file }
 
         package func fail(_ key: String, _ expected: String) -> InputError {
             InputError("\(origin): \(key) must be \(expected), got '\(Value.text(node))'")
@@ -88,6 +90,13 @@ package enum ConfigLoader {
         }
         package func choice<E: CaseIterable & RawRepresentable>(_ key: String) throws -> E where E.RawValue == String {
             try oneOf(key, E.allCases.map { ($0.rawValue, $0) })
+        }
+        /// A YAML list (a lone value is a list of one), each element decoded
+        /// by `element`; an empty list is refused.
+        package func list<T>(_ key: String, _ what: String, _ element: (Value) throws -> T) throws -> [T] {
+            let nodes = node.sequence ?? [node]
+            guard !nodes.isEmpty else { throw fail(key, "a non-empty list of \(what)") }
+            return try nodes.map { try element(Value(node: $0, origin: origin, file: file)) }
         }
         package func ints(_ key: String) throws -> [Int] {
             guard let seq = node.sequence else { throw fail(key, "a list of integers") }

@@ -13,6 +13,11 @@ package struct DottedKeys<Config> {
     package var named: [(prefix: String, set: (inout Config, String, ConfigLoader.Value, String) throws -> Void)] = []
     /// Numeric keys' allowed values, checked (each list element) before the setter runs.
     package var ranges: [String: Allowed] = [:]
+    /// Said after an unknown key's suggestion (" (see strata fl --help)").
+    package var hint = ""
+    /// Where each key given is recorded with its value and origin (before its
+    /// setter runs, which may refine it), for refusals that span keys.
+    package var record: WritableKeyPath<Config, [String: ConfigLoader.Value]>?
 
     package init(setters: [String: Setter],
                  named: [(prefix: String, set: (inout Config, String, ConfigLoader.Value, String) throws -> Void)] = [],
@@ -28,6 +33,7 @@ package struct DottedKeys<Config> {
                     try allowed.check(text, key: key, at: value.origin)
                 }
             }
+            if let record { config[keyPath: record][key] = value }
             return try setter(&config, value, key)
         }
         if let n = named.first(where: { key.hasPrefix($0.prefix) }), value.node.scalar != nil {
@@ -38,7 +44,7 @@ package struct DottedKeys<Config> {
             let some = inside.prefix(3).joined(separator: ", ") + (inside.count > 3 ? ", ..." : "")
             throw InputError("\(value.origin): '\(key)' is a section, not a value: give its keys (\(some.isEmpty ? key + ".NAME" : some))")
         }
-        throw InputError("\(value.origin): unknown key '\(key)'\(ConfigLoader.suggestion(for: key, among: Array(setters.keys)))")
+        throw InputError("\(value.origin): unknown key '\(key)'\(ConfigLoader.suggestion(for: key, among: Array(setters.keys)))\(hint)")
     }
 
     /// Walks a YAML mapping into dotted keys.
@@ -61,7 +67,7 @@ package struct DottedKeys<Config> {
                 let known = setters.keys.contains { $0.hasPrefix(key + ".") }
                     || named.contains { $0.prefix.hasPrefix(key + ".") || $0.prefix == key + "." }
                 guard known else {
-                    throw InputError("\(origin): unknown key '\(key)'\(ConfigLoader.suggestion(for: key, among: Array(setters.keys)))")
+                    throw InputError("\(origin): unknown key '\(key)'\(ConfigLoader.suggestion(for: key, among: Array(setters.keys)))\(hint)")
                 }
                 try apply(v, prefix: key, file: file, to: &config, seen: &seen)
             } else {
@@ -69,7 +75,7 @@ package struct DottedKeys<Config> {
                     throw InputError("\(origin): key '\(key)' is given twice (\(first) and \(origin)); keep one")
                 }
                 seen[key] = origin
-                try set(key, ConfigLoader.Value(node: v, origin: origin), in: &config)
+                try set(key, ConfigLoader.Value(node: v, origin: origin, file: file), in: &config)
             }
         }
     }
@@ -97,6 +103,8 @@ package struct DottedKeys<Config> {
 package struct DeclaredKey<Config> {
     package typealias Setter = (inout Config, ConfigLoader.Value, String) throws -> Void
     package var allowed: Allowed?
+    /// What the key holds, for --help.
+    package var help: String
     package var set: Setter
-    package init(_ allowed: Allowed? = nil, set: @escaping Setter) { self.allowed = allowed; self.set = set }
+    package init(_ allowed: Allowed? = nil, help: String = "", set: @escaping Setter) { self.allowed = allowed; self.help = help; self.set = set }
 }

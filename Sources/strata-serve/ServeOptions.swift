@@ -15,11 +15,10 @@ struct ModelSourceOptions: ParsableArguments {
     @Option(help: "A built-in workload with random weights: \(Workload.names.joined(separator: ", ")).")
     var workload: String?
 
-    @Option(help: "A training config (YAML): its model and data schema, random weights.")
-    var config: String?
-
-    @Option(name: .customLong("set"), help: "Override a --config key, key=value (repeatable).")
-    var overrides: [String] = []
+    /// --config: a training config (YAML), its model and data schema with random weights.
+    @OptionGroup var configOptions: ConfigOptions
+    var config: String? { configOptions.config }
+    var overrides: [String] { configOptions.overrides }
 
     @Option(help: "Seed of the random weights.")
     var seed: UInt64 = 1

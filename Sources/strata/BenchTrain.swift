@@ -25,11 +25,9 @@ struct BenchTrain: ParsableCommand {
         """
     )
 
-    @Option(help: "YAML config file.")
-    var config = "Configs/bench-kaggle.yaml"
-
-    @Option(name: .customLong("set"), help: "Override a config key, key=value (repeatable), e.g. run.batch_size=2048.")
-    var overrides: [String] = []
+    @OptionGroup var configOptions: ConfigOptions
+    var config: String { configOptions.config ?? "Configs/bench-kaggle.yaml" }
+    var overrides: [String] { configOptions.overrides }
 
     @Option(help: "Timed steps per repetition.")
     var steps = 20

@@ -24,11 +24,7 @@ struct DataBaseline: ParsableCommand {
         """
     )
 
-    @Option(help: "YAML config (the data section is used).")
-    var config: String
-
-    @Option(name: .customLong("set"), help: "Override a config key, key=value (repeatable).")
-    var overrides: [String] = []
+    @OptionGroup var configOptions: ConfigOptions
 
     @Option(help: "Item-side feature whose id is the item (default: the one on a sequence's table, else the first).")
     var feature: String?
@@ -43,7 +39,7 @@ struct DataBaseline: ParsableCommand {
     var historyFeedback: String?
 
     func run() throws {
-        let cfg = try loadConfig(config, overrides)
+        let cfg = try loadConfig(try configOptions.required("the config whose data section is used"), configOptions.overrides)
         do {
             let loaded = try DataSources.load(cfg.data, seed: cfg.run.seed)
             let source = loaded.source

@@ -39,11 +39,7 @@ func writeSplits(of source: some BatchSource, to out: String, layout: BinaryLayo
 
 /// The options of `data synth` (`data convert` has its own: its inputs may be files).
 struct DataFileOptions: ParsableArguments {
-    @Option(help: "YAML config whose data section describes the data (data.synthetic).")
-    var config: String
-
-    @Option(name: .customLong("set"), help: "Override a config key, key=value (repeatable).")
-    var overrides: [String] = []
+    @OptionGroup var configOptions: ConfigOptions
 
     @Option(help: "Output folder (created if missing).")
     var out: String

@@ -31,18 +31,17 @@ struct DataConvert: ParsableCommand {
         Without INPUTS: reads the config's data as training would \
         (data.criteo_rows_per_table, data.criteo_eval_every, data.skip_bad_lines, \
         data.movielens.*) and writes OUT/train.strata and OUT/eval.strata (one \
-        process). Training on them gives the same batches as training on the source.
+        process). Training on them gives the same batches as training on the source. \
+        With INPUTS, --config is read for data.criteo_rows_per_table and data.skip_bad_lines.
         """
     )
 
     @Argument(help: "Criteo day files, folders or `-` (standard input), in day order.")
     var inputs: [String] = []
 
-    @Option(help: "YAML config (without INPUTS: its data section is converted; with INPUTS: data.criteo_rows_per_table and data.skip_bad_lines are read from it).")
-    var config: String?
-
-    @Option(name: .customLong("set"), help: "Override a config key, key=value (repeatable).")
-    var overrides: [String] = []
+    @OptionGroup var configOptions: ConfigOptions
+    var config: String? { configOptions.config }
+    var overrides: [String] { configOptions.overrides }
 
     @Option(help: "Output folder (created if missing).")
     var out: String

@@ -21,17 +21,13 @@ struct DataProfile: ParsableCommand {
         """
     )
 
-    @Option(help: "YAML config whose data and model give the tables.")
-    var config: String
-
-    @Option(name: .customLong("set"), help: "Override a config key, key=value (repeatable).")
-    var overrides: [String] = []
+    @OptionGroup var configOptions: ConfigOptions
 
     @Option(help: "Output trace file.")
     var out: String
 
     func run() throws {
-        let cfg = try loadConfig(config, overrides)
+        let cfg = try loadConfig(try configOptions.required("the config whose data and model give the tables"), configOptions.overrides)
         do {
             let data = try DataSources.load(cfg.data, seed: cfg.run.seed)
             let layout = try FeatureLayout(schema: data.source.schema, model: cfg.model)

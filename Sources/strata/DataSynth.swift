@@ -19,9 +19,10 @@ struct DataSynth: ParsableCommand {
     @OptionGroup var files: DataFileOptions
 
     func run() throws {
-        let cfg = try loadConfig(files.config, files.overrides)
+        let file = try files.configOptions.required("the config whose data.synthetic is written")
+        let cfg = try loadConfig(file, files.configOptions.overrides)
         guard cfg.data.source == .synthetic else {
-            throw inputFailure("\(files.config): data.source is '\(cfg.data.source.rawValue)'; synth writes synthetic data (use `strata data convert` for criteo or movielens)")
+            throw inputFailure("\(file): data.source is '\(cfg.data.source.rawValue)'; synth writes synthetic data (use `strata data convert` for criteo or movielens)")
         }
         try writeSplits(of: SyntheticDataset(cfg.data.synthetic), to: files.out, layout: files.layout)
     }

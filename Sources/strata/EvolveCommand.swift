@@ -26,15 +26,13 @@ struct EvolveCommand: ParsableCommand {
         elite (2), seed (1), tolerance (0.01), held_out_tolerance (0.001; alignment scores \
         exact), timeout (2 CPU seconds per run), repetitions (10), train_seeds ([1]), \
         held_out_seeds ([1001, 1002]), minimise_threshold (0.01), final_rounds (5), \
-        final_repetitions (20), verify_new_edits (true), llvm_bin (/usr/lib/llvm-14/bin).
+        final_repetitions (20), verify_new_edits (true), llvm_bin (/usr/lib/llvm-14/bin); \
+        --set key=value overrides one. The run folder defaults to runs/evolve-<kernel>.
         """
     )
 
-    @Option(help: "Evolve file (YAML).")
-    var config: String
-
-    @Option(help: "Run folder (default: runs/evolve-<kernel>).")
-    var out: String?
+    @OptionGroup var configOptions: ConfigOptions
+    @OptionGroup var folder: RunFolderOptions
 
     @Option(help: "Scratch folder for the ranks' builds (default: <out>/work).")
     var work: String?
@@ -45,12 +43,12 @@ struct EvolveCommand: ParsableCommand {
     func run() throws {
         let loaded: (EvolveConfig, Toolchain)
         do {
-            loaded = try EvolveLoader.load(file: config)
+            loaded = try EvolveLoader.load(file: try configOptions.required("the evolve file"), overrides: configOptions.overrides)
         } catch {
             throw inputFailure(error)
         }
         let (cfg, toolchain) = loaded
-        let outDir = out ?? "runs/evolve-\(cfg.evaluation.kernel.rawValue)"
+        let outDir = folder.runDir ?? "runs/evolve-\(cfg.evaluation.kernel.rawValue)"
         try requireOutputFolder(outDir, what: "the run folder")
         try requireOutputFolder(work, what: "the scratch folder")
         let evolution = Evolution(config: cfg, toolchain: toolchain, outDirectory: outDir,

@@ -25,7 +25,8 @@ struct FLCommand: ParsableCommand {
 
         The run folder holds rounds.jsonl (a line per federation round: participants, \
         failures, stragglers, metrics, simulated time/energy/bytes, real MPI bytes), \
-        summary.json, eval_rounds.svg and eval_time.svg.
+        summary.json, eval_rounds.svg and eval_time.svg (default: runs/<mode>-<time>). \
+        Without --config: built-in defaults, synthetic data.
 
         RF^2 (tiers.mapping random | dirichlet): users get device tiers 0 (low), 1, 2; every \
         eval reports AUC per tier (groups rf2_tier:N, tier_auc.svg); the rf2.* keys turn on the \
@@ -34,7 +35,7 @@ struct FLCommand: ParsableCommand {
         none under both mappings (rho per tier, MDAC, their ratio).
 
         Config keys (YAML nesting or --set a.b=value):
-        \(FLConfigLoader.keys.map { "  \($0.0): \($0.1)" }.joined(separator: "\n"))
+        \(FLKeys.schema.help())
 
         device.tiers in a config file (every field of a tier given):
           device:
@@ -45,51 +46,22 @@ struct FLCommand: ParsableCommand {
               - {name: low, share: 0.7, gflops: 2, down_mbps: 5, up_mbps: 2,
                  train_watts: 2.0, net_watts: 0.8, idle_watts: 0.3, availability: 0.6}
 
-        strata fl fairness: \(FLFairnessCommand.help.abstract) \(FLFairnessCommand.help.discussion)
-
-        strata fl gpo: \(FLGPOCommand.help.abstract) \(FLGPOCommand.help.discussion)
-        """
+        `strata fl` alone runs the federation; `strata fl fairness` and `strata fl gpo` \
+        (below) run several with the same config and keys.
+        """,
+        subcommands: [FLFairnessCommand.self, FLGPOCommand.self]
     )
 
-    @Argument(help: "nothing (a run), fairness (RF^2: an optimization against none under both tier mappings) or gpo (FedGPO against fixed settings).")
-    var action: String?
-
-    @Option(help: "YAML config file (default: built-in defaults, synthetic data).")
-    var config: String?
-
-    @Option(name: .customLong("set"), help: "Override a config key, key=value (repeatable).")
-    var overrides: [String] = []
-
-    @Option(name: .customLong("run-dir"), help: "Run folder (default: runs/fl-<time>).")
-    var runDir: String?
+    @OptionGroup var options: FLOptions
 
     @Option(name: .customLong("dump-model"), help: ArgumentHelp("mode fl: write the final global model (flat float32, little-endian) to FILE (for tests).", valueName: "FILE"))
     var dumpModel: String?
 
-    @Flag(help: "Print nothing but errors.")
-    var quiet = false
-
     func run() throws {
-        try requireOutputFolder(runDir, what: "the run folder")
-        switch action {
-        case nil: break
-        case "fairness": return try FLFairnessCommand.run(config: config, overrides: overrides, runDir: runDir, quiet: quiet)
-        case "gpo": return try FLGPOCommand.run(config: config, overrides: overrides, runDir: runDir, quiet: quiet)
-        case let a?:
-            sayInputError("fl: unknown action '\(a)' (fairness or gpo)")
-            throw ExitCode(2)
-        }
-        let spec: FLRunSpec
-        do {
-            spec = try FLConfigLoader.load(file: config, overrides: overrides)
-        } catch {
-            throw inputFailure(error)
-        }
-        let runDir = runDir, quiet = quiet, dumpModel = dumpModel
+        let spec = try options.load()
+        let options = options, quiet = options.quiet, dumpModel = dumpModel
         withWorld(ranksPerNode: nil) { world in
-            let stamp = world.broadcast(.control, bytes: Array(Train.timestamp().utf8), root: 0)
-            let dir = runDir ?? "runs/\(spec.mode.rawValue)-\(String(decoding: stamp, as: UTF8.self))"
-            let say: (String) -> Void = quiet ? { _ in } : { print($0); fflush(stdout) }
+            let dir = options.runFolder(spec.mode.rawValue, world: world), say = options.say
             let isServer = world.rank == 0
             switch spec.mode {
             case .fl:

@@ -5,9 +5,9 @@ import Federated
 import FedHetero
 import Foundation
 
-/// `strata fl fairness` (FLCommand dispatches on its action argument; its options are FLCommand's).
-enum FLFairnessCommand {
-    static let help = (
+/// `strata fl fairness`: its options are `strata fl`'s.
+struct FLFairnessCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
         commandName: "fairness",
         abstract: "RF^2 fairness: one tier-aware optimization against none, under the random and the dirichlet tier mappings.",
         discussion: """
@@ -17,28 +17,25 @@ enum FLFairnessCommand {
         MDAC = max |rho_i - rho_j| over tier pairs; the ratio MDAC(dirichlet) / MDAC(random) \
         (the RF^2 paper reports 15.8-41x). Takes the same config and keys as `strata fl` \
         (see strata fl --help); at least one rf2.* key must be set. Writes fairness.json, \
-        fairness.svg (rho per tier) and a run folder per run under the run folder.
+        fairness.svg (rho per tier) and a run folder per run under the run folder \
+        (default: runs/fairness-<time>).
+
+        Its own keys (the rest: strata fl --help):
+        \(FLKeys.schema.help(["tiers.", "rf2."]))
         """
     )
 
+    @OptionGroup var options: FLOptions
 
-
-
-
-    static func run(config: String?, overrides: [String], runDir: String?, quiet: Bool) throws {
-        let spec: FLRunSpec
-        do {
-            spec = try FLConfigLoader.load(file: config, overrides: overrides)
+    func run() throws {
+        let spec = try options.load { spec in
             guard spec.mode == .fl, let tiers = spec.tiers, !tiers.optimizations.isNone else {
                 throw InputError("fairness: set at least one rf2.* optimization (rf2.exclude_low, rf2.over_select, rf2.prune, rf2.quant_bits, rf2.heterofl)")
             }
-        } catch {
-            throw inputFailure(error)
         }
+        let options = options
         withWorld(ranksPerNode: nil) { world in
-            let stamp = world.broadcast(.control, bytes: Array(Train.timestamp().utf8), root: 0)
-            let dir = runDir ?? "runs/fairness-\(String(decoding: stamp, as: UTF8.self))"
-            let say: (String) -> Void = quiet ? { _ in } : { print($0); fflush(stdout) }
+            let dir = options.runFolder("fairness", world: world), say = options.say
             let r = try FairnessRun.run(comm: world, config: spec.federation, tiers: spec.tiers!, alpha: spec.tierAlpha,
                                         source: spec.source, directory: world.rank == 0 ? dir : nil, progress: say)
             guard let r else { return }

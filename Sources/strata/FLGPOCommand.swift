@@ -5,9 +5,9 @@ import Federated
 import FedHetero
 import Foundation
 
-/// `strata fl gpo` (FLCommand dispatches on its action argument; its options are FLCommand's).
-enum FLGPOCommand {
-    static let help = (
+/// `strata fl gpo`: its options are `strata fl`'s.
+struct FLGPOCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
         commandName: "gpo",
         abstract: "FedGPO: learn (B, E, K) per round by Q-learning, against the common and the best fixed setting.",
         discussion: """
@@ -20,32 +20,26 @@ enum FLGPOCommand {
         default 0.99 x the common run's final AUC) for the common setting, the best fixed \
         setting in hindsight (least energy to the target) and FedGPO. Every round is \
         evaluated. Takes the same config and keys as `strata fl` (see strata fl --help). \
-        Writes gpo.json, gpo_rounds.jsonl, gpo_time.svg and gpo_energy.svg.
+        Writes gpo.json, gpo_rounds.jsonl, gpo_time.svg and gpo_energy.svg to the run \
+        folder (default: runs/gpo-<time>).
+
+        Its own keys (the rest: strata fl --help):
+        \(FLKeys.schema.help(["gpo."]))
         """
     )
 
+    @OptionGroup var options: FLOptions
 
-
-
-
-    static func run(config: String?, overrides: [String], runDir: String?, quiet: Bool) throws {
-        let spec: FLRunSpec
-        do {
-            spec = try FLConfigLoader.load(file: config, overrides: overrides)
+    func run() throws {
+        let spec = try options.load { spec in
             try spec.gpo.validate(population: spec.source.population)
             guard spec.mode == .fl, spec.tiers == nil else { throw InputError("gpo: mode fel, tiers and rf2.* do not apply") }
             // FedGPO's runs evaluate centrally for their reward; set, the key would be ignored.
             guard spec.federation.federatedEvalClients == 0 else { throw InputError("gpo: eval.federated_clients does not apply") }
-        } catch let e as OptError {
-            sayInputError("\(e)")
-            throw ExitCode(2)
-        } catch {
-            throw inputFailure(error)
         }
+        let options = options
         withWorld(ranksPerNode: nil) { world in
-            let stamp = world.broadcast(.control, bytes: Array(Train.timestamp().utf8), root: 0)
-            let dir = runDir ?? "runs/gpo-\(String(decoding: stamp, as: UTF8.self))"
-            let say: (String) -> Void = quiet ? { _ in } : { print($0); fflush(stdout) }
+            let dir = options.runFolder("gpo", world: world), say = options.say
             guard let r = try GPORun.run(comm: world, config: spec.federation, gpo: spec.gpo, source: spec.source,
                                          directory: world.rank == 0 ? dir : nil, progress: say) else { return }
             print(String(format: "FedGPO (%@, %d rounds), target AUC %.4f", r.source, r.rounds, r.targetAUC))

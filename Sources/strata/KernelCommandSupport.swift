@@ -4,16 +4,12 @@ import Collectives
 import Foundation
 import KernelRecommenders
 
-/// Options `strata iae` and `strata distill` share.
+/// Options `strata iae` and `strata distill` share (without --config: built-in
+/// defaults on MovieLens ml-latest-small; the run folder defaults to runs/<command>-<time>).
 struct KernelOptions: ParsableArguments {
-    @Option(help: "YAML config file (default: built-in defaults on MovieLens ml-latest-small).")
-    var config: String?
-
-    @Option(name: .customLong("set"), help: "Override a config key, key=value (repeatable), e.g. iae.solver=cholesky.")
-    var overrides: [String] = []
-
-    @Option(name: .customLong("run-dir"), help: "Run folder (default: runs/<command>-<time>).")
-    var runDir: String?
+    @OptionGroup var configOptions: ConfigOptions
+    @OptionGroup var folder: RunFolderOptions
+    var runDir: String? { folder.runDir }
 
     @Flag(help: "Print nothing but errors.")
     var quiet = false
@@ -23,7 +19,7 @@ struct KernelOptions: ParsableArguments {
     /// The config, or exit 2 with the reason (rank 0 prints it).
     func load() throws -> KernelRunConfig {
         try requireOutputFolder(runDir, what: "the run folder")
-        do { return try KernelConfigLoader.load(file: config, overrides: overrides) } catch {
+        do { return try KernelConfigLoader.load(file: configOptions.config, overrides: configOptions.overrides) } catch {
             throw inputFailure(error)
         }
     }

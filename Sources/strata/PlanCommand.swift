@@ -41,11 +41,9 @@ struct PlanCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "YAML config file.")
-    var config: String?
-
-    @Option(name: .customLong("set"), help: "Override a config key, key=value (repeatable).")
-    var overrides: [String] = []
+    @OptionGroup var configOptions: ConfigOptions
+    var config: String? { configOptions.config }
+    var overrides: [String] { configOptions.overrides }
 
     @Option(help: "World size to plan for.")
     var ranks: Int

@@ -17,13 +17,9 @@ struct RangesCommand: ParsableCommand {
             + RangeEntry.options(DataPerfEvaluate.ranges, ["--task", scratch, "--out", scratch, "submission.txt"])
             + RangeEntry.options(DataPerfTaskMake.ranges, ["--dataset", "synthetic", "--track", "selection", "--out", scratch])
             + RangeEntry.options(DataPerfBaseline.ranges, ["--task", scratch, "--out", scratch])
-            + FLConfigLoader.keys.compactMap { k in k.2.map { RangeEntry(command: "fl", mode: "set", name: k.0, allowed: $0, probe: []) } }
-            + ["iae", "distill"].flatMap { c in
-                KernelConfigLoader.declared.sorted { $0.key < $1.key }.compactMap { k, v in
-                    v.allowed.map { RangeEntry(command: c, mode: "set", name: k, allowed: $0, probe: []) }
-                }
-            }
-            + EvolveLoader.declared.compactMap { k in k.1.map { RangeEntry(command: "evolve", mode: "file", name: k.0, allowed: $0, probe: ["kernel: embedding_bag"]) } }
+            + FLKeys.schema.rangeEntries(command: "fl", mode: "set")
+            + ["iae", "distill"].flatMap { c in KernelConfigLoader.schema.rangeEntries(command: c, mode: "set").sorted { $0.name < $1.name } }
+            + EvolveLoader.schema.rangeEntries(command: "evolve", mode: "file", probe: ["kernel: embedding_bag"])
     }
 
     func run() throws {

@@ -17,15 +17,13 @@ struct SweepCommand: ParsableCommand {
         fits.json (L(x) = a * x^(-b) + c per axis and for compute, with R^2, bootstrap \
         intervals and a held-out check) and plot-<axis>.svg. A point that fails is recorded \
         as failed with its error and the sweep goes on. A process that dies ends the MPI \
-        job; run again with --resume to train only the points not done.
+        job; run again with --resume to train only the points not done. --set overrides \
+        a key of the base config (before the axes apply theirs).
         """
     )
 
-    @Option(help: "Sweep file (YAML).")
-    var config: String
-
-    @Option(help: "Sweep folder.")
-    var out: String
+    @OptionGroup var configOptions: ConfigOptions
+    @OptionGroup var folder: RunFolderOptions
 
     @Flag(help: "Keep the points already done in --out (same config); train the rest.")
     var resume = false
@@ -34,9 +32,10 @@ struct SweepCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
+        let config = try configOptions.required("the sweep file"), out = try folder.required()
         let spec: SweepSpec
         do {
-            spec = try SweepLoader.load(file: config)
+            spec = try SweepLoader.load(file: config, overrides: configOptions.overrides)
             let existing = (out as NSString).appendingPathComponent("runs.csv")
             if !resume, FileManager.default.fileExists(atPath: existing) {
                 throw InputError("\(out) already holds a sweep (runs.csv); pass --resume to finish it or choose another --out")

@@ -26,7 +26,7 @@ import Yams
 ///         values: [2000, 4000, 8000]
 ///         x: value                      # value, samples_seen, parameters, dense_parameters, embedding_parameters, flops
 enum SweepLoader {
-    static func load(file: String) throws -> SweepSpec {
+    static func load(file: String, overrides: [String] = []) throws -> SweepSpec {
         let root = try ConfigLoader.compose(file: file, what: "sweep file")
         func at(_ n: Node) -> String { "\(file):\(n.mark?.line ?? 0)" }
         guard let top = root.mapping else { throw InputError("\(at(root)): expected a mapping with base, sweep and axes") }
@@ -46,6 +46,7 @@ enum SweepLoader {
                 do { try base.validate() } catch let e as ConfigError { throw InputError("\(at(b)): base: \(e.description)") }
             }
         }
+        if !overrides.isEmpty { base = try ConfigLoader.load(file: nil, overrides: overrides, base: base) }
         let name = top["name"]?.scalar?.string ?? ((file as NSString).lastPathComponent as NSString).deletingPathExtension
 
         // Axes.
@@ -85,38 +86,26 @@ enum SweepLoader {
 
         var spec = SweepSpec(name: name, base: base, axes: axes)
         if let s = top["sweep"] {
-            guard let m = s.mapping else { throw InputError("\(at(s)): sweep must be a mapping") }
-            for (k, v) in m {
-                let field = k.scalar?.string ?? "?"
-                let value = ConfigLoader.Value(node: v, origin: at(k))
-                let key = "sweep.\(field)"
-                switch field {
-                case "layout":
-                    guard let l = SweepSpec.Layout(rawValue: try value.string(key)) else {
-                        throw InputError("\(at(k)): sweep.layout must be lines or grid")
-                    }
-                    spec.layout = l
-                case "group_size": spec.groupSize = try value.int(key)
-                case "seeds":
-                    guard let seq = v.sequence else { throw value.fail(key, "a list of seeds") }
-                    spec.seeds = try seq.map { try ConfigLoader.Value(node: $0, origin: at($0)).uint64(key) }
-                case "epochs":
-                    spec.epochs = v.scalar?.string == "none" ? nil : try value.double(key)
-                case "metric":
-                    guard let mt = SweepSpec.Metric(rawValue: try value.string(key)) else {
-                        throw InputError("\(at(k)): sweep.metric must be eval_logloss or eval_ne")
-                    }
-                    spec.metric = mt
-                case "hold_largest": spec.holdLargest = try value.int(key)
-                case "bootstrap": spec.bootstrapResamples = try value.int(key)
-                default:
-                    throw InputError("\(at(k)): unknown key 'sweep.\(field)' (known: layout, group_size, seeds, epochs, metric, hold_largest, bootstrap)")
-                }
-            }
+            guard s.mapping != nil else { throw InputError("\(at(s)): sweep must be a mapping") }
+            try section.dotted.apply(s, prefix: "sweep", file: file, to: &spec)
         }
         do { try spec.validate() } catch let e as SweepSpecError { throw InputError("\(file): \(e.description)") }
         return spec
     }
+
+    /// The `sweep:` section's keys, declared once (ranges checked as they are read).
+    static let section = ConfigSchema<SweepSpec>([
+        ("sweep.layout", .choice(\.layout)),
+        ("sweep.group_size", .int(\.groupSize, .ints(1...1_000_000))),
+        ("sweep.seeds", .seeds(\.seeds)),
+        ("sweep.epochs", DeclaredKey(epochsAllowed) { c, v, k in c.epochs = v.node.scalar?.string == "none" ? nil : try v.double(k) }),
+        ("sweep.metric", .choice(\.metric)),
+        ("sweep.hold_largest", .int(\.holdLargest, .ints(0...1_000_000))),
+        ("sweep.bootstrap", .int(\.bootstrapResamples, .ints(0...1_000_000))),
+    ])
+
+    /// Epochs: a positive number, or `none` (keep run.steps).
+    static var epochsAllowed: Allowed { var a = Allowed.above(0, atMost: 1e9); a.exempt = ["none"]; return a }
 
     /// The setters as a `ConfigApplier` for point expansion.
     static func applier(file: String) -> ConfigApplier {

@@ -14,18 +14,17 @@ struct Train: ParsableCommand {
         run.steps=100, run.batch_size=512, data.source=criteo, sharding.type=row_wise), \
         trains on the global batch split across the ranks, and writes a run folder with \
         summary.json, steps.jsonl and plan.json. Rank 0 prints progress and, at the end, \
-        the communication summary per phase.
+        the communication summary per phase. Without --config: built-in defaults, \
+        synthetic data. The run folder defaults to runs/<config name>-<time>.
         """
     )
 
-    @Option(help: "YAML config file (default: built-in defaults, synthetic data).")
-    var config: String?
+    @OptionGroup var configOptions: ConfigOptions
+    var config: String? { configOptions.config }
+    var overrides: [String] { configOptions.overrides }
 
-    @Option(name: .customLong("set"), help: "Override a config key, key=value (repeatable).")
-    var overrides: [String] = []
-
-    @Option(name: .customLong("run-dir"), help: "Run folder (default: runs/<config name>-<time>).")
-    var runDir: String?
+    @OptionGroup var folder: RunFolderOptions
+    var runDir: String? { folder.runDir }
 
     @Option(help: "A sharding plan (JSON, as written to plan.json) instead of sharding.type.")
     var plan: String?

@@ -60,24 +60,23 @@ done <"$W/ranges"
 # The declarations are the only way a numeric key or option is read: one
 # parsed as a number without a declared range fails here.
 unranged=""
-declared() { awk -F'\t' -v c="$1" -v n="$2" '$1 == c && $3 == n { f = 1 } END { exit !f }' "$W/ranges"; }
-for k in $(grep -oE 'try (int|real|ints|reals)\("[a-z0-9_.]+"\)' Sources/strata/FLConfigLoader.swift | grep -oE '"[^"]+"' | tr -d '"' | sort -u); do
-    declared fl "$k" || unranged="$unranged fl:$k"
-done
-for k in $(awk '/": Key/ { key = $1; ranged = ($0 ~ /Key\(/) } key != "" && !ranged && /(\.int|\.double|\.float|\.uint64|\.ints|doubles|positive)\(/ { print key }' \
-           Sources/strata/KernelConfigLoader.swift | tr -d '":' | sort -u); do unranged="$unranged iae:$k"; done
-for k in $(grep -oE '(values\["[a-z_]+"\].*\.(int|double|uint64|ints)\(|seeds\("[a-z_]+"\))' Sources/strata/EvolveLoader.swift | grep -oE '"[a-z_]+"' | tr -d '"' | sort -u); do
-    declared evolve "$k" || unranged="$unranged evolve:$k"
+# Keys declared through ConfigSchema: the typed ones (.int, .real, .ints, .reals,
+# .seed, .seeds) take their range as an argument; a hand-written Key without
+# one must not read a number.
+for f in Sources/strata/FLKeys.swift Sources/strata/KernelKeys.swift Sources/strata/EvolveLoader.swift Sources/strata/SweepLoader.swift; do
+    for k in $(awk '/Key(\(help:| \{)/ { open = 1; key = $0; sub(/^[^"]*"/, "", key); sub(/".*/, "", key) }
+                   open && /\.(int|double|uint64|ints|float|list)\(/ { print key; open = 0 }
+                   /\}\)/ { open = 0 }' "$f"); do unranged="$unranged $f:$k"; done
 done
 # Options: every Int, Double or UInt64 @Option of these files, by its long name.
-for f in ServeCommand ServeOptions LoadgenCommand DataConvert DataPerfCommand DataPerfEvaluate; do
+for f in strata-serve/ServeCommand strata-serve/ServeOptions strata-serve/LoadgenCommand strata/DataConvert strata/DataPerfCommand strata/DataPerfEvaluate; do
     for o in $(awk '/@Option/ { opt = $0; next }
                     opt != "" && /^ *var [a-zA-Z]+(: (Int|Double|UInt64)\??)?( = [-0-9.(]|$)/ && $0 !~ /: String/ && ($0 ~ /: (Int|Double|UInt64)/ || $0 ~ /= [-0-9.]/) {
                         name = $2; sub(/:.*/, "", name)
                         if (match(opt, /customLong\("[a-z0-9-]+"\)/)) long = substr(opt, RSTART + 12, RLENGTH - 14)
                         else { long = ""; for (i = 1; i <= length(name); i++) { ch = substr(name, i, 1); long = long (ch ~ /[A-Z]/ ? "-" tolower(ch) : ch) } }
                         print "--" long }
-                    { opt = "" }' "Sources/strata/$f.swift"); do
+                    { opt = "" }' "Sources/$f.swift"); do
         awk -F'\t' -v n="$o" '$2 == "option" && $3 == n { f = 1 } END { exit !f }' "$W/ranges" || unranged="$unranged $f:$o"
     done
 done

@@ -1,0 +1,35 @@
+import ArgumentParser
+import CLISupport
+import Collectives
+import CollectivesMPI
+import Foundation
+
+/// The options `strata fl`, `strata fl fairness` and `strata fl gpo` share.
+struct FLOptions: ParsableArguments {
+    @OptionGroup var config: ConfigOptions
+    @OptionGroup var folder: RunFolderOptions
+
+    @Flag(help: "Print nothing but errors.")
+    var quiet = false
+
+    /// The config, or exit 2 naming what is wrong (`extra` checks what one command needs).
+    func load(_ extra: (FLRunSpec) throws -> Void = { _ in }) throws -> FLRunSpec {
+        try requireOutputFolder(folder.runDir, what: "the run folder")
+        do {
+            let spec = try FLConfigLoader.load(file: config.config, overrides: config.overrides)
+            try extra(spec)
+            return spec
+        } catch {
+            throw inputFailure(error)
+        }
+    }
+
+    /// Progress lines, or none with --quiet.
+    var say: (String) -> Void { quiet ? { _ in } : { print($0); fflush(stdout) } }
+
+    /// The run folder: --run-dir, else runs/<name>-<the time rank 0 broadcasts>.
+    func runFolder(_ name: String, world: MPICommunicator) -> String {
+        let stamp = world.broadcast(.control, bytes: Array(Train.timestamp().utf8), root: 0)
+        return folder.runDir ?? "runs/\(name)-\(String(decoding: stamp, as: UTF8.self))"
+    }
+}
