@@ -1,5 +1,6 @@
 import Collectives
 import Foundation
+import RunKit
 import Sharding
 
 /// A whole run: the step loop with progress on rank 0, periodic and final
@@ -26,8 +27,7 @@ public struct TrainingRun {
         let folder = try runDirectory.map { try RunFolder(path: $0, isWriter: comm.rank == 0) }
         let startStep = trainer.step
         if let folder, comm.rank == 0 {
-            try DurableFile.write([UInt8](try Checkpoint.jsonEncoder().encode(config)),
-                                  to: (folder.path as NSString).appendingPathComponent("config.json"))
+            try folder.writeConfig(config, encoder: Checkpoint.jsonEncoder())
             // A resumed run's trajectory continues from its checkpoint: later lines came from the lost steps.
             if startStep > 0 { try folder.truncateSteps(after: startStep) }
         }

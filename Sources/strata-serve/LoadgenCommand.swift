@@ -1,6 +1,7 @@
 import ArgumentParser
 import CLISupport
 import Foundation
+import RunKit
 import Serving
 import ServingHTTP
 import Training

@@ -3,6 +3,7 @@ import CLISupport
 import Collectives
 import Foundation
 import KernelRecommenders
+import RunKit
 
 /// Options `strata iae` and `strata distill` share.
 struct KernelOptions: ParsableArguments {
