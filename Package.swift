@@ -55,8 +55,9 @@ let package = Package(
         .target(name: "Data", dependencies: ["Sparse", "Tensors"]),
         .target(name: "Cluster"),
         // The run kit, under every module that writes a run: the run folder (atomic whole
-        // files, JSON lines, the config echo), the input and file-system error sentences,
-        // StrataJSON. Foundation only. Collectives re-exports it.
+        // files, JSON lines, the config echo), the one plot type every SVG is drawn with,
+        // the input and file-system error sentences, StrataJSON. Foundation only.
+        // Collectives re-exports it.
         .target(name: "RunKit"),
         .target(name: "Collectives", dependencies: ["Cluster", "RunKit"]),
         .target(name: "Sharding", dependencies: ["Cluster"]),
@@ -66,8 +67,8 @@ let package = Package(
         .target(name: "StrataTestSupport", dependencies: ["Training", "ShardedEmbeddings", "Collectives", "Tensors"]),
         .target(name: "Training", dependencies: ["ShardedEmbeddings", "Data", "Sparse", "Model", "Collectives", "Sharding", "Tensors", "RunKit"]),
         .target(name: "CollectivesMPI", dependencies: ["Collectives", "CMPI"]),
-        // Sweep fits: L(x) = a * x^(-b) + c, bootstrap, held-out check, SVG. Pure Swift.
-        .target(name: "ScalingLaws", dependencies: ["Tensors"]),
+        // Sweep fits: L(x) = a * x^(-b) + c, bootstrap, held-out check, the fit drawn as a RunKit Plot. Pure Swift.
+        .target(name: "ScalingLaws", dependencies: ["Tensors", "RunKit"]),
         // Scaling-law sweeps: specs, points, the coordinator and worker groups
         // (over the Communicator protocol only), runs.csv, fits.json, plots.
         .target(name: "Sweep", dependencies: ["Training", "Collectives", "ScalingLaws"]),
@@ -75,11 +76,11 @@ let package = Package(
         // Block-cyclic layouts, the redistribution between them, and ScaLAPACK's
         // Cholesky, eigendecomposition and products over MPI ranks.
         .target(name: "ScaLAPACK", dependencies: ["CScaLAPACK", "Collectives", "CollectivesMPI"]),
-        .target(name: "KernelRecommenders", dependencies: ["Tensors", "Data", "Collectives", "ScalingLaws", "ScaLAPACK", "RunKit"]),
+        .target(name: "KernelRecommenders", dependencies: ["Tensors", "Data", "Collectives", "ScaLAPACK", "RunKit"]),
 
         // DataPerf's selection and debugging tracks on recommendation data: task specs,
         // submissions, the frozen trainer over worker groups, baselines, leaderboards.
-        .target(name: "DataPerf", dependencies: ["Training", "Data", "Collectives", "Tensors", "ScalingLaws", "KernelRecommenders", "RunKit"]),
+        .target(name: "DataPerf", dependencies: ["Training", "Data", "Collectives", "Tensors", "KernelRecommenders", "RunKit"]),
 
         // Criteo at terabyte scale: gzip day files streamed through zlib, parsed
         // from bytes, vocabularies counted and merged across ranks, shards written
@@ -109,7 +110,7 @@ let package = Package(
 
         // Federated learning on ranks (Flower's conventions) and FEL: rank 0 the
         // server, the others host clients; over the Communicator protocol only.
-        .target(name: "Federated", dependencies: ["Model", "Tensors", "Collectives", "Data", "ScalingLaws", "RunKit"]),
+        .target(name: "Federated", dependencies: ["Model", "Tensors", "Collectives", "Data", "RunKit"]),
         // Device heterogeneity on the federated runtime: RF^2's tiers, tier-aware
         // optimizations and fairness; FedGPO's learned (B, E, K) per round.
         .target(name: "FedHetero", dependencies: ["Federated", "Collectives", "Tensors", "RunKit"]),
@@ -158,7 +159,7 @@ let package = Package(
         .testTarget(name: "SparseTests", dependencies: ["Sparse"]),
         .testTarget(name: "CriteoPipelineTests", dependencies: ["CriteoPipeline", "Data", "Collectives", "Tensors"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Sparse", "Tensors"]),
-        .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws", "Tensors"]),
+        .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws", "Tensors", "RunKit"]),
         .testTarget(name: "ServingTests", dependencies: ["Serving", "ServingHTTP", "Training", "Collectives", "Data", "Sparse",
                                                          "StrataTestSupport"]),
         .testTarget(name: "EvolveTests", dependencies: ["Evolve", "Collectives", "ScalingLaws", "Tensors"]),

@@ -143,9 +143,9 @@ public enum GPORun {
             for round in log { try folder.appendLine("gpo_rounds.jsonl", round) }
             let shown = [common, learned, fixed[gridOut.firstIndex { $0.name == best.name }!]]
             for (file, x, label) in [("gpo_time.svg", \GPORound.simSeconds, "simulated seconds"), ("gpo_energy.svg", \GPORound.simJoules, "simulated joules")] {
-                let series = shown.map { rs in LinePlot.Series(name: rs[0].run, points: rs.map { ($0[keyPath: x], $0.auc) }) }
-                try folder.writeText(file, LinePlot(title: "Eval AUC against \(label) (target \(String(format: "%.4f", target)))", xLabel: label,
-                                                    yLabel: "eval AUC").render(series))
+                let series = shown.map { rs in Plot.Series(name: rs[0].run, points: rs.map { ($0[keyPath: x], $0.auc) }) }
+                try folder.writeText(file, Plot(title: "Eval AUC against \(label) (target \(String(format: "%.4f", target)))", xLabel: label,
+                                                    yLabel: "eval AUC", series: series).render())
             }
         }
         return report

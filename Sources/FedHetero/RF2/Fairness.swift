@@ -76,9 +76,9 @@ public enum FairnessRun {
         if let directory {
             let folder = try RunFolder(path: directory)
             try folder.writeJSON("fairness.json", report, newline: true)
-            let series = sides.map { s in LinePlot.Series(name: s.mapping, points: s.rho.enumerated().map { (Double($0.offset), $0.element) }) }
-            try folder.writeText("fairness.svg", LinePlot(title: "rho per tier: \(report.optimization)", xLabel: "tier (0 low, 2 high)",
-                                                          yLabel: "relative AUC change").render(series))
+            let series = sides.map { s in Plot.Series(name: s.mapping, points: s.rho.enumerated().map { (Double($0.offset), $0.element) }) }
+            try folder.writeText("fairness.svg", Plot(title: "rho per tier: \(report.optimization)", xLabel: "tier (0 low, 2 high)",
+                                                          yLabel: "relative AUC change", series: series).render())
         }
         return report
     }

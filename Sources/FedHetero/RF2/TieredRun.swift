@@ -91,14 +91,14 @@ public enum TieredRun {
         if let writer {
             try writer.writeJSON("summary.json", summary)
             try FederatedRun.writePlots(writer, series: ["fl": records])
-            var perTier: [LinePlot.Series] = []
+            var perTier: [Plot.Series] = []
             for t in 0..<TierAssignment.count {
                 perTier.append(.init(name: "tier \(t)", points: records.compactMap { rec in
                     rec.evalGroups?[tierGroup(t)].map { (Double(rec.round), $0.auc) }
                 }))
             }
-            try writer.writeText("tier_auc.svg", LinePlot(title: "Eval AUC per tier (\(tc.mapping.name), \(tc.optimizations.name))",
-                                          xLabel: "round", yLabel: "eval AUC").render(perTier))
+            try writer.writeText("tier_auc.svg", Plot(title: "Eval AUC per tier (\(tc.mapping.name), \(tc.optimizations.name))",
+                                          xLabel: "round", yLabel: "eval AUC", series: perTier).render())
         }
         return summary
     }

@@ -254,7 +254,7 @@ public enum FELRun {
         summary.fel = cmp
         if let writer {
             try writer.writeJSON("summary.json", summary)
-            var extra = [LinePlot.Series(name: "fel leaves (routed)", points: felRouted.map { (Double($0.round), $0.q.logloss) })]
+            var extra = [Plot.Series(name: "fel leaves (routed)", points: felRouted.map { (Double($0.round), $0.q.logloss) })]
             if let f = felQuality { extra.append(.init(name: "fel (over-arch)", points: [(Double(config.rounds), f.logloss)])) }
             if let c = central { extra.append(.init(name: "centralized", points: [(1, c.logloss), (Double(config.rounds), c.logloss)])) }
             try FederatedRun.writePlots(writer, series: ["single fl": baseRecords], extra: extra)

@@ -128,8 +128,8 @@ public enum FederatedRun {
     }
 
     /// eval_rounds.svg (logloss against rounds) and eval_time.svg (against simulated time), one line per federation.
-    public static func writePlots(_ writer: RunFolder, series: [String: [RoundRecord]], extra: [LinePlot.Series] = []) throws {
-        var byRound: [LinePlot.Series] = [], byTime: [LinePlot.Series] = []
+    public static func writePlots(_ writer: RunFolder, series: [String: [RoundRecord]], extra: [Plot.Series] = []) throws {
+        var byRound: [Plot.Series] = [], byTime: [Plot.Series] = []
         for (name, recs) in series.sorted(by: { $0.key < $1.key }) {
             // Central eval, and federated eval where the run has it (a line of its own).
             let lines: [(String, (RoundRecord) -> Quality?)] = [(name, \.eval), (name + " (federated eval)", { $0.federatedEval?.quality })]
@@ -145,9 +145,7 @@ public enum FederatedRun {
                 byTime.append(.init(name: label, points: pt))
             }
         }
-        try writer.writeText("eval_rounds.svg", LinePlot(title: "Eval logloss by round", xLabel: "round", yLabel: "eval logloss")
-            .render(byRound + extra))
-        try writer.writeText("eval_time.svg", LinePlot(title: "Eval logloss by simulated time", xLabel: "simulated seconds", yLabel: "eval logloss")
-            .render(byTime))
+        try writer.writeText("eval_rounds.svg", Plot(title: "Eval logloss by round", xLabel: "round", yLabel: "eval logloss", series: byRound + extra).render())
+        try writer.writeText("eval_time.svg", Plot(title: "Eval logloss by simulated time", xLabel: "simulated seconds", yLabel: "eval logloss", series: byTime).render())
     }
 }
