@@ -71,7 +71,7 @@ let package = Package(
         .target(name: "ScalingLaws", dependencies: ["Tensors", "RunKit"]),
         // Scaling-law sweeps: specs, points, the coordinator and worker groups
         // (over the Communicator protocol only), runs.csv, fits.json, plots.
-        .target(name: "Sweep", dependencies: ["Training", "Collectives", "ScalingLaws"]),
+        .target(name: "Sweep", dependencies: ["Training", "Collectives", "ScalingLaws", "RunKit"]),
         // ∞-AE and Distill-CF: closed-form kernel recommenders over the Communicator protocol.
         // Block-cyclic layouts, the redistribution between them, and ScaLAPACK's
         // Cholesky, eigendecomposition and products over MPI ranks.
@@ -127,7 +127,7 @@ let package = Package(
         .executableTarget(name: "strata", dependencies: [
             "CLISupport", "Collectives", "CollectivesMPI", "Tensors", "Model", "Training", "Sharding", "Data", "Sweep", "ShardedEmbeddings",
             "Cluster", "Benchmarking", "KernelRecommenders", "Serving", "Evolve", "Federated", "FedHetero", "DataPerf", "CriteoPipeline",
-            "ScalingLaws", "RunKit",
+            "RunKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ]),
