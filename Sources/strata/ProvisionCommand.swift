@@ -110,8 +110,7 @@ struct ProvisionCommand: ParsableCommand {
             capacitySaving: 1 - Double(aware.peakServers) / Double(max(greedy.peakServers, 1)),
             powerSaving: 1 - aware.peakWatts / max(greedy.peakWatts, 1e-9))
         try folder.writeJSON("summary.json", summary)
-        try ProvisionPlots.day(problem, greedy: greedy, aware: aware)
-            .write(toFile: (out as NSString).appendingPathComponent("day.svg"), atomically: true, encoding: .utf8)
+        try folder.writeText("day.svg", ProvisionPlots.day(problem, greedy: greedy, aware: aware))
         print(String(format: "provision: greedy %d servers %.0f kW; hercules %d servers %.0f kW: %.1f %% less capacity, %.1f %% less power",
                      greedy.peakServers, greedy.peakWatts / 1000, aware.peakServers, aware.peakWatts / 1000,
                      100 * summary.capacitySaving, 100 * summary.powerSaving))
