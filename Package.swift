@@ -54,28 +54,33 @@ let package = Package(
         .target(name: "Sparse"),
         .target(name: "Data", dependencies: ["Sparse", "Tensors"]),
         .target(name: "Cluster"),
-        .target(name: "Collectives", dependencies: ["Cluster"]),
+        // The run kit, under every module that writes a run: the run folder (atomic whole
+        // files, JSON lines, the config echo), the one plot type every SVG is drawn with,
+        // the input and file-system error sentences, StrataJSON. Foundation only.
+        // Collectives re-exports it.
+        .target(name: "RunKit"),
+        .target(name: "Collectives", dependencies: ["Cluster", "RunKit"]),
         .target(name: "Sharding", dependencies: ["Cluster"]),
         .target(name: "ShardedEmbeddings", dependencies: ["Collectives", "Sharding", "Model", "Tensors"]),
         // Shared by the unit tests and the multi-rank suites.
         // The finite-difference checker, tiny configs; no XCTest, so the multi-rank suites use it too.
         .target(name: "StrataTestSupport", dependencies: ["Training", "ShardedEmbeddings", "Collectives", "Tensors"]),
-        .target(name: "Training", dependencies: ["ShardedEmbeddings", "Data", "Sparse", "Model", "Collectives", "Sharding", "Tensors"]),
+        .target(name: "Training", dependencies: ["ShardedEmbeddings", "Data", "Sparse", "Model", "Collectives", "Sharding", "Tensors", "RunKit"]),
         .target(name: "CollectivesMPI", dependencies: ["Collectives", "CMPI"]),
-        // Sweep fits: L(x) = a * x^(-b) + c, bootstrap, held-out check, SVG. Pure Swift.
-        .target(name: "ScalingLaws", dependencies: ["Tensors"]),
+        // Sweep fits: L(x) = a * x^(-b) + c, bootstrap, held-out check, the fit drawn as a RunKit Plot. Pure Swift.
+        .target(name: "ScalingLaws", dependencies: ["Tensors", "RunKit"]),
         // Scaling-law sweeps: specs, points, the coordinator and worker groups
         // (over the Communicator protocol only), runs.csv, fits.json, plots.
-        .target(name: "Sweep", dependencies: ["Training", "Collectives", "ScalingLaws"]),
+        .target(name: "Sweep", dependencies: ["Training", "Collectives", "ScalingLaws", "RunKit"]),
         // ∞-AE and Distill-CF: closed-form kernel recommenders over the Communicator protocol.
         // Block-cyclic layouts, the redistribution between them, and ScaLAPACK's
         // Cholesky, eigendecomposition and products over MPI ranks.
         .target(name: "ScaLAPACK", dependencies: ["CScaLAPACK", "Collectives", "CollectivesMPI"]),
-        .target(name: "KernelRecommenders", dependencies: ["Tensors", "Data", "Collectives", "ScalingLaws", "ScaLAPACK"]),
+        .target(name: "KernelRecommenders", dependencies: ["Tensors", "Data", "Collectives", "ScaLAPACK", "RunKit"]),
 
         // DataPerf's selection and debugging tracks on recommendation data: task specs,
         // submissions, the frozen trainer over worker groups, baselines, leaderboards.
-        .target(name: "DataPerf", dependencies: ["Training", "Data", "Collectives", "Tensors", "ScalingLaws", "KernelRecommenders"]),
+        .target(name: "DataPerf", dependencies: ["Training", "Data", "Collectives", "Tensors", "KernelRecommenders", "RunKit"]),
 
         // Criteo at terabyte scale: gzip day files streamed through zlib, parsed
         // from bytes, vocabularies counted and merged across ranks, shards written
@@ -101,14 +106,14 @@ let package = Package(
 
         // GEVO on CPU: an LLVM IR editor, NSGA-II over (runtime, error), kernels as C
         // compiled by Debian's LLVM 14, generations spread over worker ranks.
-        .target(name: "Evolve", dependencies: ["Collectives", "ScalingLaws", "Tensors"]),
+        .target(name: "Evolve", dependencies: ["Collectives", "ScalingLaws", "Tensors", "RunKit"]),
 
         // Federated learning on ranks (Flower's conventions) and FEL: rank 0 the
         // server, the others host clients; over the Communicator protocol only.
-        .target(name: "Federated", dependencies: ["Model", "Tensors", "Collectives", "Data", "ScalingLaws"]),
+        .target(name: "Federated", dependencies: ["Model", "Tensors", "Collectives", "Data", "RunKit"]),
         // Device heterogeneity on the federated runtime: RF^2's tiers, tier-aware
         // optimizations and fairness; FedGPO's learned (B, E, K) per round.
-        .target(name: "FedHetero", dependencies: ["Federated", "Collectives", "Tensors"]),
+        .target(name: "FedHetero", dependencies: ["Federated", "Collectives", "Tensors", "RunKit"]),
 
         // MARK: Executables.
         // What both executables share: YAML configs with --set overrides, input failures (exit 2),
@@ -122,13 +127,13 @@ let package = Package(
         .executableTarget(name: "strata", dependencies: [
             "CLISupport", "Collectives", "CollectivesMPI", "Tensors", "Model", "Training", "Sharding", "Data", "Sweep", "ShardedEmbeddings",
             "Cluster", "Benchmarking", "KernelRecommenders", "Serving", "Evolve", "Federated", "FedHetero", "DataPerf", "CriteoPipeline",
-            "ScalingLaws",
+            "RunKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ]),
         // `strata serve` and `strata loadgen`, exec'd by `strata` (Sources/strata/ServingHandOver.swift).
         .executableTarget(name: "strata-serve", dependencies: [
-            "CLISupport", "Serving", "ServingHTTP", "Tensors", "Training", "Data",
+            "CLISupport", "Serving", "ServingHTTP", "Tensors", "Training", "Data", "RunKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
@@ -139,6 +144,7 @@ let package = Package(
         ]),
 
         // MARK: Tests.
+        .testTarget(name: "RunKitTests", dependencies: ["RunKit"]),
         .testTarget(name: "CollectivesTests", dependencies: ["Collectives"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "OneDNNTests", dependencies: ["OneDNN", "Tensors"]),
@@ -153,7 +159,7 @@ let package = Package(
         .testTarget(name: "SparseTests", dependencies: ["Sparse"]),
         .testTarget(name: "CriteoPipelineTests", dependencies: ["CriteoPipeline", "Data", "Collectives", "Tensors"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Sparse", "Tensors"]),
-        .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws", "Tensors"]),
+        .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws", "Tensors", "RunKit"]),
         .testTarget(name: "ServingTests", dependencies: ["Serving", "ServingHTTP", "Training", "Collectives", "Data", "Sparse",
                                                          "StrataTestSupport"]),
         .testTarget(name: "EvolveTests", dependencies: ["Evolve", "Collectives", "ScalingLaws", "Tensors"]),

@@ -1,6 +1,7 @@
 import Collectives
 import Data
 import Foundation
+import RunKit
 import Training
 
 /// Scores submissions of one task: plans every training they need, trains each
@@ -56,9 +57,8 @@ public struct DataPerfEvaluator {
         }
         let done = results.map { $0! }
         let scores = submissions.map { plan.score($0, results: done) }.sorted { $0.submission < $1.submission }
-        try FileManager.default.createDirectory(atPath: folder.path + "/scores", withIntermediateDirectories: true)
         for s in scores { try folder.writeJSON("scores/\(s.submission).json", s) }
-        if task.track == .debugging { try DebuggingCurves.svg(scores).write(toFile: folder.path + "/curves.svg", atomically: true, encoding: .utf8) }
+        if task.track == .debugging { try folder.writeText("curves.svg", DebuggingCurves.svg(scores)) }
         let summary = EvaluationSummary(task: task.name, version: task.version, worldSize: world.size, groups: max(groups.groupCount, 1),
                                         trainings: plan.jobs.count, wallSeconds: Date().timeIntervalSince(start),
                                         trainSeconds: done.reduce(0) { $0 + $1.trainSeconds }, scores: scores)

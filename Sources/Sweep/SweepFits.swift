@@ -1,4 +1,5 @@
 import Foundation
+import RunKit
 import ScalingLaws
 
 /// One fitted line of a sweep: an axis (or compute), its points and the fit of
@@ -31,8 +32,8 @@ public struct AxisFit: Sendable, Codable {
         case "flops": xLabel = "training FLOPs"
         default: xLabel = x.replacingOccurrences(of: "_", with: " ")
         }
-        return SVGPlot(title: "\(metric.rawValue) against \(xLabel) (\(name))", xLabel: xLabel,
-                       yLabel: metric.rawValue).render(groups: groups, fit: fit)
+        return Plot.scalingLaw(title: "\(metric.rawValue) against \(xLabel) (\(name))", xLabel: xLabel,
+                               yLabel: metric.rawValue, groups: groups, fit: fit).render()
     }
 }
 

@@ -1,5 +1,6 @@
 import Collectives
 import Foundation
+import RunKit
 import Training
 
 /// Runs a sweep over a world communicator: rank 0 coordinates, the other ranks
@@ -89,8 +90,8 @@ public struct SweepRunner {
     func coordinate(groups: WorkGroups) throws -> SweepOutcome {
         let start = Date()
         let fm = FileManager.default
-        try fm.createDirectory(atPath: outDirectory, withIntermediateDirectories: true)
-        try writeJSON("sweep.json", spec)
+        let folder = try RunFolder(path: outDirectory)
+        try folder.writeJSON("sweep.json", spec)
         var records = points.map(PointRecord.init(pending:))
         var kept = 0
         if resume {
@@ -106,8 +107,8 @@ public struct SweepRunner {
         let failedUpFront = records.filter { $0.status == .failed }.count
         progress?("sweep: \(points.count) points (\(queue.count) to run, \(kept) kept from an earlier run, "
                   + "\(failedUpFront) failed before training) on \(groups.groupCount) group(s) of \(spec.groupSize) rank(s)")
-        for r in records where r.status == .failed { try writeRecord(r) }
-        try writeCSV(records)
+        for r in records where r.status == .failed { try writeRecord(r, in: folder) }
+        try writeCSV(records, in: folder)
         for p in queue {
             try fm.createDirectory(atPath: (outDirectory as NSString).appendingPathComponent(p.runDirectory),
                                    withIntermediateDirectories: true)
@@ -116,17 +117,13 @@ public struct SweepRunner {
         try groups.dispatch(queue, local: nil) { (_, record: PointRecord, _) in
             records[record.index] = record
             finished += 1
-            try writeRecord(record)
-            try writeCSV(records)
+            try writeRecord(record, in: folder)
+            try writeCSV(records, in: folder)
             progress?(line(record, finished: finished, total: queue.count, elapsed: Date().timeIntervalSince(start)))
         }
         let fits = SweepFits.fit(spec: spec, records: records)
-        try writeJSON("fits.json", fits)
-        for f in fits.all {
-            let svg = f.plot(metric: spec.metric)
-            try svg.write(toFile: (outDirectory as NSString).appendingPathComponent("plot-\(f.name).svg"),
-                          atomically: true, encoding: .utf8)
-        }
+        try folder.writeJSON("fits.json", fits)
+        for f in fits.all { try folder.writeText("plot-\(f.name).svg", f.plot(metric: spec.metric)) }
         let seconds = Date().timeIntervalSince(start)
         let outcome = SweepOutcome(records: records, fits: fits, seconds: seconds)
         progress?(fits.table())
@@ -148,17 +145,9 @@ public struct SweepRunner {
 
     func path(_ name: String) -> String { (outDirectory as NSString).appendingPathComponent(name) }
 
-    static func encoder() -> JSONEncoder { StrataJSON.encoder() }
-
-    func writeJSON<T: Encodable>(_ name: String, _ value: T) throws {
-        try Self.encoder().encode(value).write(to: URL(fileURLWithPath: path(name)), options: .atomic)
-    }
-
-    func writeRecord(_ r: PointRecord) throws {
-        let dir = path(r.runDirectory)
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    func writeRecord(_ r: PointRecord, in folder: RunFolder) throws {
         // Plain keys (no snake case), so axis names and table names read back as written.
-        try StrataJSON.encoder(snakeCase: false).encode(r).write(to: URL(fileURLWithPath: (dir as NSString).appendingPathComponent("point.json")), options: .atomic)
+        try folder.writeJSON((r.runDirectory as NSString).appendingPathComponent("point.json"), r, encoder: StrataJSON.encoder(snakeCase: false))
     }
 
     func readRecord(_ p: SweepPoint) -> PointRecord? {
@@ -169,9 +158,8 @@ public struct SweepRunner {
         return try? d.decode(PointRecord.self, from: data)
     }
 
-    func writeCSV(_ records: [PointRecord]) throws {
-        try RunsCSV.render(records, axes: spec.axes.map(\.name))
-            .write(toFile: path("runs.csv"), atomically: true, encoding: .utf8)
+    func writeCSV(_ records: [PointRecord], in folder: RunFolder) throws {
+        try folder.writeText("runs.csv", RunsCSV.render(records, axes: spec.axes.map(\.name)))
     }
 }
 

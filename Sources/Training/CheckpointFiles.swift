@@ -1,6 +1,7 @@
 import Collectives
 import Data
 import Foundation
+import RunKit
 import ShardedEmbeddings
 import Tensors
 
@@ -8,33 +9,7 @@ import Tensors
 /// the new one, never a part: temporary name, write, fsync, rename, fsync of
 /// the folder.
 enum DurableFile {
-    static func write(_ bytes: [UInt8], to path: String) throws {
-        let temp = path + ".tmp"
-        let fd = open(temp, O_CREAT | O_TRUNC | O_WRONLY, 0o644)
-        guard fd >= 0 else { throw TrainingFailure("cannot create \(temp): \(FileSystemError.reason(errno: errno))") }
-        var at = 0
-        let ok: Bool = bytes.withUnsafeBytes { raw in
-            while at < raw.count {
-                let n = Foundation.write(fd, raw.baseAddress! + at, raw.count - at)
-                if n <= 0 { return false }
-                at += n
-            }
-            return fsync(fd) == 0
-        }
-        let err = errno
-        close(fd)
-        guard ok else { unlink(temp); throw TrainingFailure("cannot write \(temp): \(FileSystemError.reason(errno: err))") }
-        guard rename(temp, path) == 0 else {
-            let e = errno; unlink(temp)
-            throw TrainingFailure("cannot rename \(temp) to \(path): \(FileSystemError.reason(errno: e))")
-        }
-        syncDirectory((path as NSString).deletingLastPathComponent)
-    }
-
-    static func syncDirectory(_ dir: String) {
-        let fd = open(dir.isEmpty ? "." : dir, O_RDONLY)
-        if fd >= 0 { fsync(fd); close(fd) }
-    }
+    static func write(_ bytes: [UInt8], to path: String) throws { try AtomicFile.write(bytes, to: path) }
 
     static func read(_ path: String) throws -> [UInt8] {
         guard let d = FileManager.default.contents(atPath: path) else {

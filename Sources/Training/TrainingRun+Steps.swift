@@ -1,5 +1,6 @@
 import Collectives
 import Foundation
+import RunKit
 import Sharding
 
 /// The phases of `TrainingRun.run`, in the order it calls them: the folder and
@@ -37,8 +38,7 @@ extension TrainingRun {
         let comm = trainer.comm
         let folder = try runDirectory.map { try RunFolder(path: $0, isWriter: comm.rank == 0) }
         if let folder, comm.rank == 0 {
-            try DurableFile.write([UInt8](try Checkpoint.jsonEncoder().encode(trainer.config)),
-                                  to: (folder.path as NSString).appendingPathComponent("config.json"))
+            try folder.writeConfig(trainer.config, encoder: Checkpoint.jsonEncoder())
             if startStep > 0 { try folder.truncateSteps(after: startStep) }
         }
         try folder?.writeJSON("plan.json", trainer.plan)

@@ -1,5 +1,6 @@
 import Collectives
 import Foundation
+import RunKit
 import Sharding
 
 /// A whole run: the step loop with progress on rank 0, periodic and final

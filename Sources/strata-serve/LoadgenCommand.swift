@@ -1,6 +1,7 @@
 import ArgumentParser
 import CLISupport
 import Foundation
+import RunKit
 import Serving
 import ServingHTTP
 import Training
@@ -110,10 +111,7 @@ struct LoadgenCommand: ParsableCommand {
         }
         print(String(format: "loadgen: highest sustainable rate at p%.0f <= %.0f ms: %.1f requests/s", percentile, boundMs, sustained))
         try folder?.writeJSON("summary.json", LoadSummary(bound: boundMs, percentile: percentile, sustainedRate: sustained, steps: results))
-        if let folder {
-            try ServePlots.rateSearch(results, boundMs: boundMs, percentile: percentile)
-                .write(toFile: (folder.path as NSString).appendingPathComponent("search.svg"), atomically: true, encoding: .utf8)
-        }
+        try folder?.writeText("search.svg", ServePlots.rateSearch(results, boundMs: boundMs, percentile: percentile))
     }
 }
 

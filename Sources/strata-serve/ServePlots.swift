@@ -1,3 +1,4 @@
+import RunKit
 import Serving
 import ServingHTTP
 
@@ -5,14 +6,16 @@ import ServingHTTP
 enum ServePlots {
     static func rateSearch(_ steps: [LoadResult], boundMs: Double, percentile: Double) -> String {
         let idx = steps.indices.map(Double.init)
-        let tail = LineChart(title: "p\(Int(percentile)) latency per search step", xLabel: "step", yLabel: "ms",
-                             series: [.init(name: "p\(Int(percentile))", color: "#1f77b4",
-                                            points: zip(idx, steps.map { $0.tailSeconds(percentile: percentile) * 1000 }).map { ($0, min($1, boundMs * 4)) })],
-                             marks: [("bound \(Int(boundMs)) ms", boundMs)])
-        let rate = LineChart(title: "arrival rate per search step", xLabel: "step", yLabel: "requests/s",
-                             series: [.init(name: "offered", color: "#2ca02c", points: zip(idx, steps.map(\.rate)).map { ($0, $1) }),
-                                      .init(name: "answered", color: "#ff7f0e", points: zip(idx, steps.map(\.achievedRate)).map { ($0, $1) })])
-        return LineChart.document([tail, rate])
+        var tail = Plot(title: "p\(Int(percentile)) latency per search step", xLabel: "step", yLabel: "ms",
+                        series: [.init(name: "p\(Int(percentile))", points: zip(idx, steps.map { $0.tailSeconds(percentile: percentile) * 1000 })
+                                          .map { ($0, min($1, boundMs * 4)) }, color: "#1f77b4")],
+                        marks: [.init("bound \(Int(boundMs)) ms", y: boundMs)])
+        var rate = Plot(title: "arrival rate per search step", xLabel: "step", yLabel: "requests/s",
+                        series: [.init(name: "offered", points: zip(idx, steps.map(\.rate)).map { ($0, $1) }, color: "#2ca02c"),
+                                 .init(name: "answered", points: zip(idx, steps.map(\.achievedRate)).map { ($0, $1) }, color: "#ff7f0e")])
+        tail.yFromZero = true; rate.yFromZero = true
+        tail.height = 320; rate.height = 320
+        return Plot.document([tail, rate])
     }
 }
 
@@ -24,16 +27,15 @@ extension ServePlots {
         for m in s.measurements where !pairs.contains(where: { $0 == (m.config.instances, m.config.threads) }) {
             pairs.append((m.config.instances, m.config.threads))
         }
-        let colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2"]
-        let series = pairs.enumerated().map { k, p in
-            LineChart.Series(name: "m=\(p.0) t=\(p.1)", color: colors[k % colors.count],
-                             points: s.measurements.filter { $0.config.instances == p.0 && $0.config.threads == p.1 }
-                                 .map { (Double(bs.firstIndex(of: $0.config.subBatch) ?? 0), $0.qps) }.sorted { $0.0 < $1.0 })
+        let series = pairs.map { p in
+            Plot.Series(name: "m=\(p.0) t=\(p.1)",
+                        points: s.measurements.filter { $0.config.instances == p.0 && $0.config.threads == p.1 }
+                            .map { (Double(bs.firstIndex(of: $0.config.subBatch) ?? 0), $0.qps) })
         }
-        let chart = LineChart(title: "\(s.model): latency-bounded QPS (p\(Int(s.percentile)) <= \(Int(s.boundMs)) ms), measured; "
-                              + "x: sub-batch " + bs.map { $0 == 0 ? "all" : String($0) }.joined(separator: ", "),
-                              xLabel: "sub-batch size (index)", yLabel: "QPS", series: series,
-                              marks: [("default", s.baselineQPS)])
-        return LineChart.document([chart])
+        var chart = Plot(title: "\(s.model): latency-bounded QPS (p\(Int(s.percentile)) <= \(Int(s.boundMs)) ms), measured; "
+                         + "x: sub-batch " + bs.map { $0 == 0 ? "all" : String($0) }.joined(separator: ", "),
+                         xLabel: "sub-batch size (index)", yLabel: "QPS", series: series, marks: [.init("default", y: s.baselineQPS)])
+        chart.yFromZero = true
+        return chart.render()
     }
 }

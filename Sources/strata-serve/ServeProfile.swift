@@ -1,6 +1,7 @@
 import ArgumentParser
 import CLISupport
 import Foundation
+import RunKit
 import Serving
 import ServingHTTP
 import Training
@@ -149,8 +150,7 @@ struct ServeProfile: ParsableCommand {
                 ModelledType(type: $0.name, qps: $0.qps(measuredQPS: outcome.bestQPS, measuredCores: cpus.count, embeddingShare: breakdown.embeddingShare))
             })
         try folder.writeJSON("summary.json", summary)
-        let svg = ServePlots.profile(summary)
-        try svg.write(toFile: (out as NSString).appendingPathComponent("qps.svg"), atomically: true, encoding: .utf8)
+        try folder.writeText("qps.svg", ServePlots.profile(summary))
         print(String(format: "profile %@: default %@ %.1f QPS; searched %@ %.1f QPS (%.2fx) after %d of %d configurations%@",
                      workload.name, "\(outcome.baseline)", outcome.baselineQPS, "\(outcome.best)", outcome.bestQPS,
                      summary.speedupOverDefault, asked.count, space.all.count,

@@ -3,6 +3,7 @@ import CLISupport
 import Collectives
 import DataPerf
 import Foundation
+import RunKit
 
 struct DataPerfEvaluate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -136,8 +137,7 @@ struct DataPerfBaseline: ParsableCommand {
     }
 
     func write(_ name: String, _ text: String) throws {
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        try text.write(toFile: (out as NSString).appendingPathComponent(name + ".txt"), atomically: true, encoding: .utf8)
+        try RunFolder(path: out).writeText(name + ".txt", text)
     }
 }
 
@@ -168,9 +168,9 @@ struct DataPerfLeaderboard: ParsableCommand {
             print(md, terminator: "")
             for s in board.skipped { print("skipped: \(s)") }
             if let out {
-                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-                try md.write(toFile: (out as NSString).appendingPathComponent("leaderboard.md"), atomically: true, encoding: .utf8)
-                try StrataJSON.write(board, to: (out as NSString).appendingPathComponent("leaderboard.json"))
+                let folder = try RunFolder(path: out)
+                try folder.writeText("leaderboard.md", md)
+                try folder.writeJSON("leaderboard.json", board, newline: true)
             }
         } catch {
             throw inputFailure(error)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Collectives
 import Foundation
 import KernelRecommenders
+import RunKit
 
 struct DistillCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -48,7 +49,7 @@ struct DistillCommand: ParsableCommand {
             var results: [DistillSizeResult] = []
             for m in cfg.distill.sizes {
                 let progress: (DistillStep) -> Void = { s in
-                    try? folder?.appendLine(s, to: "distill.jsonl")
+                    try? folder?.appendLine("distill.jsonl", s)
                     if let hr = s.validationHitRate {
                         say(String(format: "  m %d step %d loss %.5f validation HR@%d %.4f, λ %g, %d binary interactions (%.2f s/step)",
                                    m, s.step, s.loss, cfg.iae.selectionK, hr, s.lambda ?? .nan, s.summaryInteractions ?? 0, s.seconds))
@@ -74,7 +75,7 @@ struct DistillCommand: ParsableCommand {
                 }
                 line += String(format: "; τ %g, cardinality %g, draws %d, best step %d of %d", r.temperature, r.cardinalityReg, r.draws, r.bestStep, r.stoppedAt)
                 say(line + String(format: " (%.1f s)", r.seconds))
-                try folder?.writeText(DistillCurve.svg(results, full: full), to: "distill-curve.svg")
+                try folder?.writeText("distill-curve.svg", DistillCurve.svg(results, full: full))
             }
             let popularity = cfg.popularity ? InfiniteAE.popularity(data, comm: world, config: cfg.iae) : nil
             world.ledger.endStep()
@@ -82,7 +83,7 @@ struct DistillCommand: ParsableCommand {
                                   popularity: popularity, peakMemoryBytes: KernelRun.memory(world), cpuSeconds: KernelRun.cpu(world),
                                   totalSeconds: monotonicSeconds() - start,
                                   communication: LedgerReport.reduce(world.ledger.run, steps: 1, comm: world))
-            try folder?.writeJSON(summary, to: "summary.json")
+            try folder?.writeJSON("summary.json", summary)
             say(String(format: "total %.1f s (CPU %.1f s on the busiest rank); run folder: %@", summary.totalSeconds, summary.cpuSeconds.max, folder?.path ?? ""))
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Collectives
 import Foundation
 import KernelRecommenders
+import RunKit
 
 struct IAECommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -50,7 +51,7 @@ struct IAECommand: ParsableCommand {
             say("split: " + data.counts.description)
             var result = try InfiniteAE.run(data, fit: fit, comm: world, config: cfg.iae) { r in
                 say(String(format: "  λ %-8g validation ", r.lambda) + KernelRun.describe(r.validation) + String(format: "  (%.2f s, CPU %.2f s)", r.seconds, r.cpuSeconds))
-                try? folder?.appendLine(r, to: "lambdas.jsonl")
+                try? folder?.appendLine("lambdas.jsonl", r)
             }
             result.timings["load_s"] = loadSeconds
             say("test (λ \(result.chosenLambda), \(result.solver), \(result.engine)): " + KernelRun.describe(result.test))
@@ -61,7 +62,7 @@ struct IAECommand: ParsableCommand {
             let report = LedgerReport.reduce(world.ledger.run, steps: 1, comm: world)
             let summary = Summary(run: KernelRun.info("iae", cfg, data, worldSize: world.size), iae: result, popularity: popularity,
                                   peakMemoryBytes: KernelRun.memory(world), cpuSeconds: KernelRun.cpu(world), totalSeconds: monotonicSeconds() - start, communication: report)
-            try folder?.writeJSON(summary, to: "summary.json")
+            try folder?.writeJSON("summary.json", summary)
             say(String(format: "total %.2f s (CPU %.2f s on the busiest rank); run folder: %@", summary.totalSeconds, summary.cpuSeconds.max, folder?.path ?? ""))
         }
     }

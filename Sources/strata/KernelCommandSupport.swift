@@ -3,6 +3,7 @@ import CLISupport
 import Collectives
 import Foundation
 import KernelRecommenders
+import RunKit
 
 /// Options `strata iae` and `strata distill` share (without --config: built-in
 /// defaults on MovieLens ml-latest-small; the run folder defaults to runs/<command>-<time>).

@@ -2,7 +2,7 @@ import ArgumentParser
 import CLISupport
 import Collectives
 import Foundation
-import ScalingLaws
+import RunKit
 
 /// `strata plan-map`: FlexShard's map from a folder of `strata plan --json`
 /// runs (Benchmarks/flexshard-map.sh makes them), as markdown tables (one an
@@ -64,20 +64,20 @@ struct PlanMapCommand: ParsableCommand {
     }
 
     func plots(_ axis: String, _ points: [PlanMapPoint], to folder: String) throws {
-        func series(_ name: String, dedup: Bool, dashed: Bool = false, _ y: (PlanMapPoint) -> Double?) -> SeriesPlot.Series {
+        func series(_ name: String, dedup: Bool, dashed: Bool = false, _ y: (PlanMapPoint) -> Double?) -> Plot.Series {
             .init(name: name, points: points.filter { $0.dedup == dedup }.compactMap { p in p.x.flatMap { x in y(p).map { (x, $0) } } },
                   dashed: dashed)
         }
-        let bytes = SeriesPlot(title: "FlexShard against the best baseline, by \(axis)", xLabel: axis, yLabel: "% less")
-            .render([series("all-to-all, dedup off", dedup: false) { 100 * $0.allToAllLess },
+        let bytes = Plot(title: "FlexShard against the best baseline, by \(axis)", xLabel: axis, yLabel: "% less", xScale: .log,
+                         series: [series("all-to-all, dedup off", dedup: false) { 100 * $0.allToAllLess },
                      series("all-to-all, dedup on", dedup: true) { 100 * $0.allToAllLess },
                      series("inter-node, dedup off", dedup: false) { 100 * $0.interNodeLess },
                      series("inter-node, dedup on", dedup: true) { 100 * $0.interNodeLess },
-                     series("inter-node floor (no dedup)", dedup: false, dashed: true) { $0.floorInterNodeLess.map { 100 * $0 } }])
-        let time = SeriesPlot(title: "Modelled communication time, best baseline over FlexShard, by \(axis)", xLabel: axis,
-                              yLabel: "times lower")
-            .render([series("dedup off", dedup: false) { $0.timeLower }, series("dedup on", dedup: true) { $0.timeLower },
-                     series("floor (no dedup)", dedup: false, dashed: true) { $0.floorTimeLower }])
+                     series("inter-node floor (no dedup)", dedup: false, dashed: true) { $0.floorInterNodeLess.map { 100 * $0 } }]).render()
+        let time = Plot(title: "Modelled communication time, best baseline over FlexShard, by \(axis)", xLabel: axis,
+                        yLabel: "times lower", xScale: .log,
+                        series: [series("dedup off", dedup: false) { $0.timeLower }, series("dedup on", dedup: true) { $0.timeLower },
+                                 series("floor (no dedup)", dedup: false, dashed: true) { $0.floorTimeLower }]).render()
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try bytes.write(toFile: "\(folder)/flexshard-map-\(axis)-bytes.svg", atomically: true, encoding: .utf8)
         try time.write(toFile: "\(folder)/flexshard-map-\(axis)-time.svg", atomically: true, encoding: .utf8)

@@ -3,6 +3,7 @@ import CLISupport
 import Collectives
 import Data
 import Foundation
+import RunKit
 import Serving
 import Training
 
@@ -109,8 +110,7 @@ struct ProvisionCommand: ParsableCommand {
             capacitySaving: 1 - Double(aware.peakServers) / Double(max(greedy.peakServers, 1)),
             powerSaving: 1 - aware.peakWatts / max(greedy.peakWatts, 1e-9))
         try folder.writeJSON("summary.json", summary)
-        try ProvisionPlots.day(problem, greedy: greedy, aware: aware)
-            .write(toFile: (out as NSString).appendingPathComponent("day.svg"), atomically: true, encoding: .utf8)
+        try folder.writeText("day.svg", ProvisionPlots.day(problem, greedy: greedy, aware: aware))
         print(String(format: "provision: greedy %d servers %.0f kW; hercules %d servers %.0f kW: %.1f %% less capacity, %.1f %% less power",
                      greedy.peakServers, greedy.peakWatts / 1000, aware.peakServers, aware.peakWatts / 1000,
                      100 * summary.capacitySaving, 100 * summary.powerSaving))
@@ -170,16 +170,21 @@ enum ProvisionPlots {
     static func day(_ p: ProvisioningProblem, greedy: ProvisioningOutcome, aware: ProvisioningOutcome) -> String {
         let colors = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd"]
         let hours = p.demand.indices.map { 24 * Double($0) / Double(p.demand.count) }
-        let load = LineChart(title: "load per model (QPS)", xLabel: "hour", yLabel: "QPS",
-                             series: p.models.indices.map { m in
-                                 .init(name: p.models[m], color: colors[m % colors.count], points: zip(hours, p.demand.map { $0[m] }).map { ($0, $1) })
-                             })
-        let servers = LineChart(title: "servers in use", xLabel: "hour", yLabel: "servers",
-                                series: [.init(name: "greedy", color: "#d62728", points: zip(hours, greedy.slots.map { Double($0.total) }).map { ($0, $1) }, step: true),
-                                         .init(name: "hercules", color: "#2ca02c", points: zip(hours, aware.slots.map { Double($0.total) }).map { ($0, $1) }, step: true)])
-        let power = LineChart(title: "provisioned power in use (kW)", xLabel: "hour", yLabel: "kW",
-                              series: [.init(name: "greedy", color: "#d62728", points: zip(hours, greedy.slots.map { $0.watts(p.types) / 1000 }).map { ($0, $1) }, step: true),
-                                       .init(name: "hercules", color: "#2ca02c", points: zip(hours, aware.slots.map { $0.watts(p.types) / 1000 }).map { ($0, $1) }, step: true)])
-        return LineChart.document([load, servers, power])
+        let lines = { (name: String, color: String, ys: [Double]) in
+            Plot.Series(name: name, points: zip(hours, ys).map { ($0, $1) }, color: color, markers: false, step: true)
+        }
+        var load = Plot(title: "load per model (QPS)", xLabel: "hour", yLabel: "QPS", series: p.models.indices.map { m in
+            .init(name: p.models[m], points: zip(hours, p.demand.map { $0[m] }).map { ($0, $1) }, color: colors[m % colors.count])
+        })
+        load.yFromZero = true
+        var servers = Plot(title: "servers in use", xLabel: "hour", yLabel: "servers",
+                           series: [lines("greedy", "#d62728", greedy.slots.map { Double($0.total) }),
+                                    lines("hercules", "#2ca02c", aware.slots.map { Double($0.total) })])
+        servers.yFromZero = true
+        var power = Plot(title: "provisioned power in use (kW)", xLabel: "hour", yLabel: "kW",
+                         series: [lines("greedy", "#d62728", greedy.slots.map { $0.watts(p.types) / 1000 }),
+                                  lines("hercules", "#2ca02c", aware.slots.map { $0.watts(p.types) / 1000 })])
+        power.yFromZero = true
+        return Plot.document([load, servers, power].map { var c = $0; c.height = 320; return c })
     }
 }

@@ -3,6 +3,7 @@ import CLISupport
 import Collectives
 import Data
 import Foundation
+import RunKit
 import Sharding
 import Training
 

@@ -1,5 +1,6 @@
 import Collectives
 import Foundation
+import RunKit
 import ScalingLaws
 
 /// GEVO on a world of ranks: rank 0 runs the search (NSGA-II over runtime and
@@ -54,7 +55,7 @@ public struct Evolution {
         }
         defer { groups.stop() }
         var search = Search(config: config, workspace: workspace, groups: groups, local: evaluate,
-                            out: try RunFolder(directory: outDirectory), heldOutTolerance: heldOutTolerance,
+                            out: try RunFolder.evolve(outDirectory), heldOutTolerance: heldOutTolerance,
                             progress: progress)
         return try search.run()
     }

@@ -1,5 +1,6 @@
 import Collectives
 import Foundation
+import RunKit
 import ScalingLaws
 import Tensors
 
@@ -103,7 +104,7 @@ struct Search {
         }
         summary.seconds = Date().timeIntervalSince(start)
         summary.builds = workspace.builds
-        try out.writeSummary(summary)
+        try out.writeJSON("summary.json", summary)
         try out.writeText("runtime.svg", RuntimePlot.render(history, title: "GEVO: \(config.evaluation.kernel.rawValue)",
                                                            unit: config.evaluation.measure == .runtime ? "ns" : "instructions"))
         progress?(summary.line)

@@ -1,6 +1,7 @@
 import Collectives
 import Federated
 import Foundation
+import RunKit
 
 /// One round of a FedGPO comparison run (gpo_rounds.jsonl).
 public struct GPORound: Sendable, Codable {
@@ -136,16 +137,15 @@ public enum GPORun {
         let report = GPOReport(source: source.describe, rounds: config.rounds, targetAUC: target, common: outcome(common),
                                bestFixed: best, fedgpo: outcome(learned), grid: gridOut, actionsUsed: used)
         if let directory {
-            func path(_ f: String) -> String { (directory as NSString).appendingPathComponent(f) }
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try StrataJSON.write(report, to: path("gpo.json"))
-            let lines = try log.map { String(decoding: try StrataJSON.encoder(pretty: false).encode($0), as: UTF8.self) }
-            try (lines.joined(separator: "\n") + "\n").write(toFile: path("gpo_rounds.jsonl"), atomically: true, encoding: .utf8)
+            let folder = try RunFolder(path: directory)
+            try folder.writeJSON("gpo.json", report, newline: true)
+            try folder.startLines("gpo_rounds.jsonl")
+            for round in log { try folder.appendLine("gpo_rounds.jsonl", round) }
             let shown = [common, learned, fixed[gridOut.firstIndex { $0.name == best.name }!]]
             for (file, x, label) in [("gpo_time.svg", \GPORound.simSeconds, "simulated seconds"), ("gpo_energy.svg", \GPORound.simJoules, "simulated joules")] {
-                let series = shown.map { rs in LinePlot.Series(name: rs[0].run, points: rs.map { ($0[keyPath: x], $0.auc) }) }
-                try LinePlot(title: "Eval AUC against \(label) (target \(String(format: "%.4f", target)))", xLabel: label,
-                             yLabel: "eval AUC").render(series).write(toFile: path(file), atomically: true, encoding: .utf8)
+                let series = shown.map { rs in Plot.Series(name: rs[0].run, points: rs.map { ($0[keyPath: x], $0.auc) }) }
+                try folder.writeText(file, Plot(title: "Eval AUC against \(label) (target \(String(format: "%.4f", target)))", xLabel: label,
+                                                    yLabel: "eval AUC", series: series).render())
             }
         }
         return report

@@ -1,6 +1,7 @@
 import Collectives
 import Federated
 import Foundation
+import RunKit
 
 /// RF^2's fairness measure. Per tier t, rho_t = (beta_t,p - beta_t,0) / beta_t,0,
 /// the relative change of the tier's eval AUC under optimization p against no
@@ -73,11 +74,11 @@ public enum FairnessRun {
                                     random: sides[0], dirichlet: sides[1],
                                     mdacRatio: sides[1].mdac / max(sides[0].mdac, 1e-12))
         if let directory {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try StrataJSON.write(report, to: (directory as NSString).appendingPathComponent("fairness.json"))
-            let series = sides.map { s in LinePlot.Series(name: s.mapping, points: s.rho.enumerated().map { (Double($0.offset), $0.element) }) }
-            try LinePlot(title: "rho per tier: \(report.optimization)", xLabel: "tier (0 low, 2 high)", yLabel: "relative AUC change")
-                .render(series).write(toFile: (directory as NSString).appendingPathComponent("fairness.svg"), atomically: true, encoding: .utf8)
+            let folder = try RunFolder(path: directory)
+            try folder.writeJSON("fairness.json", report, newline: true)
+            let series = sides.map { s in Plot.Series(name: s.mapping, points: s.rho.enumerated().map { (Double($0.offset), $0.element) }) }
+            try folder.writeText("fairness.svg", Plot(title: "rho per tier: \(report.optimization)", xLabel: "tier (0 low, 2 high)",
+                                                          yLabel: "relative AUC change", series: series).render())
         }
         return report
     }

@@ -1,6 +1,7 @@
 import Collectives
 import Federated
 import Foundation
+import RunKit
 
 /// What a tiered run needs beyond the federation: the mapping and its seed,
 /// and the optimizations.
@@ -49,7 +50,7 @@ public enum TieredRun {
         if let m = members, m.count < config.clientsPerRound {
             throw OptError(key: "rf2.exclude_low", "leaves \(m.count) clients, fewer than clients_per_round \(config.clientsPerRound)")
         }
-        let writer = try directory.map { try RunWriter(directory: $0) }
+        let writer = try directory.map { try RunFolder.federated($0) }
         let fed = Federation(name: "fl", config: config, source: source, engine: engine, taskIndex: 0,
                              initial: model.flat(), flopsPerSample: model.flopsPerSample, members: members)
         if let hetero {
@@ -88,16 +89,16 @@ public enum TieredRun {
         let summary = TieredSummary(fl: fl, mapping: tc.mapping.name, optimization: tc.optimizations.name, tierSizes: tiers.sizes,
                                     tierAUC: (0..<TierAssignment.count).map { fl.finalEvalGroups?[tierGroup($0)]?.auc })
         if let writer {
-            try writer.write(summary, to: "summary.json")
+            try writer.writeJSON("summary.json", summary)
             try FederatedRun.writePlots(writer, series: ["fl": records])
-            var perTier: [LinePlot.Series] = []
+            var perTier: [Plot.Series] = []
             for t in 0..<TierAssignment.count {
                 perTier.append(.init(name: "tier \(t)", points: records.compactMap { rec in
                     rec.evalGroups?[tierGroup(t)].map { (Double(rec.round), $0.auc) }
                 }))
             }
-            try writer.writeText(LinePlot(title: "Eval AUC per tier (\(tc.mapping.name), \(tc.optimizations.name))",
-                                          xLabel: "round", yLabel: "eval AUC").render(perTier), to: "tier_auc.svg")
+            try writer.writeText("tier_auc.svg", Plot(title: "Eval AUC per tier (\(tc.mapping.name), \(tc.optimizations.name))",
+                                          xLabel: "round", yLabel: "eval AUC", series: perTier).render())
         }
         return summary
     }

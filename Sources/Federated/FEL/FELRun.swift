@@ -1,5 +1,6 @@
 import Collectives
 import Foundation
+import RunKit
 import Tensors
 
 /// FEL's settings (on top of the federation's).
@@ -98,7 +99,7 @@ public enum FELRun {
         guard engine.isServer else { engine.serve(phase: groups.hostRound); return nil }
         defer { engine.stopHosts() }
         let t0 = monotonicSeconds()
-        let writer = try directory.map { try RunWriter(directory: $0) }
+        let writer = try directory.map { try RunFolder.federated($0) }
 
         // Clusters of public features.
         let N = source.population
@@ -252,8 +253,8 @@ public enum FELRun {
         summary.finalEval = felQuality
         summary.fel = cmp
         if let writer {
-            try writer.write(summary, to: "summary.json")
-            var extra = [LinePlot.Series(name: "fel leaves (routed)", points: felRouted.map { (Double($0.round), $0.q.logloss) })]
+            try writer.writeJSON("summary.json", summary)
+            var extra = [Plot.Series(name: "fel leaves (routed)", points: felRouted.map { (Double($0.round), $0.q.logloss) })]
             if let f = felQuality { extra.append(.init(name: "fel (over-arch)", points: [(Double(config.rounds), f.logloss)])) }
             if let c = central { extra.append(.init(name: "centralized", points: [(1, c.logloss), (Double(config.rounds), c.logloss)])) }
             try FederatedRun.writePlots(writer, series: ["single fl": baseRecords], extra: extra)

@@ -1,6 +1,7 @@
 import Collectives
 import Foundation
 import Model
+import RunKit
 
 /// summary.json of a `strata fl` run.
 public struct FLSummary: Sendable, Codable {
@@ -64,7 +65,7 @@ public enum FederatedRun {
         let engine = RoundEngine(comm: comm, tasks: [task])
         guard engine.isServer else { engine.serve(); return nil }
         defer { engine.stopHosts() }
-        let writer = try directory.map { try RunWriter(directory: $0) }
+        let writer = try directory.map { try RunFolder.federated($0) }
         let initial = model.flat()
         let fed = Federation(name: "fl", config: config, source: source, engine: engine, taskIndex: 0,
                              initial: initial, flopsPerSample: model.flopsPerSample)
@@ -81,7 +82,7 @@ public enum FederatedRun {
         let summary = summarize(mode: "fl", records: records, config: config, source: source, comm: comm,
                                 parameters: fed.parameterCount, wall: monotonicSeconds() - t0)
         if let writer {
-            try writer.write(summary, to: "summary.json")
+            try writer.writeJSON("summary.json", summary)
             try writePlots(writer, series: ["fl": records])
         }
         return (summary, Array(fed.global.buffer), records)
@@ -127,8 +128,8 @@ public enum FederatedRun {
     }
 
     /// eval_rounds.svg (logloss against rounds) and eval_time.svg (against simulated time), one line per federation.
-    public static func writePlots(_ writer: RunWriter, series: [String: [RoundRecord]], extra: [LinePlot.Series] = []) throws {
-        var byRound: [LinePlot.Series] = [], byTime: [LinePlot.Series] = []
+    public static func writePlots(_ writer: RunFolder, series: [String: [RoundRecord]], extra: [Plot.Series] = []) throws {
+        var byRound: [Plot.Series] = [], byTime: [Plot.Series] = []
         for (name, recs) in series.sorted(by: { $0.key < $1.key }) {
             // Central eval, and federated eval where the run has it (a line of its own).
             let lines: [(String, (RoundRecord) -> Quality?)] = [(name, \.eval), (name + " (federated eval)", { $0.federatedEval?.quality })]
@@ -144,9 +145,7 @@ public enum FederatedRun {
                 byTime.append(.init(name: label, points: pt))
             }
         }
-        try writer.writeText(LinePlot(title: "Eval logloss by round", xLabel: "round", yLabel: "eval logloss")
-            .render(byRound + extra), to: "eval_rounds.svg")
-        try writer.writeText(LinePlot(title: "Eval logloss by simulated time", xLabel: "simulated seconds", yLabel: "eval logloss")
-            .render(byTime), to: "eval_time.svg")
+        try writer.writeText("eval_rounds.svg", Plot(title: "Eval logloss by round", xLabel: "round", yLabel: "eval logloss", series: byRound + extra).render())
+        try writer.writeText("eval_time.svg", Plot(title: "Eval logloss by simulated time", xLabel: "simulated seconds", yLabel: "eval logloss", series: byTime).render())
     }
 }

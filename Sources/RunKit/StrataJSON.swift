@@ -27,7 +27,7 @@ public enum StrataJSON {
         if path == "-" {
             print(String(decoding: data, as: UTF8.self))
         } else {
-            try (data + Data("\n".utf8)).write(to: URL(fileURLWithPath: path))
+            try AtomicFile.write(data + Data("\n".utf8), to: path)
         }
     }
 }
