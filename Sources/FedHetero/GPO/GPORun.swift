@@ -122,6 +122,17 @@ public enum GPORun {
         let learned = episode("fedgpo", stream: 0, choose: { grid[agent.greedy($0)] }, learn: nil)
         log += [common, learned].flatMap { $0 } + fixed.flatMap { $0 }
 
+        let report = Self.report(common: common, fixed: fixed, learned: learned, gpo: gpo, config: config, source: source)
+        if let directory { try Self.write(report, log: log, shown: [common, learned, fixed[report.grid.firstIndex { $0.name == report.bestFixed.name }!]],
+                                          to: directory) }
+        return report
+    }
+
+    /// The runs against the target (the given AUC, else 99 % of the common
+    /// setting's final): each run's outcome, the best fixed setting in
+    /// hindsight, and the actions the learned policy used.
+    static func report(common: [GPORound], fixed: [[GPORound]], learned: [GPORound], gpo: GPOConfig,
+                       config: FederationConfig, source: ClientSource) -> GPOReport {
         let target = gpo.targetAUC ?? 0.99 * common.last!.auc
         func outcome(_ rs: [GPORound]) -> GPOOutcome {
             let hit = rs.first { $0.auc >= target }
@@ -134,20 +145,21 @@ public enum GPORun {
             ?? gridOut.max { $0.finalAUC < $1.finalAUC }!
         var used: [String: Int] = [:]
         for r in learned { used[r.action.description, default: 0] += 1 }
-        let report = GPOReport(source: source.describe, rounds: config.rounds, targetAUC: target, common: outcome(common),
-                               bestFixed: best, fedgpo: outcome(learned), grid: gridOut, actionsUsed: used)
-        if let directory {
-            let folder = try RunFolder(path: directory)
-            try folder.writeJSON("gpo.json", report, newline: true)
-            try folder.startLines("gpo_rounds.jsonl")
-            for round in log { try folder.appendLine("gpo_rounds.jsonl", round) }
-            let shown = [common, learned, fixed[gridOut.firstIndex { $0.name == best.name }!]]
-            for (file, x, label) in [("gpo_time.svg", \GPORound.simSeconds, "simulated seconds"), ("gpo_energy.svg", \GPORound.simJoules, "simulated joules")] {
-                let series = shown.map { rs in Plot.Series(name: rs[0].run, points: rs.map { ($0[keyPath: x], $0.auc) }) }
-                try folder.writeText(file, Plot(title: "Eval AUC against \(label) (target \(String(format: "%.4f", target)))", xLabel: label,
-                                                    yLabel: "eval AUC", series: series).render())
-            }
+        return GPOReport(source: source.describe, rounds: config.rounds, targetAUC: target, common: outcome(common),
+                         bestFixed: best, fedgpo: outcome(learned), grid: gridOut, actionsUsed: used)
+    }
+
+    /// gpo.json, every round in gpo_rounds.jsonl, and AUC against simulated
+    /// time and energy for the `shown` runs (common, learned, best fixed).
+    static func write(_ report: GPOReport, log: [GPORound], shown: [[GPORound]], to directory: String) throws {
+        let folder = try RunFolder(path: directory)
+        try folder.writeJSON("gpo.json", report, newline: true)
+        try folder.startLines("gpo_rounds.jsonl")
+        for round in log { try folder.appendLine("gpo_rounds.jsonl", round) }
+        for (file, x, label) in [("gpo_time.svg", \GPORound.simSeconds, "simulated seconds"), ("gpo_energy.svg", \GPORound.simJoules, "simulated joules")] {
+            let series = shown.map { rs in Plot.Series(name: rs[0].run, points: rs.map { ($0[keyPath: x], $0.auc) }) }
+            try folder.writeText(file, Plot(title: "Eval AUC against \(label) (target \(String(format: "%.4f", report.targetAUC)))", xLabel: label,
+                                                yLabel: "eval AUC", series: series).render())
         }
-        return report
     }
 }

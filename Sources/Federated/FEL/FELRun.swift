@@ -100,165 +100,32 @@ public enum FELRun {
         defer { engine.stopHosts() }
         let t0 = monotonicSeconds()
         let writer = try directory.map { try RunFolder.federated($0) }
-
-        // Clusters of public features.
-        let N = source.population
-        let fitClients = N <= fel.kmeansSample ? Array(0..<N)
-            : ClientSampler.sample(fel.kmeansSample, of: N, seed: config.seed, round: 0, stream: 0xC1)
-        let km = KMeans.fit(fitClients.map { source.publicFeatures(client: $0) }, k: fel.k, seed: config.seed)
-        var cluster = [Int32](repeating: 0, count: N)
-        var members = [[Int]](repeating: [], count: fel.k)
-        for c in 0..<N {
-            let a = km.assign(source.publicFeatures(client: c))
-            cluster[c] = Int32(a)
-            members[a].append(c)
-        }
-        let kLeaf = members.map { $0.isEmpty ? 0 : min($0.count, max(1, Int((Double(config.clientsPerRound) * Double($0.count) / Double(N)).rounded()))) }
-        progress("fel: \(fel.k) clusters of sizes \(members.map(\.count)), clients a leaf round \(kLeaf)")
-
+        let clusters = Clusters(source: source, config: config, fel: fel)
+        progress("fel: \(fel.k) clusters of sizes \(clusters.members.map(\.count)), clients a leaf round \(clusters.perRound)")
         let initial = model.flat()
-        let baseline = Federation(name: "fl", config: config, source: source, engine: engine, taskIndex: 0,
-                                  initial: initial, flopsPerSample: model.flopsPerSample)
-        let leaves = (0..<fel.k).map {
-            Federation(name: "leaf\($0)", config: config, source: leafSource, engine: groups.engine(leaf: $0), taskIndex: 0,
-                       initial: initial, flopsPerSample: model.flopsPerSample, members: members[$0])
-        }
-        let groupsOf = FederatedRun.groups(config, source) { ["kmeans:\(cluster[$0])"] }
-        let evalSet = try EvalSet(source: source, limit: config.evalClients, seed: config.seed, groupsOf: groupsOf)
-        let evalModel = ClientModel(spec: spec, maxBatch: config.maxBatch, seed: config.seed)
-        let leafModels = (0..<fel.k).map { _ in ClientModel(spec: spec, maxBatch: config.maxBatch, seed: config.seed) }
-
-        var baseRecords: [RoundRecord] = [], felRouted: [(round: Int, sim: Double, q: Quality)] = []
-        var leafRecords: [String: [RoundRecord]] = [:]
-        var felSim = 0.0
-        for r in 1...config.rounds {
-            var leafRecs = groups.round(r, leaves.indices.filter { kLeaf[$0] > 0 }.map {
-                (leaf: $0, federation: leaves[$0], clients: kLeaf[$0], stream: 100 + UInt64($0))
-            })
-            felSim += leafRecs.reduce(0) { max($0, $1.simSeconds) }
-            var base = baseline.round(r, clients: config.clientsPerRound, stream: 0)
-            if r % config.evalEvery == 0 || r == config.rounds {
-                evalModel.load(from: baseline.global.pointer)
-                let q = evalSet.evaluate { evalModel.logits($1) }
-                base.eval = q.overall
-                base.evalGroups = q.groups
-                for (l, leaf) in leaves.enumerated() { leafModels[l].load(from: leaf.global.pointer) }
-                let routed = evalSet.evaluate { c, s in leafModels[Int(cluster[c])].logits(s) }
-                felRouted.append((r, felSim, routed.overall))
-                if var last = leafRecs.popLast() {
-                    last.eval = routed.overall
-                    last.evalGroups = routed.groups
-                    leafRecs.append(last)
-                }
-            }
-            for rec in leafRecs {
-                try writer?.append(rec)
-                leafRecords["fel_leaves", default: []].append(rec)
-            }
-            try writer?.append(base)
-            baseRecords.append(base)
-            progress(FederatedRun.progressLine(base))
-            if let q = felRouted.last, q.round == r {
-                progress(String(format: "fel leaves (routed) round %d: eval logloss %.4f NE %.4f AUC %.4f", r, q.q.logloss, q.q.ne, q.q.auc))
-            }
-        }
-
-        // Phase 2: the over-arch over the frozen leaves.
-        for (l, leaf) in leaves.enumerated() { leafModels[l].load(from: leaf.global.pointer) }
-        // Over-arch inputs per sample: the k leaves' logits, the client's
-        // cluster one-hot (public), and their product (the own leaf's logit in
-        // its slot), so the over-arch can both route and blend.
-        let width = 3 * fel.k
-        func leafOutputs(_ client: Int, _ s: ClientSamples) -> [Float] {
-            var out = [Float](repeating: 0, count: s.count * width)
-            let own = Int(cluster[client])
-            for l in 0..<fel.k {
-                let z = leafModels[l].logits(s)
-                for i in 0..<s.count {
-                    out[i * width + l] = z[i]
-                    if l == own {
-                        out[i * width + fel.k + l] = 1
-                        out[i * width + 2 * fel.k + l] = z[i]
-                    }
-                }
-            }
-            return out
-        }
-        var overConfig = config
-        overConfig.client = fel.overClient
-        overConfig.strategy = .fedAvg(serverLR: 1)
-        overConfig.rounds = fel.overRounds
-        let overFed = Federation(name: "over_arch", config: overConfig, source: overSource, engine: engine, taskIndex: 1,
-                                 initial: Array(arch.params.buffer), flopsPerSample: 6 * Double(arch.parameterCount))
-        let serverArch = OverArch(inputs: width, hidden: fel.overHidden, maxBatch: config.maxBatch, seed: config.seed,
-                                  residual: (2 * fel.k)..<(3 * fel.k))
-        let evalInputs = zip(evalSet.clients, evalSet.samples).map { leafOutputs($0, $1) }
-        var overRecords: [RoundRecord] = []
-        var felQuality: Quality?
-        for r in 1...fel.overRounds {
-            var rec = overFed.round(r, clients: config.clientsPerRound, stream: 999) { c in
-                (try? overSource.data(client: c).train).map { leafOutputs(c, $0) } ?? []
-            }
-            if r % config.evalEvery == 0 || r == fel.overRounds {
-                serverArch.params.pointer.update(from: overFed.global.pointer, count: serverArch.parameterCount)
-                var index: [Int: Int] = [:]
-                for (i, c) in evalSet.clients.enumerated() { index[c] = i }
-                let q = evalSet.evaluate { c, s in serverArch.logits(evalInputs[index[c]!], count: s.count) }
-                rec.eval = q.overall
-                rec.evalGroups = q.groups
-                felQuality = q.overall
-            }
-            try writer?.append(rec)
-            overRecords.append(rec)
-            progress(FederatedRun.progressLine(rec))
-        }
-
-        // Centralized upper bound.
-        var central: Quality?
-        if fel.centralEpochs > 0 {
-            let pool = ClientSampler.sample(min(fel.centralClients, N), of: N, seed: config.seed, round: 0, stream: 0xCE).sorted()
-            var all = ClientSamples.empty
-            for c in pool { all = all.appending(try source.data(client: c).train) }
-            let scratch = FlatBuffer<Float>(count: model.parameterCount)
-            let init0 = FlatBuffer<Float>(count: model.parameterCount)
-            for i in initial.indices { init0.pointer[i] = initial[i] }
-            _ = evalModel.trainFull(from: init0.pointer, data: all, epochs: fel.centralEpochs, batch: fel.centralBatch,
-                                learningRate: Float(fel.centralLR), proximalMu: 0, shuffleSeed: config.seed, update: scratch.pointer)
-            for i in 0..<model.parameterCount { scratch.pointer[i] = init0.pointer[i] - scratch.pointer[i] }
-            evalModel.load(from: scratch.pointer)
-            central = evalSet.evaluate { evalModel.logits($1) }.overall
-            progress(String(format: "centralized (%d samples, %d epochs): eval logloss %.4f NE %.4f AUC %.4f",
-                            all.count, fel.centralEpochs, central!.logloss, central!.ne, central!.auc))
-        }
-
-        let single = baseRecords.last { $0.eval != nil }?.eval
-        let singleSim = baseRecords.reduce(0) { $0 + $1.simSeconds }
-        var cmp = FELComparison(k: fel.k, holdoutFraction: fel.holdoutFraction, clusterSizes: members.map(\.count), clientsPerLeafRound: kLeaf,
-                                singleFL: single, routedLeaves: felRouted.last?.q, fel: felQuality, centralized: central,
-                                loglossGainPercent: nil, neGainPercent: nil, aucGainPercent: nil,
-                                roundsToSingleFinal: nil, simSecondsToSingleFinal: nil,
-                                singleSimSeconds: singleSim, felSimSeconds: felSim + overRecords.reduce(0) { $0 + $1.simSeconds })
-        if let s = single, let f = felQuality {
-            cmp.loglossGainPercent = 100 * (s.logloss - f.logloss) / s.logloss
-            cmp.neGainPercent = 100 * (s.ne - f.ne) / s.ne
-            cmp.aucGainPercent = 100 * (f.auc - s.auc) / s.auc
-        }
-        if let s = single, let hit = felRouted.first(where: { $0.q.logloss <= s.logloss }) {
-            cmp.roundsToSingleFinal = hit.round
-            cmp.simSecondsToSingleFinal = hit.sim
-        }
-        var summary = FederatedRun.summarize(mode: "fel", records: baseRecords + (leafRecords["fel_leaves"] ?? []) + overRecords,
+        let groupsOf = FederatedRun.groups(config, source) { ["kmeans:\(clusters.of[$0])"] }
+        let server = Server(
+            config: config, fel: fel, source: source, overSource: overSource, engine: engine, groups: groups, clusters: clusters,
+            model: model, arch: arch, initial: initial,
+            baseline: Federation(name: "fl", config: config, source: source, engine: engine, taskIndex: 0,
+                                 initial: initial, flopsPerSample: model.flopsPerSample),
+            leaves: (0..<fel.k).map {
+                Federation(name: "leaf\($0)", config: config, source: leafSource, engine: groups.engine(leaf: $0), taskIndex: 0,
+                           initial: initial, flopsPerSample: model.flopsPerSample, members: clusters.members[$0])
+            },
+            evalSet: try EvalSet(source: source, limit: config.evalClients, seed: config.seed, groupsOf: groupsOf),
+            evalModel: ClientModel(spec: spec, maxBatch: config.maxBatch, seed: config.seed),
+            leafModels: (0..<fel.k).map { _ in ClientModel(spec: spec, maxBatch: config.maxBatch, seed: config.seed) },
+            writer: writer)
+        let leaves = try server.trainLeaves(progress: progress)
+        let over = try server.trainOverArch(progress: progress)
+        let central = try server.centralized(progress: progress)
+        var summary = FederatedRun.summarize(mode: "fel", records: leaves.base + leaves.leafRecords + over.records,
                                              config: config, source: source, comm: comm, parameters: model.parameterCount,
                                              wall: monotonicSeconds() - t0)
-        summary.finalEval = felQuality
-        summary.fel = cmp
-        if let writer {
-            try writer.writeJSON("summary.json", summary)
-            var extra = [Plot.Series(name: "fel leaves (routed)", points: felRouted.map { (Double($0.round), $0.q.logloss) })]
-            if let f = felQuality { extra.append(.init(name: "fel (over-arch)", points: [(Double(config.rounds), f.logloss)])) }
-            if let c = central { extra.append(.init(name: "centralized", points: [(1, c.logloss), (Double(config.rounds), c.logloss)])) }
-            try FederatedRun.writePlots(writer, series: ["single fl": baseRecords], extra: extra)
-        }
+        summary.finalEval = over.quality
+        summary.fel = server.comparison(leaves, over, central: central)
+        if let writer { try server.write(summary, leaves, over, central: central, to: writer) }
         return summary
     }
 }
