@@ -5,11 +5,14 @@ import Foundation
 /// Reads `user,item[,rating,timestamp][,split]` CSV files: MovieLens's
 /// `ratings.csv` (`userId,movieId,rating,timestamp`) or any interactions file.
 ///
-/// With a header the columns are found by name (user: user, userId, user_id;
-/// item: item, itemId, item_id, movieId, movie_id; rating; timestamp; split:
-/// train, validation (or val, valid), test). Without one (the first line's
-/// fields are all numbers) they are positional: user, item, rating, timestamp.
-/// Errors name the file and line.
+/// Line 1 is a header when its first field is not a number (the MovieLens
+/// rule, `MovieLensFormat.isHeader`). A MovieLens file (that header, or no
+/// header and four fields) is read by the one MovieLens reader
+/// (`Data.MovieLensRatings`), so it is refused or accepted exactly as train and
+/// fl refuse or accept it. Any other file's columns are found by name (user:
+/// user, userId, user_id; item: item, itemId, item_id, movieId, movie_id;
+/// rating; split: train, validation (or val, valid), test), or positionally
+/// without a header (user, item, rating). Errors name the file and line.
 public enum InteractionCSV {
     public enum Part: Int, Sendable { case train = 0, validation = 1, test = 2 }
 
@@ -26,74 +29,78 @@ public enum InteractionCSV {
         public var hasSplit = false
     }
 
-    static let userNames = ["user", "userid", "user_id"]
-    static let itemNames = ["item", "itemid", "item_id", "movieid", "movie_id"]
+    /// One interaction as read, before users and items are numbered.
+    struct Record {
+        var user: Substring, item: Substring, rating: Double?, part: Part?
+    }
 
     public static func read(path: String, feedback: ImplicitFeedback) throws -> Table {
         let lines: [Substring]
         do { lines = try TextLines.read(path) } catch { throw InputError("\(error)") }
-        guard let first = lines.first, !first.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard let first = lines.first, !MovieLensRatings.isBlank(first) else {
             throw InputError("\(path):1: empty file: no interactions")
         }
-        let head = fields(first)
-        let isHeader = head.contains { Double($0) == nil }
-        var user = 0, item = 1, rating: Int? = head.count > 2 ? 2 : nil, split: Int?
-        if isHeader {
-            let names = head.map { $0.lowercased() }
-            func find(_ options: [String], _ what: String) throws -> Int {
-                guard let i = names.firstIndex(where: options.contains) else {
-                    throw InputError("\(path):1: no \(what) column (header has \(head.joined(separator: ", ")); expected one of \(options.joined(separator: ", ")))")
-                }
-                return i
-            }
-            user = try find(userNames, "user")
-            item = try find(itemNames, "item")
-            rating = names.firstIndex(of: "rating")
-            split = names.firstIndex(of: "split")
-        }
-        if case .minRating = feedback, rating == nil {
+        let layout = try Layout(first, path: path)
+        if case .minRating = feedback, layout.rating == nil {
             throw InputError("\(path):1: min_rating needs a rating column")
         }
+        let records = layout.isMovieLens ? try movieLensRecords(lines, path: path) : try records(lines, layout, path: path)
         var table = Table()
-        table.hasSplit = split != nil
+        table.hasSplit = layout.split != nil
         var users: [Substring: Int32] = [:], items: [Substring: Int32] = [:]
-        let width = head.count
-        for (i, line) in lines.enumerated() where !(i == 0 && isHeader) {
-            let n = i + 1
-            if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
-            let f = fields(line)
-            guard f.count == width else {
-                throw InputError("\(path):\(n): expected \(width) fields, got \(f.count)")
-            }
-            guard !f[user].isEmpty else { throw InputError("\(path):\(n): empty user field") }
-            guard !f[item].isEmpty else { throw InputError("\(path):\(n): empty item field") }
-            if let rating {
-                guard let r = Double(f[rating]) else { throw InputError("\(path):\(n): rating '\(f[rating])' is not a number") }
-                // The scale train's and fl's readers hold ratings to.
-                if let why = MovieLensDataset.refusal(rating: r, text: f[rating]) { throw InputError("\(path):\(n): \(why)") }
-                if case .minRating(let t) = feedback, r < t { continue }
-            }
-            var part: Part?
-            if let split {
-                switch f[split].lowercased() {
-                case "train": part = .train
-                case "validation", "val", "valid": part = .validation
-                case "test": part = .test
-                default: throw InputError("\(path):\(n): split '\(f[split])' is not train, validation or test")
-                }
-            }
-            let u = users[f[user]] ?? { let id = Int32(table.userIDs.count); table.userIDs.append(String(f[user])); users[f[user]] = id; return id }()
-            let it = items[f[item]] ?? { let id = Int32(table.itemIDs.count); table.itemIDs.append(String(f[item])); items[f[item]] = id; return id }()
-            table.rows.append(Row(user: u, item: it, part: part))
+        for r in records {
+            if case .minRating(let t) = feedback, let rating = r.rating, rating < t { continue }
+            let u = users[r.user] ?? { let id = Int32(table.userIDs.count); table.userIDs.append(String(r.user)); users[r.user] = id; return id }()
+            let it = items[r.item] ?? { let id = Int32(table.itemIDs.count); table.itemIDs.append(String(r.item)); items[r.item] = id; return id }()
+            table.rows.append(Row(user: u, item: it, part: r.part))
         }
         guard !table.rows.isEmpty else {
-            throw InputError("\(path):\(lines.count): no interactions\(isHeader ? " after the header" : "")")
+            throw InputError("\(path):\(lines.count): no interactions\(layout.header ? " after the header" : "")")
         }
         return table
     }
 
-    static func fields(_ line: Substring) -> [Substring] {
-        line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces)[...] }
+    /// A MovieLens ratings file through `Data.MovieLensRatings`: its refusals
+    /// (file:line and what is wrong, a rating outside 0.5...5) are train's and fl's.
+    static func movieLensRecords(_ lines: [Substring], path: String) throws -> [Record] {
+        var notes: [String] = []
+        do {
+            return try MovieLensRatings.rows(lines, path: path, notes: &notes).rows.map {
+                Record(user: String($0.user)[...], item: String($0.movie)[...], rating: $0.rating, part: nil)
+            }
+        } catch { throw InputError("\(error)") }
+    }
+
+    /// Any other interactions file, by `layout`'s columns.
+    static func records(_ lines: [Substring], _ layout: Layout, path: String) throws -> [Record] {
+        var out: [Record] = []
+        out.reserveCapacity(lines.count)
+        for (i, line) in lines.enumerated() where !(i == 0 && layout.header) && !MovieLensRatings.isBlank(line) {
+            let n = i + 1, f = MovieLensRatings.fields(line)
+            guard f.count == layout.width else { throw InputError("\(path):\(n): expected \(layout.width) fields, got \(f.count)") }
+            guard !f[layout.user].isEmpty else { throw InputError("\(path):\(n): empty user field") }
+            guard !f[layout.item].isEmpty else { throw InputError("\(path):\(n): empty item field") }
+            var rating: Double?
+            if let c = layout.rating {
+                // Not a MovieLens file, so not MovieLens' scale (an implicit
+                // 0/1 file or a 1-10 scale are interactions too); a rating
+                // must still be a number, and NaN or infinity is none.
+                guard let r = Double(f[c]), r.isFinite else { throw InputError("\(path):\(n): rating '\(f[c])' is not a number") }
+                rating = r
+            }
+            out.append(Record(user: f[layout.user], item: f[layout.item], rating: rating, part: try part(f, layout, "\(path):\(n)")))
+        }
+        return out
+    }
+
+    static func part(_ f: [Substring], _ layout: Layout, _ at: String) throws -> Part? {
+        guard let split = layout.split else { return nil }
+        switch f[split].lowercased() {
+        case "train": return .train
+        case "validation", "val", "valid": return .validation
+        case "test": return .test
+        default: throw InputError("\(at): split '\(f[split])' is not train, validation or test")
+        }
     }
 
     /// Writes binary rows as `user,item` lines with a header, for `strata iae`.

@@ -32,7 +32,7 @@ final class InteractionCSVInputTests: XCTestCase {
     }
 
     func testRatingsTrainRefusesAreRefusedNamingFileAndLine() throws {
-        for bad in ["nan", "99", "-4", "inf"] {
+        for bad in ["nan", "99", "-4", "inf", "0"] {
             var l = Self.lines
             l[3] = "2,10,\(bad),50"
             let path = try file(l)
@@ -40,9 +40,28 @@ final class InteractionCSVInputTests: XCTestCase {
                 XCTAssertEqual("\(e)", "\(path):4: rating \(bad) is outside the scale 0.5...5")
             }
         }
+        // A MovieLens file's malformed line: train's and fl's sentence, word for word.
+        var l = Self.lines
+        l[3] = "2,10,1.0"
+        let short = try file(l, eol: "\r\n")
+        XCTAssertThrowsError(try InteractionCSV.read(path: short, feedback: .allRatings)) { e in
+            XCTAssertEqual("\(e)", "\(short):4: expected userId,movieId,rating,timestamp, got 3 fields")
+        }
         let dir = NSTemporaryDirectory()
         XCTAssertThrowsError(try InteractionCSV.read(path: dir, feedback: .allRatings)) { e in
             XCTAssertEqual("\(e)", "\(dir): cannot read: it is a folder, not a file")
+        }
+    }
+
+    /// Not a MovieLens file (no timestamp column): MovieLens' scale does not
+    /// apply, so an implicit 0/1 file reads; NaN is still no rating.
+    func testOtherInteractionFilesKeepTheirOwnScale() throws {
+        let t = try InteractionCSV.read(path: try file(["user,item,rating", "a,x,0", "a,y,1", "b,x,10"]), feedback: .minRating(1))
+        XCTAssertEqual(t.userIDs, ["a", "b"])
+        XCTAssertEqual(t.itemIDs, ["y", "x"])
+        let nan = try file(["user,item,rating", "a,x,nan"])
+        XCTAssertThrowsError(try InteractionCSV.read(path: nan, feedback: .allRatings)) { e in
+            XCTAssertEqual("\(e)", "\(nan):2: rating 'nan' is not a number")
         }
     }
 }
