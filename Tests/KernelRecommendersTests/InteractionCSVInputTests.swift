@@ -31,6 +31,20 @@ final class InteractionCSVInputTests: XCTestCase {
         XCTAssertEqual(try read(try file(Array(Self.lines.dropFirst()))), want)
     }
 
+    /// The interaction matrix iae and distill train on: the same matrices
+    /// from a CRLF file and a headerless one.
+    func testTheInteractionMatrixIsTheSameForCRLFAndHeaderlessFiles() throws {
+        func matrices(_ path: String) throws -> String {
+            let d = try InteractionData.load(InteractionSource(path: path, feedback: .allRatings, seed: 7))
+            return "\(d.userIDs) \(d.itemIDs) \(d.train) \(d.validation) \(d.test)"
+        }
+        let lines = [Self.lines[0]] + (1...4).flatMap { u in (1...6).map { "\(u),\(10 * ((u + $0) % 7)),\(Double($0) / 2 + 1),\(100 + $0)" } }
+        let want = try matrices(try file(lines))
+        XCTAssertTrue(want.contains("SparseRows"), want)
+        XCTAssertEqual(try matrices(try file(lines, eol: "\r\n")), want)
+        XCTAssertEqual(try matrices(try file(Array(lines.dropFirst()), eol: "\r\n", bom: true)), want)
+    }
+
     func testRatingsTrainRefusesAreRefusedNamingFileAndLine() throws {
         for bad in ["nan", "99", "-4", "inf", "0"] {
             var l = Self.lines
