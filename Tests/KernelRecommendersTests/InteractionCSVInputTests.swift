@@ -22,8 +22,8 @@ final class InteractionCSVInputTests: XCTestCase {
 
     func testLineEndsByteOrderMarkFinalNewlineAndHeaderChangeNothing() throws {
         let want = try read(try file(Self.lines))
-        XCTAssertEqual(want, "[\"1\", \"2\"] [\"10\", \"20\", \"30\"] [KernelRecommenders.InteractionCSV.Row(user: 0, item: 0, part: nil), "
-                       + "KernelRecommenders.InteractionCSV.Row(user: 0, item: 1, part: nil), KernelRecommenders.InteractionCSV.Row(user: 1, item: 2, part: nil)]")
+        XCTAssertEqual(want, "[\"1\", \"2\"] [\"10\", \"20\", \"30\"] [Data.InteractionFile.Row(user: 0, item: 0, part: nil), "
+                       + "Data.InteractionFile.Row(user: 0, item: 1, part: nil), Data.InteractionFile.Row(user: 1, item: 2, part: nil)]")
         for (eol, bom, final) in [("\r\n", false, true), ("\r\n", true, false), ("\n", true, true), ("\n", false, false)] {
             XCTAssertEqual(try read(try file(Self.lines, eol: eol, bom: bom, final: final)), want,
                            "eol \(eol.debugDescription) bom \(bom) final newline \(final)")

@@ -1,7 +1,4 @@
-import Collectives
-import Data
-
-extension InteractionCSV {
+extension InteractionFile {
     static let userNames = ["user", "userid", "user_id"]
     static let itemNames = ["item", "itemid", "item_id", "movieid", "movie_id"]
 
@@ -22,12 +19,13 @@ extension InteractionCSV {
             guard header else { return }
             func find(_ options: [String], _ what: String) throws -> Int {
                 guard let i = names.firstIndex(where: options.contains) else {
-                    throw InputError("\(path):1: no \(what) column (header has \(head.joined(separator: ", ")); expected one of \(options.joined(separator: ", ")))")
+                    throw DataError.malformedLine(file: path, line: 1, reason: "no \(what) column (header has \(head.joined(separator: ", ")); "
+                                                  + "expected one of \(options.joined(separator: ", ")))")
                 }
                 return i
             }
-            user = try find(InteractionCSV.userNames, "user")
-            item = try find(InteractionCSV.itemNames, "item")
+            user = try find(InteractionFile.userNames, "user")
+            item = try find(InteractionFile.itemNames, "item")
             rating = names.firstIndex(of: "rating")
             split = names.firstIndex(of: "split")
         }
