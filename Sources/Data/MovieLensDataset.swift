@@ -145,10 +145,11 @@ public struct MovieLensDataset: BatchSource {
                           ("session_gap_seconds", config.sessionGapSeconds), ("dense_count", config.denseCount)] where v < 0 {
             throw DataError.invalidConfig("data.movielens.\(name) must not be negative, got \(v)")
         }
+        // Ratings before movies, as fl reads them: both refuse the same file first.
         var notes: [String] = []
-        let movies = try MovieLensMovies(path: directory + "/ml-latest-small-movies.csv", skipBadLines: skipBadLines, notes: &notes)
         let ratingsPath = directory + "/ml-latest-small-ratings.csv"
         let ratings = try MovieLensRatings.read(ratingsPath, skipBadLines: skipBadLines, notes: &notes)
+        let movies = try MovieLensMovies(path: directory + "/ml-latest-small-movies.csv", skipBadLines: skipBadLines, notes: &notes)
         movieGenres = movies.genres.map { $0.map(Int64.init) }
         movieYear = movies.years; movieIds = movies.ids; genres = movies.genreNames
         var bad = movies.badLines + ratings.badLines

@@ -93,5 +93,12 @@ final class MovieLensRatingsTests: XCTestCase {
                 XCTAssertEqual("\(e)", "\(dir)/ml-latest-small-ratings.csv:4: \(why)")
             }
         }
+        // The ratings are read before the movies (as fl reads them): a folder in their place is said first.
+        try FileManager.default.removeItem(atPath: dir + "/ml-latest-small-ratings.csv")
+        try FileManager.default.createDirectory(atPath: dir + "/ml-latest-small-ratings.csv", withIntermediateDirectories: false)
+        try "".write(toFile: dir + "/ml-latest-small-movies.csv", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try MovieLensDataset(directory: dir)) { e in
+            XCTAssertEqual("\(e)", "\(dir)/ml-latest-small-ratings.csv: cannot read: it is a folder, not a file")
+        }
     }
 }

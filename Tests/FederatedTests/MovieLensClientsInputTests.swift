@@ -71,6 +71,7 @@ final class MovieLensClientsInputTests: XCTestCase {
         let dir = try folder()
         try FileManager.default.removeItem(atPath: dir + "/ml-latest-small-ratings.csv")
         try FileManager.default.createDirectory(atPath: dir + "/ml-latest-small-ratings.csv", withIntermediateDirectories: false)
+        try "".write(toFile: dir + "/ml-latest-small-movies.csv", atomically: true, encoding: .utf8)   // the ratings are read first, as train reads them
         XCTAssertThrowsError(try MovieLensClients(directory: dir)) { e in
             XCTAssertEqual("\(e)", "\(dir)/ml-latest-small-ratings.csv: cannot read: it is a folder, not a file")
         }

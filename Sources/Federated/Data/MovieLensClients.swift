@@ -42,12 +42,12 @@ public struct MovieLensClients: ClientSource {
         let moviesPath = (directory as NSString).appendingPathComponent("ml-latest-small-movies.csv")
         let ratingsPath = (directory as NSString).appendingPathComponent("ml-latest-small-ratings.csv")
         // The one MovieLens reader (Data): train's and iae's lines, header rule,
-        // rating scale, refusals and genre order.
+        // rating scale, refusals and genre order; ratings before movies, as train.
         var notes: [String] = []
         let movies: MovieLensMovies, ratings: [MovieLensRating]
         do {
-            movies = try MovieLensMovies(path: moviesPath, notes: &notes)
             ratings = try MovieLensRatings.read(ratingsPath, notes: &notes).rows
+            movies = try MovieLensMovies(path: moviesPath, notes: &notes)
         } catch { throw ClientDataError("\(error)") }
         var rows: [(user: Int, time: Int, movie: Int32, label: Float)] = []
         rows.reserveCapacity(ratings.count)
