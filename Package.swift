@@ -60,7 +60,7 @@ let package = Package(
         // Collectives re-exports it.
         .target(name: "RunKit"),
         .target(name: "Collectives", dependencies: ["Cluster", "RunKit"]),
-        .target(name: "Sharding", dependencies: ["Cluster"]),
+        .target(name: "Sharding", dependencies: ["Cluster", "Data"]),
         .target(name: "ShardedEmbeddings", dependencies: ["Collectives", "Sharding", "Model", "Tensors"]),
         // Shared by the unit tests and the multi-rank suites.
         // The finite-difference checker, tiny configs; no XCTest, so the multi-rank suites use it too.

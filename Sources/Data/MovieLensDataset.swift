@@ -145,53 +145,22 @@ public struct MovieLensDataset: BatchSource {
                           ("session_gap_seconds", config.sessionGapSeconds), ("dense_count", config.denseCount)] where v < 0 {
             throw DataError.invalidConfig("data.movielens.\(name) must not be negative, got \(v)")
         }
-        let moviesPath = directory + "/ml-latest-small-movies.csv"
+        // Ratings before movies, as fl reads them: both refuse the same file first.
+        var notes: [String] = []
         let ratingsPath = directory + "/ml-latest-small-ratings.csv"
-        var bad = 0, notes: [String] = []
-        func refuse(_ file: String, _ n: Int, _ reason: String) throws {
-            guard skipBadLines else { throw DataError.malformedLine(file: file, line: n + 1, reason: reason) }
-            bad += 1
-        }
-
-        // movies.csv: movieId,title,genres (title may be quoted and hold commas).
-        var movieIndex: [Int: Int32] = [:]
-        var ids: [Int] = [], genreLists: [[String]] = [], years: [Float] = []
-        let movieLines = try Self.lines(moviesPath)
-        let moviesHeader = Self.hasHeader(movieLines, file: moviesPath, expected: "movieId,title,genres", notes: &notes)
-        for (n, line) in movieLines.enumerated() where (n > 0 || !moviesHeader) && !line.isEmpty {
-            guard let c1 = line.firstIndex(of: ","), let c2 = line.lastIndex(of: ","), c1 < c2,
-                  let id = Int(line[..<c1]) else {
-                try refuse(moviesPath, n, "expected movieId,title,genres"); continue
-            }
-            guard movieIndex[id] == nil else { try refuse(moviesPath, n, "movie \(id) is listed twice"); continue }
-            movieIndex[id] = Int32(ids.count)
-            ids.append(id)
-            let title = line[line.index(after: c1)..<c2]
-            years.append(Self.year(of: title))
-            let g = line[line.index(after: c2)...]
-            genreLists.append(g.split(separator: "|").map(String.init))
-        }
-        guard !ids.isEmpty else { throw DataError.emptyFile(file: moviesPath) }
-        let genreNames = Set(genreLists.joined()).sorted()
-        let genreIndex = Dictionary(uniqueKeysWithValues: genreNames.enumerated().map { ($1, Int64($0)) })
-        movieGenres = genreLists.map { $0.map { genreIndex[$0]! } }
-        movieYear = years; movieIds = ids; genres = genreNames
-
-        // ratings.csv: userId,movieId,rating,timestamp
+        let ratings = try MovieLensRatings.read(ratingsPath, skipBadLines: skipBadLines, notes: &notes)
+        let movies = try MovieLensMovies(path: directory + "/ml-latest-small-movies.csv", skipBadLines: skipBadLines, notes: &notes)
+        movieGenres = movies.genres.map { $0.map(Int64.init) }
+        movieYear = movies.years; movieIds = movies.ids; genres = movies.genreNames
+        var bad = movies.badLines + ratings.badLines
         var rows: [(u: Int, m: Int32, t: Int, y: Float)] = []
-        let ratingLines = try Self.lines(ratingsPath)
-        let ratingsHeader = Self.hasHeader(ratingLines, file: ratingsPath, expected: "userId,movieId,rating,timestamp", notes: &notes)
-        for (n, line) in ratingLines.enumerated() where (n > 0 || !ratingsHeader) && !line.isEmpty {
-            let f = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard f.count == 4, let u = Int(f[0]), let mid = Int(f[1]), let r = Double(f[2]), let t = Int(f[3]) else {
-                try refuse(ratingsPath, n, "expected userId,movieId,rating,timestamp (integers, a number, an integer)"); continue
+        rows.reserveCapacity(ratings.rows.count)
+        for r in ratings.rows {
+            guard let m = movies.row(of: r.movie) else {
+                guard skipBadLines else { throw DataError.malformedLine(file: ratingsPath, line: r.line, reason: movies.unknown(r.movie)) }
+                bad += 1; continue
             }
-            if let why = Self.refusal(rating: r, text: f[2]) { try refuse(ratingsPath, n, why); continue }
-            guard t >= 0 else { try refuse(ratingsPath, n, "timestamp \(t) is negative"); continue }
-            guard let m = movieIndex[mid] else {
-                try refuse(ratingsPath, n, "movie \(mid) not in \(moviesPath)"); continue
-            }
-            rows.append((u, m, t, r >= 4 ? 1 : 0))
+            rows.append((r.user, m, r.timestamp, r.rating >= 4 ? 1 : 0))
         }
         guard !rows.isEmpty else { throw DataError.emptyFile(file: ratingsPath) }
         if bad > 0 { notes.append("skipped \(bad) malformed lines (data.skip_bad_lines)") }
@@ -210,12 +179,51 @@ public struct MovieLensDataset: BatchSource {
         // A held-out user's `user` feature is the unknown row (one past the
         // users), never one of their own: see `userRow`.
         unknownUserRow = config.split == .users || config.userDropout > 0 ? uids.count : nil
-        var us = [Int](repeating: 0, count: rows.count), ss = us, he = us
+        let (us, ss, he, train, eval) = Self.sessions(user: user, time: time, heldOut: held, config: config)
+        userStart = us; sessionStart = ss; historyEnd = he
+        var liked = [0]
+        liked.reserveCapacity(rows.count + 1)
+        for k in 0..<rows.count { liked.append(liked[k] + (label[k] > 0.5 ? 1 : 0)) }
+        likedBefore = liked
+        trainIndex = config.shuffleTrain ? Self.shuffledByRow(train, historyEnd: he) : train
+        evalIndex = eval
+        if config.denseCount > 5 {
+            var inTraining = [Bool](repeating: false, count: rows.count)
+            for r in train { inTraining[r] = true }
+            let (us, he, length) = (us, he, config.historyLength)
+            affinity = HistoryAffinity.compute(user: user, movie: movie, label: label, inSums: inTraining, movieCount: movies.ids.count,
+                                               history: { Self.window($0, userStart: us, historyEnd: he, length: length) },
+                                               share: { Self.likedShare($0, likedBefore: liked) })
+        } else {
+            affinity = []
+        }
+
+        schema = DatasetSchema(
+            denseCount: config.denseCount,
+            tables: [TableSpec(name: "movie", rows: movies.ids.count), TableSpec(name: "genre", rows: movies.genreNames.count),
+                     TableSpec(name: "user", rows: uids.count + (unknownUserRow == nil ? 0 : 1))]
+                + (config.historyTable ? [TableSpec(name: "history_movie", rows: movies.ids.count)] : []),
+            features: [FeatureSpec(name: "movie", table: "movie", kind: .pooled, userSide: false),
+                       FeatureSpec(name: "genres", table: "genre", kind: .pooled, userSide: false),
+                       FeatureSpec(name: "user", table: "user", kind: .pooled, userSide: true)]
+                + Self.historyKeys(config).map {
+                    FeatureSpec(name: $0, table: config.historyTable ? "history_movie" : "movie", kind: .sequence, userSide: true)
+                })
+        itemSideKeys = schema.itemSideKeys
+        userSideKeys = schema.userSideKeys
+    }
+
+    /// Per rating (sorted by user, then time): its user's first rating, its
+    /// session's first rating and its history's end; and which ratings are
+    /// train and which eval.
+    static func sessions(user: [Int32], time: [Int], heldOut held: [Bool], config: MovieLensConfig)
+        -> (userStart: [Int], sessionStart: [Int], historyEnd: [Int], train: [Int], eval: [Int]) {
+        var us = [Int](repeating: 0, count: user.count), ss = us, he = us
         var train: [Int] = [], eval: [Int] = []
         var i = 0
-        while i < rows.count {
+        while i < user.count {
             var j = i
-            while j < rows.count && user[j] == user[i] { j += 1 }
+            while j < user.count && user[j] == user[i] { j += 1 }
             // Ratings from firstEval on are eval; a history never reaches past
             // historyLimit. Time split: both the user's first eval rating, so an
             // eval history holds only training ratings. Users split: a held-out
@@ -235,37 +243,7 @@ public struct MovieLensDataset: BatchSource {
             }
             i = j
         }
-        userStart = us; sessionStart = ss; historyEnd = he
-        var liked = [0]
-        liked.reserveCapacity(rows.count + 1)
-        for k in 0..<rows.count { liked.append(liked[k] + (label[k] > 0.5 ? 1 : 0)) }
-        likedBefore = liked
-        trainIndex = config.shuffleTrain ? Self.shuffledByRow(train, historyEnd: he) : train
-        evalIndex = eval
-        if config.denseCount > 5 {
-            var inTraining = [Bool](repeating: false, count: rows.count)
-            for r in train { inTraining[r] = true }
-            let (us, he, length) = (us, he, config.historyLength)
-            affinity = HistoryAffinity.compute(user: user, movie: movie, label: label, inSums: inTraining, movieCount: ids.count,
-                                               history: { Self.window($0, userStart: us, historyEnd: he, length: length) },
-                                               share: { Self.likedShare($0, likedBefore: liked) })
-        } else {
-            affinity = []
-        }
-
-        schema = DatasetSchema(
-            denseCount: config.denseCount,
-            tables: [TableSpec(name: "movie", rows: ids.count), TableSpec(name: "genre", rows: genreNames.count),
-                     TableSpec(name: "user", rows: uids.count + (unknownUserRow == nil ? 0 : 1))]
-                + (config.historyTable ? [TableSpec(name: "history_movie", rows: ids.count)] : []),
-            features: [FeatureSpec(name: "movie", table: "movie", kind: .pooled, userSide: false),
-                       FeatureSpec(name: "genres", table: "genre", kind: .pooled, userSide: false),
-                       FeatureSpec(name: "user", table: "user", kind: .pooled, userSide: true)]
-                + Self.historyKeys(config).map {
-                    FeatureSpec(name: $0, table: config.historyTable ? "history_movie" : "movie", kind: .sequence, userSide: true)
-                })
-        itemSideKeys = schema.itemSideKeys
-        userSideKeys = schema.userSideKeys
+        return (us, ss, he, train, eval)
     }
 
     /// The user-side sequence features: `history`, or with `historyFeedback` the liked and disliked halves.
@@ -413,36 +391,4 @@ public struct MovieLensDataset: BatchSource {
     /// (`historyKeys` order): all of them, or the liked then the disliked.
     @inline(__always)
     func inPart(_ i: Int, _ part: Int) -> Bool { !config.historyFeedback || (label[i] == 1) == (part == 0) }
-
-    /// The file's lines, split on bytes: "\r\n" is one Character in Swift, so
-    /// splitting the String on "\n" would read a Windows file as one line.
-    static func lines(_ path: String) throws -> [Substring] { try TextLines.read(path) }
-
-    /// MovieLens rates in half stars from 0.5 to 5; every reader of ratings
-    /// (train, fl, iae/distill) refuses the same values with this sentence.
-    public static let ratingScale: ClosedRange<Double> = 0.5...5
-
-    /// Why rating `r` (written `text`) is refused, or nil: NaN and infinities
-    /// are not ratings, and nothing outside `ratingScale` is one.
-    public static func refusal(rating r: Double, text: Substring) -> String? {
-        r.isFinite && ratingScale.contains(r) ? nil : "rating \(text) is outside the scale 0.5...5"
-    }
-
-    /// Whether line 1 is a header (its first field is not a number), said in
-    /// `notes` when it is not there: then line 1 is data, not dropped.
-    public static func hasHeader(_ lines: [Substring], file: String, expected: String, notes: inout [String]) -> Bool {
-        guard let first = lines.first, !first.isEmpty else { return false }
-        let field = first.prefix { $0 != "," }.trimmingCharacters(in: .whitespaces)
-        if Int(field) == nil && Double(field) == nil { return true }
-        notes.append("\(file): no header line (\(expected)); line 1 is read as data")
-        return false
-    }
-
-    /// "(1995)" at the end of a title -> (1995 - 2000) / 20; 0 if absent.
-    static func year(of title: Substring) -> Float {
-        let t = title.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
-        guard let open = t.lastIndex(of: "("), let y = Int(t[t.index(after: open)...].prefix(4)), (1800...2100).contains(y)
-        else { return 0 }
-        return Float(y - 2000) / 20
-    }
 }

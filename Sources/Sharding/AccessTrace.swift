@@ -1,3 +1,4 @@
+import Data
 import Foundation
 
 /// An access trace: per table, per row, how often the profiled batches read
@@ -85,12 +86,19 @@ public struct AccessTrace: Sendable, Equatable {
     }
 
     public static func read(_ path: String) throws -> AccessTrace {
-        guard let data = FileManager.default.contents(atPath: path) else { throw PlanError("\(path): cannot read the access trace") }
-        return try parse(String(decoding: data, as: UTF8.self), file: path)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PlanError("\(path): cannot read the access trace: \(TextLines.whyUnreadable(path))")
+        }
+        return try parse(lines: TextLines.split(data), file: path)
     }
 
     public static func parse(_ text: String, file: String) throws -> AccessTrace {
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().lazy
+        try parse(lines: TextLines.split(text), file: file)
+    }
+
+    /// Parses a trace's lines (`TextLines`: CRLF, a byte-order mark, no final newline read as "\n" does).
+    static func parse(lines text: [Substring], file: String) throws -> AccessTrace {
+        var lines = text.enumerated().lazy
             .map { ($0.offset + 1, $0.element.split(separator: " ", omittingEmptySubsequences: true)) }
             .filter { !$0.1.isEmpty && !$0.1[0].hasPrefix("#") }.makeIterator()
         var last = 0

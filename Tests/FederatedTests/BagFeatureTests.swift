@@ -136,7 +136,7 @@ final class BagFeatureTests: XCTestCase {
         XCTAssertEqual(d.train.count, 4)
         XCTAssertEqual(bags(d.train), [[-1, -1], [0, -1], [0, -1], [0, 1]])   // t 200 sees only t 100
         XCTAssertEqual(bags(d.test), [[1, 3]])                                 // the last 2 clicks before t 400
-        XCTAssertEqual(d.train.ids[0...1], [0, 0])                             // movie, genre; no user id
+        XCTAssertEqual(d.train.ids[0...1], [0, 1])                             // movie, genre (by name: Comedy 0, Drama 1); no user id
         // The default keeps the user id and no history.
         let plain = try MovieLensClients(directory: dir.path)
         XCTAssertEqual(plain.tableRows, [4, 2, 1])

@@ -44,7 +44,7 @@ final class MovieLensClientsInputTests: XCTestCase {
     }
 
     func testRatingsTrainRefusesAreRefusedNamingFileAndLine() throws {
-        for bad in ["nan", "99", "-4", "inf"] {
+        for bad in ["nan", "99", "-4", "inf", "0"] {
             var r = Self.ratings
             r[3] = "1,3,\(bad),9000"
             let dir = try folder(ratings: r)
@@ -52,12 +52,26 @@ final class MovieLensClientsInputTests: XCTestCase {
                 XCTAssertEqual("\(e)", "\(dir)/ml-latest-small-ratings.csv:4: rating \(bad) is outside the scale 0.5...5")
             }
         }
-        XCTAssertThrowsError(try MovieLensClients(directory: try folder(ratings: [Self.ratings[0]]))) { e in
-            XCTAssertTrue("\(e)".hasSuffix("ml-latest-small-ratings.csv: no ratings"), "\(e)")
+        // The sentences of train's reader (Data.MovieLensRatings), word for word.
+        var r = Self.ratings
+        r[3] = "1,3,5.0"
+        let short = try folder(ratings: r, eol: "\r\n")
+        XCTAssertThrowsError(try MovieLensClients(directory: short)) { e in
+            XCTAssertEqual("\(e)", "\(short)/ml-latest-small-ratings.csv:4: expected userId,movieId,rating,timestamp, got 3 fields")
+        }
+        r[3] = "1,9,5.0,9000"
+        let unknown = try folder(ratings: Array(r.dropFirst()))
+        XCTAssertThrowsError(try MovieLensClients(directory: unknown)) { e in
+            XCTAssertEqual("\(e)", "\(unknown)/ml-latest-small-ratings.csv:3: movie 9 not in \(unknown)/ml-latest-small-movies.csv")
+        }
+        let empty = try folder(ratings: [Self.ratings[0]])
+        XCTAssertThrowsError(try MovieLensClients(directory: empty)) { e in
+            XCTAssertEqual("\(e)", "\(empty)/ml-latest-small-ratings.csv: empty file, no samples")
         }
         let dir = try folder()
         try FileManager.default.removeItem(atPath: dir + "/ml-latest-small-ratings.csv")
         try FileManager.default.createDirectory(atPath: dir + "/ml-latest-small-ratings.csv", withIntermediateDirectories: false)
+        try "".write(toFile: dir + "/ml-latest-small-movies.csv", atomically: true, encoding: .utf8)   // the ratings are read first, as train reads them
         XCTAssertThrowsError(try MovieLensClients(directory: dir)) { e in
             XCTAssertEqual("\(e)", "\(dir)/ml-latest-small-ratings.csv: cannot read: it is a folder, not a file")
         }

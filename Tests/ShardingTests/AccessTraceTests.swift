@@ -26,6 +26,13 @@ final class AccessTraceTests: XCTestCase {
         XCTAssertNotNil(fromTrace.tables[0].tiers)
     }
 
+    func testWindowsLineEndsAndAByteOrderMarkReadAsUnixLines() throws {
+        let trace = AccessTrace(profile: profile(), tables: tables)
+        let windows = "\u{FEFF}" + trace.text.replacingOccurrences(of: "\n", with: "\r\n")
+        XCTAssertEqual(try AccessTrace.parse(windows, file: "w.trace"), trace)
+        refused("strata-access-trace 1\r\nsteps x\r\n", "bad.trace:2: steps 'x' is not an integer")
+    }
+
     func refused(_ text: String, _ message: String, line: UInt = #line) {
         XCTAssertThrowsError(try AccessTrace.parse(text, file: "bad.trace").profile(for: tables, file: "bad.trace"), line: line) { e in
             XCTAssertTrue("\(e)".contains(message), "\(e) does not say '\(message)'", line: line)

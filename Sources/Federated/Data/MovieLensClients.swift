@@ -7,7 +7,7 @@ import Foundation
 /// order (ties by movie), the last 10 % (at least one) their test split.
 /// Features: dense `[(year - 2000) / 20 (0 if unknown), genre count / 3,
 /// log1p(the user's earlier ratings) / 5]`; sparse `[movie, first genre, user]`
-/// (tables: movies in movies.csv order, 20 genres, one row per user).
+/// (tables: movies in movies.csv order, 20 genres in name order, one row per user).
 ///
 /// RF^2's reference features instead (`userFeature: false`, `historyClicks: 10`):
 /// no user id, and a bag of the user's last 10 clicked movies (rated >= 4)
@@ -41,51 +41,22 @@ public struct MovieLensClients: ClientSource {
         self.historyClicks = historyClicks
         let moviesPath = (directory as NSString).appendingPathComponent("ml-latest-small-movies.csv")
         let ratingsPath = (directory as NSString).appendingPathComponent("ml-latest-small-ratings.csv")
-        // The same lines, header rule and rating scale as train's reader (Data.MovieLensDataset).
-        let mlines: [Substring], rlines: [Substring]
-        do { (mlines, rlines) = (try TextLines.read(moviesPath), try TextLines.read(ratingsPath)) } catch {
-            throw ClientDataError("\(error)")
-        }
+        // The one MovieLens reader (Data): train's and iae's lines, header rule,
+        // rating scale, refusals and genre order; ratings before movies, as train.
         var notes: [String] = []
-        let mstart = MovieLensDataset.hasHeader(mlines, file: moviesPath, expected: "movieId,title,genres", notes: &notes) ? 1 : 0
-        let rstart = MovieLensDataset.hasHeader(rlines, file: ratingsPath, expected: "userId,movieId,rating,timestamp", notes: &notes) ? 1 : 0
-        var index: [Int: Int32] = [:], years: [Float] = [], genres: [[Int32]] = []
-        var genreIndex: [String: Int32] = [:], names: [String] = []
-        for (n, line) in mlines.enumerated() where n >= mstart && !line.isEmpty {
-            guard let firstComma = line.firstIndex(of: ","), let lastComma = line.lastIndex(of: ","),
-                  let id = Int(line[..<firstComma]) else { throw ClientDataError("\(moviesPath):\(n + 1): bad line") }
-            let title = line[line.index(after: firstComma)..<lastComma].trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
-            var year: Float = 0
-            if title.hasSuffix(")"), let open = title.lastIndex(of: "("),
-               let y = Int(title[title.index(after: open)..<title.index(before: title.endIndex)]) {
-                year = Float(y - 2000) / 20
-            }
-            var gs: [Int32] = []
-            for g in line[line.index(after: lastComma)...].split(separator: "|") {
-                let name = g.trimmingCharacters(in: .whitespacesAndNewlines)
-                if let i = genreIndex[name] { gs.append(i) } else {
-                    genreIndex[name] = Int32(names.count); gs.append(Int32(names.count)); names.append(name)
-                }
-            }
-            index[id] = Int32(years.count)
-            years.append(year)
-            genres.append(gs)
-        }
+        let movies: MovieLensMovies, ratings: [MovieLensRating]
+        do {
+            ratings = try MovieLensRatings.read(ratingsPath, notes: &notes).rows
+            movies = try MovieLensMovies(path: moviesPath, notes: &notes)
+        } catch { throw ClientDataError("\(error)") }
         var rows: [(user: Int, time: Int, movie: Int32, label: Float)] = []
-        rows.reserveCapacity(110_000)
-        var userIndex: [Int: Int] = [:]
-        for (n, line) in rlines.enumerated() where n >= rstart && !line.isEmpty {
-            let f = line.split(separator: ",")
-            guard f.count >= 4, let u = Int(f[0]), let m = Int(f[1]), let r = Double(f[2]),
-                  let t = Int(f[3].trimmingCharacters(in: .whitespacesAndNewlines)) else {
-                throw ClientDataError("\(ratingsPath):\(n + 1): bad line")
-            }
-            if let why = MovieLensDataset.refusal(rating: r, text: f[2]) { throw ClientDataError("\(ratingsPath):\(n + 1): \(why)") }
-            guard let mi = index[m] else { throw ClientDataError("\(ratingsPath):\(n + 1): movie \(m) not in movies.csv") }
-            let ui = userIndex[u] ?? { let k = userIndex.count; userIndex[u] = k; return k }()
-            rows.append((ui, t, mi, r >= 4 ? 1 : 0))
+        rows.reserveCapacity(ratings.count)
+        var userIndex: [Int: Int] = [:]   // clients numbered in the order the file first names them
+        for r in ratings {
+            guard let mi = movies.row(of: r.movie) else { throw ClientDataError("\(ratingsPath):\(r.line): \(movies.unknown(r.movie))") }
+            let ui = userIndex[r.user] ?? { let k = userIndex.count; userIndex[r.user] = k; return k }()
+            rows.append((ui, r.timestamp, mi, r.rating >= 4 ? 1 : 0))
         }
-        guard !rows.isEmpty else { throw ClientDataError("\(ratingsPath): no ratings") }
         rows.sort { ($0.user, $0.time, $0.movie) < ($1.user, $1.time, $1.movie) }
         var starts = [0]
         for i in rows.indices where i > 0 && rows[i].user != rows[i - 1].user { starts.append(i) }
@@ -94,9 +65,9 @@ public struct MovieLensClients: ClientSource {
         label = rows.map(\.label)
         time = rows.map(\.time)
         userStart = starts
-        movieYear = years
-        movieGenres = genres
-        genreNames = names
+        movieYear = movies.years
+        movieGenres = movies.genres
+        genreNames = movies.genreNames
     }
 
     public var population: Int { userStart.count - 1 }
