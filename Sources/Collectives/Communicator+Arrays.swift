@@ -82,6 +82,15 @@ extension Communicator {
     }
 
     /// Receives a whole array from `source` (nil: whichever sends first).
+    /// `receiveArray`, or nil when no message has come within `seconds`.
+    public func receiveArray<T: CommScalar>(_ phase: CommPhase, from source: Int?, tag: Int = 0,
+                                           waitingAtMost seconds: Double) -> (source: Int, values: [T])? {
+        guard let (src, count) = rawProbe(from: source, tag: tag, kind: T.scalarKind, waitingAtMost: seconds) else { return nil }
+        var out = [T](repeating: .zero, count: count)
+        out.withUnsafeMutableBufferPointer { receive(phase, $0, from: src, tag: tag) }
+        return (src, out)
+    }
+
     public func receiveArray<T: CommScalar>(_ phase: CommPhase, from source: Int?, tag: Int = 0) -> (source: Int, values: [T]) {
         let (src, count) = rawProbe(from: source, tag: tag, kind: T.scalarKind)
         var out = [T](repeating: .zero, count: count)

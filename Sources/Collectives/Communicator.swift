@@ -37,6 +37,8 @@ public protocol Communicator: AnyObject {
     func rawReceive(_ buffer: UnsafeMutableRawPointer?, count: Int, kind: ScalarKind, from source: Int, tag: Int)
     /// Blocks until a message with `tag` is ready; returns its source and element count.
     func rawProbe(from source: Int?, tag: Int, kind: ScalarKind) -> (source: Int, count: Int)
+    /// `rawProbe` that gives up after `seconds` (nil: no message by then).
+    func rawProbe(from source: Int?, tag: Int, kind: ScalarKind, waitingAtMost seconds: Double) -> (source: Int, count: Int)?
 
     /// Splits into groups by `color` (ranks ordered by `key`, then rank); a
     /// negative color returns nil for that rank. Collective over this communicator.

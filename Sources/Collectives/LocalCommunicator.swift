@@ -175,6 +175,10 @@ public final class LocalCommunicator: Communicator {
         return (m.source, m.count)
     }
 
+    public func rawProbe(from source: Int?, tag: Int, kind: ScalarKind, waitingAtMost seconds: Double) -> (source: Int, count: Int)? {
+        world.mailbox.peek(dest: rank, source: source, tag: tag, until: Date(timeIntervalSinceNow: seconds)).map { ($0.source, $0.count) }
+    }
+
     public func split(color: Int, key: Int) -> Communicator? {
         world.post(rank, LocalWorld.Post(ptr: nil, count: 0, color: color, key: key))
         world.barrier()

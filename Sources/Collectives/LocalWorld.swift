@@ -127,5 +127,14 @@ final class LocalWorld: @unchecked Sendable {
                 condition.wait()
             }
         }
+
+        /// `peek`, giving up at `deadline`.
+        func peek(dest: Int, source: Int?, tag: Int, until deadline: Date) -> Message? {
+            condition.lock(); defer { condition.unlock() }
+            while true {
+                if let i = index(dest: dest, source: source, tag: tag) { return queue[i] }
+                if !condition.wait(until: deadline) { return index(dest: dest, source: source, tag: tag).map { queue[$0] } }
+            }
+        }
     }
 }

@@ -91,7 +91,11 @@ public final class WorkGroups {
     /// Coordinator: runs `items` over the groups; `done(index, result, group)`
     /// is called as each result arrives (group -1 when run locally). In a world
     /// of one the items run here, in order, through `local` (an error if nil).
+    /// `limit`: an item whose result has not come back that many seconds after
+    /// it was handed out throws `WorkOverdue` naming it and its group's ranks
+    /// (a stopped or hung worker would otherwise hold the coordinator forever).
     public func dispatch<Item: Codable, Result: Codable>(_ items: [Item], local: ((Item) throws -> Result)?,
+                                                        limit: WorkOverdue.Limit? = nil,
                                                         done: (Int, Result, Int) throws -> Void) throws {
         precondition(isCoordinator, "dispatch runs on the coordinator (world rank 0)")
         if groupCount == 0 {
@@ -100,20 +104,38 @@ public final class WorkGroups {
             return
         }
         var next = 0
-        var busy = 0
+        var busy: [Int: (index: Int, since: Date)] = [:]   // by leader
         var idle = (0..<groupCount).map { 1 + $0 * groupSize }.reversed().map { $0 }
-        while next < items.count || busy > 0 {
+        while next < items.count || !busy.isEmpty {
             while next < items.count, let leader = idle.popLast() {
                 let message = WorkMessage(index: next, item: items[next])
                 world.send(phase, Array(try Self.encoder().encode(message)), to: leader, tag: Self.workTag)
+                busy[leader] = (next, Date())
                 next += 1
-                busy += 1
             }
-            let (leader, bytes): (Int, [UInt8]) = world.receiveArray(phase, from: nil, tag: Self.resultTag)
+            let (leader, bytes) = try nextResult(busy: busy, limit: limit)
+            busy[leader] = nil
             let reply = try Self.decoder().decode(ResultMessage<Result>.self, from: Data(bytes))
-            busy -= 1
             idle.append(leader)
             try done(reply.index, reply.result, (leader - 1) / groupSize)
+        }
+    }
+
+    /// The next result message (its leader and bytes), waiting without end
+    /// when there is no limit, else at most until the oldest item is overdue.
+    func nextResult(busy: [Int: (index: Int, since: Date)], limit: WorkOverdue.Limit?) throws -> (Int, [UInt8]) {
+        guard let limit else { return world.receiveArray(phase, from: nil, tag: Self.resultTag) }
+        while true {
+            let oldest = busy.min { ($0.value.since, $0.key) < ($1.value.since, $1.key) }!
+            let left = limit.seconds - Date().timeIntervalSince(oldest.value.since)
+            if left <= 0 {
+                let ranks = Array(oldest.key..<(oldest.key + groupSize))
+                throw WorkOverdue(item: oldest.value.index, group: (oldest.key - 1) / groupSize, ranks: ranks, limit: limit)
+            }
+            if let got: (source: Int, values: [UInt8]) = world.receiveArray(phase, from: nil, tag: Self.resultTag,
+                                                                           waitingAtMost: min(left, 1)) {
+                return (got.source, got.values)
+            }
         }
     }
 

@@ -124,6 +124,23 @@ public final class MPICommunicator: Communicator {
         return (Int(status.MPI_SOURCE), Int(count))
     }
 
+    /// MPI_Iprobe polled every millisecond until `seconds` have passed.
+    public func rawProbe(from source: Int?, tag: Int, kind: ScalarKind, waitingAtMost seconds: Double) -> (source: Int, count: Int)? {
+        let deadline = Date(timeIntervalSinceNow: seconds)
+        var status = MPI_Status()
+        var flag: Int32 = 0
+        repeat {
+            check(MPI_Iprobe(Int32(source ?? Int(strata_mpi_any_source())), Int32(tag), comm, &flag, &status), "MPI_Iprobe")
+            if flag != 0 {
+                var count: Int32 = 0
+                check(MPI_Get_count(&status, Self.datatype(kind), &count), "MPI_Get_count")
+                return (Int(status.MPI_SOURCE), Int(count))
+            }
+            usleep(1_000)
+        } while Date() < deadline
+        return nil
+    }
+
     public func split(color: Int, key: Int) -> Communicator? {
         var newComm: MPI_Comm? = strata_mpi_comm_null()
         let c = color < 0 ? strata_mpi_undefined() : Int32(color)

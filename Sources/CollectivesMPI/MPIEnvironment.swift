@@ -99,6 +99,10 @@ extension MPIEnvironment {
             }
             printError("strata: rank \(world.rank): error: \(e)")
             abortWorld(code: 2)
+        } catch let e as WorkOverdue {
+            // The overdue group may be stopped: only an abort ends it.
+            printError("strata: rank \(world.rank): \(e)")
+            abortWorld(code: StepTimeout.exitCode)
         } catch let e as Stopped {
             // Every rank agreed on the step and the checkpoint is on disk: a clean end.
             if world.rank == 0 { printError("strata: \(e)") }

@@ -114,7 +114,8 @@ public struct SweepRunner {
                                    withIntermediateDirectories: true)
         }
         var finished = 0
-        try groups.dispatch(queue, local: nil) { (_, record: PointRecord, _) in
+        let limit = spec.pointTimeoutSeconds.flatMap { $0 > 0 ? WorkOverdue.Limit(seconds: $0, key: "sweep.point_timeout_seconds", noun: "point") : nil }
+        try groups.dispatch(queue, local: nil, limit: limit) { (_, record: PointRecord, _) in
             records[record.index] = record
             finished += 1
             try writeRecord(record, in: folder)

@@ -33,6 +33,10 @@ public struct SweepSpec: Sendable, Codable, Equatable {
     /// (lowered where fewer than 3 distinct x would remain; 0: off).
     public var holdLargest = 1
     public var bootstrapResamples = 200
+    /// A point whose result has not come back this many seconds after it was
+    /// handed out ends the sweep (exit 3) naming its group's ranks: a stopped
+    /// or hung worker group (nil or 0: wait without end).
+    public var pointTimeoutSeconds: Double?
 
     public init(name: String, base: RunConfig, axes: [SweepAxis]) {
         self.name = name

@@ -20,6 +20,7 @@ import Yams
 ///       metric: eval_logloss            # or eval_ne
 ///       hold_largest: 1
 ///       bootstrap: 200
+///       point_timeout_seconds: 600      # a point not back by then ends the sweep (exit 3) naming its ranks; 0: no limit
 ///     axes:
 ///       - name: data
 ///         key: data.synthetic.samples
@@ -102,6 +103,7 @@ enum SweepLoader {
         ("sweep.metric", .choice(\.metric)),
         ("sweep.hold_largest", .int(\.holdLargest, .ints(0...1_000_000))),
         ("sweep.bootstrap", .int(\.bootstrapResamples, .ints(0...1_000_000))),
+        ("sweep.point_timeout_seconds", .real(\.pointTimeoutSeconds, .reals(0...1e9))),
     ])
 
     /// Epochs: a positive number, or `none` (keep run.steps).

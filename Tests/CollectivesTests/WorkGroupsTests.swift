@@ -1,3 +1,4 @@
+import Foundation
 import Collectives
 import XCTest
 
@@ -30,6 +31,56 @@ final class WorkGroupsTests: XCTestCase {
         let out = results[0]!
         XCTAssertEqual(out.count, items.count)
         for i in items { XCTAssertEqual((out[i] ?? -1) % 1000, i * i) }
+    }
+
+    /// An item whose group does not answer within the limit throws
+    /// `WorkOverdue` naming the item, the group and its ranks (a stopped
+    /// worker); items that come back in time are still delivered; no limit
+    /// waits for the slow one.
+    func testAnItemNotBackWithinItsLimitIsOverdueNamingItsGroup() {
+        let outcome = LocalCommunicator.run(worldSize: 5) { world -> (WorkOverdue?, [Int])? in
+            let groups = try! WorkGroups(world: world, groupSize: 2, phase: .sweep)
+            guard groups.isCoordinator else {
+                try! groups.serve { (item: Int, group: Communicator, index: Int) -> Int in
+                    if item == 3 { Thread.sleep(forTimeInterval: 1.5) }   // group of item 3 "hangs"
+                    return item
+                }
+                return nil
+            }
+            var delivered: [Int] = []
+            var overdue: WorkOverdue?
+            do {
+                try groups.dispatch(Array(0..<6), local: nil, limit: .init(seconds: 0.5, key: "test.limit")) { (i, _: Int, _) in
+                    delivered.append(i)
+                }
+            } catch let e as WorkOverdue { overdue = e } catch { XCTFail("\(error)") }
+            groups.stop()
+            return (overdue, delivered)
+        }
+        let (overdue, delivered) = outcome[0]!
+        let e = try? XCTUnwrap(overdue, "item 3 was overdue")
+        XCTAssertEqual(e?.item, 3)
+        XCTAssertEqual(e.map { $0.ranks.count }, 2)
+        XCTAssertEqual(e.map { $0.ranks == [1, 2] ? 0 : 1 }, e?.group, "the ranks are the named group's")
+        XCTAssertTrue(e?.description.contains("within 0.5 s (test.limit)") ?? false, e?.description ?? "")
+        XCTAssertFalse(delivered.contains(3))
+        XCTAssertTrue(delivered.contains(0) || delivered.contains(1), "items in time still came back: \(delivered)")
+        // Without a limit the slow item is waited for.
+        let all = LocalCommunicator.run(worldSize: 3) { world -> [Int]? in
+            let groups = try! WorkGroups(world: world, groupSize: 1, phase: .sweep)
+            guard groups.isCoordinator else {
+                try! groups.serve { (item: Int, _: Communicator, _: Int) -> Int in
+                    if item == 1 { Thread.sleep(forTimeInterval: 0.7) }
+                    return item
+                }
+                return nil
+            }
+            var got: [Int] = []
+            try! groups.dispatch(Array(0..<3), local: nil) { (i, _: Int, _) in got.append(i) }
+            groups.stop()
+            return got
+        }
+        XCTAssertEqual(all[0]!.sorted(), [0, 1, 2])
     }
 
     /// A world of one runs the items itself, in order, through `local`; without it, an error.

@@ -85,6 +85,24 @@ stopped_case final_checkpoint "final_checkpoint" 'the final checkpoint \(after s
 stopped_case final_evaluation "final_evaluation" 'the final evaluation \(after step 40\): rank\(s\) 1 did not arrive within 2 s \(rank 1: '
 stopped_case final_summary "final_summary" 'the final summary \(after step 40\): rank\(s\) 1 did not arrive within 2 s \(rank 1: '
 
+echo "watchdog: a sweep whose worker stops (sweep.point_timeout_seconds: 3)"
+# Every worker (a group of one: group rank 0) stops itself at step 3 of its
+# first point; the coordinator, waiting for results, must end the job (exit 3)
+# naming a point and its group's rank, and no rank process may be left.
+rc=0; t0=$SECONDS
+( export STRATA_TEST_PAUSE_RANK=0 STRATA_TEST_PAUSE_AT=step:3
+  run 3 "$B" sweep --config Tests/MPI/sweep-tiny-timeout.yaml --out "$W/sweep-stop" ) || rc=$?
+if [ "$rc" -eq 3 ] && grep -Eq "point [0-9]+ did not come back from worker group [01] \(rank [12]\) within 3.0 s \(sweep.point_timeout_seconds\)" "$W/out" \
+   && [ $((SECONDS - t0)) -lt 60 ]; then
+    ok "a stopped sweep worker ends the job: exit 3 in $((SECONDS - t0))s naming the point and its rank"
+else bad "a stopped sweep worker: exit $rc after $((SECONDS - t0))s" "$W/out"; fi
+left="$(pgrep -f "^$B sweep .*--out $W/sweep-stop\$")"
+if [ -z "$left" ]; then ok "sweep: no rank process left after the abort"
+else bad "sweep: rank processes left: $left"; stopped="$stopped $left"; fi
+if run 3 "$B" sweep --config Tests/MPI/sweep-tiny-timeout.yaml --quiet --out "$W/sweep-ok"; then
+    ok "the same sweep with no stopped worker finishes within its point limit"
+else bad "the sweep with a point limit did not finish" "$W/out"; fi
+
 echo "watchdog: a run that steps normally is never stopped"
 if run 2 "$B" train --config "$C" --set run.step_timeout_seconds=2 --run-dir "$W/ok" \
    && grep -q "step watchdog on: 2 s per step" "$W/out" && [ -s "$W/ok/progress.bin" ] && [ -f "$W/ok/summary.json" ]; then
