@@ -23,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.1.0"),
+        // Already under Hummingbird; named because InferenceServer imports NIOCore and Logging itself.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.0.0"),
     ],
     targets: [
         // MARK: Implementation details: C shims, no Swift API.
@@ -61,11 +64,13 @@ let package = Package(
         .target(name: "RunKit"),
         .target(name: "Collectives", dependencies: ["Cluster", "RunKit"]),
         .target(name: "Sharding", dependencies: ["Cluster", "Data"]),
-        .target(name: "ShardedEmbeddings", dependencies: ["Collectives", "Sharding", "Model", "Tensors"]),
-        // Shared by the unit tests and the multi-rank suites.
-        // The finite-difference checker, tiny configs; no XCTest, so the multi-rank suites use it too.
-        .target(name: "StrataTestSupport", dependencies: ["Training", "ShardedEmbeddings", "Collectives", "Tensors"]),
-        .target(name: "Training", dependencies: ["ShardedEmbeddings", "Data", "Sparse", "Model", "Collectives", "Sharding", "Tensors", "RunKit"]),
+        .target(name: "ShardedEmbeddings", dependencies: ["Cluster", "Collectives", "Sharding", "Model", "Tensors"]),
+        // Test support, no XCTest (the multi-rank suites use it too), split so a test target links only what it tests.
+        // The finite-difference checker and seeded buffers: layers' tests link Tensors, not the trainer.
+        .target(name: "StrataTestSupport", dependencies: ["Tensors"]),
+        // Trainer-level fixtures: tiny configs, predicted against measured traffic per phase.
+        .target(name: "StrataTrainingFixtures", dependencies: ["Training", "ShardedEmbeddings", "Collectives"]),
+        .target(name: "Training", dependencies: ["Cluster", "ShardedEmbeddings", "Data", "Model", "Collectives", "Sharding", "Tensors", "RunKit"]),
         .target(name: "CollectivesMPI", dependencies: ["Collectives", "CMPI"]),
         // Sweep fits: L(x) = a * x^(-b) + c, bootstrap, held-out check, the fit drawn as a RunKit Plot. Pure Swift.
         .target(name: "ScalingLaws", dependencies: ["Tensors", "RunKit"]),
@@ -80,7 +85,7 @@ let package = Package(
 
         // DataPerf's selection and debugging tracks on recommendation data: task specs,
         // submissions, the frozen trainer over worker groups, baselines, leaderboards.
-        .target(name: "DataPerf", dependencies: ["Training", "Data", "Collectives", "Tensors", "KernelRecommenders", "RunKit"]),
+        .target(name: "DataPerf", dependencies: ["Training", "Data", "Sparse", "Model", "Collectives", "Tensors", "KernelRecommenders", "RunKit"]),
 
         // Criteo at terabyte scale: gzip day files streamed through zlib, parsed
         // from bytes, vocabularies counted and merged across ranks, shards written
@@ -89,15 +94,17 @@ let package = Package(
 
         // `strata bench`: GEMMs, embedding kernels, communication, whole steps
         // (measurement and reports; the CLI only parses options).
-        .target(name: "Benchmarking", dependencies: ["Training", "Model", "Tensors", "Collectives", "CollectivesMPI", "OneDNN"]),
+        .target(name: "Benchmarking", dependencies: ["Training", "Model", "Tensors", "Collectives", "CollectivesMPI", "OneDNN", "Sharding"]),
         // Inference: the engine over a merged checkpoint, request decoding, the
         // sub-batch queue, Hercules' (m, t, b) search and provisioner. No HTTP.
-        .target(name: "Serving", dependencies: ["Training", "Model", "Tensors", "Data", "Sparse", "ScalingLaws"]),
+        .target(name: "Serving", dependencies: ["Training", "Model", "Tensors", "Data", "Collectives", "Sharding", "ScalingLaws"]),
         // The HTTP face of Serving (Hummingbird, Prometheus, service lifecycle)
         // and the open-loop load generator (HdrHistogram); the only module importing them.
         .target(name: "ServingHTTP", dependencies: [
-            "Serving", "Tensors",
+            "Serving", "Tensors", "ScalingLaws",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -113,7 +120,7 @@ let package = Package(
         .target(name: "Federated", dependencies: ["Model", "Tensors", "Collectives", "Data", "RunKit"]),
         // Device heterogeneity on the federated runtime: RF^2's tiers, tier-aware
         // optimizations and fairness; FedGPO's learned (B, E, K) per round.
-        .target(name: "FedHetero", dependencies: ["Federated", "Collectives", "Tensors", "RunKit"]),
+        .target(name: "FedHetero", dependencies: ["Federated", "Model", "Collectives", "Tensors", "RunKit"]),
 
         // MARK: Executables.
         // What both executables share: YAML configs with --set overrides, input failures (exit 2),
@@ -133,13 +140,13 @@ let package = Package(
         ]),
         // `strata serve` and `strata loadgen`, exec'd by `strata` (Sources/strata/ServingHandOver.swift).
         .executableTarget(name: "strata-serve", dependencies: [
-            "CLISupport", "Serving", "ServingHTTP", "Tensors", "Training", "Data", "RunKit",
+            "CLISupport", "Serving", "ServingHTTP", "Tensors", "Model", "Training", "Data", "RunKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
         // Multi-rank checks run under mpirun by Launch/test (see Tests/MPI).
         .executableTarget(name: "strata-mpitest", dependencies: [
-            "Collectives", "CollectivesMPI", "Tensors", "Training", "Sharding", "StrataTestSupport", "Data",
+            "Collectives", "CollectivesMPI", "Tensors", "Training", "Sharding", "StrataTrainingFixtures", "Data",
             "ScaLAPACK", "KernelRecommenders",
         ]),
 
@@ -149,27 +156,34 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
         .testTarget(name: "OneDNNTests", dependencies: ["OneDNN", "Tensors"]),
         .testTarget(name: "ShardingTests", dependencies: ["Sharding", "Cluster"]),
-        .testTarget(name: "ShardedEmbeddingsTests", dependencies: ["ShardedEmbeddings", "Sharding", "Collectives", "Data", "Model", "Tensors", "Training",
-                                                                   "StrataTestSupport"]),
+        .testTarget(name: "ShardedEmbeddingsTests", dependencies: ["ShardedEmbeddings", "Sharding", "Cluster", "Collectives", "Data", "Model", "Tensors",
+                                                                   "Training", "StrataTrainingFixtures"]),
         // Tests only: a per-thread malloc counter (overrides the C library's malloc in the test executable).
         .target(name: "MallocCounter", path: "Tests/MallocCounter"),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "StrataTestSupport", "Collectives", "Sharding", "Data", "Sparse",
-                                                          "ShardedEmbeddings", "MallocCounter", "Model", "OneDNN"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "StrataTrainingFixtures", "Collectives", "Sharding", "Data", "Sparse",
+                                                          "ShardedEmbeddings", "MallocCounter", "Model", "OneDNN", "Tensors"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Tensors", "StrataTestSupport", "OneDNN"]),
         .testTarget(name: "SparseTests", dependencies: ["Sparse"]),
         .testTarget(name: "CriteoPipelineTests", dependencies: ["CriteoPipeline", "Data", "Collectives", "Tensors"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Sparse", "Tensors"]),
         .testTarget(name: "ScalingLawsTests", dependencies: ["ScalingLaws", "Tensors", "RunKit"]),
-        .testTarget(name: "ServingTests", dependencies: ["Serving", "ServingHTTP", "Training", "Collectives", "Data", "Sparse",
-                                                         "StrataTestSupport"]),
+        // Tests only: a trained tiny run, request bodies, a served model with random weights.
+        .target(name: "ServingTestSupport", dependencies: ["Serving", "Training", "Collectives", "Data", "Sparse", "StrataTrainingFixtures"],
+                path: "Tests/ServingTestSupport"),
+        .testTarget(name: "ServingTests", dependencies: ["Serving", "ServingTestSupport", "Training", "Data"]),
+        // The HTTP server on a real loopback socket, the open-loop load generator against it.
+        .testTarget(name: "ServingHTTPTests", dependencies: ["ServingHTTP", "Serving", "ServingTestSupport", "Training", "Data",
+                                                             "StrataTrainingFixtures"]),
+        // Medians, spreads and the tables every `strata bench` report prints.
+        .testTarget(name: "BenchmarkingTests", dependencies: ["Benchmarking"]),
         .testTarget(name: "EvolveTests", dependencies: ["Evolve", "Collectives", "ScalingLaws", "Tensors"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Training", "Collectives", "ScalingLaws"]),
         .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "Collectives",
                                                    .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "ScaLAPACKTests", dependencies: ["ScaLAPACK", "Collectives"]),
-        .testTarget(name: "KernelRecommendersTests", dependencies: ["KernelRecommenders", "Data", "Collectives", "Tensors"]),
+        .testTarget(name: "KernelRecommendersTests", dependencies: ["KernelRecommenders", "Collectives", "Tensors"]),
         .testTarget(name: "DataPerfTests", dependencies: ["DataPerf", "Training", "Data", "Collectives"]),
-        .testTarget(name: "FederatedTests", dependencies: ["Federated", "Model", "Tensors", "Collectives"]),
+        .testTarget(name: "FederatedTests", dependencies: ["Federated", "Data", "Tensors", "Collectives"]),
         .testTarget(name: "FedHeteroTests", dependencies: ["FedHetero", "Federated", "Tensors", "Collectives"]),
     ],
     swiftLanguageModes: [.v5]

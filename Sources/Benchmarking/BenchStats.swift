@@ -2,13 +2,13 @@ import Foundation
 import Training
 
 /// Median and spread of repeated measurements, for every `strata bench` part.
-struct Spread: Codable {
-    var median: Double
-    var min: Double
-    var max: Double
-    var samples: Int
+public struct Spread: Codable {
+    public var median: Double
+    public var min: Double
+    public var max: Double
+    public var samples: Int
 
-    init(_ values: [Double]) {
+    public init(_ values: [Double]) {
         precondition(!values.isEmpty, "no measurements")
         let s = values.sorted()
         let n = s.count
@@ -19,21 +19,21 @@ struct Spread: Codable {
     }
 
     /// `median (min-max)` with `digits` decimals, for the tables.
-    func text(_ digits: Int = 1, scale: Double = 1) -> String {
+    public func text(_ digits: Int = 1, scale: Double = 1) -> String {
         "\(BenchFormat.fixed(median * scale, digits)) (\(BenchFormat.fixed(min * scale, digits))-\(BenchFormat.fixed(max * scale, digits)))"
     }
 }
 
-enum BenchFormat {
-    static func fixed(_ v: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", v) }
+public enum BenchFormat {
+    public static func fixed(_ v: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", v) }
 
-    static func pad(_ s: String, _ width: Int, left: Bool = false) -> String {
+    public static func pad(_ s: String, _ width: Int, left: Bool = false) -> String {
         s.count >= width ? s : (left ? s + String(repeating: " ", count: width - s.count)
                                      : String(repeating: " ", count: width - s.count) + s)
     }
 
     /// A right-aligned table (first column left-aligned).
-    static func table(_ header: [String], _ rows: [[String]]) -> String {
+    public static func table(_ header: [String], _ rows: [[String]]) -> String {
         let widths = header.indices.map { c in ([header[c]] + rows.map { $0[c] }).map(\.count).max()! }
         func line(_ r: [String]) -> String {
             r.indices.map { pad(r[$0], widths[$0], left: $0 == 0) }.joined(separator: "  ")

@@ -1,6 +1,6 @@
 import Collectives
 import Sharding
-import StrataTestSupport
+import StrataTrainingFixtures
 import Training
 
 /// Distributed training under mpirun against one process on the global batch

@@ -1,6 +1,7 @@
 import Data
 import Foundation
 import Serving
+import ServingTestSupport
 import Training
 import XCTest
 
@@ -82,7 +83,7 @@ final class EngineTests: XCTestCase {
     /// freed service (it crashed about one run in two before the threads
     /// owned their queue).
     func testAServiceDroppedWithoutShutdownEndsItsThreadsCleanly() throws {
-        let served = try ServerTests.tinyModel()
+        let served = try ServingFixtures.tinyModel()
         for _ in 0..<40 {
             _ = ScoringService(served: served, config: ServingConfig(instances: 2, threads: 2, subBatch: 0), maxCandidates: 16)
         }

@@ -4,7 +4,7 @@ import Data
 import Model
 import ShardedEmbeddings
 import Sharding
-import StrataTestSupport
+import StrataTrainingFixtures
 import Training
 
 /// `sharding.type: auto` plans every candidate, prices each by the alpha-beta

@@ -2,7 +2,7 @@ import XCTest
 import Collectives
 import ShardedEmbeddings
 import Sharding
-import StrataTestSupport
+import StrataTrainingFixtures
 import Training
 
 /// `strata plan`'s predicted bytes are what a run measures: the predictor

@@ -4,7 +4,7 @@ import Collectives
 import Data
 import ShardedEmbeddings
 import Sharding
-import StrataTestSupport
+import StrataTrainingFixtures
 import Tensors
 import Training
 

@@ -1,7 +1,7 @@
 import XCTest
 import Cluster
 import Sharding
-import StrataTestSupport
+import StrataTrainingFixtures
 import Training
 
 /// A trace written from a run's data plans exactly as the data does

@@ -1,7 +1,7 @@
 import Collectives
 import Model
 import OneDNN
-import StrataTestSupport
+import StrataTrainingFixtures
 import Training
 import XCTest
 

@@ -1,7 +1,7 @@
 import XCTest
 import Collectives
 import Sharding
-import StrataTestSupport
+import StrataTrainingFixtures
 import Training
 
 /// The central invariant: training on R ranks, any plan, dedup on or off, gives

@@ -1,5 +1,5 @@
 import XCTest
-import StrataTestSupport
+import StrataTrainingFixtures
 import Training
 
 final class FeatureLayoutTests: XCTestCase {

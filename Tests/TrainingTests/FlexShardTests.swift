@@ -2,7 +2,7 @@ import XCTest
 import Collectives
 import ShardedEmbeddings
 import Sharding
-import StrataTestSupport
+import StrataTrainingFixtures
 import Training
 
 /// FlexShard's promises beyond equivalence (EquivalenceTests covers that):

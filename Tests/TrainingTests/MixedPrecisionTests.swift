@@ -2,7 +2,7 @@ import XCTest
 import Collectives
 import Sharding
 import ShardedEmbeddings
-import StrataTestSupport
+import StrataTrainingFixtures
 import Tensors
 import Training
 

@@ -6,7 +6,7 @@ import MallocCounter
 import Model
 import Sharding
 import Sparse
-import StrataTestSupport
+import StrataTrainingFixtures
 import Training
 
 /// SYSTEM.md's "the step loop allocates nothing": after warm-up, a training

@@ -1,6 +1,6 @@
 import XCTest
 import Collectives
-import StrataTestSupport
+import StrataTrainingFixtures
 import Training
 
 /// `run.step_timeout_seconds`: range-checked naming the key, absent from old

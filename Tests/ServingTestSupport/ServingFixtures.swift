@@ -3,13 +3,22 @@ import Data
 import Foundation
 import Serving
 import Sparse
-import StrataTestSupport
+import StrataTrainingFixtures
 import Training
 
+/// Shared by ServingTests (the engine) and ServingHTTPTests (the server), so
+/// neither test target holds the other's fixtures.
 /// A trained tiny run on disk (2 ranks, row_wise, so the served model merges
 /// two ranks' shards) and the request bodies for its batches.
-enum ServingFixtures {
-    static func config(encoder: EncoderChoice) -> RunConfig {
+public enum ServingFixtures {
+    /// TinyConfig's sequence DLRM with random weights (no training).
+    public static func tinyModel() throws -> ServedModel {
+        let c = TinyConfig.sequenceDLRM(encoder: .targetAttention)
+        return try ServedModel.random(schema: SyntheticDataset(c.data.synthetic).schema, model: c.model, seed: 3,
+                                      maxHistory: 16, memoryBudgetBytes: 0, origin: "test")
+    }
+
+    public static func config(encoder: EncoderChoice) -> RunConfig {
         var c = TinyConfig.sequenceDLRM(encoder: encoder)
         c.sharding.type = .uniform(.rowWise)
         c.run.steps = 6
@@ -17,7 +26,7 @@ enum ServingFixtures {
     }
 
     /// Trains `config` on `ranks` ranks into `dir` and checkpoints the end.
-    static func train(_ config: RunConfig, ranks: Int, into dir: String) throws {
+    public static func train(_ config: RunConfig, ranks: Int, into dir: String) throws {
         _ = try LocalCommunicator.run(worldSize: ranks) { comm -> Int in
             let trainer = try Trainer(config: config, comm: comm)
             while trainer.step < config.run.steps { _ = trainer.trainStep() }
@@ -27,7 +36,7 @@ enum ServingFixtures {
     }
 
     /// A 1-rank trainer holding the checkpoint: the oracle's eval forward.
-    static func restoredTrainer(_ config: RunConfig, dir: String) throws -> Trainer {
+    public static func restoredTrainer(_ config: RunConfig, dir: String) throws -> Trainer {
         let comm = LocalCommunicator()
         let trainer = try Trainer(config: config, comm: comm)
         try trainer.restore(from: Checkpoint.latest(in: dir))
@@ -36,7 +45,7 @@ enum ServingFixtures {
 
     /// The request for user `u` of `batch` (its dense row and user-side row)
     /// scoring the item-side bags of `candidates`.
-    static func requestJSON(_ batch: Batch, user u: Int, candidates: [Int]) -> [String: Any] {
+    public static func requestJSON(_ batch: Batch, user u: Int, candidates: [Int]) -> [String: Any] {
         let C = batch.dense.count / batch.size
         var user: [String: [Int64]] = [:]
         let row = Int(batch.userSide.inverse[u])
@@ -53,13 +62,13 @@ enum ServingFixtures {
         return ["dense": Array(batch.dense[(u * C)..<((u + 1) * C)]), "user": user, "candidates": items]
     }
 
-    static func body(_ json: [String: Any]) -> [UInt8] {
+    public static func body(_ json: [String: Any]) -> [UInt8] {
         [UInt8](try! JSONSerialization.data(withJSONObject: json))
     }
 
     /// The same request as a trainer batch: `candidates.count` samples that
     /// share user `u`'s dense row and user-side row (U = 1, inverse zeros).
-    static func oracleBatch(_ batch: Batch, user u: Int, candidates: [Int]) throws -> Batch {
+    public static func oracleBatch(_ batch: Batch, user u: Int, candidates: [Int]) throws -> Batch {
         let C = batch.dense.count / batch.size, B = candidates.count
         let row = Int(batch.userSide.inverse[u])
         let userKeys = batch.userSide.keys
@@ -73,7 +82,7 @@ enum ServingFixtures {
                      sampleIndex: 0)
     }
 
-    static func temporaryDirectory(_ tag: String) throws -> String {
+    public static func temporaryDirectory(_ tag: String) throws -> String {
         let root = NSTemporaryDirectory() + "strata-serve-\(tag)-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         return root

@@ -1,12 +1,10 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Data
 import Foundation
 import Serving
 import ServingHTTP
-import StrataTestSupport
-import Training
+import ServingTestSupport
 import XCTest
 
 /// The server's two ends: a bind that fails ends `start` at once with the
@@ -15,7 +13,7 @@ import XCTest
 /// gets a whole reply (200, or 503 once draining), none a reset or an empty one.
 final class ServerLifecycleTests: XCTestCase {
     func testBindFailuresEndAtOnceNamingTheAddressAndTheReason() async throws {
-        let served = try ServerTests.tinyModel()
+        let served = try ServingFixtures.tinyModel()
         func server() -> InferenceServer {
             InferenceServer(service: ScoringService(served: served, config: ServingConfig(instances: 1, threads: 1, subBatch: 0), maxCandidates: 16),
                             limits: RequestLimits(maxCandidates: 16))

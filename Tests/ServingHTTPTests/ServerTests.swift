@@ -2,7 +2,8 @@ import Data
 import Foundation
 import Serving
 import ServingHTTP
-import StrataTestSupport
+import ServingTestSupport
+import StrataTrainingFixtures
 import Training
 import XCTest
 
@@ -11,13 +12,6 @@ import XCTest
 /// server keeps serving; a full queue sheds with 503 + Retry-After and
 /// recovers; /health and /metrics answer; stop() answers what was admitted.
 final class ServerTests: XCTestCase {
-    /// TinyConfig's sequence DLRM with random weights.
-    static func tinyModel() throws -> ServedModel {
-        let c = TinyConfig.sequenceDLRM(encoder: .targetAttention)
-        return try ServedModel.random(schema: SyntheticDataset(c.data.synthetic).schema, model: c.model, seed: 3,
-                                      maxHistory: 16, memoryBudgetBytes: 0, origin: "test")
-    }
-
     /// A mean-pooling model whose dense bottom MLP (`bottom`, `dense` inputs) makes a request take a while.
     static func slowModel(bottom: [Int], dense: Int) throws -> ServedModel {
         let c = TinyConfig.sequenceDLRM(encoder: .mean)
@@ -38,7 +32,7 @@ final class ServerTests: XCTestCase {
     }
 
     func testGoodRequestsScoreAsTheEngineAndBadOnesNameTheirField() async throws {
-        let served = try Self.tinyModel()
+        let served = try ServingFixtures.tinyModel()
         let generator = RequestGenerator(served: served, lookups: 1, historyLength: 6)
         try await withServer(served, ServingConfig(instances: 2, threads: 1, subBatch: 4)) { port, service in
             let client = try LoopbackConnection(port: port)
@@ -95,7 +89,7 @@ final class ServerTests: XCTestCase {
     }
 
     func testABodyOverTheLimitIs413() async throws {
-        let served = try Self.tinyModel()
+        let served = try ServingFixtures.tinyModel()
         try await withServer(served, ServingConfig(instances: 1, threads: 1, subBatch: 0),
                              limits: RequestLimits(maxBodyBytes: 1000, maxCandidates: 256)) { port, _ in
             let client = try LoopbackConnection(port: port)
