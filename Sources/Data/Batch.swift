@@ -125,6 +125,17 @@ public protocol BatchSource: Sendable {
     func userGroup(_ i: Int, split: Split) -> Int?
 }
 
+/// A source that writes batches in place (`fill` is its own); `batch` is a fresh batch filled.
+public protocol FillingBatchSource: BatchSource {}
+
+extension FillingBatchSource {
+    public func batch(globalStart: Int, count: Int, split: Split, dedup: Bool) -> Batch {
+        var b = Batch.empty
+        fill(&b, globalStart: globalStart, count: count, split: split, dedup: dedup)
+        return b
+    }
+}
+
 extension BatchSource {
     public func userGroup(_ i: Int, split: Split) -> Int? { nil }
 

@@ -76,7 +76,7 @@ public enum CriteoHeldOutHalf: String, Sendable, Codable, CaseIterable {
 /// set.sampleCount(.train)     // days 0 ... D-2
 /// set.sampleCount(.eval)      // first half of day D-1
 /// ```
-public struct CriteoShardSet: BatchSource {
+public struct CriteoShardSet: FillingBatchSource {
     public let manifest: CriteoShardManifest
     public let schema: DatasetSchema
     let shards: [CriteoShardFile]
@@ -131,12 +131,6 @@ public struct CriteoShardSet: BatchSource {
     public func sampleCount(_ split: Split) -> Int {
         guard let last = runs[split]?.last, let s = starts[split]?.last else { return 0 }
         return s + last.count
-    }
-
-    public func batch(globalStart: Int, count: Int, split: Split, dedup: Bool) -> Batch {
-        var b = Batch.empty
-        fill(&b, globalStart: globalStart, count: count, split: split, dedup: dedup)
-        return b
     }
 
     /// Samples `globalStart ..< globalStart + count` of `split`, copied out of

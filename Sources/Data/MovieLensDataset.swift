@@ -107,7 +107,7 @@ public struct MovieLensConfig: Sendable, Codable, Equatable {
 /// user's feedback on movies like it, against their liked share, with
 /// similarities from the training ratings of every other user); zero padded to
 /// `denseCount`.
-public struct MovieLensDataset: BatchSource {
+public struct MovieLensDataset: FillingBatchSource {
     public let config: MovieLensConfig
     public let schema: DatasetSchema
     /// Genre names; a genre's row is its index.
@@ -310,12 +310,6 @@ public struct MovieLensDataset: BatchSource {
     /// Rating r's history: its user's ratings before `historyEnd[r]`, the last `length` of them.
     static func window(_ r: Int, userStart: [Int], historyEnd: [Int], length: Int) -> Range<Int> {
         max(userStart[r], historyEnd[r] - length)..<historyEnd[r]
-    }
-
-    public func batch(globalStart: Int, count: Int, split: Split, dedup: Bool) -> Batch {
-        var b = Batch.empty
-        fill(&b, globalStart: globalStart, count: count, split: split, dedup: dedup)
-        return b
     }
 
     /// Writes the batch into `b`, reusing its storage: once grown, refilling

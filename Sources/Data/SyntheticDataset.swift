@@ -26,7 +26,7 @@ import Tensors
 /// weights + hash weights of pooled ids + `matchStrength` x (fraction of history
 /// items in the candidate's cluster − ½·affinity), so a model that reads the
 /// history can beat one that does not. `planted` reports that model's own AUC.
-public struct SyntheticDataset: BatchSource {
+public struct SyntheticDataset: FillingBatchSource {
     public let config: SyntheticConfig
     public let schema: DatasetSchema
     /// The schema's key lists, made once (each batch names its keys).
@@ -181,12 +181,6 @@ public struct SyntheticDataset: BatchSource {
     }
 
     // MARK: Batches
-
-    public func batch(globalStart: Int, count: Int, split: Split, dedup: Bool) -> Batch {
-        var b = Batch.empty
-        fill(&b, globalStart: globalStart, count: count, split: split, dedup: dedup)
-        return b
-    }
 
     /// Writes the batch into `b`, reusing the storage of its arrays (and of
     /// its jagged tensors when they already have this source's keys): once a

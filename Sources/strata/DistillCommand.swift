@@ -36,13 +36,9 @@ struct DistillCommand: ParsableCommand {
     @OptionGroup var options: KernelOptions
 
     func run() throws {
-        let cfg = try options.load()
-        let quiet = options.quiet, runDir = options.runDir
-        withWorld(ranksPerNode: options.world.ranksPerNode) { world in
-            let start = monotonicSeconds()
-            let data = try KernelRun.data(cfg)
+        let runDir = options.runDir
+        try options.withRun { world, cfg, data, start, say in
             let folder = try KernelRun.folder(runDir, command: "distill", comm: world)
-            let say: (String) -> Void = { line in if world.rank == 0 && !quiet { print(line); fflush(stdout) } }
             say("distill: \(data.users) users x \(data.items) items, sizes \(cfg.distill.sizes), \(cfg.distill.steps) steps, \(world.size) rank(s)")
             let full = try InfiniteAE.run(data, comm: world, config: cfg.iae)
             say("full data (\(data.users) users): " + KernelRun.describe(full.test))

@@ -37,15 +37,11 @@ struct IAECommand: ParsableCommand {
     @OptionGroup var options: KernelOptions
 
     func run() throws {
-        let cfg = try options.load()
-        let quiet = options.quiet, runDir = options.runDir
-        withWorld(ranksPerNode: options.world.ranksPerNode) { world in
-            let start = monotonicSeconds()
-            let data = try KernelRun.data(cfg)
+        let runDir = options.runDir
+        try options.withRun { world, cfg, data, start, say in
             let loadSeconds = monotonicSeconds() - start
             let fit = try cfg.fitPath.map { try KernelRun.fitRows($0, data: data) }
             let folder = try KernelRun.folder(runDir, command: "iae", comm: world)
-            let say: (String) -> Void = { line in if world.rank == 0 && !quiet { print(line); fflush(stdout) } }
             say("iae: \(data.users) users x \(data.items) items, \(data.train.nonZeros) train interactions, \(world.size) rank(s), "
                 + "fit on \(fit?.rows ?? data.users) users, solver \(cfg.iae.solver?.rawValue ?? "auto")")
             say("split: " + data.counts.description)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CLISupport
 import Collectives
+import CollectivesMPI
 import Foundation
 import KernelRecommenders
 import RunKit
@@ -22,6 +23,23 @@ struct KernelOptions: ParsableArguments {
         try requireOutputFolder(runDir, what: "the run folder")
         do { return try KernelConfigLoader.load(file: configOptions.config, overrides: configOptions.overrides) } catch {
             throw inputFailure(error)
+        }
+    }
+}
+
+extension KernelOptions {
+    /// The start `strata iae` and `strata distill` share: the config, the world, the
+    /// data (every rank reads it, timed from `start`) and `say`, which prints on rank 0
+    /// unless --quiet. Errors thrown by `body` end the run as `withWorld` ends it.
+    func withRun(_ body: (_ world: MPICommunicator, _ cfg: KernelRunConfig, _ data: InteractionData, _ start: Double,
+                          _ say: @escaping (String) -> Void) throws -> Void) throws -> Never {
+        let cfg = try load()
+        let quiet = quiet
+        withWorld(ranksPerNode: world.ranksPerNode) { world in
+            let start = monotonicSeconds()
+            let data = try KernelRun.data(cfg)
+            let say: (String) -> Void = { line in if world.rank == 0 && !quiet { print(line); fflush(stdout) } }
+            try body(world, cfg, data, start, say)
         }
     }
 }

@@ -70,22 +70,17 @@ public enum TieredRun {
         let evaluation = try RoundEvaluation(config: config, source: source, engine: engine, taskIndex: 0, groupsOf: groupsOf)
         // Each device is evaluated with the model it runs: its tier's sub-model under HeteroFL.
         evaluation.scorer = TierEvaluator(full: model, hetero: hetero, tiers: tiers, maxBatch: config.maxBatch, seed: config.seed)
-        var records: [RoundRecord] = []
-        let t0 = monotonicSeconds()
-        for r in 1...config.rounds {
-            var rec = fed.round(r, clients: config.clientsPerRound, stream: 0)
-            evaluation.evaluate(&rec, global: fed.global)
-            try writer?.append(rec)
-            records.append(rec)
+        let (records, wall) = try FederatedRun.rounds(fed, evaluation: evaluation, config: config, writer: writer,
+                                                      progress: progress) { rec in
             var line = FederatedRun.progressLine(rec)
             if let g = rec.evalGroups {
                 line += ", tier AUC " + (0..<TierAssignment.count).map { g[tierGroup($0)].map { String(format: "%.4f", $0.auc) } ?? "-" }
                     .joined(separator: "/")
             }
-            progress(line)
+            return line
         }
         let fl = FederatedRun.summarize(mode: "fl", records: records, config: config, source: source, comm: comm,
-                                        parameters: fed.parameterCount, wall: monotonicSeconds() - t0)
+                                        parameters: fed.parameterCount, wall: wall)
         let summary = TieredSummary(fl: fl, mapping: tc.mapping.name, optimization: tc.optimizations.name, tierSizes: tiers.sizes,
                                     tierAUC: (0..<TierAssignment.count).map { fl.finalEvalGroups?[tierGroup($0)]?.auc })
         if let writer {

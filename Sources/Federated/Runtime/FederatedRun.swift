@@ -70,6 +70,21 @@ public enum FederatedRun {
         let fed = Federation(name: "fl", config: config, source: source, engine: engine, taskIndex: 0,
                              initial: initial, flopsPerSample: model.flopsPerSample)
         let evaluation = try RoundEvaluation(config: config, source: source, engine: engine, taskIndex: 0, groupsOf: groups(config, source))
+        let (records, wall) = try rounds(fed, evaluation: evaluation, config: config, writer: writer, progress: progress)
+        let summary = summarize(mode: "fl", records: records, config: config, source: source, comm: comm,
+                                parameters: fed.parameterCount, wall: wall)
+        if let writer {
+            try writer.writeJSON("summary.json", summary)
+            try writePlots(writer, series: ["fl": records])
+        }
+        return (summary, Array(fed.global.buffer), records)
+    }
+
+    /// The round loop of a one-model run (plain and tiered): train a round, evaluate it,
+    /// append it to the folder, report its line. Returns the records and the loop's wall seconds.
+    public static func rounds(_ fed: Federation, evaluation: RoundEvaluation, config: FederationConfig, writer: RunFolder?,
+                              progress: (String) -> Void,
+                              line: (RoundRecord) -> String = progressLine) throws -> (records: [RoundRecord], wall: Double) {
         var records: [RoundRecord] = []
         let t0 = monotonicSeconds()
         for r in 1...config.rounds {
@@ -77,15 +92,9 @@ public enum FederatedRun {
             evaluation.evaluate(&rec, global: fed.global)
             try writer?.append(rec)
             records.append(rec)
-            progress(progressLine(rec))
+            progress(line(rec))
         }
-        let summary = summarize(mode: "fl", records: records, config: config, source: source, comm: comm,
-                                parameters: fed.parameterCount, wall: monotonicSeconds() - t0)
-        if let writer {
-            try writer.writeJSON("summary.json", summary)
-            try writePlots(writer, series: ["fl": records])
-        }
-        return (summary, Array(fed.global.buffer), records)
+        return (records, monotonicSeconds() - t0)
     }
 
     public static func progressLine(_ r: RoundRecord) -> String {
