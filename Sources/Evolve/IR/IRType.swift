@@ -10,18 +10,21 @@ enum IRType {
         "fastcc", "ccc", "tail", "musttail", "notail", "inrange",
     ]
 
+    /// What nests a type: vectors <...>, arrays [...], structs {...}.
+    static let brackets: (opening: Set<Character>, closing: Set<Character>) = (["<", "[", "{"], [">", "]", "}"])
+
     /// Reads one type starting at `i` (after spaces); returns it and the index after it.
     static func read(_ s: [Character], from start: Int) -> (String, Int)? {
         var i = start
         while i < s.count, s[i] == " " { i += 1 }
         guard i < s.count else { return nil }
         var out = ""
-        if s[i] == "<" || s[i] == "[" || s[i] == "{" {
+        if brackets.opening.contains(s[i]) {
             var depth = 0
             repeat {
                 let c = s[i]
-                if c == "<" || c == "[" || c == "{" { depth += 1 }
-                if c == ">" || c == "]" || c == "}" { depth -= 1 }
+                if brackets.opening.contains(c) { depth += 1 }
+                if brackets.closing.contains(c) { depth -= 1 }
                 out.append(c)
                 i += 1
             } while i < s.count && depth > 0
