@@ -23,7 +23,7 @@ import Sharding
 public final class TrafficAccumulator {
     let tables: [TableConfig]
     let features: [EmbeddingFeature]
-    let topology: Topology
+    public let topology: Topology
     let nodes: [[Int]]
     let L: Int
     let groups: LookupGroups

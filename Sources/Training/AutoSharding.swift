@@ -58,18 +58,29 @@ public enum AutoSharding {
                                denseParameters: dense, dedupIds: spec.dedupIds, payload: config.precision.payload,
                                calibration: calibration)
         }
-        let G = config.run.batchSize, R = topology.worldSize
-        let steps = max(1, min(spec.profileSteps, source.sampleCount(.train) / G))
-        for step in 0..<steps {
-            for r in 0..<R {
+        let G = config.run.batchSize
+        TrafficAccumulator.route(accumulators, source: source, layout: layout, batchSize: G, dedup: config.data.dedup,
+                                 batches: 0..<max(1, min(spec.profileSteps, source.sampleCount(.train) / G)))
+        return accumulators.map { $0.traffic.modelledSecondsPerStep }
+    }
+}
+
+extension TrafficAccumulator {
+    /// Routes the global batches `batches` of `source` through every
+    /// accumulator (all route the same ranks: the first one's `routedRanks`):
+    /// each rank's slice is made once, routed for all, and dropped.
+    public static func route(_ accumulators: [TrafficAccumulator], source: any BatchSource, layout: FeatureLayout,
+                             batchSize G: Int, dedup: Bool, batches: Range<Int>) {
+        guard let first = accumulators.first else { return }
+        let R = first.topology.worldSize
+        for step in batches {
+            for r in first.routedRanks {
                 let range = sliceRange(globalBatch: step, rank: r, worldSize: R, step: G)
-                let ids = layout.ids(of: source.batch(globalStart: range.lowerBound, count: range.count, split: .train,
-                                                      dedup: config.data.dedup))
+                let ids = layout.ids(of: source.batch(globalStart: range.lowerBound, count: range.count, split: .train, dedup: dedup))
                 for a in accumulators { a.add(rank: r, ids: ids) }
             }
             for a in accumulators { a.endStep() }
         }
-        return accumulators.map { $0.traffic.modelledSecondsPerStep }
     }
 }
 

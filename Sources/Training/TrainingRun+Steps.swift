@@ -6,12 +6,6 @@ import Sharding
 /// The phases of `TrainingRun.run`, in the order it calls them: the folder and
 /// the opening lines, one step with what follows it, and the end of the run.
 extension TrainingRun {
-    /// Announces each watched point to the watchdog (and the tests' pause hook).
-    struct Watch {
-        let reach: (WatchPoint) -> Void
-        func callAsFunction(_ point: WatchPoint) { reach(point) }
-    }
-
     /// What the step loop carries from one step to the next.
     struct StepLoop {
         let start: Double
@@ -59,8 +53,9 @@ extension TrainingRun {
     }
 
     /// Step `s + 1`: train, record, then a checkpoint, a stop, a log line or
-    /// an evaluation when one is due.
-    func step(_ s: Int, _ loop: inout StepLoop, folder: RunFolder?, watch: Watch) throws {
+    /// an evaluation when one is due. `watch` announces each point to the
+    /// watchdog (and the tests' pause hook).
+    func step(_ s: Int, _ loop: inout StepLoop, folder: RunFolder?, watch: (WatchPoint) -> Void) throws {
         let comm = trainer.comm, config = trainer.config
         watch(WatchPoint(step: s + 1))
         let loss = trainer.trainStep()
@@ -125,7 +120,7 @@ extension TrainingRun {
     }
 
     /// The final checkpoint, the ledger's report, the final evaluation and summary.json.
-    func finish(_ loop: StepLoop, folder: RunFolder?, watch: Watch) throws -> RunSummary {
+    func finish(_ loop: StepLoop, folder: RunFolder?, watch: (WatchPoint) -> Void) throws -> RunSummary {
         let comm = trainer.comm, config = trainer.config
         let last = trainer.step
         if let dir = runDirectory {

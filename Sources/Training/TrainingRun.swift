@@ -36,7 +36,7 @@ public struct TrainingRun {
         // Every step and every phase of collective work after it is watched
         // (a rank stopped in a checkpoint or the final evaluation hangs the
         // others as surely as one stopped in a step).
-        let watch = Watch { point in
+        let watch = { (point: WatchPoint) in
             watchdog?.begin(point)
             TestPause.check(rank: comm.rank, at: point)
         }

@@ -146,15 +146,8 @@ struct PlanCommand: ParsableCommand {
     /// Routes the profiled batches (or `batches`) through every accumulator (all
     /// route the same ranks): each rank's batch is made once, routed for all, dropped.
     static func route(_ accumulators: [TrafficAccumulator], _ s: Setup, batches: Range<Int>? = nil) {
-        for step in batches ?? 0..<s.steps {
-            for r in accumulators.first?.routedRanks ?? [] {
-                let range = sliceRange(globalBatch: step, rank: r, worldSize: s.topology.worldSize, step: s.G)
-                let ids = s.layout.ids(of: s.source.batch(globalStart: range.lowerBound, count: range.count, split: .train,
-                                                          dedup: s.cfg.data.dedup))
-                for a in accumulators { a.add(rank: r, ids: ids) }
-            }
-            for a in accumulators { a.endStep() }
-        }
+        TrafficAccumulator.route(accumulators, source: s.source, layout: s.layout, batchSize: s.G, dedup: s.cfg.data.dedup,
+                                 batches: batches ?? 0..<s.steps)
     }
 
     func run() throws {
