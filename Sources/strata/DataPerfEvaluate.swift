@@ -1,6 +1,7 @@
 import ArgumentParser
 import CLISupport
 import Collectives
+import Data
 import DataPerf
 import Foundation
 import RunKit
@@ -123,12 +124,12 @@ struct DataPerfBaseline: ParsableCommand {
                 case .selection:
                     for budget in spec.budgets {
                         let rows = try b.select(SelectionBaseline(rawValue: name)!, budget: budget, comm: world)
-                        try write("\(name)-b\(budget)", Submission.render(version: spec.version, budget: budget, rows: rows,
+                        try write("\(name)-b\(budget)", SubmissionFile.render(version: spec.version, budget: budget, rows: rows,
                                                                          comment: "selection baseline \(name), seed \(seed)"))
                     }
                 case .debugging:
                     let ranking = try b.rank(DebuggingBaseline(rawValue: name)!, comm: world)
-                    try write(name, Submission.render(version: spec.version, budget: nil, rows: ranking,
+                    try write(name, SubmissionFile.render(version: spec.version, budget: nil, rows: ranking,
                                                       comment: "debugging baseline \(name), seed \(seed)"))
                 }
                 print(String(format: "dataperf: baseline %@ written (%.1fs)", name, Date().timeIntervalSince(start)))

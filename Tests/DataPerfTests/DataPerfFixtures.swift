@@ -1,4 +1,5 @@
 import Collectives
+import Data
 import DataPerf
 import Foundation
 import Training
@@ -37,7 +38,7 @@ enum Fixtures {
     }
 
     static func submission(_ name: String, task: DataPerfTask, budget: Int?, rows: [Int]) throws -> Submission {
-        try Submission.parse(Submission.render(version: task.version, budget: budget, rows: rows), name: name, path: name + ".txt", task: task)
+        try Submission.parse(SubmissionFile.render(version: task.version, budget: budget, rows: rows), name: name, path: name + ".txt", task: task)
     }
 
     /// Evaluates on `worldSize` thread ranks; rank 0's summary.
