@@ -58,6 +58,13 @@ expect_fail() {
     rm -f "$out"
 }
 
+# expect_refusal ...: expect_fail for bad input. Once a rank exits non-zero,
+# mpirun waits odls_base_sigkill_timeout (1 s) before it kills the rest and
+# ends 1 to 2 s late; a refusal is said by rank 0 before it exits (or before
+# MPI_Finalize, which the others must enter too), so that wait tests nothing
+# here. Failure-propagation, watchdog and SIGTERM checks keep it.
+expect_refusal() { OMPI_MCA_odls_base_sigkill_timeout=0 expect_fail "$@"; }
+
 part "collectives and ledger"
 expect_pass "comm, 1 rank" 1 "$T" comm
 expect_pass "comm, 2 ranks" 2 "$T" comm
@@ -161,9 +168,9 @@ sub_suite watchdog.sh watchdog 300
 
 part "strata bench comm"
 expect_pass "bench comm, 4 ranks, ledger exact" 4 "$S" bench comm --max-bytes 65536 --reps 3 --ranks-per-node 2
-expect_fail "bench comm, ranks_per_node 3 on 4 ranks" 4 "ranks_per_node = 3 does not divide the world size 4" 30 "$S" bench comm --ranks-per-node 3
-expect_fail "bench comm, negative size" 1 "min-bytes must be at least 4" 30 "$S" bench comm --min-bytes=-5
-expect_fail "unknown subcommand" 1 "Unexpected argument|unknown" 30 "$S" frobnicate
+expect_refusal "bench comm, ranks_per_node 3 on 4 ranks" 4 "ranks_per_node = 3 does not divide the world size 4" 30 "$S" bench comm --ranks-per-node 3
+expect_refusal "bench comm, negative size" 1 "min-bytes must be at least 4" 30 "$S" bench comm --min-bytes=-5
+expect_refusal "unknown subcommand" 1 "Unexpected argument|unknown" 30 "$S" frobnicate
 
 part "strata train and strata data on real data"
 CSV="$STRATA_ROOT/../shared/data/criteo/criteo_sample.csv"
@@ -177,7 +184,7 @@ if [ -f "$CSV" ]; then
     expect_pass "train on Criteo TSV, 2 ranks" 2 "$S" train --quiet $CR --set data.path="$tmp/good.tsv" --run-dir "$tmp/tsv"
     if python3 -c "import json,sys; a,b=(json.load(open(p+'/summary.json'))['metrics'] for p in sys.argv[1:]); sys.exit(0 if (a['eval_auc'],a['eval_logloss'],a['train_logloss'])==(b['eval_auc'],b['eval_logloss'],b['train_logloss']) else 1)" "$tmp/csv" "$tmp/tsv" 2>/dev/null
     then ok "Criteo CSV and TSV give identical metrics"; else bad "Criteo CSV and TSV metrics differ"; fi
-    expect_fail "malformed Criteo line names file:line" 2 "bad.tsv:5: expected 40 fields" 60 "$S" train --quiet $CR --set data.path="$tmp/bad.tsv" --run-dir "$tmp/bad"
+    expect_refusal "malformed Criteo line names file:line" 2 "bad.tsv:5: expected 40 fields" 60 "$S" train --quiet $CR --set data.path="$tmp/bad.tsv" --run-dir "$tmp/bad"
     expect_pass "skip_bad_lines trains" 2 "$S" train --quiet $CR --set data.path="$tmp/bad.tsv" --set data.skip_bad_lines=true --run-dir "$tmp/skip"
     if grep -q '"bad_lines" : 1' "$tmp/skip/summary.json" 2>/dev/null; then ok "summary.json counts 1 bad line"; else bad "summary.json bad_lines is not 1" "$tmp/skip/summary.json"; fi
     expect_pass "data convert criteo to binary" 1 "$S" data convert --config Configs/quickstart.yaml $CR --set data.path="$CSV" --out "$tmp/bin"
@@ -189,8 +196,8 @@ if [ -f "$CSV" ]; then
 else
     echo "  skip: $CSV is absent"
 fi
-expect_fail "data synth refuses a non-synthetic config" 1 "synth writes synthetic data" 30 "$S" data synth --config Configs/movielens.yaml --out /tmp/strata-never
-expect_fail "data stats on a non-binary file" 1 "not a Strata data file|truncated" 30 "$S" data stats Configs/quickstart.yaml
+expect_refusal "data synth refuses a non-synthetic config" 1 "synth writes synthetic data" 30 "$S" data synth --config Configs/movielens.yaml --out /tmp/strata-never
+expect_refusal "data stats on a non-binary file" 1 "not a Strata data file|truncated" 30 "$S" data stats Configs/quickstart.yaml
 part "strata sweep: coordinator plus two worker groups of one"
 # value_of FILE KEY: a number from a pretty-printed JSON file.
 value_of() { sed -n "s/^ *\"$2\" : \([-0-9.e]*\),\{0,1\}$/\1/p" "$1" | head -1; }
@@ -227,11 +234,11 @@ out_check="$(mktemp)"
 if (source "$STRATA_ROOT/Launch/common.sh"; check_sweep) >"$out_check" 2>&1; then ok "sweep outputs, failed point, equal to training alone, resume"
 else bad "sweep outputs, failed point, equal to training alone, resume" "$out_check"; fi
 rm -rf "$sweep_dir" "$out_check"
-expect_fail "sweep, misspelt axis key" 3 "sweep-bad.yaml:[0-9]+: unknown axis key 'model.embeding_dim' \\(did you mean 'model.embedding_dim'" 30 \
+expect_refusal "sweep, misspelt axis key" 3 "sweep-bad.yaml:[0-9]+: unknown axis key 'model.embeding_dim' \\(did you mean 'model.embedding_dim'" 30 \
     "$S" sweep --config Tests/MPI/sweep-bad.yaml --out /tmp/strata-sweep-never
-expect_fail "sweep, misspelt axis key, rank 0 the last to read it" 3 "sweep-bad.yaml:[0-9]+: unknown axis key 'model.embeding_dim'" 30 \
+expect_refusal "sweep, misspelt axis key, rank 0 the last to read it" 3 "sweep-bad.yaml:[0-9]+: unknown axis key 'model.embeding_dim'" 30 \
     sh Tests/MPI/rank0-late.sh "$S" sweep --config Tests/MPI/sweep-bad.yaml --out /tmp/strata-sweep-never
-expect_fail "sweep, group size does not divide" 4 "group_size 2 does not divide the 3 worker ranks" 30 \
+expect_refusal "sweep, group size does not divide" 4 "group_size 2 does not divide the 3 worker ranks" 30 \
     "$S" sweep --config Tests/MPI/sweep-tiny-groups2.yaml --out /tmp/strata-sweep-never2
 
 part "strata iae and strata distill (∞-AE, Distill-CF): 1, 2 and 4 ranks equal one process"
@@ -270,9 +277,9 @@ PY
     else bad "distill: summaries differ across world sizes or files missing"; fi
     expect_pass "iae trains on the distilled summary" 2 "$S" iae --quiet --set data.path="$kr/ratings.csv" --set data.fit_path="$kr/d1/summary-5.csv" --set iae.lambdas=[0.1,1] --run-dir "$kr/fit"
     printf 'userId,movieId,rating\n1,2,4\n1,3\n' >"$kr/bad.csv"
-    expect_fail "iae: malformed CSV names file:line" 2 "bad.csv:3: expected 3 fields, got 2" 30 "$S" iae --quiet --set data.path="$kr/bad.csv" --run-dir "$kr/never1"
-    expect_fail "iae: kernel over the memory budget" 2 "over the budget of 1 MiB" 30 "$S" iae --quiet --set data.path="$kr/ratings.csv" --set iae.memory_budget_mib=1 --run-dir "$kr/never2"
-    expect_fail "iae: misspelt key" 1 "unknown key 'iae.lambda' \\(did you mean 'iae.lambdas'" 30 "$S" iae --quiet --set iae.lambda=1
+    expect_refusal "iae: malformed CSV names file:line" 2 "bad.csv:3: expected 3 fields, got 2" 30 "$S" iae --quiet --set data.path="$kr/bad.csv" --run-dir "$kr/never1"
+    expect_refusal "iae: kernel over the memory budget" 2 "over the budget of 1 MiB" 30 "$S" iae --quiet --set data.path="$kr/ratings.csv" --set iae.memory_budget_mib=1 --run-dir "$kr/never2"
+    expect_refusal "iae: misspelt key" 1 "unknown key 'iae.lambda' \\(did you mean 'iae.lambdas'" 30 "$S" iae --quiet --set iae.lambda=1
     rm -rf "$kr"
 else
     echo "  skip: $ML is absent"
@@ -349,7 +356,7 @@ out_check="$(mktemp)"
 if check_evolve >"$out_check" 2>&1; then ok "evolve, the same genomes and fronts on 1, 2 and 4 ranks"
 else bad "evolve, the same genomes and fronts on 1, 2 and 4 ranks" "$out_check"; fi
 rm -rf "$evolve_dir" "$out_check"
-expect_fail "evolve, misspelt key" 1 "evolve-bad.yaml:3: unknown key 'kernal_typo'" 30 \
+expect_refusal "evolve, misspelt key" 1 "evolve-bad.yaml:3: unknown key 'kernal_typo'" 30 \
     "$S" evolve --config Tests/MPI/evolve-bad.yaml --out /tmp/strata-evolve-never
 
 part "strata dataperf: evaluations over worker groups equal on 1, 2 and 4 ranks"
@@ -388,7 +395,7 @@ for np in 2 4; do
     else bad "dataperf: $np ranks differ from 1 rank" "$dp/err"; fi
 done
 printf 'version: %s\nbudget: 75\n3\n3\n' "$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["version"])' "$dp/sel/task.json")" >"$dp/bad.txt"
-expect_fail "dataperf: a repeated row is refused by line" 2 "bad.txt:4: row 3 repeated \\(first on line 3\\)" 30 \
+expect_refusal "dataperf: a repeated row is refused by line" 2 "bad.txt:4: row 3 repeated \\(first on line 3\\)" 30 \
     "$S" dataperf evaluate --task "$dp/sel" --out "$dp/never" "$dp/bad.txt"
 rm -rf "$dp"
 
