@@ -52,7 +52,7 @@ struct DataPerfEvaluate: ParsableCommand {
         let evaluator = DataPerfEvaluator(task: spec, taskDirectory: task, outDirectory: out, failSeed: failSeed)
         withWorld(ranksPerNode: nil) { world in
             var e = evaluator
-            if world.rank == 0, !quiet { e.progress = { print($0); fflush(stdout) } }
+            e.progress = progressPrinter(quiet: quiet, rank: world.rank)
             guard let summary = try e.run(subs, world: world), !quiet else { return }
             for s in summary.scores { print(Self.line(s)) }
             print(String(format: "dataperf: %d trainings in %.1fs wall (%.1fs training) on %d rank(s); outputs in %@",

@@ -53,7 +53,7 @@ struct EvolveCommand: ParsableCommand {
         try requireOutputFolder(work, what: "the scratch folder")
         let evolution = Evolution(config: cfg, toolchain: toolchain, outDirectory: outDir,
                                   workDirectory: work ?? (outDir as NSString).appendingPathComponent("work"),
-                                  progress: quiet ? nil : { print($0); fflush(stdout) })
+                                  progress: progressPrinter(quiet: quiet))
         withWorld(ranksPerNode: nil) { world in
             var e = evolution
             if world.rank != 0 { e.progress = nil }

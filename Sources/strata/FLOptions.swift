@@ -25,11 +25,10 @@ struct FLOptions: ParsableArguments {
     }
 
     /// Progress lines, or none with --quiet.
-    var say: (String) -> Void { quiet ? { _ in } : { print($0); fflush(stdout) } }
+    var say: (String) -> Void { progressPrinter(quiet: quiet) ?? { _ in } }
 
     /// The run folder: --run-dir, else runs/<name>-<the time rank 0 broadcasts>.
     func runFolder(_ name: String, world: MPICommunicator) -> String {
-        let stamp = world.broadcast(.control, bytes: Array(Train.timestamp().utf8), root: 0)
-        return folder.runDir ?? "runs/\(name)-\(String(decoding: stamp, as: UTF8.self))"
+        runFolderPath(folder.runDir, name: name, world: world)
     }
 }

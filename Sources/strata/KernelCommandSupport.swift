@@ -38,7 +38,7 @@ extension KernelOptions {
         withWorld(ranksPerNode: world.ranksPerNode) { world in
             let start = monotonicSeconds()
             let data = try KernelRun.data(cfg)
-            let say: (String) -> Void = { line in if world.rank == 0 && !quiet { print(line); fflush(stdout) } }
+            let say = progressPrinter(quiet: quiet, rank: world.rank) ?? { _ in }
             try body(world, cfg, data, start, say)
         }
     }
@@ -98,8 +98,7 @@ enum KernelRun {
 
     /// One folder name for every rank (rank 0's clock), created by rank 0.
     static func folder(_ given: String?, command: String, comm: Communicator) throws -> RunFolder? {
-        let stamp = String(decoding: comm.broadcast(.control, bytes: Array(Train.timestamp().utf8), root: 0), as: UTF8.self)
-        let path = given ?? "runs/\(command)-\(stamp)"
+        let path = runFolderPath(given, name: command, world: comm)
         return comm.rank == 0 ? try RunFolder(path: path) : nil
     }
 

@@ -45,7 +45,7 @@ struct SweepCommand: ParsableCommand {
         }
         let points = spec.points(apply: SweepLoader.applier(file: config))
         let runner = SweepRunner(spec: spec, points: points, outDirectory: out, resume: resume,
-                                 progress: quiet ? nil : { print($0); fflush(stdout) })
+                                 progress: progressPrinter(quiet: quiet))
         let topo = spec.base.topology
         withWorld(ranksPerNode: topo.ranksPerNode, intraNodeBandwidth: topo.intraNodeGiBps * 1_073_741_824,
                   interNodeBandwidth: topo.interNodeGiBps * 1_073_741_824) { world in

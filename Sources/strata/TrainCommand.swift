@@ -88,9 +88,7 @@ struct Train: ParsableCommand {
         let resuming = checkpoint
         withWorld(ranksPerNode: cfg.topology.ranksPerNode, intraNodeBandwidth: cfg.topology.intraNodeGiBps * 1_073_741_824,
                   interNodeBandwidth: cfg.topology.interNodeGiBps * 1_073_741_824) { world in
-            // One folder name for every rank: rank 0's clock decides.
-            let stamp = world.broadcast(.control, bytes: Array(Self.timestamp().utf8), root: 0)
-            let dir = runDir ?? "runs/\(name)-\(String(decoding: stamp, as: UTF8.self))"
+            let dir = runFolderPath(runDir, name: name, world: world)
             // Rank 0 looks and every rank hears: never start over a folder that
             // holds a run, the folder can be made (else a sentence naming the
             // path; made later, so a refused run writes nothing), and damaged checkpoints are set aside when falling back.
@@ -121,7 +119,7 @@ struct Train: ParsableCommand {
             } catch let e as DataError {
                 throw InputError(e.description)
             }
-            var run = TrainingRun(trainer: trainer, runDirectory: dir, progress: quiet ? nil : { print($0); fflush(stdout) })
+            var run = TrainingRun(trainer: trainer, runDirectory: dir, progress: progressPrinter(quiet: quiet))
             // Installed after MPI started (it must not replace the library's handlers).
             StopSignals.install()
             run.stopSignal = { StopSignals.received }
@@ -145,13 +143,6 @@ struct Train: ParsableCommand {
             sayInputError("\(path): not a sharding plan: \(error)")
             throw ExitCode(2)
         }
-    }
-
-    static func timestamp() -> String {
-        let f = DateFormatter()
-        f.dateFormat = "yyyyMMdd-HHmmss"
-        f.timeZone = TimeZone(identifier: "UTC")
-        return f.string(from: Date())
     }
 }
 
