@@ -30,18 +30,22 @@ final class DenseKernelTests: XCTestCase {
 
     /// Quickstart (RunConfig's defaults) trained in fp32 (OpenBLAS) and with
     /// every GEMM that may run bf16 on oneDNN bf16 (forced: tuning keeps
-    /// quickstart's narrow layers in fp32), same seed, 1,500 steps of 256 on
-    /// one rank. Measured (Xeon with AVX-512 BF16): AUC 0.7340 fp32, 0.7271
-    /// bf16, so issue 37's goal of 0.002 is NOT met with bf16 forced on every
-    /// layer (docs/benchmarks/precision.md); this holds bf16 training to within 0.01,
-    /// which a broken bf16 GEMM (a wrong layout, a lost accumulation) would not be.
+    /// quickstart's narrow layers in fp32), same seed, 250 steps of 256 on one
+    /// rank. Measured (Xeon with AVX-512 BF16): forced bf16 moves the eval AUC
+    /// by 0.003 to 0.007 at 250 to 1,500 steps (here 0.7385 fp32, 0.7342 bf16),
+    /// in either direction, where oneDNN fp32's re-association moves it by
+    /// 0.0003; so issue 37's 0.002 is NOT met with bf16 forced on every layer
+    /// (docs/benchmarks/precision.md). This holds bf16 training to within 0.01,
+    /// which a broken bf16 GEMM (a wrong layout, a lost accumulation) would not
+    /// be; 250 steps (not 1,500) because the gap is the same size at every
+    /// length tried and the test was a third of the unit suite's time.
     func testBF16QuickstartParity() throws {
         guard OneDNN.hasNativeBF16 else {
             throw XCTSkip("this CPU has no native bf16 (oneDNN ISA \(OneDNN.isa)): model.precision bf16 runs fp32")
         }
         func auc(_ precision: DensePrecision) throws -> Double {
             var c = RunConfig()
-            c.run.steps = 1_500
+            c.run.steps = 250
             c.model.precision = precision
             c.model.gemm = precision == .bf16 ? .onednn : .openblas
             return try LocalCommunicator.run(worldSize: 1) { comm -> Double in
@@ -56,7 +60,7 @@ final class DenseKernelTests: XCTestCase {
         }
         let fp32 = try auc(.fp32), bf16 = try auc(.bf16)
         XCTAssertNotEqual(fp32, bf16, "bf16 ran: the AUCs differ at least in rounding")
-        print("quickstart 1,500 steps: eval AUC fp32 \(fp32), bf16 \(bf16)")
+        print("quickstart 250 steps: eval AUC fp32 \(fp32), bf16 \(bf16)")
         XCTAssertGreaterThan(fp32, 0.6, "the fp32 run learned")
         XCTAssertEqual(bf16, fp32, accuracy: 0.01)
     }
