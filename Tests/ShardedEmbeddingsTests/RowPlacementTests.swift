@@ -156,4 +156,24 @@ final class RowPlacementTests: XCTestCase {
         XCTAssertEqual(rowWise.copies(ofRow: 7, part: 0, topology: topo), [2])
         XCTAssertEqual(rowWise.syncGroup(ofRow: 7, part: 0, topology: topo), [])
     }
+
+    /// The exchange each synced part uses across nodes: the hot part's gather
+    /// falls back to allreduce where it cannot run (one node, nodes of unequal
+    /// size), as `RowTiers.hotSync` says; the warm part's is the plan's.
+    func testCrossNodeSyncFollowsThePlanAndFallsBack() throws {
+        let topologies = [try Topology.emulated(worldSize: 4, ranksPerNode: 2), try Topology.emulated(worldSize: 4, ranksPerNode: 4),
+                          Topology(nodeOfRank: [0, 0, 1]), try Topology.emulated(worldSize: 6, ranksPerNode: 1)]
+        for topo in topologies {
+            for hot in [RowTiers.CrossNodeSync.allreduce, .gather] {
+                for warm in [RowTiers.CrossNodeSync.allreduce, .gather] {
+                    var s = flexShard(topo, hot: 5, warm: 6)
+                    s.tiers!.hotSync = hot; s.tiers!.warmSync = warm
+                    let p = RowPlacement(s, table: table, worldSize: topo.worldSize, nodeSize: topo.ranks(onNode: 0).count)
+                    let what = "nodes \(topo.nodeOfRank), hot \(hot), warm \(warm)"
+                    XCTAssertEqual(p.crossNodeSync(part: 0, on: topo), RowTiers.hotSync(s.tiers!, on: topo), what)
+                    XCTAssertEqual(p.crossNodeSync(part: 1, on: topo), warm, what)
+                }
+            }
+        }
+    }
 }
