@@ -38,31 +38,21 @@ public struct FeatureIds: Sendable, Equatable {
     }
 }
 
-/// FlexShard's row -> (tier, index) codes of one table, shared by its groups.
-final class TierCodes {
-    let codes: [UInt32]
-    init(_ codes: [UInt32]) { self.codes = codes }
-}
-
-/// Where a group's rows live on the ranks of its lane's communicator.
-enum Placement {
-    /// Contiguous row blocks: row x on `destinations[x / blockRows]`, local row `x % blockRows`.
-    case block(blockRows: Int)
-    /// One FlexShard tier: the tier's j-th row on lane rank `j % peers`, local row `j / peers`;
-    /// rows of other tiers are not this group's.
-    case tier(TierCodes, tier: UInt32, peers: Int)
-}
-
-/// A (feature, column shard) pair, or a (feature, FlexShard tier): the unit
-/// the exchanges are organised by. Every rank derives the same list from the
+/// A (feature, part of its table's `RowPlacement`) pair: the unit the
+/// exchanges are organised by. Every rank derives the same list from the
 /// plan, so messages need no tags.
 package struct LookupGroup {
     package var feature: Int
     package var table: Int
+    /// The part of the table's placement (`RowPlacement.parts`).
+    package var part: Int
     package var columnStart: Int
     package var width: Int
     /// Ranks of the lane's communicator that may own rows of this group.
     package var destinations: [Int]
-    var placement: Placement
+    /// Where the part's rows live on the ranks of the lane's communicator
+    /// (`rows.owner(ofRow:)` names a position in `destinations`); rows of
+    /// other parts are not this group's.
+    var rows: RowPlacement.Locator
     package var isSequence: Bool
 }

@@ -80,19 +80,11 @@ package final class EmbeddingRouter {
     private var headerAt: [Int] = []
 
     /// Owner (lane rank) and local row of `row` in group `g`, or nil when the
-    /// row is not this group's (another FlexShard tier).
+    /// row is not this group's (another part of its table's placement).
     @inline(__always)
     static func locate(_ row: Int, in g: LookupGroup) -> (dest: Int, local: Int)? {
-        switch g.placement {
-        case .block(let blockRows):
-            let i = row / blockRows
-            return (g.destinations[i], row - i * blockRows)
-        case .tier(let codes, let tier, let peers):
-            let code = codes.codes[row]
-            guard RowTiers.tier(code) == tier else { return nil }
-            let j = RowTiers.index(code)
-            return (j % peers, j / peers)
-        }
+        guard let (member, local) = g.rows.owner(ofRow: row) else { return nil }
+        return (g.destinations[member], local)
     }
 
     /// Buckets `features` (one `FeatureIds` per feature, in feature order).
@@ -106,7 +98,7 @@ package final class EmbeddingRouter {
         for (gi, g) in groups.enumerated() {
             let f = features[g.feature]
             let D = dims[g.feature], b0 = base[g.feature], rows = tableRows[g.table]
-            if g.destinations.count == 1, case .block = g.placement {
+            if g.destinations.count == 1, g.rows.isEveryRow {
                 routeWhole(f, group: gi, to: g.destinations[0], base: b0 + g.columnStart, dim: D, tableRows: rows)
                 continue
             }

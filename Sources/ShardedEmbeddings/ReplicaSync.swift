@@ -97,10 +97,12 @@ package final class ReplicaSync {
     /// Rows of the bucket: every member's rows.
     package var rowCount: Int { memberRows.reduce(0, +) }
 
-    /// Whether every rank of the world holds a copy (hot rows).
+    /// Whether the sync is hierarchical (world, node and cross-node communicators).
     var isEveryRank: Bool { node != nil }
-    /// Whether the bucket holds hot rows (a bucket per tier, set when made).
-    var isHotBucket = false
+    /// Whether the members' rows are on every rank (`RowPlacement.Spread.everyRank`,
+    /// set when made): their gradients come from the local lookups alone, so
+    /// the sync can start before the exchanges.
+    var gradientsAreLocal = false
     /// The members' stores, in bucket order.
     var stores: [Int] { members.map(\.store) }
 

@@ -6,15 +6,18 @@ import Sharding
 /// Rows are initialised from their GLOBAL index (see `initEmbeddingRow`), so
 /// any sharding starts from the same model.
 package final class ShardStore {
-    /// Which global row each local row is.
+    /// Which global row each local row is, and back: a member's share of
+    /// one part of its table's `RowPlacement` (which builds it).
     package enum RowMap {
-        /// Local row r is global row `first + r` (block placements).
+        /// Local row r is global row `first + r` (a block, a whole table).
         case contiguous(first: Int)
-        /// Local row r is `order[offset + r * peers + member]` (a FlexShard tier).
-        case tiered(order: [Int32], offset: Int, peers: Int, member: Int)
+        /// Member `member`'s round-robin share of a part whose rows the
+        /// placement names (`RowPlacement.Locator`).
+        case strided(RowPlacement.Locator, member: Int)
 
-        var isTiered: Bool {
-            if case .tiered = self { return true }
+        /// Whether rows are a contiguous range (else placed per row).
+        var isContiguous: Bool {
+            if case .contiguous = self { return true }
             return false
         }
 
@@ -22,7 +25,7 @@ package final class ShardStore {
         func global(_ r: Int) -> Int {
             switch self {
             case .contiguous(let first): return first + r
-            case .tiered(let order, let offset, let peers, let member): return Int(order[offset + r * peers + member])
+            case .strided(let rows, let member): return rows.row(ofLocal: r, member: member)
             }
         }
     }
@@ -63,20 +66,15 @@ package final class ShardStore {
     /// lookup. Lookup scratch like the exchange buffers, not table memory, so
     /// an eval takes none of the room the plan counted on.
     let unstored = ScratchBuffer<Float>(capacity: 1, zero: 0)
-    /// For a FlexShard tier store: the table's row codes and this store's tier.
-    var tierCodes: TierCodes?
-    var tier: UInt32 = 0
 
     /// `rows` stored from the start; a lazy store (`capacityRows` more) also
     /// takes room for `roomRows` in all at once, the rows its plan expects.
     package init(table: Int, config: TableConfig, columnStart: Int, width: Int, map: RowMap, rows: Int, capacityRows: Int? = nil,
-         roomRows: Int = 0, seed: UInt64, optimizer: EmbeddingOptimizerKind, tier: RowTiers.Tier? = nil,
-         precision: RowPrecision = .fp32) {
+         roomRows: Int = 0, seed: UInt64, optimizer: EmbeddingOptimizerKind, precision: RowPrecision = .fp32) {
         self.table = table; self.config = config; self.width = width; self.columnStart = columnStart
         self.map = map; self.optimizer = optimizer; self.seed = seed
         self.precision = precision; isHalf = precision != .fp32
         half = .allocate(capacity: 1)
-        self.tier = tier?.rawValue ?? 0
         self.rows = 0
         self.capacityRows = capacityRows ?? rows
         eagerRows = rows
@@ -99,16 +97,14 @@ package final class ShardStore {
 
     /// The local row holding global row `g`, or nil when this store does not
     /// hold it (a lazy row beyond the allocated ones counts as held).
-    func local(ofGlobal g: Int) -> Int? {
+    package func local(ofGlobal g: Int) -> Int? {
         switch map {
         case .contiguous(let first):
             let r = g - first
             return r >= 0 && r < rows ? r : nil
-        case .tiered(_, _, let peers, let member):
-            guard let code = tierCodes?.codes[g], RowTiers.tier(code) == tier else { return nil }
-            let j = RowTiers.index(code)
-            guard j % peers == member, j / peers < capacityRows else { return nil }
-            return j / peers
+        case .strided(let rows, let member):
+            guard let (m, r) = rows.owner(ofRow: g), m == member, r < capacityRows else { return nil }
+            return r
         }
     }
     /// Rows and optimizer state as allocated, plus a lazy store's slot map.
@@ -176,7 +172,7 @@ package final class ShardStore {
 
     /// The global row in `slot`.
     @inline(__always)
-    func globalRow(ofSlot s: Int) -> Int {
+    package func globalRow(ofSlot s: Int) -> Int {
         map.global(s < eagerRows ? s : Int(lazyLocal[s - eagerRows]))
     }
 

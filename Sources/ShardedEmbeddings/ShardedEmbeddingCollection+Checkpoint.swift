@@ -94,11 +94,11 @@ extension ShardedEmbeddingCollection {
     }
 
     /// Weight elements of contiguous shards this rank stores (what a complete
-    /// restore must write). FlexShard's tier stores are not counted: rows a
-    /// FlexShard checkpoint never allocated were never touched and keep their
+    /// restore must write). Stores placed per row (FlexShard) are not counted: rows a
+    /// checkpoint never allocated were never touched and keep their
     /// initial values.
     public var localWeightCount: Int {
-        checkpointStores.filter { !$0.0.map.isTiered }.reduce(0) { $0 + $1.0.rows * $1.0.width }
+        checkpointStores.filter { $0.0.map.isContiguous }.reduce(0) { $0 + $1.0.rows * $1.0.width }
     }
 
     /// Copies the part of a saved block that overlaps this rank's stores into
@@ -129,7 +129,7 @@ extension ShardedEmbeddingCollection {
                 } else {
                     for c in 0..<(c1 - c0) { s.weights[dst + c] = weights[src + c] }
                 }
-                if !s.map.isTiered { written += c1 - c0 }
+                if s.map.isContiguous { written += c1 - c0 }
                 if perRow == s.width, b.stateFloatsPerRow == b.width {
                     let ss = (g - b.firstRow) * b.width + (c0 - b.columnStart)
                     for c in 0..<(c1 - c0) { s.state[dst + c] = state[ss + c] }

@@ -95,7 +95,7 @@ extension ShardedEmbeddingCollection {
         // Hot rows' gradients come from the local lookups alone: their sync
         // starts (the mask reduction, non-blocking) before the exchanges.
         collectLocalGradients()
-        for sync in syncs where sync.isHotBucket { sync.start() }
+        for sync in syncs where sync.gradientsAreLocal { sync.start() }
         for lane in lanes { lane.sendGradients(from: gradAssembly.pointer) }
         applyOwnedGradients(learningRate: lr)
         // Warm copies: what the node's owners collected, summed across nodes.
@@ -106,7 +106,7 @@ extension ShardedEmbeddingCollection {
                 sync.add(row: offset + Int(pendingRows[s][i]), pendingGrads[s].pointer + i * w)
             }
         }
-        for sync in syncs where !sync.isHotBucket { sync.start() }
+        for sync in syncs where !sync.gradientsAreLocal { sync.start() }
         for sync in syncs { sync.finish(stores, learningRate: lr) }
         applyReplicaTableGradients(learningRate: lr)
     }
@@ -114,20 +114,16 @@ extension ShardedEmbeddingCollection {
     // MARK: local lookups (data_parallel and hot rows) and their gradients
 
     /// Calls `visit(n, u, localRow)` for each id of feature `g.feature` this
-    /// rank serves itself: every id of a data_parallel table, hot ids of FlexShard.
+    /// rank serves itself: those in `g`'s part (every id of a data_parallel
+    /// table, FlexShard's hot ids).
     @inline(__always)
     func forEachLocalId(_ g: LocalGroup, _ visit: (_ n: Int, _ u: Int, _ row: Int) -> Void) {
         let f = current[g.feature]
         var n = 0
         for u in 0..<f.bags {
             for _ in 0..<Int(f.lengths[u]) {
-                let row = Int(f.values[n])
-                if let codes = g.hotCodes {
-                    let code = codes.codes[row]
-                    if RowTiers.tier(code) == RowTiers.Tier.hot.rawValue { visit(n, u, RowTiers.index(code)) }
-                } else {
-                    visit(n, u, row)
-                }
+                // Every rank holds the part whole: its index is the local row.
+                if let local = g.rows.index(ofRow: Int(f.values[n])) { visit(n, u, local) }
                 n += 1
             }
         }
@@ -150,7 +146,8 @@ extension ShardedEmbeddingCollection {
     }
 
     func collectLocalGradients() {
-        for g in localGroups where g.hotCodes != nil {
+        // Parts synced by their touched rows (the whole-table ones sum apart).
+        for g in localGroups {
             guard let (sync, offset) = syncSlots[g.store] else { continue }
             let w = stores[g.store].width, seq = features[g.feature].isSequence
             let dOut = gradAssembly.pointer + featureBase[g.feature]

@@ -58,23 +58,13 @@ public final class ShardedEmbeddingCollection {
     let tableRows: [Int]
     var training = true
 
-    /// A lookup served from this rank's own copy.
-    /// Where one table's rows live on this rank, as indices into `stores`.
-    enum TableStores {
-        /// data_parallel: the whole table.
-        case replica(Int)
-        /// FlexShard: this rank's copy of the hot tier, its share of its
-        /// node's warm tier and its share of the cold tier.
-        case tiered(hot: Int, warm: Int, cold: Int)
-        /// The other types: the column shards this rank holds a block of.
-        case blocks(byColumnStart: [Int: Int])
-    }
-
+    /// A lookup served from this rank's own copy: a part of the feature's
+    /// table that every rank holds (a data_parallel table, FlexShard's hot rows).
     struct LocalGroup {
         var feature: Int
         var store: Int
-        /// nil: every row (data_parallel); else only rows of FlexShard's hot tier.
-        var hotCodes: TierCodes?
+        /// The part's rows (the ids of other parts are not this group's).
+        var rows: RowPlacement.Locator
     }
 
     /// `plan` comes from `ShardingPlanner.plan`, which has checked it
@@ -95,26 +85,21 @@ public final class ShardedEmbeddingCollection {
         let topo = comm.topology
         let nodeRanks = topo.ranks(onNode: comm.node)
         let L = nodeRanks.count, nodeLocal = nodeRanks.firstIndex(of: comm.worldRank)!
-        let shardings = try tables.map { c -> TableSharding in
-            guard let s = plan.sharding(of: c.name) else { throw PlanError("the plan has no sharding for table '\(c.name)'") }
-            return s
+        for c in tables where plan.sharding(of: c.name) == nil {
+            throw PlanError("the plan has no sharding for table '\(c.name)'")
         }
 
         let groups = LookupGroups(plan: plan, tables: tables, features: features, worldSize: R, nodeSize: L)
-        // Every table gets its stores, read or not, so memory and checkpoints are whole.
-        let (stores, tableStores) = Self.makeStores(tables: tables, shardings: shardings, rank: me, worldSize: R,
-                                                    nodeSize: L, nodeLocal: nodeLocal, seed: seed, optimizer: optimizer,
-                                                    precision: precision)
+        let placements = groups.placements
+        // Every table's stores, read or not, so memory and checkpoints are whole.
+        let (stores, tableStores) = Self.makeStores(tables: tables, placements: placements, rank: me, nodeLocal: nodeLocal,
+                                                    seed: seed, optimizer: optimizer, precision: precision)
         let storeOf = { (g: LookupGroup) in Self.store(of: g, in: tableStores) }
         let worldGroups = groups.world, nodeGroups = groups.node
         let localGroups = groups.local.map { l -> LocalGroup in
-            switch tableStores[l.table] {
-            case .replica(let s): return LocalGroup(feature: l.feature, store: s, hotCodes: nil)
-            case .tiered(let hot, _, _): return LocalGroup(feature: l.feature, store: hot, hotCodes: l.hotCodes)
-            case .blocks: preconditionFailure("table \(l.table) is looked up locally but is not replicated")
-            }
+            guard let s = tableStores[l.table][l.part] else { preconditionFailure("table \(l.table): a part on every rank has no store") }
+            return LocalGroup(feature: l.feature, store: s, rows: placements[l.table].locator(part: l.part))
         }
-        for st in stores where st.map.isTiered { st.tierCodes = groups.codes[st.table] }
         self.stores = stores
         self.localGroups = localGroups
         var lanes: [ExchangeLane] = []
@@ -123,12 +108,13 @@ public final class ShardedEmbeddingCollection {
                 forward: payload.forward, backward: payload.backward) { storeOf(worldGroups[$0]) })
         }
         // Plan-wide facts, so every rank makes the same collective calls.
-        let anyWarm = shardings.contains { ($0.tiers?.warm ?? 0) > 0 }
-        let anyHot = shardings.contains { ($0.tiers?.hot ?? 0) > 0 }
+        let parts = placements.flatMap(\.parts)
+        let anyPerNode = parts.contains { if case .perNode = $0.spread { $0.rows > 0 } else { false } }
+        let anyEveryRankSynced = parts.contains { if case .touchedRows = $0.sync { $0.rows > 0 && $0.spread == .everyRank } else { false } }
         let multiNode = topo.nodeCount > 1
         var nodeComm: Communicator?
         var crossComm: Communicator?
-        if anyWarm || (anyHot && multiNode) {
+        if anyPerNode || (anyEveryRankSynced && multiNode) {
             nodeComm = comm.split(color: comm.node, key: me)
             crossComm = comm.split(color: nodeLocal, key: me)
             if !nodeGroups.isEmpty {
@@ -137,8 +123,8 @@ public final class ShardedEmbeddingCollection {
             }
         }
         self.lanes = lanes
-        let syncs = Self.makeSyncs(tables: tables, shardings: shardings, tableStores: tableStores, stores: stores,
-                                   comm: comm, node: nodeComm, cross: crossComm)
+        let syncs = Self.makeSyncs(placements: placements, tableStores: tableStores, stores: stores, comm: comm,
+                                   node: nodeComm, cross: crossComm)
         self.syncs = syncs
         syncSlots = stores.indices.map { s in
             syncs.lazy.compactMap { b in b.offset(ofStore: s).map { (b, $0) } }.first
@@ -147,9 +133,12 @@ public final class ShardedEmbeddingCollection {
         storeIsSynced = synced
         // 16-bit rows round once per step after summing (not per duplicate id).
         sgdInPlace = synced.map { optimizer == .sgd && !$0 && precision == .fp32 }
-        replicaTables = tableStores.indices.compactMap { t in
-            guard case .replica(let s) = tableStores[t] else { return nil }
-            return (t, s, ScratchBuffer<Float>(capacity: tables[t].rows * tables[t].dim, zero: 0))
+        replicaTables = placements.indices.flatMap { t in
+            placements[t].parts.indices.compactMap { p -> (Int, Int, ScratchBuffer<Float>)? in
+                let part = placements[t].parts[p]
+                guard part.sync == .wholeTable, let s = tableStores[t][p] else { return nil }
+                return (t, s, ScratchBuffer<Float>(capacity: part.rows * part.width, zero: 0))
+            }
         }
         pendingRows = stores.map { _ in ScratchBuffer(zero: 0) }
         pendingGrads = stores.map { _ in ScratchBuffer(zero: 0) }

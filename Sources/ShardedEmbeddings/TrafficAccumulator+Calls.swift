@@ -32,7 +32,7 @@ extension TrafficAccumulator {
         }
         // Dense gradients (a wait, several ranks only), each data_parallel table's allreduce, the metrics.
         if R > 1 { call(.denseAllreduce, world) }
-        for s in shardings where s.isReplicated { call(.denseAllreduce, world) }
+        for p in groups.placements.flatMap(\.parts) where p.sync == .wholeTable { call(.denseAllreduce, world) }
         call(.metrics, world)
         // Replica sync buckets, as `replicaSyncs` lists them.
         let cross = (0..<L).map { m in nodes.compactMap { $0.count > m ? $0[m] : nil } }

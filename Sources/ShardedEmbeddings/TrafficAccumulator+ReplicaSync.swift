@@ -29,42 +29,48 @@ extension TrafficAccumulator {
     }
 
     /// The step's replica syncs, bucketed as `ShardedEmbeddingCollection`
-    /// buckets them: per (tier, cross-node exchange, width), every table's
-    /// rows in one exchange; and each data_parallel table's allreduce.
+    /// buckets them: per (spread, cross-node exchange, width), every table's
+    /// rows in one exchange; and each whole-table (data_parallel) allreduce.
     func replicaSyncs() {
         let R = topology.worldSize
-        for (t, s) in shardings.enumerated() where s.isReplicated {
-            ring(.denseAllreduce, Array(0..<R), payload: tables[t].rows * tables[t].dim * 4)
+        for p in groups.placements.flatMap(\.parts) where p.sync == .wholeTable {
+            ring(.denseAllreduce, Array(0..<R), payload: p.rows * p.width * 4)
         }
         let (hotBuckets, warmBuckets) = replicaBuckets()
-        for b in hotBuckets { hotSync(b.tables, mode: b.mode, width: b.width) }
-        for b in warmBuckets { warmSync(b.tables, mode: b.mode, width: b.width) }
+        for b in hotBuckets { hotSync(b.parts, mode: b.mode, width: b.width) }
+        for b in warmBuckets { warmSync(b.parts, mode: b.mode, width: b.width) }
     }
 
-    typealias Bucket = (mode: RowTiers.CrossNodeSync, width: Int, tables: [Int])
+    typealias Bucket = (mode: RowTiers.CrossNodeSync, width: Int, parts: [PartKey])
 
-    /// The collection's buckets: per tier, by cross-node exchange and width,
-    /// tables in table order.
+    /// The collection's buckets: parts on every rank and parts per node, by
+    /// cross-node exchange and width, in table order.
     func replicaBuckets() -> (hot: [Bucket], warm: [Bucket]) {
         var hot: [Bucket] = [], warm: [Bucket] = []
-        func put(_ t: Int, _ mode: RowTiers.CrossNodeSync, into buckets: inout [Bucket]) {
-            let D = tables[t].dim
-            if let i = buckets.firstIndex(where: { $0.mode == mode && $0.width == D }) { buckets[i].tables.append(t) }
-            else { buckets.append((mode, D, [t])) }
+        func put(_ key: PartKey, _ mode: RowTiers.CrossNodeSync, width D: Int, into buckets: inout [Bucket]) {
+            if let i = buckets.firstIndex(where: { $0.mode == mode && $0.width == D }) { buckets[i].parts.append(key) }
+            else { buckets.append((mode, D, [key])) }
         }
-        for (t, s) in shardings.enumerated() {
-            guard let tiers = s.tiers else { continue }
-            if tiers.hot > 0 { put(t, nodes.count > 1 ? RowTiers.hotSync(tiers, on: topology) : .allreduce, into: &hot) }
-            if tiers.warm > 0, nodes.count > 1 { put(t, tiers.warmSync ?? .allreduce, into: &warm) }
+        for (key, _) in syncedParts {
+            let placement = groups.placements[key.table], part = placement.parts[key.part]
+            guard part.rows > 0 else { continue }
+            let mode = placement.crossNodeSync(part: key.part, on: topology)
+            switch part.spread {
+            case .everyRank: put(key, mode, width: part.width, into: &hot)
+            case .perNode: if nodes.count > 1 { put(key, mode, width: part.width, into: &warm) }
+            case .roundRobin, .blocks: break
+            }
         }
         return (hot, warm)
     }
 
-    /// One hot bucket: `ts`'s hot rows back to back.
-    func hotSync(_ ts: [Int], mode: RowTiers.CrossNodeSync, width D: Int) {
+    func part(_ key: PartKey) -> RowPlacement.Part { groups.placements[key.table].parts[key.part] }
+
+    /// One bucket of parts on every rank (hot rows): their rows back to back.
+    func hotSync(_ ts: [PartKey], mode: RowTiers.CrossNodeSync, width D: Int) {
         let R = topology.worldSize
-        let H = ts.reduce(0) { $0 + shardings[$1].tiers!.hot }
-        let counts = ts.map { touchedCounts(touchedHot[$0]!, slices: 1) }
+        let H = ts.reduce(0) { $0 + part($1).rows }
+        let counts = ts.map { touchedCounts(touched[$0]!, slices: 1) }
         let cross = (0..<L).map { m in nodes.compactMap { $0.count > m ? $0[m] : nil } }
         if mode == .gather {
             // Node mask and node sums of the node's rows; member m's slice
@@ -107,9 +113,9 @@ extension TrafficAccumulator {
         }
     }
 
-    /// One warm bucket: member m's warm blocks of `ts`, across the nodes.
-    func warmSync(_ ts: [Int], mode: RowTiers.CrossNodeSync, width D: Int) {
-        let counts = ts.map { touchedCounts(touchedWarm[$0]!, slices: L) }
+    /// One bucket of parts per node (warm rows): member m's shares of `ts`, across the nodes.
+    func warmSync(_ ts: [PartKey], mode: RowTiers.CrossNodeSync, width D: Int) {
+        let counts = ts.map { touchedCounts(touched[$0]!, slices: L) }
         let cross = (0..<L).map { m in nodes.compactMap { $0.count > m ? $0[m] : nil } }
         for m in 0..<L {
             if mode == .gather {
@@ -118,7 +124,7 @@ extension TrafficAccumulator {
                     gather(.replicaGradSync, from: n[m], to: cross[m], rows: rows, width: D, counts: 1)
                 }
             } else {
-                let rows = ts.reduce(0) { $0 + FlexShardCounts.share(shardings[$1].tiers!.warm, of: L, index: m) }
+                let rows = ts.reduce(0) { $0 + groups.placements[$1.table].share(part: $1.part, member: m).capacity }
                 ring(.replicaGradSync, cross[m], payload: rows)
                 ring(.replicaGradSync, cross[m], payload: counts.reduce(0) { $0 + $1.anywhere[m] } * D * 4)
             }

@@ -27,7 +27,6 @@ public final class TrafficAccumulator {
     let nodes: [[Int]]
     let L: Int
     let groups: LookupGroups
-    let shardings: [TableSharding]
     let dims: [Int], rows: [Int]
     let denseParameters: Int
     let payload: PayloadPrecision
@@ -59,9 +58,14 @@ public final class TrafficAccumulator {
     /// node-local peer (column), for the estimate of the ranks not routed:
     /// ids and gradients it sends, rows it is sent.
     var worldPairs: [CommPhase: [Int]] = [:], nodePairs: [CommPhase: [Int]] = [:]
-    /// This step's replicated rows touched on each routed node, per tiered
-    /// table: hot index, warm index.
-    var touchedHot: [Int: [Set<Int>]] = [:], touchedWarm: [Int: [Set<Int>]] = [:]
+    /// This step's indices touched on each routed node, per part synced by
+    /// its touched rows (`RowPlacement.Sync.touchedRows`).
+    var touched: [PartKey: [Set<Int>]] = [:]
+    /// Those parts, and their row locators (what `add` asks per id).
+    let syncedParts: [(key: PartKey, rows: RowPlacement.Locator)]
+
+    /// A part of a table's placement.
+    struct PartKey: Hashable { var table: Int, part: Int }
 
     public init(plan: ShardingPlan, tables: [TableConfig], features: [EmbeddingFeature], topology: Topology,
                 denseParameters: Int, dedupIds: Bool = false, payload: PayloadPrecision = .fp32, routedNodes: [Int]? = nil,
@@ -73,7 +77,12 @@ public final class TrafficAccumulator {
         self.nodes = nodes
         L = nodes.map(\.count).max() ?? 1
         groups = LookupGroups(plan: plan, tables: tables, features: features, worldSize: R, nodeSize: L)
-        shardings = tables.map { plan.sharding(of: $0.name)! }
+        syncedParts = groups.placements.enumerated().flatMap { t, placement in
+            placement.parts.indices.compactMap { p -> (PartKey, RowPlacement.Locator)? in
+                guard case .touchedRows = placement.parts[p].sync else { return nil }
+                return (PartKey(table: t, part: p), placement.locator(part: p))
+            }
+        }
         dims = features.map { tables[$0.table].dim }
         rows = tables.map(\.rows)
         // One router per lane, reused for every rank in turn.
@@ -100,10 +109,7 @@ public final class TrafficAccumulator {
             for p in [CommPhase.idsA2A, .embFwdA2A, .embBwdA2A] { worldPairs[p] = [Int](repeating: 0, count: K * topology.worldSize) }
             for p in [CommPhase.idsA2AIntra, .embFwdA2AIntra, .embBwdA2AIntra] { nodePairs[p] = [Int](repeating: 0, count: K * L) }
         }
-        for (t, s) in shardings.enumerated() where s.tiers != nil {
-            touchedHot[t] = [Set<Int>](repeating: [], count: nodes.count)
-            touchedWarm[t] = touchedHot[t]
-        }
+        for (key, _) in syncedParts { touched[key] = [Set<Int>](repeating: [], count: nodes.count) }
     }
 
     func add(_ p: CommPhase, from a: Int, to b: Int, _ bytes: Int) {
@@ -149,13 +155,9 @@ public final class TrafficAccumulator {
             }
         }
         let k = topology.nodeOfRank[r]
-        for (t, codes) in groups.codes {
-            for (f, feature) in features.enumerated() where feature.table == t {
-                for v in ids[f].values {
-                    let code = codes.codes[Int(v)], index = RowTiers.index(code)
-                    if RowTiers.tier(code) == RowTiers.Tier.hot.rawValue { touchedHot[t]![k].insert(index) }
-                    if RowTiers.tier(code) == RowTiers.Tier.warm.rawValue { touchedWarm[t]![k].insert(index) }
-                }
+        for (key, rows) in syncedParts {
+            for (f, feature) in features.enumerated() where feature.table == key.table {
+                for v in ids[f].values { if let j = rows.index(ofRow: Int(v)) { touched[key]![k].insert(j) } }
             }
         }
     }
