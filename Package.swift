@@ -126,7 +126,7 @@ let package = Package(
         // What both executables share: YAML configs with --set overrides, input failures (exit 2),
         // the serving commands' one-line help.
         .target(name: "CLISupport", dependencies: [
-            "Collectives", "Data", "Sharding", "Tensors", "Training",
+            "Collectives", "Data", "Sharding", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Yams", package: "Yams"),
         ]),
@@ -178,7 +178,7 @@ let package = Package(
         .testTarget(name: "BenchmarkingTests", dependencies: ["Benchmarking"]),
         .testTarget(name: "EvolveTests", dependencies: ["Evolve", "Collectives", "ScalingLaws", "Tensors"]),
         .testTarget(name: "SweepTests", dependencies: ["Sweep", "Training", "Collectives", "ScalingLaws"]),
-        .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "Collectives",
+        .testTarget(name: "CLISupportTests", dependencies: ["CLISupport", "Collectives", "Training",
                                                    .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(name: "ScaLAPACKTests", dependencies: ["ScaLAPACK", "Collectives"]),
         .testTarget(name: "KernelRecommendersTests", dependencies: ["KernelRecommenders", "Collectives", "Tensors"]),

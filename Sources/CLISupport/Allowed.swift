@@ -12,6 +12,8 @@ package struct Allowed: Sendable, CustomStringConvertible {
     package let integer: Bool
     package let low: Double, lowOpen: Bool
     package let high: Double
+    /// The high bound excluded (a share that must stay below 1).
+    package var highOpen = false
     /// Words the key also takes instead of a number (`min_rating: all`).
     package var exempt: [String] = []
 
@@ -23,6 +25,16 @@ package struct Allowed: Sendable, CustomStringConvertible {
     package static func above(_ low: Double, atMost high: Double = .greatestFiniteMagnitude) -> Allowed {
         Allowed(integer: false, low: low, lowOpen: true, high: high)
     }
+    /// A finite number above `low` and below `high` (both excluded).
+    package static func above(_ low: Double, below high: Double) -> Allowed {
+        var a = Allowed(integer: false, low: low, lowOpen: true, high: high); a.highOpen = true; return a
+    }
+    /// A finite number at least `low` and below `high` (excluded).
+    package static func atLeast(_ low: Double, below high: Double) -> Allowed {
+        var a = Allowed(integer: false, low: low, lowOpen: false, high: high); a.highOpen = true; return a
+    }
+    /// A number above `low` (excluded) that a 32-bit float holds: a Float key's range.
+    package static func float(above low: Double) -> Allowed { above(low, atMost: Double(Float.greatestFiniteMagnitude)) }
     /// The same range, also taking `word` instead of a number.
     package static func reals(_ r: ClosedRange<Double>, except word: String) -> Allowed {
         var a = reals(r); a.exempt = [word]; return a
@@ -42,17 +54,22 @@ package struct Allowed: Sendable, CustomStringConvertible {
             return low == 1 ? "a positive integer" : low == 0 ? "a non-negative integer" : "an integer of at least \(text(low))"
         }
         let lo = lowOpen ? "above \(text(low))" : "at least \(text(low))"
+        // Float's largest value is not a bound anyone chose: say what it is.
+        if high == Double(Float.greatestFiniteMagnitude) { return "a finite 32-bit float \(lo)" }
+        if let hi, highOpen { return "a finite number \(lo) and below \(text(hi))" }
         if let hi { return lowOpen ? "a finite number above \(text(low)) and at most \(text(hi))" : "a finite number in \(text(low))...\(text(hi))" }
         return "a finite number \(lo)"
     }
 
-    package func contains(_ x: Double) -> Bool { x.isFinite && (lowOpen ? x > low : x >= low) && x <= high }
+    package func contains(_ x: Double) -> Bool { x.isFinite && (lowOpen ? x > low : x >= low) && (highOpen ? x < high : x <= high) }
 
-    /// `text` parsed and checked; a refusal names `key`, the range and what was given.
+    /// `text` parsed and checked; a refusal names `key`, the range and what
+    /// was given (and, for an element of a list, its index: "got 0 at [1]").
     @discardableResult
-    package func check(_ text: String, key: String, at origin: String) throws -> Double {
+    package func check(_ text: String, key: String, at origin: String, element: Int? = nil) throws -> Double {
         let t = text.trimmingCharacters(in: .whitespaces)
-        func refuse(_ got: String) -> InputError { InputError("\(origin): \(key) must be \(self), got \(got)") }
+        let place = element.map { " at [\($0)]" } ?? ""
+        func refuse(_ got: String) -> InputError { InputError("\(origin): \(key) must be \(self), got \(got)\(place)") }
         if integer {
             guard let x = Int(t.replacingOccurrences(of: "_", with: "")) else {
                 if let d = Double(t), !d.isFinite { throw refuse(d.isNaN ? "\(t) (not a number)" : "\(t) (infinite)") }
@@ -68,8 +85,11 @@ package struct Allowed: Sendable, CustomStringConvertible {
         return x
     }
 
+    /// Which ends are included, in interval notation: `[]`, `(]`, `[)` or `()`.
+    package var bounds: String { (lowOpen ? "(" : "[") + (highOpen ? ")" : "]") }
+
     /// One line of `strata ranges`: kind, bounds.
-    package var listing: String { "\(integer ? "int" : "real") \(low) \(lowOpen ? "open" : "closed") \(high)" }
+    package var listing: String { "\(integer ? "int" : "real") \(low) \(bounds) \(high)" }
 }
 
 /// A command's numeric options and their ranges, declared beside the

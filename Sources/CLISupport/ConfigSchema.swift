@@ -21,11 +21,19 @@ package struct ConfigSchema<Config> {
     }
 
     package var dotted: DottedKeys<Config> {
-        var d = DottedKeys<Config>(setters: Dictionary(uniqueKeysWithValues: keys.map { ($0.name, $0.key.set) }),
-                                   ranges: Dictionary(uniqueKeysWithValues: keys.compactMap { k in k.key.allowed.map { (k.name, $0) } }))
+        let fixed = keys.filter { $0.key.named == nil }
+        var d = DottedKeys<Config>(setters: Dictionary(uniqueKeysWithValues: fixed.map { ($0.name, $0.key.set) }),
+                                   named: keys.compactMap { k in k.key.named.map { set in (prefix: Self.prefix(of: k.name), set: { c, name, v, key in
+                                       if let allowed = k.key.allowed { try DottedKeys<Config>.check(v, allowed, key: key) }
+                                       try set(&c, name, v, key)
+                                   }) } },
+                                   ranges: Dictionary(uniqueKeysWithValues: fixed.compactMap { k in k.key.allowed.map { (k.name, $0) } }))
         d.hint = hint; d.record = record
         return d
     }
+
+    /// A named key's declared name without its placeholder: `sharding.tables.NAME` → `sharding.tables.`.
+    static func prefix(of name: String) -> String { String(name[...(name.lastIndex(of: ".") ?? name.startIndex)]) }
 
     /// The file's keys, then each `--set key=value`, over `config`'s defaults.
     package func read(file: String?, overrides: [String], into config: inout Config) throws {
@@ -92,11 +100,52 @@ extension DeclaredKey {
     where E.RawValue == String {
         Self(nil, help: help) { c, v, k in c[keyPath: p] = try v.choice(k) as E }
     }
+    /// `choice`, its help ending with the names it takes ("...: mean | attention").
+    package static func choices<E: CaseIterable & RawRepresentable>(_ p: WritableKeyPath<Config, E>, _ help: String) -> Self
+    where E.RawValue == String {
+        choice(p, help + ": " + E.allCases.map(\.rawValue).joined(separator: " | "))
+    }
+    package static func choices<E: CaseIterable & RawRepresentable>(_ p: WritableKeyPath<Config, E?>, _ help: String) -> Self
+    where E.RawValue == String {
+        choice(p, help + ": " + E.allCases.map(\.rawValue).joined(separator: " | "))
+    }
+    /// One of a closed set of names (a type coded by a name, not a raw value).
+    package static func oneOf<T>(_ p: WritableKeyPath<Config, T>, _ options: [(String, T)], _ help: String) -> Self {
+        let options = options.map { (name: $0.0, value: $0.1) }
+        return Self(nil, help: help + ": " + options.map(\.name).joined(separator: " | ")) { c, v, k in c[keyPath: p] = try v.oneOf(k, options) }
+    }
+    /// A choice per name (`sharding.tables.item: row_wise`), declared as `prefix.NAME`.
+    package static func named<E: CaseIterable & RawRepresentable>(_ p: WritableKeyPath<Config, [String: E]>, _ help: String) -> Self
+    where E.RawValue == String {
+        Self(nil, help: help + ": " + E.allCases.map(\.rawValue).joined(separator: " | ")) { c, name, v, k in c[keyPath: p][name] = try v.choice(k) as E }
+    }
 }
 
 extension DeclaredKey {
     package static func reals(_ p: WritableKeyPath<Config, [Double]?>, _ a: Allowed, _ help: String = "") -> Self {
         Self(a, help: help) { c, v, k in c[keyPath: p] = try v.list(k, "numbers") { try $0.double(k) } }
+    }
+    /// A Float key; `a` at most a 32-bit float's range (`Allowed.float(above:)`), so the value fits.
+    package static func float(_ p: WritableKeyPath<Config, Float>, _ a: Allowed, _ help: String = "") -> Self {
+        Self(a, help: help) { c, v, k in c[keyPath: p] = Float(try v.double(k)) }
+    }
+    /// A list of integers (each in `a`) made into the key's value; `orEmpty`: `[]` is a value (none).
+    package static func ints<T>(_ p: WritableKeyPath<Config, T>, _ a: Allowed, _ help: String, orEmpty: Bool,
+                                _ make: @escaping ([Int]) -> T) -> Self {
+        Self(a, help: help) { c, v, k in c[keyPath: p] = make(try v.list(k, "integers", orEmpty: orEmpty) { try $0.int(k) }) }
+    }
+    /// A list of names; `[]` is a value (none).
+    package static func strings(_ p: WritableKeyPath<Config, [String]>, _ what: String, _ help: String) -> Self {
+        Self(nil, help: help) { c, v, k in c[keyPath: p] = try v.list(k, what, orEmpty: true) { try $0.string(k) } }
+    }
+    /// An integer range given as `[min, max]`, or one number for both, each end in `a`.
+    package static func span(_ p: WritableKeyPath<Config, ClosedRange<Int>>, _ a: Allowed, _ help: String) -> Self {
+        Self(a, help: help) { c, v, k in
+            let ends = try v.list(k, "integers") { try $0.int(k) }
+            guard let lo = ends.first, let hi = ends.last, ends.count <= 2 else { throw v.fail(k, "[min, max] or one number") }
+            guard lo <= hi else { throw InputError("\(v.origin): \(k) must have \(Int(a.low)) <= min <= max, got \(ends)") }
+            c[keyPath: p] = lo...hi
+        }
     }
     /// A list of seeds: non-negative integers.
     package static func seeds(_ p: WritableKeyPath<Config, [UInt64]>, _ help: String = "") -> Self {

@@ -27,12 +27,7 @@ package struct DottedKeys<Config> {
 
     package func set(_ key: String, _ value: ConfigLoader.Value, in config: inout Config) throws {
         if let setter = setters[key] {
-            if let allowed = ranges[key] {
-                for node in value.node.sequence ?? [value.node] {
-                    guard let text = node.scalar?.string, !allowed.exempt.contains(text.lowercased()) else { continue }
-                    try allowed.check(text, key: key, at: value.origin)
-                }
-            }
+            if let allowed = ranges[key] { try Self.check(value, allowed, key: key) }
             if let record { config[keyPath: record][key] = value }
             return try setter(&config, value, key)
         }
@@ -46,6 +41,19 @@ package struct DottedKeys<Config> {
         }
         throw InputError("\(value.origin): unknown key '\(key)'\(ConfigLoader.suggestion(for: key, among: Array(setters.keys)))\(hint)")
     }
+
+    /// `value` (each element of a list, named by its index) checked against
+    /// `allowed`, the words it exempts let through.
+    package static func check(_ value: ConfigLoader.Value, _ allowed: Allowed, key: String) throws {
+        let list = value.node.sequence
+        for (i, node) in (list ?? [value.node]).enumerated() {
+            guard let text = node.scalar?.string, !allowed.exempt.contains(text.lowercased()) else { continue }
+            try allowed.check(text, key: key, at: value.origin, element: list == nil ? nil : i)
+        }
+    }
+
+    /// Whether `key` is one of the setters' or a named key's (a sweep axis is checked so).
+    package func knows(_ key: String) -> Bool { setters[key] != nil || named.contains { key.hasPrefix($0.prefix) } }
 
     /// Walks a YAML mapping into dotted keys.
     package func apply(_ node: Node, prefix: String, file: String, to config: inout Config) throws {
@@ -102,9 +110,19 @@ package struct DottedKeys<Config> {
 /// NaN, infinity, -1, 0 and a huge value).
 package struct DeclaredKey<Config> {
     package typealias Setter = (inout Config, ConfigLoader.Value, String) throws -> Void
+    package typealias NamedSetter = (inout Config, String, ConfigLoader.Value, String) throws -> Void
     package var allowed: Allowed?
     /// What the key holds, for --help.
     package var help: String
     package var set: Setter
+    /// A key whose last part is a name, not a fixed word (declared as
+    /// `sharding.tables.NAME`): what sets the one named.
+    package var named: NamedSetter?
     package init(_ allowed: Allowed? = nil, help: String = "", set: @escaping Setter) { self.allowed = allowed; self.help = help; self.set = set }
+
+    /// A key declared as `prefix.NAME`, given as `prefix.anything`.
+    package init(_ allowed: Allowed? = nil, help: String = "", named: @escaping NamedSetter) {
+        self.allowed = allowed; self.help = help; self.named = named
+        self.set = { c, v, k in try named(&c, String(k.split(separator: ".").last ?? ""), v, k) }
+    }
 }

@@ -3,7 +3,7 @@ import Foundation
 /// One declared numeric key or option, as `strata ranges` lists it (one
 /// tab-separated line): command, how it is given (`option`, `set` for `--set
 /// key=value`, `file` for a key of the command's YAML file), its name, int or
-/// real, low bound, open or closed, high bound, and the arguments that make
+/// real, low bound, which bounds are included (`[]`, `(]`, `[)`, `()`), high bound, and the arguments that make
 /// the rest of the command line valid. Tests/MPI/hardening.sh feeds each one
 /// NaN, infinity, -1, 0 and a huge value.
 package struct RangeEntry: Sendable {
@@ -14,7 +14,7 @@ package struct RangeEntry: Sendable {
     }
 
     package var line: String {
-        [command, mode, name, allowed.integer ? "int" : "real", "\(allowed.low)", allowed.lowOpen ? "open" : "closed",
+        [command, mode, name, allowed.integer ? "int" : "real", "\(allowed.low)", allowed.bounds,
          "\(allowed.high)", probe.joined(separator: " ")].joined(separator: "\t")
     }
 

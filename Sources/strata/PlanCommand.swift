@@ -37,7 +37,7 @@ struct PlanCommand: ParsableCommand {
         hundreds of ranks, sharding.profile_samples=N profiles a seeded sample of the \
         batches and --routed-nodes K routes only K seeded nodes' batches, estimating the \
         other ranks from them (docs/benchmarks/flexshard.md, "Sampled profiles", states the error). \
-        No MPI is needed.
+        No MPI is needed. The config's keys are strata train's (strata train --help lists them).
         """
     )
 

@@ -17,6 +17,7 @@ struct RangesCommand: ParsableCommand {
             + RangeEntry.options(DataPerfEvaluate.ranges, ["--task", scratch, "--out", scratch, "submission.txt"])
             + RangeEntry.options(DataPerfTaskMake.ranges, ["--dataset", "synthetic", "--track", "selection", "--out", scratch])
             + RangeEntry.options(DataPerfBaseline.ranges, ["--task", scratch, "--out", scratch])
+            + RunConfigKeys.schema.rangeEntries(command: "train", mode: "set")
             + FLKeys.schema.rangeEntries(command: "fl", mode: "set")
             + ["iae", "distill"].flatMap { c in KernelConfigLoader.schema.rangeEntries(command: c, mode: "set").sorted { $0.name < $1.name } }
             + EvolveLoader.schema.rangeEntries(command: "evolve", mode: "file", probe: ["kernel: embedding_bag"])

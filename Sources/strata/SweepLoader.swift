@@ -61,7 +61,7 @@ enum SweepLoader {
                 throw InputError("\(at(k)): unknown axis field '\(k.scalar?.string ?? "?")' (known: name, key, values, x)")
             }
             guard let keyNode = m["key"], let key = keyNode.scalar?.string else { throw InputError("\(at(a)): the axis needs a key") }
-            guard ConfigLoader.setters[key] != nil || key.hasPrefix("sharding.tables.") else {
+            guard ConfigLoader.keys.knows(key) else {
                 throw InputError("\(at(keyNode)): unknown axis key '\(key)'\(ConfigLoader.suggestion(for: key))")
             }
             guard let vs = m["values"]?.sequence, !vs.isEmpty else {

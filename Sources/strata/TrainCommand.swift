@@ -17,6 +17,10 @@ struct Train: ParsableCommand {
         summary.json, steps.jsonl and plan.json. Rank 0 prints progress and, at the end, \
         the communication summary per phase. Without --config: built-in defaults, \
         synthetic data. The run folder defaults to runs/<config name>-<time>.
+
+        Config keys (YAML nesting or --set a.b=value; plan, bench train, sweep and the \
+        data commands read the same keys):
+        \(RunConfigKeys.schema.help())
         """
     )
 

@@ -68,7 +68,7 @@ final class ConfigSchemaTests: XCTestCase {
         XCTAssertEqual(refusal(nil, ["run.lr=0"]), "--set: run.lr must be a finite number above 0 and at most 1, got 0")
         XCTAssertEqual(refusal(nil, ["seed=-1"]), "--set: seed must be a non-negative integer, got -1")
         let f = try file("model:\n  widths: [8, 65]\n")
-        XCTAssertEqual(refusal(f), "\(f):2: model.widths must be an integer in 1...64, got 65")   // every element
+        XCTAssertEqual(refusal(f), "\(f):2: model.widths must be an integer in 1...64, got 65 at [1]")   // every element, named
         XCTAssertEqual(refusal(nil, ["model.widths=[]"]), "--set: model.widths must be a non-empty list of integers, got '[]'")
         XCTAssertEqual(refusal(nil, ["name=[1, 2]"]), "--set: name must be a string, got '[1, 2]'")
     }

@@ -28,20 +28,26 @@ echo "hardening: every declared numeric key and option refuses NaN, infinity, -1
 "$B" ranges >"$W/ranges" 2>&1 || bad "strata ranges failed" "$W/ranges"
 [ "$(wc -l <"$W/ranges")" -gt 100 ] && ok "strata ranges lists $(wc -l <"$W/ranges") declared keys and options" \
     || bad "strata ranges lists too few" "$W/ranges"
+# train's keys (RunConfigKeys) are declared like every other command's: plan,
+# bench train, sweep and the data commands read the same ones.
+train_keys=$(awk -F'\t' '$1 == "train" && $2 == "set"' "$W/ranges" | wc -l)
+[ "$train_keys" -ge 40 ] && ok "strata ranges lists train's $train_keys numeric keys" || bad "strata ranges lists $train_keys of train's keys" "$W/ranges"
 tried=0; failures=0
 while IFS=$'\t' read -r command mode name kind low bound high probe; do
     for v in nan inf -1 0 huge; do
         value="$v"; [ "$v" = huge ] && { [ "$kind" = int ] && value=99999999999999999999 || value=1e300; }
         # Values inside the declared range would start the real work: only the outside ones are run.
+        # bound: which ends are included, in interval notation ([], (], [), ()).
         inside=$(awk -v v="$v" -v lo="$low" -v b="$bound" -v hi="$high" 'BEGIN {
             if (v == "nan" || v == "inf" || v == "huge") { print 0; exit }
-            x = v + 0; ok = (b == "open") ? (x > lo + 0) : (x >= lo + 0); print (ok && x <= hi + 0) ? 1 : 0 }')
+            x = v + 0; above = (substr(b, 1, 1) == "(") ? (x > lo + 0) : (x >= lo + 0)
+            below = (substr(b, 2, 1) == ")") ? (x < hi + 0) : (x <= hi + 0); print (above && below) ? 1 : 0 }')
         [ "$inside" = 1 ] && continue
         read -r -a words <<<"$command"
         read -r -a args <<<"$probe"
         case "$mode" in
             option) cmd=("$B" "${words[@]}" "${args[@]}" "$name" "$value") ;;
-            set) cmd=("$B" "${words[@]}" --set "$name=$value") ;;
+            set) cmd=("$B" "${words[@]}" "${args[@]}" --set "$name=$value") ;;
             file) printf '%s\n%s: %s\n' "$probe" "$name" "$value" >"$W/file.yaml"; cmd=("$B" "${words[@]}" --config "$W/file.yaml") ;;
         esac
         tried=$((tried + 1))
@@ -63,7 +69,8 @@ unranged=""
 # Keys declared through ConfigSchema: the typed ones (.int, .real, .ints, .reals,
 # .seed, .seeds) take their range as an argument; a hand-written Key without
 # one must not read a number.
-for f in Sources/strata/FLKeys.swift Sources/strata/KernelKeys.swift Sources/strata/EvolveLoader.swift Sources/strata/SweepLoader.swift; do
+for f in Sources/strata/FLKeys.swift Sources/strata/KernelKeys.swift Sources/strata/EvolveLoader.swift Sources/strata/SweepLoader.swift \
+         Sources/CLISupport/RunConfigKeys*.swift; do
     for k in $(awk '/Key(\(help:| \{)/ { open = 1; key = $0; sub(/^[^"]*"/, "", key); sub(/".*/, "", key) }
                    open && /\.(int|double|uint64|ints|float|list)\(/ { print key; open = 0 }
                    /\}\)/ { open = 0 }' "$f"); do unranged="$unranged $f:$k"; done

@@ -177,15 +177,15 @@ while IFS='|' read -r name np pattern args; do
 done <<EOF2
 misspelt key (--set)|1|unknown key 'run.stepz' \(did you mean 'run.steps'\?\)|--set run.stepz=3 $L
 misspelt key in a file, with its line|1|misspelt.yaml:3: unknown key 'run.batch_sise' \(did you mean 'run.batch_size'\?\)|--config $W/misspelt.yaml $L
-wrong type in a file, with its line|1|wrongtype.yaml:2: run.steps must be an integer, got 'ten'|--config $W/wrongtype.yaml $L
+wrong type in a file, with its line|1|wrongtype.yaml:2: run.steps must be a positive integer, got 'ten'|--config $W/wrongtype.yaml $L
 wrong type (--set)|1|data.dedup must be true or false, got 'maybe'|--set data.dedup=maybe $L
-negative size|1|run.batch_size must be positive, got -4|--set run.batch_size=-4 $L
-zero size|1|model.embedding_dim must be positive, got 0|--set model.embedding_dim=0 $L
-zero table size|1|data.synthetic.extra_tables\[1\] must be positive, got 0|--set data.synthetic.extra_tables=[10,0] $L
+negative size|1|run.batch_size must be a positive integer, got -4|--set run.batch_size=-4 $L
+zero size|1|model.embedding_dim must be a positive integer, got 0|--set model.embedding_dim=0 $L
+zero table size|1|data.synthetic.extra_tables must be a positive integer, got 0 at \[1\]|--set data.synthetic.extra_tables=[10,0] $L
 bag sizes out of order|1|data.synthetic.extra_ids_per_bag must have 1 <= min <= max, got \[3, 2\]|--set data.synthetic.extra_ids_per_bag=[3,2] $L
-negative Zipf exponent|1|data.synthetic.zipf_exponent must be >= 0 \(0: uniform\), got -1|--set data.synthetic.zipf_exponent=-1 $L
-negative checkpoint interval|1|run.checkpoint_every must not be negative, got -1|--set run.checkpoint_every=-1 $L
-zero checkpoints kept|1|run.keep_checkpoints must be positive, got 0|--set run.keep_checkpoints=0 $L
+negative Zipf exponent|1|data.synthetic.zipf_exponent must be a finite number in 0...100, got -1|--set data.synthetic.zipf_exponent=-1 $L
+negative checkpoint interval|1|run.checkpoint_every must be a non-negative integer, got -1|--set run.checkpoint_every=-1 $L
+zero checkpoints kept|1|run.keep_checkpoints must be a positive integer, got 0|--set run.keep_checkpoints=0 $L
 plan names an unknown table|4|plan-unknown.json: the plan names unknown table 'nosuch'|--config $C --plan $W/plan-unknown.json $L
 plan places a rank outside the world|4|plan-rank.json: table 'item' is placed on rank 7, outside the world of 4 ranks|--config $C --plan $W/plan-rank.json $L
 world size the plan cannot use|2|plan.json: the plan was made for 4 ranks but the world has 2|--config $C --plan $W/ref4/plan.json $L
@@ -207,9 +207,9 @@ a key given twice, both lines named|1|dup.yaml:4: key 'run.steps' is given twice
 a key given twice in nested and dotted form|1|dup-dotted.yaml:3: key 'run.steps' is given twice|--config $W/dup-dotted.yaml $L
 a plan listing a table twice|4|plan-twice.json: the plan lists table '[a-z0-9]+' twice|--config $C --plan $W/plan-twice.json $L
 resume with run.steps below the checkpoint|2|the checkpoint is at step 40 and run.steps is 30: nothing to train, nothing written|--resume $W/ref4 --set run.steps=30 --quiet
-a negative reader count|1|data.movielens.eval_per_user must not be negative, got -1|--set data.movielens.eval_per_user=-1 $L
-a probability above 1|1|data.synthetic.history_affinity must be a finite number at least 0.0 and at most 1.0, got 2|--set data.synthetic.history_affinity=2 $L
-a NaN learning rate|1|optimizer.dense_learning_rate must be a finite number above 0.0, got nan|--set optimizer.dense_learning_rate=nan $L
+a negative reader count|1|data.movielens.eval_per_user must be a non-negative integer, got -1|--set data.movielens.eval_per_user=-1 $L
+a probability above 1|1|data.synthetic.history_affinity must be a finite number in 0...1, got 2|--set data.synthetic.history_affinity=2 $L
+a NaN learning rate|1|optimizer.dense_learning_rate must be a finite 32-bit float above 0, got nan \(not a number\)|--set optimizer.dense_learning_rate=nan $L
 a size product that overflows, the key named|1|overflows a 64-bit size: data.synthetic.item_rows \(4611686018427387904\)|--config $C --set data.synthetic.item_rows=4611686018427387904 $L
 a table over this rank's share of memory|2|over this rank's share of the machine's memory|--config $C --set data.synthetic.item_rows=68719476736 --set sharding.type=table_wise $L
 a parent of the run folder is a file|1|cannot create the run folder .*afile/run: a parent of it, .*afile, is a file, not a folder|--config $C --run-dir $W/afile/run --quiet

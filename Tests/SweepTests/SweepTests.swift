@@ -27,7 +27,7 @@ final class SweepTests: XCTestCase {
         return c
     }
 
-    /// The keys these tests vary (the CLI passes ConfigLoader's setters instead).
+    /// The keys these tests vary (the CLI passes ConfigLoader's declared keys instead).
     static let apply: ConfigApplier = { config, key, text in
         guard let v = Int(text) else { throw ConfigError("\(key): not an integer: \(text)") }
         switch key {
