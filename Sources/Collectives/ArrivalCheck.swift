@@ -11,6 +11,9 @@
 ///   descheduled sees the beats it missed as a change, never as silence;
 /// - behind: at an earlier mark than the furthest rank (this rank too: when
 ///   the others have moved on, this rank is the one that did not arrive).
+/// When some rank is silent, only the silent are named: a rank behind it is
+/// most likely blocked on it (a collective relayed through the stopped rank);
+/// while one has been quiet for over half a timeout, no rank is named behind.
 /// When no rank is silent or behind, every rank is alive at the mark and none
 /// finishes it; after a second `timeout`, enough for a rank that stopped
 /// late in the step to fall silent, every rank is named.
@@ -72,13 +75,17 @@ public struct ArrivalCheck {
         let marks = seen.indices.map { $0 == rank ? mark : Int(seen[$0].mark) }
         let front = marks.max() ?? mark
         var named: [(rank: Int, reason: StepTimeout.Reason)] = []
-        for p in marks.indices {
-            let quiet = now - changedAt[p]
-            if p != rank && quiet > timeout {
-                named.append((p, .silent(seconds: quiet)))
-            } else if marks[p] < front {
-                named.append((p, .behind(WatchPoint(mark: marks[p]))))
-            }
+        for p in marks.indices where p != rank && now - changedAt[p] > timeout {
+            named.append((p, .silent(seconds: now - changedAt[p])))
+        }
+        // A rank behind while another is silent is most likely waiting on it
+        // (a broadcast relayed through the stopped rank): only the silent are
+        // named. One quiet for over half a timeout may be falling silent (its
+        // last mark on the board is a tick old, its beats stopped): it is
+        // named as that, not as behind, once its silence is a whole timeout.
+        let fading = marks.indices.contains { $0 != rank && now - changedAt[$0] > timeout / 2 }
+        if named.isEmpty && !fading {
+            for p in marks.indices where marks[p] < front { named.append((p, .behind(WatchPoint(mark: marks[p])))) }
         }
         if named.isEmpty && elapsed > 2 * timeout {
             named = marks.indices.map { ($0, .noneFinished) }

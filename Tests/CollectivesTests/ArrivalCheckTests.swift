@@ -62,6 +62,37 @@ final class ArrivalCheckTests: XCTestCase {
         XCTAssertEqual(v?.ranks.map(\.reason), [.behind(WatchPoint(step: 4))])
     }
 
+    /// Rank 1 is stopped; rank 3 still waits for a broadcast that rank 1
+    /// relays, so it is at an earlier mark, alive. Only rank 1 is named: the
+    /// rank behind a silent one is its victim, not a second culprit.
+    func testWhenARankIsSilentARankBehindItIsNotBlamed() {
+        var c = ArrivalCheck(rank: 0, size: 4, timeout: 2, mark: m(4), now: 0)
+        c.begin(mark: m(5), at: 0)
+        for (i, t) in [0.25, 1.0, 2.0, 2.4].enumerated() {
+            c.observe([slot(5, beat: Int64(3 + i)), slot(4, beat: 2), slot(5, beat: Int64(3 + i)), slot(4, beat: Int64(3 + i))], at: t)
+        }
+        let v = c.verdict(at: 2.4)
+        XCTAssertEqual(v?.ranks.map(\.rank), [1], "\(String(describing: v))")
+        guard case .silent(let quiet)? = v?.ranks.first?.reason else { return XCTFail("rank 1 should be named silent: \(String(describing: v))") }
+        XCTAssertEqual(quiet, 2.15, accuracy: 1e-9)
+    }
+
+    /// Rank 1 stopped a tick after its last beat, and the board still shows
+    /// the mark it held a tick before (marks are published each tick): it is
+    /// behind on the board but falling silent, so it is named once silent,
+    /// for its silence, not a moment earlier as "still at" a stale mark.
+    func testARankFallingSilentIsNamedSilentNotBehind() {
+        var c = check()
+        c.observe([slot(1, beat: 2), slot(0, beat: 2)], at: 0.3)
+        for (i, t) in [0.5, 1.0, 1.5, 2.0, 2.2, 2.4].enumerated() {
+            c.observe([slot(1, beat: Int64(3 + i)), slot(0, beat: 2)], at: t)
+        }
+        XCTAssertNil(c.verdict(at: 2.1), "behind on the board, but quiet for 1.8 s: falling silent")
+        let v = c.verdict(at: 2.4)
+        guard case .silent? = v?.ranks.first?.reason else { return XCTFail("rank 1 should be named silent: \(String(describing: v))") }
+        XCTAssertEqual(v?.ranks.map(\.rank), [1])
+    }
+
     func testThisRankNamesItselfWhenTheOthersHaveMovedOn() {
         // Rank 0 is stuck after step 5's last collective (say, writing a file); rank 1 is in step 6.
         var c = ArrivalCheck(rank: 0, size: 2, timeout: 2, mark: m(4), now: 0)
