@@ -38,13 +38,7 @@ final class RoundWatchTests: XCTestCase {
 
     func testEveryRankCountsTheSameRoundsOfFEL() throws {
         let source = tinySource(population: 60)
-        var cfg = tinyConfig(rounds: 2, k: 8)
-        cfg.client.learningRate = 0.1
-        var fel = FELConfig()
-        fel.k = 3
-        fel.overRounds = 2
-        fel.centralClients = 30
-        fel.centralEpochs = 1
+        let (cfg, fel) = tinyFEL()
         let got = try counts(ranks: 3) { comm, watch in
             _ = try FELRun.run(comm: comm, config: cfg, fel: fel, source: source, directory: nil, watch: watch)
         }
