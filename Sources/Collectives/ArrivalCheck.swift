@@ -29,6 +29,11 @@ public struct ArrivalCheck {
     private var markStart: Double
     private var seen: [ProgressSlot]
     private var changedAt: [Double]
+    /// When set, a liveness watch: only these ranks are judged, and only for
+    /// silence, whatever the marks (`WorkGroups.watchCoordinator`: workers
+    /// wait on the coordinator for as long as the other groups take, which
+    /// no mark bounds).
+    public var silenceOnly: [Int]?
 
     /// `mark`: where this rank is before the first `begin` (the last finished step's).
     public init(rank: Int, size: Int, timeout: Double, mark: Int, now: Double) {
@@ -70,6 +75,11 @@ public struct ArrivalCheck {
     /// The ranks that did not arrive, or nil while this mark is within its time
     /// (or late, but a rank may still fall silent and be named).
     public func verdict(at now: Double) -> StepTimeout? {
+        if let watched = silenceOnly {
+            let named = watched.filter { $0 != rank && $0 < changedAt.count && now - changedAt[$0] > timeout }
+                .map { (rank: $0, reason: StepTimeout.Reason.silent(seconds: now - changedAt[$0])) }
+            return named.isEmpty ? nil : StepTimeout(at: WatchPoint(mark: mark), ranks: named, timeout: timeout, liveness: true)
+        }
         let elapsed = now - markStart
         guard elapsed > timeout else { return nil }
         let marks = seen.indices.map { $0 == rank ? mark : Int(seen[$0].mark) }

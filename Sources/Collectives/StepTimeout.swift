@@ -29,16 +29,21 @@ public struct StepTimeout: Equatable, CustomStringConvertible {
     public var timeout: Double
     /// What the points count and the key that set the timeout (the line's words).
     public var unit: WatchUnit
+    /// From a liveness watch (`ArrivalCheck.silenceOnly`): the ranks named
+    /// stopped responding, wherever they were; the line names no point.
+    public var liveness: Bool
 
-    public init(at point: WatchPoint, ranks: [(rank: Int, reason: Reason)], timeout: Double, unit: WatchUnit = .trainingStep) {
+    public init(at point: WatchPoint, ranks: [(rank: Int, reason: Reason)], timeout: Double, unit: WatchUnit = .trainingStep,
+                liveness: Bool = false) {
         self.point = point
         self.ranks = ranks.sorted { $0.rank < $1.rank }
         self.timeout = timeout
         self.unit = unit
+        self.liveness = liveness
     }
 
     public static func == (a: StepTimeout, b: StepTimeout) -> Bool {
-        a.point == b.point && a.timeout == b.timeout && a.unit == b.unit && a.ranks.map(\.rank) == b.ranks.map(\.rank)
+        a.point == b.point && a.timeout == b.timeout && a.unit == b.unit && a.liveness == b.liveness && a.ranks.map(\.rank) == b.ranks.map(\.rank)
             && a.ranks.map(\.reason) == b.ranks.map(\.reason)
     }
 
@@ -52,9 +57,13 @@ public struct StepTimeout: Equatable, CustomStringConvertible {
             case .noneFinished: return "rank \(r.rank): alive at it"
             }
         }
+        let who = ranks.map { String($0.rank) }.joined(separator: ",")
+        if liveness {
+            return "rank(s) \(who) stopped responding (\(why.joined(separator: "; "))); the watchdog (\(unit.key)) ends the job, exit \(Self.exitCode)"
+        }
         let all = ranks.allSatisfy { $0.reason == .noneFinished }
             ? "; every rank is alive and none finished it: a deadlock or a file system stuck for all" : ""
-        return "\(point.describe(unit)): rank(s) \(ranks.map { String($0.rank) }.joined(separator: ",")) did not arrive within "
+        return "\(point.describe(unit)): rank(s) \(who) did not arrive within "
             + "\(String(format: "%g", timeout)) s (\(why.joined(separator: "; "))\(all)); "
             + "the watchdog (\(unit.key)) ends the job, exit \(Self.exitCode)"
     }

@@ -9,9 +9,10 @@ extension StepWatchdog {
     /// rank makes the progress board (in `directory`, the run folder, when
     /// ranks are processes).
     public static func ending(job comm: Communicator, timeout: Double, directory: String?, unit: WatchUnit,
-                              at point: WatchPoint) throws -> StepWatchdog {
+                              at point: WatchPoint, silenceOnly: [Int]? = nil) throws -> StepWatchdog {
         let board = try comm.makeProgressBoard(directory: directory)
-        let watchdog = StepWatchdog(rank: comm.rank, size: comm.size, timeout: timeout, at: point, board: board, unit: unit) { verdict in
+        let watchdog = StepWatchdog(rank: comm.rank, size: comm.size, timeout: timeout, at: point, board: board, unit: unit,
+                                    silenceOnly: silenceOnly) { verdict in
             FileHandle.standardError.write("strata: rank \(comm.rank): \(verdict)\n".data(using: .utf8)!)
             comm.abort(code: StepTimeout.exitCode)
         }

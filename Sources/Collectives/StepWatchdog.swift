@@ -37,14 +37,16 @@ public final class StepWatchdog: @unchecked Sendable {
     public let tick: Double
 
     /// `point`: where this rank is before the first `begin` (the last finished step).
+    /// `silenceOnly`: a liveness watch of these ranks (`ArrivalCheck.silenceOnly`).
     public init(rank: Int, size: Int, timeout: Double, at point: WatchPoint, board: ProgressBoard, unit: WatchUnit = .trainingStep,
-                clock: @escaping () -> Double = monotonicSeconds, onTimeout: @escaping (StepTimeout) -> Void) {
+                silenceOnly: [Int]? = nil, clock: @escaping () -> Double = monotonicSeconds, onTimeout: @escaping (StepTimeout) -> Void) {
         precondition(timeout > 0, "a watchdog needs a positive timeout")
         self.rank = rank
         self.size = size
         self.unit = unit
         self.timeout = timeout
         check = ArrivalCheck(rank: rank, size: size, timeout: timeout, mark: point.mark, now: clock())
+        check.silenceOnly = silenceOnly
         self.board = board
         self.clock = clock
         self.onTimeout = onTimeout

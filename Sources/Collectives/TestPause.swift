@@ -9,7 +9,9 @@ import Foundation
 /// stop itself with SIGSTOP when it reaches POINT (a `WatchPoint.token`:
 /// `step:N`, `checkpoint:N`, `evaluation:N`, `final_checkpoint`, `final_report`,
 /// `final_evaluation`, `final_summary`; in another command its unit's token:
-/// `round:N` in `strata fl`, `phase:N` in `strata iae` and `strata distill`),
+/// `round:N` in `strata fl`, `phase:N` in `strata iae` and `strata distill`;
+/// a `WorkGroups` coordinator, after its Nth result: `point:N` in a sweep,
+/// `training:N` in dataperf evaluate),
 /// as if an operator had stopped it there.
 /// Tests/MPI/watchdog.sh uses it so that where the stop lands does not depend
 /// on the machine's speed or load. Read once, at the first point; unset (every

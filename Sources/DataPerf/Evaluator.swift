@@ -36,6 +36,9 @@ public struct DataPerfEvaluator {
         let runner = try FrozenRunner(task: task, taskDirectory: taskDirectory,
                                       scratch: (outDirectory as NSString).appendingPathComponent("scratch"), failSeed: failSeed)
         let groups = try WorkGroups(world: world, groupSize: 1, phase: .sweep)
+        let limit = jobTimeoutSeconds > 0 ? WorkOverdue.Limit(seconds: jobTimeoutSeconds, key: "--job-timeout-seconds", noun: "training") : nil
+        let watch = try groups.watchCoordinator(limit, directory: outDirectory)
+        defer { watch?.stop() }
         guard groups.isCoordinator else {
             try groups.serve { (job: TrainingJob, group: Communicator, _: Int) in
                 runner.run(job, index: group.worldRanks.first ?? 0, comm: group)
@@ -50,7 +53,6 @@ public struct DataPerfEvaluator {
                   + "on \(max(groups.groupCount, 1)) group(s) of 1 rank")
         var results = [JobResult?](repeating: nil, count: plan.jobs.count)
         var finished = 0
-        let limit = jobTimeoutSeconds > 0 ? WorkOverdue.Limit(seconds: jobTimeoutSeconds, key: "--job-timeout-seconds", noun: "training") : nil
         try groups.dispatch(plan.jobs, local: { runner.run($0, index: 0, comm: world) }, limit: limit) { (i, result: JobResult, group) in
             results[i] = result
             finished += 1

@@ -19,7 +19,8 @@ struct DataPerfEvaluate: ParsableCommand {
         under its seed; the other seeds still score. With --job-timeout-seconds T, a training not \
         back from its worker rank T seconds after it was handed out ends the job, exit 3, with one \
         line naming the training and the rank (a stopped or hung worker would otherwise hold rank 0 \
-        forever); set T well above the slowest training.
+        forever), and a rank 0 that stops responding for T seconds is named by a worker, exit 3 \
+        (progress.bin in the evaluation folder); set T well above the slowest training.
         """
     )
 

@@ -93,6 +93,29 @@ final class ArrivalCheckTests: XCTestCase {
         XCTAssertEqual(v?.ranks.map(\.rank), [1])
     }
 
+    /// A worker's watch of its coordinator (`WorkGroups.watchCoordinator`):
+    /// marks mean nothing (rank 2 is far ahead, rank 0 never moves, nobody
+    /// finishes anything for 10 s), only rank 0's silence is named.
+    func testALivenessWatchNamesOnlyTheWatchedRanksSilence() {
+        var c = ArrivalCheck(rank: 1, size: 3, timeout: 2, mark: 0, now: 0)
+        c.silenceOnly = [0]
+        for i in 0...40 {
+            let t = Double(i) * 0.25
+            c.observe([ProgressSlot(mark: 0, beat: Int64(i + 2)), ProgressSlot(mark: 0, beat: Int64(i + 2)), ProgressSlot(mark: 99, beat: 1)], at: t)
+            XCTAssertNil(c.verdict(at: t), "rank 0 beats; rank 2's silence and marks are not watched (t \(t))")
+        }
+        // Rank 0 stops beating after t = 10.
+        for t in [10.5, 11.0, 11.5, 12.0] {
+            c.observe([ProgressSlot(mark: 0, beat: 42), ProgressSlot(mark: 0, beat: Int64(t * 4)), ProgressSlot(mark: 99, beat: 1)], at: t)
+        }
+        XCTAssertNil(c.verdict(at: 11.9))
+        var v = c.verdict(at: 12.1)
+        XCTAssertEqual(v?.ranks.map(\.rank), [0])
+        v?.unit = WatchUnit(noun: "training", key: "--job-timeout-seconds")
+        XCTAssertEqual(v?.description, "rank(s) 0 stopped responding (rank 0: no heartbeat for 2.1 s, its process is stopped or stuck); "
+                       + "the watchdog (--job-timeout-seconds) ends the job, exit 3")
+    }
+
     func testThisRankNamesItselfWhenTheOthersHaveMovedOn() {
         // Rank 0 is stuck after step 5's last collective (say, writing a file); rank 1 is in step 6.
         var c = ArrivalCheck(rank: 0, size: 2, timeout: 2, mark: m(4), now: 0)

@@ -5,7 +5,8 @@
 # evaluation of `strata fl` (round_timeout_seconds; a host or the server,
 # plain and FEL), in a phase of `strata iae` or `strata distill`
 # (iae.phase_timeout_seconds), in a sweep point (sweep.point_timeout_seconds)
-# or a dataperf training (--job-timeout-seconds) ends the job within a
+# or a dataperf training (--job-timeout-seconds), and a sweep or dataperf
+# coordinator the workers wait on, ends the job within a
 # bounded time, exit 3, with one line naming that rank and none blaming a
 # healthy one; runs that go normally with the watchdog on finish; a negative
 # timeout is refused naming the key.
@@ -47,7 +48,8 @@ rank_pid() {
 # so where the stop lands does not depend on the machine's speed or load;
 # ARGS (a strata command) name the folder $W/NAME. The job must end with
 # exit 3 within 30 s of the stop, with exactly one line blaming a rank ("did
-# not arrive", or "did not come back" for a work item), matching LINE (naming
+# not arrive", "did not come back" for a work item, "stopped responding" for
+# a coordinator), matching LINE (naming
 # RANK: no other rank blames a healthy one, and the stopped rank, continued
 # by the job's end, blames no one), and no rank process left.
 stop_at() {
@@ -74,7 +76,7 @@ stop_at() {
     local secs rc lines
     secs=$(echo "$(date +%s.%N) - $t0" | bc)
     rc=$(cat "$W/$name.rc")
-    lines="$(grep -Ec 'did not arrive|did not come back' "$W/$name.out")"
+    lines="$(grep -Ec 'did not arrive|did not come back|stopped responding' "$W/$name.out")"
     line="$(grep -E "$want" "$W/$name.out" | head -1)"
     if [ "$rc" -eq 3 ] && [ -n "$line" ] && [ "$lines" -eq 1 ] && [ "$(echo "$secs < 30" | bc)" -eq 1 ]; then
         ok "$name: exit 3 in ${secs}s, one line: ${line#strata: }"
@@ -163,6 +165,9 @@ if "$B" dataperf task make $DPT --track selection --budgets 5 --out "$W/dp_task"
     # The worker is rank 0 of its group of one: the hook names that rank.
     stop_at dataperf_worker 1:0 "step:3" 'training [0-9]+ did not come back from worker group 0 \(rank 1\) within 5.0 s \(--job-timeout-seconds\)' \
         2 dataperf evaluate --quiet --job-timeout-seconds 5 --task "$W/dp_task" --out "$W/dataperf_worker" "$W/dp_subs/random-b75.txt"
+    # The coordinator stops after taking back its first training (3 ranks): a worker names it, one line.
+    stop_at dataperf_coordinator 0 "training:1" 'rank 1: rank\(s\) 0 stopped responding \(rank 0: no heartbeat .*\(--job-timeout-seconds\) ends the job, exit 3' \
+        3 dataperf evaluate --quiet --job-timeout-seconds 5 --task "$W/dp_task" --out "$W/dataperf_coordinator" "$W/dp_subs/random-b75.txt"
     finishes "dataperf evaluate" 2 "$W/dp_ok/summary.json" \
         dataperf evaluate --quiet --job-timeout-seconds 60 --task "$W/dp_task" --out "$W/dp_ok" "$W/dp_subs/random-b75.txt"
 else bad "dataperf: task make / baseline" "$W/dp.log"; fi
@@ -181,6 +186,9 @@ else bad "a stopped sweep worker: exit $rc after $((SECONDS - t0))s" "$W/out"; f
 left="$(pgrep -f "^$B sweep .*--out $W/sweep-stop\$")"
 if [ -z "$left" ]; then ok "sweep: no rank process left after the abort"
 else bad "sweep: rank processes left: $left"; stopped="$stopped $left"; fi
+# The coordinator stops after taking back its first point: the workers, waiting on it, end the job.
+stop_at sweep_coordinator 0 "point:1" 'rank 1: rank\(s\) 0 stopped responding \(rank 0: no heartbeat .*\(sweep.point_timeout_seconds\) ends the job, exit 3' \
+    3 sweep --config Tests/MPI/sweep-tiny-timeout.yaml --quiet --out "$W/sweep_coordinator"
 if run 3 "$B" sweep --config Tests/MPI/sweep-tiny-timeout.yaml --quiet --out "$W/sweep-ok"; then
     ok "the same sweep with no stopped worker finishes within its point limit"
 else bad "the sweep with a point limit did not finish" "$W/out"; fi
