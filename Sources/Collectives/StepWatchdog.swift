@@ -14,7 +14,7 @@ import Foundation
 ///   rank woken by the job's end does not blame the ranks that ended it.
 ///   Of the ranks that reach a verdict, the lowest one it does not name
 ///   speaks first; the others give it one more timeout to end the job (so
-///   a job of many ranks prints one line, not one a healthy rank).
+///   a job of many ranks prints one line, not one per healthy rank).
 /// Neither thread calls the communicator: the collective the training thread
 /// is blocked in stays untouched, and MPI stays single-threaded. The run's
 /// `onTimeout` ends the job with `Communicator.abort`, allowed from any thread.
