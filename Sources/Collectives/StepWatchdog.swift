@@ -13,8 +13,9 @@ import Foundation
 ///   (SIGSTOP) or starved: it tells the check (`ArrivalCheck.resumed`), so a
 ///   rank woken by the job's end does not blame the ranks that ended it.
 ///   Of the ranks that reach a verdict, the lowest one it does not name
-///   speaks first; the others give it one more timeout to end the job (so
-///   a job of many ranks prints one line, not one per healthy rank).
+///   speaks first; the others give it two more timeouts to end the job (so
+///   a job of many ranks prints one line, not one per healthy rank, even
+///   when the abort takes a while to reach every rank of a busy machine).
 /// Neither thread calls the communicator: the collective the training thread
 /// is blocked in stays untouched, and MPI stays single-threaded. The run's
 /// `onTimeout` ends the job with `Communicator.abort`, allowed from any thread.
@@ -79,10 +80,10 @@ public final class StepWatchdog: @unchecked Sendable {
                 last = now
                 var verdict = running && !fired ? check.verdict(at: clock()) : nil
                 if let v = verdict, !speaksFirst(v) {
-                    // Another rank speaks for this verdict; past a timeout of waiting, this one does.
+                    // Another rank speaks for this verdict; past two timeouts of waiting, this one does.
                     let since = deferredSince ?? now
                     deferredSince = since
-                    if now - since <= check.timeout { verdict = nil }
+                    if now - since <= 2 * check.timeout { verdict = nil }
                 } else if verdict == nil {
                     deferredSince = nil
                 }

@@ -5,7 +5,7 @@ extension WorkGroups {
     /// on a progress board in `directory`; a worker that sees rank 0 silent
     /// for the limit's seconds ends the job, exit 3, with one line
     /// ("strata: rank 1: rank(s) 0 stopped responding (...); the watchdog
-    /// (KEY) ends the job"; the other workers give that rank a limit's time
+    /// (KEY) ends the job"; the other workers give that rank two limits' time
     /// to speak first). Collective; nil on every rank without a limit.
     public func watchCoordinator(_ limit: WorkOverdue.Limit?, directory: String) throws -> StepWatchdog? {
         guard let limit, world.size > 1 else { return nil }
