@@ -11,6 +11,9 @@
 ///   descheduled sees the beats it missed as a change, never as silence;
 /// - behind: at an earlier mark than the furthest rank (this rank too: when
 ///   the others have moved on, this rank is the one that did not arrive).
+/// When some rank is silent, only the silent are named: a rank behind it is
+/// most likely blocked on it (a collective relayed through the stopped rank);
+/// while one has been quiet for over half a timeout, no rank is named behind.
 /// When no rank is silent or behind, every rank is alive at the mark and none
 /// finishes it; after a second `timeout`, enough for a rank that stopped
 /// late in the step to fall silent, every rank is named.
@@ -26,6 +29,11 @@ public struct ArrivalCheck {
     private var markStart: Double
     private var seen: [ProgressSlot]
     private var changedAt: [Double]
+    /// When set, a liveness watch: only these ranks are judged, and only for
+    /// silence, whatever the marks (`WorkGroups.watchCoordinator`: workers
+    /// wait on the coordinator for as long as the other groups take, which
+    /// no mark bounds).
+    public var silenceOnly: [Int]?
 
     /// `mark`: where this rank is before the first `begin` (the last finished step's).
     public init(rank: Int, size: Int, timeout: Double, mark: Int, now: Double) {
@@ -67,18 +75,27 @@ public struct ArrivalCheck {
     /// The ranks that did not arrive, or nil while this mark is within its time
     /// (or late, but a rank may still fall silent and be named).
     public func verdict(at now: Double) -> StepTimeout? {
+        if let watched = silenceOnly {
+            let named = watched.filter { $0 != rank && $0 < changedAt.count && now - changedAt[$0] > timeout }
+                .map { (rank: $0, reason: StepTimeout.Reason.silent(seconds: now - changedAt[$0])) }
+            return named.isEmpty ? nil : StepTimeout(at: WatchPoint(mark: mark), ranks: named, timeout: timeout, liveness: true)
+        }
         let elapsed = now - markStart
         guard elapsed > timeout else { return nil }
         let marks = seen.indices.map { $0 == rank ? mark : Int(seen[$0].mark) }
         let front = marks.max() ?? mark
         var named: [(rank: Int, reason: StepTimeout.Reason)] = []
-        for p in marks.indices {
-            let quiet = now - changedAt[p]
-            if p != rank && quiet > timeout {
-                named.append((p, .silent(seconds: quiet)))
-            } else if marks[p] < front {
-                named.append((p, .behind(WatchPoint(mark: marks[p]))))
-            }
+        for p in marks.indices where p != rank && now - changedAt[p] > timeout {
+            named.append((p, .silent(seconds: now - changedAt[p])))
+        }
+        // A rank behind while another is silent is most likely waiting on it
+        // (a broadcast relayed through the stopped rank): only the silent are
+        // named. One quiet for over half a timeout may be falling silent (its
+        // last mark on the board is a tick old, its beats stopped): it is
+        // named as that, not as behind, once its silence is a whole timeout.
+        let fading = marks.indices.contains { $0 != rank && now - changedAt[$0] > timeout / 2 }
+        if named.isEmpty && !fading {
+            for p in marks.indices where marks[p] < front { named.append((p, .behind(WatchPoint(mark: marks[p])))) }
         }
         if named.isEmpty && elapsed > 2 * timeout {
             named = marks.indices.map { ($0, .noneFinished) }

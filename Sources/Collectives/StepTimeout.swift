@@ -1,6 +1,7 @@
 import Foundation
 
-/// A step or phase that did not finish within `run.step_timeout_seconds`: the
+/// A step or phase that did not finish within `run.step_timeout_seconds` (or
+/// another command's timeout: fl's rounds, iae's phases; `WatchUnit`): the
 /// watchdog's verdict, naming the ranks that did not arrive at it. The job is
 /// then aborted with `exitCode` (3; docs/RELIABILITY.md lists the codes), so a
 /// stopped process or a stuck file system ends the job instead of hanging it.
@@ -24,17 +25,25 @@ public struct StepTimeout: Equatable, CustomStringConvertible {
     public var point: WatchPoint
     /// The ranks that did not arrive, ascending, each with why.
     public var ranks: [(rank: Int, reason: Reason)]
-    /// `run.step_timeout_seconds`.
+    /// `run.step_timeout_seconds` (or `unit`'s key).
     public var timeout: Double
+    /// What the points count and the key that set the timeout (the line's words).
+    public var unit: WatchUnit
+    /// From a liveness watch (`ArrivalCheck.silenceOnly`): the ranks named
+    /// stopped responding, wherever they were; the line names no point.
+    public var liveness: Bool
 
-    public init(at point: WatchPoint, ranks: [(rank: Int, reason: Reason)], timeout: Double) {
+    public init(at point: WatchPoint, ranks: [(rank: Int, reason: Reason)], timeout: Double, unit: WatchUnit = .trainingStep,
+                liveness: Bool = false) {
         self.point = point
         self.ranks = ranks.sorted { $0.rank < $1.rank }
         self.timeout = timeout
+        self.unit = unit
+        self.liveness = liveness
     }
 
     public static func == (a: StepTimeout, b: StepTimeout) -> Bool {
-        a.point == b.point && a.timeout == b.timeout && a.ranks.map(\.rank) == b.ranks.map(\.rank)
+        a.point == b.point && a.timeout == b.timeout && a.unit == b.unit && a.liveness == b.liveness && a.ranks.map(\.rank) == b.ranks.map(\.rank)
             && a.ranks.map(\.reason) == b.ranks.map(\.reason)
     }
 
@@ -44,14 +53,18 @@ public struct StepTimeout: Equatable, CustomStringConvertible {
         let why = ranks.map { r -> String in
             switch r.reason {
             case .silent(let s): return "rank \(r.rank): no heartbeat for \(String(format: "%.1f", s)) s, its process is stopped or stuck"
-            case .behind(let p): return "rank \(r.rank): still at \(p)"
+            case .behind(let p): return "rank \(r.rank): still at \(p.describe(unit))"
             case .noneFinished: return "rank \(r.rank): alive at it"
             }
         }
+        let who = ranks.map { String($0.rank) }.joined(separator: ",")
+        if liveness {
+            return "rank(s) \(who) stopped responding (\(why.joined(separator: "; "))); the watchdog (\(unit.key)) ends the job, exit \(Self.exitCode)"
+        }
         let all = ranks.allSatisfy { $0.reason == .noneFinished }
             ? "; every rank is alive and none finished it: a deadlock or a file system stuck for all" : ""
-        return "\(point): rank(s) \(ranks.map { String($0.rank) }.joined(separator: ",")) did not arrive within "
+        return "\(point.describe(unit)): rank(s) \(who) did not arrive within "
             + "\(String(format: "%g", timeout)) s (\(why.joined(separator: "; "))\(all)); "
-            + "the watchdog (run.step_timeout_seconds) ends the job, exit \(Self.exitCode)"
+            + "the watchdog (\(unit.key)) ends the job, exit \(Self.exitCode)"
     }
 }

@@ -54,23 +54,47 @@ public struct WatchPoint: Equatable, Hashable, Sendable, CustomStringConvertible
     public var mark: Int { step * Self.phasesPerStep + phase.rawValue }
 
     /// "step 12", "the evaluation after step 12", "the final evaluation (after step 40)".
-    public var description: String {
+    public var description: String { describe(.trainingStep) }
+
+    /// The same in `unit`'s words: "round 12", "the evaluation after round 12";
+    /// point 0 of a command that counts from 1 is "the start (before round 1)".
+    public func describe(_ unit: WatchUnit) -> String {
+        let n = unit.noun
         switch phase {
-        case .step: return "step \(step)"
-        case .checkpoint: return "the checkpoint after step \(step)"
-        case .evaluation: return "the evaluation after step \(step)"
-        case .finalCheckpoint: return "the final checkpoint (after step \(step))"
-        case .finalReport: return "the final communication report (after step \(step))"
-        case .finalEvaluation: return "the final evaluation (after step \(step))"
-        case .finalSummary: return "the final summary (after step \(step))"
+        case .step: return step == 0 && unit != .trainingStep ? "the start (before \(n) 1)" : "\(n) \(step)"
+        case .checkpoint: return "the checkpoint after \(n) \(step)"
+        case .evaluation: return "the evaluation after \(n) \(step)"
+        case .finalCheckpoint: return "the final checkpoint (after \(n) \(step))"
+        case .finalReport: return "the final communication report (after \(n) \(step))"
+        case .finalEvaluation: return "the final evaluation (after \(n) \(step))"
+        case .finalSummary: return "the final summary (after \(n) \(step))"
         }
     }
 
     /// "step:12", "evaluation:12", "final_evaluation": what `STRATA_TEST_PAUSE_AT` names.
-    public var token: String {
+    public var token: String { token(.trainingStep) }
+
+    /// The same for `unit`: "round:12" (a unit's own point), "evaluation:12".
+    public func token(_ unit: WatchUnit) -> String {
         switch phase {
-        case .step, .checkpoint, .evaluation: return "\(phase.token):\(step)"
+        case .step: return "\(unit.noun):\(step)"
+        case .checkpoint, .evaluation: return "\(phase.token):\(step)"
         default: return phase.token
         }
     }
+}
+
+/// What a watchdog's points count, and the key that sets its timeout: the
+/// words of its line ("round 12: rank(s) 1 did not arrive within 5 s ...;
+/// the watchdog (round_timeout_seconds) ends the job") and of its test hook
+/// (`round:12`).
+public struct WatchUnit: Equatable, Sendable {
+    /// "step", "round", "phase".
+    public var noun: String
+    /// The key (or option) that set the timeout, named in the line.
+    public var key: String
+    public init(noun: String, key: String) { self.noun = noun; self.key = key }
+
+    /// `strata train`'s steps (run.step_timeout_seconds).
+    public static let trainingStep = WatchUnit(noun: "step", key: "run.step_timeout_seconds")
 }

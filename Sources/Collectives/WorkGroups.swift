@@ -31,6 +31,10 @@ public final class WorkGroups {
     public let group: Communicator?
     /// The number of worker groups (0 in a world of one).
     public let groupCount: Int
+    /// When the coordinator last looked for a result, and before when no item
+    /// is overdue (`nextResult`: after this coordinator was itself stopped).
+    private var lastLook: Date?
+    private var graceUntil = Date.distantPast
 
     static let workTag = 71
     static let resultTag = 72
@@ -103,7 +107,7 @@ public final class WorkGroups {
             for (i, item) in items.enumerated() { try done(i, try local(item), -1) }
             return
         }
-        var next = 0
+        var next = 0, received = 0
         var busy: [Int: (index: Int, since: Date)] = [:]   // by leader
         var idle = (0..<groupCount).map { 1 + $0 * groupSize }.reversed().map { $0 }
         while next < items.count || !busy.isEmpty {
@@ -118,16 +122,29 @@ public final class WorkGroups {
             let reply = try Self.decoder().decode(ResultMessage<Result>.self, from: Data(bytes))
             idle.append(leader)
             try done(reply.index, reply.result, (leader - 1) / groupSize)
+            received += 1
+            // The tests' hook: the coordinator stops after its Nth result ("point:1", "training:1").
+            TestPause.check(rank: world.rank, at: WatchPoint(step: received), unit: WatchUnit(noun: limit?.noun ?? "item", key: ""))
         }
     }
 
     /// The next result message (its leader and bytes), waiting without end
     /// when there is no limit, else at most until the oldest item is overdue.
+    /// While it waits it looks at least every second; a gap of over 4 s
+    /// since it last looked means this coordinator was itself stopped (or its
+    /// results took that long to take in): what its clock says of the
+    /// workers over the gap is nothing, and the results may be waiting, so no
+    /// item is overdue for one more limit. Without it a coordinator woken by
+    /// the job's end (which continues a stopped rank before killing it)
+    /// blamed a healthy worker.
     func nextResult(busy: [Int: (index: Int, since: Date)], limit: WorkOverdue.Limit?) throws -> (Int, [UInt8]) {
         guard let limit else { return world.receiveArray(phase, from: nil, tag: Self.resultTag) }
         while true {
+            let now = Date()
+            if let last = lastLook, now.timeIntervalSince(last) > 4 { graceUntil = now.addingTimeInterval(limit.seconds) }
+            lastLook = now
             let oldest = busy.min { ($0.value.since, $0.key) < ($1.value.since, $1.key) }!
-            let left = limit.seconds - Date().timeIntervalSince(oldest.value.since)
+            let left = max(limit.seconds - now.timeIntervalSince(oldest.value.since), graceUntil.timeIntervalSince(now))
             if left <= 0 {
                 let ranks = Array(oldest.key..<(oldest.key + groupSize))
                 throw WorkOverdue(item: oldest.value.index, group: (oldest.key - 1) / groupSize, ranks: ranks, limit: limit)

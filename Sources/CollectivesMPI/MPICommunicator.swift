@@ -165,6 +165,8 @@ public final class MPICommunicator: Communicator {
         let path = (directory as NSString).appendingPathComponent("progress.bin")
         var refusal: [UInt8] = []
         if rank == 0 {
+            // A command whose run folder is written later (strata fl's) has none yet.
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             do { try FileProgressBoard.create(path: path, size: size) } catch { refusal = Array("\(error)".utf8) }
         }
         // Every rank hears whether the file exists before opening it.

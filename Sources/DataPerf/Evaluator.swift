@@ -19,6 +19,10 @@ public struct DataPerfEvaluator {
     public let outDirectory: String
     public var failSeed: UInt64?
     public var progress: ((String) -> Void)?
+    /// A training not back from its worker this many seconds after it was
+    /// handed out ends the job, exit 3, naming its rank (`WorkOverdue`;
+    /// `--job-timeout-seconds`); 0: no limit.
+    public var jobTimeoutSeconds = 0.0
 
     public init(task: DataPerfTask, taskDirectory: String, outDirectory: String, failSeed: UInt64? = nil,
                 progress: ((String) -> Void)? = nil) {
@@ -32,6 +36,9 @@ public struct DataPerfEvaluator {
         let runner = try FrozenRunner(task: task, taskDirectory: taskDirectory,
                                       scratch: (outDirectory as NSString).appendingPathComponent("scratch"), failSeed: failSeed)
         let groups = try WorkGroups(world: world, groupSize: 1, phase: .sweep)
+        let limit = jobTimeoutSeconds > 0 ? WorkOverdue.Limit(seconds: jobTimeoutSeconds, key: "--job-timeout-seconds", noun: "training") : nil
+        let watch = try groups.watchCoordinator(limit, directory: outDirectory)
+        defer { watch?.stop() }
         guard groups.isCoordinator else {
             try groups.serve { (job: TrainingJob, group: Communicator, _: Int) in
                 runner.run(job, index: group.worldRanks.first ?? 0, comm: group)
@@ -46,7 +53,7 @@ public struct DataPerfEvaluator {
                   + "on \(max(groups.groupCount, 1)) group(s) of 1 rank")
         var results = [JobResult?](repeating: nil, count: plan.jobs.count)
         var finished = 0
-        try groups.dispatch(plan.jobs, local: { runner.run($0, index: 0, comm: world) }) { (i, result: JobResult, group) in
+        try groups.dispatch(plan.jobs, local: { runner.run($0, index: 0, comm: world) }, limit: limit) { (i, result: JobResult, group) in
             results[i] = result
             finished += 1
             try folder.appendLine("jobs.jsonl", JobLine(job: i, seed: plan.jobs[i].seed, rows: result.rows,

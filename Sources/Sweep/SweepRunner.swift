@@ -44,6 +44,8 @@ public struct SweepRunner {
             throw InputError("a sweep needs at least 2 ranks (a coordinator and one worker group); got 1")
         }
         let groups = try WorkGroups(world: world, groupSize: spec.groupSize, phase: .sweep)
+        let watch = try groups.watchCoordinator(limit, directory: outDirectory)
+        defer { watch?.stop() }
         guard groups.isCoordinator else {
             try groups.serve { (point: SweepPoint, group: Communicator, index: Int) in
                 runPoint(point, group: group, groupIndex: index)
@@ -52,6 +54,11 @@ public struct SweepRunner {
         }
         defer { groups.stop() }
         return try coordinate(groups: groups)
+    }
+
+    /// sweep.point_timeout_seconds as the coordinator's limit on a point (nil: none).
+    var limit: WorkOverdue.Limit? {
+        spec.pointTimeoutSeconds.flatMap { $0 > 0 ? WorkOverdue.Limit(seconds: $0, key: "sweep.point_timeout_seconds", noun: "point") : nil }
     }
 
     // MARK: Workers
@@ -114,7 +121,6 @@ public struct SweepRunner {
                                    withIntermediateDirectories: true)
         }
         var finished = 0
-        let limit = spec.pointTimeoutSeconds.flatMap { $0 > 0 ? WorkOverdue.Limit(seconds: $0, key: "sweep.point_timeout_seconds", noun: "point") : nil }
         try groups.dispatch(queue, local: nil, limit: limit) { (_, record: PointRecord, _) in
             records[record.index] = record
             finished += 1

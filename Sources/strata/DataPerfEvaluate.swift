@@ -17,7 +17,11 @@ struct DataPerfEvaluate: ParsableCommand {
         0 hands them to worker groups of one rank. Scores do not depend on the world size \
         or the order of the submissions. Writes OUT/summary.json, OUT/scores/<name>.json, \
         OUT/jobs.jsonl and, for debugging, OUT/curves.svg. A failed training is reported \
-        under its seed; the other seeds still score.
+        under its seed; the other seeds still score. With --job-timeout-seconds T, a training not \
+        back from its worker rank T seconds after it was handed out ends the job, exit 3, with one \
+        line naming the training and the rank (a stopped or hung worker would otherwise hold rank 0 \
+        forever), and a rank 0 that stops responding for T seconds is named by a worker, exit 3 \
+        (progress.bin in the evaluation folder); set T well above the slowest training.
         """
     )
 
@@ -27,13 +31,17 @@ struct DataPerfEvaluate: ParsableCommand {
     var out: String
     @Option(name: .customLong("fail-seed"), help: "Drill: make every training of this seed fail (the report keeps the others).")
     var failSeed: UInt64?
+    @Option(name: .customLong("job-timeout-seconds"), help: "The watchdog: a training not back from its worker rank within this many seconds ends the job, exit 3, naming the rank (default 0 = no limit).")
+    var jobTimeoutSeconds = 0.0
     @Flag(help: "Print nothing but errors.")
     var quiet = false
     @Argument(help: "Submission files.")
     var submissions: [String]
 
     /// Every numeric option's allowed values.
-    static let ranges = OptionRanges<DataPerfEvaluate>("dataperf evaluate", [("--fail-seed", .seed, { $0.failSeed.map(Double.init) })])
+    static let ranges = OptionRanges<DataPerfEvaluate>("dataperf evaluate", [
+        ("--fail-seed", .seed, { $0.failSeed.map(Double.init) }), ("--job-timeout-seconds", .reals(0...1e9), { $0.jobTimeoutSeconds }),
+    ])
 
     func run() throws {
         try Self.ranges.check(self)
@@ -49,7 +57,8 @@ struct DataPerfEvaluate: ParsableCommand {
         } catch {
             throw inputFailure(error)
         }
-        let evaluator = DataPerfEvaluator(task: spec, taskDirectory: task, outDirectory: out, failSeed: failSeed)
+        var evaluator = DataPerfEvaluator(task: spec, taskDirectory: task, outDirectory: out, failSeed: failSeed)
+        evaluator.jobTimeoutSeconds = jobTimeoutSeconds
         withWorld(ranksPerNode: nil) { world in
             var e = evaluator
             e.progress = progressPrinter(quiet: quiet, rank: world.rank)

@@ -27,6 +27,12 @@ struct DistillCommand: ParsableCommand {
         distill.threshold, distill.seed, distill.baselines, distill.baseline_seeds, distill.search, \
         distill.temperatures, distill.cardinality_regs, distill.draws_grid.
 
+        The watchdog (iae.phase_timeout_seconds T, as in `strata iae`): phases are the full data's \
+        ∞-AE (as iae's), then for each size its start and first step, each further distillation step \
+        (or search candidate), the size's tests (the summary and baselines, one phase), and at the end \
+        the popularity baseline and the summary. A phase some rank has not reached after T seconds ends \
+        the job, exit 3, naming that rank.
+
         Writes RUN_DIR/summary.json, RUN_DIR/distill.jsonl (loss per step), RUN_DIR/summary-<m>.csv (each \
         binary summary as user,item lines that `strata iae --set data.fit_path=...` trains on) and \
         RUN_DIR/distill-curve.svg (test nDCG@10 against the number of users).
@@ -38,13 +44,17 @@ struct DistillCommand: ParsableCommand {
     func run() throws {
         let runDir = options.runDir
         try options.withRun { world, cfg, data, start, say in
-            let folder = try KernelRun.folder(runDir, command: "distill", comm: world)
+            let (folder, watch) = try KernelRun.folder(runDir, command: "distill", config: cfg, comm: world, say: say)
+            defer { watch?.stop() }
             say("distill: \(data.users) users x \(data.items) items, sizes \(cfg.distill.sizes), \(cfg.distill.steps) steps, \(world.size) rank(s)")
-            let full = try InfiniteAE.run(data, comm: world, config: cfg.iae)
+            watch?.next()
+            let full = try InfiniteAE.run(data, comm: world, config: cfg.iae) { _ in watch?.next() }
             say("full data (\(data.users) users): " + KernelRun.describe(full.test))
             var results: [DistillSizeResult] = []
             for m in cfg.distill.sizes {
+                watch?.next()
                 let progress: (DistillStep) -> Void = { s in
+                    watch?.next()
                     try? folder?.appendLine("distill.jsonl", s)
                     if let hr = s.validationHitRate {
                         say(String(format: "  m %d step %d loss %.5f validation HR@%d %.4f, λ %g, %d binary interactions (%.2f s/step)",
@@ -54,6 +64,7 @@ struct DistillCommand: ParsableCommand {
                 let (summary, r) = cfg.search
                     ? try DistillCF.search(data, size: m, config: cfg.distill, temperatures: cfg.temperatures, cardinalityRegs: cfg.cardinalityRegs,
                                            draws: cfg.drawsGrid, iae: cfg.iae, comm: world) { c, d in
+                        watch?.next()
                         say(String(format: "  m %d search: τ %g, cardinality %g, draws %d: validation HR@%d %.4f (best step %d of %d)",
                                    m, c.temperature, c.cardinalityReg, c.draws, cfg.iae.selectionK, d.validationHitRate, d.bestStep, d.stoppedAt))
                     }
@@ -73,7 +84,9 @@ struct DistillCommand: ParsableCommand {
                 say(line + String(format: " (%.1f s)", r.seconds))
                 try folder?.writeText("distill-curve.svg", DistillCurve.svg(results, full: full))
             }
+            watch?.next()
             let popularity = cfg.popularity ? InfiniteAE.popularity(data, comm: world, config: cfg.iae) : nil
+            watch?.next()
             world.ledger.endStep()
             let summary = Summary(run: KernelRun.info("distill", cfg, data, worldSize: world.size), full: full, sizes: results,
                                   popularity: popularity, peakMemoryBytes: KernelRun.memory(world), cpuSeconds: KernelRun.cpu(world),

@@ -46,6 +46,16 @@ struct FLCommand: ParsableCommand {
               - {name: low, share: 0.7, gflops: 2, down_mbps: 5, up_mbps: 2,
                  train_watts: 2.0, net_watts: 0.8, idle_watts: 0.3, availability: 0.6}
 
+        The watchdog (round_timeout_seconds T, default 0 = off): every rank marks each round \
+        and federated evaluation it starts on a progress board in the run folder (progress.bin); \
+        a round that some rank has not reached, or is silent in, after T seconds ends the job, \
+        exit 3, with one line from the lowest healthy rank, "strata: rank R: round N: rank(s) Q \
+        did not arrive within T s (...)". Rounds count over the whole command (fl fairness, fl gpo \
+        and FEL run several federations: round N is the Nth the server started, a FEL round is \
+        all leaves' at once); the set-up before round 1 and the server's own work between rounds \
+        (central evaluation, writing, FEL's centralized bound) count toward the round they \
+        follow, so set T well above the slowest of them.
+
         `strata fl` alone runs the federation; `strata fl fairness` and `strata fl gpo` \
         (below) run several with the same config and keys.
         """,
@@ -63,11 +73,13 @@ struct FLCommand: ParsableCommand {
         withWorld(ranksPerNode: nil) { world in
             let dir = options.runFolder(spec.mode.rawValue, world: world), say = options.say
             let isServer = world.rank == 0
+            let watch = try options.watch(spec, folder: dir, world: world)
+            defer { watch?.stop() }
             switch spec.mode {
             case .fl:
                 if let tiers = spec.tiers {
                     let out = try TieredRun.run(comm: world, config: spec.federation, tiers: tiers, source: spec.source,
-                                                directory: isServer ? dir : nil, progress: say)
+                                                directory: isServer ? dir : nil, watch: watch, progress: say)
                     if let s = out, !quiet {
                         report(s.fl)
                         print("tiers (\(s.mapping), \(s.optimization)): sizes \(s.tierSizes), final AUC "
@@ -76,14 +88,14 @@ struct FLCommand: ParsableCommand {
                     break
                 }
                 let out = try FederatedRun.run(comm: world, config: spec.federation, source: spec.source,
-                                               directory: isServer ? dir : nil, progress: say)
+                                               directory: isServer ? dir : nil, watch: watch, progress: say)
                 if let s = out?.summary, !quiet { report(s) }
                 if let path = dumpModel, let model = out?.model {
                     try model.withUnsafeBytes { Data($0) }.write(to: URL(fileURLWithPath: path))
                 }
             case .fel:
                 let s = try FELRun.run(comm: world, config: spec.federation, fel: spec.fel, source: spec.source,
-                                       directory: isServer ? dir : nil, progress: say)
+                                       directory: isServer ? dir : nil, watch: watch, progress: say)
                 if let s, !quiet { report(s) }
             }
             if isServer && !quiet { print("run folder: \(dir)") }

@@ -20,7 +20,11 @@ struct FLRunSpec {
     var tierAlpha = 0.005
     /// FedGPO (`strata fl gpo`).
     var gpo = GPOConfig()
+    /// round_timeout_seconds: the round watchdog (0: off).
+    var roundTimeoutSeconds = 0.0
     enum Mode: String, CaseIterable { case fl, fel }
+    /// What the round watchdog counts and its key, for its line.
+    static let roundUnit = WatchUnit(noun: "round", key: "round_timeout_seconds")
 }
 
 enum FLConfigLoader {
@@ -37,7 +41,8 @@ enum FLConfigLoader {
         let tiers = try tierConfig(s)
         let source = try clientSource(s, seed: f.seed)
         try validate(s, f, source: source, tiers: tiers)
-        return FLRunSpec(mode: s.mode, federation: f, fel: s.fel, source: source, tiers: tiers, tierAlpha: s.tiers.alpha, gpo: s.gpo)
+        return FLRunSpec(mode: s.mode, federation: f, fel: s.fel, source: source, tiers: tiers, tierAlpha: s.tiers.alpha, gpo: s.gpo,
+                         roundTimeoutSeconds: s.roundTimeoutSeconds)
     }
 
     /// The simulated phones; their keys are refused without device.enabled

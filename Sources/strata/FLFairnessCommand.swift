@@ -36,8 +36,10 @@ struct FLFairnessCommand: ParsableCommand {
         let options = options
         withWorld(ranksPerNode: nil) { world in
             let dir = options.runFolder("fairness", world: world), say = options.say
+            let watch = try options.watch(spec, folder: dir, world: world)
+            defer { watch?.stop() }
             let r = try FairnessRun.run(comm: world, config: spec.federation, tiers: spec.tiers!, alpha: spec.tierAlpha,
-                                        source: spec.source, directory: world.rank == 0 ? dir : nil, progress: say)
+                                        source: spec.source, directory: world.rank == 0 ? dir : nil, watch: watch, progress: say)
             guard let r else { return }
             print("fairness of \(r.optimization) (\(r.source), \(r.rounds) rounds)")
             print("  mapping    tier sizes         AUC none (t0/t1/t2)      AUC opt (t0/t1/t2)       rho (t0/t1/t2)             MDAC")

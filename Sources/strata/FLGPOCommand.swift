@@ -40,8 +40,10 @@ struct FLGPOCommand: ParsableCommand {
         let options = options
         withWorld(ranksPerNode: nil) { world in
             let dir = options.runFolder("gpo", world: world), say = options.say
+            let watch = try options.watch(spec, folder: dir, world: world)
+            defer { watch?.stop() }
             guard let r = try GPORun.run(comm: world, config: spec.federation, gpo: spec.gpo, source: spec.source,
-                                         directory: world.rank == 0 ? dir : nil, progress: say) else { return }
+                                         directory: world.rank == 0 ? dir : nil, watch: watch, progress: say) else { return }
             print(String(format: "FedGPO (%@, %d rounds), target AUC %.4f", r.source, r.rounds, r.targetAUC))
             func row(_ label: String, _ o: GPOOutcome) {
                 let t = o.secondsToTarget.map { String(format: "%.1f", $0) } ?? "not reached"

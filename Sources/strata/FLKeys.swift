@@ -17,6 +17,9 @@ enum FLKeys {
         ("seed", .seed(\.federation.seed, "run seed (sampling, init, data)")),
         ("rounds", .int(\.federation.rounds, .ints(1...10_000_000), "rounds of federated training")),
         ("clients_per_round", .int(\.federation.clientsPerRound, .ints(1...100_000_000), "K, clients sampled a round")),
+        ("round_timeout_seconds", .real(\.roundTimeoutSeconds, .reals(0...1e9),
+                                        "the watchdog: a round (and its evaluation) that some rank does not reach within this many seconds "
+                                        + "ends the job, exit 3, naming that rank (default 0 = off; rounds count over the whole command)")),
         ("sampling", .choice(\.federation.sampling, "uniform (K each round, independently; default) | epoch (every client once per epoch, K at a time)")),
         ("max_batch", .int(\.federation.maxBatch, .ints(1...1 << 20), "largest forward chunk (model scratch)")),
         ("client.epochs", .int(\.federation.client.epochs, .ints(1...100_000), "E, local epochs")),

@@ -27,6 +27,14 @@ struct FLOptions: ParsableArguments {
     /// Progress lines, or none with --quiet.
     var say: (String) -> Void { progressPrinter(quiet: quiet) ?? { _ in } }
 
+    /// The round watchdog when round_timeout_seconds is set (nil: off), its
+    /// progress board in the run folder. Collective.
+    func watch(_ spec: FLRunSpec, folder: String, world: MPICommunicator) throws -> PhaseWatch? {
+        let watch = try PhaseWatch.start(comm: world, timeout: spec.roundTimeoutSeconds, directory: folder, unit: FLRunSpec.roundUnit)
+        if let watch, world.rank == 0 { say("strata: round watchdog on: \(watch.describe)") }
+        return watch
+    }
+
     /// The run folder: --run-dir, else runs/<name>-<the time rank 0 broadcasts>.
     func runFolder(_ name: String, world: MPICommunicator) -> String {
         runFolderPath(folder.runDir, name: name, world: world)

@@ -19,6 +19,8 @@ struct FLSettings {
     var rf2 = TierOptimizations()
     var gpo = GPOConfig()
     var data = DataKeys()
+    /// round_timeout_seconds (0: no watchdog).
+    var roundTimeoutSeconds = 0.0
     /// Every key given, with its value and where (for refusals that span keys).
     var given: [String: ConfigLoader.Value] = [:]
 

@@ -27,7 +27,15 @@ struct IAECommand: ParsableCommand {
         Keys (YAML or --set): data.path, data.fit_path (fit on this CSV's users, e.g. a Distill-CF summary), \
         data.min_rating (a number, or all: the default, as the paper), data.seed, data.min_user_interactions, \
         iae.lambdas, iae.solver (auto | eigen | cholesky), iae.engine (auto | replicated | scalapack), iae.grid_block, \
-        iae.ks, iae.auc_negatives, iae.seed, iae.block_rows, iae.memory_budget_mib, iae.sigma_w2, iae.sigma_b2, iae.popularity.
+        iae.ks, iae.auc_negatives, iae.seed, iae.block_rows, iae.memory_budget_mib, iae.sigma_w2, iae.sigma_b2, iae.popularity, \
+        iae.phase_timeout_seconds.
+
+        The watchdog (iae.phase_timeout_seconds T, default 0 = off): the run goes through numbered \
+        phases, the same on every rank (1: the kernel, factorisation and the first λ; then each \
+        further λ; the test; the popularity baseline; the summary), each marked on a progress board in \
+        the run folder (progress.bin); a phase that some rank has not reached, or is silent in, \
+        after T seconds ends the job, exit 3, with one line "strata: rank R: phase N: rank(s) Q did \
+        not arrive within T s (...)". Set T well above the slowest phase (usually the first).
 
         Writes RUN_DIR/summary.json (metrics, chosen λ, timings, peak memory, communication) and \
         RUN_DIR/lambdas.jsonl (validation metrics per λ).
@@ -41,19 +49,24 @@ struct IAECommand: ParsableCommand {
         try options.withRun { world, cfg, data, start, say in
             let loadSeconds = monotonicSeconds() - start
             let fit = try cfg.fitPath.map { try KernelRun.fitRows($0, data: data) }
-            let folder = try KernelRun.folder(runDir, command: "iae", comm: world)
+            let (folder, watch) = try KernelRun.folder(runDir, command: "iae", config: cfg, comm: world, say: say)
+            defer { watch?.stop() }
+            watch?.next()
             say("iae: \(data.users) users x \(data.items) items, \(data.train.nonZeros) train interactions, \(world.size) rank(s), "
                 + "fit on \(fit?.rows ?? data.users) users, solver \(cfg.iae.solver?.rawValue ?? "auto")")
             say("split: " + data.counts.description)
             var result = try InfiniteAE.run(data, fit: fit, comm: world, config: cfg.iae) { r in
                 say(String(format: "  λ %-8g validation ", r.lambda) + KernelRun.describe(r.validation) + String(format: "  (%.2f s, CPU %.2f s)", r.seconds, r.cpuSeconds))
                 try? folder?.appendLine("lambdas.jsonl", r)
+                watch?.next()
             }
             result.timings["load_s"] = loadSeconds
             say("test (λ \(result.chosenLambda), \(result.solver), \(result.engine)): " + KernelRun.describe(result.test))
             say(KernelRun.phases(result))
+            watch?.next()
             let popularity = cfg.popularity ? InfiniteAE.popularity(data, comm: world, config: cfg.iae) : nil
             if let popularity { say("popularity:     " + KernelRun.describe(popularity)) }
+            watch?.next()
             world.ledger.endStep()
             let report = LedgerReport.reduce(world.ledger.run, steps: 1, comm: world)
             let summary = Summary(run: KernelRun.info("iae", cfg, data, worldSize: world.size), iae: result, popularity: popularity,

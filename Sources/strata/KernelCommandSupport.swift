@@ -96,11 +96,22 @@ enum KernelRun {
                              lambdas: c.iae.lambdas)
     }
 
-    /// One folder name for every rank (rank 0's clock), created by rank 0.
-    static func folder(_ given: String?, command: String, comm: Communicator) throws -> RunFolder? {
+    /// One folder name for every rank (rank 0's clock), created by rank 0 (the
+    /// folder object on rank 0 alone), and the phase watchdog when
+    /// iae.phase_timeout_seconds is set (its progress board in the folder). Collective.
+    static func folder(_ given: String?, command: String, config: KernelRunConfig, comm: Communicator,
+                       say: (String) -> Void) throws -> (folder: RunFolder?, watch: PhaseWatch?) {
         let path = runFolderPath(given, name: command, world: comm)
-        return comm.rank == 0 ? try RunFolder(path: path) : nil
+        let folder = comm.rank == 0 ? try RunFolder(path: path) : nil
+        let watch = try PhaseWatch.start(comm: comm, timeout: config.phaseTimeoutSeconds, directory: path, unit: phaseUnit)
+        if let watch { say("strata: phase watchdog on: \(watch.describe)") }
+        return (folder, watch)
     }
+
+    /// What the phase watchdog counts: the fit with the first λ, each further λ,
+    /// the test, then (distill) each distillation step or search candidate, the
+    /// popularity baseline and the summary, the same on every rank.
+    static let phaseUnit = WatchUnit(noun: "phase", key: "iae.phase_timeout_seconds")
 
     /// Peak resident memory of every rank (min / mean / max).
     static func memory(_ comm: Communicator) -> LedgerReport.Stat {

@@ -17,6 +17,8 @@ struct KernelRunConfig {
     var temperatures = [0.3, 0.5, 0.7, 5.0]
     var cardinalityRegs = [1e-3, 10.0]
     var drawsGrid = [200, 500, 700]
+    /// iae.phase_timeout_seconds: the phase watchdog (0: off).
+    var phaseTimeoutSeconds = 0.0
 
     /// A MovieLens folder resolves to its ratings file.
     var dataFile: String {

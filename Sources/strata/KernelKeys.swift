@@ -33,6 +33,7 @@ extension KernelConfigLoader {
         ("iae.sigma_w2", .real(\.iae.sigmaW2, .above(0, atMost: 1e6))),
         ("iae.sigma_b2", .real(\.iae.sigmaB2, .reals(0...1e6))),
         ("iae.popularity", .bool(\.popularity)),
+        ("iae.phase_timeout_seconds", .real(\.phaseTimeoutSeconds, .reals(0...1e9))),
     ]
 
     static let distill: [(String, Key)] = [

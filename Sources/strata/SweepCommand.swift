@@ -18,7 +18,10 @@ struct SweepCommand: ParsableCommand {
         intervals and a held-out check) and plot-<axis>.svg. A point that fails is recorded \
         as failed with its error and the sweep goes on. A process that dies ends the MPI \
         job; run again with --resume to train only the points not done. --set overrides \
-        a key of the base config (before the axes apply theirs).
+        a key of the base config (before the axes apply theirs). sweep.point_timeout_seconds T \
+        (the watchdog; 0, the default, is off): a point not back from its group T seconds after \
+        it was handed out ends the job, exit 3, naming the point and the group's ranks; a \
+        coordinator (rank 0) that stops responding for T is named by a worker, exit 3.
         """
     )
 

@@ -20,7 +20,7 @@ import Yams
 ///       metric: eval_logloss            # or eval_ne
 ///       hold_largest: 1
 ///       bootstrap: 200
-///       point_timeout_seconds: 600      # a point not back by then ends the sweep (exit 3) naming its ranks; 0: no limit
+///       point_timeout_seconds: 600      # a point not back by then ends the sweep (exit 3) naming its ranks, and so does a coordinator silent that long; 0: no limit
 ///     axes:
 ///       - name: data
 ///         key: data.synthetic.samples

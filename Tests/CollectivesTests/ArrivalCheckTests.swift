@@ -62,6 +62,60 @@ final class ArrivalCheckTests: XCTestCase {
         XCTAssertEqual(v?.ranks.map(\.reason), [.behind(WatchPoint(step: 4))])
     }
 
+    /// Rank 1 is stopped; rank 3 still waits for a broadcast that rank 1
+    /// relays, so it is at an earlier mark, alive. Only rank 1 is named: the
+    /// rank behind a silent one is its victim, not a second culprit.
+    func testWhenARankIsSilentARankBehindItIsNotBlamed() {
+        var c = ArrivalCheck(rank: 0, size: 4, timeout: 2, mark: m(4), now: 0)
+        c.begin(mark: m(5), at: 0)
+        for (i, t) in [0.25, 1.0, 2.0, 2.4].enumerated() {
+            c.observe([slot(5, beat: Int64(3 + i)), slot(4, beat: 2), slot(5, beat: Int64(3 + i)), slot(4, beat: Int64(3 + i))], at: t)
+        }
+        let v = c.verdict(at: 2.4)
+        XCTAssertEqual(v?.ranks.map(\.rank), [1], "\(String(describing: v))")
+        guard case .silent(let quiet)? = v?.ranks.first?.reason else { return XCTFail("rank 1 should be named silent: \(String(describing: v))") }
+        XCTAssertEqual(quiet, 2.15, accuracy: 1e-9)
+    }
+
+    /// Rank 1 stopped a tick after its last beat, and the board still shows
+    /// the mark it held a tick before (marks are published each tick): it is
+    /// behind on the board but falling silent, so it is named once silent,
+    /// for its silence, not a moment earlier as "still at" a stale mark.
+    func testARankFallingSilentIsNamedSilentNotBehind() {
+        var c = check()
+        c.observe([slot(1, beat: 2), slot(0, beat: 2)], at: 0.3)
+        for (i, t) in [0.5, 1.0, 1.5, 2.0, 2.2, 2.4].enumerated() {
+            c.observe([slot(1, beat: Int64(3 + i)), slot(0, beat: 2)], at: t)
+        }
+        XCTAssertNil(c.verdict(at: 2.1), "behind on the board, but quiet for 1.8 s: falling silent")
+        let v = c.verdict(at: 2.4)
+        guard case .silent? = v?.ranks.first?.reason else { return XCTFail("rank 1 should be named silent: \(String(describing: v))") }
+        XCTAssertEqual(v?.ranks.map(\.rank), [1])
+    }
+
+    /// A worker's watch of its coordinator (`WorkGroups.watchCoordinator`):
+    /// marks mean nothing (rank 2 is far ahead, rank 0 never moves, nobody
+    /// finishes anything for 10 s), only rank 0's silence is named.
+    func testALivenessWatchNamesOnlyTheWatchedRanksSilence() {
+        var c = ArrivalCheck(rank: 1, size: 3, timeout: 2, mark: 0, now: 0)
+        c.silenceOnly = [0]
+        for i in 0...40 {
+            let t = Double(i) * 0.25
+            c.observe([ProgressSlot(mark: 0, beat: Int64(i + 2)), ProgressSlot(mark: 0, beat: Int64(i + 2)), ProgressSlot(mark: 99, beat: 1)], at: t)
+            XCTAssertNil(c.verdict(at: t), "rank 0 beats; rank 2's silence and marks are not watched (t \(t))")
+        }
+        // Rank 0 stops beating after t = 10.
+        for t in [10.5, 11.0, 11.5, 12.0] {
+            c.observe([ProgressSlot(mark: 0, beat: 42), ProgressSlot(mark: 0, beat: Int64(t * 4)), ProgressSlot(mark: 99, beat: 1)], at: t)
+        }
+        XCTAssertNil(c.verdict(at: 11.9))
+        var v = c.verdict(at: 12.1)
+        XCTAssertEqual(v?.ranks.map(\.rank), [0])
+        v?.unit = WatchUnit(noun: "training", key: "--job-timeout-seconds")
+        XCTAssertEqual(v?.description, "rank(s) 0 stopped responding (rank 0: no heartbeat for 2.1 s, its process is stopped or stuck); "
+                       + "the watchdog (--job-timeout-seconds) ends the job, exit 3")
+    }
+
     func testThisRankNamesItselfWhenTheOthersHaveMovedOn() {
         // Rank 0 is stuck after step 5's last collective (say, writing a file); rank 1 is in step 6.
         var c = ArrivalCheck(rank: 0, size: 2, timeout: 2, mark: m(4), now: 0)

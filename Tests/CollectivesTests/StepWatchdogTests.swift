@@ -87,6 +87,86 @@ final class StepWatchdogTests: XCTestCase {
         XCTAssertTrue(verdicts.all.isEmpty, "\(verdicts.all.map(\.verdict.description))")
     }
 
+    /// Of three ranks, rank 1 stops while the others wait in a barrier: both
+    /// see it silent, but only rank 0 (the lowest rank the verdict does not
+    /// name) speaks; rank 2 gives it two timeouts to end the job, so a job
+    /// of many ranks prints one line. Rank 2 speaks only if rank 0 does not.
+    func testOfThreeRanksOnlyTheLowestHealthyOneSpeaks() throws {
+        let verdicts = Verdicts()
+        let timeout = 0.5
+        _ = try LocalCommunicator.run(worldSize: 3) { comm -> Int in
+            let board = try comm.makeProgressBoard(directory: nil)
+            let dog = StepWatchdog(rank: comm.rank, size: comm.size, timeout: timeout, at: WatchPoint(step: 0), board: board,
+                                   unit: WatchUnit(noun: "round", key: "round_timeout_seconds")) {
+                verdicts.add(comm.rank, $0)
+            }
+            dog.start()
+            comm.barrier()
+            dog.begin(WatchPoint(step: 1))
+            if comm.rank == 1 {
+                dog.stop()
+                _ = verdicts.fired.wait(timeout: .now() + 5)
+                comm.barrier()
+                return 0
+            }
+            comm.barrier()   // blocked until rank 0 has spoken
+            dog.stop()
+            return 0
+        }
+        Thread.sleep(forTimeInterval: 2 * timeout)
+        let got = verdicts.all
+        XCTAssertEqual(got.map(\.rank), [0], "rank 0 alone speaks: \(got.map { "\($0.rank): \($0.verdict)" })")
+        XCTAssertEqual(got.first?.verdict.ranks.map(\.rank), [1])
+        XCTAssertTrue(got.first?.verdict.description.hasPrefix("round 1: rank(s) 1 did not arrive") ?? false, "\(got.map(\.verdict))")
+    }
+
+    /// When the lowest healthy rank does not speak (it too is gone), the next
+    /// one does, two timeouts later.
+    func testTheNextRankSpeaksWhenTheFirstDoesNot() throws {
+        final class TwoFrozenPeersBoard: ProgressBoard, @unchecked Sendable {
+            private let lock = NSLock()
+            private var mine = ProgressSlot.empty
+            func publish(_ slot: ProgressSlot) { lock.lock(); mine = slot; lock.unlock() }
+            func read() -> [ProgressSlot]? {
+                lock.lock(); defer { lock.unlock() }
+                return [ProgressSlot(mark: 8, beat: 5), ProgressSlot(mark: 8, beat: 5), mine]
+            }
+        }
+        let verdicts = Verdicts(), timeout = 0.3
+        // Rank 2 of 3 sees ranks 0 and 1 silent: it is the lowest rank not named, and speaks at once.
+        let dog = StepWatchdog(rank: 2, size: 3, timeout: timeout, at: WatchPoint(step: 0), board: TwoFrozenPeersBoard()) { verdicts.add(2, $0) }
+        dog.start()
+        dog.begin(WatchPoint(step: 1))
+        let t0 = monotonicSeconds()
+        _ = verdicts.fired.wait(timeout: .now() + 5)
+        dog.stop()
+        XCTAssertEqual(verdicts.all.first?.verdict.ranks.map(\.rank), [0, 1])
+        XCTAssertLessThan(verdicts.all.first.map { $0.at - t0 } ?? 99, 3 * timeout, "no deferral when this rank is the first healthy one")
+
+        // Rank 2 of 3 sees only rank 1 silent: rank 0 should speak; frozen too (its slot reads alive
+        // here, but nothing ends the job), so rank 2 speaks after two more timeouts.
+        final class OneFrozenPeerBoard: ProgressBoard, @unchecked Sendable {
+            private let lock = NSLock()
+            private var mine = ProgressSlot.empty
+            private var beat: Int64 = 0
+            func publish(_ slot: ProgressSlot) { lock.lock(); mine = slot; beat += 1; lock.unlock() }
+            func read() -> [ProgressSlot]? {
+                lock.lock(); defer { lock.unlock() }
+                return [ProgressSlot(mark: mine.mark, beat: beat), ProgressSlot(mark: 8, beat: 5), mine]
+            }
+        }
+        let later = Verdicts()
+        let dog2 = StepWatchdog(rank: 2, size: 3, timeout: timeout, at: WatchPoint(step: 0), board: OneFrozenPeerBoard()) { later.add(2, $0) }
+        dog2.start()
+        let t1 = monotonicSeconds()
+        dog2.begin(WatchPoint(step: 1))
+        _ = later.fired.wait(timeout: .now() + 5)
+        dog2.stop()
+        guard let v = later.all.first else { return XCTFail("rank 2 speaks in the end") }
+        XCTAssertEqual(v.verdict.ranks.map(\.rank), [1])
+        XCTAssertGreaterThan(v.at - t1, 3 * timeout, "a timeout for rank 1 to be named, then two for rank 0 to speak")
+    }
+
     /// A board whose other rank froze (it exited, say) while this rank's own
     /// slot is whatever this rank writes.
     final class FrozenPeerBoard: ProgressBoard, @unchecked Sendable {

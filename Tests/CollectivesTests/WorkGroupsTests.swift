@@ -33,16 +33,17 @@ final class WorkGroupsTests: XCTestCase {
         for i in items { XCTAssertEqual((out[i] ?? -1) % 1000, i * i) }
     }
 
-    /// An item whose group does not answer within the limit throws
-    /// `WorkOverdue` naming the item, the group and its ranks (a stopped
-    /// worker); items that come back in time are still delivered; no limit
-    /// waits for the slow one.
-    func testAnItemNotBackWithinItsLimitIsOverdueNamingItsGroup() {
-        let outcome = LocalCommunicator.run(worldSize: 5) { world -> (WorkOverdue?, [Int])? in
-            let groups = try! WorkGroups(world: world, groupSize: 2, phase: .sweep)
+    /// `items` dispatched with `limit` over `worldSize` ranks in groups of
+    /// `groupSize`, a worker taking `slow[item]` seconds over an item and the
+    /// coordinator `stall(count)` seconds after its count-th result: the
+    /// coordinator's `WorkOverdue` (nil: none) and the items delivered.
+    func dispatch(worldSize: Int, groupSize: Int, items: [Int], limit: WorkOverdue.Limit, slow: [Int: Double],
+                  stall: @escaping @Sendable (Int) -> Double = { _ in 0 }) -> (overdue: WorkOverdue?, delivered: [Int]) {
+        let outcome = LocalCommunicator.run(worldSize: worldSize) { world -> (WorkOverdue?, [Int])? in
+            let groups = try! WorkGroups(world: world, groupSize: groupSize, phase: .sweep)
             guard groups.isCoordinator else {
-                try! groups.serve { (item: Int, group: Communicator, index: Int) -> Int in
-                    if item == 3 { Thread.sleep(forTimeInterval: 1.5) }   // group of item 3 "hangs"
+                try! groups.serve { (item: Int, _: Communicator, _: Int) -> Int in
+                    if let s = slow[item] { Thread.sleep(forTimeInterval: s) }
                     return item
                 }
                 return nil
@@ -50,14 +51,36 @@ final class WorkGroupsTests: XCTestCase {
             var delivered: [Int] = []
             var overdue: WorkOverdue?
             do {
-                try groups.dispatch(Array(0..<6), local: nil, limit: .init(seconds: 0.5, key: "test.limit")) { (i, _: Int, _) in
+                try groups.dispatch(items, local: nil, limit: limit) { (i, _: Int, _) in
                     delivered.append(i)
+                    Thread.sleep(forTimeInterval: stall(delivered.count))
                 }
             } catch let e as WorkOverdue { overdue = e } catch { XCTFail("\(error)") }
             groups.stop()
             return (overdue, delivered)
         }
-        let (overdue, delivered) = outcome[0]!
+        return outcome[0]!
+    }
+
+    /// The coordinator itself stalls (stopped, as a SIGSTOP would) for longer
+    /// than the limit while a worker's result arrives: once it runs again
+    /// that result is taken, no item is overdue and no worker is blamed.
+    func testACoordinatorThatWasItselfStoppedBlamesNoWorker() {
+        // Stalled after its first result, past the limit: item 1's result comes meanwhile.
+        let (overdue, delivered) = dispatch(worldSize: 3, groupSize: 1, items: [0, 1], limit: .init(seconds: 1, key: "test.limit"),
+                                            slow: [1: 0.3], stall: { $0 == 1 ? 4.5 : 0 })
+        XCTAssertNil(overdue, "a healthy worker blamed: \(String(describing: overdue))")
+        XCTAssertEqual(delivered.sorted(), [0, 1])
+    }
+
+    /// An item whose group does not answer within the limit throws
+    /// `WorkOverdue` naming the item, the group and its ranks (a stopped
+    /// worker); items that come back in time are still delivered; no limit
+    /// waits for the slow one.
+    func testAnItemNotBackWithinItsLimitIsOverdueNamingItsGroup() {
+        // The group of item 3 "hangs".
+        let (overdue, delivered) = dispatch(worldSize: 5, groupSize: 2, items: Array(0..<6), limit: .init(seconds: 0.5, key: "test.limit"),
+                                            slow: [3: 1.5])
         let e = try? XCTUnwrap(overdue, "item 3 was overdue")
         XCTAssertEqual(e?.item, 3)
         XCTAssertEqual(e.map { $0.ranks.count }, 2)

@@ -186,13 +186,7 @@ final class RuntimeTests: XCTestCase {
     /// FEL end to end on two ranks: leaves, over-arch, baselines, all finite.
     func testFELRunsEndToEnd() throws {
         let source = tinySource(population: 60)
-        var cfg = tinyConfig(rounds: 2, k: 8)
-        cfg.client.learningRate = 0.1
-        var fel = FELConfig()
-        fel.k = 3
-        fel.overRounds = 2
-        fel.centralClients = 30
-        fel.centralEpochs = 1
+        let (cfg, fel) = tinyFEL()
         let summaries = try LocalCommunicator.run(worldSize: 2) { comm in
             try FELRun.run(comm: comm, config: cfg, fel: fel, source: source, directory: nil)
         }

@@ -28,6 +28,19 @@ func tinyConfig(rounds: Int = 3, k: Int = 4) -> FederationConfig {
     return f
 }
 
+/// A FEL run that trains in milliseconds: 2 rounds of k = 3 leaves, 2
+/// over-arch rounds, a centralized bound of one epoch over 30 clients.
+func tinyFEL() -> (config: FederationConfig, fel: FELConfig) {
+    var cfg = tinyConfig(rounds: 2, k: 8)
+    cfg.client.learningRate = 0.1
+    var fel = FELConfig()
+    fel.k = 3
+    fel.overRounds = 2
+    fel.centralClients = 30
+    fel.centralEpochs = 1
+    return (cfg, fel)
+}
+
 /// Every client holds client 0's data: FedAvg of identical clients.
 struct ReplicatedSource: ClientSource {
     let base: SyntheticClients

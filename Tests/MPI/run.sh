@@ -164,7 +164,7 @@ else
 fi
 
 part "a rank that stops responding ends the job (Tests/MPI/watchdog.sh)"
-sub_suite watchdog.sh watchdog 300
+sub_suite watchdog.sh watchdog 600
 
 part "strata bench comm"
 expect_pass "bench comm, 4 ranks, ledger exact" 4 "$S" bench comm --max-bytes 65536 --reps 3 --ranks-per-node 2

@@ -45,14 +45,14 @@ public struct GPOReport: Sendable, Codable {
 /// all measured runs see the same candidates and device draws (stream 0).
 public enum GPORun {
     public static func run(comm: Communicator, config: FederationConfig, gpo: GPOConfig, source: ClientSource,
-                           directory: String?, progress: (String) -> Void = { _ in }) throws -> GPOReport? {
+                           directory: String?, watch: PhaseWatch? = nil, progress: (String) -> Void = { _ in }) throws -> GPOReport? {
         var config = config
         if config.device == nil { config.device = DeviceModel(seed: config.seed) }
         try config.validate(population: source.population)
         try gpo.validate(population: source.population)
         let spec = config.model.spec(for: source)
         let model = ClientModel(spec: spec, maxBatch: config.maxBatch, seed: config.seed)
-        let engine = RoundEngine(comm: comm, tasks: [DLRMTask(source: source, model: model, seed: config.seed)])
+        let engine = RoundEngine(comm: comm, tasks: [DLRMTask(source: source, model: model, seed: config.seed)], watch: watch)
         guard engine.isServer else { engine.serve(); return nil }
         defer { engine.stopHosts() }
         let device = config.device!

@@ -44,7 +44,7 @@ public struct FairnessReport: Sendable, Codable {
 /// (four runs, the same seeds), and compares per-tier AUC.
 public enum FairnessRun {
     public static func run(comm: Communicator, config: FederationConfig, tiers: TierConfig, alpha: Double, source: ClientSource,
-                           directory: String?, progress: (String) -> Void = { _ in }) throws -> FairnessReport? {
+                           directory: String?, watch: PhaseWatch? = nil, progress: (String) -> Void = { _ in }) throws -> FairnessReport? {
         if tiers.optimizations.isNone { throw OptError(key: "rf2", "fairness needs an optimization to compare (set an rf2.* key)") }
         var sides: [FairnessSide] = []
         for mapping in [TierMapping.random, .dirichlet(alpha: alpha)] {
@@ -56,7 +56,8 @@ public enum FairnessRun {
                 let name = "\(mapping.name)-\(opt.isNone ? "none" : "optimized")"
                 progress("== \(name): \(opt.name)")
                 let s = try TieredRun.run(comm: comm, config: config, tiers: tc, source: source,
-                                          directory: directory.map { ($0 as NSString).appendingPathComponent(name) }, progress: progress)
+                                          directory: directory.map { ($0 as NSString).appendingPathComponent(name) }, watch: watch,
+                                          progress: progress)
                 guard let s else { continue }
                 sizes = s.tierSizes
                 auc.append(s.tierAUC.map { $0 ?? .nan })

@@ -28,7 +28,7 @@ public enum TieredRun {
     public static func tierGroup(_ t: Int) -> String { "rf2_tier:\(t)" }
 
     public static func run(comm: Communicator, config: FederationConfig, tiers tc: TierConfig, source: ClientSource,
-                           directory: String?, progress: (String) -> Void = { _ in }) throws -> TieredSummary? {
+                           directory: String?, watch: PhaseWatch? = nil, progress: (String) -> Void = { _ in }) throws -> TieredSummary? {
         try config.validate(population: source.population)
         try tc.optimizations.validate()
         let tiers = try TierAssignment.build(tc.mapping, source: source, seed: tc.seed)
@@ -42,7 +42,7 @@ public enum TieredRun {
             ?? DLRMTask(source: source, model: model, seed: config.seed, failingClients: Set(config.failingClients))
         let task: FederatedTask = tc.optimizations.touchesUpdates
             ? TieredTask(inner: base, tiers: tiers, optimizations: tc.optimizations, seed: config.seed) : base
-        let engine = RoundEngine(comm: comm, tasks: [task])
+        let engine = RoundEngine(comm: comm, tasks: [task], watch: watch)
         guard engine.isServer else { engine.serve(); return nil }
         defer { engine.stopHosts() }
         let selection = TieredSelection(tiers: tiers, optimizations: tc.optimizations)

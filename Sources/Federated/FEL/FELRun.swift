@@ -74,7 +74,7 @@ public struct FELComparison: Sendable, Codable {
 /// baseline train about the same number of clients a round.
 public enum FELRun {
     public static func run(comm: Communicator, config: FederationConfig, fel: FELConfig, source: ClientSource,
-                           directory: String?, progress: (String) -> Void = { _ in }) throws -> FLSummary? {
+                           directory: String?, watch: PhaseWatch? = nil, progress: (String) -> Void = { _ in }) throws -> FLSummary? {
         try config.validate(population: source.population)
         try fel.validate(population: source.population)
         let spec = config.model.spec(for: source)
@@ -94,7 +94,7 @@ public enum FELRun {
         let arch = OverArch(inputs: 3 * fel.k, hidden: fel.overHidden, maxBatch: config.maxBatch, seed: config.seed,
                             residual: (2 * fel.k)..<(3 * fel.k))
         let overTask = OverArchTask(source: overSource, arch: arch, seed: config.seed)
-        let engine = RoundEngine(comm: comm, tasks: [task, overTask])
+        let engine = RoundEngine(comm: comm, tasks: [task, overTask], watch: watch)
         let groups = LeafGroups(world: engine, leaves: fel.k, task: leafTask)
         guard engine.isServer else { engine.serve(phase: groups.hostRound); return nil }
         defer { engine.stopHosts() }

@@ -47,7 +47,9 @@ public enum FederatedRun {
         }
     }
 
+    /// `watch`: the round watchdog (round_timeout_seconds; nil: off).
     public static func run(comm: Communicator, config: FederationConfig, source: ClientSource, directory: String?,
+                           watch: PhaseWatch? = nil,
                            progress: (String) -> Void = { _ in }) throws -> (summary: FLSummary, model: [Float], records: [RoundRecord])? {
         try config.validate(population: source.population)
         let spec = config.model.spec(for: source)
@@ -62,7 +64,7 @@ public enum FederatedRun {
             for choice in model.dense.gemm?.choices ?? [] { progress("gemm: \(choice)") }
         }
         let task = DLRMTask(source: source, model: model, seed: config.seed, failingClients: Set(config.failingClients))
-        let engine = RoundEngine(comm: comm, tasks: [task])
+        let engine = RoundEngine(comm: comm, tasks: [task], watch: watch)
         guard engine.isServer else { engine.serve(); return nil }
         defer { engine.stopHosts() }
         let writer = try directory.map { try RunFolder.federated($0) }

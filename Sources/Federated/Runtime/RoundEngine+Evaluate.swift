@@ -21,6 +21,7 @@ extension RoundEngine {
     public func serverEvaluate(task t: Int, round: Int, clients: [Int], bins: Int, global: FlatBuffer<Float>,
                                accept: (Int, ClientEvalResult) -> Void) {
         precondition(isServer)
+        watch?.reach(.evaluation)
         let task = tasks[t], P = clients.count
         if comm.size == 1 {
             task.beginRound(global: global.pointer)

@@ -63,15 +63,23 @@ public struct ClientResult: Sendable, Equatable {
 /// for the update: memory follows the model, not the clients. A host that
 /// trains ahead (`hostTrainAhead`, FEL's leaves) also holds its share of one
 /// round's updates, which follows the round's participants, not the population.
+///
+/// With a `watch` (round_timeout_seconds), every rank starts a new round
+/// of it at each training header (1) and announced phase (3) and reaches its
+/// evaluation at each evaluation header (2): the server as it sends the
+/// header, a host as it takes it. Only the world's engine is watched (a FEL
+/// leaf's rounds fall within the world's announced phase).
 public final class RoundEngine {
     public let comm: Communicator
     public let tasks: [FederatedTask]
+    public let watch: PhaseWatch?
     var hostGlobal: [FlatBuffer<Float>] = []
     var updateBuffer: [FlatBuffer<Float>]
 
-    public init(comm: Communicator, tasks: [FederatedTask]) {
+    public init(comm: Communicator, tasks: [FederatedTask], watch: PhaseWatch? = nil) {
         self.comm = comm
         self.tasks = tasks
+        self.watch = watch
         updateBuffer = tasks.map { FlatBuffer(count: $0.parameterCount) }
         if comm.rank != 0 { hostGlobal = tasks.map { FlatBuffer(count: $0.parameterCount) } }
     }
@@ -103,6 +111,7 @@ public final class RoundEngine {
     public func startRound(task t: Int, round: Int, clients: [Int], configs: [ClientRoundConfig],
                            global: FlatBuffer<Float>, firstPosition: Int = 0) -> StartedRound {
         precondition(isServer && clients.count == configs.count && firstPosition >= 0)
+        watch?.next()
         let started = StartedRound(task: t, round: round, clients: clients, configs: configs, global: global,
                                    firstPosition: firstPosition)
         guard comm.size > 1 else { return started }
@@ -170,7 +179,9 @@ public final class RoundEngine {
     /// 3): how a driver with engines of its own (FEL's leaves) says which of
     /// them the hosts follow next.
     public func announcePhase(_ words: [Int64]) {
-        guard isServer, comm.size > 1 else { return }
+        guard isServer else { return }
+        watch?.next()
+        guard comm.size > 1 else { return }
         _ = comm.broadcast(.federated, [3] + words, root: 0)
     }
 
@@ -190,9 +201,9 @@ public final class RoundEngine {
         while true {
             let header = comm.broadcast(.federated, [Int64](), root: 0)
             switch header.first {
-            case 1: hostTrainRound(header)
-            case 2: hostEvalRound(header)
-            case 3: phase(Array(header.dropFirst()))
+            case 1: watch?.next(); hostTrainRound(header)
+            case 2: watch?.reach(.evaluation); hostEvalRound(header)
+            case 3: watch?.next(); phase(Array(header.dropFirst()))
             default: return
             }
         }
