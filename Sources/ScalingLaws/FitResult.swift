@@ -76,11 +76,6 @@ public struct HeldOutPrediction: Codable, Sendable, Equatable {
     /// (predicted - observed) / |observed| (or the absolute error where observed is 0).
     public var relativeError: Double
 
-    public init(x: Double, observed: Double, predicted: Double, relativeError: Double) {
-        self.x = x; self.observed = observed; self.predicted = predicted
-        self.relativeError = relativeError
-    }
-
     enum CodingKeys: String, CodingKey {
         case x, observed, predicted
         case relativeError = "relative_error"

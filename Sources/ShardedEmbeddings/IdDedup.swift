@@ -36,22 +36,18 @@ package final class IdDedup {
 
     init(peers: Int) {
         self.peers = peers
-        header = (0..<peers).map { _ in ScratchBuffer(zero: 0) }
-        ids = (0..<peers).map { _ in ScratchBuffer(zero: 0) }
-        width = (0..<peers).map { _ in ScratchBuffer(zero: 0) }
-        start = (0..<peers).map { _ in ScratchBuffer(zero: 0) }
-        targets = (0..<peers).map { _ in ScratchBuffer(zero: 0) }
+        header = .perPeer(peers)
+        ids = .perPeer(peers)
+        width = .perPeer(peers)
+        start = .perPeer(peers)
+        targets = .perPeer(peers)
     }
 
     /// Words of the message to d (the entry count, header, ids).
     func messageWords(to d: Int) -> Int { header[d].count == 0 ? 0 : 1 + header[d].count + ids[d].count }
 
     /// Floats coming back from d: one row per distinct id.
-    func returnFloats(from d: Int) -> Int {
-        var n = 0
-        for u in 0..<width[d].count { n += Int(width[d][u]) }
-        return n
-    }
+    func returnFloats(from d: Int) -> Int { width[d].sum }
 
     /// Rebuilds every destination's message from the router's buckets.
     func build(from router: EmbeddingRouter) {
