@@ -41,11 +41,6 @@ public struct ConfidenceInterval: Codable, Sendable, Equatable {
     public var lower: Double
     public var upper: Double
 
-    public init(lower: Double, upper: Double) {
-        self.lower = lower
-        self.upper = upper
-    }
-
     public func contains(_ value: Double) -> Bool { lower <= value && value <= upper }
 }
 
@@ -60,12 +55,6 @@ public struct ParameterIntervals: Codable, Sendable, Equatable {
     public var resamples: Int
     /// Resamples skipped (fewer than 3 distinct x, or the fit failed).
     public var skipped: Int
-
-    public init(a: ConfidenceInterval, b: ConfidenceInterval, c: ConfidenceInterval,
-                level: Double, resamples: Int, skipped: Int) {
-        self.a = a; self.b = b; self.c = c
-        self.level = level; self.resamples = resamples; self.skipped = skipped
-    }
 }
 
 /// One held-out point: what the fit on the smaller x predicted against what was observed.

@@ -18,7 +18,6 @@
 /// Exact: sequence outputs keep their bits (0 + row); pooled sums and the
 /// owners' updates are the same sums in another order.
 package final class IdDedup {
-    let peers: Int
     package let header: [ScratchBuffer<Int32>]
     package let ids: [ScratchBuffer<Int32>]
     /// Per distinct id: its row width (its group's column shard).
@@ -35,7 +34,6 @@ package final class IdDedup {
     private let fill = ScratchBuffer<Int32>(zero: 0)
 
     init(peers: Int) {
-        self.peers = peers
         header = .perPeer(peers)
         ids = .perPeer(peers)
         width = .perPeer(peers)
@@ -51,7 +49,7 @@ package final class IdDedup {
 
     /// Rebuilds every destination's message from the router's buckets.
     func build(from router: EmbeddingRouter) {
-        for d in 0..<peers {
+        for d in header.indices {
             header[d].removeAll(); ids[d].removeAll(); width[d].removeAll(); targets[d].removeAll()
             start[d].removeAll(); start[d].append(0)
             let h = router.header[d], lengths = router.lengths[d].pointer
