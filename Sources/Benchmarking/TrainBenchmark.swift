@@ -4,12 +4,6 @@ import Tensors
 import Training
 
 public enum TrainBenchmark {
-    static let parts: [(String, KeyPath<StepTimers, Double>)] = [
-        ("data", \.data), ("input_dist", \.inputDist), ("lookup", \.lookup), ("output_dist_wait", \.outputDist),
-        ("dense_forward", \.denseForward), ("dense_backward", \.denseBackward),
-        ("embedding_backward", \.embeddingBackward), ("dense_allreduce", \.denseAllreduce), ("optimizer", \.optimizer),
-    ]
-
     /// `strata bench train` on `world`: warm-up steps, then `settings.reps`
     /// repetitions of `steps` steps; rank 0 reports.
     public static func run(config cfg: RunConfig, configPath: String, overrides: [String], steps: Int,
@@ -39,7 +33,7 @@ public enum TrainBenchmark {
             let dt = monotonicSeconds() - t0
             let after = trainer.timers
             seconds.append(dt)
-            var row = parts.map { 1e3 * (after[keyPath: $0.1] - before[keyPath: $0.1]) / Double(steps) }
+            var row = StepTimers.parts.map { 1e3 * (after[keyPath: $0.seconds] - before[keyPath: $0.seconds]) / Double(steps) }
             row.append(1e3 * dt / Double(steps) - row.reduce(0, +))   // other
             partMs.append(row)
         }
@@ -47,11 +41,11 @@ public enum TrainBenchmark {
         let sentPerStep = TrainBenchReport.bytesSent(world.ledger.run) / Double(reps * steps)
         let worldSentPerStep = world.allreduce(.control, sentPerStep)
         let allreducePerStep = TrainBenchReport.allreducePayload(world.ledger.run, worldSize: world.size) / Double(reps * steps)
-        let medians = (0..<(parts.count + 1)).map { p in Spread(partMs.map { $0[p] }) }
+        let medians = (0..<(StepTimers.parts.count + 1)).map { p in Spread(partMs.map { $0[p] }) }
         let gathered = world.allgatherArrays(.control, medians.flatMap { [$0.median, $0.min, $0.max] })
         guard world.rank == 0 else { return }
         let global = Double(cfg.run.batchSize * steps)
-        let names = parts.map(\.0) + ["other"]
+        let names = StepTimers.parts.map(\.name) + ["other"]
         let perRank = gathered.map { v in
             Dictionary(uniqueKeysWithValues: names.enumerated().map { i, n in
                 (n, TrainBenchPart(medianMs: v[3 * i], minMs: v[3 * i + 1], maxMs: v[3 * i + 2]))

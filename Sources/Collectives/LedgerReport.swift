@@ -9,15 +9,12 @@ public struct LedgerReport: Sendable, Codable, Equatable {
         /// Sum over ranks (world totals of bytes).
         public var total: Double
 
-        public init(min: Double, mean: Double, max: Double, total: Double) {
-            self.min = min; self.mean = mean; self.max = max; self.total = total
-        }
-
         /// min / mean / max / sum of one value per rank.
         public init(_ perRank: [Double]) {
-            let total = perRank.reduce(0, +)
-            self.init(min: perRank.min() ?? 0, mean: total / Double(Swift.max(perRank.count, 1)),
-                      max: perRank.max() ?? 0, total: total)
+            total = perRank.reduce(0, +)
+            min = perRank.min() ?? 0
+            mean = total / Double(Swift.max(perRank.count, 1))
+            max = perRank.max() ?? 0
         }
     }
 

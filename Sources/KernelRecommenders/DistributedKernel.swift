@@ -81,13 +81,13 @@ final class DistributedKernel {
             throw InputError("lambda \(lambda): K + λ'I is not positive definite in double precision (pdpotrf info \(info)); use solver eigen or a larger lambda")
         }
         let p = Double(comm.size), n = Double(m)
-        timings.factor += monotonicSeconds() - t0
-        timings.factorFlops += n * n * n / 3 / p
+        timings.factor.seconds += monotonicSeconds() - t0
+        timings.factor.flops += n * n * n / 3 / p
         t0 = monotonicSeconds()
         var w = fit2D!
         try engine.choleskySolve(a, &w)
-        timings.solve += monotonicSeconds() - t0
-        timings.solveFlops += 2 * n * n * Double(items) / p
+        timings.solve.seconds += monotonicSeconds() - t0
+        timings.solve.flops += 2 * n * n * Double(items) / p
         return w
     }
 

@@ -122,7 +122,8 @@ public enum InfiniteAE {
         let testSeconds = monotonicSeconds() - t0
         let t = model.timings
         var result = InfiniteAEResult(fitUsers: fitRows.rows, lambdas: results, chosenLambda: chosen.result.lambda, test: test, timings: [
-            "exchange_s": t.exchange, "gram_s": t.gram, "factor_s": t.factor, "solve_s": t.solve, "project_s": t.project,
+            "exchange_s": t.exchange, "gram_s": t.gram.seconds, "factor_s": t.factor.seconds, "solve_s": t.solve.seconds,
+            "project_s": t.project.seconds,
             "predict_s": predictSeconds, "metrics_s": evaluateSeconds - predictSeconds,
             "prepare_validation_s": prepareSeconds, "lambdas_s": results.reduce(0) { $0 + $1.seconds },
             "test_s": testSeconds, "total_s": monotonicSeconds() - start,
@@ -132,10 +133,8 @@ public enum InfiniteAE {
         ])
         result.engine = model.engineDescription
         result.solver = model.solver.rawValue
-        let rate = { (flops: Double, seconds: Double) in seconds > 0 ? flops / seconds / 1e9 : 0 }
-        result.gflops = ["gram": rate(t.gramFlops, t.gram), "factor": rate(t.factorFlops, t.factor),
-                         "solve": rate(t.solveFlops, t.solve), "project": rate(t.projectFlops, t.project),
-                         "predict": rate(predictFlops, predictSeconds)].filter { $0.value > 0 }
+        result.gflops = ["gram": t.gram.gflops, "factor": t.factor.gflops, "solve": t.solve.gflops, "project": t.project.gflops,
+                         "predict": PhaseCost(seconds: predictSeconds, flops: predictFlops).gflops].filter { $0.value > 0 }
         return result
     }
 

@@ -30,21 +30,27 @@ public enum KernelSolver: String, Sendable, CaseIterable, Codable {
     }
 }
 
-/// Seconds spent in each phase of a fit, on this rank, and the floating-point
-/// operations this rank's share of each phase stands for (dense counts: a
-/// ScaLAPACK call counts 1/P of the whole), so seconds and flops give GFLOP/s.
+/// One phase of a fit on this rank: its seconds and the floating-point
+/// operations this rank's share of it stands for (dense counts: a ScaLAPACK
+/// call counts 1/P of the whole), so the two give GFLOP/s.
+public struct PhaseCost: Sendable, Codable, Equatable {
+    public var seconds = 0.0
+    public var flops = 0.0
+
+    /// GFLOP/s; 0 when no time was spent.
+    public var gflops: Double { seconds > 0 ? flops / seconds / 1e9 : 0 }
+}
+
+/// Each phase of a fit, on this rank.
 public struct KernelTimings: Sendable, Codable, Equatable {
+    /// Seconds moving rows (no operations counted).
     public var exchange = 0.0
     /// K(F, F) and, later, each context's K(C, F).
-    public var gram = 0.0
-    public var factor = 0.0
+    public var gram = PhaseCost()
+    public var factor = PhaseCost()
     /// Cholesky: the solves (K + λ'I)⁻¹ F and the test's K(C,F) W product.
-    public var solve = 0.0
-    public var project = 0.0
-    public var gramFlops = 0.0
-    public var factorFlops = 0.0
-    public var solveFlops = 0.0
-    public var projectFlops = 0.0
+    public var solve = PhaseCost()
+    public var project = PhaseCost()
 }
 
 /// Kernel ridge regression with the ∞-AE kernel, over the ranks of `comm`:
@@ -141,7 +147,7 @@ public final class KernelRegression {
             }
         }
         timings.exchange = exchange
-        timings.gramFlops = 2 * Double(mine.count) * Double(m) * Double(fit.columns)
+        timings.gram.flops = 2 * Double(mine.count) * Double(m) * Double(fit.columns)
         switch engine {
         case .replicated:
             let k = comm.allgatherv(.kernel, rows)
@@ -149,21 +155,21 @@ public final class KernelRegression {
             meanDiagonal = (0..<m).reduce(0) { $0 + k[$1 * m + $1] } / Double(max(m, 1))
             kernelRows = 0..<m
             distributed = nil
-            timings.gram = monotonicSeconds() - t0
+            timings.gram.seconds = monotonicSeconds() - t0
             if solver == .eigen { try factorEigen(mine: mine) }
         case .scalapack:
             let ownDiagonal = mine.enumerated().reduce(0.0) { $0 + rows[$1.offset * m + $1.element] }
             meanDiagonal = comm.allreduce(.kernel, ownDiagonal) / Double(max(m, 1))
             kernel = rows
             kernelRows = mine
-            timings.gram = monotonicSeconds() - t0
+            timings.gram.seconds = monotonicSeconds() - t0
             t0 = monotonicSeconds()
             let d = try DistributedKernel(rows: rows, m: m, solver: solver, fit: fit, comm: comm, block: gridBlock)
             distributed = d
             if solver == .cholesky { timings.exchange += monotonicSeconds() - t0 }  // K and F to the grid
             if solver == .eigen {
-                timings.factor = monotonicSeconds() - t0
-                timings.factorFlops = 10 * pow(Double(m), 3) / 3 / Double(comm.size)
+                timings.factor.seconds = monotonicSeconds() - t0
+                timings.factor.flops = 10 * pow(Double(m), 3) / 3 / Double(comm.size)
                 eigenvalues = d.eigenvalues
                 // V's rows of this rank, read row-major, are Vᵀ's columns `[m x rows]`.
                 d.ownVectorRows.withUnsafeBufferPointer { project($0.baseAddress, ld: mine.count, mine: mine) }
@@ -213,8 +219,8 @@ public final class KernelRegression {
         e.withUnsafeMutableBufferPointer { comm.broadcast(.kernel, $0, root: 0) }
         vt = v
         eigenvalues = e
-        timings.factor = monotonicSeconds() - t0
-        timings.factorFlops = 10 * pow(Double(m), 3) / 3
+        timings.factor.seconds = monotonicSeconds() - t0
+        timings.factor.flops = 10 * pow(Double(m), 3) / 3
         vt.withUnsafeBufferPointer { project($0.baseAddress! + mine.lowerBound, ld: m, mine: mine) }
     }
 
@@ -230,8 +236,8 @@ public final class KernelRegression {
         }
         if comm.size > 1 { p.withUnsafeMutableBufferPointer { comm.allreduce(.kernel, $0) } }
         projected = p
-        timings.project = monotonicSeconds() - t0
-        timings.projectFlops = 2 * Double(m) * Double(mine.count) * Double(items)
+        timings.project.seconds = monotonicSeconds() - t0
+        timings.project.flops = 2 * Double(m) * Double(mine.count) * Double(items)
     }
 
     /// "replicated", or "scalapack R x C grid, block B".
@@ -253,8 +259,8 @@ public final class KernelRegression {
         }
         let t0 = monotonicSeconds()
         defer {
-            timings.gram += monotonicSeconds() - t0
-            timings.gramFlops += 2 * Double(context.rows) * Double(m) * Double(items)
+            timings.gram.seconds += monotonicSeconds() - t0
+            timings.gram.flops += 2 * Double(context.rows) * Double(m) * Double(items)
         }
         var out = [Double](repeating: 0, count: context.rows * m)
         let norms = context.squaredNorms
@@ -380,8 +386,8 @@ public final class KernelRegression {
                 } else if let grid = context.grid {
                     let t0 = monotonicSeconds()
                     let scores = try distributed.scores(grid, w, count: context.count)
-                    timings.solve += monotonicSeconds() - t0
-                    timings.solveFlops += 2 * Double(context.count) * Double(m) * Double(items) / Double(comm.size)
+                    timings.solve.seconds += monotonicSeconds() - t0
+                    timings.solve.flops += 2 * Double(context.count) * Double(m) * Double(items) / Double(comm.size)
                     out.values = scores.local
                     (out.offset, out.rowStride, out.colStride) = (0, 1, scores.leadingDimension)
                 }
@@ -406,8 +412,8 @@ public final class KernelRegression {
                         }
                     }
                 }
-                timings.solve += monotonicSeconds() - t0
-                timings.solveFlops += 2 * Double(context.rows) * Double(m) * Double(items)
+                timings.solve.seconds += monotonicSeconds() - t0
+                timings.solve.flops += 2 * Double(context.rows) * Double(m) * Double(items)
                 out.values = scores
                 (out.offset, out.rowStride, out.colStride) = (0, items, 1)
             }
@@ -436,16 +442,16 @@ public final class KernelRegression {
             if comm.rank != 0 { factor = [Double](repeating: 0, count: m * m) }
             factor.withUnsafeMutableBufferPointer { comm.broadcast(.kernel, $0, root: 0) }
         }
-        timings.factor += monotonicSeconds() - t0
-        timings.factorFlops += Double(m) * Double(m) * Double(m) / 3
+        timings.factor.seconds += monotonicSeconds() - t0
+        timings.factor.flops += Double(m) * Double(m) * Double(m) / 3
         t0 = monotonicSeconds()
         // dpotrs takes the right-hand sides as rows of a row-major array: Fᵀ's rows are F's item columns.
         var wt = fitTransposed
         _ = factor.withUnsafeBufferPointer { f in
             wt.withUnsafeMutableBufferPointer { LAPACK.choleskySolve(n: m, nrhs: items, factor: f.baseAddress!, b: $0.baseAddress!) }
         }
-        timings.solve += monotonicSeconds() - t0
-        timings.solveFlops += 2 * Double(m) * Double(m) * Double(items)
+        timings.solve.seconds += monotonicSeconds() - t0
+        timings.solve.flops += 2 * Double(m) * Double(m) * Double(items)
         return wt
     }
 

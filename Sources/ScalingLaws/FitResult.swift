@@ -41,11 +41,6 @@ public struct ConfidenceInterval: Codable, Sendable, Equatable {
     public var lower: Double
     public var upper: Double
 
-    public init(lower: Double, upper: Double) {
-        self.lower = lower
-        self.upper = upper
-    }
-
     public func contains(_ value: Double) -> Bool { lower <= value && value <= upper }
 }
 
@@ -60,12 +55,6 @@ public struct ParameterIntervals: Codable, Sendable, Equatable {
     public var resamples: Int
     /// Resamples skipped (fewer than 3 distinct x, or the fit failed).
     public var skipped: Int
-
-    public init(a: ConfidenceInterval, b: ConfidenceInterval, c: ConfidenceInterval,
-                level: Double, resamples: Int, skipped: Int) {
-        self.a = a; self.b = b; self.c = c
-        self.level = level; self.resamples = resamples; self.skipped = skipped
-    }
 }
 
 /// One held-out point: what the fit on the smaller x predicted against what was observed.
@@ -75,11 +64,6 @@ public struct HeldOutPrediction: Codable, Sendable, Equatable {
     public var predicted: Double
     /// (predicted - observed) / |observed| (or the absolute error where observed is 0).
     public var relativeError: Double
-
-    public init(x: Double, observed: Double, predicted: Double, relativeError: Double) {
-        self.x = x; self.observed = observed; self.predicted = predicted
-        self.relativeError = relativeError
-    }
 
     enum CodingKeys: String, CodingKey {
         case x, observed, predicted

@@ -48,11 +48,11 @@ package final class EmbeddingRouter {
         var position = [[Int32]](repeating: [Int32](repeating: -1, count: groups.count), count: peers)
         for d in 0..<peers { for (i, g) in groupsTo[d].enumerated() { position[d][g] = Int32(i) } }
         self.position = position
-        header = (0..<peers).map { _ in ScratchBuffer(zero: 0) }
-        lengths = (0..<peers).map { _ in ScratchBuffer(zero: 0) }
-        ids = (0..<peers).map { _ in ScratchBuffer(zero: 0) }
-        returnOffset = (0..<peers).map { _ in ScratchBuffer(zero: 0) }
-        returnWidth = (0..<peers).map { _ in ScratchBuffer(zero: 0) }
+        header = .perPeer(peers)
+        lengths = .perPeer(peers)
+        ids = .perPeer(peers)
+        returnOffset = .perPeer(peers)
+        returnWidth = .perPeer(peers)
         bagCounts = [Int32](repeating: 0, count: peers)
     }
 
@@ -71,10 +71,7 @@ package final class EmbeddingRouter {
 
     /// Floats coming back from `d` in the output dist.
     func returnFloats(from d: Int) -> Int {
-        if let dedup { return dedup.returnFloats(from: d) }
-        var n = 0
-        for i in 0..<returnWidth[d].count { n += Int(returnWidth[d][i]) }
-        return n
+        dedup?.returnFloats(from: d) ?? returnWidth[d].sum
     }
 
     private var headerAt: [Int] = []

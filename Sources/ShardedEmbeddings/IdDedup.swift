@@ -18,7 +18,6 @@
 /// Exact: sequence outputs keep their bits (0 + row); pooled sums and the
 /// owners' updates are the same sums in another order.
 package final class IdDedup {
-    let peers: Int
     package let header: [ScratchBuffer<Int32>]
     package let ids: [ScratchBuffer<Int32>]
     /// Per distinct id: its row width (its group's column shard).
@@ -35,27 +34,22 @@ package final class IdDedup {
     private let fill = ScratchBuffer<Int32>(zero: 0)
 
     init(peers: Int) {
-        self.peers = peers
-        header = (0..<peers).map { _ in ScratchBuffer(zero: 0) }
-        ids = (0..<peers).map { _ in ScratchBuffer(zero: 0) }
-        width = (0..<peers).map { _ in ScratchBuffer(zero: 0) }
-        start = (0..<peers).map { _ in ScratchBuffer(zero: 0) }
-        targets = (0..<peers).map { _ in ScratchBuffer(zero: 0) }
+        header = .perPeer(peers)
+        ids = .perPeer(peers)
+        width = .perPeer(peers)
+        start = .perPeer(peers)
+        targets = .perPeer(peers)
     }
 
     /// Words of the message to d (the entry count, header, ids).
     func messageWords(to d: Int) -> Int { header[d].count == 0 ? 0 : 1 + header[d].count + ids[d].count }
 
     /// Floats coming back from d: one row per distinct id.
-    func returnFloats(from d: Int) -> Int {
-        var n = 0
-        for u in 0..<width[d].count { n += Int(width[d][u]) }
-        return n
-    }
+    func returnFloats(from d: Int) -> Int { width[d].sum }
 
     /// Rebuilds every destination's message from the router's buckets.
     func build(from router: EmbeddingRouter) {
-        for d in 0..<peers {
+        for d in header.indices {
             header[d].removeAll(); ids[d].removeAll(); width[d].removeAll(); targets[d].removeAll()
             start[d].removeAll(); start[d].append(0)
             let h = router.header[d], lengths = router.lengths[d].pointer

@@ -73,3 +73,18 @@ package final class ScratchBuffer<T> {
     var buffer: UnsafeMutableBufferPointer<T> { UnsafeMutableBufferPointer(start: pointer, count: count) }
     var readOnly: UnsafeBufferPointer<T> { UnsafeBufferPointer(start: pointer, count: count) }
 }
+
+extension Array where Element == ScratchBuffer<Int32> {
+    /// One empty buffer per destination rank: a message block (or its
+    /// bookkeeping) per peer, as the router and the dedup keep them.
+    static func perPeer(_ peers: Int) -> Self { (0..<peers).map { _ in ScratchBuffer(zero: 0) } }
+}
+
+extension ScratchBuffer where T == Int32 {
+    /// The sum of the entries, e.g. the floats a list of row widths stands for.
+    var sum: Int {
+        var n = 0
+        for i in 0..<count { n += Int(pointer[i]) }
+        return n
+    }
+}

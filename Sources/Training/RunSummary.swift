@@ -104,17 +104,9 @@ public struct StepBreakdown: Sendable, Codable {
 
     public init(perRank: [[Double]], steps: Int) {
         var parts: [String: LedgerReport.Stat] = [:]
-        for (i, name) in StepTimers.names.enumerated() {
-            parts[name] = LedgerReport.Stat(perRank.map { $0[i] / Double(max(steps, 1)) })
+        for (i, part) in StepTimers.parts.enumerated() {
+            parts[part.name] = LedgerReport.Stat(perRank.map { $0[i] / Double(max(steps, 1)) })
         }
         self.parts = parts
-    }
-}
-
-extension StepTimers {
-    static let names = ["data", "input_dist", "lookup", "output_dist_wait", "dense_forward", "dense_backward",
-                        "embedding_backward", "dense_allreduce", "optimizer"]
-    var asArray: [Double] {
-        [data, inputDist, lookup, outputDist, denseForward, denseBackward, embeddingBackward, denseAllreduce, optimizer]
     }
 }

@@ -314,5 +314,16 @@ public struct StepTimers: Sendable, Codable, Equatable {
     public var denseAllreduce = 0.0
     public var optimizer = 0.0
 
-    public var total: Double { data + inputDist + lookup + outputDist + denseForward + denseBackward + embeddingBackward + denseAllreduce + optimizer }
+    /// Every part with its name, in the order the run summary and `strata
+    /// bench train` report them: the one list the parts are read through.
+    public static let parts: [(name: String, seconds: KeyPath<StepTimers, Double>)] = [
+        ("data", \.data), ("input_dist", \.inputDist), ("lookup", \.lookup), ("output_dist_wait", \.outputDist),
+        ("dense_forward", \.denseForward), ("dense_backward", \.denseBackward),
+        ("embedding_backward", \.embeddingBackward), ("dense_allreduce", \.denseAllreduce), ("optimizer", \.optimizer),
+    ]
+
+    public var total: Double { Self.parts.reduce(0) { $0 + self[keyPath: $1.seconds] } }
+
+    /// Each part's seconds, in `parts` order.
+    var asArray: [Double] { Self.parts.map { self[keyPath: $0.seconds] } }
 }

@@ -26,18 +26,6 @@ public struct EvolveSummary: Codable, Sendable {
 
     public var speedup: Double { originalNanoseconds / bestNanoseconds }
 
-    init(kernel: KernelName, measure: FitnessMeasure, population: Int, generations: Int, evaluations: Int, ranks: Int,
-         frontSize: Int, heldOutPassing: Int) {
-        self.kernel = kernel
-        self.measure = measure
-        self.population = population
-        self.generations = generations
-        self.evaluations = evaluations
-        self.ranks = ranks
-        self.frontSize = frontSize
-        self.heldOutPassing = heldOutPassing
-    }
-
     public var line: String {
         var s = String(format: "evolve: %@: best %.0f ns vs original %.0f ns on held-out inputs (%.3fx) after %d evaluations in %.0f s; %d edit(s) after minimisation",
                        kernel.rawValue, bestNanoseconds, originalNanoseconds, speedup, evaluations, seconds, edits.count)
