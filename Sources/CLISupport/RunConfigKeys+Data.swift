@@ -5,7 +5,7 @@ import Training
 /// built-in synthetic data and the MovieLens reader.
 extension RunConfigKeys {
     static let data: [(String, Key)] = [
-        ("data.source", .choices(\.data.source, "where the samples come from")),
+        ("data.source", .dataSet(\.data.source, DataSources.dataSets, "where the samples come from")),
         ("data.path", .string(\.data.path, "the Criteo file, MovieLens folder, Criteo shard folder or binary file (train split)")),
         ("data.eval_path", .string(\.data.evalPath, "source binary: the eval split's file")),
         ("data.dedup", .bool(\.data.dedup, "user-side features as unique rows (RecD); false: one row per sample")),

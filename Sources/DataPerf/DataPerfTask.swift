@@ -13,14 +13,6 @@ public enum DataPerfTrack: String, Sendable, Codable, CaseIterable {
     case debugging
 }
 
-/// Where a task's rows come from.
-public enum DataPerfDataset: String, Sendable, Codable, CaseIterable {
-    /// MovieLens ml-latest-small with the per-user time split (each user's last ratings are eval).
-    case movielens
-    /// The seeded synthetic source (its planted model generated the labels).
-    case synthetic
-}
-
 /// How a debugging task's labels were corrupted.
 public enum NoiseKind: String, Sendable, Codable, CaseIterable {
     /// Uniformly chosen rows have their label flipped.
@@ -108,7 +100,8 @@ public struct DataPerfTask: Sendable, Codable, Equatable {
     /// `v1-` + 12 hex digits of FNV-1a over the rest of the spec.
     public var version: String
     public var track: DataPerfTrack
-    public var dataset: DataPerfDataset
+    /// Where the rows come from: one of `TaskMaker.dataSets`.
+    public var dataset: DataSetKind
     /// Relative to the task folder.
     public var poolFile: String
     public var evalFile: String
@@ -130,7 +123,7 @@ public struct DataPerfTask: Sendable, Codable, Equatable {
 
     public static let currentFormat = 1
 
-    public init(format: Int, name: String, version: String, track: DataPerfTrack, dataset: DataPerfDataset, poolFile: String,
+    public init(format: Int, name: String, version: String, track: DataPerfTrack, dataset: DataSetKind, poolFile: String,
                 evalFile: String, poolRows: Int, evalRows: Int, poolHash: String, evalHash: String, seeds: [UInt64],
                 training: FrozenTraining, budgets: [Int], noise: NoiseSpec?, grid: [Double], target: Double, truthFile: String?) {
         self.format = format; self.name = name; self.version = version; self.track = track; self.dataset = dataset
@@ -167,6 +160,7 @@ public struct DataPerfTask: Sendable, Codable, Equatable {
         } catch {
             throw InputError("\(path): not a DataPerf task spec: \(error)")
         }
+        do { try TaskMaker.dataSets.check(task.dataset, key: "dataset") } catch { throw InputError("\(path): \(error.description)") }
         guard task.format == currentFormat else {
             throw InputError("\(path): spec format \(task.format); this strata reads format \(currentFormat)")
         }

@@ -7,7 +7,8 @@ import Tensors
 public struct TaskRecipe: Sendable, Equatable {
     public var name: String
     public var track: DataPerfTrack
-    public var dataset: DataPerfDataset
+    /// One of `TaskMaker.dataSets`.
+    public var dataset: DataSetKind
     /// MovieLens: the folder with ml-latest-small-*.csv.
     public var movielensDirectory: String?
     /// Synthetic: pool rows generated; MovieLens: the pool keeps whole users (in
@@ -25,13 +26,19 @@ public struct TaskRecipe: Sendable, Equatable {
     public var target: Double = 0.95
     public var training: FrozenTraining = .small
 
-    public init(name: String, track: DataPerfTrack, dataset: DataPerfDataset) {
+    public init(name: String, track: DataPerfTrack, dataset: DataSetKind) {
         self.name = name; self.track = track; self.dataset = dataset
     }
 }
 
 /// `task make`: the pool and eval files, the hidden flip list, the spec.
 public enum TaskMaker {
+    /// DataPerf's adapter over the catalogue: the kinds a task's pool is made
+    /// from (`load`), in the order `--dataset`'s help lists them. MovieLens:
+    /// ml-latest-small with the per-user time split (each user's last ratings
+    /// are eval); synthetic: the seeded source, its planted model the labels.
+    public static let dataSets = DataSetAdapter(command: "strata dataperf", accepts: [.movielens, .synthetic])
+
     public static func make(_ r: TaskRecipe, directory: String) throws -> DataPerfTask {
         guard r.poolRows >= 100 else { throw InputError("--pool-rows must be at least 100, got \(r.poolRows)") }
         guard !r.seeds.isEmpty else { throw InputError("--seeds must name at least one seed") }
@@ -101,6 +108,9 @@ public enum TaskMaker {
             let poolIds = (0..<train.count).filter { kept.contains(trainUsers[$0]) }
             let evalIds = (0..<eval.count).filter { kept.contains(evalUsers[$0]) }
             return (PoolRows(schema: d.schema, all: train.gather(poolIds)), eval.gather(evalIds))
+        case .criteo, .binary, .criteoShards:
+            // Refused when `--dataset` and task.json are decoded; a caller that sets it directly gets the same sentence.
+            throw InputError(DataSetRefused(key: "--dataset", kind: r.dataset, adapter: dataSets).description)
         }
     }
 }

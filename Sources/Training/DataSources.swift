@@ -15,7 +15,13 @@ public struct LoadedData: Sendable {
     public var notes: [String] = []
 }
 
+/// The trainer's adapter over the catalogue (`DataSetKind`): every kind
+/// becomes a `BatchSource` (`strata train`, `plan`, `sweep` and DataPerf's
+/// frozen trainer read their data here).
 public enum DataSources {
+    /// The kinds `data.source` takes: all of them, in the catalogue's order.
+    public static let dataSets = DataSetAdapter(command: "strata train", accepts: DataSetKind.allCases)
+
     public static func load(_ config: DataConfig, seed: UInt64) throws -> LoadedData {
         func path() throws -> String {
             guard let p = config.path else { throw ConfigError("data.path is required for data.source '\(config.source.rawValue)'") }

@@ -99,23 +99,10 @@ public enum EncoderChoice: String, Sendable, Codable, CaseIterable {
     }
 }
 
-/// `data.source`: where the samples come from.
-public enum DataSourceKind: String, Sendable, Codable, CaseIterable {
-    /// Generated from a planted model (`data.synthetic`).
-    case synthetic
-    /// Criteo TSV/CSV (`data.path`).
-    case criteo
-    /// A MovieLens folder (`data.path`).
-    case movielens
-    /// Files written by `strata data synth|convert` (`data.path`, `data.eval_path`).
-    case binary
-    /// A folder of Criteo shards written by `strata data convert FILES...`
-    /// (`data.path`): every day but the last trains, the last is held out.
-    case criteoShards = "criteo_shards"
-}
-
 public struct DataConfig: Sendable, Codable, Equatable {
-    public var source = DataSourceKind.synthetic
+    /// `data.source`: where the samples come from (any kind of the catalogue;
+    /// `DataSources.dataSets`).
+    public var source = DataSetKind.synthetic
     /// Criteo file, MovieLens folder, or binary file (train split).
     public var path: String?
     /// Binary file of the eval split (source `binary`).
@@ -136,7 +123,7 @@ extension DataConfig {
     // A config written before `criteo_held_out` existed decodes with validation.
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        source = try c.decode(DataSourceKind.self, forKey: .source)
+        source = try c.decode(DataSetKind.self, forKey: .source)
         path = try c.decodeIfPresent(String.self, forKey: .path)
         evalPath = try c.decodeIfPresent(String.self, forKey: .evalPath)
         dedup = try c.decode(Bool.self, forKey: .dedup)

@@ -1,4 +1,5 @@
 import Collectives
+import Data
 import Foundation
 import Model
 import Sharding
@@ -18,7 +19,7 @@ public struct RunSummary: Sendable, Codable {
     }
 
     public struct DataInfo: Sendable, Codable {
-        public var source: DataSourceKind
+        public var source: DataSetKind
         public var dedup: Bool
         public var plantedAuc: Double?
         public var plantedLogloss: Double?

@@ -106,10 +106,14 @@ struct DataConvert: ParsableCommand {
         }
     }
 
+    /// convert's adapter over the catalogue, for `--config` (its message, kept
+    /// as tests match it, says where the other kinds are written).
+    static let dataSets = DataSetAdapter(command: "strata data convert", accepts: [.criteo, .movielens])
+
     private func convertConfig() throws {
         guard let file = config else { return }
         let cfg = try loadConfig(file, overrides)
-        guard [.criteo, .movielens].contains(cfg.data.source) else {
+        guard Self.dataSets.accepts.contains(cfg.data.source) else {
             throw inputFailure("\(file): data.source is '\(cfg.data.source.rawValue)'; convert reads criteo or movielens (use `strata data synth` for synthetic, or give Criteo files as INPUTS)")
         }
         let loaded: LoadedData

@@ -18,10 +18,13 @@ struct DataSynth: ParsableCommand {
 
     @OptionGroup var files: DataFileOptions
 
+    /// synth's adapter over the catalogue: it writes the synthetic kind only.
+    static let dataSets = DataSetAdapter(command: "strata data synth", accepts: [.synthetic])
+
     func run() throws {
         let file = try files.configOptions.required("the config whose data.synthetic is written")
         let cfg = try loadConfig(file, files.configOptions.overrides)
-        guard cfg.data.source == .synthetic else {
+        guard Self.dataSets.accepts.contains(cfg.data.source) else {
             throw inputFailure("\(file): data.source is '\(cfg.data.source.rawValue)'; synth writes synthetic data (use `strata data convert` for criteo or movielens)")
         }
         try writeSplits(of: SyntheticDataset(cfg.data.synthetic), to: files.out, layout: files.layout)

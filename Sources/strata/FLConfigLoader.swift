@@ -1,5 +1,6 @@
 import CLISupport
 import Collectives
+import Data
 import Federated
 import FedHetero
 import Foundation
@@ -76,6 +77,7 @@ enum FLConfigLoader {
         return tiers
     }
 
+    /// FL's adapter over the catalogue (`ClientDataSets.adapter`): each kind it reads made into clients.
     static func clientSource(_ s: FLSettings, seed: UInt64) throws -> ClientSource {
         switch s.data.source {
         case .synthetic:
@@ -96,6 +98,9 @@ enum FLConfigLoader {
                 return try MovieLensClients(directory: s.data.movielensDir, testFraction: s.data.testFraction ?? 0.1,
                                             userFeature: s.data.userFeature, historyClicks: s.data.historyClicks)
             } catch let e as ClientDataError { throw InputError(e.description) }
+        case .criteo, .binary, .criteoShards:
+            // Refused when decoded (FLKeys' data.source); a caller that sets it directly gets the same sentence.
+            throw InputError(DataSetRefused(key: "data.source", kind: s.data.source, adapter: ClientDataSets.adapter).description)
         }
     }
 

@@ -46,7 +46,7 @@ enum FLKeys {
     ]
 
     static let data: [(String, Key)] = [
-        ("data.source", .choice(\.data.source, "synthetic | movielens")),
+        ("data.source", .dataSet(\.data.source, ClientDataSets.adapter)),
         ("data.population", .int(\.data.synthetic.population, .ints(1...100_000_000), "synthetic clients N")),
         ("data.samples_per_client", .int(\.data.synthetic.samplesPerClient, .ints(2...10_000_000), "synthetic samples a client")),
         ("data.sample_spread", .real(\.data.synthetic.sampleSpread, .fraction, "synthetic count spread (0..1)")),

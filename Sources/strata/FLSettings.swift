@@ -1,5 +1,6 @@
 import CLISupport
 import Collectives
+import Data
 import Federated
 import FedHetero
 
@@ -37,9 +38,9 @@ struct FLSettings {
         var seed: UInt64?
     }
     struct DataKeys {
-        enum Source: String, CaseIterable { case synthetic, movielens }
         enum PartitionName: String, CaseIterable { case natural, iid, dirichlet }
-        var source = Source.synthetic
+        /// `data.source`: one of `ClientDataSets.adapter`.
+        var source = DataSetKind.synthetic
         var synthetic = SyntheticClientsConfig()
         var partition = PartitionName.natural, alpha = 0.5
         var movielensDir = "../shared/data/movielens"
