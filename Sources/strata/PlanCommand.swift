@@ -33,7 +33,11 @@ struct PlanCommand: ParsableCommand {
         batches of the configured data; a run on the same batches measures the same bytes. \
         sharding.dedup_ids: true predicts the exchange with each distinct id sent once per \
         rank and step; sharding.profile: TRACE ranks FlexShard's rows by an access trace \
-        (strata data profile) instead of the data's counts. For weak-scaled worlds of \
+        (strata data profile) instead of the data's counts. FlexShard's tiers are cut with \
+        the calibration file's latencies where one is named (a tier whose sync latency \
+        exceeds the link time it saves is not cut), else by bytes alone, as strata train \
+        cuts them; either way the command prints FlexShard's collectives a step and, in one \
+        line, a tier the latencies drop and why. For weak-scaled worlds of \
         hundreds of ranks, sharding.profile_samples=N profiles a seeded sample of the \
         batches and --routed-nodes K routes only K seeded nodes' batches, estimating the \
         other ranks from them (docs/benchmarks/flexshard.md, "Sampled profiles", states the error). \
