@@ -77,11 +77,14 @@ extension FlexShardPlanner {
 
         func totals(_ chosen: [Cost]) -> Totals {
             let N = topology.nodeCount, R = topology.worldSize, L = max(1, R / max(N, 1))
-            struct Bucket: Hashable { var hot: Bool; var mode: RowTiers.CrossNodeSync; var width: Int }
-            var buckets = Set<Bucket>()
+            struct Bucket: Equatable { var hot: Bool; var mode: RowTiers.CrossNodeSync; var width: Int }
+            // In table order, not a Set's: every rank sums the same latencies
+            // in the same order, so every rank keeps the same cuts.
+            var buckets: [Bucket] = []
+            func add(_ b: Bucket) { if !buckets.contains(b) { buckets.append(b) } }
             for (c, width) in zip(chosen, widths) {
-                if c.hot > 0, R > 1 { buckets.insert(Bucket(hot: true, mode: N > 1 ? c.hotSync : .allreduce, width: width)) }
-                if c.warm > 0, N > 1 { buckets.insert(Bucket(hot: false, mode: c.warmSync, width: width)) }
+                if c.hot > 0, R > 1 { add(Bucket(hot: true, mode: N > 1 ? c.hotSync : .allreduce, width: width)) }
+                if c.warm > 0, N > 1 { add(Bucket(hot: false, mode: c.warmSync, width: width)) }
             }
             var collectives = 0, latency = 0.0
             for b in buckets {
