@@ -33,7 +33,9 @@ import Sharding
 /// sends [3] and 1 row; both apply rows [1, 3] with row 3 = g0[3] + g1[3].
 ///
 /// The planner prices these exchanges with `ReplicaSyncCost` (Sharding),
-/// which follows the same steps; change one, change the other.
+/// which follows the same steps, and counts the collectives a bucket makes
+/// (`ReplicaSyncCost.hotCollectives`, `warmCollectives`: the latency the
+/// planner weighs, and what the predictor counts); change one, change the other.
 package final class ReplicaSync {
     /// One replicated row set in the bucket: its store and where its rows
     /// start in the bucket's rows (tables in table order, the same on every copy).

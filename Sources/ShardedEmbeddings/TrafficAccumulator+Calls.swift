@@ -11,7 +11,7 @@ extension TrafficAccumulator {
     /// Counts one step's collectives into `calls` (and `interCalls`, those
     /// whose communicator spans nodes).
     func countCalls() {
-        let R = topology.worldSize, multiNode = nodes.count > 1
+        let R = topology.worldSize
         func call(_ p: CommPhase, _ ranks: [Int], _ n: Int = 1) {
             let spans = Set(ranks.map { topology.nodeOfRank[$0] }).count > 1
             let alpha = Double(n * CommCalibration.rounds(ranks.count))
@@ -37,19 +37,13 @@ extension TrafficAccumulator {
         // Replica sync buckets, as `replicaSyncs` lists them.
         let cross = (0..<L).map { m in nodes.compactMap { $0.count > m ? $0[m] : nil } }
         for b in replicaBuckets().hot {
-            if b.mode == .gather {
-                for n in nodes { call(.replicaGradSync, n, 2 + 3) }   // node mask, node sum; node lists
-                for c in cross { call(.replicaGradSync, c, 3) }        // counts, ids, gradients across nodes
-            } else if multiNode {
-                call(.replicaGradSync, world)                          // the one mask
-                for n in nodes { call(.replicaGradSync, n, 2) }        // node sum, node gather
-                for c in cross { call(.replicaGradSync, c) }           // the slice across nodes
-            } else {
-                call(.replicaGradSync, world, 2)
-            }
+            let c = ReplicaSyncCost.hotCollectives(b.mode, nodes: nodes.count)
+            if c.world > 0 { call(.replicaGradSync, world, c.world) }
+            if c.node > 0 { for n in nodes { call(.replicaGradSync, n, c.node) } }
+            if c.cross > 0 { for x in cross { call(.replicaGradSync, x, c.cross) } }
         }
         for b in replicaBuckets().warm {
-            for c in cross where c.count > 1 { call(.replicaGradSync, c, b.mode == .gather ? 3 : 2) }
+            for x in cross where x.count > 1 { call(.replicaGradSync, x, ReplicaSyncCost.warmCollectives(b.mode).cross) }
         }
     }
 }

@@ -33,6 +33,9 @@ public struct CommCalibration: Sendable, Codable, Equatable {
     /// Bandwidths stay the topology's unless a calibration file gives them.
     public static let machineDefault = CommCalibration(intraNodeLatency: 9.3e-6, interNodeLatency: 5.55e-3)
 
+    /// Links without latency: the model of bytes over bandwidth alone.
+    public static let noLatency = CommCalibration(intraNodeLatency: 0, interNodeLatency: 0)
+
     /// Rounds of a latency-bound collective over `p` ranks: ceil(log2 p)
     /// (recursive doubling, OpenMPI's choice for small messages); none alone.
     public static func rounds(_ p: Int) -> Int {

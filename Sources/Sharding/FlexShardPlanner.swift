@@ -17,7 +17,15 @@ import Foundation
 ///         exchange's protocol): by allreduce, the rows touched anywhere in
 ///         the step (sum of 1 - exp(-c_i)); by gather, each node's touched
 ///         rows (sum of 1 - exp(-c_i/N)); the planner takes the cheaper.
-/// The time is a rank's bytes per link class over that class's bandwidth.
+/// The time is a rank's bytes per link class over that class's bandwidth,
+/// plus the latency of the replica syncs (the alpha-beta model,
+/// `CommCalibration`): every table's rows of a tier sync in one bucket per
+/// exchange and width (`ReplicaSync`), so a bucket's collectives
+/// (`ReplicaSyncCost.hotCollectives`, `warmCollectives`) each pay
+/// alpha(link class) x rounds once a step however many tables share it. That
+/// fixed price is not per table, so `plan(tables:)` solves once per set of
+/// buckets allowed (no hot or warm tier, either, both; each by allreduce or
+/// gather across nodes) and keeps the cheapest in link time plus latency.
 public enum FlexShardPlanner {
     public struct Cost: Sendable, Codable, Equatable {
         public var hot: Int
@@ -30,29 +38,34 @@ public enum FlexShardPlanner {
         public var warmSync: RowTiers.CrossNodeSync = .allreduce
     }
 
-    /// `counts[row]` accesses over `steps` profiled global batches; the best
-    /// tiers within `budgetBytesPerRank` (default: the table's row_wise share).
-    /// `trainingSteps`: the distinct global batches the run will train on,
-    /// whose rows the profile did not see are given room up front (`lazyReserve`).
-    /// `sampledFraction`: the share of the batches' samples counted (`AccessProfile`).
-    public static func plan(counts: [Int], steps: Int, sampledFraction: Double = 1, table: TableConfig, topology: Topology,
-                            optimizer: EmbeddingOptimizerKind, elementBytes: Int = 4, budgetBytesPerRank: Int? = nil,
-                            trainingSteps: Int? = nil) -> (RowTiers, Cost) {
-        let m = TableModel(counts: counts, steps: steps, sampledFraction: sampledFraction, table: table, topology: topology,
-                           optimizer: optimizer, elementBytes: elementBytes, trainingSteps: trainingSteps)
-        let budget = budgetBytesPerRank ?? (table.rows + topology.worldSize - 1) / topology.worldSize * m.perRow
-        let best = m.candidates().filter { $0.bytesPerRank <= budget }.min { $0.seconds < $1.seconds } ?? m.cost(hot: 0, warm: 0)
-        return (m.tiers(best), best)
-    }
-
     /// Every table at once under one per-rank budget (default: the row_wise
     /// footprint, every table's share summed): each table's candidate cuts,
     /// then the choice per table minimising seconds + lambda * bytes, with the
     /// smallest lambda whose total fits (a Lagrangian relaxation of the
     /// multiple-choice knapsack; lambda = 0 when the budget does not bind).
+    /// `calibration`: the link latencies (and bandwidths, where it has them)
+    /// the syncs are priced with; `strata plan`'s default when none.
+    /// `counts[row]` accesses over `steps` profiled global batches;
+    /// `trainingSteps`: the distinct global batches the run will train on,
+    /// whose rows the profile did not see are given room up front (`lazyReserve`).
+    /// `sampledFraction`: the share of the batches' samples counted (`AccessProfile`).
     public static func plan(tables: [(counts: [Int], table: TableConfig)], steps: Int, sampledFraction: Double = 1,
                             topology: Topology, optimizer: EmbeddingOptimizerKind, elementBytes: Int = 4,
-                            budgetBytesPerRank: Int? = nil, trainingSteps: Int? = nil) -> [(RowTiers, Cost)] {
+                            budgetBytesPerRank: Int? = nil, trainingSteps: Int? = nil,
+                            calibration: CommCalibration = .machineDefault) -> [(RowTiers, Cost)] {
+        planJointly(tables: tables, steps: steps, sampledFraction: sampledFraction, topology: topology, optimizer: optimizer,
+                    elementBytes: elementBytes, budgetBytesPerRank: budgetBytesPerRank, trainingSteps: trainingSteps,
+                    calibration: calibration).tables
+    }
+
+    /// `plan(tables:)` with what the sync latency changed (`SyncReport`).
+    public static func planJointly(tables: [(counts: [Int], table: TableConfig)], steps: Int, sampledFraction: Double = 1,
+                                   topology plain: Topology, optimizer: EmbeddingOptimizerKind, elementBytes: Int = 4,
+                                   budgetBytesPerRank: Int? = nil, trainingSteps: Int? = nil,
+                                   calibration: CommCalibration = .machineDefault) -> Joint {
+        let topology = Topology(nodeOfRank: plain.nodeOfRank,
+                                intraNodeBandwidth: calibration.intraNodeBandwidth ?? plain.intraNodeBandwidth,
+                                interNodeBandwidth: calibration.interNodeBandwidth ?? plain.interNodeBandwidth)
         let models = tables.map {
             TableModel(counts: $0.counts, steps: steps, sampledFraction: sampledFraction, table: $0.table, topology: topology,
                        optimizer: optimizer, elementBytes: elementBytes, trainingSteps: trainingSteps)
@@ -60,12 +73,27 @@ public enum FlexShardPlanner {
         let budget = budgetBytesPerRank ?? models.reduce(0) {
             $0 + ($1.rows + topology.worldSize - 1) / topology.worldSize * $1.perRow
         }
-        let candidates = models.map { $0.candidates() }
+        let sync = SyncModel(topology: topology, calibration: calibration, widths: tables.map(\.table.dim))
+        // The byte-only solve first (today's cuts); with no latency to pay it is the plan.
+        let byteOnly = solve(models.map { $0.candidates(Allowed.any) }, budget: budget)
+        var best = (fits: bytes(byteOnly) <= budget, total: sync.totals(byteOnly), chosen: byteOnly)
+        if calibration.intraNodeLatency > 0 || calibration.interNodeLatency > 0 {
+            for allowed in Allowed.restricted(nodes: topology.nodeCount, gather: models.first?.gatherAllowed ?? false) {
+                let chosen = solve(models.map { $0.candidates(allowed) }, budget: budget)
+                let fits = bytes(chosen) <= budget, total = sync.totals(chosen)
+                if (fits ? 0 : 1, total.seconds) < (best.fits ? 0 : 1, best.total.seconds) { best = (fits, total, chosen) }
+            }
+        }
+        return Joint(tables: zip(models, best.chosen).map { ($0.tiers($1), $1) },
+                     sync: SyncReport(chosen: best.total, byteOnly: sync.totals(byteOnly)))
+    }
+
+    /// The choice per table minimising seconds + lambda * bytes (see `plan(tables:)`).
+    static func solve(_ candidates: [[Cost]], budget: Int) -> [Cost] {
         func choose(_ lambda: Double) -> [Cost] {
             candidates.map { c in c.min { ($0.seconds + lambda * Double($0.bytesPerRank), $0.bytesPerRank)
                                            < ($1.seconds + lambda * Double($1.bytesPerRank), $1.bytesPerRank) }! }
         }
-        func bytes(_ c: [Cost]) -> Int { c.reduce(0) { $0 + $1.bytesPerRank } }
         var chosen = choose(0)
         if bytes(chosen) > budget {
             var lo = 0.0, hi = 1e-12
@@ -76,8 +104,10 @@ public enum FlexShardPlanner {
             }
             chosen = choose(hi)
         }
-        return zip(models, chosen).map { ($0.tiers($1), $1) }
+        return chosen
     }
+
+    static func bytes(_ c: [Cost]) -> Int { c.reduce(0) { $0 + $1.bytesPerRank } }
 
     /// One table's rows in order and the prefix sums the cost model reads.
     struct TableModel {
@@ -133,21 +163,24 @@ public enum FlexShardPlanner {
                      lazyReserve: lazy && reserve > 0 ? reserve : nil)
         }
 
-        /// Candidate cuts: 0, then a geometric grid up to the seen rows.
-        func candidates() -> [Cost] {
+        /// Candidate cuts: 0, then a geometric grid up to the seen rows; the
+        /// tiers and cross-node exchanges `allowed` only.
+        func candidates(_ allowed: Allowed) -> [Cost] {
             var grid: [Int] = [0]
             var x = 1.0
             while Int(x) < seen { grid.append(Int(x)); x *= 1.25 }
             grid.append(seen)
             grid = Array(Set(grid)).sorted()
             var out: [Cost] = []
-            for h in grid {
-                for w in (nodes > 1 ? grid : [0]) where h + w <= rows { out.append(cost(hot: h, warm: w)) }
+            for h in (allowed.hot ? grid : [0]) {
+                for w in (nodes > 1 && allowed.warm ? grid : [0]) where h + w <= rows {
+                    out.append(cost(hot: h, warm: w, allowed: allowed))
+                }
             }
             return out
         }
 
-        func cost(hot h: Int, warm w: Int) -> Cost {
+        func cost(hot h: Int, warm w: Int, allowed: Allowed = .any) -> Cost {
             // Memory a rank holds from the start: its rows of every tier, room
             // for its share of the rows the rest of the run is expected to read
             // first (each also takes 4 B in the slot list), and the lazy cold
@@ -169,7 +202,9 @@ public enum FlexShardPlanner {
                 if gatherAllowed {
                     let gather = ReplicaSyncCost.hotGather(touchedPerNode: touchedNode[h], rows: h, rowBytes: row,
                                                            nodes: nodes, ranksPerNode: L)
-                    if time(gather.intra, gather.inter) < time(sync.intra, sync.inter) { sync = gather; hotSync = .gather }
+                    if allowed.hotMode.map({ $0 == .gather }) ?? (time(gather.intra, gather.inter) < time(sync.intra, sync.inter)) {
+                        sync = gather; hotSync = .gather
+                    }
                 }
                 intra += sync.intra; inter += sync.inter
             } else if h > 0, R > 1 {
@@ -181,7 +216,7 @@ public enum FlexShardPlanner {
                 if gatherAllowed {
                     let gInter = ReplicaSyncCost.warmGather(touchedPerNode: touchedNode[h + w] - touchedNode[h], rowBytes: row,
                                                             nodes: nodes, ranksPerNode: L)
-                    if gInter < sInter { sInter = gInter; warmSync = .gather }
+                    if allowed.warmMode.map({ $0 == .gather }) ?? (gInter < sInter) { sInter = gInter; warmSync = .gather }
                 }
                 inter += sInter
             }

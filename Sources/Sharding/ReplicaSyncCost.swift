@@ -56,4 +56,39 @@ public enum ReplicaSyncCost {
     public static func warmGather(touchedPerNode: Double, rowBytes: Double, nodes: Int, ranksPerNode: Int) -> Double {
         Double(nodes - 1) * (4 + touchedPerNode / Double(ranksPerNode) * (rowBytes + 4))
     }
+
+    /// Collectives one rank makes a step for one bucket (every table's rows
+    /// of a tier, one exchange and row width), by communicator: the world,
+    /// its node, its cross-node slice (member m of every node). The latency
+    /// a tier pays whatever its rows: `TrafficAccumulator` counts these calls,
+    /// `ReplicaSync` makes them, the planner prices them (`latency`).
+    public struct Collectives: Equatable, Sendable {
+        public var world = 0, node = 0, cross = 0
+        public var total: Int { world + node + cross }
+    }
+
+    /// Hot bucket. Gather: node mask, node sum, the node's lists (counts,
+    /// ids, gradients); counts, ids, gradients across. Allreduce across
+    /// nodes: the one world mask, the node sum and the node gather, the slice
+    /// across. One node: mask and gradients over the world.
+    public static func hotCollectives(_ mode: RowTiers.CrossNodeSync, nodes: Int) -> Collectives {
+        if mode == .gather { return Collectives(node: 2 + 3, cross: 3) }
+        return nodes > 1 ? Collectives(world: 1, node: 2, cross: 1) : Collectives(world: 2)
+    }
+
+    /// Warm bucket (several nodes): across nodes, counts, ids and gradients
+    /// by gather; mask and gradients by allreduce.
+    public static func warmCollectives(_ mode: RowTiers.CrossNodeSync) -> Collectives {
+        Collectives(cross: mode == .gather ? 3 : 2)
+    }
+
+    /// The alpha of the alpha-beta model for `c`: each collective's link
+    /// class latency (inter-node when its communicator spans nodes) times
+    /// its rounds (`CommCalibration.rounds`), on N `nodes` of L `ranksPerNode`.
+    public static func latency(_ c: Collectives, nodes: Int, ranksPerNode: Int, calibration: CommCalibration) -> Double {
+        let intra = calibration.intraNodeLatency, inter = calibration.interNodeLatency
+        return Double(c.world * CommCalibration.rounds(nodes * ranksPerNode)) * (nodes > 1 ? inter : intra)
+            + Double(c.node * CommCalibration.rounds(ranksPerNode)) * intra
+            + Double(c.cross * CommCalibration.rounds(nodes)) * inter
+    }
 }

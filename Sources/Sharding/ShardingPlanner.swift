@@ -24,11 +24,19 @@ public enum ShardingPlanner {
         public var trainingSteps: Int?
         /// Bytes of one stored row element: 4 (fp32 rows) or 2 (fp16, bf16).
         public var elementBytes: Int
+        /// The link latencies (and bandwidths, where measured) FlexShard's
+        /// tiers are priced with (`strata plan` and `sharding.type: auto`
+        /// pass theirs: a calibration file, else this machine's). nil: bytes
+        /// alone, as a run with `flex_shard` and no `topology.calibration`
+        /// planned before the latency model, so its tiers stay as they were.
+        public var calibration: CommCalibration?
 
         public init(tables: [TableConfig], topology: Topology, worldRanks: [Int]? = nil,
-                    optimizer: EmbeddingOptimizerKind, trainingSteps: Int? = nil, elementBytes: Int = 4) {
+                    optimizer: EmbeddingOptimizerKind, trainingSteps: Int? = nil, elementBytes: Int = 4,
+                    calibration: CommCalibration? = nil) {
             self.tables = tables; self.topology = topology; self.worldRanks = worldRanks
             self.optimizer = optimizer; self.trainingSteps = trainingSteps; self.elementBytes = elementBytes
+            self.calibration = calibration
         }
 
         /// The plan's own ranks as a topology.
@@ -39,12 +47,15 @@ public enum ShardingPlanner {
         public var plan: ShardingPlan
         /// FlexShard's modelled cost per table whose tiers were cut here.
         public var flexShard: [String: FlexShardPlanner.Cost]
+        /// What the sync latency changed in those tiers (nil: none cut here).
+        public var flexShardSync: FlexShardPlanner.SyncReport?
         /// `sharding.type: auto`'s candidates and choice, where it was priced
         /// (Training's planner routes the data's batches; nil here).
         public var auto: AutoReport?
 
-        public init(plan: ShardingPlan, flexShard: [String: FlexShardPlanner.Cost], auto: AutoReport? = nil) {
-            self.plan = plan; self.flexShard = flexShard; self.auto = auto
+        public init(plan: ShardingPlan, flexShard: [String: FlexShardPlanner.Cost],
+                    flexShardSync: FlexShardPlanner.SyncReport? = nil, auto: AutoReport? = nil) {
+            self.plan = plan; self.flexShard = flexShard; self.flexShardSync = flexShardSync; self.auto = auto
         }
     }
 
@@ -73,10 +84,11 @@ public enum ShardingPlanner {
         var plan = given ?? choose(spec, tables: target.tables, topology: topology, optimizer: target.optimizer,
                                    elementBytes: target.elementBytes)
         var costs: [String: FlexShardPlanner.Cost] = [:]
+        var sync: FlexShardPlanner.SyncReport?
         if plan.tables.contains(where: { $0.type == .flexShard && $0.tiers == nil }) {
-            (plan, costs) = withTiers(plan, profile: try profile(), spec: spec, target: target, topology: topology)
+            (plan, costs, sync) = withTiers(plan, profile: try profile(), spec: spec, target: target, topology: topology)
         }
-        return Planned(plan: plan, flexShard: costs)
+        return Planned(plan: plan, flexShard: costs, flexShardSync: sync)
     }
 
     /// The types: one for every table with per-table overrides, or `auto`.
@@ -118,7 +130,7 @@ public enum ShardingPlanner {
     /// with `sharding.memory_budget_bytes` (the whole plan's per-rank budget),
     /// what the plan's other tables leave of it on their fullest rank.
     static func withTiers(_ plan: ShardingPlan, profile: AccessProfile, spec: ShardingSpec, target: Target,
-                          topology: Topology) -> (ShardingPlan, [String: FlexShardPlanner.Cost]) {
+                          topology: Topology) -> (ShardingPlan, [String: FlexShardPlanner.Cost], FlexShardPlanner.SyncReport) {
         let tables = target.tables
         let todo = plan.tables.indices.compactMap { i -> (Int, Int)? in
             guard plan.tables[i].type == .flexShard, plan.tables[i].tiers == nil,
@@ -131,15 +143,18 @@ public enum ShardingPlanner {
                                             elementBytes: target.elementBytes)
             return max(0, total - (others.max() ?? 0))
         }
-        let planned = FlexShardPlanner.plan(tables: todo.map { (profile.counts[$0.1], tables[$0.1]) }, steps: profile.steps,
-                                            sampledFraction: profile.sampledFraction, topology: topology, optimizer: target.optimizer, elementBytes: target.elementBytes,
-                                            budgetBytesPerRank: budgetBytesPerRank, trainingSteps: target.trainingSteps)
+        let joint = FlexShardPlanner.planJointly(tables: todo.map { (profile.counts[$0.1], tables[$0.1]) }, steps: profile.steps,
+                                                 sampledFraction: profile.sampledFraction, topology: topology,
+                                                 optimizer: target.optimizer, elementBytes: target.elementBytes,
+                                                 budgetBytesPerRank: budgetBytesPerRank, trainingSteps: target.trainingSteps,
+                                                 calibration: target.calibration ?? .noLatency)
+        let planned = joint.tables
         var result = plan
         var costs: [String: FlexShardPlanner.Cost] = [:]
         for ((i, t), (tiers, cost)) in zip(todo, planned) {
             result.tables[i].tiers = tiers
             costs[tables[t].name] = cost
         }
-        return (result, costs)
+        return (result, costs, joint.sync)
     }
 }

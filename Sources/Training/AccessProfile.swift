@@ -43,7 +43,8 @@ extension ShardingPlanner {
         let training = AccessProfile.trainingBatches(steps: config.run.steps, source: source, batchSize: config.run.batchSize)
         let target = Target(tables: layout.tables, topology: topology, worldRanks: worldRanks,
                             optimizer: config.optimizer.embedding, trainingSteps: roomForLaterRows ? training : nil,
-                            elementBytes: config.precision.embedding.bytes)
+                            elementBytes: config.precision.embedding.bytes,
+                            calibration: config.topology.calibration == nil ? nil : try CommCalibration.of(config))
         // Measured once, however many candidates (auto) need it.
         var measured: AccessProfile?
         func profile() throws -> AccessProfile {

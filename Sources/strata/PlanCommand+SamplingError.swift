@@ -18,7 +18,7 @@ extension PlanCommand {
         let target = ShardingPlanner.Target(tables: s.layout.tables, topology: s.topology, optimizer: s.cfg.optimizer.embedding,
                                             trainingSteps: AccessProfile.trainingBatches(steps: s.cfg.run.steps, source: s.source,
                                                                                          batchSize: s.G),
-                                            elementBytes: s.cfg.precision.embedding.bytes)
+                                            elementBytes: s.cfg.precision.embedding.bytes, calibration: s.calibrationFile ? s.calibration : nil)
         var spec = s.cfg.sharding
         spec.type = .uniform(.flexShard)
         spec.tables = [:]

@@ -33,7 +33,11 @@ struct PlanCommand: ParsableCommand {
         batches of the configured data; a run on the same batches measures the same bytes. \
         sharding.dedup_ids: true predicts the exchange with each distinct id sent once per \
         rank and step; sharding.profile: TRACE ranks FlexShard's rows by an access trace \
-        (strata data profile) instead of the data's counts. For weak-scaled worlds of \
+        (strata data profile) instead of the data's counts. FlexShard's tiers are cut with \
+        the calibration file's latencies where one is named (a tier whose sync latency \
+        exceeds the link time it saves is not cut), else by bytes alone, as strata train \
+        cuts them; either way the command prints FlexShard's collectives a step and, in one \
+        line, a tier the latencies drop and why. For weak-scaled worlds of \
         hundreds of ranks, sharding.profile_samples=N profiles a seeded sample of the \
         batches and --routed-nodes K routes only K seeded nodes' batches, estimating the \
         other ranks from them (docs/benchmarks/flexshard.md, "Sampled profiles", states the error). \
@@ -106,6 +110,10 @@ struct PlanCommand: ParsableCommand {
         var G: Int, steps: Int
         var dense: Int
         var calibration: CommCalibration
+        /// Whether a calibration file was named: then FlexShard's tiers are
+        /// cut with its latencies, as `strata train` cuts them with
+        /// `topology.calibration`; without one, by bytes alone, as train does.
+        var calibrationFile: Bool
     }
 
     func setup() throws -> Setup {
@@ -132,7 +140,7 @@ struct PlanCommand: ParsableCommand {
         let steps = max(1, min(cfg.sharding.profileSteps, data.source.sampleCount(.train) / G))
         return Setup(cfg: cfg, L: L, topology: topology, source: data.source, layout: layout, G: G, steps: steps,
                      dense: Self.denseParameters(cfg, layout: layout, denseCount: data.source.schema.denseCount),
-                     calibration: calibration)
+                     calibration: calibration, calibrationFile: self.calibration ?? cfg.topology.calibration != nil)
     }
 
     /// `--routed-nodes`' seeded choice of nodes (nil: every node).
@@ -154,7 +162,7 @@ struct PlanCommand: ParsableCommand {
         let setup = try setup()
         if samplingError { return try reportSamplingError(setup) }
         let profile = try profile(setup)
-        let (plans, refused, autoLine) = try plans(setup, profile: profile)
+        let (plans, refused, autoLine, flexSync) = try plans(setup, profile: profile)
         let rows = rows(setup, plans: plans, profile: profile)
         for r in refused { printError("strata plan: refused \(r)") }
         if let json {
@@ -166,7 +174,9 @@ struct PlanCommand: ParsableCommand {
         }
         printTable(setup, rows)
         if let autoLine { print(autoLine) }
-        if let flex = rows.first(where: { $0.strategy == ShardingType.flexShard.rawValue }) { printFlexShard(flex, among: rows) }
+        if let flex = rows.first(where: { $0.strategy == ShardingType.flexShard.rawValue }) {
+            printFlexShard(flex, among: rows, sync: flexSync)
+        }
     }
 
     /// The ids' access counts: the trace's (`sharding.profile_path`), else the data's.
@@ -187,15 +197,17 @@ struct PlanCommand: ParsableCommand {
 
     /// Every strategy's plan for this config, and the strategies the planner refused (with why).
     func plans(_ setup: Setup, profile: AccessProfile) throws
-        -> (plans: [(strategy: String, plan: ShardingPlan)], refused: [String], autoLine: String?) {
+        -> (plans: [(strategy: String, plan: ShardingPlan)], refused: [String], autoLine: String?, flexSync: FlexSync) {
         let (cfg, topology, layout, G) = (setup.cfg, setup.topology, setup.layout, setup.G)
         var refused: [String] = []
         let target = ShardingPlanner.Target(tables: layout.tables, topology: topology, optimizer: cfg.optimizer.embedding,
                                             trainingSteps: AccessProfile.trainingBatches(steps: cfg.run.steps, source: setup.source,
                                                                                          batchSize: G),
-                                            elementBytes: cfg.precision.embedding.bytes)
+                                            elementBytes: cfg.precision.embedding.bytes,
+                                            calibration: setup.calibrationFile ? setup.calibration : nil)
         var plans: [(strategy: String, plan: ShardingPlan)] = []
         var autoLine: String?
+        var flexSync = FlexSync()
         for choice in ShardingChoice.allCases {
             var s = cfg.sharding
             s.type = choice
@@ -208,13 +220,22 @@ struct PlanCommand: ParsableCommand {
                     autoLine = planned.auto?.line
                     plans.append((choice.name, planned.plan))
                 } else {
-                    plans.append((choice.name, try ShardingPlanner.plan(s, for: target) { profile }.plan))
+                    let planned = try ShardingPlanner.plan(s, for: target) { profile }
+                    if choice == .uniform(.flexShard) {
+                        flexSync.planned = planned.flexShardSync
+                        if !setup.calibrationFile {
+                            var latencyAware = target
+                            latencyAware.calibration = setup.calibration
+                            flexSync.withLatency = try ShardingPlanner.plan(s, for: latencyAware) { profile }.flexShardSync
+                        }
+                    }
+                    plans.append((choice.name, planned.plan))
                 }
             } catch let e as PlanError {
                 refused.append("\(choice.name): \(e.description)")
             }
         }
-        return (plans, refused, autoLine)
+        return (plans, refused, autoLine, flexSync)
     }
 
     /// Each plan's memory, modelled bytes and time, routed from the data's batches.
@@ -275,10 +296,26 @@ struct PlanCommand: ParsableCommand {
     }
 
     /// FlexShard's tiers and how it compares with the best TorchRec baseline and the placement floor.
-    func printFlexShard(_ flex: Row, among rows: [Row]) {
+    /// What FlexShard's tier planner reported (`FlexShardPlanner.SyncReport`):
+    /// for the plan shown, and, where no calibration file was named (the
+    /// tiers cut by bytes alone), what this machine's latencies would cut.
+    struct FlexSync {
+        var planned: FlexShardPlanner.SyncReport?
+        var withLatency: FlexShardPlanner.SyncReport?
+    }
+
+    func printFlexShard(_ flex: Row, among rows: [Row], sync flexSync: FlexSync) {
+        let sync = flexSync.planned
         guard let tiers = flex.tiers else { return }
         print("flexshard tiers (hot / warm / cold / cold seen by the profile):")
         for (t, v) in tiers.sorted(by: { $0.key < $1.key }) { print("  \(t): \(v.map(String.init).joined(separator: " / "))") }
+        if let c = sync?.chosen {
+            print(String(format: "flexshard collectives a step: %.0f (replica syncs %d)", flex.collectivesPerStep ?? 0, c.collectivesPerStep))
+        }
+        if let line = sync?.line { print(line) }
+        if let line = flexSync.withLatency?.line {
+            print("with this machine's latencies (cut by bytes alone above, as strata train cuts them without topology.calibration), " + line)
+        }
         let baselines = rows.filter { ["table_wise", "row_wise", "table_row_wise"].contains($0.strategy) }
         if let best = baselines.min(by: { $0.embeddingBytesPerStep < $1.embeddingBytesPerStep }) {
             print(String(format: "flexshard against the best of table_wise/row_wise/table_row_wise (%@): all-to-all %.1f%% less, embedding bytes %.1f%% less, embedding inter-node %.1f%% less, modelled time %.2fx lower, memory/rank %.2fx",
@@ -290,10 +327,14 @@ struct PlanCommand: ParsableCommand {
         }
         if let best = baselines.min(by: { $0.modelledSecondsPerStep < $1.modelledSecondsPerStep }),
            flex.modelledSecondsPerStep >= best.modelledSecondsPerStep {
-            print(String(format: "flexshard is not worth it here: modelled %.2f ms/step against %@'s %.2f; its %.0f collectives a step (%@: %.0f) each pay the link latency, more than its %.1f%% fewer embedding inter-node bytes save",
-                         flex.modelledSecondsPerStep * 1e3, best.strategy, best.modelledSecondsPerStep * 1e3,
+            let untiered = sync.map { $0.chosen.hotTables + $0.chosen.warmTables == 0 } ?? false
+            let why = untiered
+                ? "no copy saves more link time than its sync's latency costs, so the planner cut no hot or warm tier: one copy a row, as the baselines"
+                : String(format: "its %.0f collectives a step (%@: %.0f) each pay the link latency, more than its %.1f%% fewer embedding inter-node bytes save",
                          flex.collectivesPerStep ?? 0, best.strategy, best.collectivesPerStep ?? 0,
-                         100 * (1 - flex.embeddingInterNodeBytesPerStep / max(best.embeddingInterNodeBytesPerStep, 1))))
+                         100 * (1 - flex.embeddingInterNodeBytesPerStep / max(best.embeddingInterNodeBytesPerStep, 1)))
+            print(String(format: "flexshard is not worth it here: modelled %.2f ms/step against %@'s %.2f; ", flex.modelledSecondsPerStep * 1e3,
+                         best.strategy, best.modelledSecondsPerStep * 1e3) + why)
         }
         if let floor = flex.floor, let best = baselines.min(by: { $0.modelledSecondsPerStep < $1.modelledSecondsPerStep }) {
             print(String(format: "placement floor (FlexShardPlanner.interNodeFloor): any placement moves at least %.4f MB/step of embedding bytes between nodes, %.1f%% less than one copy per row (%.4f MB/step); flexshard's plan: %.4f MB/step",

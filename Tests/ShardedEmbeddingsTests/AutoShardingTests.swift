@@ -28,12 +28,13 @@ final class AutoShardingTests: XCTestCase {
 
     /// The modelled seconds a step of `plan`, routed here from every rank's
     /// share of the profiled global batches.
-    func price(_ plan: ShardingPlan, _ s: Setup, topology: Topology) -> Double {
+    func price(_ plan: ShardingPlan, _ s: Setup, topology: Topology, calibration: CommCalibration = .machineDefault) -> Double {
         let c = s.config
         let shape = s.layout.dlrmShape(c.model, denseFeatures: s.source.schema.denseCount, maxBatch: 1, maxSequenceRows: 1)
         let accumulator = TrafficAccumulator(plan: plan, tables: s.layout.tables, features: s.layout.features, topology: topology,
                                              denseParameters: DLRMDense(shape: shape, seed: 0).parameterCount,
-                                             dedupIds: c.sharding.dedupIds, payload: c.precision.payload)
+                                             dedupIds: c.sharding.dedupIds, payload: c.precision.payload,
+                                             calibration: calibration)
         let G = c.run.batchSize
         for step in 0..<max(1, min(c.sharding.profileSteps, s.source.sampleCount(.train) / G)) {
             for r in 0..<topology.worldSize {
@@ -90,4 +91,34 @@ final class AutoShardingTests: XCTestCase {
         XCTAssertNotEqual(report.chosen, "data_parallel")
         XCTAssertTrue(report.line.contains("refused: data_parallel"), report.line)
     }
+
+    /// `topology.calibration` reaches FlexShard's tier planner: with links
+    /// whose latency no copy pays for, a flex_shard run cuts no hot or warm
+    /// tier (without the file it does), auto's FlexShard candidate is that
+    /// same plan at that same price, and auto does not choose it.
+    func testTheCalibrationFilePricesFlexShardsTiers() throws {
+        let s = try setup()
+        let topology = try Topology.emulated(worldSize: 4, ranksPerNode: 2)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("slow-links-\(ProcessInfo.processInfo.processIdentifier).json").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let slow = CommCalibration(intraNodeLatency: 1, interNodeLatency: 1)
+        try slow.write(to: file)
+        func flex(_ calibration: String?) throws -> ShardingPlan {
+            var c = s.config
+            c.sharding.type = .uniform(.flexShard)
+            c.topology.calibration = calibration
+            return try ShardingPlanner.plan(for: c, layout: s.layout, source: s.source, topology: topology).plan
+        }
+        let copies = { (p: ShardingPlan) in p.tables.compactMap(\.tiers).reduce(0) { $0 + $1.hot + $1.warm } }
+        XCTAssertGreaterThan(copies(try flex(nil)), 0, "by bytes alone some rows have copies")
+        let own = try flex(file)
+        XCTAssertEqual(copies(own), 0, "no copy pays a 1 s sync")
+        var c = s.config
+        c.topology.calibration = file
+        let report = try XCTUnwrap(try ShardingPlanner.plan(for: c, layout: s.layout, source: s.source, topology: topology).auto)
+        let priced = try XCTUnwrap(report.candidates.first { $0.name == "flexshard" }?.modelledSecondsPerStep)
+        XCTAssertEqual(priced, price(own, s, topology: topology, calibration: slow), accuracy: 1e-9)
+        XCTAssertNotEqual(report.chosen, "flexshard", report.line)
+    }
 }
+

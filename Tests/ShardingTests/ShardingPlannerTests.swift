@@ -92,4 +92,29 @@ final class ShardingPlannerTests: XCTestCase {
         }
         XCTAssertNil(ShardingChoice(name: "rowwise"))
     }
+
+    /// The target's calibration prices FlexShard's tiers: none cuts by bytes
+    /// (the plan of a zero-latency calibration), a latency no copy pays for
+    /// cuts no hot or warm tier, and the planner says why in its report.
+    func testTheTargetsCalibrationPricesTheTiers() throws {
+        var spec = ShardingSpec()
+        spec.type = .uniform(.flexShard)
+        let topo = try Topology.emulated(worldSize: 4, ranksPerNode: 2)
+        func planned(_ calibration: CommCalibration?) throws -> ShardingPlanner.Planned {
+            var t = target(topo)
+            t.calibration = calibration
+            return try ShardingPlanner.plan(spec, for: t) { skewedProfile() }
+        }
+        let bytes = try planned(nil), zero = try planned(.noLatency)
+        XCTAssertEqual(bytes.plan, zero.plan)
+        XCTAssertTrue(bytes.plan.tables.contains { ($0.tiers?.hot ?? 0) + ($0.tiers?.warm ?? 0) > 0 }, "bytes alone copy rows")
+        XCTAssertNil(bytes.flexShardSync?.line)
+        let slow = try planned(CommCalibration(intraNodeLatency: 1, interNodeLatency: 1))
+        for t in slow.plan.tables { XCTAssertEqual([t.tiers?.hot, t.tiers?.warm], [0, 0], t.table) }
+        let sync = try XCTUnwrap(slow.flexShardSync)
+        XCTAssertEqual(sync.byteOnly.collectivesPerStep, try XCTUnwrap(bytes.flexShardSync).chosen.collectivesPerStep)
+        XCTAssertEqual(sync.chosen.collectivesPerStep, 0)
+        XCTAssertNotNil(sync.line)
+    }
 }
+
