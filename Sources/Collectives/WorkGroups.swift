@@ -130,18 +130,22 @@ public final class WorkGroups {
 
     /// The next result message (its leader and bytes), waiting without end
     /// when there is no limit, else at most until the oldest item is overdue.
-    /// While it waits it looks at least every second; a gap of over 4 s
-    /// since it last looked means this coordinator was itself stopped (or its
-    /// results took that long to take in): what its clock says of the
-    /// workers over the gap is nothing, and the results may be waiting, so no
-    /// item is overdue for one more limit. Without it a coordinator woken by
-    /// the job's end (which continues a stopped rank before killing it)
-    /// blamed a healthy worker.
+    /// While it waits it looks at least every `stoppedGap / 2`; a longer gap
+    /// (`stoppedGap`) since it last looked means this coordinator was itself
+    /// stopped (or its results took that long to take in): what its clock says
+    /// of the workers over the gap is nothing, and the results may be waiting,
+    /// so no item is overdue for one more limit. Without it a coordinator woken
+    /// by the job's end (which continues a stopped rank before killing it)
+    /// blamed a healthy worker. A stopped coordinator is silent for at least a
+    /// limit before the workers end the job, so the gap is half a limit (at
+    /// most 4 s, at least 1.5 s so that a loaded machine's scheduling is not
+    /// taken for a stop): a fixed 4 s missed every stop under a 4 s limit.
     func nextResult(busy: [Int: (index: Int, since: Date)], limit: WorkOverdue.Limit?) throws -> (Int, [UInt8]) {
         guard let limit else { return world.receiveArray(phase, from: nil, tag: Self.resultTag) }
+        let stoppedGap = Self.stoppedGap(limit.seconds)
         while true {
             let now = Date()
-            if let last = lastLook, now.timeIntervalSince(last) > 4 { graceUntil = now.addingTimeInterval(limit.seconds) }
+            if let last = lastLook, now.timeIntervalSince(last) > stoppedGap { graceUntil = now.addingTimeInterval(limit.seconds) }
             lastLook = now
             let oldest = busy.min { ($0.value.since, $0.key) < ($1.value.since, $1.key) }!
             let left = max(limit.seconds - now.timeIntervalSince(oldest.value.since), graceUntil.timeIntervalSince(now))
@@ -150,11 +154,15 @@ public final class WorkGroups {
                 throw WorkOverdue(item: oldest.value.index, group: (oldest.key - 1) / groupSize, ranks: ranks, limit: limit)
             }
             if let got: (source: Int, values: [UInt8]) = world.receiveArray(phase, from: nil, tag: Self.resultTag,
-                                                                           waitingAtMost: min(left, 1)) {
+                                                                           waitingAtMost: min(left, stoppedGap / 2)) {
                 return (got.source, got.values)
             }
         }
     }
+
+    /// The gap between two looks that means the coordinator was stopped: half
+    /// a limit, within 1.5...4 s (see `nextResult`).
+    static func stoppedGap(_ limit: Double) -> Double { min(4, max(1.5, limit / 2)) }
 
     /// Coordinator: sends every group the stop message.
     public func stop() {

@@ -73,6 +73,17 @@ final class WorkGroupsTests: XCTestCase {
         XCTAssertEqual(delivered.sorted(), [0, 1])
     }
 
+    /// The same for a stall shorter than 4 s but past the limit (a stopped
+    /// coordinator under a limit of a few seconds: the workers end the job one
+    /// limit after its silence starts). The gap that means "stopped" follows
+    /// the limit; a fixed 4 s blamed the worker here.
+    func testACoordinatorStoppedForLessThanFourSecondsBlamesNoWorker() {
+        let (overdue, delivered) = dispatch(worldSize: 3, groupSize: 1, items: [0, 1], limit: .init(seconds: 1, key: "test.limit"),
+                                            slow: [1: 0.3], stall: { $0 == 1 ? 2.5 : 0 })
+        XCTAssertNil(overdue, "a healthy worker blamed: \(String(describing: overdue))")
+        XCTAssertEqual(delivered.sorted(), [0, 1])
+    }
+
     /// An item whose group does not answer within the limit throws
     /// `WorkOverdue` naming the item, the group and its ranks (a stopped
     /// worker); items that come back in time are still delivered; no limit
